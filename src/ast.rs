@@ -1,0 +1,208 @@
+//! The syntax tree of a policy file, as written, with a span on every node.
+//!
+//! The AST is what the parser produces and the checker consumes. Nothing else reads it: back ends read the
+//! checked [`crate::ir`]. Clauses the grammar accepts in any order are kept as lists here, so that the checker
+//! can say "missing `keep` clause" or "`for` given twice" with the right span instead of a parse error.
+
+use crate::source::Span;
+
+/// A name with where it was written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ident {
+    pub name: String,
+    pub span: Span,
+}
+
+/// One string of a text: in one language, or untagged (valid in every language).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TextPart {
+    pub lang: Option<Ident>,
+    pub value: String,
+    pub span: Span,
+}
+
+/// A text in one or more languages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Text {
+    pub parts: Vec<TextPart>,
+    pub span: Span,
+}
+
+/// A whole file: its items in source order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct File {
+    pub items: Vec<Item>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Item {
+    Header(Header),
+    Signal(Decl),
+    Feature(FeatureDecl),
+    Data(Decl),
+    Purpose(PurposeDecl),
+    Recipient(Decl),
+    Sites(SitesDecl),
+    Never(NeverRule),
+    Collect(CollectRule),
+    Incentive(IncentiveDecl),
+    Expect(ExpectDecl),
+}
+
+/// A field of the `policy` header block.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HeaderField {
+    Name(Text),
+    Controller(Text),
+    Contact(Text),
+    Dpo(Text),
+    Version(String),
+    Languages(Vec<Ident>),
+    Regions(Vec<Ident>),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Header {
+    pub id: Ident,
+    /// Each field with the span of the whole field (keyword included).
+    pub fields: Vec<(HeaderField, Span)>,
+    pub span: Span,
+}
+
+/// A declaration that is a name and a text: `signal`, `data`, `recipient`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decl {
+    pub name: Ident,
+    pub text: Option<Text>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FeatureDecl {
+    pub name: Ident,
+    /// `Some(true)` for `default on`; `None` when no default was written.
+    pub default: Option<(bool, Span)>,
+    pub text: Option<Text>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PurposeClause {
+    Basis(Ident),
+    Interest(Text),
+    SharedWith(Vec<Ident>),
+    Text(Text),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PurposeDecl {
+    pub name: Ident,
+    pub clauses: Vec<(PurposeClause, Span)>,
+    pub span: Span,
+}
+
+/// An entry of a `sites` block.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SiteEntry {
+    /// A pattern as written (validated by the checker). `exact` is true for `exact host`.
+    Pattern { text: String, exact: bool, span: Span },
+    /// `from "path"`: the path as written and the span of the string.
+    From { path: String, span: Span },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SitesDecl {
+    pub name: Ident,
+    pub text: Option<Text>,
+    pub entries: Vec<SiteEntry>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NeverRule {
+    pub sites: Vec<Ident>,
+    pub regions: Option<Vec<Ident>>,
+    pub span: Span,
+}
+
+/// A boolean condition over signals and features.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Cond {
+    Var(Ident),
+    Not(Box<Cond>, Span),
+    And(Vec<Cond>, Span),
+    Or(Vec<Cond>, Span),
+}
+
+/// A retention period: `90 days`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Duration {
+    pub amount: u64,
+    pub unit: String,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Link {
+    Always,
+    Never,
+    When(Cond),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CollectClause {
+    On(Vec<Ident>),
+    When(Cond),
+    For(Vec<Ident>),
+    Keep(Duration),
+    Link(Link),
+    Region(Vec<Ident>),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CollectRule {
+    pub data: Vec<Ident>,
+    pub clauses: Vec<(CollectClause, Span)>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum IncentiveClause {
+    Region(Vec<Ident>),
+    Exchange(Vec<Ident>),
+    Value(Text),
+    OptIn(Text),
+    Withdraw(Text),
+    Summary(Text),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IncentiveDecl {
+    pub name: Ident,
+    pub clauses: Vec<(IncentiveClause, Span)>,
+    pub span: Span,
+}
+
+/// A runtime setting in an `expect` line: `signed_in` or `not price_compare`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Setting {
+    pub name: Ident,
+    pub on: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExpectOutcome {
+    /// `collects ...`; an empty list is `collects nothing`.
+    Collects(Vec<Ident>, Span),
+    Links(Vec<Ident>, Span),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExpectDecl {
+    pub url: String,
+    pub url_span: Span,
+    pub settings: Vec<Setting>,
+    pub region: Option<Vec<Ident>>,
+    pub outcomes: Vec<ExpectOutcome>,
+    pub span: Span,
+}

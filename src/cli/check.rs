@@ -1,0 +1,56 @@
+//! `policyc check`: diagnostics for one or more policies.
+
+use super::load::{check_file, print_diagnostics};
+use policyc::diagnostic::{summary_line, JsonDiagnostic};
+use policyc::CheckOptions;
+use std::path::PathBuf;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Policy files (`.policy`, or the `.yaml`/`.json` data form).
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Output format for diagnostics.
+    #[arg(long, value_enum, default_value = "human")]
+    format: Format,
+    /// Make malformed entries of imported lists errors instead of warnings that skip them.
+    #[arg(long)]
+    strict_lists: bool,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Format {
+    Human,
+    Json,
+}
+
+pub fn run(args: Args) -> i32 {
+    let options = CheckOptions { strict_lists: args.strict_lists };
+    let mut json = Vec::new();
+    let mut any_errors = false;
+    for path in &args.files {
+        let result = match check_file(path, options) {
+            Ok(r) => r,
+            Err(e) => return super::fail(e),
+        };
+        any_errors |= result.checked.has_errors();
+        match args.format {
+            Format::Human => {
+                print_diagnostics(&result);
+                let verdict = if result.checked.has_errors() { "failed" } else { "ok" };
+                eprintln!("{}: {verdict} ({})", path.display(), summary_line(&result.checked.diagnostics));
+            }
+            Format::Json => {
+                json.extend(result.checked.diagnostics.iter().map(|d| JsonDiagnostic::new(d, &result.sources)));
+            }
+        }
+    }
+    if let Format::Json = args.format {
+        println!("{}", serde_json::to_string_pretty(&json).expect("diagnostics serialise"));
+    }
+    if any_errors {
+        super::EXIT_FAIL
+    } else {
+        0
+    }
+}

@@ -1,0 +1,39 @@
+//! Reading policies from disk: the policy file itself and the lists it imports.
+
+use policyc::{check_source, CheckOptions, ListLoader, SourceCheck};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+/// Resolves `from "..."` paths relative to the directory of the policy file.
+pub struct FsLoader {
+    base: PathBuf,
+}
+
+impl ListLoader for FsLoader {
+    fn load(&mut self, path: &str) -> Result<(String, String), String> {
+        let full = self.base.join(path);
+        let text = std::fs::read(&full).map_err(|e| e.kind().to_string().to_lowercase())?;
+        let text = String::from_utf8(text).map_err(|e| format!("not UTF-8 (byte {})", e.utf8_error().valid_up_to()))?;
+        Ok((full.display().to_string(), text))
+    }
+}
+
+/// Reads and checks a policy file. An unreadable policy is an IO problem, reported as a one-line error.
+pub fn check_file(path: &Path, options: CheckOptions) -> Result<SourceCheck, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read `{}`: {}", path.display(), e.kind().to_string().to_lowercase()))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        format!("`{}` is not UTF-8 text (invalid byte at offset {})", path.display(), e.utf8_error().valid_up_to())
+    })?;
+    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let mut loader = FsLoader { base };
+    Ok(check_source(&path.display().to_string(), &text, &mut loader, options))
+}
+
+/// Prints the diagnostics of a check for a person, on standard error, in colour on a terminal.
+pub fn print_diagnostics(result: &SourceCheck) {
+    if result.checked.diagnostics.is_empty() {
+        return;
+    }
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    eprint!("{}", policyc::diagnostic::render_human(&result.checked.diagnostics, &result.sources, color));
+}

@@ -1,0 +1,49 @@
+//! Flag parsing and dispatch, one file per subcommand. This layer is the only one that touches the file
+//! system, standard streams and exit codes.
+
+mod check;
+mod export;
+mod load;
+
+use clap::{Parser, Subcommand};
+
+/// Exit code for a run whose input had errors (or whose checks failed).
+pub const EXIT_FAIL: i32 = 1;
+/// Exit code for usage errors and IO problems.
+pub const EXIT_USAGE: i32 = 2;
+
+#[derive(Parser)]
+#[command(name = "policyc", version, about = "Compile privacy policies written as data into matchers and disclosures")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check policies and report every problem with its location, code and a hint.
+    Check(check::Args),
+    /// Print the checked policy as YAML or JSON (the data form, without source locations).
+    Export(export::Args),
+}
+
+pub fn run() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_USAGE } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    match cli.command {
+        Command::Check(a) => check::run(a),
+        Command::Export(a) => export::run(a),
+    }
+}
+
+/// Prints a one-line error for a problem that is not a policy diagnostic (a missing file, a bad artifact).
+pub fn fail(message: impl std::fmt::Display) -> i32 {
+    eprintln!("error: {message}");
+    EXIT_USAGE
+}

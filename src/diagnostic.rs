@@ -1,0 +1,290 @@
+//! Diagnostics: what the checker says about a policy, and how it is shown.
+//!
+//! A [`Diagnostic`] is plain data: a stable [`Code`], a severity, a lowercase one-line message (user text in
+//! backticks), a primary span, optional secondary labels and a help line. The checker only ever *returns*
+//! diagnostics; rendering is separate so that the same diagnostic can be printed for a person (with a source
+//! snippet, through miette) or as JSON for an editor or CI.
+
+use crate::source::{SourceMap, Span};
+use serde::Serialize;
+use std::fmt;
+
+/// How bad a diagnostic is. Errors stop compilation; warnings do not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+macro_rules! codes {
+    ($($variant:ident = $code:literal, $severity:ident, $summary:literal;)*) => {
+        /// Stable diagnostic codes. A code is never reused for another meaning; `docs/diagnostics.md` lists them.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code { $($variant),* }
+
+        impl Code {
+            /// All codes, in numeric order.
+            pub const ALL: &'static [Code] = &[$(Code::$variant),*];
+
+            /// The code as printed: `E0001`.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => $code),* }
+            }
+
+            /// The default severity of diagnostics with this code.
+            pub fn severity(self) -> Severity {
+                match self { $(Code::$variant => Severity::$severity),* }
+            }
+
+            /// One line on what the code means, for documentation.
+            pub fn summary(self) -> &'static str {
+                match self { $(Code::$variant => $summary),* }
+            }
+        }
+    };
+}
+
+codes! {
+    Syntax = "E0001", Error, "the file does not follow the grammar";
+    Undefined = "E0002", Error, "a name is used but never declared";
+    Duplicate = "E0003", Error, "a name is declared twice, or a clause is given twice";
+    PublicSuffix = "E0004", Error, "a site pattern covers a whole public suffix such as `com` or `co.uk`";
+    MalformedPattern = "E0005", Error, "a site pattern is not a valid host, wildcard or path pattern";
+    UnreadableList = "E0006", Error, "a `from` list file cannot be read";
+    BadListEntry = "W0007", Warning, "an entry of an imported list is not a valid pattern and is skipped";
+    MissingText = "E0008", Error, "a text lacks one of the policy's declared languages";
+    MissingClause = "E0009", Error, "a rule or declaration lacks a clause it needs (purpose, retention, sites, ...)";
+    UndeclaredCondition = "E0010", Error, "a condition names something that is not a declared signal or feature";
+    NeverCovered = "W0011", Warning, "a collect rule can never collect because `never` rules cover its whole scope";
+    ExpectUnknownData = "E0012", Error, "an `expect` line names data that is not declared";
+    UndeclaredRegion = "E0013", Error, "a rule, incentive or test names a region the policy does not declare";
+    UndeclaredLanguage = "W0014", Warning, "a text is given in a language the policy does not declare";
+    BadExpectUrl = "E0015", Error, "an `expect` line's URL cannot be decided (not an http(s) URL with a domain host)";
+    BadValue = "E0016", Error, "a value is out of range (a zero retention, an unknown legal basis, ...)";
+    MissingHeader = "E0017", Error, "the `policy` header block is missing, repeated or incomplete";
+    InvalidYaml = "E0018", Error, "a YAML or JSON policy does not have the shape of an exported policy";
+    UnusedDeclaration = "W0019", Warning, "a declaration is never used by any rule";
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A secondary label: another place that explains the primary one ("first declared here").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Label {
+    pub span: Span,
+    pub message: String,
+}
+
+/// One problem found in a policy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub code: Code,
+    pub severity: Severity,
+    pub message: String,
+    pub span: Span,
+    /// What the primary span is, shown under the snippet; empty to reuse nothing.
+    pub label: String,
+    pub labels: Vec<Label>,
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn new(code: Code, span: Span, message: impl Into<String>) -> Self {
+        Diagnostic {
+            code,
+            severity: code.severity(),
+            message: message.into(),
+            span,
+            label: String::new(),
+            labels: Vec::new(),
+            help: None,
+        }
+    }
+
+    pub fn with_label(mut self, label: impl Into<String>) -> Self {
+        self.label = label.into();
+        self
+    }
+
+    pub fn with_secondary(mut self, span: Span, message: impl Into<String>) -> Self {
+        self.labels.push(Label { span, message: message.into() });
+        self
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn with_severity(mut self, severity: Severity) -> Self {
+        self.severity = severity;
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// Sorts diagnostics by file, position and code, so that output is stable and reads top to bottom.
+pub fn sort(diagnostics: &mut [Diagnostic]) {
+    diagnostics.sort_by(|a, b| {
+        (a.span.file, a.span.start, a.span.end, a.code, &a.message).cmp(&(
+            b.span.file,
+            b.span.start,
+            b.span.end,
+            b.code,
+            &b.message,
+        ))
+    });
+}
+
+/// The JSON form of a diagnostic, as `policyc check --format json` prints it.
+#[derive(Clone, Debug, Serialize)]
+pub struct JsonDiagnostic {
+    pub code: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    pub help: Option<String>,
+}
+
+impl JsonDiagnostic {
+    pub fn new(d: &Diagnostic, sources: &SourceMap) -> Self {
+        let file = sources.get(d.span.file);
+        let (line, column) = file.line_col(d.span.start);
+        let (end_line, end_column) = file.line_col(d.span.end);
+        JsonDiagnostic {
+            code: d.code.as_str(),
+            severity: d.severity,
+            message: d.message.clone(),
+            file: file.name.clone(),
+            line,
+            column,
+            end_line,
+            end_column,
+            help: d.help.clone(),
+        }
+    }
+}
+
+/// Renders diagnostics for a person: a header line, the source snippet with labels, and the help.
+///
+/// `color` selects ANSI colours; tests and snapshots use plain output.
+pub fn render_human(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
+    use miette::{GraphicalReportHandler, GraphicalTheme};
+    let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(100).with_links(false);
+    let mut out = String::new();
+    for d in diagnostics {
+        let report = MietteView::new(d, sources);
+        // Rendering into a String cannot fail for lack of space; a formatting error would mean a miette bug,
+        // and losing the snippet is then better than losing the diagnostic, so fall back to a plain line.
+        if handler.render_report(&mut out, &report).is_err() {
+            out.push_str(&format!("{}[{}]: {}\n", severity_word(d.severity), d.code, d.message));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// A one-line summary such as `error: 2 errors, 1 warning`.
+pub fn summary_line(diagnostics: &[Diagnostic]) -> String {
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    let warnings = diagnostics.len() - errors;
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    format!("{}, {}", plural(errors, "error"), plural(warnings, "warning"))
+}
+
+fn severity_word(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    }
+}
+
+/// Adapts a [`Diagnostic`] to miette's trait, borrowing the file text for the snippet.
+struct MietteView {
+    header: String,
+    help: Option<String>,
+    severity: miette::Severity,
+    source: miette::NamedSource<String>,
+    labels: Vec<miette::LabeledSpan>,
+}
+
+impl MietteView {
+    fn new(d: &Diagnostic, sources: &SourceMap) -> Self {
+        let file = sources.get(d.span.file);
+        let (line, col) = file.line_col(d.span.start);
+        let mut labels = vec![miette::LabeledSpan::new_primary_with_span(
+            (!d.label.is_empty()).then(|| d.label.clone()),
+            (d.span.start, d.span.end.saturating_sub(d.span.start)),
+        )];
+        // miette shows one source per report, so secondary labels from other files are named in the help.
+        let mut help = d.help.clone();
+        for l in &d.labels {
+            if l.span.file == d.span.file {
+                labels.push(miette::LabeledSpan::new_with_span(
+                    Some(l.message.clone()),
+                    (l.span.start, l.span.end.saturating_sub(l.span.start)),
+                ));
+            } else {
+                let other = sources.get(l.span.file);
+                let (ol, oc) = other.line_col(l.span.start);
+                let note = format!("{} ({}:{}:{})", l.message, other.name, ol, oc);
+                help = Some(match help {
+                    Some(h) => format!("{h}\n{note}"),
+                    None => note,
+                });
+            }
+        }
+        MietteView {
+            header: format!("{}[{}]: {}\n  --> {}:{}:{}", severity_word(d.severity), d.code, d.message, file.name, line, col),
+            help,
+            severity: match d.severity {
+                Severity::Error => miette::Severity::Error,
+                Severity::Warning => miette::Severity::Warning,
+            },
+            source: miette::NamedSource::new(file.name.clone(), file.text.clone()),
+            labels,
+        }
+    }
+}
+
+impl fmt::Debug for MietteView {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.header)
+    }
+}
+
+impl fmt::Display for MietteView {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.header)
+    }
+}
+
+impl std::error::Error for MietteView {}
+
+impl miette::Diagnostic for MietteView {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(self.severity)
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.source)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        Some(Box::new(self.labels.clone().into_iter()))
+    }
+}

@@ -1,0 +1,443 @@
+//! The checked policy: the one representation every back end reads.
+//!
+//! The IR is what the checker produces from a valid policy, with every name resolved, every `from` list
+//! inlined, every pattern validated and canonical, every text present in every declared language, and every
+//! default made explicit. Back ends (the matcher compiler, the disclosure renderer, the review tools) read only
+//! this; they never see the AST. The IR serialises with serde to YAML and JSON (`policyc export`), and a YAML
+//! policy in this shape is read back through the same checker, so the two forms cannot drift.
+//!
+//! Source origins (`file:line`) are kept for evidence in decisions but never serialised: an export is the
+//! policy's content, not where it was written.
+
+use crate::pattern::Pattern;
+use crate::source::Origin;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A text in every declared language: language tag to string. A `BTreeMap` keeps output deterministic.
+pub type Text = BTreeMap<String, String>;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    pub id: String,
+    pub name: Text,
+    pub controller: Text,
+    pub contact: Text,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dpo: Option<Text>,
+    pub version: String,
+    pub languages: Vec<String>,
+    #[serde(default)]
+    pub regions: Vec<String>,
+    #[serde(default)]
+    pub signals: Vec<Signal>,
+    #[serde(default)]
+    pub features: Vec<Feature>,
+    pub data: Vec<DataItem>,
+    pub purposes: Vec<Purpose>,
+    #[serde(default)]
+    pub recipients: Vec<Recipient>,
+    pub sites: Vec<SiteCategory>,
+    #[serde(default)]
+    pub never: Vec<NeverRule>,
+    pub collect: Vec<CollectRule>,
+    #[serde(default)]
+    pub incentives: Vec<Incentive>,
+    #[serde(default)]
+    pub expects: Vec<Expect>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Signal {
+    pub name: String,
+    pub text: Text,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Feature {
+    pub name: String,
+    pub default: bool,
+    pub text: Text,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataItem {
+    pub name: String,
+    pub text: Text,
+}
+
+/// The legal bases of GDPR Art. 6(1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LegalBasis {
+    Consent,
+    Contract,
+    LegalObligation,
+    VitalInterests,
+    PublicTask,
+    LegitimateInterest,
+}
+
+impl LegalBasis {
+    pub const ALL: [LegalBasis; 6] = [
+        LegalBasis::Consent,
+        LegalBasis::Contract,
+        LegalBasis::LegalObligation,
+        LegalBasis::VitalInterests,
+        LegalBasis::PublicTask,
+        LegalBasis::LegitimateInterest,
+    ];
+
+    /// The keyword as written in a policy.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            LegalBasis::Consent => "consent",
+            LegalBasis::Contract => "contract",
+            LegalBasis::LegalObligation => "legal_obligation",
+            LegalBasis::VitalInterests => "vital_interests",
+            LegalBasis::PublicTask => "public_task",
+            LegalBasis::LegitimateInterest => "legitimate_interest",
+        }
+    }
+
+    pub fn from_keyword(s: &str) -> Option<LegalBasis> {
+        LegalBasis::ALL.into_iter().find(|b| b.keyword() == s)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Purpose {
+    pub name: String,
+    pub basis: LegalBasis,
+    /// The legitimate interest pursued (GDPR Art. 13(1)(d)); present when the basis is `legitimate_interest`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interest: Option<Text>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shared_with: Vec<String>,
+    pub text: Text,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recipient {
+    pub name: String,
+    pub text: Text,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteCategory {
+    pub name: String,
+    pub text: Text,
+    /// Canonical, deduplicated, in the order first written.
+    pub patterns: Vec<Pattern>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NeverRule {
+    pub sites: Vec<String>,
+    /// Empty: every region.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub regions: Vec<String>,
+    #[serde(skip)]
+    pub origin: Option<Origin>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CollectRule {
+    pub data: Vec<String>,
+    pub sites: Vec<String>,
+    /// `None`: always, as far as runtime state goes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<Cond>,
+    pub purposes: Vec<String>,
+    pub keep: Retention,
+    pub link: Link,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub regions: Vec<String>,
+    #[serde(skip)]
+    pub origin: Option<Origin>,
+}
+
+/// A retention period.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Retention {
+    pub amount: u32,
+    pub unit: TimeUnit,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TimeUnit {
+    Day,
+    Week,
+    Month,
+    Year,
+}
+
+impl TimeUnit {
+    pub fn parse(s: &str) -> Option<TimeUnit> {
+        Some(match s.trim_end_matches('s') {
+            "day" => TimeUnit::Day,
+            "week" => TimeUnit::Week,
+            "month" => TimeUnit::Month,
+            "year" => TimeUnit::Year,
+            _ => return None,
+        })
+    }
+
+    pub fn word(self) -> &'static str {
+        match self {
+            TimeUnit::Day => "day",
+            TimeUnit::Week => "week",
+            TimeUnit::Month => "month",
+            TimeUnit::Year => "year",
+        }
+    }
+}
+
+impl Retention {
+    /// An upper bound in days, for comparing periods of different units (a month counts 31 days).
+    pub fn max_days(self) -> u64 {
+        let per = match self.unit {
+            TimeUnit::Day => 1,
+            TimeUnit::Week => 7,
+            TimeUnit::Month => 31,
+            TimeUnit::Year => 366,
+        };
+        u64::from(self.amount) * per
+    }
+}
+
+impl fmt::Display for Retention {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}{}", self.amount, self.unit.word(), if self.amount == 1 { "" } else { "s" })
+    }
+}
+
+impl std::str::FromStr for Retention {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let mut it = s.split_whitespace();
+        let (Some(n), Some(u), None) = (it.next(), it.next(), it.next()) else {
+            return Err(format!("retention `{s}` is not of the form `90 days`"));
+        };
+        let amount: u32 = n.parse().map_err(|_| format!("retention amount `{n}` is not a whole number"))?;
+        let unit = TimeUnit::parse(u).ok_or_else(|| format!("retention unit `{u}` is not days, weeks, months or years"))?;
+        Ok(Retention { amount, unit })
+    }
+}
+
+/// When collected data is linked to the user's account.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Link {
+    Never,
+    Always,
+    When(Cond),
+}
+
+/// A boolean condition over signals and features.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Cond {
+    Var(String),
+    Not(Box<Cond>),
+    And(Vec<Cond>),
+    Or(Vec<Cond>),
+}
+
+impl Cond {
+    /// Evaluates the condition; `value` gives the state of each name.
+    pub fn eval(&self, value: &impl Fn(&str) -> bool) -> bool {
+        match self {
+            Cond::Var(n) => value(n),
+            Cond::Not(c) => !c.eval(value),
+            Cond::And(cs) => cs.iter().all(|c| c.eval(value)),
+            Cond::Or(cs) => cs.iter().any(|c| c.eval(value)),
+        }
+    }
+
+    /// Every name the condition reads, in order of first appearance.
+    pub fn names(&self) -> Vec<&str> {
+        let mut out = Vec::new();
+        self.collect_names(&mut out);
+        out
+    }
+
+    fn collect_names<'a>(&'a self, out: &mut Vec<&'a str>) {
+        match self {
+            Cond::Var(n) => {
+                if !out.contains(&n.as_str()) {
+                    out.push(n)
+                }
+            }
+            Cond::Not(c) => c.collect_names(out),
+            Cond::And(cs) | Cond::Or(cs) => cs.iter().for_each(|c| c.collect_names(out)),
+        }
+    }
+
+    fn fmt_prec(&self, f: &mut fmt::Formatter<'_>, prec: u8) -> fmt::Result {
+        // Precedence: or = 0, and = 1, not = 2. Parenthesise a child that binds looser than its context.
+        match self {
+            Cond::Var(n) => f.write_str(n),
+            Cond::Not(c) => {
+                f.write_str("not ")?;
+                c.fmt_prec(f, 2)
+            }
+            Cond::And(cs) | Cond::Or(cs) => {
+                let (own, sep) = if matches!(self, Cond::And(_)) { (1, " and ") } else { (0, " or ") };
+                if prec > own {
+                    f.write_str("(")?;
+                }
+                for (i, c) in cs.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(sep)?;
+                    }
+                    c.fmt_prec(f, own + 1)?;
+                }
+                if prec > own {
+                    f.write_str(")")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl fmt::Display for Cond {
+    /// The condition as it would be written in a policy, with only the parentheses it needs.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.fmt_prec(f, 0)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Incentive {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub regions: Vec<String>,
+    pub summary: Text,
+    pub data: Vec<String>,
+    pub value: Text,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opt_in: Option<Text>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withdraw: Option<Text>,
+}
+
+/// An inline test: a URL, a runtime state, and the expected outcome.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    pub url: String,
+    /// Settings that differ from the defaults: `signed_in` or `not price_compare`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub with: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collects: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub links: Option<Vec<String>>,
+    #[serde(skip)]
+    pub origin: Option<Origin>,
+}
+
+impl Policy {
+    pub fn feature(&self, name: &str) -> Option<&Feature> {
+        self.features.iter().find(|f| f.name == name)
+    }
+    pub fn signal(&self, name: &str) -> Option<&Signal> {
+        self.signals.iter().find(|s| s.name == name)
+    }
+    pub fn data_item(&self, name: &str) -> Option<&DataItem> {
+        self.data.iter().find(|d| d.name == name)
+    }
+    pub fn purpose(&self, name: &str) -> Option<&Purpose> {
+        self.purposes.iter().find(|p| p.name == name)
+    }
+    pub fn site_category(&self, name: &str) -> Option<&SiteCategory> {
+        self.sites.iter().find(|s| s.name == name)
+    }
+    pub fn recipient(&self, name: &str) -> Option<&Recipient> {
+        self.recipients.iter().find(|r| r.name == name)
+    }
+
+    /// The canonical JSON export, which the content hash is computed over.
+    pub fn to_canonical_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("the IR always serialises") + "\n"
+    }
+
+    /// SHA-256 of the canonical JSON export, as lowercase hex: the policy's content hash.
+    pub fn content_hash(&self) -> String {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(self.to_canonical_json().as_bytes());
+        digest.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+// Text forms for the YAML/JSON shape: conditions, links and retention periods are written as a policy would
+// write them, which is what a person editing YAML expects and what keeps the export short.
+
+impl Serialize for Cond {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Cond {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        crate::parser::parse_cond(Default::default(), &text)
+            .map(|c| crate::check::lower_cond(&c))
+            .map_err(|e| serde::de::Error::custom(format!("condition `{text}`: {}", e.message)))
+    }
+}
+
+impl Serialize for Link {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Link::Never => s.serialize_str("never"),
+            Link::Always => s.serialize_str("always"),
+            Link::When(c) => s.collect_str(&format_args!("when {c}")),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Link {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        match text.trim() {
+            "never" => Ok(Link::Never),
+            "always" => Ok(Link::Always),
+            other => match other.strip_prefix("when ") {
+                Some(cond) => crate::parser::parse_cond(Default::default(), cond)
+                    .map(|c| Link::When(crate::check::lower_cond(&c)))
+                    .map_err(|e| serde::de::Error::custom(format!("link condition `{cond}`: {}", e.message))),
+                None => Err(serde::de::Error::custom(format!(
+                    "link `{other}` is not `never`, `always` or `when CONDITION`"
+                ))),
+            },
+        }
+    }
+}
+
+impl Serialize for Retention {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Retention {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
+    }
+}

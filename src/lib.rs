@@ -1,0 +1,60 @@
+//! policyc: a compiler for privacy policies written as data.
+//!
+//! A policy says where a browser extension may collect which data, why, for how long, and when it may link the
+//! data to the user's account. This crate checks such a policy and lowers it to one intermediate
+//! representation ([`ir`]) that every back end reads. See `ARCHITECTURE.md` for the map of the pipeline.
+//!
+//! ```
+//! use policyc::{check_source, CheckOptions, NoLists};
+//! let text = r#"
+//! policy demo { name "Demo" controller "Demo Inc." contact "privacy@demo.test" version "1" languages en }
+//! data page_url en "the address of the page"
+//! purpose stats basis consent en "counting visits"
+//! sites news en "news sites" { example.com }
+//! collect page_url on news for stats keep 30 days
+//! "#;
+//! let out = check_source("demo.policy", text, &mut NoLists, CheckOptions::default());
+//! assert!(out.checked.policy.is_some(), "{:?}", out.checked.diagnostics);
+//! ```
+
+#![forbid(unsafe_code)]
+
+pub mod ast;
+pub mod check;
+pub mod diagnostic;
+pub mod ir;
+pub mod parser;
+pub mod pattern;
+pub mod psl;
+pub mod source;
+pub mod urlnorm;
+pub mod yaml;
+
+pub use check::{CheckOptions, Checked, ListLoader, NoLists};
+pub use diagnostic::{Code, Diagnostic, Severity};
+pub use source::SourceMap;
+
+/// The outcome of checking one source: the files read (for rendering diagnostics) and the result.
+#[derive(Debug)]
+pub struct SourceCheck {
+    pub sources: SourceMap,
+    pub checked: Checked,
+}
+
+/// Checks a policy given as text. Files whose name ends in `.yaml`, `.yml` or `.json` are read as the
+/// exported data form; anything else as the policy language.
+pub fn check_source(name: &str, text: &str, loader: &mut dyn ListLoader, options: CheckOptions) -> SourceCheck {
+    let mut sources = SourceMap::new();
+    let main = sources.add(name, text);
+    let lower = name.to_ascii_lowercase();
+    let file = if lower.ends_with(".yaml") || lower.ends_with(".yml") || lower.ends_with(".json") {
+        yaml::to_ast(main, text)
+    } else {
+        parser::parse(main, text)
+    };
+    let checked = match file {
+        Ok(file) => check::check(&file, &mut sources, main, loader, options),
+        Err(d) => Checked { policy: None, diagnostics: vec![d] },
+    };
+    SourceCheck { sources, checked }
+}

@@ -1,0 +1,473 @@
+//! Parsing: policy text to [`ast::File`](crate::ast::File), with syntax errors as diagnostics.
+//!
+//! The grammar lives in `grammar/policy.pest` and is compiled by `pest_derive`. This module walks pest's pairs
+//! into the typed AST and turns pest's errors into a [`Diagnostic`] that says what was expected in words:
+//! pest reports the rules it tried, and users must never see rule names such as `kw_collect` or `name_list`.
+
+use crate::ast::*;
+use crate::diagnostic::{Code, Diagnostic};
+use crate::source::{FileId, Span};
+use pest::iterators::Pair;
+use pest::Parser as _;
+
+#[derive(pest_derive::Parser)]
+#[grammar = "../grammar/policy.pest"]
+struct PolicyParser;
+
+/// Parses one policy file. On a syntax error, returns the one diagnostic that describes it (pest stops at the
+/// first error; everything after it would only be noise).
+pub fn parse(file: FileId, text: &str) -> Result<File, Diagnostic> {
+    let mut pairs = PolicyParser::parse(Rule::file, text).map_err(|e| syntax_diagnostic(file, text, e))?;
+    let root = pairs.next().expect("the file rule always yields one pair");
+    let b = Builder { file };
+    let mut items = Vec::new();
+    for pair in root.into_inner() {
+        if pair.as_rule() == Rule::EOI {
+            break;
+        }
+        items.push(b.item(pair));
+    }
+    Ok(File { items })
+}
+
+/// Parses a condition written alone, as the YAML form of a policy stores `when` and `link to account when`.
+pub fn parse_cond(file: FileId, text: &str) -> Result<Cond, Diagnostic> {
+    let mut pairs = PolicyParser::parse(Rule::cond_only, text).map_err(|e| syntax_diagnostic(file, text, e))?;
+    let cond = pairs.next().and_then(|p| p.into_inner().next()).expect("cond_only yields a cond");
+    Ok(Builder { file }.cond(cond))
+}
+
+fn syntax_diagnostic(file: FileId, text: &str, err: pest::error::Error<Rule>) -> Diagnostic {
+    use pest::error::{ErrorVariant, InputLocation};
+    let pos = match err.location {
+        InputLocation::Pos(p) => p,
+        InputLocation::Span((s, _)) => s,
+    };
+    // Point at the offending token (up to the next space), or at the end of the file.
+    let rest = &text[pos..];
+    let len = rest.find(|c: char| c.is_whitespace()).unwrap_or(rest.len()).min(40);
+    let len = (0..=len).rev().find(|&l| rest.is_char_boundary(l)).unwrap_or(0);
+    let span = Span::new(file, pos, pos + len);
+    let found = if rest.is_empty() {
+        "the end of the file".to_string()
+    } else {
+        format!("`{}`", &rest[..len])
+    };
+    let mut expected: Vec<&'static str> = match &err.variant {
+        ErrorVariant::ParsingError { positives, .. } => positives.iter().filter_map(|r| describe(*r)).collect(),
+        ErrorVariant::CustomError { .. } => Vec::new(),
+    };
+    expected.sort_unstable();
+    expected.dedup();
+    let message = match expected.len() {
+        0 => format!("unexpected {found}"),
+        _ => format!("expected {}, found {found}", one_of(&expected)),
+    };
+    let help = help_for(&expected, rest);
+    Diagnostic::new(Code::Syntax, span, message).with_label("unexpected here").with_help(help)
+}
+
+fn one_of(items: &[&str]) -> String {
+    match items {
+        [one] => one.to_string(),
+        [init @ .., last] => format!("{} or {}", init.join(", "), last),
+        [] => String::new(),
+    }
+}
+
+fn help_for(expected: &[&str], rest: &str) -> String {
+    if rest.starts_with('"') && expected.iter().any(|e| e.contains("name")) {
+        return "names are written without quotes: `page_url`, not `\"page_url\"`".into();
+    }
+    if expected.contains(&"a language tag and a string") {
+        return "texts are written per language: `en \"Price comparison\" de \"Preisvergleich\"`".into();
+    }
+    if expected.iter().any(|e| e.starts_with("a site pattern")) {
+        return "a `sites` block holds patterns such as `example.com`, `exact shop.example.com`, `ebay.*`, \
+                `example.com/products/` or `from \"lists/file.txt\"`, and ends with `}`"
+            .into();
+    }
+    "each item starts with a keyword: `policy`, `signal`, `feature`, `data`, `purpose`, `recipient`, `sites`, \
+     `never`, `collect`, `incentive` or `expect`; see docs/language.md"
+        .into()
+}
+
+/// The words for a rule that a syntax error can expect. `None` hides helper rules.
+fn describe(rule: Rule) -> Option<&'static str> {
+    Some(match rule {
+        Rule::EOI => "the end of the file",
+        Rule::ident | Rule::name_list => "a name",
+        Rule::lang => "a language tag such as `en`",
+        Rule::region | Rule::region_list => "a region code such as `US` or `DE`",
+        Rule::string | Rule::string_inner => "a quoted string",
+        Rule::int => "a number",
+        Rule::unit => "a unit (`days`, `weeks`, `months` or `years`)",
+        Rule::lang_text | Rule::text => "a language tag and a string",
+        Rule::pattern | Rule::exact_pattern => "a site pattern",
+        Rule::from_list => "`from`",
+        Rule::cond | Rule::cond_and | Rule::cond_not => "a condition",
+        Rule::duration => "a duration such as `90 days`",
+        Rule::switch => "`on` or `off`",
+        Rule::policy_block | Rule::kw_policy => "`policy`",
+        Rule::signal_decl | Rule::kw_signal => "`signal`",
+        Rule::feature_decl | Rule::kw_feature => "`feature`",
+        Rule::data_decl | Rule::kw_data => "`data`",
+        Rule::purpose_decl | Rule::kw_purpose => "`purpose`",
+        Rule::recipient_decl | Rule::kw_recipient => "`recipient`",
+        Rule::sites_decl | Rule::kw_sites => "`sites`",
+        Rule::never_rule | Rule::kw_never => "`never`",
+        Rule::collect_rule | Rule::kw_collect => "`collect`",
+        Rule::incentive_decl | Rule::kw_incentive => "`incentive`",
+        Rule::expect_decl | Rule::kw_expect => "`expect`",
+        Rule::h_name | Rule::kw_name => "`name`",
+        Rule::h_controller | Rule::kw_controller => "`controller`",
+        Rule::h_contact | Rule::kw_contact => "`contact`",
+        Rule::h_dpo | Rule::kw_dpo => "`dpo`",
+        Rule::h_version | Rule::kw_version => "`version`",
+        Rule::h_languages | Rule::kw_languages => "`languages`",
+        Rule::h_regions | Rule::kw_regions => "`regions`",
+        Rule::kw_default => "`default`",
+        Rule::kw_on | Rule::on_clause => "`on`",
+        Rule::kw_off => "`off`",
+        Rule::basis_clause | Rule::kw_basis => "`basis`",
+        Rule::interest_clause | Rule::kw_interest => "`interest`",
+        Rule::shared_clause | Rule::kw_shared => "`shared with`",
+        Rule::kw_with | Rule::expect_with => "`with`",
+        Rule::when_clause | Rule::kw_when => "`when`",
+        Rule::for_clause | Rule::kw_for => "`for`",
+        Rule::keep_clause | Rule::kw_keep => "`keep`",
+        Rule::link_clause | Rule::kw_link => "`link to account`",
+        Rule::kw_to => "`to`",
+        Rule::kw_account => "`account`",
+        Rule::link_always | Rule::kw_always => "`always`",
+        Rule::link_never => "`never`",
+        Rule::region_clause | Rule::kw_region => "`region`",
+        Rule::exchange_clause | Rule::kw_in => "`in exchange for`",
+        Rule::kw_exchange => "`exchange`",
+        Rule::value_clause | Rule::kw_value => "`value`",
+        Rule::optin_clause | Rule::kw_opt => "`opt in`",
+        Rule::withdraw_clause | Rule::kw_withdraw => "`withdraw`",
+        Rule::expect_outcome | Rule::kw_collects => "`collects`",
+        Rule::kw_links => "`links`",
+        Rule::kw_nothing => "`nothing`",
+        Rule::kw_and => "`and`",
+        Rule::kw_or => "`or`",
+        Rule::kw_not | Rule::setting => "`not`",
+        _ => return None,
+    })
+}
+
+/// Walks pest pairs into AST nodes. The grammar guarantees the shapes the `expect`s below rely on.
+struct Builder {
+    file: FileId,
+}
+
+const SHAPE: &str = "the grammar guarantees this shape";
+
+impl Builder {
+    fn span(&self, p: &Pair<Rule>) -> Span {
+        let s = p.as_span();
+        Span::new(self.file, s.start(), s.end())
+    }
+
+    fn ident(&self, p: Pair<Rule>) -> Ident {
+        Ident { name: p.as_str().to_string(), span: self.span(&p) }
+    }
+
+    fn idents(&self, p: Pair<Rule>) -> Vec<Ident> {
+        p.into_inner().filter(|p| matches!(p.as_rule(), Rule::ident | Rule::region | Rule::lang)).map(|p| self.ident(p)).collect()
+    }
+
+    fn string(&self, p: Pair<Rule>) -> String {
+        let inner = p.into_inner().next().expect(SHAPE).as_str();
+        unescape(inner)
+    }
+
+    fn text(&self, p: Pair<Rule>) -> Text {
+        let span = self.span(&p);
+        let mut parts = Vec::new();
+        for part in p.into_inner() {
+            let part_span = self.span(&part);
+            match part.as_rule() {
+                Rule::lang_text => {
+                    let mut it = part.into_inner();
+                    let lang = self.ident(it.next().expect(SHAPE));
+                    let value = self.string(it.next().expect(SHAPE));
+                    parts.push(TextPart { lang: Some(lang), value, span: part_span });
+                }
+                Rule::string => parts.push(TextPart { lang: None, value: self.string(part), span: part_span }),
+                _ => unreachable!("{SHAPE}"),
+            }
+        }
+        Text { parts, span }
+    }
+
+    /// The inner pairs that are not keywords.
+    fn skip_kw<'i>(&self, p: Pair<'i, Rule>) -> impl Iterator<Item = Pair<'i, Rule>> {
+        p.into_inner().filter(|p| !is_keyword(p.as_rule()))
+    }
+
+    fn item(&self, p: Pair<Rule>) -> Item {
+        let span = self.span(&p);
+        match p.as_rule() {
+            Rule::policy_block => {
+                let mut it = self.skip_kw(p);
+                let id = self.ident(it.next().expect(SHAPE));
+                let fields = it.map(|f| self.header_field(f)).collect();
+                Item::Header(Header { id, fields, span })
+            }
+            Rule::signal_decl | Rule::data_decl | Rule::recipient_decl => {
+                let rule = p.as_rule();
+                let mut it = self.skip_kw(p);
+                let name = self.ident(it.next().expect(SHAPE));
+                let text = it.next().map(|t| self.text(t));
+                let decl = Decl { name, text, span };
+                match rule {
+                    Rule::signal_decl => Item::Signal(decl),
+                    Rule::data_decl => Item::Data(decl),
+                    _ => Item::Recipient(decl),
+                }
+            }
+            Rule::feature_decl => {
+                let mut name = None;
+                let mut default = None;
+                let mut text = None;
+                for c in self.skip_kw(p) {
+                    match c.as_rule() {
+                        Rule::ident => name = Some(self.ident(c)),
+                        Rule::switch => {
+                            let on = c.as_str() == "on";
+                            default = Some((on, self.span(&c)));
+                        }
+                        Rule::text => text = Some(self.text(c)),
+                        _ => {}
+                    }
+                }
+                Item::Feature(FeatureDecl { name: name.expect(SHAPE), default, text, span })
+            }
+            Rule::purpose_decl => {
+                let mut it = self.skip_kw(p);
+                let name = self.ident(it.next().expect(SHAPE));
+                let clauses = it
+                    .map(|c| {
+                        let cs = self.span(&c);
+                        let clause = match c.as_rule() {
+                            Rule::basis_clause => PurposeClause::Basis(self.ident(self.skip_kw(c).next().expect(SHAPE))),
+                            Rule::interest_clause => PurposeClause::Interest(self.text(self.skip_kw(c).next().expect(SHAPE))),
+                            Rule::shared_clause => PurposeClause::SharedWith(self.idents(self.skip_kw(c).next().expect(SHAPE))),
+                            Rule::text => PurposeClause::Text(self.text(c)),
+                            _ => unreachable!("{SHAPE}"),
+                        };
+                        (clause, cs)
+                    })
+                    .collect();
+                Item::Purpose(PurposeDecl { name, clauses, span })
+            }
+            Rule::sites_decl => {
+                let mut name = None;
+                let mut text = None;
+                let mut entries = Vec::new();
+                for c in self.skip_kw(p) {
+                    let cs = self.span(&c);
+                    match c.as_rule() {
+                        Rule::ident => name = Some(self.ident(c)),
+                        Rule::text => text = Some(self.text(c)),
+                        Rule::pattern => entries.push(SiteEntry::Pattern { text: c.as_str().to_string(), exact: false, span: cs }),
+                        Rule::exact_pattern => {
+                            let pat = self.skip_kw(c).next().expect(SHAPE);
+                            entries.push(SiteEntry::Pattern { text: pat.as_str().to_string(), exact: true, span: cs });
+                        }
+                        Rule::from_list => {
+                            let s = self.skip_kw(c).next().expect(SHAPE);
+                            let ss = self.span(&s);
+                            entries.push(SiteEntry::From { path: self.string(s), span: ss });
+                        }
+                        _ => {}
+                    }
+                }
+                Item::Sites(SitesDecl { name: name.expect(SHAPE), text, entries, span })
+            }
+            Rule::never_rule => {
+                let mut sites = Vec::new();
+                let mut regions = None;
+                for c in self.skip_kw(p) {
+                    match c.as_rule() {
+                        Rule::name_list => sites = self.idents(c),
+                        Rule::region_clause => regions = Some(self.idents(self.skip_kw(c).next().expect(SHAPE))),
+                        _ => {}
+                    }
+                }
+                Item::Never(NeverRule { sites, regions, span })
+            }
+            Rule::collect_rule => {
+                let mut it = self.skip_kw(p);
+                let data = self.idents(it.next().expect(SHAPE));
+                let clauses = it.map(|c| (self.collect_clause(c.clone()), self.span(&c))).collect();
+                Item::Collect(CollectRule { data, clauses, span })
+            }
+            Rule::incentive_decl => {
+                let mut it = self.skip_kw(p);
+                let name = self.ident(it.next().expect(SHAPE));
+                let clauses = it
+                    .map(|c| {
+                        let cs = self.span(&c);
+                        let clause = match c.as_rule() {
+                            Rule::region_clause => IncentiveClause::Region(self.idents(self.skip_kw(c).next().expect(SHAPE))),
+                            Rule::exchange_clause => IncentiveClause::Exchange(self.idents(self.skip_kw(c).next().expect(SHAPE))),
+                            Rule::value_clause => IncentiveClause::Value(self.text(self.skip_kw(c).next().expect(SHAPE))),
+                            Rule::optin_clause => IncentiveClause::OptIn(self.text(self.skip_kw(c).next().expect(SHAPE))),
+                            Rule::withdraw_clause => IncentiveClause::Withdraw(self.text(self.skip_kw(c).next().expect(SHAPE))),
+                            Rule::text => IncentiveClause::Summary(self.text(c)),
+                            _ => unreachable!("{SHAPE}"),
+                        };
+                        (clause, cs)
+                    })
+                    .collect();
+                Item::Incentive(IncentiveDecl { name, clauses, span })
+            }
+            Rule::expect_decl => {
+                let mut it = self.skip_kw(p);
+                let url_pair = it.next().expect(SHAPE);
+                let url_span = self.span(&url_pair);
+                let url = self.string(url_pair);
+                let mut settings = Vec::new();
+                let mut region = None;
+                let mut outcomes = Vec::new();
+                for c in it {
+                    let cs = self.span(&c);
+                    match c.as_rule() {
+                        Rule::expect_with => {
+                            for s in self.skip_kw(c) {
+                                let on = s.clone().into_inner().all(|x| x.as_rule() != Rule::kw_not);
+                                let name = self.ident(self.skip_kw(s).next().expect(SHAPE));
+                                settings.push(Setting { name, on });
+                            }
+                        }
+                        Rule::region_clause => region = Some(self.idents(self.skip_kw(c).next().expect(SHAPE))),
+                        Rule::expect_outcome => {
+                            let mut inner = c.into_inner();
+                            let kind = inner.next().expect(SHAPE).as_rule();
+                            let what = inner.next().expect(SHAPE);
+                            let names = if what.as_rule() == Rule::kw_nothing { Vec::new() } else { self.idents(what) };
+                            outcomes.push(if kind == Rule::kw_collects {
+                                ExpectOutcome::Collects(names, cs)
+                            } else {
+                                ExpectOutcome::Links(names, cs)
+                            });
+                        }
+                        _ => {}
+                    }
+                }
+                Item::Expect(ExpectDecl { url, url_span, settings, region, outcomes, span })
+            }
+            r => unreachable!("unexpected item rule {r:?}: {SHAPE}"),
+        }
+    }
+
+    fn header_field(&self, p: Pair<Rule>) -> (HeaderField, Span) {
+        let span = self.span(&p);
+        let rule = p.as_rule();
+        let mut it = self.skip_kw(p);
+        let field = match rule {
+            Rule::h_name => HeaderField::Name(self.text(it.next().expect(SHAPE))),
+            Rule::h_controller => HeaderField::Controller(self.text(it.next().expect(SHAPE))),
+            Rule::h_contact => HeaderField::Contact(self.text(it.next().expect(SHAPE))),
+            Rule::h_dpo => HeaderField::Dpo(self.text(it.next().expect(SHAPE))),
+            Rule::h_version => HeaderField::Version(self.string(it.next().expect(SHAPE))),
+            Rule::h_languages => HeaderField::Languages(it.map(|l| self.ident(l)).collect()),
+            Rule::h_regions => HeaderField::Regions(self.idents(it.next().expect(SHAPE))),
+            r => unreachable!("unexpected header rule {r:?}: {SHAPE}"),
+        };
+        (field, span)
+    }
+
+    fn collect_clause(&self, c: Pair<Rule>) -> CollectClause {
+        let rule = c.as_rule();
+        let mut it = self.skip_kw(c);
+        match rule {
+            Rule::on_clause => CollectClause::On(self.idents(it.next().expect(SHAPE))),
+            Rule::when_clause => CollectClause::When(self.cond(it.next().expect(SHAPE))),
+            Rule::for_clause => CollectClause::For(self.idents(it.next().expect(SHAPE))),
+            Rule::keep_clause => {
+                let d = it.next().expect(SHAPE);
+                let span = self.span(&d);
+                let mut di = d.into_inner();
+                // The grammar limits `int` to digits; a number too large for u64 saturates and is then
+                // reported by the checker as out of range rather than silently wrapping.
+                let amount = di.next().expect(SHAPE).as_str().parse::<u64>().unwrap_or(u64::MAX);
+                let unit = di.next().expect(SHAPE).as_str().to_string();
+                CollectClause::Keep(Duration { amount, unit, span })
+            }
+            Rule::link_clause => match it.next() {
+                Some(p) if p.as_rule() == Rule::link_always => CollectClause::Link(Link::Always),
+                Some(p) if p.as_rule() == Rule::link_never => CollectClause::Link(Link::Never),
+                Some(p) => CollectClause::Link(Link::When(self.cond(p))),
+                None => unreachable!("{SHAPE}"),
+            },
+            Rule::region_clause => CollectClause::Region(self.idents(it.next().expect(SHAPE))),
+            r => unreachable!("unexpected clause rule {r:?}: {SHAPE}"),
+        }
+    }
+
+    fn cond(&self, p: Pair<Rule>) -> Cond {
+        let span = self.span(&p);
+        match p.as_rule() {
+            Rule::cond | Rule::cond_and => {
+                let is_or = p.as_rule() == Rule::cond;
+                let mut parts: Vec<Cond> = self.skip_kw(p).map(|c| self.cond(c)).collect();
+                if parts.len() == 1 {
+                    parts.pop().expect(SHAPE)
+                } else if is_or {
+                    Cond::Or(parts, span)
+                } else {
+                    Cond::And(parts, span)
+                }
+            }
+            Rule::cond_not => {
+                let mut inner = p.into_inner();
+                let first = inner.next().expect(SHAPE);
+                if first.as_rule() == Rule::kw_not {
+                    Cond::Not(Box::new(self.cond(inner.next().expect(SHAPE))), span)
+                } else {
+                    self.cond(first)
+                }
+            }
+            Rule::ident => Cond::Var(self.ident(p)),
+            r => unreachable!("unexpected condition rule {r:?}: {SHAPE}"),
+        }
+    }
+}
+
+/// Keywords carry no information once the grammar has matched them, so the builder skips them.
+fn is_keyword(rule: Rule) -> bool {
+    matches!(rule, Rule::kw_policy | Rule::kw_name | Rule::kw_controller | Rule::kw_contact | Rule::kw_dpo | Rule::kw_version | Rule::kw_languages | Rule::kw_regions | Rule::kw_signal | Rule::kw_feature | Rule::kw_default | Rule::kw_on | Rule::kw_off | Rule::kw_data | Rule::kw_purpose | Rule::kw_basis | Rule::kw_interest | Rule::kw_shared | Rule::kw_with | Rule::kw_recipient | Rule::kw_sites | Rule::kw_from | Rule::kw_exact | Rule::kw_never | Rule::kw_collect | Rule::kw_when | Rule::kw_for | Rule::kw_keep | Rule::kw_link | Rule::kw_to | Rule::kw_account | Rule::kw_always | Rule::kw_region | Rule::kw_incentive | Rule::kw_in | Rule::kw_exchange | Rule::kw_value | Rule::kw_opt | Rule::kw_withdraw | Rule::kw_expect | Rule::kw_collects | Rule::kw_links | Rule::kw_nothing | Rule::kw_and | Rule::kw_or | Rule::kw_not)
+}
+
+/// Resolves the escapes the grammar allows in strings. An unknown escape keeps the escaped character.
+fn unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some(other) => out.push(other),
+            None => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unescape_handles_quotes_and_newlines() {
+        assert_eq!(unescape(r#"a \"b\" \\ c\nd"#), "a \"b\" \\ c\nd");
+    }
+}

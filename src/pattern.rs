@@ -1,0 +1,244 @@
+//! Site patterns: parsing, validation and the canonical text form.
+//!
+//! One parser serves the policy file, imported list files and the YAML form, so a pattern means the same thing
+//! wherever it is written. The forms are:
+//!
+//! | written              | matches                                                                   |
+//! |----------------------|---------------------------------------------------------------------------|
+//! | `example.com`        | the host `example.com` and every subdomain, on label boundaries           |
+//! | `exact example.com`  | the host `example.com` only                                               |
+//! | `ebay.*`             | `ebay` under any ICANN public suffix, and subdomains (`www.ebay.co.uk`)   |
+//! | `example.com/p/`     | paths under `/p/` (on segment boundaries) on the domain and subdomains    |
+//!
+//! Hosts may be written in Unicode (`bücher.de`) and are stored in punycode (`xn--bcher-kva.de`).
+
+use crate::psl::{PublicSuffixList, Section};
+use crate::urlnorm;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// What part of the host name space a pattern covers.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum HostPattern {
+    /// The domain and all its subdomains.
+    Domain(String),
+    /// Exactly this host.
+    Exact(String),
+    /// One label under any ICANN public suffix, and its subdomains: `ebay.*` stores `ebay`.
+    Wildcard(String),
+}
+
+/// A validated site pattern.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Pattern {
+    pub host: HostPattern,
+    /// A normalised path prefix starting with `/`, or `None` for the whole site.
+    pub path: Option<String>,
+}
+
+/// Why a pattern was refused. The message is a lowercase sentence fragment; the help says how to fix it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PatternError {
+    Malformed { message: String, help: String },
+    PublicSuffix { suffix: String, section: Section },
+}
+
+impl PatternError {
+    fn malformed(message: impl Into<String>, help: impl Into<String>) -> Self {
+        PatternError::Malformed { message: message.into(), help: help.into() }
+    }
+}
+
+/// Longest host name DNS allows, in bytes of its ASCII form.
+const MAX_HOST_LEN: usize = 253;
+const MAX_LABEL_LEN: usize = 63;
+
+impl Pattern {
+    /// Parses a pattern as written in a `sites` block or a list line. `exact` is set by the `exact` keyword;
+    /// the text form `exact host` (as the YAML form writes it) is accepted too.
+    pub fn parse(text: &str, exact: bool, psl: &PublicSuffixList) -> Result<Pattern, PatternError> {
+        let text = text.trim();
+        let (exact, text) = match text.strip_prefix("exact ") {
+            Some(rest) => (true, rest.trim()),
+            None => (exact, text),
+        };
+        if text.is_empty() {
+            return Err(PatternError::malformed("empty site pattern", "write a domain such as `example.com`"));
+        }
+        if let Some(i) = text.find("://") {
+            return Err(PatternError::malformed(
+                format!("site pattern `{text}` has a scheme"),
+                format!("patterns match http and https alike; write `{}`", &text[i + 3..]),
+            ));
+        }
+        let (host_text, path_text) = match text.find('/') {
+            Some(i) => (&text[..i], Some(&text[i..])),
+            None => (text, None),
+        };
+        let path = match path_text {
+            None => None,
+            Some(p) => {
+                if p.contains(['?', '#']) {
+                    return Err(PatternError::malformed(
+                        format!("path pattern `{text}` has a query or fragment"),
+                        "path patterns match the path only; drop everything from `?` or `#` on",
+                    ));
+                }
+                let norm = urlnorm::normalize_path(p).ok_or_else(|| {
+                    PatternError::malformed(format!("path `{p}` is not a valid URL path"), "write a path such as `/products/`")
+                })?;
+                // `example.com/` is the whole site; store it as such so that it has one canonical form.
+                (norm != "/").then_some(norm)
+            }
+        };
+        if let Some(name) = host_text.strip_suffix(".*") {
+            if exact {
+                return Err(PatternError::malformed(
+                    format!("`exact` cannot be combined with the wildcard pattern `{host_text}`"),
+                    "`name.*` already means the name under any public suffix; drop `exact` or write one host",
+                ));
+            }
+            let label = to_ascii_host(name)?;
+            if label.contains('.') {
+                return Err(PatternError::malformed(
+                    format!("wildcard pattern `{host_text}` has more than one label before `.*`"),
+                    "`.*` stands for a whole public suffix; write one label before it, as in `ebay.*`",
+                ));
+            }
+            return Ok(Pattern { host: HostPattern::Wildcard(label), path });
+        }
+        if host_text.contains('*') {
+            return Err(PatternError::malformed(
+                format!("`*` is only allowed as the last label, as in `ebay.*`, not in `{host_text}`"),
+                "a domain pattern already covers every subdomain: write `example.com` instead of `*.example.com`",
+            ));
+        }
+        let host = to_ascii_host(host_text)?;
+        if !host.contains('.') || psl.public_suffix_section(&host).is_some() {
+            let section = psl.public_suffix_section(&host).unwrap_or(Section::Icann);
+            return Err(PatternError::PublicSuffix { suffix: host, section });
+        }
+        Ok(Pattern { host: if exact { HostPattern::Exact(host) } else { HostPattern::Domain(host) }, path })
+    }
+
+    /// The host part: the domain, or the wildcard's label.
+    pub fn host_str(&self) -> &str {
+        match &self.host {
+            HostPattern::Domain(h) | HostPattern::Exact(h) | HostPattern::Wildcard(h) => h,
+        }
+    }
+}
+
+/// Maps a host as written (any case, Unicode or punycode, optional trailing dot) to lowercase ASCII and checks
+/// it is a host name: letters, digits and hyphens, labels of 1 to 63 bytes, at most 253 bytes in all, and not
+/// an IP address.
+fn to_ascii_host(text: &str) -> Result<String, PatternError> {
+    let trimmed = text.strip_suffix('.').unwrap_or(text);
+    let ascii = idna::domain_to_ascii(trimmed).map_err(|_| {
+        PatternError::malformed(
+            format!("`{text}` is not a valid internationalized domain name"),
+            "check the spelling; Unicode names are converted with IDNA (UTS 46)",
+        )
+    })?;
+    if ascii.is_empty() {
+        return Err(PatternError::malformed("empty host in site pattern", "write a domain such as `example.com`"));
+    }
+    if ascii.len() > MAX_HOST_LEN {
+        return Err(PatternError::malformed(
+            format!("host `{text}` is {} bytes long, over the limit of {MAX_HOST_LEN}", ascii.len()),
+            "DNS names are at most 253 bytes",
+        ));
+    }
+    for label in ascii.split('.') {
+        if label.is_empty() {
+            return Err(PatternError::malformed(format!("host `{text}` has an empty label"), "remove the doubled or leading dot"));
+        }
+        if label.len() > MAX_LABEL_LEN {
+            return Err(PatternError::malformed(
+                format!("label `{label}` of `{text}` is {} bytes long, over the limit of {MAX_LABEL_LEN}", label.len()),
+                "DNS labels are at most 63 bytes",
+            ));
+        }
+        if let Some(c) = label.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-')) {
+            return Err(PatternError::malformed(
+                format!("host `{text}` contains `{c}`, which is not allowed in a host name"),
+                "host names use letters, digits and hyphens only (an underscore is not a valid host character)",
+            ));
+        }
+        if label.starts_with('-') || label.ends_with('-') {
+            return Err(PatternError::malformed(
+                format!("label `{label}` of `{text}` starts or ends with a hyphen"),
+                "host name labels cannot start or end with `-`",
+            ));
+        }
+    }
+    let last = ascii.rsplit('.').next().unwrap_or("");
+    if last.bytes().all(|b| b.is_ascii_digit()) || (last.starts_with("0x") && last.len() > 2) {
+        return Err(PatternError::malformed(
+            format!("`{text}` is an IP address, not a domain"),
+            "site patterns match domain names; URLs with IP-address hosts never collect",
+        ));
+    }
+    Ok(ascii)
+}
+
+impl fmt::Display for Pattern {
+    /// The canonical text form, which [`Pattern::parse`] reads back to the same pattern.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.host {
+            HostPattern::Domain(h) => f.write_str(h)?,
+            HostPattern::Exact(h) => write!(f, "exact {h}")?,
+            HostPattern::Wildcard(l) => write!(f, "{l}.*")?,
+        }
+        if let Some(p) = &self.path {
+            f.write_str(p)?;
+        }
+        Ok(())
+    }
+}
+
+impl Serialize for Pattern {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Pattern {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Pattern::parse(&text, false, PublicSuffixList::bundled()).map_err(|e| match e {
+            PatternError::Malformed { message, .. } => serde::de::Error::custom(message),
+            PatternError::PublicSuffix { suffix, .. } => {
+                serde::de::Error::custom(format!("site pattern `{suffix}` covers a whole public suffix"))
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> Result<Pattern, PatternError> {
+        Pattern::parse(s, false, PublicSuffixList::bundled())
+    }
+
+    #[test]
+    fn forms_round_trip_through_text() {
+        for s in ["example.com", "exact shop.example.com", "ebay.*", "walmart.com/ip/", "xn--bcher-kva.de"] {
+            assert_eq!(p(s).unwrap().to_string(), s);
+        }
+        assert_eq!(p("Bücher.DE.").unwrap().to_string(), "xn--bcher-kva.de");
+        assert_eq!(p("example.com/").unwrap().to_string(), "example.com");
+    }
+
+    #[test]
+    fn bad_patterns_are_refused() {
+        assert!(matches!(p("com"), Err(PatternError::PublicSuffix { .. })));
+        assert!(matches!(p("co.uk"), Err(PatternError::PublicSuffix { section: Section::Icann, .. })));
+        assert!(matches!(p("blogspot.com"), Err(PatternError::PublicSuffix { section: Section::Private, .. })));
+        for bad in ["a_b.example.com", "1.2.3.4", "-a.com", "*.example.com", "https://a.com/", "a..com", "co.*.uk"] {
+            assert!(matches!(p(bad), Err(PatternError::Malformed { .. })), "{bad}");
+        }
+    }
+}

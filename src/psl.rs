@@ -1,0 +1,173 @@
+//! The Public Suffix List: which domains are public suffixes, and in which section.
+//!
+//! Two rules of the language need it. A site pattern may not cover a whole public suffix of either section
+//! (`com`, `co.uk`, `blogspot.com`): such a pattern would match every site under it. And `name.*` matches
+//! `name` under any suffix of the ICANN section only, because a private-section suffix such as `blogspot.com`
+//! can be registered by anyone (`ebay.*` must not match `ebay.blogspot.com`).
+//!
+//! The list is bundled (`data/psl/public_suffix_list.dat`, MPL-2.0) rather than taken from a crate that
+//! compiles its own snapshot: the compiler must be able to write the ICANN rules *into the artifact*, so that a
+//! decision depends only on the artifact and not on which list the runtime library happened to be built with.
+//! The lookup algorithm is written once, generic over how rules are stored ([`RuleLookup`]), and used both on
+//! the hash map here and on the artifact's table.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+/// The bundled list text.
+pub const LIST_TEXT: &str = include_str!("../data/psl/public_suffix_list.dat");
+
+/// The section of the list a rule comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Section {
+    Icann,
+    Private,
+}
+
+/// Rule flags, as stored per domain key. A key may carry several (`ck` is never a plain rule, `*.ck` is).
+pub const RULE_NORMAL: u8 = 1;
+/// `*.key`: every single label under `key` is a public suffix.
+pub const RULE_WILDCARD: u8 = 2;
+/// `!key`: `key` is not a public suffix even though a wildcard says so.
+pub const RULE_EXCEPTION: u8 = 4;
+
+/// Something that maps a domain (ASCII, lowercase) to its rule flags, 0 when there is no rule.
+pub trait RuleLookup {
+    fn rule(&self, domain: &str) -> u8;
+}
+
+impl RuleLookup for HashMap<String, u8> {
+    fn rule(&self, domain: &str) -> u8 {
+        self.get(domain).copied().unwrap_or(0)
+    }
+}
+
+/// The byte offset in `host` at which its public suffix starts, by the list's algorithm: the longest matching
+/// rule wins, an exception rule makes its parent the suffix, and a host no rule matches has its last label as
+/// the suffix (the implicit `*` rule). `host` must be ASCII, lowercase, without a trailing dot.
+pub fn suffix_start(rules: &impl RuleLookup, host: &str) -> usize {
+    // Label start offsets, longest suffix first: for `a.b.c` these are 0, 2, 4.
+    let mut starts = [0usize; 128];
+    let mut n = 0;
+    starts[n] = 0;
+    n += 1;
+    for (i, b) in host.bytes().enumerate() {
+        if b == b'.' && n < starts.len() {
+            starts[n] = i + 1;
+            n += 1;
+        }
+    }
+    for k in 0..n {
+        let suffix = &host[starts[k]..];
+        let flags = rules.rule(suffix);
+        if flags & RULE_EXCEPTION != 0 {
+            // `!city.kawasaki.jp`: the suffix is `kawasaki.jp`.
+            return if k + 1 < n { starts[k + 1] } else { host.len() };
+        }
+        if flags & RULE_NORMAL != 0 {
+            return starts[k];
+        }
+        if k + 1 < n && rules.rule(&host[starts[k + 1]..]) & RULE_WILDCARD != 0 {
+            return starts[k];
+        }
+    }
+    starts[n - 1]
+}
+
+/// The parsed list: all rules, and the ICANN section's rules alone.
+#[derive(Debug)]
+pub struct PublicSuffixList {
+    all: HashMap<String, u8>,
+    icann: HashMap<String, u8>,
+}
+
+impl PublicSuffixList {
+    /// Parses list text in the publicsuffix.org format. Rules in Unicode are stored in punycode.
+    pub fn parse(text: &str) -> Self {
+        let mut all = HashMap::new();
+        let mut icann = HashMap::new();
+        let mut section = Section::Icann;
+        for line in text.lines() {
+            let line = line.trim();
+            if line.contains("===BEGIN PRIVATE DOMAINS===") {
+                section = Section::Private;
+            }
+            if line.is_empty() || line.starts_with("//") {
+                continue;
+            }
+            let rule = line.split_whitespace().next().unwrap_or(line);
+            let (flag, name) = if let Some(rest) = rule.strip_prefix("*.") {
+                (RULE_WILDCARD, rest)
+            } else if let Some(rest) = rule.strip_prefix('!') {
+                (RULE_EXCEPTION, rest)
+            } else {
+                (RULE_NORMAL, rule)
+            };
+            let Ok(ascii) = idna::domain_to_ascii(name) else { continue };
+            *all.entry(ascii.clone()).or_insert(0) |= flag;
+            if section == Section::Icann {
+                *icann.entry(ascii).or_insert(0) |= flag;
+            }
+        }
+        PublicSuffixList { all, icann }
+    }
+
+    /// The bundled list, parsed once.
+    pub fn bundled() -> &'static PublicSuffixList {
+        static LIST: OnceLock<PublicSuffixList> = OnceLock::new();
+        LIST.get_or_init(|| PublicSuffixList::parse(LIST_TEXT))
+    }
+
+    /// The public suffix of `host` over both sections.
+    pub fn suffix<'h>(&self, host: &'h str) -> &'h str {
+        &host[suffix_start(&self.all, host)..]
+    }
+
+    /// The public suffix of `host` under the ICANN section alone.
+    pub fn icann_suffix<'h>(&self, host: &'h str) -> &'h str {
+        &host[suffix_start(&self.icann, host)..]
+    }
+
+    /// The registrable domain (suffix plus one label), or `None` when `host` is itself a public suffix.
+    pub fn registrable<'h>(&self, host: &'h str) -> Option<&'h str> {
+        let start = suffix_start(&self.all, host);
+        if start == 0 {
+            return None;
+        }
+        let label_start = host[..start - 1].rfind('.').map(|i| i + 1).unwrap_or(0);
+        Some(&host[label_start..])
+    }
+
+    /// If `domain` is a whole public suffix, the section whose rule makes it one. A single label that no rule
+    /// names (`localhost`) is a suffix by the implicit `*` rule and reported as ICANN.
+    pub fn public_suffix_section(&self, domain: &str) -> Option<Section> {
+        if suffix_start(&self.all, domain) != 0 {
+            return None;
+        }
+        Some(if suffix_start(&self.icann, domain) == 0 { Section::Icann } else { Section::Private })
+    }
+
+    /// The ICANN rules as (domain, flags) pairs in sorted order, for writing into an artifact.
+    pub fn icann_rules(&self) -> Vec<(&str, u8)> {
+        let mut v: Vec<(&str, u8)> = self.icann.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+        v.sort_unstable();
+        v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sections_are_told_apart() {
+        let psl = PublicSuffixList::bundled();
+        assert_eq!(psl.public_suffix_section("com"), Some(Section::Icann));
+        assert_eq!(psl.public_suffix_section("co.uk"), Some(Section::Icann));
+        assert_eq!(psl.public_suffix_section("blogspot.com"), Some(Section::Private));
+        assert_eq!(psl.public_suffix_section("example.com"), None);
+        assert_eq!(psl.icann_suffix("ebay.blogspot.com"), "com");
+        assert_eq!(psl.suffix("ebay.blogspot.com"), "blogspot.com");
+    }
+}

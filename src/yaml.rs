@@ -1,0 +1,206 @@
+//! The data form of a policy: the IR as YAML or JSON, out and back in.
+//!
+//! `policyc export` writes [`ir::Policy`] with serde. Reading a YAML (or JSON) policy goes the other way and
+//! then *back through the checker*: the document is turned into an AST as if it had been written in the
+//! policy language, so that a generated policy gets exactly the same validation, and lowering the result gives
+//! the same IR. That is what makes "export the YAML export, get byte-identical JSON" hold by construction.
+//!
+//! A YAML policy has no meaningful source positions for the checker's diagnostics; they point at the start of
+//! the file, while shape errors (a missing field, a wrong type) carry serde's line and column.
+
+use crate::ast::{self, Ident, Text, TextPart};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::ir;
+use crate::source::{FileId, Span};
+
+/// Serialises the IR as YAML.
+pub fn to_yaml(policy: &ir::Policy) -> String {
+    serde_yaml::to_string(policy).expect("the IR always serialises")
+}
+
+/// Serialises the IR as pretty JSON with a final newline.
+pub fn to_json(policy: &ir::Policy) -> String {
+    policy.to_canonical_json()
+}
+
+/// Reads a YAML or JSON policy into an AST for the checker.
+pub fn to_ast(file: FileId, text: &str) -> Result<ast::File, Diagnostic> {
+    let policy: ir::Policy = serde_yaml::from_str(text).map_err(|e| {
+        let offset = e.location().map(|l| l.index()).unwrap_or(0).min(text.len());
+        let message = e.to_string();
+        // serde_yaml appends " at line L column C"; the span already says where.
+        let message = message.split(" at line ").next().unwrap_or(&message).to_string();
+        Diagnostic::new(Code::InvalidYaml, Span::new(file, offset, offset), format!("invalid policy document: {message}"))
+            .with_label("here")
+            .with_help("a YAML policy has the shape that `policyc export --format yaml` writes; export a policy to see it")
+    })?;
+    Ok(Unlower { span: Span::new(file, 0, 0) }.file(&policy))
+}
+
+/// Turns IR back into AST nodes, all pointing at the start of the document.
+struct Unlower {
+    span: Span,
+}
+
+impl Unlower {
+    fn ident(&self, s: &str) -> Ident {
+        Ident { name: s.to_string(), span: self.span }
+    }
+
+    fn idents(&self, v: &[String]) -> Vec<Ident> {
+        v.iter().map(|s| self.ident(s)).collect()
+    }
+
+    fn text(&self, t: &ir::Text) -> Text {
+        Text {
+            parts: t
+                .iter()
+                .map(|(lang, value)| TextPart { lang: Some(self.ident(lang)), value: value.clone(), span: self.span })
+                .collect(),
+            span: self.span,
+        }
+    }
+
+    fn cond(&self, c: &ir::Cond) -> ast::Cond {
+        match c {
+            ir::Cond::Var(n) => ast::Cond::Var(self.ident(n)),
+            ir::Cond::Not(c) => ast::Cond::Not(Box::new(self.cond(c)), self.span),
+            ir::Cond::And(cs) => ast::Cond::And(cs.iter().map(|c| self.cond(c)).collect(), self.span),
+            ir::Cond::Or(cs) => ast::Cond::Or(cs.iter().map(|c| self.cond(c)).collect(), self.span),
+        }
+    }
+
+    fn file(&self, p: &ir::Policy) -> ast::File {
+        let sp = self.span;
+        let mut items = Vec::new();
+        let mut fields = vec![
+            (ast::HeaderField::Name(self.text(&p.name)), sp),
+            (ast::HeaderField::Controller(self.text(&p.controller)), sp),
+            (ast::HeaderField::Contact(self.text(&p.contact)), sp),
+            (ast::HeaderField::Version(p.version.clone()), sp),
+            (ast::HeaderField::Languages(self.idents(&p.languages)), sp),
+        ];
+        if let Some(dpo) = &p.dpo {
+            fields.push((ast::HeaderField::Dpo(self.text(dpo)), sp));
+        }
+        if !p.regions.is_empty() {
+            fields.push((ast::HeaderField::Regions(self.idents(&p.regions)), sp));
+        }
+        items.push(ast::Item::Header(ast::Header { id: self.ident(&p.id), fields, span: sp }));
+        for s in &p.signals {
+            items.push(ast::Item::Signal(ast::Decl { name: self.ident(&s.name), text: Some(self.text(&s.text)), span: sp }));
+        }
+        for f in &p.features {
+            items.push(ast::Item::Feature(ast::FeatureDecl {
+                name: self.ident(&f.name),
+                default: Some((f.default, sp)),
+                text: Some(self.text(&f.text)),
+                span: sp,
+            }));
+        }
+        for d in &p.data {
+            items.push(ast::Item::Data(ast::Decl { name: self.ident(&d.name), text: Some(self.text(&d.text)), span: sp }));
+        }
+        for r in &p.recipients {
+            items.push(ast::Item::Recipient(ast::Decl { name: self.ident(&r.name), text: Some(self.text(&r.text)), span: sp }));
+        }
+        for pu in &p.purposes {
+            let mut clauses = vec![(ast::PurposeClause::Basis(self.ident(pu.basis.keyword())), sp)];
+            if let Some(i) = &pu.interest {
+                clauses.push((ast::PurposeClause::Interest(self.text(i)), sp));
+            }
+            if !pu.shared_with.is_empty() {
+                clauses.push((ast::PurposeClause::SharedWith(self.idents(&pu.shared_with)), sp));
+            }
+            clauses.push((ast::PurposeClause::Text(self.text(&pu.text)), sp));
+            items.push(ast::Item::Purpose(ast::PurposeDecl { name: self.ident(&pu.name), clauses, span: sp }));
+        }
+        for s in &p.sites {
+            let entries = s
+                .patterns
+                .iter()
+                .map(|pat| ast::SiteEntry::Pattern { text: pat.to_string(), exact: false, span: sp })
+                .collect();
+            items.push(ast::Item::Sites(ast::SitesDecl {
+                name: self.ident(&s.name),
+                text: Some(self.text(&s.text)),
+                entries,
+                span: sp,
+            }));
+        }
+        for n in &p.never {
+            items.push(ast::Item::Never(ast::NeverRule {
+                sites: self.idents(&n.sites),
+                regions: (!n.regions.is_empty()).then(|| self.idents(&n.regions)),
+                span: sp,
+            }));
+        }
+        for c in &p.collect {
+            let mut clauses = vec![(ast::CollectClause::On(self.idents(&c.sites)), sp)];
+            if let Some(w) = &c.when {
+                clauses.push((ast::CollectClause::When(self.cond(w)), sp));
+            }
+            clauses.push((ast::CollectClause::For(self.idents(&c.purposes)), sp));
+            clauses.push((
+                ast::CollectClause::Keep(ast::Duration {
+                    amount: u64::from(c.keep.amount),
+                    unit: c.keep.unit.word().to_string(),
+                    span: sp,
+                }),
+                sp,
+            ));
+            let link = match &c.link {
+                ir::Link::Never => ast::Link::Never,
+                ir::Link::Always => ast::Link::Always,
+                ir::Link::When(cond) => ast::Link::When(self.cond(cond)),
+            };
+            clauses.push((ast::CollectClause::Link(link), sp));
+            if !c.regions.is_empty() {
+                clauses.push((ast::CollectClause::Region(self.idents(&c.regions)), sp));
+            }
+            items.push(ast::Item::Collect(ast::CollectRule { data: self.idents(&c.data), clauses, span: sp }));
+        }
+        for i in &p.incentives {
+            let mut clauses = Vec::new();
+            if !i.regions.is_empty() {
+                clauses.push((ast::IncentiveClause::Region(self.idents(&i.regions)), sp));
+            }
+            clauses.push((ast::IncentiveClause::Summary(self.text(&i.summary)), sp));
+            clauses.push((ast::IncentiveClause::Exchange(self.idents(&i.data)), sp));
+            clauses.push((ast::IncentiveClause::Value(self.text(&i.value)), sp));
+            if let Some(t) = &i.opt_in {
+                clauses.push((ast::IncentiveClause::OptIn(self.text(t)), sp));
+            }
+            if let Some(t) = &i.withdraw {
+                clauses.push((ast::IncentiveClause::Withdraw(self.text(t)), sp));
+            }
+            items.push(ast::Item::Incentive(ast::IncentiveDecl { name: self.ident(&i.name), clauses, span: sp }));
+        }
+        for e in &p.expects {
+            let settings = e
+                .with
+                .iter()
+                .map(|s| match s.strip_prefix("not ") {
+                    Some(n) => ast::Setting { name: self.ident(n.trim()), on: false },
+                    None => ast::Setting { name: self.ident(s.trim()), on: true },
+                })
+                .collect();
+            let mut outcomes = Vec::new();
+            if let Some(c) = &e.collects {
+                outcomes.push(ast::ExpectOutcome::Collects(self.idents(c), sp));
+            }
+            if let Some(l) = &e.links {
+                outcomes.push(ast::ExpectOutcome::Links(self.idents(l), sp));
+            }
+            items.push(ast::Item::Expect(ast::ExpectDecl {
+                url: e.url.clone(),
+                url_span: sp,
+                settings,
+                region: e.region.as_ref().map(|r| vec![self.ident(r)]),
+                outcomes,
+                span: sp,
+            }));
+        }
+        ast::File { items }
+    }
+}
