@@ -248,7 +248,15 @@ impl MietteView {
             }
         }
         MietteView {
-            header: format!("{}[{}]: {}\n  --> {}:{}:{}", severity_word(d.severity), d.code, d.message, file.name, line, col),
+            header: format!(
+                "{}[{}]: {}\n  --> {}:{}:{}",
+                severity_word(d.severity),
+                d.code,
+                d.message,
+                file.name,
+                line,
+                col
+            ),
             help,
             severity: match d.severity {
                 Severity::Error => miette::Severity::Error,

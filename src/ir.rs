@@ -231,7 +231,8 @@ impl std::str::FromStr for Retention {
             return Err(format!("retention `{s}` is not of the form `90 days`"));
         };
         let amount: u32 = n.parse().map_err(|_| format!("retention amount `{n}` is not a whole number"))?;
-        let unit = TimeUnit::parse(u).ok_or_else(|| format!("retention unit `{u}` is not days, weeks, months or years"))?;
+        let unit =
+            TimeUnit::parse(u).ok_or_else(|| format!("retention unit `{u}` is not days, weeks, months or years"))?;
         Ok(Retention { amount, unit })
     }
 }

@@ -54,7 +54,7 @@ pub fn check_source(name: &str, text: &str, loader: &mut dyn ListLoader, options
     };
     let checked = match file {
         Ok(file) => check::check(&file, &mut sources, main, loader, options),
-        Err(d) => Checked { policy: None, diagnostics: vec![d] },
+        Err(d) => Checked { policy: None, diagnostics: vec![*d] },
     };
     SourceCheck { sources, checked }
 }

@@ -85,7 +85,10 @@ impl Pattern {
                     ));
                 }
                 let norm = urlnorm::normalize_path(p).ok_or_else(|| {
-                    PatternError::malformed(format!("path `{p}` is not a valid URL path"), "write a path such as `/products/`")
+                    PatternError::malformed(
+                        format!("path `{p}` is not a valid URL path"),
+                        "write a path such as `/products/`",
+                    )
                 })?;
                 // `example.com/` is the whole site; store it as such so that it has one canonical form.
                 (norm != "/").then_some(norm)
@@ -151,7 +154,10 @@ fn to_ascii_host(text: &str) -> Result<String, PatternError> {
     }
     for label in ascii.split('.') {
         if label.is_empty() {
-            return Err(PatternError::malformed(format!("host `{text}` has an empty label"), "remove the doubled or leading dot"));
+            return Err(PatternError::malformed(
+                format!("host `{text}` has an empty label"),
+                "remove the doubled or leading dot",
+            ));
         }
         if label.len() > MAX_LABEL_LEN {
             return Err(PatternError::malformed(

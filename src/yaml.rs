@@ -24,15 +24,19 @@ pub fn to_json(policy: &ir::Policy) -> String {
 }
 
 /// Reads a YAML or JSON policy into an AST for the checker.
-pub fn to_ast(file: FileId, text: &str) -> Result<ast::File, Diagnostic> {
+pub fn to_ast(file: FileId, text: &str) -> Result<ast::File, Box<Diagnostic>> {
     let policy: ir::Policy = serde_yaml::from_str(text).map_err(|e| {
         let offset = e.location().map(|l| l.index()).unwrap_or(0).min(text.len());
         let message = e.to_string();
         // serde_yaml appends " at line L column C"; the span already says where.
         let message = message.split(" at line ").next().unwrap_or(&message).to_string();
-        Diagnostic::new(Code::InvalidYaml, Span::new(file, offset, offset), format!("invalid policy document: {message}"))
-            .with_label("here")
-            .with_help("a YAML policy has the shape that `policyc export --format yaml` writes; export a policy to see it")
+        Diagnostic::new(
+            Code::InvalidYaml,
+            Span::new(file, offset, offset),
+            format!("invalid policy document: {message}"),
+        )
+        .with_label("here")
+        .with_help("a YAML policy has the shape that `policyc export --format yaml` writes; export a policy to see it")
     })?;
     Ok(Unlower { span: Span::new(file, 0, 0) }.file(&policy))
 }
@@ -88,7 +92,11 @@ impl Unlower {
         }
         items.push(ast::Item::Header(ast::Header { id: self.ident(&p.id), fields, span: sp }));
         for s in &p.signals {
-            items.push(ast::Item::Signal(ast::Decl { name: self.ident(&s.name), text: Some(self.text(&s.text)), span: sp }));
+            items.push(ast::Item::Signal(ast::Decl {
+                name: self.ident(&s.name),
+                text: Some(self.text(&s.text)),
+                span: sp,
+            }));
         }
         for f in &p.features {
             items.push(ast::Item::Feature(ast::FeatureDecl {
@@ -99,10 +107,18 @@ impl Unlower {
             }));
         }
         for d in &p.data {
-            items.push(ast::Item::Data(ast::Decl { name: self.ident(&d.name), text: Some(self.text(&d.text)), span: sp }));
+            items.push(ast::Item::Data(ast::Decl {
+                name: self.ident(&d.name),
+                text: Some(self.text(&d.text)),
+                span: sp,
+            }));
         }
         for r in &p.recipients {
-            items.push(ast::Item::Recipient(ast::Decl { name: self.ident(&r.name), text: Some(self.text(&r.text)), span: sp }));
+            items.push(ast::Item::Recipient(ast::Decl {
+                name: self.ident(&r.name),
+                text: Some(self.text(&r.text)),
+                span: sp,
+            }));
         }
         for pu in &p.purposes {
             let mut clauses = vec![(ast::PurposeClause::Basis(self.ident(pu.basis.keyword())), sp)];

@@ -204,12 +204,14 @@ impl Checker<'_> {
                     features.push(ir::Feature { name: f.name.name.clone(), default, text });
                 }
                 ast::Item::Data(d) => {
-                    let text = self.required_text(d.text.as_ref(), d.name.span, &format!("data item `{}`", d.name.name));
+                    let text =
+                        self.required_text(d.text.as_ref(), d.name.span, &format!("data item `{}`", d.name.name));
                     data.push(ir::DataItem { name: d.name.name.clone(), text });
                 }
                 ast::Item::Purpose(p) => purposes.push(self.purpose(p)),
                 ast::Item::Recipient(d) => {
-                    let text = self.required_text(d.text.as_ref(), d.name.span, &format!("recipient `{}`", d.name.name));
+                    let text =
+                        self.required_text(d.text.as_ref(), d.name.span, &format!("recipient `{}`", d.name.name));
                     recipients.push(ir::Recipient { name: d.name.name.clone(), text });
                 }
                 ast::Item::Sites(s) => sites.push(self.sites(s)),
@@ -223,7 +225,10 @@ impl Checker<'_> {
                 ast::Item::Expect(e) => expects.push(self.expect(e)),
             }
         }
-        self.unused(file);
+        // An unresolved name also makes its declaration look unused; say only the first, real problem.
+        if !self.diags.iter().any(|d| d.is_error()) {
+            self.unused(file);
+        }
         for (rule, span) in &collect {
             if let Some(d) = scope::never_covers(rule, span, &never, &sites) {
                 self.emit(d);
@@ -265,10 +270,9 @@ impl Checker<'_> {
             .collect();
         let Some(h) = headers.first() else {
             let at = Span::new(self.main, 0, 0);
-            self.emit(
-                Diagnostic::new(Code::MissingHeader, at, "the policy has no `policy` header block")
-                    .with_help("start the file with `policy NAME { name ... controller ... contact ... version ... languages en }`"),
-            );
+            self.emit(Diagnostic::new(Code::MissingHeader, at, "the policy has no `policy` header block").with_help(
+                "start the file with `policy NAME { name ... controller ... contact ... version ... languages en }`",
+            ));
             return None;
         };
         for extra in &headers[1..] {
@@ -298,8 +302,12 @@ impl Checker<'_> {
                     for l in ls {
                         if self.languages.contains(&l.name) {
                             self.emit(
-                                Diagnostic::new(Code::Duplicate, l.span, format!("language `{}` is listed twice", l.name))
-                                    .with_help("list each language once"),
+                                Diagnostic::new(
+                                    Code::Duplicate,
+                                    l.span,
+                                    format!("language `{}` is listed twice", l.name),
+                                )
+                                .with_help("list each language once"),
                             );
                         } else {
                             self.languages.push(l.name.clone());
@@ -310,8 +318,12 @@ impl Checker<'_> {
                     for r in rs {
                         if self.regions.contains(&r.name) {
                             self.emit(
-                                Diagnostic::new(Code::Duplicate, r.span, format!("region `{}` is listed twice", r.name))
-                                    .with_help("list each region once"),
+                                Diagnostic::new(
+                                    Code::Duplicate,
+                                    r.span,
+                                    format!("region `{}` is listed twice", r.name),
+                                )
+                                .with_help("list each region once"),
                             );
                         } else {
                             self.regions.push(r.name.clone());
@@ -325,7 +337,9 @@ impl Checker<'_> {
             self.emit(
                 Diagnostic::new(Code::MissingHeader, h.id.span, "the policy header does not declare its languages")
                     .with_label("this policy")
-                    .with_help("add `languages en` (or `languages en, de`) to the header; every text is then required in each"),
+                    .with_help(
+                        "add `languages en` (or `languages en, de`) to the header; every text is then required in each",
+                    ),
             );
             // Check texts as if the policy were English only, so that the other diagnostics still come.
             self.languages.push("en".into());
@@ -339,7 +353,9 @@ impl Checker<'_> {
                     parts.controller = self.text(t, "the controller")
                 }
                 ast::HeaderField::Contact(t) if parts.contact.is_empty() => parts.contact = self.text(t, "the contact"),
-                ast::HeaderField::Dpo(t) if parts.dpo.is_none() => parts.dpo = Some(self.text(t, "the data protection officer")),
+                ast::HeaderField::Dpo(t) if parts.dpo.is_none() => {
+                    parts.dpo = Some(self.text(t, "the data protection officer"))
+                }
                 ast::HeaderField::Version(v) if version.is_none() => {
                     if v.trim().is_empty() {
                         self.emit(
@@ -354,7 +370,11 @@ impl Checker<'_> {
         }
         let required: [(&str, bool, &str); 4] = [
             ("name", parts.name.is_empty(), "name en \"Shopping Assistant\""),
-            ("controller", parts.controller.is_empty(), "controller \"Example Retail Inc., 410 Example Ave, Seattle, WA\""),
+            (
+                "controller",
+                parts.controller.is_empty(),
+                "controller \"Example Retail Inc., 410 Example Ave, Seattle, WA\"",
+            ),
             ("contact", parts.contact.is_empty(), "contact \"privacy@example.com\""),
             ("version", version.is_none(), "version \"2019-07\""),
         ];
@@ -421,11 +441,13 @@ impl Checker<'_> {
                     format!("{context} names `{}`, which is not a declared {}", ident.name, kind.word()),
                 )
                 .with_label(format!("unknown {}", kind.word()));
-                let other = found.map(|(k, s)| (k, s)).or_else(|| {
-                    (0..6u8).find_map(|ns| self.symbols.get(&(ns, ident.name.clone())).copied())
-                });
+                let other =
+                    found.or_else(|| (0..6u8).find_map(|ns| self.symbols.get(&(ns, ident.name.clone())).copied()));
                 let help = if let Some((other_kind, other_span)) = other {
-                    d = d.with_secondary(other_span, format!("`{}` is declared as a {} here", ident.name, other_kind.word()));
+                    d = d.with_secondary(
+                        other_span,
+                        format!("`{}` is declared as a {} here", ident.name, other_kind.word()),
+                    );
                     format!("`{}` is a {}, not a {}", ident.name, other_kind.word(), kind.word())
                 } else if let Some(best) = self.suggest(&ident.name, |k| k == kind) {
                     format!("did you mean `{best}`?")
@@ -477,7 +499,11 @@ impl Checker<'_> {
                 let help = if self.regions.is_empty() {
                     format!("declare the policy's regions in its header: `regions {}`", r.name)
                 } else {
-                    format!("the policy declares {}; add `{}` to `regions` in the header", list_words(&self.regions), r.name)
+                    format!(
+                        "the policy declares {}; add `{}` to `regions` in the header",
+                        list_words(&self.regions),
+                        r.name
+                    )
                 };
                 self.emit(
                     Diagnostic::new(Code::UndeclaredRegion, r.span, format!("region `{}` is not declared", r.name))
@@ -504,10 +530,14 @@ impl Checker<'_> {
                 Some(lang) => {
                     if let Some(first) = seen.get(lang.name.as_str()) {
                         self.emit(
-                            Diagnostic::new(Code::Duplicate, lang.span, format!("{what} is given twice in `{}`", lang.name))
-                                .with_label("repeated language")
-                                .with_secondary(*first, "first given here")
-                                .with_help("keep one text per language"),
+                            Diagnostic::new(
+                                Code::Duplicate,
+                                lang.span,
+                                format!("{what} is given twice in `{}`", lang.name),
+                            )
+                            .with_label("repeated language")
+                            .with_secondary(*first, "first given here")
+                            .with_help("keep one text per language"),
                         );
                         continue;
                     }
@@ -596,7 +626,9 @@ impl Checker<'_> {
                             Some(best) => format!("did you mean `{best}`?"),
                             None => format!(
                                 "the legal bases of GDPR Art. 6(1) are {}",
-                                list_words(&ir::LegalBasis::ALL.iter().map(|b| b.keyword().to_string()).collect::<Vec<_>>())
+                                list_words(
+                                    &ir::LegalBasis::ALL.iter().map(|b| b.keyword().to_string()).collect::<Vec<_>>()
+                                )
                             ),
                         };
                         self.emit(
@@ -630,9 +662,13 @@ impl Checker<'_> {
         }
         if basis == Some(ir::LegalBasis::LegitimateInterest) && interest.is_none() {
             self.emit(
-                Diagnostic::new(Code::MissingClause, p.name.span, format!("{what} rests on legitimate interest but does not say which"))
-                    .with_label("no `interest` clause")
-                    .with_help("GDPR Art. 13(1)(d) requires the interest to be named: add `interest en \"...\"`"),
+                Diagnostic::new(
+                    Code::MissingClause,
+                    p.name.span,
+                    format!("{what} rests on legitimate interest but does not say which"),
+                )
+                .with_label("no `interest` clause")
+                .with_help("GDPR Art. 13(1)(d) requires the interest to be named: add `interest en \"...\"`"),
             );
         }
         let text = match text {
@@ -648,7 +684,13 @@ impl Checker<'_> {
         }
     }
 
-    fn duplicate_clause(&mut self, seen: &mut HashMap<&'static str, Span>, key: &'static str, span: Span, what: &str) -> bool {
+    fn duplicate_clause(
+        &mut self,
+        seen: &mut HashMap<&'static str, Span>,
+        key: &'static str,
+        span: Span,
+        what: &str,
+    ) -> bool {
         if let Some(first) = seen.get(key) {
             self.emit(
                 Diagnostic::new(Code::Duplicate, span, format!("{what} has two `{key}` clauses"))
@@ -672,23 +714,23 @@ impl Checker<'_> {
         let mut seen = HashSet::new();
         for entry in &s.entries {
             match entry {
-                ast::SiteEntry::Pattern { text, exact, span } => {
-                    match Pattern::parse(text, *exact, self.psl) {
-                        Ok(p) => {
-                            if seen.insert(p.clone()) {
-                                patterns.push(p);
-                            }
-                        }
-                        Err(e) => {
-                            let d = pattern_diagnostic(e, text, *span, Severity::Error);
-                            self.emit(d);
+                ast::SiteEntry::Pattern { text, exact, span } => match Pattern::parse(text, *exact, self.psl) {
+                    Ok(p) => {
+                        if seen.insert(p.clone()) {
+                            patterns.push(p);
                         }
                     }
-                }
+                    Err(e) => {
+                        let d = pattern_diagnostic(e, text, *span, Severity::Error);
+                        self.emit(d);
+                    }
+                },
                 ast::SiteEntry::From { path, span } => self.list(path, *span, &mut patterns, &mut seen),
             }
         }
-        if patterns.is_empty() && !self.diags.iter().any(|d| d.is_error() && d.span.start >= s.span.start && d.span.end <= s.span.end) {
+        if patterns.is_empty()
+            && !self.diags.iter().any(|d| d.is_error() && d.span.start >= s.span.start && d.span.end <= s.span.end)
+        {
             self.emit(
                 Diagnostic::new(Code::MissingClause, s.name.span, format!("{what} has no patterns"))
                     .with_label("empty category")
@@ -705,7 +747,9 @@ impl Checker<'_> {
                 self.emit(
                     Diagnostic::new(Code::UnreadableList, span, format!("cannot read list `{path}`: {reason}"))
                         .with_label("this list")
-                        .with_help("list paths are resolved relative to the policy file; check the path and permissions"),
+                        .with_help(
+                            "list paths are resolved relative to the policy file; check the path and permissions",
+                        ),
                 );
                 return;
             }
@@ -769,7 +813,8 @@ impl Checker<'_> {
 
     fn collect(&mut self, c: &ast::CollectRule) -> Option<ir::CollectRule> {
         let names: Vec<&str> = c.data.iter().map(|d| d.name.as_str()).collect();
-        let what = format!("the rule collecting {}", names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", "));
+        let what =
+            format!("the rule collecting {}", names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", "));
         let mut data = Vec::new();
         for d in &c.data {
             if self.resolve(d, Kind::Data, Code::Undefined, "this collect rule") && !data.contains(&d.name) {
@@ -809,7 +854,8 @@ impl Checker<'_> {
                 ast::CollectClause::For(ps) => {
                     let mut v = Vec::new();
                     for p in ps {
-                        if self.resolve(p, Kind::Purpose, Code::Undefined, "this collect rule") && !v.contains(&p.name) {
+                        if self.resolve(p, Kind::Purpose, Code::Undefined, "this collect rule") && !v.contains(&p.name)
+                        {
                             v.push(p.name.clone());
                         }
                     }
@@ -876,9 +922,13 @@ impl Checker<'_> {
         let days = d.amount.saturating_mul(ir::Retention { amount: 1, unit }.max_days());
         if d.amount == 0 || days > MAX_RETENTION_DAYS {
             self.emit(
-                Diagnostic::new(Code::BadValue, d.span, format!("retention of {} {} is out of range", d.amount, d.unit))
-                    .with_label("out of range")
-                    .with_help("a retention period is at least 1 day and at most 100 years"),
+                Diagnostic::new(
+                    Code::BadValue,
+                    d.span,
+                    format!("retention of {} {} is out of range", d.amount, d.unit),
+                )
+                .with_label("out of range")
+                .with_help("a retention period is at least 1 day and at most 100 years"),
             );
             return None;
         }
@@ -968,8 +1018,10 @@ impl Checker<'_> {
             self.emit(
                 Diagnostic::new(Code::BadExpectUrl, e.url_span, format!("`{}` cannot be decided: {err}", e.url))
                     .with_label("this URL")
-                    .with_help("write a full http or https URL with a domain host, such as \"https://www.example.com/\"; \
-                                to test that something collects nothing, use a URL whose domain is in a never list"),
+                    .with_help(
+                        "write a full http or https URL with a domain host, such as \"https://www.example.com/\"; \
+                                to test that something collects nothing, use a URL whose domain is in a never list",
+                    ),
             );
         }
         let mut with = Vec::new();
@@ -1018,9 +1070,13 @@ impl Checker<'_> {
                         None => "an `expect` line names data items declared with `data`".to_string(),
                     };
                     self.diags.push(
-                        Diagnostic::new(Code::ExpectUnknownData, n.span, format!("`{}` is not a declared data item", n.name))
-                            .with_label("unknown data item")
-                            .with_help(help),
+                        Diagnostic::new(
+                            Code::ExpectUnknownData,
+                            n.span,
+                            format!("`{}` is not a declared data item", n.name),
+                        )
+                        .with_label("unknown data item")
+                        .with_help(help),
                     );
                 }
             }
@@ -1042,13 +1098,17 @@ impl Checker<'_> {
             };
             if !self.used.contains(&(kind.namespace(), ident.name.clone())) {
                 self.emit(
-                    Diagnostic::new(Code::UnusedDeclaration, ident.span, format!("{} `{}` is never used", kind.word(), ident.name))
-                        .with_label("declared here")
-                        .with_help(format!(
-                            "no rule refers to it, so disclosures would describe something the matcher never does; \
+                    Diagnostic::new(
+                        Code::UnusedDeclaration,
+                        ident.span,
+                        format!("{} `{}` is never used", kind.word(), ident.name),
+                    )
+                    .with_label("declared here")
+                    .with_help(format!(
+                        "no rule refers to it, so disclosures would describe something the matcher never does; \
                              use it in a rule or remove the `{}` declaration",
-                            kind.keyword()
-                        )),
+                        kind.keyword()
+                    )),
                 );
             }
         }

@@ -23,7 +23,12 @@ struct NeverIndex<'a> {
 
 impl<'a> NeverIndex<'a> {
     fn new(patterns: impl Iterator<Item = &'a Pattern>) -> Self {
-        let mut idx = NeverIndex { domains: HashSet::new(), exact: HashSet::new(), wildcards: HashSet::new(), with_path: Vec::new() };
+        let mut idx = NeverIndex {
+            domains: HashSet::new(),
+            exact: HashSet::new(),
+            wildcards: HashSet::new(),
+            with_path: Vec::new(),
+        };
         for p in patterns {
             match (&p.host, &p.path) {
                 (HostPattern::Domain(d), None) => {
@@ -64,7 +69,9 @@ impl<'a> NeverIndex<'a> {
         };
         let whole = match &p.host {
             HostPattern::Domain(d) => host_covered_by_domain(d) || host_covered_by_wildcard(d),
-            HostPattern::Exact(h) => self.exact.contains(h.as_str()) || host_covered_by_domain(h) || host_covered_by_wildcard(h),
+            HostPattern::Exact(h) => {
+                self.exact.contains(h.as_str()) || host_covered_by_domain(h) || host_covered_by_wildcard(h)
+            }
             HostPattern::Wildcard(l) => self.wildcards.contains(l.as_str()),
         };
         if whole {
@@ -107,7 +114,7 @@ pub fn never_covers(
     let index = NeverIndex::new(never_cats.iter().filter_map(|c| category(c)).flat_map(|c| c.patterns.iter()));
     let mut any = false;
     for s in &rule.sites {
-        let Some(cat) = category(s) else { return None };
+        let cat = category(s)?;
         for p in &cat.patterns {
             any = true;
             if !index.covers(p) {

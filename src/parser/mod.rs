@@ -16,8 +16,8 @@ struct PolicyParser;
 
 /// Parses one policy file. On a syntax error, returns the one diagnostic that describes it (pest stops at the
 /// first error; everything after it would only be noise).
-pub fn parse(file: FileId, text: &str) -> Result<File, Diagnostic> {
-    let mut pairs = PolicyParser::parse(Rule::file, text).map_err(|e| syntax_diagnostic(file, text, e))?;
+pub fn parse(file: FileId, text: &str) -> Result<File, Box<Diagnostic>> {
+    let mut pairs = PolicyParser::parse(Rule::file, text).map_err(|e| Box::new(syntax_diagnostic(file, text, e)))?;
     let root = pairs.next().expect("the file rule always yields one pair");
     let b = Builder { file };
     let mut items = Vec::new();
@@ -31,8 +31,9 @@ pub fn parse(file: FileId, text: &str) -> Result<File, Diagnostic> {
 }
 
 /// Parses a condition written alone, as the YAML form of a policy stores `when` and `link to account when`.
-pub fn parse_cond(file: FileId, text: &str) -> Result<Cond, Diagnostic> {
-    let mut pairs = PolicyParser::parse(Rule::cond_only, text).map_err(|e| syntax_diagnostic(file, text, e))?;
+pub fn parse_cond(file: FileId, text: &str) -> Result<Cond, Box<Diagnostic>> {
+    let mut pairs =
+        PolicyParser::parse(Rule::cond_only, text).map_err(|e| Box::new(syntax_diagnostic(file, text, e)))?;
     let cond = pairs.next().and_then(|p| p.into_inner().next()).expect("cond_only yields a cond");
     Ok(Builder { file }.cond(cond))
 }
@@ -48,17 +49,19 @@ fn syntax_diagnostic(file: FileId, text: &str, err: pest::error::Error<Rule>) ->
     let len = rest.find(|c: char| c.is_whitespace()).unwrap_or(rest.len()).min(40);
     let len = (0..=len).rev().find(|&l| rest.is_char_boundary(l)).unwrap_or(0);
     let span = Span::new(file, pos, pos + len);
-    let found = if rest.is_empty() {
-        "the end of the file".to_string()
-    } else {
-        format!("`{}`", &rest[..len])
-    };
+    let found = if rest.is_empty() { "the end of the file".to_string() } else { format!("`{}`", &rest[..len]) };
     let mut expected: Vec<&'static str> = match &err.variant {
         ErrorVariant::ParsingError { positives, .. } => positives.iter().filter_map(|r| describe(*r)).collect(),
         ErrorVariant::CustomError { .. } => Vec::new(),
     };
     expected.sort_unstable();
     expected.dedup();
+    if rest.starts_with('"') && expected.iter().any(|e| e.contains("string")) {
+        // A string is the only token that can fail after its first character: its closing quote is missing.
+        return Diagnostic::new(Code::Syntax, Span::new(file, pos, pos + 1), "this string is never closed")
+            .with_label("string starts here")
+            .with_help("add the closing `\"`; a `\"` inside a string is written `\\\"`");
+    }
     let message = match expected.len() {
         0 => format!("unexpected {found}"),
         _ => format!("expected {}, found {found}", one_of(&expected)),
@@ -82,6 +85,19 @@ fn help_for(expected: &[&str], rest: &str) -> String {
     if expected.contains(&"a language tag and a string") {
         return "texts are written per language: `en \"Price comparison\" de \"Preisvergleich\"`".into();
     }
+    if expected.iter().any(|e| e.starts_with("a unit")) {
+        return "retention is a number and a unit: `keep 90 days`, `keep 12 months`, `keep 1 year`".into();
+    }
+    if expected.iter().any(|e| e.starts_with("a condition")) {
+        return "a condition combines signals and features with `and`, `or`, `not` and parentheses: \
+                `when price_compare and not signed_in`; keywords such as `for` cannot be names"
+            .into();
+    }
+    if expected.iter().any(|e| e.starts_with("a name")) && !expected.contains(&"`collect`") {
+        return "names start with a letter or `_` and continue with letters, digits and `_`; keywords such as \
+                `for`, `on` or `when` cannot be names"
+            .into();
+    }
     if expected.iter().any(|e| e.starts_with("a site pattern")) {
         return "a `sites` block holds patterns such as `example.com`, `exact shop.example.com`, `ebay.*`, \
                 `example.com/products/` or `from \"lists/file.txt\"`, and ends with `}`"
@@ -96,6 +112,7 @@ fn help_for(expected: &[&str], rest: &str) -> String {
 fn describe(rule: Rule) -> Option<&'static str> {
     Some(match rule {
         Rule::EOI => "the end of the file",
+        Rule::close_brace => "`}`",
         Rule::ident | Rule::name_list => "a name",
         Rule::lang => "a language tag such as `en`",
         Rule::region | Rule::region_list => "a region code such as `US` or `DE`",
@@ -175,7 +192,10 @@ impl Builder {
     }
 
     fn idents(&self, p: Pair<Rule>) -> Vec<Ident> {
-        p.into_inner().filter(|p| matches!(p.as_rule(), Rule::ident | Rule::region | Rule::lang)).map(|p| self.ident(p)).collect()
+        p.into_inner()
+            .filter(|p| matches!(p.as_rule(), Rule::ident | Rule::region | Rule::lang))
+            .map(|p| self.ident(p))
+            .collect()
     }
 
     fn string(&self, p: Pair<Rule>) -> String {
@@ -252,9 +272,15 @@ impl Builder {
                     .map(|c| {
                         let cs = self.span(&c);
                         let clause = match c.as_rule() {
-                            Rule::basis_clause => PurposeClause::Basis(self.ident(self.skip_kw(c).next().expect(SHAPE))),
-                            Rule::interest_clause => PurposeClause::Interest(self.text(self.skip_kw(c).next().expect(SHAPE))),
-                            Rule::shared_clause => PurposeClause::SharedWith(self.idents(self.skip_kw(c).next().expect(SHAPE))),
+                            Rule::basis_clause => {
+                                PurposeClause::Basis(self.ident(self.skip_kw(c).next().expect(SHAPE)))
+                            }
+                            Rule::interest_clause => {
+                                PurposeClause::Interest(self.text(self.skip_kw(c).next().expect(SHAPE)))
+                            }
+                            Rule::shared_clause => {
+                                PurposeClause::SharedWith(self.idents(self.skip_kw(c).next().expect(SHAPE)))
+                            }
                             Rule::text => PurposeClause::Text(self.text(c)),
                             _ => unreachable!("{SHAPE}"),
                         };
@@ -272,7 +298,9 @@ impl Builder {
                     match c.as_rule() {
                         Rule::ident => name = Some(self.ident(c)),
                         Rule::text => text = Some(self.text(c)),
-                        Rule::pattern => entries.push(SiteEntry::Pattern { text: c.as_str().to_string(), exact: false, span: cs }),
+                        Rule::pattern => {
+                            entries.push(SiteEntry::Pattern { text: c.as_str().to_string(), exact: false, span: cs })
+                        }
                         Rule::exact_pattern => {
                             let pat = self.skip_kw(c).next().expect(SHAPE);
                             entries.push(SiteEntry::Pattern { text: pat.as_str().to_string(), exact: true, span: cs });
@@ -312,11 +340,21 @@ impl Builder {
                     .map(|c| {
                         let cs = self.span(&c);
                         let clause = match c.as_rule() {
-                            Rule::region_clause => IncentiveClause::Region(self.idents(self.skip_kw(c).next().expect(SHAPE))),
-                            Rule::exchange_clause => IncentiveClause::Exchange(self.idents(self.skip_kw(c).next().expect(SHAPE))),
-                            Rule::value_clause => IncentiveClause::Value(self.text(self.skip_kw(c).next().expect(SHAPE))),
-                            Rule::optin_clause => IncentiveClause::OptIn(self.text(self.skip_kw(c).next().expect(SHAPE))),
-                            Rule::withdraw_clause => IncentiveClause::Withdraw(self.text(self.skip_kw(c).next().expect(SHAPE))),
+                            Rule::region_clause => {
+                                IncentiveClause::Region(self.idents(self.skip_kw(c).next().expect(SHAPE)))
+                            }
+                            Rule::exchange_clause => {
+                                IncentiveClause::Exchange(self.idents(self.skip_kw(c).next().expect(SHAPE)))
+                            }
+                            Rule::value_clause => {
+                                IncentiveClause::Value(self.text(self.skip_kw(c).next().expect(SHAPE)))
+                            }
+                            Rule::optin_clause => {
+                                IncentiveClause::OptIn(self.text(self.skip_kw(c).next().expect(SHAPE)))
+                            }
+                            Rule::withdraw_clause => {
+                                IncentiveClause::Withdraw(self.text(self.skip_kw(c).next().expect(SHAPE)))
+                            }
                             Rule::text => IncentiveClause::Summary(self.text(c)),
                             _ => unreachable!("{SHAPE}"),
                         };
@@ -440,7 +478,56 @@ impl Builder {
 
 /// Keywords carry no information once the grammar has matched them, so the builder skips them.
 fn is_keyword(rule: Rule) -> bool {
-    matches!(rule, Rule::kw_policy | Rule::kw_name | Rule::kw_controller | Rule::kw_contact | Rule::kw_dpo | Rule::kw_version | Rule::kw_languages | Rule::kw_regions | Rule::kw_signal | Rule::kw_feature | Rule::kw_default | Rule::kw_on | Rule::kw_off | Rule::kw_data | Rule::kw_purpose | Rule::kw_basis | Rule::kw_interest | Rule::kw_shared | Rule::kw_with | Rule::kw_recipient | Rule::kw_sites | Rule::kw_from | Rule::kw_exact | Rule::kw_never | Rule::kw_collect | Rule::kw_when | Rule::kw_for | Rule::kw_keep | Rule::kw_link | Rule::kw_to | Rule::kw_account | Rule::kw_always | Rule::kw_region | Rule::kw_incentive | Rule::kw_in | Rule::kw_exchange | Rule::kw_value | Rule::kw_opt | Rule::kw_withdraw | Rule::kw_expect | Rule::kw_collects | Rule::kw_links | Rule::kw_nothing | Rule::kw_and | Rule::kw_or | Rule::kw_not)
+    matches!(
+        rule,
+        Rule::close_brace
+            | Rule::kw_policy
+            | Rule::kw_name
+            | Rule::kw_controller
+            | Rule::kw_contact
+            | Rule::kw_dpo
+            | Rule::kw_version
+            | Rule::kw_languages
+            | Rule::kw_regions
+            | Rule::kw_signal
+            | Rule::kw_feature
+            | Rule::kw_default
+            | Rule::kw_on
+            | Rule::kw_off
+            | Rule::kw_data
+            | Rule::kw_purpose
+            | Rule::kw_basis
+            | Rule::kw_interest
+            | Rule::kw_shared
+            | Rule::kw_with
+            | Rule::kw_recipient
+            | Rule::kw_sites
+            | Rule::kw_from
+            | Rule::kw_exact
+            | Rule::kw_never
+            | Rule::kw_collect
+            | Rule::kw_when
+            | Rule::kw_for
+            | Rule::kw_keep
+            | Rule::kw_link
+            | Rule::kw_to
+            | Rule::kw_account
+            | Rule::kw_always
+            | Rule::kw_region
+            | Rule::kw_incentive
+            | Rule::kw_in
+            | Rule::kw_exchange
+            | Rule::kw_value
+            | Rule::kw_opt
+            | Rule::kw_withdraw
+            | Rule::kw_expect
+            | Rule::kw_collects
+            | Rule::kw_links
+            | Rule::kw_nothing
+            | Rule::kw_and
+            | Rule::kw_or
+            | Rule::kw_not
+    )
 }
 
 /// Resolves the escapes the grammar allows in strings. An unknown escape keeps the escaped character.

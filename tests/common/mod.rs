@@ -1,0 +1,40 @@
+//! Helpers shared by the integration tests: check a file from disk the way the CLI does, and render.
+#![allow(dead_code)]
+
+use policyc::{check_source, CheckOptions, ListLoader, SourceCheck};
+use std::path::{Path, PathBuf};
+
+/// Resolves `from` lists relative to the policy's directory, as the CLI does.
+pub struct DirLoader(pub PathBuf);
+
+impl ListLoader for DirLoader {
+    fn load(&mut self, path: &str) -> Result<(String, String), String> {
+        let full = self.0.join(path);
+        std::fs::read_to_string(&full)
+            .map(|t| (full.display().to_string(), t))
+            .map_err(|e| e.kind().to_string().to_lowercase())
+    }
+}
+
+/// Checks a policy file given relative to the crate root.
+pub fn check_path(path: &Path) -> SourceCheck {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut loader = DirLoader(path.parent().unwrap().to_path_buf());
+    check_source(&path.display().to_string(), &text, &mut loader, CheckOptions::default())
+}
+
+/// Diagnostics as a person sees them, without colour.
+pub fn render(result: &SourceCheck) -> String {
+    policyc::diagnostic::render_human(&result.checked.diagnostics, &result.sources, false)
+}
+
+/// Every policy bundled in `policies/`.
+pub fn bundled_policies() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir("policies")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "policy"))
+        .collect();
+    v.sort();
+    v
+}

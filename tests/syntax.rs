@@ -1,0 +1,49 @@
+//! Stage 1, parsing: valid fixtures parse and check cleanly; invalid ones give one syntax diagnostic that says
+//! what was expected in words.
+
+mod common;
+
+use policyc::Code;
+
+#[test]
+fn valid_fixtures_check_without_errors() {
+    insta::glob!("fixtures/syntax/valid/*.policy", |path| {
+        let rel = path.strip_prefix(env!("CARGO_MANIFEST_DIR")).unwrap();
+        let result = common::check_path(rel);
+        assert!(!result.checked.has_errors(), "{}", common::render(&result));
+        assert!(result.checked.policy.is_some());
+    });
+}
+
+#[test]
+fn invalid_fixtures_give_one_readable_syntax_error() {
+    insta::glob!("fixtures/syntax/invalid/*.policy", |path| {
+        let rel = path.strip_prefix(env!("CARGO_MANIFEST_DIR")).unwrap();
+        let result = common::check_path(rel);
+        let d = &result.checked.diagnostics;
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].code, Code::Syntax);
+        // Rule names of the grammar must never reach the user.
+        for word in ["kw_", "name_list", "cond_", "_clause", "_decl", "EOI", "lang_text"] {
+            assert!(!d[0].message.contains(word), "rule name `{word}` leaked: {}", d[0].message);
+        }
+        insta::assert_snapshot!(common::render(&result));
+    });
+}
+
+#[test]
+fn all_constructs_lower_as_written() {
+    let result = common::check_path(std::path::Path::new("tests/fixtures/syntax/valid/all-constructs.policy"));
+    let p = result.checked.policy.expect("checks");
+    assert_eq!(p.regions, ["US", "DE", "US-CA"]);
+    let paths = p.site_category("paths").unwrap();
+    let written: Vec<String> = paths.patterns.iter().map(|p| p.to_string()).collect();
+    assert_eq!(written, ["exact www.shop.example/cart/", "shops.*", "xn--bcher-kva.example/b/"]);
+    assert_eq!(p.collect[1].when.as_ref().unwrap().to_string(), "(stats or signed_in) and not signed_in");
+    assert_eq!(p.collect[1].keep.to_string(), "1 year");
+    assert_eq!(p.never[1].regions, ["DE"]);
+    assert_eq!(p.incentives[0].value["de"], "US$1", "an untagged text holds in every language");
+    assert_eq!(p.expects[0].with, ["signed_in", "not stats"]);
+    assert_eq!(p.purposes[1].shared_with, ["vendor"]);
+    assert!(p.purposes[1].interest.is_some());
+}

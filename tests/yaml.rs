@@ -1,0 +1,35 @@
+//! The data form: every bundled policy exports to YAML, and exporting that YAML gives byte-identical JSON.
+
+mod common;
+
+use policyc::{check_source, yaml, NoLists};
+
+#[test]
+fn yaml_twin_exports_identically() {
+    for path in common::bundled_policies() {
+        let original = common::check_path(&path);
+        let policy = original.checked.policy.unwrap_or_else(|| panic!("{} does not check", path.display()));
+        let json = yaml::to_json(&policy);
+        let yaml_text = yaml::to_yaml(&policy);
+        // The YAML form inlines every list, so it needs no files.
+        let twin = check_source("twin.yaml", &yaml_text, &mut NoLists, Default::default());
+        assert!(!twin.checked.has_errors(), "{}: {:#?}", path.display(), twin.checked.diagnostics);
+        let twin_policy = twin.checked.policy.unwrap();
+        assert_eq!(yaml::to_json(&twin_policy), json, "{}", path.display());
+        assert_eq!(twin_policy.content_hash(), policy.content_hash());
+        // JSON is read back the same way.
+        let from_json = check_source("twin.json", &json, &mut NoLists, Default::default());
+        assert_eq!(yaml::to_json(&from_json.checked.policy.unwrap()), json);
+    }
+}
+
+#[test]
+fn yaml_policies_get_the_same_checks() {
+    let path = std::path::Path::new("policies/price-tracker.policy");
+    let policy = common::check_path(path).checked.policy.unwrap();
+    let broken = yaml::to_yaml(&policy).replace("- price_history\n  keep", "- price_histroy\n  keep");
+    assert_ne!(broken, yaml::to_yaml(&policy));
+    let out = check_source("broken.yaml", &broken, &mut NoLists, Default::default());
+    let d = out.checked.diagnostics.iter().find(|d| d.code == policyc::Code::Undefined).expect("undefined purpose");
+    assert_eq!(d.help.as_deref(), Some("did you mean `price_history`?"));
+}
