@@ -22,10 +22,13 @@
 pub mod ast;
 pub mod check;
 pub mod diagnostic;
+pub mod interp;
 pub mod ir;
+pub mod matcher;
 pub mod parser;
 pub mod pattern;
 pub mod psl;
+pub mod report;
 pub mod source;
 pub mod urlnorm;
 pub mod yaml;

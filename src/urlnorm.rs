@@ -9,6 +9,7 @@
 //! dodged by encoding a letter. Anything that is not an http(s) URL with a domain host is an error, and an
 //! error always means "collect nothing".
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// A URL reduced to what matching looks at.
@@ -52,8 +53,27 @@ impl fmt::Display for UrlError {
 
 impl std::error::Error for UrlError {}
 
-/// Parses and normalises a URL for matching.
-pub fn normalize(input: &str) -> Result<NormalizedUrl, UrlError> {
+/// A parsed URL that matching can read without further allocation.
+#[derive(Clone, Debug)]
+pub struct ParsedUrl {
+    url: url::Url,
+}
+
+impl ParsedUrl {
+    /// ASCII, lowercase, punycode, no trailing dot.
+    pub fn host(&self) -> &str {
+        let h = self.url.host_str().unwrap_or("");
+        h.strip_suffix('.').unwrap_or(h)
+    }
+
+    /// The normalised path; borrowed unless it has percent-escapes to normalise.
+    pub fn path(&self) -> Cow<'_, str> {
+        decode_unreserved(self.url.path())
+    }
+}
+
+/// Parses a URL for matching, refusing everything that is not an http(s) URL with a domain host.
+pub fn parse(input: &str) -> Result<ParsedUrl, UrlError> {
     if input.len() > MAX_URL_LEN {
         return Err(UrlError::TooLong(input.len()));
     }
@@ -62,17 +82,24 @@ pub fn normalize(input: &str) -> Result<NormalizedUrl, UrlError> {
         "http" | "https" => {}
         other => return Err(UrlError::Scheme(other.to_string())),
     }
-    let host = match url.host() {
-        Some(url::Host::Domain(d)) => d,
+    match url.host() {
+        Some(url::Host::Domain(d)) => {
+            let d = d.strip_suffix('.').unwrap_or(d);
+            if d.is_empty() || d.starts_with('.') || d.contains("..") {
+                return Err(UrlError::NoHost);
+            }
+        }
         Some(url::Host::Ipv4(ip)) => return Err(UrlError::IpAddress(ip.to_string())),
         Some(url::Host::Ipv6(ip)) => return Err(UrlError::IpAddress(format!("[{ip}]"))),
         None => return Err(UrlError::NoHost),
-    };
-    let host = host.strip_suffix('.').unwrap_or(host);
-    if host.is_empty() || host.starts_with('.') || host.contains("..") {
-        return Err(UrlError::NoHost);
     }
-    Ok(NormalizedUrl { host: host.to_string(), path: decode_unreserved(url.path()) })
+    Ok(ParsedUrl { url })
+}
+
+/// Parses and normalises a URL for matching.
+pub fn normalize(input: &str) -> Result<NormalizedUrl, UrlError> {
+    let u = parse(input)?;
+    Ok(NormalizedUrl { host: u.host().to_string(), path: u.path().into_owned() })
 }
 
 /// Normalises the path of a path pattern exactly as a URL's path is normalised.
@@ -81,14 +108,14 @@ pub fn normalize_path(path: &str) -> Option<String> {
     if url.query().is_some() || url.fragment().is_some() {
         return None;
     }
-    Some(decode_unreserved(url.path()))
+    Some(decode_unreserved(url.path()).into_owned())
 }
 
 /// Decodes `%XX` escapes of unreserved characters and upper-cases the hex digits of the others.
-fn decode_unreserved(path: &str) -> String {
+fn decode_unreserved(path: &str) -> Cow<'_, str> {
     let bytes = path.as_bytes();
     if !bytes.contains(&b'%') {
-        return path.to_string();
+        return Cow::Borrowed(path);
     }
     let mut out = String::with_capacity(path.len());
     let mut i = 0;
@@ -112,7 +139,7 @@ fn decode_unreserved(path: &str) -> String {
         out.push(bytes[i] as char);
         i += 1;
     }
-    out
+    Cow::Owned(out)
 }
 
 /// Whether `path` lies under the path prefix `prefix`, on segment boundaries: `/ip/` covers `/ip/123`;

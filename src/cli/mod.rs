@@ -2,8 +2,13 @@
 //! system, standard streams and exit codes.
 
 mod check;
+mod compile;
+mod decide;
+mod explain;
 mod export;
 mod load;
+mod matchcmd;
+mod test;
 
 use clap::{Parser, Subcommand};
 
@@ -25,6 +30,14 @@ enum Command {
     Check(check::Args),
     /// Print the checked policy as YAML or JSON (the data form, without source locations).
     Export(export::Args),
+    /// Compile a policy to a matcher artifact and print its policy hash.
+    Compile(compile::Args),
+    /// Decide one URL and say why.
+    Explain(explain::Args),
+    /// Decide URLs read from standard input, one JSON decision per line.
+    Match(matchcmd::Args),
+    /// Run a policy's `expect` lines.
+    Test(test::Args),
 }
 
 pub fn run() -> i32 {
@@ -39,6 +52,10 @@ pub fn run() -> i32 {
     match cli.command {
         Command::Check(a) => check::run(a),
         Command::Export(a) => export::run(a),
+        Command::Compile(a) => compile::run(a),
+        Command::Explain(a) => explain::run(a),
+        Command::Match(a) => matchcmd::run(a),
+        Command::Test(a) => test::run(a),
     }
 }
 

@@ -1,0 +1,71 @@
+//! `policyc compile`: the matcher artifact (and, with it, what integrators ship).
+
+use super::load::{check_file, print_diagnostics};
+use policyc::matcher::artifact::hex;
+use policyc::matcher::compile::{compile, policy_hash_bytes, Limits};
+use policyc::CheckOptions;
+use std::path::PathBuf;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The policy to compile.
+    policy: PathBuf,
+    /// Directory to write `NAME.matcher` into (created if missing).
+    #[arg(short = 'o', long = "out-dir", default_value = "out")]
+    out: PathBuf,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+/// Resource limits of compilation, each with its flag to raise it.
+#[derive(clap::Args, Clone, Copy)]
+pub struct LimitArgs {
+    /// Largest number of distinct domains and wildcards.
+    #[arg(long, default_value_t = Limits::default().max_domains)]
+    pub max_domains: usize,
+    /// Largest number of path patterns.
+    #[arg(long, default_value_t = Limits::default().max_path_patterns)]
+    pub max_path_patterns: usize,
+    /// Largest size of the path automaton in bytes.
+    #[arg(long, default_value_t = Limits::default().max_dfa_bytes)]
+    pub max_dfa_bytes: usize,
+}
+
+impl LimitArgs {
+    pub fn limits(&self) -> Limits {
+        Limits {
+            max_domains: self.max_domains,
+            max_path_patterns: self.max_path_patterns,
+            max_dfa_bytes: self.max_dfa_bytes,
+        }
+    }
+}
+
+pub fn run(args: Args) -> i32 {
+    let result = match check_file(&args.policy, CheckOptions::default()) {
+        Ok(r) => r,
+        Err(e) => return super::fail(e),
+    };
+    print_diagnostics(&result);
+    let Some(policy) = &result.checked.policy else {
+        return super::EXIT_FAIL;
+    };
+    let bytes = match compile(policy, &args.limits.limits()) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: {}\n  help: {}", e.message, e.help);
+            return super::EXIT_FAIL;
+        }
+    };
+    let stem = args.policy.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| policy.id.clone());
+    if let Err(e) = std::fs::create_dir_all(&args.out) {
+        return super::fail(format!("cannot create `{}`: {e}", args.out.display()));
+    }
+    let path = args.out.join(format!("{stem}.matcher"));
+    if let Err(e) = std::fs::write(&path, &bytes) {
+        return super::fail(format!("cannot write `{}`: {e}", path.display()));
+    }
+    eprintln!("wrote {} ({} bytes)", path.display(), bytes.len());
+    println!("{}", hex(&policy_hash_bytes(policy)));
+    0
+}

@@ -1,0 +1,54 @@
+//! What `explain`, `match` and `test` share: loading a matcher from a policy or an artifact, and runtime
+//! settings from flags.
+
+use super::load::{check_file, print_diagnostics};
+use policyc::matcher::compile::{compile, Limits};
+use policyc::matcher::{artifact, Matcher};
+use policyc::report::Settings;
+use policyc::CheckOptions;
+use std::path::Path;
+
+/// `--set NAME=on|off`.
+pub fn parse_setting(s: &str) -> Result<(String, bool), String> {
+    let (name, value) = s.split_once('=').ok_or_else(|| format!("`{s}` is not NAME=on or NAME=off"))?;
+    let on = match value {
+        "on" | "true" | "1" => true,
+        "off" | "false" | "0" => false,
+        other => return Err(format!("`{other}` is not `on` or `off`")),
+    };
+    Ok((name.to_string(), on))
+}
+
+/// Runtime flags shared by `explain` and `match`.
+#[derive(clap::Args, Clone)]
+pub struct StateArgs {
+    /// Set a signal or feature: `--set signed_in=on`. Signals default to off, features to their default.
+    #[arg(long = "set", value_name = "NAME=on|off", value_parser = parse_setting)]
+    pub set: Vec<(String, bool)>,
+    /// The region to decide in, such as `DE`.
+    #[arg(long)]
+    pub region: Option<String>,
+}
+
+impl StateArgs {
+    pub fn settings(&self) -> Settings {
+        Settings { set: self.set.clone(), region: self.region.clone() }
+    }
+}
+
+/// Artifact bytes from a `.matcher` file, or compiled on the fly from a policy. Errors are one line; policy
+/// diagnostics are printed before.
+pub fn load_bytes(path: &Path) -> Result<Vec<u8>, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read `{}`: {}", path.display(), e))?;
+    if bytes.starts_with(artifact::LABEL) || path.extension().is_some_and(|e| e == "matcher") {
+        // Validate here so that a bad artifact is reported once, with its path.
+        Matcher::from_bytes(&bytes).map_err(|e| format!("`{}`: {e}", path.display()))?;
+        return Ok(bytes);
+    }
+    let result = check_file(path, CheckOptions::default())?;
+    let Some(policy) = &result.checked.policy else {
+        print_diagnostics(&result);
+        return Err(format!("`{}` has errors; fix them first (`policyc check`)", path.display()));
+    };
+    compile(policy, &Limits::default()).map_err(|e| format!("{} ({})", e.message, e.help))
+}

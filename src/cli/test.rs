@@ -1,0 +1,90 @@
+//! `policyc test`: run a policy's `expect` lines against its compiled matcher.
+
+use super::load::{check_file, print_diagnostics};
+use policyc::matcher::compile::{compile, Limits};
+use policyc::matcher::Matcher;
+use policyc::report::{Report, Settings};
+use policyc::CheckOptions;
+use std::path::PathBuf;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The policy whose `expect` lines to run.
+    policy: PathBuf,
+}
+
+pub fn run(args: Args) -> i32 {
+    let result = match check_file(&args.policy, CheckOptions::default()) {
+        Ok(r) => r,
+        Err(e) => return super::fail(e),
+    };
+    print_diagnostics(&result);
+    let Some(policy) = &result.checked.policy else {
+        return super::EXIT_FAIL;
+    };
+    let bytes = match compile(policy, &Limits::default()) {
+        Ok(b) => b,
+        Err(e) => return super::fail(format!("{} ({})", e.message, e.help)),
+    };
+    let matcher = Matcher::from_bytes(&bytes).expect("a freshly compiled artifact loads");
+    let mut failed = 0;
+    for e in &policy.expects {
+        let at = e.origin.as_ref().map(|o| o.to_string()).unwrap_or_else(|| args.policy.display().to_string());
+        let settings = Settings::from_expect(&e.with, e.region.as_deref());
+        let state = match settings.state(&matcher) {
+            Ok(s) => s,
+            Err(err) => {
+                failed += 1;
+                eprintln!("FAIL {at}: {err}");
+                continue;
+            }
+        };
+        let report = Report::from_decision(&matcher, &e.url, &matcher.decide(&e.url, &state));
+        let mut problems = Vec::new();
+        if let Some(want) = &e.collects {
+            if !same(want, &report.collect) {
+                problems.push(format!("expected to collect {}, collects {}", words(want), words(&report.collect)));
+            }
+        }
+        if let Some(want) = &e.links {
+            if !same(want, &report.linked) {
+                problems.push(format!("expected to link {}, links {}", words(want), words(&report.linked)));
+            }
+        }
+        if problems.is_empty() {
+            println!("ok   {at}: {}", e.url);
+        } else {
+            failed += 1;
+            println!("FAIL {at}: {}: {}", e.url, problems.join("; "));
+            if let Some(err) = &report.error {
+                println!("     the URL was not decided: {err}");
+            }
+            for b in &report.blocked_by {
+                println!("     blocked by `{}` at {}", b.rule, b.origin);
+            }
+        }
+    }
+    let total = policy.expects.len();
+    println!("{} passed, {failed} failed", total - failed);
+    if failed > 0 {
+        super::EXIT_FAIL
+    } else {
+        0
+    }
+}
+
+fn same(a: &[String], b: &[String]) -> bool {
+    let mut a = a.to_vec();
+    let mut b = b.to_vec();
+    a.sort();
+    b.sort();
+    a == b
+}
+
+fn words(v: &[String]) -> String {
+    if v.is_empty() {
+        "nothing".into()
+    } else {
+        v.join(", ")
+    }
+}

@@ -1,0 +1,151 @@
+//! The matcher artifact: a versioned, self-checking binary file.
+//!
+//! ```text
+//! offset  size  field
+//!      0    16  label        b"policyc matcher\0"
+//!     16     4  version      format version, little-endian u32 (FORMAT_VERSION)
+//!     20     4  endianness   0x0A0B0C0D written little-endian: a reader that sees other bytes was handed a
+//!                            file from a writer with another convention (or not an artifact at all)
+//!     24    32  policy hash  SHA-256 of the policy's canonical JSON export (the hash `compile` prints)
+//!     56     4  checksum     CRC-32 of everything after the header
+//!     60     4  sections     number of sections
+//!     64     …  sections     each: u32 tag, u64 length, bytes
+//! ```
+//!
+//! The loader trusts nothing: it checks label, version, endianness, checksum (so a flipped bit anywhere is
+//! detected), section bounds, and then each section's own invariants (the regex-automata DFA through its
+//! checked `from_bytes`, the hash indexes entry by entry, the rule tables against each other). A failure is an
+//! [`ArtifactError`], never a panic.
+
+use std::fmt;
+
+pub const LABEL: &[u8; 16] = b"policyc matcher\0";
+pub const FORMAT_VERSION: u32 = 1;
+pub const ENDIAN_TAG: u32 = 0x0A0B_0C0D;
+pub const HEADER_LEN: usize = 64;
+
+/// Section tags.
+pub mod tag {
+    pub const META: u32 = 1;
+    pub const DOMAIN_STRINGS: u32 = 2;
+    pub const DOMAIN_ENTRIES: u32 = 3;
+    pub const DOMAIN_SLOTS: u32 = 4;
+    pub const WILD_STRINGS: u32 = 5;
+    pub const WILD_ENTRIES: u32 = 6;
+    pub const WILD_SLOTS: u32 = 7;
+    pub const PSL_STRINGS: u32 = 8;
+    pub const PSL_ENTRIES: u32 = 9;
+    pub const PSL_SLOTS: u32 = 10;
+    pub const PATH_DFA: u32 = 11;
+}
+
+/// Why bytes could not be loaded as a matcher. The message is one line for a person.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ArtifactError(String);
+
+impl ArtifactError {
+    pub(crate) fn new(msg: impl Into<String>) -> Self {
+        ArtifactError(msg.into())
+    }
+}
+
+impl fmt::Display for ArtifactError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ArtifactError {}
+
+/// Writes an artifact from its sections.
+pub fn write(policy_hash: &[u8; 32], sections: &[(u32, &[u8])]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (t, bytes) in sections {
+        body.extend_from_slice(&t.to_le_bytes());
+        body.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+        body.extend_from_slice(bytes);
+    }
+    let mut out = Vec::with_capacity(HEADER_LEN + body.len());
+    out.extend_from_slice(LABEL);
+    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    out.extend_from_slice(&ENDIAN_TAG.to_le_bytes());
+    out.extend_from_slice(policy_hash);
+    out.extend_from_slice(&crc32fast::hash(&body).to_le_bytes());
+    out.extend_from_slice(&(sections.len() as u32).to_le_bytes());
+    out.extend_from_slice(&body);
+    out
+}
+
+/// The header fields and the sections of a checked artifact, borrowing its bytes.
+#[derive(Debug)]
+pub struct Parsed<'a> {
+    pub policy_hash: [u8; 32],
+    pub sections: Vec<(u32, &'a [u8])>,
+}
+
+impl<'a> Parsed<'a> {
+    /// The section with `tag`, or an error naming it.
+    pub fn section(&self, tag: u32) -> Result<&'a [u8], ArtifactError> {
+        self.sections
+            .iter()
+            .find(|(t, _)| *t == tag)
+            .map(|(_, b)| *b)
+            .ok_or_else(|| ArtifactError::new(format!("artifact lacks section {tag}")))
+    }
+}
+
+fn u32_le(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
+}
+
+/// Checks the header and checksum and splits the sections.
+pub fn parse(bytes: &[u8]) -> Result<Parsed<'_>, ArtifactError> {
+    if bytes.len() < HEADER_LEN || &bytes[..16] != LABEL {
+        if bytes.len() >= 16 && &bytes[..16] == LABEL {
+            return Err(ArtifactError::new("truncated artifact: the header is incomplete"));
+        }
+        return Err(ArtifactError::new("not a policyc matcher artifact (wrong label)"));
+    }
+    let version = u32_le(bytes, 16);
+    if version != FORMAT_VERSION {
+        return Err(ArtifactError::new(format!(
+            "artifact format version {version} is not supported (this policyc reads version {FORMAT_VERSION}); \
+             recompile the policy"
+        )));
+    }
+    if u32_le(bytes, 20) != ENDIAN_TAG {
+        return Err(ArtifactError::new("artifact has the wrong endianness tag"));
+    }
+    let mut policy_hash = [0u8; 32];
+    policy_hash.copy_from_slice(&bytes[24..56]);
+    let body = &bytes[HEADER_LEN..];
+    if crc32fast::hash(body) != u32_le(bytes, 56) {
+        return Err(ArtifactError::new("artifact is corrupted or truncated (checksum mismatch)"));
+    }
+    let count = u32_le(bytes, 60) as usize;
+    let mut sections = Vec::with_capacity(count.min(64));
+    let mut at = 0usize;
+    for _ in 0..count {
+        if body.len() - at < 12 {
+            return Err(ArtifactError::new("artifact section table is truncated"));
+        }
+        let t = u32_le(body, at);
+        let len = u64::from_le_bytes(body[at + 4..at + 12].try_into().expect("8 bytes"));
+        at += 12;
+        let len = usize::try_from(len).ok().filter(|l| *l <= body.len() - at);
+        let Some(len) = len else {
+            return Err(ArtifactError::new("artifact section runs past the end of the file"));
+        };
+        sections.push((t, &body[at..at + len]));
+        at += len;
+    }
+    if at != body.len() {
+        return Err(ArtifactError::new("artifact has trailing bytes after its sections"));
+    }
+    Ok(Parsed { policy_hash, sections })
+}
+
+/// Lowercase hex of a hash.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,292 @@
+//! Compiling the IR to an artifact.
+//!
+//! Plain domain and exact-host patterns go into a hash [`index`](super::index) (one entry per domain, value =
+//! an equivalence class of "which categories match here, and how"). `name.*` wildcards go into a second index
+//! keyed by the label, next to the ICANN section of the Public Suffix List, so that the runtime can find the
+//! label before a host's public suffix. Path patterns, which are few but varied, become one anchored
+//! multi-pattern regex-automata DFA, serialized in its sparse form (small, and loadable without alignment).
+//! `never` over `collect` precedence is resolved per category bit at decision time with one AND, and rules are
+//! rows of bit masks, so that a decision is a handful of bit operations after the lookups.
+
+use super::artifact::{self, tag};
+use super::cond::{self, Op};
+use super::index;
+use super::{Class, CollectRow, LinkRow, Meta, NeverRow, Var};
+use crate::ir;
+use crate::pattern::HostPattern;
+use crate::psl::PublicSuffixList;
+use regex_automata::dfa::{dense, StartKind};
+use regex_automata::{nfa::thompson, util::syntax, MatchKind};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// Limits on what one artifact may hold. Bit masks of 64 bits carry categories, data items, purposes,
+/// variables, regions and rules through a decision without allocation; a policy needing more is refused.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Largest number of domain and wildcard entries.
+    pub max_domains: usize,
+    /// Largest number of path patterns (each becomes a DFA pattern).
+    pub max_path_patterns: usize,
+    /// Largest size of the path DFA, in bytes, during and after construction.
+    pub max_dfa_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_domains: 4_000_000, max_path_patterns: 20_000, max_dfa_bytes: 256 << 20 }
+    }
+}
+
+/// Why a policy cannot be compiled. Checked policies compile unless they exceed a [`Limits`] value or one of
+/// the fixed 64-entry limits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CompileError {
+    pub message: String,
+    pub help: String,
+}
+
+impl fmt::Display for CompileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.message)
+    }
+}
+
+impl std::error::Error for CompileError {}
+
+fn limit_err(what: &str, n: usize, max: usize, help: &str) -> CompileError {
+    CompileError { message: format!("the policy has {n} {what}, over the limit of {max}"), help: help.to_string() }
+}
+
+fn bit_of(names: &[String], name: &str) -> u64 {
+    names.iter().position(|n| n == name).map(|i| 1u64 << i).unwrap_or(0)
+}
+
+fn mask(names: &[String], of: &[String]) -> u64 {
+    of.iter().fold(0, |m, n| m | bit_of(names, n))
+}
+
+/// Compiles a checked policy into artifact bytes.
+pub fn compile(policy: &ir::Policy, limits: &Limits) -> Result<Vec<u8>, CompileError> {
+    let names = |v: Vec<&String>| v.into_iter().cloned().collect::<Vec<String>>();
+    let categories = names(policy.sites.iter().map(|s| &s.name).collect());
+    let data = names(policy.data.iter().map(|d| &d.name).collect());
+    let purposes = names(policy.purposes.iter().map(|p| &p.name).collect());
+    let regions = policy.regions.clone();
+    let mut vars: Vec<Var> =
+        policy.signals.iter().map(|s| Var { name: s.name.clone(), feature: false, default: false }).collect();
+    vars.extend(policy.features.iter().map(|f| Var { name: f.name.clone(), feature: true, default: f.default }));
+    let fixed = [
+        ("site categories", categories.len()),
+        ("data items", data.len()),
+        ("purposes", purposes.len()),
+        ("signals and features", vars.len()),
+        ("regions", regions.len()),
+        ("collect rules", policy.collect.len()),
+        ("never rules", policy.never.len()),
+    ];
+    for (what, n) in fixed {
+        if n > 64 {
+            return Err(limit_err(what, n, 64, "decisions carry these as 64-bit sets; split the policy into two"));
+        }
+    }
+
+    // Domain and wildcard classes: for each key, which categories match it and how.
+    let mut domain_classes: BTreeMap<&str, Class> = BTreeMap::new();
+    let mut wild_classes: BTreeMap<&str, Class> = BTreeMap::new();
+    let mut path_regexes = Vec::new();
+    let mut path_categories = Vec::new();
+    for (ci, cat) in policy.sites.iter().enumerate() {
+        let bit = 1u64 << ci;
+        for p in &cat.patterns {
+            let (table, key) = match &p.host {
+                HostPattern::Domain(d) | HostPattern::Exact(d) => (&mut domain_classes, d.as_str()),
+                HostPattern::Wildcard(l) => (&mut wild_classes, l.as_str()),
+            };
+            let class = table.entry(key).or_default();
+            match (&p.host, &p.path) {
+                (HostPattern::Exact(_), None) => class.exact |= bit,
+                (_, None) => class.sub |= bit,
+                (host, Some(path)) => {
+                    class.paths = true;
+                    path_regexes.push(path_regex(host, path));
+                    path_categories.push(ci as u8);
+                }
+            }
+        }
+    }
+    let n_keys = domain_classes.len() + wild_classes.len();
+    if n_keys > limits.max_domains.min(index::MAX_KEYS) {
+        return Err(limit_err(
+            "distinct domains",
+            n_keys,
+            limits.max_domains.min(index::MAX_KEYS),
+            "raise the limit with `--max-domains` or split the lists",
+        ));
+    }
+    if path_regexes.len() > limits.max_path_patterns {
+        return Err(limit_err(
+            "path patterns",
+            path_regexes.len(),
+            limits.max_path_patterns,
+            "raise the limit with `--max-path-patterns`, or use domain patterns where a whole site is meant",
+        ));
+    }
+
+    // Classes are deduplicated: thousands of domains share "in category 3, with subdomains".
+    let mut classes: Vec<Class> = Vec::new();
+    let mut class_ids: BTreeMap<Class, u32> = BTreeMap::new();
+    let mut intern = |c: Class| -> u32 {
+        *class_ids.entry(c).or_insert_with(|| {
+            classes.push(c);
+            (classes.len() - 1) as u32
+        })
+    };
+    let domain_items: Vec<(&str, u32)> = domain_classes.iter().map(|(k, c)| (*k, intern(*c))).collect();
+    let wild_items: Vec<(&str, u32)> = wild_classes.iter().map(|(k, c)| (*k, intern(*c))).collect();
+    let domains = index::build(domain_items);
+    let wild = index::build(wild_items);
+    // The ICANN rules travel with the artifact only when a wildcard needs them.
+    let psl = if wild_classes.is_empty() {
+        index::build(Vec::new())
+    } else {
+        index::build(PublicSuffixList::bundled().icann_rules().into_iter().map(|(k, f)| (k, u32::from(f))).collect())
+    };
+
+    let dfa_bytes = if path_regexes.is_empty() { Vec::new() } else { build_dfa(&path_regexes, limits)? };
+
+    let var_bit = |n: &str| vars.iter().position(|v| v.name == n).map(|i| i as u8);
+    let compile_cond = |c: &ir::Cond| -> Result<Vec<Op>, CompileError> {
+        cond::compile(c, &var_bit).ok_or_else(|| CompileError {
+            message: format!("condition `{c}` is nested more than {} levels deep", cond::MAX_DEPTH),
+            help: "simplify the condition".into(),
+        })
+    };
+    let origin = |o: &Option<crate::source::Origin>| -> String {
+        // The file's name without its directory: the artifact must not depend on where it was built.
+        o.as_ref()
+            .map(|o| {
+                let file = std::path::Path::new(&o.file).file_name().map(|f| f.to_string_lossy().into_owned());
+                format!("{}:{}", file.unwrap_or_default(), o.line)
+            })
+            .unwrap_or_default()
+    };
+    let never = policy
+        .never
+        .iter()
+        .map(|n| NeverRow {
+            sites: mask(&categories, &n.sites),
+            regions: mask(&regions, &n.regions),
+            origin: origin(&n.origin),
+        })
+        .collect();
+    let mut collect = Vec::new();
+    for r in &policy.collect {
+        collect.push(CollectRow {
+            sites: mask(&categories, &r.sites),
+            regions: mask(&regions, &r.regions),
+            when: r.when.as_ref().map(&compile_cond).transpose()?,
+            data: mask(&data, &r.data),
+            purposes: mask(&purposes, &r.purposes),
+            keep: r.keep,
+            link: match &r.link {
+                ir::Link::Never => LinkRow::Never,
+                ir::Link::Always => LinkRow::Always,
+                ir::Link::When(c) => LinkRow::When(compile_cond(c)?),
+            },
+            origin: origin(&r.origin),
+        });
+    }
+    let meta = Meta {
+        policy_id: policy.id.clone(),
+        version: policy.version.clone(),
+        categories,
+        data,
+        purposes,
+        vars,
+        regions,
+        classes,
+        path_categories,
+        never,
+        collect,
+    };
+    let meta_bytes = postcard::to_stdvec(&meta).expect("the tables always serialise");
+    let hash = policy_hash_bytes(policy);
+    Ok(artifact::write(
+        &hash,
+        &[
+            (tag::META, &meta_bytes),
+            (tag::DOMAIN_STRINGS, &domains.strings),
+            (tag::DOMAIN_ENTRIES, &domains.entries),
+            (tag::DOMAIN_SLOTS, &domains.slots),
+            (tag::WILD_STRINGS, &wild.strings),
+            (tag::WILD_ENTRIES, &wild.entries),
+            (tag::WILD_SLOTS, &wild.slots),
+            (tag::PSL_STRINGS, &psl.strings),
+            (tag::PSL_ENTRIES, &psl.entries),
+            (tag::PSL_SLOTS, &psl.slots),
+            (tag::PATH_DFA, &dfa_bytes),
+        ],
+    ))
+}
+
+/// The policy's content hash as bytes.
+pub fn policy_hash_bytes(policy: &ir::Policy) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(policy.to_canonical_json().as_bytes()).into()
+}
+
+/// The regex for a path pattern, matched anchored against `host + path` (or, for wildcards, against the host
+/// with its ICANN suffix replaced by `*`, followed by the path).
+fn path_regex(host: &HostPattern, path: &str) -> String {
+    let lit = |s: &str| regex_syntax_escape(s);
+    let host_re = match host {
+        HostPattern::Domain(d) => format!(r"(?:[^/]*\.)?{}", lit(d)),
+        HostPattern::Exact(h) => lit(h),
+        HostPattern::Wildcard(l) => format!(r"(?:[^/]*\.)?{}\.\*", lit(l)),
+    };
+    let boundary = if path.ends_with('/') { "" } else { r"(?:/|\z)" };
+    format!("{host_re}{}{boundary}", lit(path))
+}
+
+/// Escapes every regex meta character of a literal.
+fn regex_syntax_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 2);
+    for c in s.chars() {
+        if c.is_ascii_alphanumeric() || c == '/' || c == '_' || c == '%' || c == '~' || c == ',' || c == '=' {
+            out.push(c);
+        } else if c.is_ascii() {
+            out.push('\\');
+            out.push(c);
+        } else {
+            // Normalised paths and hosts are ASCII; anything else is matched byte by byte as a literal.
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!(r"\x{b:02X}"));
+            }
+        }
+    }
+    out
+}
+
+fn build_dfa(patterns: &[String], limits: &Limits) -> Result<Vec<u8>, CompileError> {
+    let too_big = |e: &dyn fmt::Display| CompileError {
+        message: format!("the path patterns do not fit the automaton limits: {e}"),
+        help: "raise the limit with `--max-dfa-bytes`, or use fewer path patterns".into(),
+    };
+    let dfa = dense::Builder::new()
+        .configure(
+            dense::Config::new()
+                .match_kind(MatchKind::All)
+                .start_kind(StartKind::Anchored)
+                .minimize(false)
+                .dfa_size_limit(Some(limits.max_dfa_bytes))
+                .determinize_size_limit(Some(limits.max_dfa_bytes)),
+        )
+        .syntax(syntax::Config::new().unicode(false).utf8(false))
+        .thompson(thompson::Config::new().nfa_size_limit(Some(limits.max_dfa_bytes)))
+        .build_many(patterns)
+        .map_err(|e| too_big(&e))?;
+    let sparse = dfa.to_sparse().map_err(|e| too_big(&e))?;
+    Ok(sparse.to_bytes_little_endian())
+}

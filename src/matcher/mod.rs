@@ -1,0 +1,422 @@
+//! The matcher: a compiled policy that decides, per URL and runtime state, what may be collected and linked.
+//!
+//! [`compile::compile`] turns a checked [`ir::Policy`](crate::ir::Policy) into artifact bytes;
+//! [`Matcher::from_bytes`] validates such bytes and reads them in place; [`Matcher::decide`] answers. A
+//! decision is a few 64-bit sets (categories, data, purposes, rules), so deciding allocates nothing beyond
+//! what URL parsing itself needs, and turning sets into names happens only when someone asks.
+//!
+//! ```
+//! use policyc::matcher::{compile, Matcher};
+//! # let text = r#"
+//! # policy demo { name "Demo" controller "Demo Inc." contact "privacy@demo.test" version "1" languages en }
+//! # signal signed_in "you are signed in"
+//! # data page_url "the page address"
+//! # purpose stats basis consent "counting visits"
+//! # sites shops "shops" { shop.example }
+//! # collect page_url on shops for stats keep 30 days link to account when signed_in
+//! # "#;
+//! # let policy = policyc::check_source("demo.policy", text, &mut policyc::NoLists, Default::default())
+//! #     .checked.policy.unwrap();
+//! // At build time: compile the checked policy and ship the bytes.
+//! let bytes = compile::compile(&policy, &compile::Limits::default()).unwrap();
+//!
+//! // At run time: load once (every byte is validated), then decide per URL.
+//! let matcher = Matcher::from_bytes(&bytes).expect("a valid artifact");
+//! let mut state = matcher.default_state();
+//! matcher.set(&mut state, "signed_in", true).unwrap();
+//! let d = matcher.decide("https://www.shop.example/cart", &state);
+//! assert_eq!(matcher.data_names(d.collect).collect::<Vec<_>>(), ["page_url"]);
+//! assert_eq!(matcher.data_names(d.linked).collect::<Vec<_>>(), ["page_url"]);
+//! // Anything unknown or unparsable collects nothing.
+//! assert_eq!(matcher.decide("ftp://shop.example/", &state).collect, 0);
+//! ```
+
+pub mod artifact;
+pub mod compile;
+pub mod cond;
+pub mod index;
+
+use crate::ir::Retention;
+use crate::urlnorm::{self, UrlError};
+use artifact::{tag, ArtifactError};
+use cond::Op;
+use index::Index;
+use regex_automata::dfa::{sparse, Automaton};
+use regex_automata::util::start;
+use regex_automata::Anchored;
+use serde::{Deserialize, Serialize};
+
+/// A runtime variable: a signal (default off) or a feature switch (default as declared).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Var {
+    pub name: String,
+    pub feature: bool,
+    pub default: bool,
+}
+
+/// What a domain-index entry means: categories matched by the domain and its subdomains (`sub`), by this
+/// exact host (`exact`), and whether path patterns are anchored here.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Class {
+    pub sub: u64,
+    pub exact: u64,
+    pub paths: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NeverRow {
+    pub sites: u64,
+    /// 0: every region.
+    pub regions: u64,
+    pub origin: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LinkRow {
+    Never,
+    Always,
+    When(Vec<Op>),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CollectRow {
+    pub sites: u64,
+    /// 0: every region.
+    pub regions: u64,
+    pub when: Option<Vec<Op>>,
+    pub data: u64,
+    pub purposes: u64,
+    pub keep: Retention,
+    pub link: LinkRow,
+    pub origin: String,
+}
+
+/// The rule tables of an artifact.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Meta {
+    pub policy_id: String,
+    pub version: String,
+    pub categories: Vec<String>,
+    pub data: Vec<String>,
+    pub purposes: Vec<String>,
+    pub vars: Vec<Var>,
+    pub regions: Vec<String>,
+    pub classes: Vec<Class>,
+    /// Category of each path pattern of the DFA, by pattern id.
+    pub path_categories: Vec<u8>,
+    pub never: Vec<NeverRow>,
+    pub collect: Vec<CollectRow>,
+}
+
+/// The runtime state a decision depends on: signals and feature switches, and the region.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct State {
+    vars: u64,
+    region: Option<u8>,
+}
+
+/// A decision as sets of indices into the matcher's tables; [`Matcher`] turns them into names.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Decision {
+    /// Why the URL could not be decided; always with nothing collected.
+    pub error: Option<UrlError>,
+    /// Site categories the URL falls in.
+    pub sites: u64,
+    /// Data items that may be collected.
+    pub collect: u64,
+    /// Collected data items that may be linked to the account.
+    pub linked: u64,
+    pub purposes: u64,
+    /// Collect rules that fired.
+    pub rules: u64,
+    /// Never rules that blocked collection.
+    pub blocked_by: u64,
+}
+
+/// A loaded artifact, borrowing its bytes.
+#[derive(Debug)]
+pub struct Matcher<'a> {
+    meta: Meta,
+    policy_hash: [u8; 32],
+    domains: Index<'a>,
+    wild: Index<'a>,
+    psl: Index<'a>,
+    dfa: Option<sparse::DFA<&'a [u8]>>,
+}
+
+/// A name the runtime state does not know.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnknownName(pub String);
+
+impl std::fmt::Display for UnknownName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "`{}` is not a signal, feature or region of this policy", self.0)
+    }
+}
+
+impl std::error::Error for UnknownName {}
+
+fn bits(mask: u64) -> impl Iterator<Item = usize> {
+    (0..64).filter(move |i| mask >> i & 1 == 1)
+}
+
+impl<'a> Matcher<'a> {
+    /// Validates and loads an artifact. Untrusted bytes give an [`ArtifactError`], never a panic.
+    pub fn from_bytes(bytes: &'a [u8]) -> Result<Matcher<'a>, ArtifactError> {
+        let parsed = artifact::parse(bytes)?;
+        let meta: Meta = postcard::from_bytes(parsed.section(tag::META)?)
+            .map_err(|e| ArtifactError::new(format!("artifact rule tables are malformed: {e}")))?;
+        validate_meta(&meta)?;
+        let max_class = (meta.classes.len() as u32).saturating_sub(1);
+        let idx = |s, e, l, max| -> Result<Index<'a>, ArtifactError> {
+            Index::new(parsed.section(s)?, parsed.section(e)?, parsed.section(l)?, max)
+                .map_err(|m| ArtifactError::new(format!("artifact index is malformed: {m}")))
+        };
+        let domains = idx(tag::DOMAIN_STRINGS, tag::DOMAIN_ENTRIES, tag::DOMAIN_SLOTS, max_class)?;
+        let wild = idx(tag::WILD_STRINGS, tag::WILD_ENTRIES, tag::WILD_SLOTS, max_class)?;
+        let psl = idx(tag::PSL_STRINGS, tag::PSL_ENTRIES, tag::PSL_SLOTS, 7)?;
+        let dfa_bytes = parsed.section(tag::PATH_DFA)?;
+        let dfa = if dfa_bytes.is_empty() {
+            None
+        } else {
+            let (dfa, _) = sparse::DFA::from_bytes(dfa_bytes)
+                .map_err(|e| ArtifactError::new(format!("artifact path automaton is malformed: {e}")))?;
+            if dfa.pattern_len() != meta.path_categories.len() {
+                return Err(ArtifactError::new("artifact path automaton and its table disagree"));
+            }
+            Some(dfa)
+        };
+        if dfa.is_none() && !meta.path_categories.is_empty() {
+            return Err(ArtifactError::new("artifact lists path patterns but has no automaton"));
+        }
+        Ok(Matcher { meta, policy_hash: parsed.policy_hash, domains, wild, psl, dfa })
+    }
+
+    /// The policy's content hash, as lowercase hex.
+    pub fn policy_hash(&self) -> String {
+        artifact::hex(&self.policy_hash)
+    }
+
+    pub fn meta(&self) -> &Meta {
+        &self.meta
+    }
+
+    /// Number of domain and wildcard keys in the indexes.
+    pub fn domain_count(&self) -> usize {
+        self.domains.len() + self.wild.len()
+    }
+
+    /// The state with every signal off and every feature at its declared default, in no region.
+    pub fn default_state(&self) -> State {
+        let vars = self.meta.vars.iter().enumerate().fold(0, |m, (i, v)| m | (u64::from(v.default) << i));
+        State { vars, region: None }
+    }
+
+    /// Sets a signal or feature switch by name.
+    pub fn set(&self, state: &mut State, name: &str, on: bool) -> Result<(), UnknownName> {
+        let i = self.meta.vars.iter().position(|v| v.name == name).ok_or_else(|| UnknownName(name.to_string()))?;
+        state.vars = (state.vars & !(1 << i)) | (u64::from(on) << i);
+        Ok(())
+    }
+
+    /// Sets the region; `None` means unknown, in which region-scoped collect rules do not apply and
+    /// region-scoped `never` rules do (the matcher fails closed).
+    pub fn set_region(&self, state: &mut State, region: Option<&str>) -> Result<(), UnknownName> {
+        state.region = match region {
+            None => None,
+            Some(r) => {
+                Some(self.meta.regions.iter().position(|x| x == r).ok_or_else(|| UnknownName(r.to_string()))? as u8)
+            }
+        };
+        Ok(())
+    }
+
+    /// Decides a URL.
+    pub fn decide(&self, url: &str, state: &State) -> Decision {
+        match urlnorm::parse(url) {
+            Ok(u) => self.decide_parts(u.host(), &u.path(), state),
+            Err(e) => Decision { error: Some(e), ..Decision::default() },
+        }
+    }
+
+    /// Decides an already normalised host and path (see [`urlnorm`]).
+    pub fn decide_parts(&self, host: &str, path: &str, state: &State) -> Decision {
+        let sites = self.categories(host, path);
+        let region_ok = |mask: u64| match state.region {
+            _ if mask == 0 => true,
+            Some(r) => mask >> r & 1 == 1,
+            None => false,
+        };
+        let mut d = Decision { sites, ..Decision::default() };
+        if sites == 0 {
+            return d;
+        }
+        for (i, n) in self.meta.never.iter().enumerate() {
+            // An unknown region cannot exempt a URL from a region-scoped `never` rule.
+            let applies = n.regions == 0 || state.region.is_none() || region_ok(n.regions);
+            if applies && n.sites & sites != 0 {
+                d.blocked_by |= 1 << i;
+            }
+        }
+        if d.blocked_by != 0 {
+            return d;
+        }
+        for (i, r) in self.meta.collect.iter().enumerate() {
+            if r.sites & sites == 0 || !region_ok(r.regions) {
+                continue;
+            }
+            if let Some(when) = &r.when {
+                if !cond::eval(when, state.vars) {
+                    continue;
+                }
+            }
+            d.rules |= 1 << i;
+            d.collect |= r.data;
+            d.purposes |= r.purposes;
+            let linked = match &r.link {
+                LinkRow::Never => false,
+                LinkRow::Always => true,
+                LinkRow::When(c) => cond::eval(c, state.vars),
+            };
+            if linked {
+                d.linked |= r.data;
+            }
+        }
+        d
+    }
+
+    /// The site categories a normalised host and path fall in.
+    fn categories(&self, host: &str, path: &str) -> u64 {
+        let mut cats = 0u64;
+        let mut need_dfa = false;
+        let mut h = host;
+        loop {
+            if let Some(c) = self.domains.get(h.as_bytes()) {
+                let class = &self.meta.classes[c as usize];
+                cats |= class.sub;
+                if h.len() == host.len() {
+                    cats |= class.exact;
+                }
+                need_dfa |= class.paths;
+            }
+            match h.split_once('.') {
+                Some((_, rest)) => h = rest,
+                None => break,
+            }
+        }
+        if need_dfa {
+            cats |= self.path_matches(&[host.as_bytes(), path.as_bytes()]);
+        }
+        if !self.wild.is_empty() {
+            let start = crate::psl::suffix_start(&self, host);
+            if start >= 2 {
+                let before = &host[..start - 1];
+                let label = before.rsplit('.').next().unwrap_or(before);
+                if let Some(c) = self.wild.get(label.as_bytes()) {
+                    let class = &self.meta.classes[c as usize];
+                    cats |= class.sub;
+                    if class.paths {
+                        cats |= self.path_matches(&[before.as_bytes(), b".*", path.as_bytes()]);
+                    }
+                }
+            }
+        }
+        cats
+    }
+
+    /// Runs the path automaton, anchored, over the concatenation of `parts`, and returns the categories of
+    /// every pattern that matches a prefix of it.
+    fn path_matches(&self, parts: &[&[u8]]) -> u64 {
+        let Some(dfa) = &self.dfa else { return 0 };
+        let Ok(mut sid) = dfa.start_state(&start::Config::new().anchored(Anchored::Yes)) else { return 0 };
+        let mut cats = 0u64;
+        let mut collect = |sid| {
+            if dfa.is_match_state(sid) {
+                for i in 0..dfa.match_len(sid) {
+                    let p = dfa.match_pattern(sid, i).as_usize();
+                    cats |= 1u64 << self.meta.path_categories[p];
+                }
+            }
+        };
+        for part in parts {
+            for &b in *part {
+                sid = dfa.next_state(sid, b);
+                collect(sid);
+                if dfa.is_dead_state(sid) {
+                    return cats;
+                }
+            }
+        }
+        collect(dfa.next_eoi_state(sid));
+        cats
+    }
+
+    pub fn data_names(&self, mask: u64) -> impl Iterator<Item = &str> {
+        bits(mask).map(|i| self.meta.data[i].as_str())
+    }
+
+    pub fn purpose_names(&self, mask: u64) -> impl Iterator<Item = &str> {
+        bits(mask).map(|i| self.meta.purposes[i].as_str())
+    }
+
+    pub fn category_names(&self, mask: u64) -> impl Iterator<Item = &str> {
+        bits(mask).map(|i| self.meta.categories[i].as_str())
+    }
+
+    /// The retention of each collected data item: the longest over the rules that fired for it.
+    pub fn retention(&self, d: &Decision) -> Vec<(&str, Retention)> {
+        bits(d.collect)
+            .filter_map(|di| {
+                let keep = bits(d.rules)
+                    .map(|ri| &self.meta.collect[ri])
+                    .filter(|r| r.data >> di & 1 == 1)
+                    .map(|r| r.keep)
+                    .max_by_key(|k| (k.max_days(), *k))?;
+                Some((self.meta.data[di].as_str(), keep))
+            })
+            .collect()
+    }
+}
+
+impl crate::psl::RuleLookup for &Matcher<'_> {
+    fn rule(&self, domain: &str) -> u8 {
+        self.psl.get(domain.as_bytes()).map(|f| f as u8).unwrap_or(0)
+    }
+}
+
+/// Cross-checks the rule tables, so that decisions never index out of bounds.
+fn validate_meta(m: &Meta) -> Result<(), ArtifactError> {
+    let bad = |what: &str| Err(ArtifactError::new(format!("artifact rule tables are inconsistent: {what}")));
+    let too_many = [m.categories.len(), m.data.len(), m.purposes.len(), m.vars.len(), m.regions.len()];
+    if too_many.iter().any(|n| *n > 64) || m.never.len() > 64 || m.collect.len() > 64 {
+        return bad("more than 64 entries in a table");
+    }
+    let within = |mask: u64, n: usize| n >= 64 || mask >> n == 0;
+    let (nc, nd, np, nr) = (m.categories.len(), m.data.len(), m.purposes.len(), m.regions.len());
+    for c in &m.classes {
+        if !within(c.sub, nc) || !within(c.exact, nc) {
+            return bad("a domain class names a missing category");
+        }
+    }
+    if m.path_categories.iter().any(|c| *c as usize >= nc) {
+        return bad("a path pattern names a missing category");
+    }
+    for n in &m.never {
+        if !within(n.sites, nc) || !within(n.regions, nr) {
+            return bad("a never rule names a missing category or region");
+        }
+    }
+    let ops_ok = |ops: &[Op]| {
+        cond::max_depth(ops).is_some_and(|d| d <= cond::MAX_DEPTH)
+            && ops.iter().all(|op| !matches!(op, Op::Var(i) if *i as usize >= m.vars.len()))
+    };
+    for r in &m.collect {
+        if !within(r.sites, nc) || !within(r.regions, nr) || !within(r.data, nd) || !within(r.purposes, np) {
+            return bad("a collect rule names a missing entry");
+        }
+        if r.when.as_deref().is_some_and(|w| !ops_ok(w)) || matches!(&r.link, LinkRow::When(w) if !ops_ok(w)) {
+            return bad("a condition is malformed");
+        }
+    }
+    Ok(())
+}
