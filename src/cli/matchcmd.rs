@@ -50,7 +50,7 @@ pub fn run(args: Args) -> i32 {
                     Report::from_decision(&matcher, url, &matcher.decide(url, &state))
                 }
                 Err(e) => Report::refused(
-                    &String::from_utf8_lossy(&line).trim_end().to_string(),
+                    String::from_utf8_lossy(&line).trim_end(),
                     &format!("line is not UTF-8 (invalid byte at offset {})", e.valid_up_to()),
                     &hash,
                 ),
