@@ -1,8 +1,11 @@
 //! The reference interpreter: the policy's meaning, evaluated straight from the IR.
 //!
-//! This is deliberately the plainest possible reading of the semantics in `../shared/BRIEF.md`: for every site
-//! category, try every pattern against the URL; apply every `never` rule; fire every `collect` rule whose
-//! category, region and condition hold. No indexes, no automata, no bit sets. Property tests and the real-data
+//! This is deliberately the plainest reading of the semantics in `../shared/BRIEF.md`: find the patterns that
+//! match the URL, apply every `never` rule, fire every `collect` rule whose category, region and condition
+//! hold. No automata, no bit sets, no binary tables, no PSL copy: names, strings and the bundled list. The one
+//! concession to speed is that patterns are grouped by their host string, so that a URL is tried only against
+//! patterns whose host is one of its suffixes (every other pattern cannot match it by definition); without it,
+//! checking tens of thousands of real domains against tens of thousands of patterns would take hours. Property tests and the real-data
 //! tests check that the compiled [`matcher`](crate::matcher) agrees with it on every input; a disagreement is
 //! a bug in the compiler or the runtime, never in this file's reading of the rules.
 
@@ -11,7 +14,7 @@ use crate::pattern::{HostPattern, Pattern};
 use crate::psl::PublicSuffixList;
 use crate::report::{Report, RuleRef, Settings};
 use crate::urlnorm::{self, path_has_prefix};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Whether one pattern matches a normalised host and path.
 pub fn pattern_matches(p: &Pattern, host: &str, path: &str) -> bool {
@@ -31,8 +34,62 @@ pub fn pattern_matches(p: &Pattern, host: &str, path: &str) -> bool {
     host_ok && p.path.as_deref().is_none_or(|prefix| path_has_prefix(path, prefix))
 }
 
-/// Decides a URL under `settings`. Unknown setting names are an error, as for the matcher.
-pub fn decide(policy: &ir::Policy, url: &str, settings: &Settings, policy_hash: &str) -> Result<Report, String> {
+/// A policy prepared for interpretation: its patterns grouped by host string.
+pub struct Interpreter<'p> {
+    policy: &'p ir::Policy,
+    by_host: HashMap<&'p str, Vec<(usize, &'p Pattern)>>,
+    wildcards: Vec<(usize, &'p Pattern)>,
+    policy_hash: String,
+}
+
+impl<'p> Interpreter<'p> {
+    pub fn new(policy: &'p ir::Policy) -> Self {
+        let mut by_host: HashMap<&str, Vec<(usize, &Pattern)>> = HashMap::new();
+        let mut wildcards = Vec::new();
+        for (ci, cat) in policy.sites.iter().enumerate() {
+            for p in &cat.patterns {
+                match &p.host {
+                    HostPattern::Wildcard(_) => wildcards.push((ci, p)),
+                    HostPattern::Domain(h) | HostPattern::Exact(h) => {
+                        by_host.entry(h.as_str()).or_default().push((ci, p))
+                    }
+                }
+            }
+        }
+        Interpreter { policy, by_host, wildcards, policy_hash: policy.content_hash() }
+    }
+
+    /// The names of the site categories a normalised URL is in, in declaration order.
+    fn categories(&self, host: &str, path: &str) -> Vec<String> {
+        let mut hit = vec![false; self.policy.sites.len()];
+        let mut candidates: Vec<(usize, &Pattern)> = self.wildcards.clone();
+        let mut h = host;
+        loop {
+            if let Some(ps) = self.by_host.get(h) {
+                candidates.extend(ps.iter().copied());
+            }
+            match h.split_once('.') {
+                Some((_, rest)) => h = rest,
+                None => break,
+            }
+        }
+        for (ci, p) in candidates {
+            if pattern_matches(p, host, path) {
+                hit[ci] = true;
+            }
+        }
+        self.policy.sites.iter().zip(hit).filter(|(_, h)| *h).map(|(c, _)| c.name.clone()).collect()
+    }
+
+    /// Decides a URL under `settings`. Unknown setting names are an error, as for the matcher.
+    pub fn decide(&self, url: &str, settings: &Settings) -> Result<Report, String> {
+        decide_with(self, url, settings)
+    }
+}
+
+fn decide_with(interp: &Interpreter<'_>, url: &str, settings: &Settings) -> Result<Report, String> {
+    let policy = interp.policy;
+    let policy_hash = interp.policy_hash.as_str();
     let mut vars: BTreeMap<&str, bool> = policy.signals.iter().map(|s| (s.name.as_str(), false)).collect();
     vars.extend(policy.features.iter().map(|f| (f.name.as_str(), f.default)));
     for (name, on) in &settings.set {
@@ -55,12 +112,7 @@ pub fn decide(policy: &ir::Policy, url: &str, settings: &Settings, policy_hash: 
     let mut report = Report::refused(url, "", policy_hash);
     report.error = None;
     report.host = Some(norm.host.clone());
-    let in_category = |name: &str| {
-        policy
-            .site_category(name)
-            .is_some_and(|c| c.patterns.iter().any(|p| pattern_matches(p, &norm.host, &norm.path)))
-    };
-    report.sites = policy.sites.iter().filter(|c| in_category(&c.name)).map(|c| c.name.clone()).collect();
+    report.sites = interp.categories(&norm.host, &norm.path);
     let origin = |o: &Option<crate::source::Origin>| {
         o.as_ref()
             .map(|o| {

@@ -85,7 +85,7 @@ pub fn parse(input: &str) -> Result<ParsedUrl, UrlError> {
     match url.host() {
         Some(url::Host::Domain(d)) => {
             let d = d.strip_suffix('.').unwrap_or(d);
-            if d.is_empty() || d.starts_with('.') || d.contains("..") {
+            if d.is_empty() || d.starts_with('.') || d.ends_with('.') || d.contains("..") {
                 return Err(UrlError::NoHost);
             }
         }

@@ -7,7 +7,7 @@
 //!     20     4  endianness   0x0A0B0C0D written little-endian: a reader that sees other bytes was handed a
 //!                            file from a writer with another convention (or not an artifact at all)
 //!     24    32  policy hash  SHA-256 of the policy's canonical JSON export (the hash `compile` prints)
-//!     56     4  checksum     CRC-32 of everything after the header
+//!     56     4  checksum     CRC-32 of every other byte of the file (header and body)
 //!     60     4  sections     number of sections
 //!     64     …  sections     each: u32 tag, u64 length, bytes
 //! ```
@@ -70,10 +70,20 @@ pub fn write(policy_hash: &[u8; 32], sections: &[(u32, &[u8])]) -> Vec<u8> {
     out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
     out.extend_from_slice(&ENDIAN_TAG.to_le_bytes());
     out.extend_from_slice(policy_hash);
-    out.extend_from_slice(&crc32fast::hash(&body).to_le_bytes());
+    out.extend_from_slice(&[0; 4]);
     out.extend_from_slice(&(sections.len() as u32).to_le_bytes());
     out.extend_from_slice(&body);
+    let crc = checksum(&out);
+    out[56..60].copy_from_slice(&crc.to_le_bytes());
     out
+}
+
+/// CRC-32 over the whole file except the checksum field itself.
+fn checksum(bytes: &[u8]) -> u32 {
+    let mut h = crc32fast::Hasher::new();
+    h.update(&bytes[..56]);
+    h.update(&bytes[60..]);
+    h.finalize()
 }
 
 /// The header fields and the sections of a checked artifact, borrowing its bytes.
@@ -119,7 +129,7 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed<'_>, ArtifactError> {
     let mut policy_hash = [0u8; 32];
     policy_hash.copy_from_slice(&bytes[24..56]);
     let body = &bytes[HEADER_LEN..];
-    if crc32fast::hash(body) != u32_le(bytes, 56) {
+    if checksum(bytes) != u32_le(bytes, 56) {
         return Err(ArtifactError::new("artifact is corrupted or truncated (checksum mismatch)"));
     }
     let count = u32_le(bytes, 60) as usize;

@@ -134,7 +134,6 @@ pub struct Decision {
 }
 
 /// A loaded artifact, borrowing its bytes.
-#[derive(Debug)]
 pub struct Matcher<'a> {
     meta: Meta,
     policy_hash: [u8; 32],
@@ -142,6 +141,18 @@ pub struct Matcher<'a> {
     wild: Index<'a>,
     psl: Index<'a>,
     dfa: Option<sparse::DFA<&'a [u8]>>,
+}
+
+impl std::fmt::Debug for Matcher<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Matcher")
+            .field("policy", &self.meta.policy_id)
+            .field("policy_hash", &self.policy_hash())
+            .field("domains", &self.domains.len())
+            .field("wildcards", &self.wild.len())
+            .field("path_patterns", &self.meta.path_categories.len())
+            .finish()
+    }
 }
 
 /// A name the runtime state does not know.

@@ -1,0 +1,230 @@
+//! The command line as users meet it: exit codes, output formats, streams, bad input.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn policyc(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_policyc")).args(args).env("NO_COLOR", "1").output().unwrap()
+}
+
+fn policyc_stdin(args: &[&str], input: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_policyc"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Write from a thread so that a large input cannot deadlock against the child's output; a child that
+    // exits early (a refused artifact) closes the pipe, which is not an error here.
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    out
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+#[test]
+fn bundled_policies_check_clean() {
+    let o = policyc(&[
+        "check",
+        "policies/shopping-assistant.policy",
+        "policies/news-analytics.policy",
+        "policies/price-tracker.policy",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("error["), "{}", stderr(&o));
+}
+
+#[test]
+fn a_misspelt_name_fails_with_line_and_suggestion() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string("policies/price-tracker.policy").unwrap().replace(
+        "collect product_url, product_price\n  on marketplaces\n  when price_alerts",
+        "collect product_url, product_prize\n  on marketplaces\n  when price_alerts",
+    );
+    let path = dir.path().join("typo.policy");
+    std::fs::write(&path, text).unwrap();
+    let o = policyc(&["check", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("error[E0002]"), "{err}");
+    assert!(err.contains("typo.policy:54:22"), "{err}");
+    assert!(err.contains("did you mean `product_price`?"), "{err}");
+
+    let o = policyc(&["check", "--format", "json", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let d = &v.as_array().unwrap()[0];
+    for key in ["code", "severity", "message", "file", "line", "column", "end_line", "end_column", "help"] {
+        assert!(d.get(key).is_some(), "missing {key}: {d}");
+    }
+    assert_eq!(d["line"], 54);
+}
+
+#[test]
+fn usage_and_io_problems_exit_2() {
+    assert_eq!(policyc(&["check", "no/such/file.policy"]).status.code(), Some(2));
+    assert_eq!(policyc(&["check"]).status.code(), Some(2));
+    assert_eq!(policyc(&["frobnicate"]).status.code(), Some(2));
+    let o = policyc(&["explain", "policies/price-tracker.policy", "https://a.example/", "--set", "nosuch=on"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("`nosuch` is not a signal, feature or region"), "{}", stderr(&o));
+    let o = policyc(&["explain", "policies/price-tracker.policy", "https://a.example/", "--set", "price_alerts=maybe"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn export_yaml_then_json_is_identical() {
+    let dir = tempfile::tempdir().unwrap();
+    let yaml = policyc(&["export", "policies/shopping-assistant.policy", "--format", "yaml"]);
+    assert_eq!(yaml.status.code(), Some(0));
+    let path = dir.path().join("twin.yaml");
+    std::fs::write(&path, &yaml.stdout).unwrap();
+    let a = policyc(&["export", "policies/shopping-assistant.policy", "--format", "json"]);
+    let b = policyc(&["export", path.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(b.status.code(), Some(0), "{}", stderr(&b));
+    assert_eq!(a.stdout, b.stdout);
+}
+
+#[test]
+fn compile_writes_a_deterministic_artifact_and_prints_its_hash() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    let o = policyc(&["compile", "policies/shopping-assistant.policy", "-o", out]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let hash = stdout(&o).trim().to_string();
+    assert_eq!(hash.len(), 64);
+    let first = std::fs::read(dir.path().join("shopping-assistant.matcher")).unwrap();
+    let o = policyc(&["compile", "./policies/../policies/shopping-assistant.policy", "-o", out]);
+    assert_eq!(stdout(&o).trim(), hash);
+    assert_eq!(std::fs::read(dir.path().join("shopping-assistant.matcher")).unwrap(), first);
+
+    let artifact = dir.path().join("shopping-assistant.matcher");
+    let o = policyc(&[
+        "explain",
+        artifact.to_str().unwrap(),
+        "https://www.walmart.com/ip/123",
+        "--set",
+        "assistant_active=on",
+        "--set",
+        "signed_in=on",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    for key in
+        ["url", "host", "collect", "linked", "purposes", "retention", "rules", "blocked_by", "policy_hash", "error"]
+    {
+        assert!(v.get(key).is_some(), "missing {key}: {v}");
+    }
+    assert_eq!(v["collect"], serde_json::json!(["page_url", "page_title", "product_price"]));
+    assert_eq!(v["linked"], v["collect"]);
+    assert_eq!(v["policy_hash"], hash.as_str());
+    assert!(v["error"].is_null());
+    assert!(v["rules"][0]["origin"].as_str().unwrap().starts_with("shopping-assistant.policy:"));
+
+    let text = stdout(&policyc(&["explain", artifact.to_str().unwrap(), "https://www.chase.com/"]));
+    assert!(text.contains("blocked:  by `never 1`"), "{text}");
+}
+
+#[test]
+fn match_streams_one_decision_per_line_and_survives_bad_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    assert_eq!(policyc(&["compile", "policies/shopping-assistant.policy", "-o", out]).status.code(), Some(0));
+    let artifact = dir.path().join("shopping-assistant.matcher");
+    let mut input = Vec::new();
+    input.extend_from_slice(b"https://www.walmart.com/ip/1\n");
+    input.extend_from_slice(b"not a url\n");
+    input.extend_from_slice(b"https://www.bankofamerica.com/\xff\xfe\n");
+    input.extend_from_slice(format!("https://www.walmart.com/{}\n", "a".repeat(2 << 20)).as_bytes());
+    input.extend_from_slice(b"\n");
+    input.extend_from_slice(b"https://www.target.com/p/x"); // no final newline
+    let o = policyc_stdin(&["match", artifact.to_str().unwrap(), "--set", "signed_in=on"], &input);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let lines: Vec<serde_json::Value> = stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 6);
+    assert_eq!(lines[0]["collect"], serde_json::json!(["page_url", "page_title", "product_price"]));
+    assert!(lines[1]["error"].as_str().unwrap().contains("not a valid URL"));
+    assert!(lines[2]["error"].as_str().unwrap().contains("not UTF-8"));
+    assert!(lines[3]["error"].as_str().unwrap().contains("longer than"));
+    assert!(lines[4]["error"].is_string());
+    assert_eq!(lines[5]["url"], "https://www.target.com/p/x");
+    for l in &lines[1..5] {
+        assert_eq!(l["collect"], serde_json::json!([]));
+    }
+}
+
+#[test]
+fn bad_artifacts_are_refused_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    policyc(&["compile", "policies/price-tracker.policy", "-o", out]);
+    let good = std::fs::read(dir.path().join("price-tracker.matcher")).unwrap();
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("truncated.matcher", good[..good.len() / 2].to_vec(), "checksum"),
+        (
+            "flipped.matcher",
+            {
+                let mut b = good.clone();
+                b[good.len() - 10] ^= 0x10;
+                b
+            },
+            "corrupted",
+        ),
+        (
+            "version.matcher",
+            {
+                let mut b = good.clone();
+                b[16] = 9;
+                b
+            },
+            "format version 9",
+        ),
+        ("text.matcher", b"hello".to_vec(), "not a policyc matcher"),
+    ];
+    for (name, bytes, says) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        for cmd in
+            [vec!["explain", path.to_str().unwrap(), "https://a.example/"], vec!["match", path.to_str().unwrap()]]
+        {
+            let o = policyc_stdin(&cmd, b"https://a.example/\n");
+            assert_eq!(o.status.code(), Some(2), "{name}");
+            let err = stderr(&o);
+            assert_eq!(err.lines().count(), 1, "{err}");
+            assert!(err.contains(says), "{name}: {err}");
+            assert!(o.stdout.is_empty());
+        }
+    }
+}
+
+#[test]
+fn test_command_reports_failures_with_their_line() {
+    assert_eq!(policyc(&["test", "policies/shopping-assistant.policy"]).status.code(), Some(0));
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string("policies/price-tracker.policy").unwrap()
+        + "expect \"https://www.paypal.com/\" with price_alerts collects product_url\n";
+    let path = dir.path().join("wrong.policy");
+    std::fs::write(&path, text).unwrap();
+    let o = policyc(&["test", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(out.contains("FAIL") && out.contains("wrong.policy:68"), "{out}");
+    assert!(out.contains("expected to collect product_url, collects nothing"), "{out}");
+    assert!(out.contains("blocked by `never 1`"), "{out}");
+    assert!(out.contains("7 passed, 1 failed"), "{out}");
+}

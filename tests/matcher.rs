@@ -1,0 +1,353 @@
+//! Stage 3, the matcher: the brief's semantics on the bundled policy, agreement with the reference
+//! interpreter on generated policies and URLs (proptest) and on real data.
+
+mod common;
+
+use policyc::interp::Interpreter;
+use policyc::ir;
+use policyc::matcher::compile::{compile, Limits};
+use policyc::matcher::Matcher;
+use policyc::pattern::Pattern;
+use policyc::psl::PublicSuffixList;
+use policyc::report::{Report, Settings};
+use proptest::prelude::*;
+use std::path::Path;
+use std::sync::OnceLock;
+
+fn shopping() -> &'static (ir::Policy, Vec<u8>) {
+    static P: OnceLock<(ir::Policy, Vec<u8>)> = OnceLock::new();
+    P.get_or_init(|| {
+        let policy = common::check_path(Path::new("policies/shopping-assistant.policy")).checked.policy.unwrap();
+        let bytes = compile(&policy, &Limits::default()).unwrap();
+        (policy, bytes)
+    })
+}
+
+fn decide(url: &str, set: &[(&str, bool)], region: Option<&str>) -> Report {
+    let (_, bytes) = shopping();
+    let m = Matcher::from_bytes(bytes).unwrap();
+    let settings =
+        Settings { set: set.iter().map(|(n, v)| (n.to_string(), *v)).collect(), region: region.map(str::to_string) };
+    Report::from_decision(&m, url, &m.decide(url, &settings.state(&m).unwrap()))
+}
+
+fn collects(url: &str) -> Vec<String> {
+    decide(url, &[], None).collect
+}
+
+#[test]
+fn domains_match_on_label_boundaries() {
+    assert_eq!(collects("https://walmart.com/"), ["page_url", "page_title"]);
+    assert_eq!(collects("https://a.b.walmart.com/"), ["page_url", "page_title"]);
+    assert!(collects("https://notwalmart.com/").is_empty());
+    assert!(collects("https://walmart.com.evil.net/").is_empty());
+    assert!(collects("https://walmart.co/").is_empty());
+}
+
+#[test]
+fn url_forms_of_one_host_decide_alike() {
+    let base = decide("https://www.walmart.com/ip/1", &[], None);
+    for url in [
+        "HTTPS://WWW.WALMART.COM/ip/1",
+        "https://www.walmart.com./ip/1",
+        "https://user:pass@www.walmart.com:8443/ip/1",
+        "http://www.walmart.com/ip/1?q=1#frag",
+        "https://www.walmart.com/x/../ip/1",
+        "https://www.walmart.com/%69p/1",
+        "https://www.walmart.com/ip/%2e/1",
+    ] {
+        let r = decide(url, &[], None);
+        assert_eq!((r.collect, r.sites), (base.collect.clone(), base.sites.clone()), "{url}");
+    }
+    // Unicode and punycode forms of the same IDN host.
+    assert_eq!(collects("https://www.bücher.de/"), collects("https://www.xn--bcher-kva.de/"));
+    assert_eq!(collects("https://www.BÜCHER.de/"), ["page_url", "page_title"]);
+}
+
+#[test]
+fn userinfo_and_suffix_tricks_do_not_collect() {
+    for url in [
+        "https://www.walmart.com@evil.example/ip/1",
+        "https://evil.example/www.walmart.com/ip/1",
+        "https://evil.example/?u=https://www.walmart.com/ip/1",
+        "https://walmart.com.evil.example/ip/1",
+        "https://walmart-com.example/ip/1",
+    ] {
+        assert!(collects(url).is_empty(), "{url}");
+    }
+}
+
+#[test]
+fn path_prefixes_respect_segments() {
+    assert!(collects("https://www.walmart.com/ip/123").contains(&"product_price".to_string()));
+    assert!(collects("https://www.walmart.com/ip/").contains(&"product_price".to_string()));
+    assert!(!collects("https://www.walmart.com/ipad").contains(&"product_price".to_string()));
+    assert!(!collects("https://www.walmart.com/ip").contains(&"product_price".to_string()), "`/ip/` needs the slash");
+    assert!(
+        !collects("https://www.walmart.com/IP/1").contains(&"product_price".to_string()),
+        "paths are case-sensitive"
+    );
+}
+
+#[test]
+fn wildcards_cover_icann_suffixes_only() {
+    for url in ["https://ebay.com/", "https://www.ebay.de/", "https://ebay.co.uk/", "https://m.ebay.com.au/"] {
+        assert_eq!(collects(url), ["page_url", "page_title"], "{url}");
+    }
+    for url in
+        ["https://ebay.blogspot.com/", "https://ebay.github.io/", "https://ebay.evil.com/", "https://notebay.de/"]
+    {
+        assert!(collects(url).is_empty(), "{url}");
+    }
+}
+
+#[test]
+fn never_wins_over_collect() {
+    let r = decide("https://www.bankofamerica.com/", &[("price_compare", true)], None);
+    assert!(r.collect.is_empty());
+    assert_eq!(r.blocked_by.len(), 1);
+    assert!(r.blocked_by[0].origin.starts_with("shopping-assistant.policy:"));
+}
+
+#[test]
+fn unusable_urls_collect_nothing_with_an_error() {
+    for url in [
+        "",
+        "not a url",
+        "ftp://www.walmart.com/ip/1",
+        "javascript:alert(1)",
+        "http://127.0.0.1/ip/1",
+        "http://0x7f.1/",
+        "http://2130706433/",
+        "http://[::1]/",
+        "https://www.walmart.com\u{0}/ip/1",
+    ] {
+        let r = decide(url, &[("price_compare", true), ("signed_in", true), ("assistant_active", true)], None);
+        assert!(r.collect.is_empty() && r.linked.is_empty(), "{url:?}");
+        assert!(r.error.is_some(), "{url:?} should carry an error");
+    }
+    let huge = format!("https://www.walmart.com/ip/{}", "a".repeat(1 << 20));
+    assert!(decide(&huge, &[], None).error.is_some());
+}
+
+#[test]
+fn linkage_follows_the_runtime_state() {
+    let url = "https://www.walmart.com/ip/1";
+    assert!(decide(url, &[], None).linked.is_empty());
+    assert!(decide(url, &[("assistant_active", true)], None).linked.is_empty());
+    let both = decide(url, &[("assistant_active", true), ("signed_in", true)], None);
+    assert_eq!(both.linked, ["page_url", "page_title", "product_price"]);
+    let off = decide(url, &[("assistant_active", true), ("signed_in", true), ("price_compare", false)], None);
+    assert!(off.collect.is_empty() && off.linked.is_empty());
+}
+
+#[test]
+fn compilation_is_deterministic() {
+    let (policy, bytes) = shopping();
+    assert_eq!(&compile(policy, &Limits::default()).unwrap(), bytes);
+    // The same policy through its YAML twin compiles to the same bytes, origins aside: the hash is equal.
+    let m = Matcher::from_bytes(bytes).unwrap();
+    assert_eq!(m.policy_hash(), policy.content_hash());
+}
+
+#[test]
+fn limits_are_enforced_with_a_clear_error() {
+    let (policy, _) = shopping();
+    let e = compile(policy, &Limits { max_domains: 1000, ..Limits::default() }).unwrap_err();
+    assert!(e.message.contains("over the limit of 1000"), "{}", e.message);
+    assert!(e.help.contains("--max-domains"));
+    let e = compile(policy, &Limits { max_path_patterns: 2, ..Limits::default() }).unwrap_err();
+    assert!(e.message.contains("path patterns"), "{}", e.message);
+    let e = compile(policy, &Limits { max_dfa_bytes: 64, ..Limits::default() }).unwrap_err();
+    assert!(e.help.contains("--max-dfa-bytes"), "{}", e.message);
+}
+
+/// Every domain of the bundled lists, and the real request URLs where `../shared` is present, decide the
+/// same through the compiled matcher and through the reference interpreter.
+#[test]
+fn real_data_agrees_with_the_interpreter() {
+    let (policy, bytes) = shopping();
+    let m = Matcher::from_bytes(bytes).unwrap();
+    let interp = Interpreter::new(policy);
+    let settings = Settings {
+        set: vec![("assistant_active".into(), true), ("signed_in".into(), true)],
+        region: Some("DE".into()),
+    };
+    let state = settings.state(&m).unwrap();
+    let mut urls = Vec::new();
+    for list in ["policies/lists/ut1-shopping.txt", "policies/lists/ut1-bank.txt"] {
+        for d in std::fs::read_to_string(list).unwrap().lines() {
+            urls.push(format!("https://{d}/"));
+            urls.push(format!("https://www.{d}/ip/1"));
+            urls.push(format!("https://x{d}/"));
+        }
+    }
+    let shared = Path::new("../shared/data/requests/sitelist.txt");
+    if let Ok(text) = std::fs::read_to_string(shared) {
+        urls.extend(text.lines().map(str::to_string));
+    } else {
+        eprintln!("note: {} not present; checked the bundled lists only", shared.display());
+    }
+    let mut collected = 0;
+    for url in &urls {
+        let got = Report::from_decision(&m, url, &m.decide(url, &state));
+        let want = interp.decide(url, &settings).unwrap();
+        assert_eq!(got, want, "{url}");
+        collected += usize::from(!got.collect.is_empty());
+    }
+    assert!(collected > 30_000, "the lists should collect somewhere: {collected}");
+}
+
+// ---- property test ---------------------------------------------------------------------------------------
+
+const LABELS: &[&str] = &["a", "shop", "ebay", "xn--bcher-kva", "co", "uk", "www", "blogspot", "x-y"];
+const SUFFIXES: &[&str] = &["com", "de", "co.uk", "uk", "blogspot.com", "github.io", "com.au", "example"];
+const PATHS: &[&str] = &["/ip/", "/ip", "/p/x", "/a/b/"];
+
+fn pattern_text() -> impl Strategy<Value = String> {
+    (0..LABELS.len(), 0..SUFFIXES.len(), 0..4u8, prop::option::of(0..PATHS.len()), any::<bool>()).prop_map(
+        |(l, s, form, path, sub)| {
+            let host = if sub {
+                format!("www.{}.{}", LABELS[l], SUFFIXES[s])
+            } else {
+                format!("{}.{}", LABELS[l], SUFFIXES[s])
+            };
+            let path = path.map(|p| PATHS[p]).unwrap_or("");
+            match form {
+                0 => format!("exact {host}{path}"),
+                1 => format!("{}.*{path}", LABELS[l]),
+                _ => format!("{host}{path}"),
+            }
+        },
+    )
+}
+
+fn url_text() -> impl Strategy<Value = String> {
+    let host = (prop::collection::vec(0..LABELS.len(), 1..3), 0..SUFFIXES.len(), 0..6u8).prop_map(|(ls, s, trick)| {
+        let mut h: Vec<&str> = ls.iter().map(|i| LABELS[*i]).collect();
+        h.push(SUFFIXES[s]);
+        let host = h.join(".");
+        match trick {
+            0 => host.to_uppercase(),
+            1 => format!("{host}."),
+            2 => format!("user:pw@{host}:8080"),
+            3 => host.replace("xn--bcher-kva", "bücher"),
+            4 => format!("not{host}"),
+            _ => host,
+        }
+    });
+    let path = prop::sample::select(vec![
+        "/",
+        "/ip",
+        "/ip/",
+        "/ip/1",
+        "/ipad",
+        "/%69p/1",
+        "/p/x/y",
+        "/p/xy",
+        "/a/b",
+        "/a/b/c",
+        "/x/../ip/2",
+    ]);
+    (prop::sample::select(vec!["http", "https", "ftp"]), host, path).prop_map(|(s, h, p)| format!("{s}://{h}{p}"))
+}
+
+fn policy_from(cats: Vec<Vec<String>>, never_cat: Option<usize>, conds: Vec<(u8, u8)>) -> Option<ir::Policy> {
+    let psl = PublicSuffixList::bundled();
+    let text = |s: &str| ir::Text::from([("en".to_string(), s.to_string())]);
+    let sites: Vec<ir::SiteCategory> = cats
+        .iter()
+        .enumerate()
+        .map(|(i, ps)| {
+            let mut patterns: Vec<Pattern> = ps.iter().filter_map(|p| Pattern::parse(p, false, psl).ok()).collect();
+            patterns.dedup();
+            ir::SiteCategory { name: format!("c{i}"), text: text("c"), patterns }
+        })
+        .collect();
+    if sites.iter().any(|s| s.patterns.is_empty()) {
+        return None;
+    }
+    let var = |i: u8| ir::Cond::Var(["s0", "s1", "f0"][i as usize % 3].to_string());
+    let cond = |(kind, i): (u8, u8)| match kind % 4 {
+        0 => None,
+        1 => Some(var(i)),
+        2 => Some(ir::Cond::And(vec![var(i), ir::Cond::Not(Box::new(var(i + 1)))])),
+        _ => Some(ir::Cond::Or(vec![var(i), var(i + 2)])),
+    };
+    let collect = conds
+        .iter()
+        .enumerate()
+        .map(|(i, c)| ir::CollectRule {
+            data: vec![format!("d{}", i % 2)],
+            sites: vec![format!("c{}", i % sites.len())],
+            when: cond(*c),
+            purposes: vec!["p".into()],
+            keep: ir::Retention { amount: (i as u32 + 1) * 10, unit: ir::TimeUnit::Day },
+            link: match cond((c.0 / 4, c.1)) {
+                None => ir::Link::Never,
+                Some(c) => ir::Link::When(c),
+            },
+            regions: if i == 2 { vec!["DE".into()] } else { vec![] },
+            origin: None,
+        })
+        .collect();
+    Some(ir::Policy {
+        id: "prop".into(),
+        name: text("p"),
+        controller: text("c"),
+        contact: text("c"),
+        dpo: None,
+        version: "1".into(),
+        languages: vec!["en".into()],
+        regions: vec!["DE".into(), "US".into()],
+        signals: ["s0", "s1"].iter().map(|s| ir::Signal { name: s.to_string(), text: text("s") }).collect(),
+        features: vec![ir::Feature { name: "f0".into(), default: true, text: text("f") }],
+        data: ["d0", "d1"].iter().map(|d| ir::DataItem { name: d.to_string(), text: text("d") }).collect(),
+        purposes: vec![ir::Purpose {
+            name: "p".into(),
+            basis: ir::LegalBasis::Consent,
+            interest: None,
+            shared_with: vec![],
+            text: text("p"),
+        }],
+        recipients: vec![],
+        never: never_cat
+            .filter(|c| *c < sites.len())
+            .map(|c| ir::NeverRule { sites: vec![format!("c{c}")], regions: vec![], origin: None })
+            .into_iter()
+            .collect(),
+        sites,
+        collect,
+        incentives: vec![],
+        expects: vec![],
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    #[test]
+    fn matcher_agrees_with_interpreter(
+        cats in prop::collection::vec(prop::collection::vec(pattern_text(), 1..5), 1..4),
+        never_cat in prop::option::of(0..4usize),
+        conds in prop::collection::vec((any::<u8>(), 0..3u8), 1..4),
+        urls in prop::collection::vec(url_text(), 1..12),
+        s0 in any::<bool>(), s1 in any::<bool>(), f0 in any::<bool>(),
+        region in prop::sample::select(vec![None, Some("DE"), Some("US")]),
+    ) {
+        let Some(policy) = policy_from(cats, never_cat, conds) else { return Ok(()) };
+        let bytes = compile(&policy, &Limits::default()).unwrap();
+        let m = Matcher::from_bytes(&bytes).unwrap();
+        let interp = Interpreter::new(&policy);
+        let settings = Settings {
+            set: vec![("s0".into(), s0), ("s1".into(), s1), ("f0".into(), f0)],
+            region: region.map(str::to_string),
+        };
+        let state = settings.state(&m).unwrap();
+        for url in &urls {
+            let got = Report::from_decision(&m, url, &m.decide(url, &state));
+            let want = interp.decide(url, &settings).unwrap();
+            prop_assert_eq!(got, want, "{}", url);
+        }
+    }
+}
