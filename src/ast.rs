@@ -115,6 +115,9 @@ pub struct SitesDecl {
     pub name: Ident,
     pub text: Option<Text>,
     pub entries: Vec<SiteEntry>,
+    /// Examples given explicitly (only by the data form, which has lost the difference between written and
+    /// imported patterns); the policy language derives them from the patterns written in the block.
+    pub examples: Option<Vec<String>>,
     pub span: Span,
 }
 

@@ -65,6 +65,8 @@ codes! {
     MissingHeader = "E0017", Error, "the `policy` header block is missing, repeated or incomplete";
     InvalidYaml = "E0018", Error, "a YAML or JSON policy does not have the shape of an exported policy";
     UnusedDeclaration = "W0019", Warning, "a declaration is never used by any rule";
+    IncompleteDisclosure = "E0020", Error, "a region's disclosure would lack an item the law requires";
+    NoWording = "E0021", Error, "a declared language has no disclosure wording (`locales/LANG.yaml`)";
 }
 
 impl fmt::Display for Code {

@@ -137,6 +137,10 @@ pub struct SiteCategory {
     pub text: Text,
     /// Canonical, deduplicated, in the order first written.
     pub patterns: Vec<Pattern>,
+    /// Patterns to name as examples in disclosures: those written in the policy itself rather than imported
+    /// from a list (at most four), so that readers see the sites the author had in mind.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub examples: Vec<Pattern>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

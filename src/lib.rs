@@ -22,6 +22,7 @@
 pub mod ast;
 pub mod check;
 pub mod diagnostic;
+pub mod disclose;
 pub mod interp;
 pub mod ir;
 pub mod matcher;

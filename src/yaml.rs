@@ -141,6 +141,7 @@ impl Unlower {
                 name: self.ident(&s.name),
                 text: Some(self.text(&s.text)),
                 entries,
+                examples: Some(s.examples.iter().map(|p| p.to_string()).collect()),
                 span: sp,
             }));
         }

@@ -261,7 +261,7 @@ fn policy_from(cats: Vec<Vec<String>>, never_cat: Option<usize>, conds: Vec<(u8,
         .map(|(i, ps)| {
             let mut patterns: Vec<Pattern> = ps.iter().filter_map(|p| Pattern::parse(p, false, psl).ok()).collect();
             patterns.dedup();
-            ir::SiteCategory { name: format!("c{i}"), text: text("c"), patterns }
+            ir::SiteCategory { name: format!("c{i}"), text: text("c"), patterns, examples: vec![] }
         })
         .collect();
     if sites.iter().any(|s| s.patterns.is_empty()) {

@@ -333,6 +333,26 @@ impl Checker<'_> {
                 _ => {}
             }
         }
+        for (field, _) in &h.fields {
+            if let ast::HeaderField::Languages(ls) = field {
+                for l in ls {
+                    if crate::disclose::locale::Locale::get(&l.name).is_none() {
+                        let have: Vec<String> =
+                            crate::disclose::locale::Locale::languages().map(str::to_string).collect();
+                        self.emit(
+                            Diagnostic::new(Code::NoWording, l.span, format!("there is no disclosure wording for `{}`", l.name))
+                                .with_label("no locales file")
+                                .with_help(format!(
+                                    "disclosures can be rendered in {}; add `locales/{}.yaml` (a copy of `locales/en.yaml`, \
+                                     translated) to support this language",
+                                    list_words(&have),
+                                    l.name
+                                )),
+                        );
+                    }
+                }
+            }
+        }
         if self.languages.is_empty() {
             self.emit(
                 Diagnostic::new(Code::MissingHeader, h.id.span, "the policy header does not declare its languages")
@@ -712,10 +732,14 @@ impl Checker<'_> {
         let text = self.required_text(s.text.as_ref(), s.name.span, &what);
         let mut patterns = Vec::new();
         let mut seen = HashSet::new();
+        let mut examples: Vec<Pattern> = Vec::new();
         for entry in &s.entries {
             match entry {
                 ast::SiteEntry::Pattern { text, exact, span } => match Pattern::parse(text, *exact, self.psl) {
                     Ok(p) => {
+                        if examples.len() < 4 && !examples.contains(&p) {
+                            examples.push(p.clone());
+                        }
                         if seen.insert(p.clone()) {
                             patterns.push(p);
                         }
@@ -737,7 +761,10 @@ impl Checker<'_> {
                     .with_help("add patterns such as `example.com` or `from \"lists/shops.txt\"` inside the braces"),
             );
         }
-        ir::SiteCategory { name: s.name.name.clone(), text, patterns }
+        if let Some(given) = &s.examples {
+            examples = given.iter().filter_map(|e| Pattern::parse(e, false, self.psl).ok()).collect();
+        }
+        ir::SiteCategory { name: s.name.name.clone(), text, patterns, examples }
     }
 
     fn list(&mut self, path: &str, span: Span, patterns: &mut Vec<Pattern>, seen: &mut HashSet<Pattern>) {
@@ -985,6 +1012,23 @@ impl Checker<'_> {
                     out.withdraw = Some(self.text(t, &format!("how to withdraw from {what}")))
                 }
                 ast::IncentiveClause::Summary(t) => out.summary = self.text(t, &what),
+            }
+        }
+        // The CCPA regulations (11 CCR § 7016) require a notice of financial incentive to say how to opt in and
+        // how to withdraw; a disclosure for the incentive's region would otherwise be incomplete.
+        for (key, what_is, example) in [
+            ("opt in", "how to opt in", "opt in en \"accept the offer on the welcome page\""),
+            ("withdraw", "how to withdraw", "withdraw en \"switch the feature off at any time\""),
+        ] {
+            if !seen.contains_key(key) {
+                self.emit(
+                    Diagnostic::new(Code::IncompleteDisclosure, i.name.span, format!("{what} does not say {what_is}"))
+                        .with_label(format!("no `{key}` clause"))
+                        .with_help(format!(
+                            "a notice of financial incentive must say {what_is} (CCPA regulations, 11 CCR § 7016); \
+                             add `{example}`"
+                        )),
+                );
             }
         }
         let missing: [(&str, &str); 3] = [

@@ -1,6 +1,7 @@
 //! `policyc compile`: the matcher artifact (and, with it, what integrators ship).
 
 use super::load::{check_file, print_diagnostics};
+use policyc::disclose::{self, render};
 use policyc::matcher::artifact::hex;
 use policyc::matcher::compile::{compile, policy_hash_bytes, Limits};
 use policyc::CheckOptions;
@@ -66,6 +67,36 @@ pub fn run(args: Args) -> i32 {
         return super::fail(format!("cannot write `{}`: {e}", path.display()));
     }
     eprintln!("wrote {} ({} bytes)", path.display(), bytes.len());
+    // The disclosures for every language and region go next to the artifact, so what ships and what users
+    // are told come out of one command and one IR.
+    let regions: Vec<Option<&str>> =
+        if policy.regions.is_empty() { vec![None] } else { policy.regions.iter().map(|r| Some(r.as_str())).collect() };
+    for lang in &policy.languages {
+        for region in &regions {
+            let d = match disclose::build(policy, lang, *region) {
+                Ok(d) => d,
+                Err(e) => return super::fail(e),
+            };
+            for format in render::Format::ALL {
+                let suffix = region.map(|r| format!(".{r}")).unwrap_or_default();
+                let file = args.out.join(format!("{stem}{suffix}.{lang}.{}", format.extension()));
+                if let Err(e) = std::fs::write(&file, render::render(&d, format)) {
+                    return super::fail(format!("cannot write `{}`: {e}", file.display()));
+                }
+            }
+        }
+    }
+    for (name, body) in disclose::site_list_files(policy) {
+        if let Err(e) = std::fs::write(args.out.join(&name), body) {
+            return super::fail(format!("cannot write `{name}`: {e}"));
+        }
+    }
+    eprintln!(
+        "wrote the disclosures ({} languages, {} regions, 4 formats) to {}",
+        policy.languages.len(),
+        regions.len(),
+        args.out.display()
+    );
     println!("{}", hex(&policy_hash_bytes(policy)));
     0
 }

@@ -4,6 +4,7 @@
 mod check;
 mod compile;
 mod decide;
+mod disclose;
 mod explain;
 mod export;
 mod load;
@@ -32,6 +33,8 @@ enum Command {
     Export(export::Args),
     /// Compile a policy to a matcher artifact and print its policy hash.
     Compile(compile::Args),
+    /// Render the privacy notice in one language, format and region.
+    Disclose(disclose::Args),
     /// Decide one URL and say why.
     Explain(explain::Args),
     /// Decide URLs read from standard input, one JSON decision per line.
@@ -53,6 +56,7 @@ pub fn run() -> i32 {
         Command::Check(a) => check::run(a),
         Command::Export(a) => export::run(a),
         Command::Compile(a) => compile::run(a),
+        Command::Disclose(a) => disclose::run(a),
         Command::Explain(a) => explain::run(a),
         Command::Match(a) => matchcmd::run(a),
         Command::Test(a) => test::run(a),

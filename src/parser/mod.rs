@@ -313,7 +313,7 @@ impl Builder {
                         _ => {}
                     }
                 }
-                Item::Sites(SitesDecl { name: name.expect(SHAPE), text, entries, span })
+                Item::Sites(SitesDecl { name: name.expect(SHAPE), text, entries, examples: None, span })
             }
             Rule::never_rule => {
                 let mut sites = Vec::new();

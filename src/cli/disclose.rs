@@ -1,0 +1,74 @@
+//! `policyc disclose`: the privacy notice in one language, format and region.
+
+use super::load::{check_file, print_diagnostics};
+use policyc::disclose::{self, render};
+use policyc::CheckOptions;
+use std::path::PathBuf;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The policy to disclose.
+    policy: PathBuf,
+    /// Language of the notice (one the policy declares).
+    #[arg(long)]
+    lang: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "md")]
+    format: FormatArg,
+    /// The region to render for; without it, the notice covers every region of the policy.
+    #[arg(long)]
+    region: Option<String>,
+    /// Write to this file instead of standard output (long site lists are written next to it).
+    #[arg(short = 'o', long = "output")]
+    output: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum FormatArg {
+    Md,
+    Html,
+    Text,
+    Json,
+}
+
+impl FormatArg {
+    pub fn format(self) -> render::Format {
+        match self {
+            FormatArg::Md => render::Format::Markdown,
+            FormatArg::Html => render::Format::Html,
+            FormatArg::Text => render::Format::Text,
+            FormatArg::Json => render::Format::Json,
+        }
+    }
+}
+
+pub fn run(args: Args) -> i32 {
+    let result = match check_file(&args.policy, CheckOptions::default()) {
+        Ok(r) => r,
+        Err(e) => return super::fail(e),
+    };
+    let Some(policy) = &result.checked.policy else {
+        print_diagnostics(&result);
+        return super::EXIT_FAIL;
+    };
+    let d = match disclose::build(policy, &args.lang, args.region.as_deref()) {
+        Ok(d) => d,
+        Err(e) => return super::fail(e),
+    };
+    let text = render::render(&d, args.format.format());
+    match &args.output {
+        None => print!("{text}"),
+        Some(path) => {
+            if let Err(e) = std::fs::write(path, text) {
+                return super::fail(format!("cannot write `{}`: {e}", path.display()));
+            }
+            let dir = path.parent().map(PathBuf::from).unwrap_or_default();
+            for (name, body) in disclose::site_list_files(policy) {
+                if let Err(e) = std::fs::write(dir.join(&name), body) {
+                    return super::fail(format!("cannot write `{name}`: {e}"));
+                }
+            }
+        }
+    }
+    0
+}

@@ -1,0 +1,266 @@
+//! Laying a [`Disclosure`] out as Markdown, HTML or plain text. No wording lives here: every string comes
+//! from the model. Backticks in a sentence mark code (`ebay.*`), rendered as code in Markdown and HTML.
+
+use super::Disclosure;
+use std::fmt::Write as _;
+
+/// The output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Markdown,
+    Html,
+    Text,
+    Json,
+}
+
+impl Format {
+    pub const ALL: [Format; 4] = [Format::Markdown, Format::Html, Format::Text, Format::Json];
+
+    /// The file extension, also the name used on the command line.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Markdown => "md",
+            Format::Html => "html",
+            Format::Text => "txt",
+            Format::Json => "json",
+        }
+    }
+}
+
+/// Renders a disclosure in a format.
+pub fn render(d: &Disclosure, format: Format) -> String {
+    match format {
+        Format::Markdown => markdown(d),
+        Format::Html => html(d),
+        Format::Text => text(d),
+        Format::Json => serde_json::to_string_pretty(d).expect("disclosures serialise") + "\n",
+    }
+}
+
+fn md_cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+pub fn markdown(d: &Disclosure) -> String {
+    let mut o = String::new();
+    let _ = writeln!(o, "# {}\n", d.title);
+    let _ = writeln!(o, "{}\n", d.preamble.join(" "));
+    let _ = writeln!(o, "## {}\n\n{}\n", d.summary.heading, d.summary.intro);
+    let _ = writeln!(o, "| {} |", d.summary.columns.join(" | "));
+    let _ = writeln!(o, "|{}", "---|".repeat(d.summary.columns.len()));
+    for row in &d.summary.rows {
+        let cells: Vec<String> = row.iter().map(|c| md_cell(c)).collect();
+        let _ = writeln!(o, "| {} |", cells.join(" | "));
+    }
+    o.push('\n');
+    for s in &d.sections {
+        let _ = writeln!(o, "## {}\n", s.heading);
+        for p in &s.paragraphs {
+            let _ = writeln!(o, "{p}\n");
+        }
+        for i in &s.items {
+            match &i.title {
+                Some(t) => {
+                    let _ = writeln!(o, "- **{t}**  \n  {}", i.text.join("  \n  "));
+                }
+                None => {
+                    let _ = writeln!(o, "- {}", i.text.join(" "));
+                }
+            }
+        }
+        if !s.items.is_empty() {
+            o.push('\n');
+        }
+        for p in &s.after {
+            let _ = writeln!(o, "{p}\n");
+        }
+    }
+    if let Some(a) = &d.appendix {
+        let _ = writeln!(o, "## {}\n", a.heading);
+        for c in &a.categories {
+            let _ = writeln!(o, "### {}\n", c.title);
+            for s in &c.sites {
+                let _ = writeln!(o, "- `{s}`");
+            }
+            o.push('\n');
+        }
+    }
+    while o.ends_with("\n\n") {
+        o.pop();
+    }
+    o
+}
+
+/// Escapes text for HTML and turns `code` spans into `<code>` elements.
+fn h(s: &str) -> String {
+    let escaped = s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
+    let mut out = String::with_capacity(escaped.len());
+    for (i, part) in escaped.split('`').enumerate() {
+        if i % 2 == 1 {
+            let _ = write!(out, "<code>{part}</code>");
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
+}
+
+pub fn html(d: &Disclosure) -> String {
+    let mut o = String::new();
+    let _ = writeln!(o, "<!DOCTYPE html>");
+    let _ = writeln!(o, "<html lang=\"{}\">", h(&d.language));
+    let _ = writeln!(o, "<head>\n<meta charset=\"utf-8\"/>");
+    let _ = writeln!(o, "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>");
+    let _ = writeln!(o, "<title>{}</title>", h(&d.title));
+    let _ = writeln!(
+        o,
+        "<style>body{{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;\
+         line-height:1.5;color:#1a1a1a}}table{{border-collapse:collapse;width:100%}}th,td{{border:1px solid #777;\
+         padding:.4rem;text-align:left;vertical-align:top}}th{{background:#eee}}code{{background:#f3f3f3}}</style>"
+    );
+    let _ = writeln!(o, "</head>\n<body>\n<main>");
+    let _ = writeln!(o, "<h1>{}</h1>", h(&d.title));
+    let _ = writeln!(o, "<p>{}</p>", h(&d.preamble.join(" ")));
+    let _ = writeln!(o, "<section id=\"summary\" aria-labelledby=\"summary-h\">");
+    let _ = writeln!(o, "<h2 id=\"summary-h\">{}</h2>", h(&d.summary.heading));
+    let _ = writeln!(o, "<table>\n<caption>{}</caption>\n<thead>\n<tr>", h(&d.summary.intro));
+    for c in &d.summary.columns {
+        let _ = writeln!(o, "<th scope=\"col\">{}</th>", h(c));
+    }
+    let _ = writeln!(o, "</tr>\n</thead>\n<tbody>");
+    for row in &d.summary.rows {
+        let _ = write!(o, "<tr>");
+        for (i, c) in row.iter().enumerate() {
+            if i == 0 {
+                let _ = write!(o, "<th scope=\"row\">{}</th>", h(c));
+            } else {
+                let _ = write!(o, "<td>{}</td>", h(c));
+            }
+        }
+        let _ = writeln!(o, "</tr>");
+    }
+    let _ = writeln!(o, "</tbody>\n</table>\n</section>");
+    for s in &d.sections {
+        let _ = writeln!(o, "<section id=\"{0}\" aria-labelledby=\"{0}-h\">", h(&s.id));
+        let _ = writeln!(o, "<h2 id=\"{}-h\">{}</h2>", h(&s.id), h(&s.heading));
+        for p in &s.paragraphs {
+            let _ = writeln!(o, "<p>{}</p>", h(p));
+        }
+        if !s.items.is_empty() {
+            let _ = writeln!(o, "<ul>");
+            for i in &s.items {
+                let body: Vec<String> = i.text.iter().map(|t| h(t)).collect();
+                match &i.title {
+                    Some(t) => {
+                        let _ = writeln!(o, "<li><strong>{}</strong><br/>{}</li>", h(t), body.join("<br/>"));
+                    }
+                    None => {
+                        let _ = writeln!(o, "<li>{}</li>", body.join(" "));
+                    }
+                }
+            }
+            let _ = writeln!(o, "</ul>");
+        }
+        for p in &s.after {
+            let _ = writeln!(o, "<p>{}</p>", h(p));
+        }
+        let _ = writeln!(o, "</section>");
+    }
+    if let Some(a) = &d.appendix {
+        let _ = writeln!(o, "<section id=\"appendix\" aria-labelledby=\"appendix-h\">");
+        let _ = writeln!(o, "<h2 id=\"appendix-h\">{}</h2>", h(&a.heading));
+        for c in &a.categories {
+            let _ = writeln!(o, "<h3>{}</h3>\n<ul>", h(&c.title));
+            for s in &c.sites {
+                let _ = writeln!(o, "<li><code>{}</code></li>", h(s));
+            }
+            let _ = writeln!(o, "</ul>");
+        }
+        let _ = writeln!(o, "</section>");
+    }
+    let _ = writeln!(o, "</main>\n</body>\n</html>");
+    o
+}
+
+/// Word-wraps a paragraph at `width` columns with an indent for continuation lines.
+fn wrap(s: &str, width: usize, first: &str, rest: &str) -> String {
+    let mut out = String::new();
+    let mut line = first.to_string();
+    let mut empty = true;
+    for word in s.replace('`', "").split_whitespace() {
+        if !empty && line.chars().count() + 1 + word.chars().count() > width {
+            out.push_str(line.trim_end());
+            out.push('\n');
+            line = rest.to_string();
+            empty = true;
+        }
+        if !empty {
+            line.push(' ');
+        }
+        line.push_str(word);
+        empty = false;
+    }
+    out.push_str(line.trim_end());
+    out.push('\n');
+    out
+}
+
+pub fn text(d: &Disclosure) -> String {
+    const W: usize = 100;
+    let mut o = String::new();
+    let underline = |o: &mut String, s: &str, c: char| {
+        let _ = writeln!(o, "{s}\n{}\n", c.to_string().repeat(s.chars().count()));
+    };
+    underline(&mut o, &d.title, '=');
+    o.push_str(&wrap(&d.preamble.join(" "), W, "", ""));
+    o.push('\n');
+    underline(&mut o, &d.summary.heading, '-');
+    o.push_str(&wrap(&d.summary.intro, W, "", ""));
+    o.push('\n');
+    for row in &d.summary.rows {
+        o.push_str(&wrap(&row[0], W, "* ", "  "));
+        for (c, v) in d.summary.columns.iter().zip(row).skip(1) {
+            o.push_str(&wrap(&format!("{c}: {v}"), W, "    ", "      "));
+        }
+    }
+    o.push('\n');
+    for s in &d.sections {
+        underline(&mut o, &s.heading, '-');
+        for p in &s.paragraphs {
+            o.push_str(&wrap(p, W, "", ""));
+            o.push('\n');
+        }
+        for i in &s.items {
+            match &i.title {
+                Some(t) => {
+                    o.push_str(&wrap(t, W, "* ", "  "));
+                    for t in &i.text {
+                        o.push_str(&wrap(t, W, "    ", "    "));
+                    }
+                }
+                None => o.push_str(&wrap(&i.text.join(" "), W, "* ", "  ")),
+            }
+        }
+        if !s.items.is_empty() {
+            o.push('\n');
+        }
+        for p in &s.after {
+            o.push_str(&wrap(p, W, "", ""));
+            o.push('\n');
+        }
+    }
+    if let Some(a) = &d.appendix {
+        underline(&mut o, &a.heading, '-');
+        for c in &a.categories {
+            o.push_str(&wrap(&c.title, W, "", ""));
+            for s in &c.sites {
+                let _ = writeln!(o, "  {s}");
+            }
+            o.push('\n');
+        }
+    }
+    while o.ends_with("\n\n") {
+        o.pop();
+    }
+    o
+}

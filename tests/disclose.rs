@@ -1,0 +1,216 @@
+//! Stage 4, disclosures: every bundled policy in every language, region and format as a snapshot named after
+//! policy, region and language (so one policy's renderings sit side by side), plus tests that the text is
+//! faithful to the IR, follows its JSON schema, and parses as HTML.
+
+mod common;
+
+use policyc::disclose::{self, locale::Locale, render, render::Format};
+use policyc::ir::{self, Policy};
+use std::path::Path;
+
+/// Every (file stem, policy, region, language) to render.
+fn cases() -> Vec<(String, Policy, Option<String>, String)> {
+    let mut v = Vec::new();
+    for path in common::bundled_policies() {
+        let policy = common::check_path(&path).checked.policy.expect("bundled policies check");
+        let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let regions: Vec<Option<String>> =
+            if policy.regions.is_empty() { vec![None] } else { policy.regions.iter().cloned().map(Some).collect() };
+        for region in regions {
+            for lang in &policy.languages {
+                v.push((stem.clone(), policy.clone(), region.clone(), lang.clone()));
+            }
+        }
+    }
+    v
+}
+
+#[test]
+fn snapshots_of_every_policy_language_region_and_format() {
+    for (stem, policy, region, lang) in cases() {
+        let d = disclose::build(&policy, &lang, region.as_deref()).unwrap();
+        for format in Format::ALL {
+            let name = format!("{stem}.{}.{lang}.{}", region.as_deref().unwrap_or("all"), format.extension());
+            insta::assert_snapshot!(name, render::render(&d, format));
+        }
+    }
+}
+
+/// Collapses white space (the text format wraps lines) and drops code backticks.
+fn norm(s: &str) -> String {
+    s.replace('`', "").split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+#[test]
+fn every_item_of_the_ir_appears_in_every_rendering() {
+    for (stem, policy, region, lang) in cases() {
+        let d = disclose::build(&policy, &lang, region.as_deref()).unwrap();
+        let in_region = |rs: &[String]| rs.is_empty() || region.as_ref().is_none_or(|r| rs.contains(r));
+        let rules: Vec<&ir::CollectRule> = policy.collect.iter().filter(|r| in_region(&r.regions)).collect();
+        let mut needles: Vec<String> = Vec::new();
+        for r in &rules {
+            for n in &r.data {
+                needles.push(policy.data_item(n).unwrap().text[&lang].clone());
+            }
+            for p in &r.purposes {
+                needles.push(policy.purpose(p).unwrap().text[&lang].clone());
+            }
+            for s in &r.sites {
+                needles.push(policy.site_category(s).unwrap().text[&lang].clone());
+            }
+            for c in r.when.iter().chain(match &r.link {
+                ir::Link::When(c) => Some(c),
+                _ => None,
+            }) {
+                for name in c.names() {
+                    let text = match (policy.signal(name), policy.feature(name)) {
+                        (Some(s), _) => s.text[&lang].clone(),
+                        (_, Some(f)) => f.text[&lang].clone(),
+                        _ => unreachable!("checked policies name declared variables"),
+                    };
+                    needles.push(text);
+                }
+            }
+            let days =
+                Locale::get(&lang).unwrap().plural(&format!("unit_{}", r.keep.unit.word()), r.keep.amount.into());
+            needles.push(days);
+        }
+        for n in policy.never.iter().filter(|n| in_region(&n.regions)) {
+            for s in &n.sites {
+                needles.push(policy.site_category(s).unwrap().text[&lang].clone());
+            }
+        }
+        needles.push(policy.contact[&lang].clone());
+        for i in policy.incentives.iter().filter(|i| in_region(&i.regions)) {
+            needles.push(i.value[&lang].clone());
+        }
+        for format in Format::ALL {
+            let out = render::render(&d, format);
+            for needle in &needles {
+                // Texts may start a sentence, so compare from the second character on.
+                let tail: String = needle.chars().skip(1).collect();
+                let (hay, tail) = match format {
+                    Format::Html => (norm(&out), norm(&html_escape(&tail))),
+                    Format::Json => (out.clone(), serde_json::to_string(&tail).unwrap().trim_matches('"').to_string()),
+                    _ => (norm(&out), norm(&tail)),
+                };
+                assert!(hay.contains(&tail), "{stem} {lang} {region:?} {format:?} lacks {needle:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_changed_policy_changes_the_rendering() {
+    let path = Path::new("policies/shopping-assistant.policy");
+    let policy = common::check_path(path).checked.policy.unwrap();
+    let mut changed = policy.clone();
+    changed.collect[1].keep = ir::Retention { amount: 30, unit: ir::TimeUnit::Day };
+    for lang in ["en", "de"] {
+        let before = render::markdown(&disclose::build(&policy, lang, Some("DE")).unwrap());
+        let after = render::markdown(&disclose::build(&changed, lang, Some("DE")).unwrap());
+        assert_ne!(before, after);
+        let word = if lang == "en" { "30 days" } else { "30 Tage" };
+        assert!(!before.contains(word) && after.contains(word), "{lang}");
+    }
+    // Linking made unconditional shows up as "always".
+    let mut always = policy.clone();
+    always.collect[0].link = ir::Link::Always;
+    let md = render::markdown(&disclose::build(&always, "en", Some("US")).unwrap());
+    assert!(md.contains("We always link the address (URL) of the page you visit to your account."), "{md}");
+}
+
+#[test]
+fn json_follows_the_committed_schema() {
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string("schemas/disclosure.schema.json").unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the schema is valid");
+    for (stem, policy, region, lang) in cases() {
+        let d = disclose::build(&policy, &lang, region.as_deref()).unwrap();
+        let json: serde_json::Value = serde_json::from_str(&render::render(&d, Format::Json)).unwrap();
+        let errors: Vec<String> = validator.iter_errors(&json).map(|e| format!("{e} at {}", e.instance_path)).collect();
+        assert!(errors.is_empty(), "{stem} {lang} {region:?}: {errors:#?}");
+    }
+    // And the schema is not vacuous: a disclosure with a wrong field fails it.
+    let bad = serde_json::json!({"policy": 1});
+    assert!(!validator.is_valid(&bad));
+}
+
+#[test]
+fn html_is_a_standalone_well_formed_accessible_page() {
+    use quick_xml::events::Event;
+    for (stem, policy, region, lang) in cases() {
+        let html = render::html(&disclose::build(&policy, &lang, region.as_deref()).unwrap());
+        assert!(html.starts_with("<!DOCTYPE html>\n"));
+        assert!(html.contains(&format!("<html lang=\"{lang}\">")));
+        assert!(
+            !html.contains("http://") && !html.contains("https://") && !html.contains("<script"),
+            "no external assets"
+        );
+        let mut reader = quick_xml::Reader::from_str(&html);
+        let mut stack: Vec<String> = Vec::new();
+        let (mut th, mut h1, mut h2) = (0, 0, 0);
+        loop {
+            match reader.read_event() {
+                Ok(Event::Start(e)) => {
+                    let name = String::from_utf8(e.name().as_ref().to_vec()).unwrap();
+                    th += usize::from(name == "th");
+                    h1 += usize::from(name == "h1");
+                    h2 += usize::from(name == "h2");
+                    stack.push(name);
+                }
+                Ok(Event::End(e)) => {
+                    let name = String::from_utf8(e.name().as_ref().to_vec()).unwrap();
+                    assert_eq!(stack.pop().as_deref(), Some(name.as_str()), "{stem} {lang}: mismatched </{name}>");
+                }
+                Ok(Event::Eof) => break,
+                Ok(_) => {}
+                Err(e) => panic!("{stem} {lang} {region:?}: HTML does not parse: {e}"),
+            }
+        }
+        assert!(stack.is_empty(), "unclosed elements {stack:?}");
+        assert_eq!(h1, 1);
+        assert!(h2 >= 8 && th >= 5, "{stem}: headings {h2}, header cells {th}");
+    }
+}
+
+#[test]
+fn every_locale_has_every_key() {
+    let en = Locale::get("en").unwrap();
+    let keys: Vec<&str> = en.keys().collect();
+    for lang in Locale::languages() {
+        let l = Locale::get(lang).unwrap();
+        let theirs: Vec<&str> = l.keys().collect();
+        assert_eq!(theirs, keys, "locales/{lang}.yaml has other keys than locales/en.yaml");
+    }
+}
+
+#[test]
+fn rendering_is_deterministic_and_never_leaves_placeholders() {
+    for (_, policy, region, lang) in cases() {
+        let a = disclose::build(&policy, &lang, region.as_deref()).unwrap();
+        let b = disclose::build(&policy, &lang, region.as_deref()).unwrap();
+        for f in Format::ALL {
+            let out = render::render(&a, f);
+            assert_eq!(out, render::render(&b, f));
+            assert!(!out.contains("{data}") && !out.contains("[link_") && !out.contains("{cond}"), "{out}");
+        }
+    }
+}
+
+#[test]
+fn german_text_addresses_the_reader_formally() {
+    let policy = common::check_path(Path::new("policies/shopping-assistant.policy")).checked.policy.unwrap();
+    let text = render::text(&disclose::build(&policy, "de", Some("DE")).unwrap());
+    let words: Vec<String> =
+        text.split(|c: char| !c.is_alphabetic()).map(|w| w.to_lowercase()).filter(|w| !w.is_empty()).collect();
+    for informal in ["du", "dich", "dir", "dein", "deine", "deinen", "deinem", "deiner"] {
+        assert!(!words.iter().any(|w| w == informal), "informal `{informal}` in German text");
+    }
+    assert!(text.contains("Ihre Einwilligung") && text.contains("Widerspruch") && text.contains("Beschwerde"));
+    assert!(text.contains("ä") || text.contains("ö") || text.contains("ü"), "real umlauts");
+}
