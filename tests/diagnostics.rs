@@ -49,6 +49,16 @@ fn every_code_has_a_fixture() {
 }
 
 #[test]
+fn every_code_is_documented() {
+    let doc = std::fs::read_to_string("docs/diagnostics.md").unwrap();
+    for code in Code::ALL {
+        let row = format!("| `{}` |", code.as_str());
+        assert!(doc.contains(&row), "docs/diagnostics.md does not list {code}");
+        assert!(doc.contains(code.summary()), "docs/diagnostics.md has an old summary for {code}");
+    }
+}
+
+#[test]
 fn all_problems_are_reported_in_one_run_sorted_by_position() {
     let text = std::fs::read_to_string("tests/fixtures/diagnostics/E0002-undefined-data.policy").unwrap()
         + "collect page_url on shps for analytcs\nexpect \"https://x.example/\" collects nothin_g\n";
