@@ -55,27 +55,115 @@ impl std::error::Error for UrlError {}
 
 /// A parsed URL that matching can read without further allocation.
 #[derive(Clone, Debug)]
-pub struct ParsedUrl {
-    url: url::Url,
+pub struct ParsedUrl<'a> {
+    repr: Repr<'a>,
 }
 
-impl ParsedUrl {
+#[derive(Clone, Debug)]
+enum Repr<'a> {
+    /// The common case, recognised by [`fast_parse`]: host and path are slices of the input.
+    Fast { host: &'a str, path: &'a str },
+    /// Everything else, through the full WHATWG parser.
+    Full(url::Url),
+}
+
+impl ParsedUrl<'_> {
     /// ASCII, lowercase, punycode, no trailing dot.
     pub fn host(&self) -> &str {
-        let h = self.url.host_str().unwrap_or("");
+        let h = match &self.repr {
+            Repr::Fast { host, .. } => host,
+            Repr::Full(url) => url.host_str().unwrap_or(""),
+        };
         h.strip_suffix('.').unwrap_or(h)
     }
 
     /// The normalised path; borrowed unless it has percent-escapes to normalise.
     pub fn path(&self) -> Cow<'_, str> {
-        decode_unreserved(self.url.path())
+        match &self.repr {
+            Repr::Fast { path, .. } => decode_unreserved(path),
+            Repr::Full(url) => decode_unreserved(url.path()),
+        }
     }
 }
 
+/// Recognises URLs whose WHATWG parse is the identity on host and path, and returns those slices without
+/// running the full parser (which allocates and is most of the cost of a decision).
+///
+/// The accepted form is deliberately narrow: `http://` or `https://` in lowercase; an authority of lowercase
+/// letters, digits, `-`, `_` and `.` only (no user info, no port, no percent-escape, no uppercase, no punycode
+/// label, no empty label, and a last label that is not a number, so never an IPv4 address); then a non-empty
+/// path of characters the standard copies unchanged, with no dot segment, up to `?`, `#` or the end. Every other
+/// input, including any byte outside printable ASCII and any backslash before the query, goes to the full
+/// parser. A property test checks that both parsers agree on every input this function accepts.
+pub fn fast_parse(input: &str) -> Option<(&str, &str)> {
+    // One pass over the bytes: this runs for every URL, and the full parser is what it exists to avoid.
+    let b = input.as_bytes();
+    let start = if b.starts_with(b"https://") {
+        8
+    } else if b.starts_with(b"http://") {
+        7
+    } else {
+        return None;
+    };
+    let mut i = start;
+    let mut label_start = i;
+    while i < b.len() {
+        match b[i] {
+            b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' => {}
+            b'.' => {
+                // Empty labels (a leading dot, `..`) and `xn--` labels (validated by IDNA) take the full parser.
+                if i == label_start || b[label_start..i].starts_with(b"xn--") {
+                    return None;
+                }
+                label_start = i + 1;
+            }
+            b'/' | b'?' | b'#' => break,
+            _ => return None,
+        }
+        i += 1;
+    }
+    let host_end = i;
+    // The last label (the one before a trailing dot, if there is one) decides whether the standard reads the
+    // host as an IPv4 address: all digits, or a `0x` number. Those, and `xn--` labels, take the full parser.
+    let host = &b[start..host_end];
+    let trimmed = host.strip_suffix(b".").unwrap_or(host);
+    let last = match trimmed.iter().rposition(|&c| c == b'.') {
+        Some(p) => &trimmed[p + 1..],
+        None => trimmed,
+    };
+    if last.is_empty() || last.iter().all(u8::is_ascii_digit) || last.starts_with(b"0x") || last.starts_with(b"xn--") {
+        return None;
+    }
+    let path_start = i;
+    while i < b.len() {
+        match b[i] {
+            b'?' | b'#' => break,
+            b'.' if b[i - 1] == b'/' => return None,
+            b'%' if b.get(i + 1) == Some(&b'2') && matches!(b.get(i + 2), Some(b'e' | b'E')) => return None,
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' => {}
+            b'-' | b'.' | b'_' | b'~' | b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'=' => {
+            }
+            b':' | b'@' | b'/' | b'%' => {}
+            _ => return None,
+        }
+        i += 1;
+    }
+    if i == path_start {
+        // `http://a.com` and `http://a.com?q` have the path `/`, which the input does not contain.
+        return None;
+    }
+    // Nothing in the query or the fragment can change the host or the path (the standard only re-encodes
+    // them), so they are not even read.
+    Some((&input[start..host_end], &input[path_start..i]))
+}
+
 /// Parses a URL for matching, refusing everything that is not an http(s) URL with a domain host.
-pub fn parse(input: &str) -> Result<ParsedUrl, UrlError> {
+pub fn parse(input: &str) -> Result<ParsedUrl<'_>, UrlError> {
     if input.len() > MAX_URL_LEN {
         return Err(UrlError::TooLong(input.len()));
+    }
+    if let Some((host, path)) = fast_parse(input) {
+        return Ok(ParsedUrl { repr: Repr::Fast { host, path } });
     }
     let url = url::Url::parse(input).map_err(|e| UrlError::Unparsable(e.to_string()))?;
     match url.scheme() {
@@ -93,7 +181,14 @@ pub fn parse(input: &str) -> Result<ParsedUrl, UrlError> {
         Some(url::Host::Ipv6(ip)) => return Err(UrlError::IpAddress(format!("[{ip}]"))),
         None => return Err(UrlError::NoHost),
     }
-    Ok(ParsedUrl { url })
+    Ok(ParsedUrl { repr: Repr::Full(url) })
+}
+
+/// The full parser alone, for tests that compare it with the fast path.
+pub fn parse_full(input: &str) -> Result<NormalizedUrl, UrlError> {
+    let url = url::Url::parse(input).map_err(|e| UrlError::Unparsable(e.to_string()))?;
+    let parsed = ParsedUrl { repr: Repr::Full(url) };
+    Ok(NormalizedUrl { host: parsed.host().to_string(), path: parsed.path().into_owned() })
 }
 
 /// Parses and normalises a URL for matching.

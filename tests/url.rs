@@ -99,3 +99,94 @@ fn psl_official_tests() {
     }
     assert!(n > 60);
 }
+
+mod fast_path {
+    use policyc::urlnorm::{fast_parse, parse, parse_full};
+    use proptest::prelude::*;
+
+    /// Whenever the fast path accepts an input, the full WHATWG parser gives the same host and path.
+    fn agrees(input: &str) -> Result<(), TestCaseError> {
+        if let Some((host, _)) = fast_parse(input) {
+            let full = parse_full(input).map_err(|e| TestCaseError::fail(format!("{input:?}: full parser: {e}")))?;
+            let fast = parse(input).unwrap();
+            prop_assert_eq!(fast.host(), full.host.as_str(), "host of {:?}", input);
+            let path = fast.path().into_owned();
+            prop_assert_eq!(path.as_str(), full.path.as_str(), "path of {:?}", input);
+            prop_assert!(host.len() >= full.host.len());
+        }
+        Ok(())
+    }
+
+    fn piece() -> impl Strategy<Value = String> {
+        prop::sample::select(vec![
+            "a",
+            "b",
+            "www",
+            "xn--bcher-kva",
+            "-",
+            ".",
+            "..",
+            "0",
+            "12",
+            "0x1",
+            "%41",
+            "%2e",
+            "%2E",
+            "/",
+            "//",
+            "?",
+            "#",
+            ":",
+            "@",
+            "\\",
+            " ",
+            "\t",
+            "\n",
+            "A",
+            "é",
+            "~",
+            "'",
+            "|",
+            "[",
+            "]",
+            "%",
+            "%zz",
+            "com",
+            "de",
+            "_",
+        ])
+        .prop_map(str::to_string)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 4000, ..ProptestConfig::default() })]
+
+        #[test]
+        fn fast_path_matches_the_whatwg_parser(
+            scheme in prop::sample::select(vec!["http://", "https://", "HTTP://", "ftp://", "https:", "http:/"]),
+            host in prop::collection::vec(piece(), 1..6),
+            path in prop::collection::vec(piece(), 0..8),
+        ) {
+            let input = format!("{scheme}{}{}", host.concat(), path.concat());
+            agrees(&input)?;
+        }
+    }
+
+    #[test]
+    fn fast_path_matches_on_real_and_standard_urls() {
+        let mut inputs: Vec<String> = Vec::new();
+        let text = std::fs::read_to_string("tests/data/url/urltestdata.json").unwrap();
+        let all: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap();
+        inputs.extend(all.iter().filter_map(|v| v.get("input")?.as_str().map(str::to_string)));
+        inputs.extend(all.iter().filter_map(|v| v.get("href")?.as_str().map(str::to_string)));
+        if let Ok(sites) = std::fs::read_to_string("../shared/data/requests/sitelist.txt") {
+            inputs.extend(sites.lines().map(str::to_string));
+        }
+        let mut fast = 0;
+        for i in &inputs {
+            agrees(i).unwrap();
+            fast += usize::from(fast_parse(i).is_some());
+        }
+        assert!(fast > 100, "the fast path should take common URLs: {fast}");
+    }
+}

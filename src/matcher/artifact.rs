@@ -28,15 +28,12 @@ pub const HEADER_LEN: usize = 64;
 pub mod tag {
     pub const META: u32 = 1;
     pub const DOMAIN_STRINGS: u32 = 2;
-    pub const DOMAIN_ENTRIES: u32 = 3;
-    pub const DOMAIN_SLOTS: u32 = 4;
-    pub const WILD_STRINGS: u32 = 5;
-    pub const WILD_ENTRIES: u32 = 6;
-    pub const WILD_SLOTS: u32 = 7;
-    pub const PSL_STRINGS: u32 = 8;
-    pub const PSL_ENTRIES: u32 = 9;
-    pub const PSL_SLOTS: u32 = 10;
-    pub const PATH_DFA: u32 = 11;
+    pub const DOMAIN_SLOTS: u32 = 3;
+    pub const WILD_STRINGS: u32 = 4;
+    pub const WILD_SLOTS: u32 = 5;
+    pub const PSL_STRINGS: u32 = 6;
+    pub const PSL_SLOTS: u32 = 7;
+    pub const PATH_DFA: u32 = 8;
 }
 
 /// Why bytes could not be loaded as a matcher. The message is one line for a person.

@@ -103,6 +103,14 @@ pub fn compile(policy: &ir::Policy, limits: &Limits) -> Result<Vec<u8>, CompileE
                 HostPattern::Domain(d) | HostPattern::Exact(d) => (&mut domain_classes, d.as_str()),
                 HostPattern::Wildcard(l) => (&mut wild_classes, l.as_str()),
             };
+            // The runtime never looks up single labels (they are public suffixes); an IR built by hand rather
+            // than by the checker must not smuggle one in, or matcher and semantics would disagree.
+            if matches!(p.host, HostPattern::Domain(_) | HostPattern::Exact(_)) && !key.contains('.') {
+                return Err(CompileError {
+                    message: format!("site pattern `{key}` covers a whole public suffix"),
+                    help: "run the policy through `policyc check`, which refuses such patterns".into(),
+                });
+            }
             let class = table.entry(key).or_default();
             match (&p.host, &p.path) {
                 (HostPattern::Exact(_), None) => class.exact |= bit,
@@ -134,6 +142,7 @@ pub fn compile(policy: &ir::Policy, limits: &Limits) -> Result<Vec<u8>, CompileE
     }
 
     // Classes are deduplicated: thousands of domains share "in category 3, with subdomains".
+    // (Index values are 16 bits; 64 categories can form more combinations than that only in theory.)
     let mut classes: Vec<Class> = Vec::new();
     let mut class_ids: BTreeMap<Class, u32> = BTreeMap::new();
     let mut intern = |c: Class| -> u32 {
@@ -144,6 +153,14 @@ pub fn compile(policy: &ir::Policy, limits: &Limits) -> Result<Vec<u8>, CompileE
     };
     let domain_items: Vec<(&str, u32)> = domain_classes.iter().map(|(k, c)| (*k, intern(*c))).collect();
     let wild_items: Vec<(&str, u32)> = wild_classes.iter().map(|(k, c)| (*k, intern(*c))).collect();
+    if classes.len() > index::MAX_VALUE as usize + 1 {
+        return Err(limit_err(
+            "distinct combinations of site categories",
+            classes.len(),
+            index::MAX_VALUE as usize + 1,
+            "merge site categories",
+        ));
+    }
     let domains = index::build(domain_items);
     let wild = index::build(wild_items);
     // The ICANN rules travel with the artifact only when a wildcard needs them.
@@ -217,13 +234,10 @@ pub fn compile(policy: &ir::Policy, limits: &Limits) -> Result<Vec<u8>, CompileE
         &[
             (tag::META, &meta_bytes),
             (tag::DOMAIN_STRINGS, &domains.strings),
-            (tag::DOMAIN_ENTRIES, &domains.entries),
             (tag::DOMAIN_SLOTS, &domains.slots),
             (tag::WILD_STRINGS, &wild.strings),
-            (tag::WILD_ENTRIES, &wild.entries),
             (tag::WILD_SLOTS, &wild.slots),
             (tag::PSL_STRINGS, &psl.strings),
-            (tag::PSL_ENTRIES, &psl.entries),
             (tag::PSL_SLOTS, &psl.slots),
             (tag::PATH_DFA, &dfa_bytes),
         ],

@@ -179,13 +179,13 @@ impl<'a> Matcher<'a> {
             .map_err(|e| ArtifactError::new(format!("artifact rule tables are malformed: {e}")))?;
         validate_meta(&meta)?;
         let max_class = (meta.classes.len() as u32).saturating_sub(1);
-        let idx = |s, e, l, max| -> Result<Index<'a>, ArtifactError> {
-            Index::new(parsed.section(s)?, parsed.section(e)?, parsed.section(l)?, max)
+        let idx = |s, l, max| -> Result<Index<'a>, ArtifactError> {
+            Index::new(parsed.section(s)?, parsed.section(l)?, max)
                 .map_err(|m| ArtifactError::new(format!("artifact index is malformed: {m}")))
         };
-        let domains = idx(tag::DOMAIN_STRINGS, tag::DOMAIN_ENTRIES, tag::DOMAIN_SLOTS, max_class)?;
-        let wild = idx(tag::WILD_STRINGS, tag::WILD_ENTRIES, tag::WILD_SLOTS, max_class)?;
-        let psl = idx(tag::PSL_STRINGS, tag::PSL_ENTRIES, tag::PSL_SLOTS, 7)?;
+        let domains = idx(tag::DOMAIN_STRINGS, tag::DOMAIN_SLOTS, max_class)?;
+        let wild = idx(tag::WILD_STRINGS, tag::WILD_SLOTS, max_class)?;
+        let psl = idx(tag::PSL_STRINGS, tag::PSL_SLOTS, 7)?;
         let dfa_bytes = parsed.section(tag::PATH_DFA)?;
         let dfa = if dfa_bytes.is_empty() {
             None
@@ -300,8 +300,10 @@ impl<'a> Matcher<'a> {
     fn categories(&self, host: &str, path: &str) -> u64 {
         let mut cats = 0u64;
         let mut need_dfa = false;
+        // Every suffix with at least two labels: a single label is a public suffix by the implicit `*` rule,
+        // and the checker refuses patterns that cover a public suffix, so no key is ever a single label.
         let mut h = host;
-        loop {
+        while let Some((_, rest)) = h.split_once('.') {
             if let Some(c) = self.domains.get(h.as_bytes()) {
                 let class = &self.meta.classes[c as usize];
                 cats |= class.sub;
@@ -310,10 +312,7 @@ impl<'a> Matcher<'a> {
                 }
                 need_dfa |= class.paths;
             }
-            match h.split_once('.') {
-                Some((_, rest)) => h = rest,
-                None => break,
-            }
+            h = rest;
         }
         if need_dfa {
             cats |= self.path_matches(&[host.as_bytes(), path.as_bytes()]);
