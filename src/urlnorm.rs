@@ -61,8 +61,9 @@ pub struct ParsedUrl<'a> {
 
 #[derive(Clone, Debug)]
 enum Repr<'a> {
-    /// The common case, recognised by [`fast_parse`]: host and path are slices of the input.
-    Fast { host: &'a str, path: &'a str },
+    /// The common case, recognised by [`fast_host`]: the host is a slice of the input, and the path is read
+    /// only if a decision needs it (most do not: only path patterns look at it).
+    Fast { input: &'a str, host: &'a str, rest: usize },
     /// Everything else, through the full WHATWG parser.
     Full(url::Url),
 }
@@ -80,22 +81,30 @@ impl ParsedUrl<'_> {
     /// The normalised path; borrowed unless it has percent-escapes to normalise.
     pub fn path(&self) -> Cow<'_, str> {
         match &self.repr {
-            Repr::Fast { path, .. } => decode_unreserved(path),
+            Repr::Fast { input, rest, .. } => match fast_path(&input[*rest..]) {
+                Some(path) => decode_unreserved(path),
+                // A path the fast scan does not vouch for (dot segments, characters the standard
+                // re-encodes) goes through the full parser; the host was already known to be valid, and a
+                // path never makes the standard fail.
+                None => match url::Url::parse(input) {
+                    Ok(url) => Cow::Owned(decode_unreserved(url.path()).into_owned()),
+                    Err(_) => Cow::Borrowed("/"),
+                },
+            },
             Repr::Full(url) => decode_unreserved(url.path()),
         }
     }
 }
 
-/// Recognises URLs whose WHATWG parse is the identity on host and path, and returns those slices without
-/// running the full parser (which allocates and is most of the cost of a decision).
+/// Recognises URLs whose WHATWG host is the text as written, and returns the host and the offset where the
+/// path starts, without running the full parser (which allocates and is most of the cost of a decision).
 ///
-/// The accepted form is deliberately narrow: `http://` or `https://` in lowercase; an authority of lowercase
-/// letters, digits, `-`, `_` and `.` only (no user info, no port, no percent-escape, no uppercase, no punycode
-/// label, no empty label, and a last label that is not a number, so never an IPv4 address); then a non-empty
-/// path of characters the standard copies unchanged, with no dot segment, up to `?`, `#` or the end. Every other
-/// input, including any byte outside printable ASCII and any backslash before the query, goes to the full
-/// parser. A property test checks that both parsers agree on every input this function accepts.
-pub fn fast_parse(input: &str) -> Option<(&str, &str)> {
+/// The accepted form is deliberately narrow: `http://` or `https://` in lowercase, then an authority of
+/// lowercase letters, digits, `-`, `_` and `.` only (no user info, no port, no percent-escape, no uppercase, no
+/// punycode label, no empty label, and a last label that is not a number, so never an IPv4 address), ended by
+/// `/`, `?`, `#` or the end. Every other input, including any backslash, goes to the full parser. Property
+/// tests check that both parsers agree on every input this function accepts, host and path alike.
+pub fn fast_host(input: &str) -> Option<(&str, usize)> {
     // One pass over the bytes: this runs for every URL, and the full parser is what it exists to avoid.
     let b = input.as_bytes();
     let start = if b.starts_with(b"https://") {
@@ -134,36 +143,71 @@ pub fn fast_parse(input: &str) -> Option<(&str, &str)> {
     if last.is_empty() || last.iter().all(u8::is_ascii_digit) || last.starts_with(b"0x") || last.starts_with(b"xn--") {
         return None;
     }
-    let path_start = i;
+    Some((&input[start..host_end], host_end))
+}
+
+/// The fast path's reading of what follows the host: `Some(path)` when the standard would copy the path
+/// unchanged (a non-empty path of plain characters without dot segments, up to `?` or `#`). Nothing in the
+/// query or the fragment can change the host or the path, so they are not even read.
+pub fn fast_path(rest: &str) -> Option<&str> {
+    let b = rest.as_bytes();
+    let mut i = 0;
     while i < b.len() {
-        match b[i] {
-            b'?' | b'#' => break,
-            b'.' if b[i - 1] == b'/' => return None,
-            b'%' if b.get(i + 1) == Some(&b'2') && matches!(b.get(i + 2), Some(b'e' | b'E')) => return None,
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' => {}
-            b'-' | b'.' | b'_' | b'~' | b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'=' => {
-            }
-            b':' | b'@' | b'/' | b'%' => {}
+        match PATH_CLASS[b[i] as usize] {
+            PATH_PLAIN => {}
+            PATH_END => break,
+            PATH_DOT if i > 0 && b[i - 1] == b'/' => return None,
+            PATH_DOT => {}
+            PATH_PERCENT if b.get(i + 1) == Some(&b'2') && matches!(b.get(i + 2), Some(b'e' | b'E')) => return None,
+            PATH_PERCENT => {}
             _ => return None,
         }
         i += 1;
     }
-    if i == path_start {
+    if i == 0 || b[0] != b'/' {
         // `http://a.com` and `http://a.com?q` have the path `/`, which the input does not contain.
         return None;
     }
-    // Nothing in the query or the fragment can change the host or the path (the standard only re-encodes
-    // them), so they are not even read.
-    Some((&input[start..host_end], &input[path_start..i]))
+    Some(&rest[..i])
 }
+
+/// [`fast_host`] and [`fast_path`] together: the host and path of a URL both parts of which take the fast path.
+pub fn fast_parse(input: &str) -> Option<(&str, &str)> {
+    let (host, rest) = fast_host(input)?;
+    Some((host, fast_path(&input[rest..])?))
+}
+
+const PATH_OTHER: u8 = 0;
+const PATH_PLAIN: u8 = 1;
+const PATH_END: u8 = 2;
+const PATH_DOT: u8 = 3;
+const PATH_PERCENT: u8 = 4;
+
+/// What each byte means to the fast path's path scan: characters the standard copies unchanged into a path,
+/// the end of the path (`?`, `#`), the two that need a second look (`.` for dot segments, `%` for `%2e`), and
+/// everything else, which sends the URL to the full parser. A table keeps the scan at one load per byte.
+static PATH_CLASS: [u8; 256] = {
+    let mut t = [PATH_OTHER; 256];
+    let plain = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_~!$&'()*+,;=:@/";
+    let mut k = 0;
+    while k < plain.len() {
+        t[plain[k] as usize] = PATH_PLAIN;
+        k += 1;
+    }
+    t[b'?' as usize] = PATH_END;
+    t[b'#' as usize] = PATH_END;
+    t[b'.' as usize] = PATH_DOT;
+    t[b'%' as usize] = PATH_PERCENT;
+    t
+};
 
 /// Parses a URL for matching, refusing everything that is not an http(s) URL with a domain host.
 pub fn parse(input: &str) -> Result<ParsedUrl<'_>, UrlError> {
     if input.len() > MAX_URL_LEN {
         return Err(UrlError::TooLong(input.len()));
     }
-    if let Some((host, path)) = fast_parse(input) {
-        return Ok(ParsedUrl { repr: Repr::Fast { host, path } });
+    if let Some((host, rest)) = fast_host(input) {
+        return Ok(ParsedUrl { repr: Repr::Fast { input, host, rest } });
     }
     let url = url::Url::parse(input).map_err(|e| UrlError::Unparsable(e.to_string()))?;
     match url.scheme() {

@@ -245,13 +245,18 @@ impl<'a> Matcher<'a> {
     /// Decides a URL.
     pub fn decide(&self, url: &str, state: &State) -> Decision {
         match urlnorm::parse(url) {
-            Ok(u) => self.decide_parts(u.host(), &u.path(), state),
+            // The path is normalised only if a path pattern could match: most URLs never need it.
+            Ok(u) => self.decide_with(u.host(), || u.path(), state),
             Err(e) => Decision { error: Some(e), ..Decision::default() },
         }
     }
 
     /// Decides an already normalised host and path (see [`urlnorm`]).
     pub fn decide_parts(&self, host: &str, path: &str, state: &State) -> Decision {
+        self.decide_with(host, || std::borrow::Cow::Borrowed(path), state)
+    }
+
+    fn decide_with<'p>(&self, host: &str, path: impl FnOnce() -> std::borrow::Cow<'p, str>, state: &State) -> Decision {
         let sites = self.categories(host, path);
         let region_ok = |mask: u64| match state.region {
             _ if mask == 0 => true,
@@ -296,8 +301,17 @@ impl<'a> Matcher<'a> {
         d
     }
 
-    /// The site categories a normalised host and path fall in.
-    fn categories(&self, host: &str, path: &str) -> u64 {
+    /// The site categories a normalised host and path fall in; `path` is called at most once, and only when a
+    /// path pattern is anchored at one of the host's suffixes.
+    fn categories<'p>(&self, host: &str, path: impl FnOnce() -> std::borrow::Cow<'p, str>) -> u64 {
+        let mut path = Some(path);
+        let mut path_value: Option<std::borrow::Cow<'p, str>> = None;
+        let mut get_path = move || -> std::borrow::Cow<'p, str> {
+            if let Some(f) = path.take() {
+                path_value = Some(f());
+            }
+            path_value.clone().unwrap_or(std::borrow::Cow::Borrowed("/"))
+        };
         let mut cats = 0u64;
         let mut need_dfa = false;
         // Every suffix with at least two labels: a single label is a public suffix by the implicit `*` rule,
@@ -315,7 +329,7 @@ impl<'a> Matcher<'a> {
             h = rest;
         }
         if need_dfa {
-            cats |= self.path_matches(&[host.as_bytes(), path.as_bytes()]);
+            cats |= self.path_matches(&[host.as_bytes(), get_path().as_bytes()]);
         }
         if !self.wild.is_empty() {
             let start = crate::psl::suffix_start(&self, host);
@@ -326,7 +340,7 @@ impl<'a> Matcher<'a> {
                     let class = &self.meta.classes[c as usize];
                     cats |= class.sub;
                     if class.paths {
-                        cats |= self.path_matches(&[before.as_bytes(), b".*", path.as_bytes()]);
+                        cats |= self.path_matches(&[before.as_bytes(), b".*", get_path().as_bytes()]);
                     }
                 }
             }
