@@ -20,6 +20,7 @@
 #![forbid(unsafe_code)]
 
 pub mod ast;
+pub mod audit;
 pub mod check;
 pub mod diagnostic;
 pub mod disclose;

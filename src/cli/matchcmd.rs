@@ -69,7 +69,7 @@ pub fn run(args: Args) -> i32 {
 }
 
 /// Reads one line into `buf` (without keeping more than [`MAX_LINE`] bytes). Returns (too long, end of input).
-fn read_bounded_line(input: &mut impl BufRead, buf: &mut Vec<u8>) -> std::io::Result<(bool, bool)> {
+pub fn read_bounded_line(input: &mut impl BufRead, buf: &mut Vec<u8>) -> std::io::Result<(bool, bool)> {
     buf.clear();
     let mut too_long = false;
     loop {

@@ -1,6 +1,7 @@
 //! Flag parsing and dispatch, one file per subcommand. This layer is the only one that touches the file
 //! system, standard streams and exit codes.
 
+mod audit;
 mod check;
 mod compile;
 mod decide;
@@ -41,6 +42,8 @@ enum Command {
     Match(matchcmd::Args),
     /// Run a policy's `expect` lines.
     Test(test::Args),
+    /// Check a collection log (NDJSON) against the artifact that was live.
+    Audit(audit::Args),
 }
 
 pub fn run() -> i32 {
@@ -60,6 +63,7 @@ pub fn run() -> i32 {
         Command::Explain(a) => explain::run(a),
         Command::Match(a) => matchcmd::run(a),
         Command::Test(a) => test::run(a),
+        Command::Audit(a) => audit::run(a),
     }
 }
 
