@@ -23,6 +23,7 @@ pub mod ast;
 pub mod audit;
 pub mod check;
 pub mod diagnostic;
+pub mod diff;
 pub mod disclose;
 pub mod interp;
 pub mod ir;

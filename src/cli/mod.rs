@@ -5,6 +5,7 @@ mod audit;
 mod check;
 mod compile;
 mod decide;
+mod diff;
 mod disclose;
 mod explain;
 mod export;
@@ -42,6 +43,8 @@ enum Command {
     Match(matchcmd::Args),
     /// Run a policy's `expect` lines.
     Test(test::Args),
+    /// What changes between two versions of a policy, with witness URLs.
+    Diff(diff::Args),
     /// Check a collection log (NDJSON) against the artifact that was live.
     Audit(audit::Args),
 }
@@ -64,6 +67,7 @@ pub fn run() -> i32 {
         Command::Match(a) => matchcmd::run(a),
         Command::Test(a) => test::run(a),
         Command::Audit(a) => audit::run(a),
+        Command::Diff(a) => diff::run(a),
     }
 }
 

@@ -3,7 +3,7 @@
 use super::load::{check_file, print_diagnostics};
 use policyc::matcher::compile::{compile, Limits};
 use policyc::matcher::Matcher;
-use policyc::report::{Report, Settings};
+use policyc::report::{Coverage, Report, Settings};
 use policyc::CheckOptions;
 use std::path::PathBuf;
 
@@ -11,6 +11,9 @@ use std::path::PathBuf;
 pub struct Args {
     /// The policy whose `expect` lines to run.
     policy: PathBuf,
+    /// Also report which rules and site categories no `expect` line exercises.
+    #[arg(long)]
+    coverage: bool,
 }
 
 pub fn run(args: Args) -> i32 {
@@ -28,6 +31,7 @@ pub fn run(args: Args) -> i32 {
     };
     let matcher = Matcher::from_bytes(&bytes).expect("a freshly compiled artifact loads");
     let mut failed = 0;
+    let mut reports = Vec::new();
     for e in &policy.expects {
         let at = e.origin.as_ref().map(|o| o.to_string()).unwrap_or_else(|| args.policy.display().to_string());
         let settings = Settings::from_expect(&e.with, e.region.as_deref());
@@ -40,6 +44,7 @@ pub fn run(args: Args) -> i32 {
             }
         };
         let report = Report::from_decision(&matcher, &e.url, &matcher.decide(&e.url, &state));
+        reports.push(report.clone());
         let mut problems = Vec::new();
         if let Some(want) = &e.collects {
             if !same(want, &report.collect) {
@@ -62,6 +67,22 @@ pub fn run(args: Args) -> i32 {
             for b in &report.blocked_by {
                 println!("     blocked by `{}` at {}", b.rule, b.origin);
             }
+        }
+    }
+    if args.coverage {
+        let c = Coverage::of(policy, &reports);
+        let covered = |total: usize, missing: usize| format!("{}/{total}", total - missing);
+        println!(
+            "coverage: collect rules {}, never rules {}, site categories {}",
+            covered(c.collect_total, c.collect_unexercised.len()),
+            covered(c.never_total, c.never_unexercised.len()),
+            covered(c.sites_total, c.sites_unexercised.len())
+        );
+        for r in c.collect_unexercised.iter().chain(&c.never_unexercised) {
+            println!("  not exercised: `{}` at {}", r.rule, r.origin);
+        }
+        for s in &c.sites_unexercised {
+            println!("  no URL in site category `{s}`");
         }
     }
     let total = policy.expects.len();

@@ -1,0 +1,118 @@
+//! Review tools: the semantic diff and test coverage.
+
+mod common;
+
+use policyc::diff::{diff, markdown};
+use policyc::report::{Coverage, Report, Settings};
+use policyc::{check_source, NoLists};
+
+const BASE: &str = r#"
+policy shop { name "Shop" controller "Shop Inc." contact "p@shop.test" version "1" languages en }
+signal signed_in "you are signed in"
+feature compare default on "Price comparison"
+data page_url "the page address"
+data price "the prices shown"
+purpose recommend basis consent "showing you matching products"
+sites retail "shops" { walmart.com  target.com }
+sites products "product pages" { walmart.com/ip/ }
+sites banks "banks" { chase.com }
+never collect on banks
+collect page_url on retail when compare for recommend keep 90 days link to account when signed_in
+collect price on products when compare for recommend keep 90 days link to account when signed_in
+"#;
+
+fn policy(text: &str) -> policyc::ir::Policy {
+    let out = check_source("p.policy", text, &mut NoLists, Default::default());
+    out.checked.policy.unwrap_or_else(|| panic!("{:#?}", out.checked.diagnostics))
+}
+
+#[test]
+fn a_list_change_names_the_sites_and_the_decisions_that_change() {
+    let new = BASE
+        .replace("walmart.com  target.com", "walmart.com  target.com  example-shop.de")
+        .replace("{ chase.com }", "{ chase.com  target.com }");
+    let d = diff(&policy(BASE), &policy(&new));
+    let retail = d.scope.iter().find(|s| s.category == "retail").unwrap();
+    assert_eq!((retail.added, retail.removed), (1, 0));
+    assert_eq!(retail.added_examples, ["example-shop.de"]);
+    let banks = d.scope.iter().find(|s| s.category == "banks").unwrap();
+    assert_eq!(banks.added, 1);
+    let texts: Vec<&str> = d.witnesses.iter().map(|w| w.text.as_str()).collect();
+    assert!(texts.contains(&"https://www.example-shop.de/ now collects page_url (before: nothing)"), "{texts:#?}");
+    assert!(texts.contains(&"https://www.target.com/ now collects nothing (before: page_url)"), "{texts:#?}");
+    let md = markdown(&d);
+    assert!(md.contains("| `retail` | 1 | 0 | `example-shop.de` |"), "{md}");
+    assert!(md.contains("`https://www.example-shop.de/` now collects page_url"), "{md}");
+}
+
+#[test]
+fn a_retention_and_linkage_change_is_said_in_words() {
+    let new = BASE
+        .replace(
+            "collect price on products when compare for recommend keep 90 days",
+            "collect price on products when compare for recommend keep 30 days",
+        )
+        .replace(
+            "collect page_url on retail when compare for recommend keep 90 days link to account when signed_in",
+            "collect page_url on retail when compare for recommend keep 90 days link to account always",
+        );
+    let d = diff(&policy(BASE), &policy(&new));
+    let texts: Vec<&str> = d.changes.iter().map(|c| c.text.as_str()).collect();
+    assert!(texts.contains(&"`price` is now kept for 30 days (was 90 days)"), "{texts:#?}");
+    assert!(texts.contains(&"`page_url` is now linked to the account always (was when signed_in)"), "{texts:#?}");
+    let w: Vec<&str> = d.witnesses.iter().map(|w| w.text.as_str()).collect();
+    assert!(
+        w.contains(
+            &"https://www.walmart.com/ip/x now links page_url to the account (before: nothing); keeps price for 30 days (before: 90 days)"
+        ),
+        "{w:#?}"
+    );
+    assert!(w.contains(&"https://www.walmart.com/ now links page_url to the account (before: nothing)"), "{w:#?}");
+    assert!(d.scope.is_empty());
+}
+
+#[test]
+fn purposes_features_and_never_rules_are_compared() {
+    let new = BASE
+        .replace("basis consent", "basis legitimate_interest interest \"improving our prices\"")
+        .replace("default on", "default off")
+        .replace("never collect on banks\n", "");
+    let d = diff(&policy(BASE), &policy(&new));
+    let texts: Vec<&str> = d.changes.iter().map(|c| c.text.as_str()).collect();
+    assert!(
+        texts.contains(&"the legal basis of `recommend` changes from consent to legitimate_interest"),
+        "{texts:#?}"
+    );
+    assert!(texts.contains(&"feature `compare` is now off by default (was on)"), "{texts:#?}");
+    assert!(texts.contains(&"`banks` is no longer excluded by a `never` rule"), "{texts:#?}");
+}
+
+#[test]
+fn identical_policies_have_an_empty_diff_and_yaml_compares_equal() {
+    let p = policy(BASE);
+    let d = diff(&p, &p);
+    assert!(d.is_empty(), "{d:#?}");
+    assert!(markdown(&d).contains("No change"));
+    let yaml = policyc::yaml::to_yaml(&p);
+    let twin = check_source("p.yaml", &yaml, &mut NoLists, Default::default()).checked.policy.unwrap();
+    assert!(diff(&p, &twin).is_empty());
+}
+
+#[test]
+fn coverage_names_what_no_expect_line_exercises() {
+    let text = format!("{BASE}expect \"https://www.walmart.com/\" collects page_url\n");
+    let p = policy(&text);
+    let reports: Vec<Report> = p
+        .expects
+        .iter()
+        .map(|e| {
+            let interp = policyc::interp::Interpreter::new(&p);
+            interp.decide(&e.url, &Settings::from_expect(&e.with, e.region.as_deref())).unwrap()
+        })
+        .collect();
+    let c = Coverage::of(&p, &reports);
+    let rules: Vec<&str> = c.collect_unexercised.iter().chain(&c.never_unexercised).map(|r| r.rule.as_str()).collect();
+    assert_eq!(rules, ["collect 2", "never 1"]);
+    assert_eq!(c.collect_unexercised[0].origin, "p.policy:13");
+    assert_eq!(c.sites_unexercised, ["products", "banks"]);
+}
