@@ -67,6 +67,11 @@ codes! {
     UnusedDeclaration = "W0019", Warning, "a declaration is never used by any rule";
     IncompleteDisclosure = "E0020", Error, "a region's disclosure would lack an item the law requires";
     NoWording = "E0021", Error, "a declared language has no disclosure wording (`locales/LANG.yaml`)";
+    ScopeOverlapsNever = "W0022", Warning, "some sites of a collect rule's scope are excluded by a `never` rule";
+    RedundantPattern = "W0023", Warning, "patterns of a category are covered by a broader pattern of the same category";
+    DuplicateSite = "W0024", Warning, "a site is listed more than once in one category";
+    ShadowedRule = "W0025", Warning, "a collect rule adds nothing that another rule does not already do";
+    SensitiveSite = "W0026", Warning, "a collect rule's scope includes sites of a list given with `check --sensitive`";
 }
 
 impl fmt::Display for Code {

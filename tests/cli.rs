@@ -228,3 +228,25 @@ fn test_command_reports_failures_with_their_line() {
     assert!(out.contains("blocked by `never 1`"), "{out}");
     assert!(out.contains("7 passed, 1 failed"), "{out}");
 }
+
+#[test]
+fn check_sensitive_reports_collection_on_supplied_lists() {
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("health.txt");
+    std::fs::write(&list, "# a sensitive list\nwalmart.com\nchase.com\nclinic.example\n").unwrap();
+    let o = policyc(&[
+        "check",
+        "policies/shopping-assistant.policy",
+        "--sensitive",
+        list.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "warnings only");
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let hits: Vec<&serde_json::Value> = v.as_array().unwrap().iter().filter(|d| d["code"] == "W0026").collect();
+    // walmart.com is collected on (twice: retail and product pages); chase.com is a bank, excluded by `never`.
+    assert_eq!(hits.len(), 2, "{hits:#?}");
+    assert!(hits.iter().all(|d| d["help"].as_str().unwrap().contains("walmart.com")));
+    assert!(!stdout(&o).contains("`chase.com` (witness"));
+}

@@ -40,10 +40,12 @@ impl ListLoader for BTreeMap<String, String> {
 }
 
 /// Options that change how strict the checker is.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct CheckOptions {
     /// Make a malformed entry of an imported list an error instead of a warning that skips it.
     pub strict_lists: bool,
+    /// Lists of sensitive sites (name, text; one pattern per line) to check the collection scope against.
+    pub sensitive: Vec<(String, String)>,
 }
 
 /// The result of checking: the IR when there were no errors, and every diagnostic, sorted by position.
@@ -78,6 +80,7 @@ pub fn check(
         regions: Vec::new(),
         symbols: HashMap::new(),
         used: HashSet::new(),
+        duplicates: Vec::new(),
     };
     let policy = cx.run(file);
     let mut diagnostics = cx.diags;
@@ -149,6 +152,8 @@ struct Checker<'a> {
     symbols: HashMap<(u8, String), (Kind, Span)>,
     /// Declarations referenced by some rule, for the unused-declaration lint.
     used: HashSet<(u8, String)>,
+    /// Patterns seen twice in the category being checked.
+    duplicates: Vec<String>,
 }
 
 /// The accepted range of a retention amount: a zero period is meaningless, and a century is longer than any
@@ -229,11 +234,7 @@ impl Checker<'_> {
         if !self.diags.iter().any(|d| d.is_error()) {
             self.unused(file);
         }
-        for (rule, span) in &collect {
-            if let Some(d) = scope::never_covers(rule, span, &never, &sites) {
-                self.emit(d);
-            }
-        }
+        self.scope_analysis(file, &collect, &never, &sites);
         let header = header?;
         Some(ir::Policy {
             id: header.id,
@@ -255,6 +256,61 @@ impl Checker<'_> {
             incentives,
             expects,
         })
+    }
+
+    /// Warnings about the scope as a whole: rules `never` covers entirely or in part, shadowed rules,
+    /// redundant and duplicate patterns, and sites of user-supplied sensitive lists.
+    fn scope_analysis(
+        &mut self,
+        file: &ast::File,
+        collect: &[(ir::CollectRule, Span)],
+        never: &[ir::NeverRule],
+        sites: &[ir::SiteCategory],
+    ) {
+        for (rule, span) in collect {
+            match scope::never_covers(rule, span, never, sites) {
+                Some(d) => self.emit(d),
+                None => {
+                    for d in scope::overlaps_never(rule, *span, never, sites) {
+                        self.emit(d);
+                    }
+                }
+            }
+        }
+        for d in scope::shadowed(collect) {
+            self.emit(d);
+        }
+        for item in &file.items {
+            if let ast::Item::Sites(s) = item {
+                if let Some(cat) = sites.iter().find(|c| c.name == s.name.name) {
+                    if let Some(d) = scope::redundant_patterns(cat, s.name.span) {
+                        self.emit(d);
+                    }
+                }
+            }
+        }
+        let lists: Vec<(String, Vec<Pattern>)> = self
+            .options
+            .sensitive
+            .iter()
+            .map(|(name, text)| {
+                let patterns = text
+                    .lines()
+                    .map(|l| l.split('#').next().unwrap_or("").trim())
+                    .filter(|l| !l.is_empty())
+                    .filter_map(|l| Pattern::parse(l, false, self.psl).ok())
+                    .collect();
+                (name.clone(), patterns)
+            })
+            .collect();
+        for (name, patterns) in &lists {
+            let index = scope::NeverIndex::new(patterns.iter());
+            for (rule, span) in collect {
+                if let Some(d) = scope::sensitive_sites(rule, *span, never, sites, name, &index) {
+                    self.emit(d);
+                }
+            }
+        }
     }
 
     // ---- header --------------------------------------------------------------------------------------------
@@ -733,6 +789,7 @@ impl Checker<'_> {
         let mut patterns = Vec::new();
         let mut seen = HashSet::new();
         let mut examples: Vec<Pattern> = Vec::new();
+        let before_dups = self.duplicates.len();
         for entry in &s.entries {
             match entry {
                 ast::SiteEntry::Pattern { text, exact, span } => match Pattern::parse(text, *exact, self.psl) {
@@ -742,6 +799,8 @@ impl Checker<'_> {
                         }
                         if seen.insert(p.clone()) {
                             patterns.push(p);
+                        } else {
+                            self.duplicates.push(p.to_string());
                         }
                     }
                     Err(e) => {
@@ -759,6 +818,23 @@ impl Checker<'_> {
                 Diagnostic::new(Code::MissingClause, s.name.span, format!("{what} has no patterns"))
                     .with_label("empty category")
                     .with_help("add patterns such as `example.com` or `from \"lists/shops.txt\"` inside the braces"),
+            );
+        }
+        let dups: Vec<String> = self.duplicates.drain(before_dups..).collect();
+        if !dups.is_empty() {
+            let shown: Vec<String> = dups.iter().take(3).map(|d| format!("`{d}`")).collect();
+            self.emit(
+                Diagnostic::new(
+                    Code::DuplicateSite,
+                    s.name.span,
+                    if dups.len() == 1 {
+                        format!("1 site is listed more than once in `{}`", s.name.name)
+                    } else {
+                        format!("{} sites are listed more than once in `{}`", dups.len(), s.name.name)
+                    },
+                )
+                .with_label("duplicates")
+                .with_help(format!("for example {}; each site counts once, so the repeats can go", shown.join(", "))),
             );
         }
         if let Some(given) = &s.examples {
@@ -801,6 +877,8 @@ impl Checker<'_> {
                 Ok(p) => {
                     if seen.insert(p.clone()) {
                         patterns.push(p);
+                    } else {
+                        self.duplicates.push(p.to_string());
                     }
                 }
                 Err(e) => bad.push((e, trimmed.to_string(), start + lead, start + lead + trimmed.len())),

@@ -13,8 +13,9 @@ use crate::source::Span;
 use crate::urlnorm::path_has_prefix;
 use std::collections::HashSet;
 
-/// The `never` patterns that apply to one collect rule, indexed for coverage queries.
-struct NeverIndex<'a> {
+/// A set of patterns indexed for coverage queries: the `never` patterns that apply to a collect rule, or the
+/// patterns of one category.
+pub struct NeverIndex<'a> {
     domains: HashSet<&'a str>,
     exact: HashSet<&'a str>,
     wildcards: HashSet<&'a str>,
@@ -22,7 +23,7 @@ struct NeverIndex<'a> {
 }
 
 impl<'a> NeverIndex<'a> {
-    fn new(patterns: impl Iterator<Item = &'a Pattern>) -> Self {
+    pub fn new(patterns: impl Iterator<Item = &'a Pattern>) -> Self {
         let mut idx = NeverIndex {
             domains: HashSet::new(),
             exact: HashSet::new(),
@@ -46,13 +47,24 @@ impl<'a> NeverIndex<'a> {
         idx
     }
 
-    /// Whether the never side covers every URL that `p` matches.
-    fn covers(&self, p: &Pattern) -> bool {
+    /// Whether the indexed patterns cover every URL that `p` matches.
+    pub fn covers(&self, p: &Pattern) -> bool {
+        self.covers_inner(p, false)
+    }
+
+    /// Whether a pattern *other than `p` itself* covers every URL that `p` matches.
+    pub fn covers_strictly(&self, p: &Pattern) -> bool {
+        self.covers_inner(p, true)
+    }
+
+    fn covers_inner(&self, p: &Pattern, strict: bool) -> bool {
         let psl = PublicSuffixList::bundled();
+        // With `strict`, a domain pattern does not count as covering itself (the same host, no path).
+        let same_domain_ok = !strict || p.path.is_some() || matches!(p.host, HostPattern::Exact(_));
         let host_covered_by_domain = |host: &str| {
             let mut h = host;
             loop {
-                if self.domains.contains(h) {
+                if self.domains.contains(h) && (h != host || same_domain_ok) {
                     return true;
                 }
                 match h.split_once('.') {
@@ -70,9 +82,11 @@ impl<'a> NeverIndex<'a> {
         let whole = match &p.host {
             HostPattern::Domain(d) => host_covered_by_domain(d) || host_covered_by_wildcard(d),
             HostPattern::Exact(h) => {
-                self.exact.contains(h.as_str()) || host_covered_by_domain(h) || host_covered_by_wildcard(h)
+                (self.exact.contains(h.as_str()) && (!strict || p.path.is_some()))
+                    || host_covered_by_domain(h)
+                    || host_covered_by_wildcard(h)
             }
-            HostPattern::Wildcard(l) => self.wildcards.contains(l.as_str()),
+            HostPattern::Wildcard(l) => self.wildcards.contains(l.as_str()) && (!strict || p.path.is_some()),
         };
         if whole {
             return true;
@@ -89,7 +103,7 @@ impl<'a> NeverIndex<'a> {
                 (HostPattern::Wildcard(nl), HostPattern::Wildcard(l)) => nl == l,
                 _ => false,
             };
-            host_ok && path_has_prefix(path, n_path)
+            host_ok && path_has_prefix(path, n_path) && !(strict && *n == p)
         })
     }
 }
@@ -133,5 +147,179 @@ pub fn never_covers(
         )
         .with_label("never fires")
         .with_help("`never` wins over `collect` whatever the order; remove the rule or narrow the `never` categories"),
+    )
+}
+
+/// `1 site`, `2 sites`.
+fn sites_word(n: usize) -> String {
+    if n == 1 {
+        "1 site".into()
+    } else {
+        format!("{n} sites")
+    }
+}
+
+fn examples(ps: &[&Pattern]) -> String {
+    let shown: Vec<String> = ps.iter().take(3).map(|p| format!("`{p}`")).collect();
+    let more = if ps.len() > 3 { format!(" and {} more", ps.len() - 3) } else { String::new() };
+    format!("{}{more}", shown.join(", "))
+}
+
+/// Site categories whose patterns are already covered by a broader pattern of the same category (a list that
+/// names both `shop.example.com` and `example.com`). One warning per category, with examples.
+pub fn redundant_patterns(cat: &ir::SiteCategory, span: Span) -> Option<Diagnostic> {
+    let index = NeverIndex::new(cat.patterns.iter());
+    let covered: Vec<&Pattern> = cat.patterns.iter().filter(|p| index.covers_strictly(p)).collect();
+    if covered.is_empty() {
+        return None;
+    }
+    Some(
+        Diagnostic::new(
+            Code::RedundantPattern,
+            span,
+            format!(
+                "{} of `{}` {} already covered by a broader pattern of the same category",
+                if covered.len() == 1 { "1 pattern".to_string() } else { format!("{} patterns", covered.len()) },
+                cat.name,
+                if covered.len() == 1 { "is" } else { "are" }
+            ),
+        )
+        .with_label("redundant patterns")
+        .with_help(format!(
+            "for example {}; they change nothing and can be removed (counts and examples in disclosures include them)",
+            examples(&covered)
+        )),
+    )
+}
+
+/// Collect categories with sites that `never` rules exclude: nothing is collected there, which may be what the
+/// author wants, but a reviewer should see it. Witness: a URL that is in scope and blocked.
+pub fn overlaps_never(
+    rule: &ir::CollectRule,
+    span: Span,
+    never: &[ir::NeverRule],
+    sites: &[ir::SiteCategory],
+) -> Vec<Diagnostic> {
+    let applies = |n: &ir::NeverRule| {
+        n.regions.is_empty() || (!rule.regions.is_empty() && rule.regions.iter().all(|r| n.regions.contains(r)))
+    };
+    let category = |name: &str| sites.iter().find(|s| s.name == name);
+    let mut out = Vec::new();
+    for n in never.iter().filter(|n| applies(n)) {
+        for never_cat in n.sites.iter().filter_map(|c| category(c)) {
+            let index = NeverIndex::new(never_cat.patterns.iter());
+            for s in &rule.sites {
+                let Some(cat) = category(s) else { continue };
+                let blocked: Vec<&Pattern> = cat.patterns.iter().filter(|p| index.covers(p)).collect();
+                if blocked.is_empty() || blocked.len() == cat.patterns.len() {
+                    continue;
+                }
+                out.push(
+                    Diagnostic::new(
+                        Code::ScopeOverlapsNever,
+                        span,
+                        format!(
+                            "{} of `{}` {} also in `{}`, so this rule never collects there",
+                            sites_word(blocked.len()),
+                            cat.name,
+                            if blocked.len() == 1 { "is" } else { "are" },
+                            never_cat.name
+                        ),
+                    )
+                    .with_label("partly blocked")
+                    .with_help(format!(
+                        "for example {} (witness: {}); `never` wins, so this is safe, but remove them from `{}` if \
+                         they are listed there by mistake",
+                        examples(&blocked),
+                        crate::diff::witness_url(blocked[0]),
+                        cat.name
+                    )),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// A collect rule that another rule makes redundant: same or more data, sites, purposes and regions, a retention
+/// at least as long, the same linkage, and a condition that holds whenever this one does.
+pub fn shadowed(rules: &[(ir::CollectRule, Span)]) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for (j, (rj, span)) in rules.iter().enumerate() {
+        for (i, (ri, other)) in rules.iter().enumerate() {
+            if i == j {
+                continue;
+            }
+            let sup = |a: &[String], b: &[String]| b.iter().all(|x| a.contains(x));
+            let covers = sup(&ri.data, &rj.data)
+                && sup(&ri.sites, &rj.sites)
+                && sup(&ri.purposes, &rj.purposes)
+                && (ri.regions.is_empty() || (!rj.regions.is_empty() && sup(&ri.regions, &rj.regions)))
+                && (ri.when.is_none() || ri.when == rj.when)
+                && ri.keep.max_days() >= rj.keep.max_days()
+                && ri.link == rj.link;
+            // Of two identical rules, warn about the later one only.
+            let identical = ri.data == rj.data && ri.sites == rj.sites && ri.when == rj.when && ri.keep == rj.keep;
+            if covers && !(identical && i > j) {
+                out.push(
+                    Diagnostic::new(Code::ShadowedRule, *span, "this collect rule adds nothing another rule does not")
+                        .with_label("shadowed")
+                        .with_secondary(
+                            *other,
+                            "this rule already collects the same data, there, for the same purposes",
+                        )
+                        .with_help(
+                            "remove it, or make it differ (other data, sites, purposes, condition or retention)",
+                        ),
+                );
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// Sites of the collection scope that appear on a supplied sensitive list (bank, health, dating, ...), and
+/// that no `never` rule excludes: the review a privacy officer does by hand, done for every site.
+pub fn sensitive_sites(
+    rule: &ir::CollectRule,
+    span: Span,
+    never: &[ir::NeverRule],
+    sites: &[ir::SiteCategory],
+    list_name: &str,
+    sensitive: &NeverIndex<'_>,
+) -> Option<Diagnostic> {
+    let applies = |n: &ir::NeverRule| n.regions.is_empty();
+    let category = |name: &str| sites.iter().find(|s| s.name == name);
+    let never_index = NeverIndex::new(
+        never
+            .iter()
+            .filter(|n| applies(n))
+            .flat_map(|n| n.sites.iter())
+            .filter_map(|c| category(c))
+            .flat_map(|c| c.patterns.iter()),
+    );
+    let hits: Vec<&Pattern> = rule
+        .sites
+        .iter()
+        .filter_map(|s| category(s))
+        .flat_map(|c| c.patterns.iter())
+        .filter(|p| sensitive.covers(p) && !never_index.covers(p))
+        .collect();
+    if hits.is_empty() {
+        return None;
+    }
+    Some(
+        Diagnostic::new(
+            Code::SensitiveSite,
+            span,
+            format!("this rule collects on {} listed in `{list_name}`", sites_word(hits.len())),
+        )
+        .with_label("collects on sensitive sites")
+        .with_help(format!(
+            "for example {} (witness: {}); add the list to a `never` rule, or remove the sites from the category",
+            examples(&hits),
+            crate::diff::witness_url(hits[0])
+        )),
     )
 }

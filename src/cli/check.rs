@@ -16,6 +16,9 @@ pub struct Args {
     /// Make malformed entries of imported lists errors instead of warnings that skip them.
     #[arg(long)]
     strict_lists: bool,
+    /// Lists of sensitive sites (bank, health, ...; one domain per line) that collection must not reach.
+    #[arg(long, num_args = 1.., value_name = "LIST")]
+    sensitive: Vec<PathBuf>,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -25,11 +28,18 @@ enum Format {
 }
 
 pub fn run(args: Args) -> i32 {
-    let options = CheckOptions { strict_lists: args.strict_lists };
+    let mut sensitive = Vec::new();
+    for path in &args.sensitive {
+        match std::fs::read_to_string(path) {
+            Ok(text) => sensitive.push((path.display().to_string(), text)),
+            Err(e) => return super::fail(format!("cannot read `{}`: {e}", path.display())),
+        }
+    }
+    let options = CheckOptions { strict_lists: args.strict_lists, sensitive };
     let mut json = Vec::new();
     let mut any_errors = false;
     for path in &args.files {
-        let result = match check_file(path, options) {
+        let result = match check_file(path, options.clone()) {
             Ok(r) => r,
             Err(e) => return super::fail(e),
         };
