@@ -72,6 +72,7 @@ codes! {
     DuplicateSite = "W0024", Warning, "a site is listed more than once in one category";
     ShadowedRule = "W0025", Warning, "a collect rule adds nothing that another rule does not already do";
     SensitiveSite = "W0026", Warning, "a collect rule's scope includes sites of a list given with `check --sensitive`";
+    LimitExceeded = "E0027", Error, "the policy exceeds a resource limit (file size, list size, pattern count)";
 }
 
 impl fmt::Display for Code {
@@ -219,6 +220,9 @@ fn severity_word(s: Severity) -> &'static str {
     }
 }
 
+/// Lines longer than this are not shown as a snippet.
+const MAX_SNIPPET_LINE: usize = 2000;
+
 /// Adapts a [`Diagnostic`] to miette's trait, borrowing the file text for the snippet.
 struct MietteView {
     header: String,
@@ -232,6 +236,12 @@ impl MietteView {
     fn new(d: &Diagnostic, sources: &SourceMap) -> Self {
         let file = sources.get(d.span.file);
         let (line, col) = file.line_col(d.span.start);
+        // A snippet of a very long line (a minified or generated file) helps nobody, and miette cannot lay out
+        // lines wider than its formatter allows: show the header and help alone.
+        let line_start = file.text[..d.span.start.min(file.text.len())].rfind('\n').map_or(0, |i| i + 1);
+        let line_end =
+            file.text[d.span.start.min(file.text.len())..].find('\n').map_or(file.text.len(), |i| d.span.start + i);
+        let snippet = line_end - line_start <= MAX_SNIPPET_LINE && d.span.end - d.span.start <= MAX_SNIPPET_LINE;
         let mut labels = vec![miette::LabeledSpan::new_primary_with_span(
             (!d.label.is_empty()).then(|| d.label.clone()),
             (d.span.start, d.span.end.saturating_sub(d.span.start)),
@@ -254,6 +264,9 @@ impl MietteView {
                 });
             }
         }
+        if !snippet {
+            labels.clear();
+        }
         MietteView {
             header: format!(
                 "{}[{}]: {}\n  --> {}:{}:{}",
@@ -269,7 +282,10 @@ impl MietteView {
                 Severity::Error => miette::Severity::Error,
                 Severity::Warning => miette::Severity::Warning,
             },
-            source: miette::NamedSource::new(file.name.clone(), file.text.clone()),
+            source: miette::NamedSource::new(
+                file.name.clone(),
+                if snippet { file.text.clone() } else { String::new() },
+            ),
             labels,
         }
     }

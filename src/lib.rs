@@ -25,6 +25,7 @@ pub mod check;
 pub mod diagnostic;
 pub mod diff;
 pub mod disclose;
+pub mod fuzz;
 pub mod interp;
 pub mod ir;
 pub mod matcher;
@@ -36,7 +37,7 @@ pub mod source;
 pub mod urlnorm;
 pub mod yaml;
 
-pub use check::{CheckOptions, Checked, ListLoader, NoLists};
+pub use check::{CheckOptions, Checked, InputLimits, ListLoader, NoLists};
 pub use diagnostic::{Code, Diagnostic, Severity};
 pub use source::SourceMap;
 
@@ -51,6 +52,17 @@ pub struct SourceCheck {
 /// exported data form; anything else as the policy language.
 pub fn check_source(name: &str, text: &str, loader: &mut dyn ListLoader, options: CheckOptions) -> SourceCheck {
     let mut sources = SourceMap::new();
+    if text.len() > options.limits.max_policy_bytes {
+        // Keep only a prefix in the source map: the diagnostic points at the start, and the rest is never read.
+        let main = sources.add(name, "");
+        let d = Diagnostic::new(
+            Code::LimitExceeded,
+            source::Span::new(main, 0, 0),
+            format!("the policy is {} bytes, over the limit of {}", text.len(), options.limits.max_policy_bytes),
+        )
+        .with_help("move long site lists into `from` files, or raise the limit with `--max-policy-bytes`");
+        return SourceCheck { sources, checked: Checked { policy: None, diagnostics: vec![d] } };
+    }
     let main = sources.add(name, text);
     let lower = name.to_ascii_lowercase();
     let file = if lower.ends_with(".yaml") || lower.ends_with(".yml") || lower.ends_with(".json") {

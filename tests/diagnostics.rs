@@ -15,20 +15,22 @@ fn fixture_code(path: &std::path::Path) -> String {
 fn each_fixture_reports_its_code() {
     insta::glob!("fixtures/diagnostics/*.{policy,yaml}", |path| {
         let rel = path.strip_prefix(env!("CARGO_MANIFEST_DIR")).unwrap();
-        // A fixture may come with a list for `check --sensitive`, named after it.
+        // A fixture may come with a list for `check --sensitive` and with limits, in files named after it.
+        let mut options = policyc::CheckOptions::default();
         let sensitive = rel.with_extension("sensitive.txt");
-        let result = match std::fs::read_to_string(&sensitive) {
-            Ok(list) => {
-                let text = std::fs::read_to_string(rel).unwrap();
-                let mut loader = common::DirLoader(rel.parent().unwrap().into());
-                let options = policyc::CheckOptions {
-                    sensitive: vec![(sensitive.display().to_string(), list)],
-                    ..Default::default()
-                };
-                policyc::check_source(&rel.display().to_string(), &text, &mut loader, options)
+        if let Ok(list) = std::fs::read_to_string(&sensitive) {
+            options.sensitive.push((sensitive.display().to_string(), list));
+        }
+        if let Ok(limits) = std::fs::read_to_string(rel.with_extension("limits.txt")) {
+            for line in limits.lines().filter(|l| !l.starts_with('#')) {
+                if let Some(n) = line.strip_prefix("max_patterns ") {
+                    options.limits.max_patterns = n.trim().parse().unwrap();
+                }
             }
-            Err(_) => common::check_path(rel),
-        };
+        }
+        let text = std::fs::read_to_string(rel).unwrap();
+        let mut loader = common::DirLoader(rel.parent().unwrap().into());
+        let result = policyc::check_source(&rel.display().to_string(), &text, &mut loader, options);
         let code = fixture_code(path);
         let d = &result.checked.diagnostics;
         assert!(d.iter().any(|d| d.code.as_str() == code), "{} does not report {code}: {d:#?}", rel.display());

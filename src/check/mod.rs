@@ -46,6 +46,25 @@ pub struct CheckOptions {
     pub strict_lists: bool,
     /// Lists of sensitive sites (name, text; one pattern per line) to check the collection scope against.
     pub sensitive: Vec<(String, String)>,
+    pub limits: InputLimits,
+}
+
+/// Limits on the input, so that no policy makes the checker run out of memory or time. Each is reported with
+/// E0027, naming the limit and the flag that raises it.
+#[derive(Clone, Copy, Debug)]
+pub struct InputLimits {
+    /// Largest policy file, in bytes (`--max-policy-bytes`).
+    pub max_policy_bytes: usize,
+    /// Largest imported list file, in bytes (`--max-list-bytes`).
+    pub max_list_bytes: usize,
+    /// Most site patterns in all categories together (`--max-patterns`).
+    pub max_patterns: usize,
+}
+
+impl Default for InputLimits {
+    fn default() -> Self {
+        InputLimits { max_policy_bytes: 64 << 20, max_list_bytes: 256 << 20, max_patterns: 5_000_000 }
+    }
 }
 
 /// The result of checking: the IR when there were no errors, and every diagnostic, sorted by position.
@@ -81,6 +100,8 @@ pub fn check(
         symbols: HashMap::new(),
         used: HashSet::new(),
         duplicates: Vec::new(),
+        pattern_count: 0,
+        pattern_limit_reported: false,
     };
     let policy = cx.run(file);
     let mut diagnostics = cx.diags;
@@ -154,6 +175,8 @@ struct Checker<'a> {
     used: HashSet<(u8, String)>,
     /// Patterns seen twice in the category being checked.
     duplicates: Vec<String>,
+    pattern_count: usize,
+    pattern_limit_reported: bool,
 }
 
 /// The accepted range of a retention amount: a zero period is meaningless, and a century is longer than any
@@ -820,6 +843,22 @@ impl Checker<'_> {
                     .with_help("add patterns such as `example.com` or `from \"lists/shops.txt\"` inside the braces"),
             );
         }
+        self.pattern_count += patterns.len();
+        if self.pattern_count > self.options.limits.max_patterns && !self.pattern_limit_reported {
+            self.pattern_limit_reported = true;
+            self.emit(
+                Diagnostic::new(
+                    Code::LimitExceeded,
+                    s.name.span,
+                    format!(
+                        "the policy has more than {} site patterns (reached in `{}`)",
+                        self.options.limits.max_patterns, s.name.name
+                    ),
+                )
+                .with_label("limit reached here")
+                .with_help("raise the limit with `--max-patterns`, or split the policy"),
+            );
+        }
         let dups: Vec<String> = self.duplicates.drain(before_dups..).collect();
         if !dups.is_empty() {
             let shown: Vec<String> = dups.iter().take(3).map(|d| format!("`{d}`")).collect();
@@ -845,6 +884,22 @@ impl Checker<'_> {
 
     fn list(&mut self, path: &str, span: Span, patterns: &mut Vec<Pattern>, seen: &mut HashSet<Pattern>) {
         let (name, text) = match self.loader.load(path) {
+            Ok((_, text)) if text.len() > self.options.limits.max_list_bytes => {
+                self.emit(
+                    Diagnostic::new(
+                        Code::LimitExceeded,
+                        span,
+                        format!(
+                            "list `{path}` is {} bytes, over the limit of {}",
+                            text.len(),
+                            self.options.limits.max_list_bytes
+                        ),
+                    )
+                    .with_label("this list")
+                    .with_help("split the list, or raise the limit with `--max-list-bytes`"),
+                );
+                return;
+            }
             Ok(x) => x,
             Err(reason) => {
                 self.emit(

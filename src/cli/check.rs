@@ -2,7 +2,7 @@
 
 use super::load::{check_file, print_diagnostics};
 use policyc::diagnostic::{summary_line, JsonDiagnostic};
-use policyc::CheckOptions;
+use policyc::{CheckOptions, InputLimits};
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -19,6 +19,15 @@ pub struct Args {
     /// Lists of sensitive sites (bank, health, ...; one domain per line) that collection must not reach.
     #[arg(long, num_args = 1.., value_name = "LIST")]
     sensitive: Vec<PathBuf>,
+    /// Largest policy file, in bytes.
+    #[arg(long, default_value_t = InputLimits::default().max_policy_bytes)]
+    max_policy_bytes: usize,
+    /// Largest imported list file, in bytes.
+    #[arg(long, default_value_t = InputLimits::default().max_list_bytes)]
+    max_list_bytes: usize,
+    /// Most site patterns in all categories together.
+    #[arg(long, default_value_t = InputLimits::default().max_patterns)]
+    max_patterns: usize,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -35,7 +44,12 @@ pub fn run(args: Args) -> i32 {
             Err(e) => return super::fail(format!("cannot read `{}`: {e}", path.display())),
         }
     }
-    let options = CheckOptions { strict_lists: args.strict_lists, sensitive };
+    let limits = InputLimits {
+        max_policy_bytes: args.max_policy_bytes,
+        max_list_bytes: args.max_list_bytes,
+        max_patterns: args.max_patterns,
+    };
+    let options = CheckOptions { strict_lists: args.strict_lists, sensitive, limits };
     let mut json = Vec::new();
     let mut any_errors = false;
     for path in &args.files {

@@ -17,6 +17,7 @@ struct PolicyParser;
 /// Parses one policy file. On a syntax error, returns the one diagnostic that describes it (pest stops at the
 /// first error; everything after it would only be noise).
 pub fn parse(file: FileId, text: &str) -> Result<File, Box<Diagnostic>> {
+    check_nesting(file, text)?;
     let mut pairs = PolicyParser::parse(Rule::file, text).map_err(|e| Box::new(syntax_diagnostic(file, text, e)))?;
     let root = pairs.next().expect("the file rule always yields one pair");
     let b = Builder { file };
@@ -30,8 +31,73 @@ pub fn parse(file: FileId, text: &str) -> Result<File, Box<Diagnostic>> {
     Ok(File { items })
 }
 
+/// Deepest nesting of parentheses and `not`s a condition may have. The matcher evaluates conditions with a
+/// 64-level stack; refusing deeper ones before parsing also keeps the recursive parser and every later pass far
+/// from the thread's stack limit, whatever the input.
+pub const MAX_NESTING: usize = 64;
+
+/// Refuses text whose conditions nest deeper than [`MAX_NESTING`], outside strings and comments.
+fn check_nesting(file: FileId, text: &str) -> Result<(), Box<Diagnostic>> {
+    let b = text.as_bytes();
+    let (mut i, mut depth, mut nots) = (0usize, 0usize, 0usize);
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
+                    i += 1;
+                }
+                i += 1;
+            }
+            b'(' => depth += 1,
+            b')' => depth = depth.saturating_sub(1),
+            b'n' if b[i..].starts_with(b"not")
+                && (i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_'))
+                && !b.get(i + 3).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_') =>
+            {
+                nots += 1;
+                i += 2;
+            }
+            c if c.is_ascii_alphanumeric() || c == b'_' => {
+                nots = 0;
+                while i + 1 < b.len() && (b[i + 1].is_ascii_alphanumeric() || b[i + 1] == b'_') {
+                    i += 1;
+                }
+            }
+            _ => {}
+        }
+        if depth + nots > MAX_NESTING {
+            let at = i.min(text.len());
+            let at = (0..=at).rev().find(|&k| text.is_char_boundary(k)).unwrap_or(0);
+            return Err(Box::new(
+                Diagnostic::new(
+                    Code::BadValue,
+                    Span::new(file, at, at),
+                    format!("a condition nests more than {MAX_NESTING} levels deep"),
+                )
+                .with_label("too deep")
+                .with_help("simplify the condition: conditions are evaluated with a fixed stack of 64 levels"),
+            ));
+        }
+        i += 1;
+    }
+    Ok(())
+}
+
 /// Parses a condition written alone, as the YAML form of a policy stores `when` and `link to account when`.
 pub fn parse_cond(file: FileId, text: &str) -> Result<Cond, Box<Diagnostic>> {
+    check_nesting(file, text)?;
     let mut pairs =
         PolicyParser::parse(Rule::cond_only, text).map_err(|e| Box::new(syntax_diagnostic(file, text, e)))?;
     let cond = pairs.next().and_then(|p| p.into_inner().next()).expect("cond_only yields a cond");
