@@ -31,12 +31,26 @@ pub fn check_text(data: &[u8]) {
 }
 
 /// Load arbitrary bytes as an artifact: an error or a matcher, never a panic; a loaded matcher decides safely.
+/// Each input is tried as it is and with a valid header and checksum, so that mutations reach the section
+/// validation behind the checksum (as a forger who recomputes the checksum would).
 pub fn artifact_bytes(data: &[u8]) {
-    if let Ok(m) = crate::matcher::Matcher::from_bytes(data) {
-        let st = m.default_state();
-        for url in ["https://www.walmart.com/ip/1", "https://a.b.example.co.uk/p/x", "http://ebay.de/"] {
-            let d = m.decide(url, &st);
-            let _ = Report::from_decision(&m, url, &d);
+    use crate::matcher::artifact::{reseal, ENDIAN_TAG, FORMAT_VERSION, HEADER_LEN, LABEL};
+    let mut sealed = data.to_vec();
+    if sealed.len() >= HEADER_LEN {
+        sealed[..16].copy_from_slice(LABEL);
+        sealed[16..20].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
+        sealed[20..24].copy_from_slice(&ENDIAN_TAG.to_le_bytes());
+        reseal(&mut sealed);
+    }
+    for bytes in [data, &sealed[..]] {
+        if let Ok(m) = crate::matcher::Matcher::from_bytes(bytes) {
+            let st = m.default_state();
+            for url in
+                ["https://www.walmart.com/ip/1", "https://a.b.example.co.uk/p/x", "http://ebay.de/", "https://x.y/"]
+            {
+                let d = m.decide(url, &st);
+                let _ = Report::from_decision(&m, url, &d);
+            }
         }
     }
 }

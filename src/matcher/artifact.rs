@@ -75,6 +75,15 @@ pub fn write(policy_hash: &[u8; 32], sections: &[(u32, &[u8])]) -> Vec<u8> {
     out
 }
 
+/// Rewrites the checksum of `bytes` (at least a header long) to match its contents. For fuzzing and tests only:
+/// it lets mutated files reach the validation behind the checksum, as a deliberate forger's would.
+pub fn reseal(bytes: &mut [u8]) {
+    if bytes.len() >= HEADER_LEN {
+        let crc = checksum(bytes);
+        bytes[56..60].copy_from_slice(&crc.to_le_bytes());
+    }
+}
+
 /// CRC-32 over the whole file except the checksum field itself.
 fn checksum(bytes: &[u8]) -> u32 {
     let mut h = crc32fast::Hasher::new();
