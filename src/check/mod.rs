@@ -378,36 +378,10 @@ impl Checker<'_> {
             }
             match field {
                 ast::HeaderField::Languages(ls) if self.languages.is_empty() => {
-                    for l in ls {
-                        if self.languages.contains(&l.name) {
-                            self.emit(
-                                Diagnostic::new(
-                                    Code::Duplicate,
-                                    l.span,
-                                    format!("language `{}` is listed twice", l.name),
-                                )
-                                .with_help("list each language once"),
-                            );
-                        } else {
-                            self.languages.push(l.name.clone());
-                        }
-                    }
+                    self.languages = self.unique_names(ls, "language");
                 }
                 ast::HeaderField::Regions(rs) if self.regions.is_empty() => {
-                    for r in rs {
-                        if self.regions.contains(&r.name) {
-                            self.emit(
-                                Diagnostic::new(
-                                    Code::Duplicate,
-                                    r.span,
-                                    format!("region `{}` is listed twice", r.name),
-                                )
-                                .with_help("list each region once"),
-                            );
-                        } else {
-                            self.regions.push(r.name.clone());
-                        }
-                    }
+                    self.regions = self.unique_names(rs, "region");
                 }
                 _ => {}
             }
@@ -490,6 +464,22 @@ impl Checker<'_> {
         }
         parts.version = version.unwrap_or_default();
         complete.then_some(parts)
+    }
+
+    /// The names of a header list, each once; a repeated one is reported.
+    fn unique_names(&mut self, idents: &[Ident], what: &str) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for i in idents {
+            if out.contains(&i.name) {
+                self.emit(
+                    Diagnostic::new(Code::Duplicate, i.span, format!("{what} `{}` is listed twice", i.name))
+                        .with_help(format!("list each {what} once")),
+                );
+            } else {
+                out.push(i.name.clone());
+            }
+        }
+        out
     }
 
     // ---- declarations --------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 //! `policyc audit`: check a collection log against the artifact, in one streaming pass.
 
-use super::decide::load_bytes;
+use super::decide::with_matcher;
 use super::matchcmd::read_bounded_line;
 use policyc::audit::{self, Kind};
 use policyc::matcher::Matcher;
@@ -26,11 +26,10 @@ enum Format {
 }
 
 pub fn run(args: Args) -> i32 {
-    let bytes = match load_bytes(&args.artifact) {
-        Ok(b) => b,
-        Err(e) => return super::fail(e),
-    };
-    let matcher = Matcher::from_bytes(&bytes).expect("load_bytes validated the artifact");
+    with_matcher(&args.artifact, None, |matcher, _| audit_log(matcher, &args))
+}
+
+fn audit_log(matcher: &Matcher<'_>, args: &Args) -> i32 {
     let (reader, size): (Box<dyn Read>, Option<u64>) = if args.log.as_os_str() == "-" {
         (Box::new(std::io::stdin().lock()), None)
     } else {
@@ -87,7 +86,7 @@ pub fn run(args: Args) -> i32 {
                 }
                 continue;
             }
-            Ok(t) => audit::audit_line(&matcher, line_no, t),
+            Ok(t) => audit::audit_line(matcher, line_no, t),
             Err(message) => Err(audit::Malformed { line: line_no, message }),
         };
         match result {

@@ -1,10 +1,9 @@
 //! `policyc compile`: the matcher artifact (and, with it, what integrators ship).
 
-use super::load::{check_file, print_diagnostics};
+use super::load::load_policy;
 use policyc::disclose::{self, render};
 use policyc::matcher::artifact::hex;
 use policyc::matcher::compile::{compile, policy_hash_bytes, Limits};
-use policyc::CheckOptions;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -43,14 +42,11 @@ impl LimitArgs {
 }
 
 pub fn run(args: Args) -> i32 {
-    let result = match check_file(&args.policy, CheckOptions::default()) {
-        Ok(r) => r,
-        Err(e) => return super::fail(e),
+    let policy = match load_policy(&args.policy, true) {
+        Ok(p) => p,
+        Err(code) => return code,
     };
-    print_diagnostics(&result);
-    let Some(policy) = &result.checked.policy else {
-        return super::EXIT_FAIL;
-    };
+    let policy = &policy;
     let bytes = match compile(policy, &args.limits.limits()) {
         Ok(b) => b,
         Err(e) => {

@@ -3,7 +3,7 @@
 
 use super::load::{check_file, print_diagnostics};
 use policyc::matcher::compile::{compile, Limits};
-use policyc::matcher::{artifact, Matcher};
+use policyc::matcher::{artifact, Matcher, State};
 use policyc::report::Settings;
 use policyc::CheckOptions;
 use std::path::Path;
@@ -34,6 +34,21 @@ impl StateArgs {
     pub fn settings(&self) -> Settings {
         Settings { set: self.set.clone(), region: self.region.clone() }
     }
+}
+
+/// Loads the matcher of `path` (an artifact, or a policy compiled on the fly) and runs `f` with it and the
+/// state `state` describes; a problem with either is a one-line error and exit code 2.
+pub fn with_matcher(path: &Path, state: Option<&StateArgs>, f: impl FnOnce(&Matcher<'_>, State) -> i32) -> i32 {
+    let bytes = match load_bytes(path) {
+        Ok(b) => b,
+        Err(e) => return super::fail(e),
+    };
+    let matcher = Matcher::from_bytes(&bytes).expect("load_bytes validated the artifact");
+    let st = match state.map(|s| s.settings().state(&matcher)).transpose() {
+        Ok(st) => st.unwrap_or_else(|| matcher.default_state()),
+        Err(e) => return super::fail(e),
+    };
+    f(&matcher, st)
 }
 
 /// Artifact bytes from a `.matcher` file, or compiled on the fly from a policy. Errors are one line; policy

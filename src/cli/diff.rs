@@ -1,7 +1,6 @@
 //! `policyc diff`: what changes between two versions of a policy, in plain words.
 
-use super::load::{check_file, print_diagnostics};
-use policyc::CheckOptions;
+use super::load::load_policy;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -24,16 +23,9 @@ enum Format {
 pub fn run(args: Args) -> i32 {
     let mut policies = Vec::new();
     for path in [&args.old, &args.new] {
-        let result = match check_file(path, CheckOptions::default()) {
-            Ok(r) => r,
-            Err(e) => return super::fail(e),
-        };
-        match result.checked.policy {
-            Some(p) => policies.push(p),
-            None => {
-                print_diagnostics(&result);
-                return super::EXIT_FAIL;
-            }
+        match load_policy(path, false) {
+            Ok(p) => policies.push(p),
+            Err(code) => return code,
         }
     }
     let d = policyc::diff::diff(&policies[0], &policies[1]);

@@ -1,8 +1,7 @@
 //! `policyc disclose`: the privacy notice in one language, format and region.
 
-use super::load::{check_file, print_diagnostics};
+use super::load::load_policy;
 use policyc::disclose::{self, render};
-use policyc::CheckOptions;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -43,14 +42,11 @@ impl FormatArg {
 }
 
 pub fn run(args: Args) -> i32 {
-    let result = match check_file(&args.policy, CheckOptions::default()) {
-        Ok(r) => r,
-        Err(e) => return super::fail(e),
+    let policy = match load_policy(&args.policy, false) {
+        Ok(p) => p,
+        Err(code) => return code,
     };
-    let Some(policy) = &result.checked.policy else {
-        print_diagnostics(&result);
-        return super::EXIT_FAIL;
-    };
+    let policy = &policy;
     let d = match disclose::build(policy, &args.lang, args.region.as_deref()) {
         Ok(d) => d,
         Err(e) => return super::fail(e),

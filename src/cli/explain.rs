@@ -1,7 +1,6 @@
 //! `policyc explain`: one URL's decision, and why.
 
-use super::decide::{load_bytes, StateArgs};
-use policyc::matcher::Matcher;
+use super::decide::{with_matcher, StateArgs};
 use policyc::report::Report;
 use std::path::PathBuf;
 
@@ -25,21 +24,14 @@ enum Format {
 }
 
 pub fn run(args: Args) -> i32 {
-    let bytes = match load_bytes(&args.source) {
-        Ok(b) => b,
-        Err(e) => return super::fail(e),
-    };
-    let matcher = Matcher::from_bytes(&bytes).expect("load_bytes validated the artifact");
-    let state = match args.state.settings().state(&matcher) {
-        Ok(s) => s,
-        Err(e) => return super::fail(e),
-    };
-    let report = Report::from_decision(&matcher, &args.url, &matcher.decide(&args.url, &state));
-    match args.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&report).expect("reports serialise")),
-        Format::Text => print!("{}", text(&report, &args.state)),
-    }
-    0
+    with_matcher(&args.source, Some(&args.state), |matcher, state| {
+        let report = Report::from_decision(matcher, &args.url, &matcher.decide(&args.url, &state));
+        match args.format {
+            Format::Json => println!("{}", serde_json::to_string_pretty(&report).expect("reports serialise")),
+            Format::Text => print!("{}", text(&report, &args.state)),
+        }
+        0
+    })
 }
 
 fn list(v: &[String]) -> String {

@@ -1,7 +1,7 @@
 //! `policyc export`: the checked policy in its data form.
 
-use super::load::{check_file, print_diagnostics};
-use policyc::{yaml, CheckOptions};
+use super::load::load_policy;
+use policyc::yaml;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -20,14 +20,11 @@ enum Format {
 }
 
 pub fn run(args: Args) -> i32 {
-    let result = match check_file(&args.file, CheckOptions::default()) {
-        Ok(r) => r,
-        Err(e) => return super::fail(e),
+    let policy = match load_policy(&args.file, false) {
+        Ok(p) => p,
+        Err(code) => return code,
     };
-    let Some(policy) = &result.checked.policy else {
-        print_diagnostics(&result);
-        return super::EXIT_FAIL;
-    };
+    let policy = &policy;
     match args.format {
         Format::Yaml => print!("{}", yaml::to_yaml(policy)),
         Format::Json => print!("{}", yaml::to_json(policy)),

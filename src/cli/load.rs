@@ -30,6 +30,17 @@ pub fn check_file(path: &Path, options: CheckOptions) -> Result<SourceCheck, Str
     Ok(check_source(&path.display().to_string(), &text, &mut loader, options))
 }
 
+/// Checks a policy for a command that needs its IR. Errors are always printed; warnings only when
+/// `show_warnings` (commands that build something show them, commands that only read the policy do not).
+/// On failure, returns the exit code.
+pub fn load_policy(path: &Path, show_warnings: bool) -> Result<policyc::ir::Policy, i32> {
+    let result = check_file(path, CheckOptions::default()).map_err(super::fail)?;
+    if show_warnings || result.checked.has_errors() {
+        print_diagnostics(&result);
+    }
+    result.checked.policy.ok_or(super::EXIT_FAIL)
+}
+
 /// Prints the diagnostics of a check for a person, on standard error, in colour on a terminal.
 pub fn print_diagnostics(result: &SourceCheck) {
     if result.checked.diagnostics.is_empty() {

@@ -1,6 +1,6 @@
 //! `policyc match`: a stream of URLs in, a stream of JSON decisions out, one per line, in order.
 
-use super::decide::{load_bytes, StateArgs};
+use super::decide::{with_matcher, StateArgs};
 use policyc::matcher::Matcher;
 use policyc::report::Report;
 use std::io::{BufRead, BufWriter, Write};
@@ -18,15 +18,10 @@ pub struct Args {
 pub const MAX_LINE: usize = 1 << 20;
 
 pub fn run(args: Args) -> i32 {
-    let bytes = match load_bytes(&args.artifact) {
-        Ok(b) => b,
-        Err(e) => return super::fail(e),
-    };
-    let matcher = Matcher::from_bytes(&bytes).expect("load_bytes validated the artifact");
-    let state = match args.state.settings().state(&matcher) {
-        Ok(s) => s,
-        Err(e) => return super::fail(e),
-    };
+    with_matcher(&args.artifact, Some(&args.state), |matcher, state| stream(matcher, &state))
+}
+
+fn stream(matcher: &Matcher<'_>, state: &policyc::matcher::State) -> i32 {
     let hash = matcher.policy_hash();
     let stdin = std::io::stdin();
     let mut input = stdin.lock();
@@ -47,7 +42,7 @@ pub fn run(args: Args) -> i32 {
             match std::str::from_utf8(&line) {
                 Ok(s) => {
                     let url = s.trim_end_matches(['\r', '\n']).trim();
-                    Report::from_decision(&matcher, url, &matcher.decide(url, &state))
+                    Report::from_decision(matcher, url, &matcher.decide(url, state))
                 }
                 Err(e) => Report::refused(
                     String::from_utf8_lossy(&line).trim_end(),

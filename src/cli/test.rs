@@ -1,10 +1,9 @@
 //! `policyc test`: run a policy's `expect` lines against its compiled matcher.
 
-use super::load::{check_file, print_diagnostics};
+use super::load::load_policy;
 use policyc::matcher::compile::{compile, Limits};
 use policyc::matcher::Matcher;
 use policyc::report::{Coverage, Report, Settings};
-use policyc::CheckOptions;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -17,14 +16,11 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> i32 {
-    let result = match check_file(&args.policy, CheckOptions::default()) {
-        Ok(r) => r,
-        Err(e) => return super::fail(e),
+    let policy = match load_policy(&args.policy, true) {
+        Ok(p) => p,
+        Err(code) => return code,
     };
-    print_diagnostics(&result);
-    let Some(policy) = &result.checked.policy else {
-        return super::EXIT_FAIL;
-    };
+    let policy = &policy;
     let bytes = match compile(policy, &Limits::default()) {
         Ok(b) => b,
         Err(e) => return super::fail(format!("{} ({})", e.message, e.help)),

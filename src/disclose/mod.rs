@@ -351,6 +351,13 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
         rules.iter().filter(|r| r.data.iter().any(|x| x == d)).copied().collect()
     };
 
+    // The data items some rule collects for a purpose, in declaration order.
+    let data_for_purpose = |purpose: &str| -> Vec<String> {
+        data.iter()
+            .filter(|d| rules_for(&d.name).into_iter().any(|r| r.purposes.iter().any(|p| p == purpose)))
+            .map(|d| d.name.clone())
+            .collect()
+    };
     let mut summary_rows = Vec::new();
     let mut data_facts = Vec::new();
     for d in &data {
@@ -563,11 +570,7 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
     let mut purpose_items = Vec::new();
     let mut purpose_facts = Vec::new();
     for p in &policy.purposes {
-        let pdata: Vec<String> = data
-            .iter()
-            .filter(|d| rules_for(&d.name).into_iter().any(|r| r.purposes.contains(&p.name)))
-            .map(|d| d.name.clone())
-            .collect();
+        let pdata = data_for_purpose(&p.name);
         if pdata.is_empty() {
             continue;
         }
@@ -640,11 +643,7 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
     // Recipients.
     let mut recipient_items = Vec::new();
     for p in &policy.purposes {
-        let pdata: Vec<String> = data
-            .iter()
-            .filter(|d| rules_for(&d.name).into_iter().any(|r| r.purposes.contains(&p.name)))
-            .map(|d| d.name.clone())
-            .collect();
+        let pdata = data_for_purpose(&p.name);
         if pdata.is_empty() {
             continue;
         }

@@ -288,6 +288,11 @@ impl Builder {
         Text { parts, span }
     }
 
+    /// The first inner pair that is not a keyword: the operand of a one-operand clause.
+    fn first<'i>(&self, p: Pair<'i, Rule>) -> Pair<'i, Rule> {
+        self.skip_kw(p).next().expect(SHAPE)
+    }
+
     /// The inner pairs that are not keywords.
     fn skip_kw<'i>(&self, p: Pair<'i, Rule>) -> impl Iterator<Item = Pair<'i, Rule>> {
         p.into_inner().filter(|p| !is_keyword(p.as_rule()))
@@ -338,15 +343,9 @@ impl Builder {
                     .map(|c| {
                         let cs = self.span(&c);
                         let clause = match c.as_rule() {
-                            Rule::basis_clause => {
-                                PurposeClause::Basis(self.ident(self.skip_kw(c).next().expect(SHAPE)))
-                            }
-                            Rule::interest_clause => {
-                                PurposeClause::Interest(self.text(self.skip_kw(c).next().expect(SHAPE)))
-                            }
-                            Rule::shared_clause => {
-                                PurposeClause::SharedWith(self.idents(self.skip_kw(c).next().expect(SHAPE)))
-                            }
+                            Rule::basis_clause => PurposeClause::Basis(self.ident(self.first(c))),
+                            Rule::interest_clause => PurposeClause::Interest(self.text(self.first(c))),
+                            Rule::shared_clause => PurposeClause::SharedWith(self.idents(self.first(c))),
                             Rule::text => PurposeClause::Text(self.text(c)),
                             _ => unreachable!("{SHAPE}"),
                         };
@@ -368,11 +367,11 @@ impl Builder {
                             entries.push(SiteEntry::Pattern { text: c.as_str().to_string(), exact: false, span: cs })
                         }
                         Rule::exact_pattern => {
-                            let pat = self.skip_kw(c).next().expect(SHAPE);
+                            let pat = self.first(c);
                             entries.push(SiteEntry::Pattern { text: pat.as_str().to_string(), exact: true, span: cs });
                         }
                         Rule::from_list => {
-                            let s = self.skip_kw(c).next().expect(SHAPE);
+                            let s = self.first(c);
                             let ss = self.span(&s);
                             entries.push(SiteEntry::From { path: self.string(s), span: ss });
                         }
@@ -387,7 +386,7 @@ impl Builder {
                 for c in self.skip_kw(p) {
                     match c.as_rule() {
                         Rule::name_list => sites = self.idents(c),
-                        Rule::region_clause => regions = Some(self.idents(self.skip_kw(c).next().expect(SHAPE))),
+                        Rule::region_clause => regions = Some(self.idents(self.first(c))),
                         _ => {}
                     }
                 }
@@ -406,21 +405,11 @@ impl Builder {
                     .map(|c| {
                         let cs = self.span(&c);
                         let clause = match c.as_rule() {
-                            Rule::region_clause => {
-                                IncentiveClause::Region(self.idents(self.skip_kw(c).next().expect(SHAPE)))
-                            }
-                            Rule::exchange_clause => {
-                                IncentiveClause::Exchange(self.idents(self.skip_kw(c).next().expect(SHAPE)))
-                            }
-                            Rule::value_clause => {
-                                IncentiveClause::Value(self.text(self.skip_kw(c).next().expect(SHAPE)))
-                            }
-                            Rule::optin_clause => {
-                                IncentiveClause::OptIn(self.text(self.skip_kw(c).next().expect(SHAPE)))
-                            }
-                            Rule::withdraw_clause => {
-                                IncentiveClause::Withdraw(self.text(self.skip_kw(c).next().expect(SHAPE)))
-                            }
+                            Rule::region_clause => IncentiveClause::Region(self.idents(self.first(c))),
+                            Rule::exchange_clause => IncentiveClause::Exchange(self.idents(self.first(c))),
+                            Rule::value_clause => IncentiveClause::Value(self.text(self.first(c))),
+                            Rule::optin_clause => IncentiveClause::OptIn(self.text(self.first(c))),
+                            Rule::withdraw_clause => IncentiveClause::Withdraw(self.text(self.first(c))),
                             Rule::text => IncentiveClause::Summary(self.text(c)),
                             _ => unreachable!("{SHAPE}"),
                         };
@@ -447,7 +436,7 @@ impl Builder {
                                 settings.push(Setting { name, on });
                             }
                         }
-                        Rule::region_clause => region = Some(self.idents(self.skip_kw(c).next().expect(SHAPE))),
+                        Rule::region_clause => region = Some(self.idents(self.first(c))),
                         Rule::expect_outcome => {
                             let mut inner = c.into_inner();
                             let kind = inner.next().expect(SHAPE).as_rule();
