@@ -250,3 +250,26 @@ fn check_sensitive_reports_collection_on_supplied_lists() {
     assert!(hits.iter().all(|d| d["help"].as_str().unwrap().contains("walmart.com")));
     assert!(!stdout(&o).contains("`chase.com` (witness"));
 }
+
+#[test]
+fn diff_and_coverage_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = std::fs::read_to_string("policies/price-tracker.policy").unwrap();
+    let new =
+        old.replace("keep 30 days", "keep 7 days").replace("  otto.de/p/\n", "  otto.de/p/\n  galaxus.de/product/\n");
+    let (a, b) = (dir.path().join("old.policy"), dir.path().join("new.policy"));
+    std::fs::write(&a, &old).unwrap();
+    std::fs::write(&b, &new).unwrap();
+    let o = policyc(&["diff", a.to_str().unwrap(), b.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let md = stdout(&o);
+    assert!(md.contains("`product_url` is now kept for 1 year; 7 days (was 1 year; 30 days)"), "{md}");
+    assert!(md.contains("| `marketplaces` | 1 | 0 | `galaxus.de/product/` |"), "{md}");
+    let o = policyc(&["diff", a.to_str().unwrap(), b.to_str().unwrap(), "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["scope"][0]["added"], 1);
+
+    let o = policyc(&["test", "--coverage", "policies/news-analytics.policy"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("coverage: collect rules 1/1, never rules 1/1, site categories 2/2"), "{}", stdout(&o));
+}
