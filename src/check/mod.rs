@@ -800,7 +800,10 @@ impl Checker<'_> {
         let what = format!("site category `{}`", s.name.name);
         let text = self.required_text(s.text.as_ref(), s.name.span, &what);
         let mut patterns = Vec::new();
-        let mut seen = HashSet::new();
+        // Each pattern once, remembering whether it was written in the policy (false) or imported (true): naming
+        // a listed site again in the policy is deliberate (it shows as an example), so only a repeat from the
+        // same kind of source is a duplicate worth a warning.
+        let mut seen: HashMap<Pattern, bool> = HashMap::new();
         let mut examples: Vec<Pattern> = Vec::new();
         let before_dups = self.duplicates.len();
         for entry in &s.entries {
@@ -810,11 +813,7 @@ impl Checker<'_> {
                         if examples.len() < 4 && !examples.contains(&p) {
                             examples.push(p.clone());
                         }
-                        if seen.insert(p.clone()) {
-                            patterns.push(p);
-                        } else {
-                            self.duplicates.push(p.to_string());
-                        }
+                        self.add_pattern(p, false, &mut patterns, &mut seen);
                     }
                     Err(e) => {
                         let d = pattern_diagnostic(e, text, *span, Severity::Error);
@@ -872,7 +871,25 @@ impl Checker<'_> {
         ir::SiteCategory { name: s.name.name.clone(), text, patterns, examples }
     }
 
-    fn list(&mut self, path: &str, span: Span, patterns: &mut Vec<Pattern>, seen: &mut HashSet<Pattern>) {
+    /// Adds a pattern to a category once; a repeat from the same kind of source is noted as a duplicate.
+    fn add_pattern(
+        &mut self,
+        p: Pattern,
+        imported: bool,
+        patterns: &mut Vec<Pattern>,
+        seen: &mut HashMap<Pattern, bool>,
+    ) {
+        match seen.get(&p) {
+            None => {
+                seen.insert(p.clone(), imported);
+                patterns.push(p);
+            }
+            Some(&first) if first == imported => self.duplicates.push(p.to_string()),
+            Some(_) => {}
+        }
+    }
+
+    fn list(&mut self, path: &str, span: Span, patterns: &mut Vec<Pattern>, seen: &mut HashMap<Pattern, bool>) {
         let (name, text) = match self.loader.load(path) {
             Ok((_, text)) if text.len() > self.options.limits.max_list_bytes => {
                 self.emit(
@@ -919,13 +936,7 @@ impl Checker<'_> {
             }
             let lead = content.len() - content.trim_start().len();
             match Pattern::parse(trimmed, false, self.psl) {
-                Ok(p) => {
-                    if seen.insert(p.clone()) {
-                        patterns.push(p);
-                    } else {
-                        self.duplicates.push(p.to_string());
-                    }
-                }
+                Ok(p) => self.add_pattern(p, true, patterns, seen),
                 Err(e) => bad.push((e, trimmed.to_string(), start + lead, start + lead + trimmed.len())),
             }
         }
