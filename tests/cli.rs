@@ -138,6 +138,14 @@ fn compile_writes_a_deterministic_artifact_and_prints_its_hash() {
 
     let text = stdout(&policyc(&["explain", artifact.to_str().unwrap(), "https://www.chase.com/"]));
     assert!(text.contains("blocked:  by `never 1`"), "{text}");
+    let path = artifact.to_str().unwrap();
+    let text = stdout(&policyc(&["explain", path, "https://www.walmart.com/ip/1", "--set", "price_compare=off"]));
+    assert!(
+        text.contains("not fired: `collect 2` at shopping-assistant.policy:59 collects there only when price_compare"),
+        "{text}"
+    );
+    let text = stdout(&policyc(&["explain", path, "https://www.walmart.com/ip/1"]));
+    assert!(text.contains("linking:  `collect 1` links to the account when assistant_active and signed_in"), "{text}");
 }
 
 #[test]

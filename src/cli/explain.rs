@@ -1,6 +1,7 @@
 //! `policyc explain`: one URL's decision, and why.
 
 use super::decide::{with_matcher, StateArgs};
+use policyc::matcher::{Decision, Matcher};
 use policyc::report::Report;
 use std::path::PathBuf;
 
@@ -25,10 +26,11 @@ enum Format {
 
 pub fn run(args: Args) -> i32 {
     with_matcher(&args.source, Some(&args.state), |matcher, state| {
-        let report = Report::from_decision(matcher, &args.url, &matcher.decide(&args.url, &state));
+        let decision = matcher.decide(&args.url, &state);
+        let report = Report::from_decision(matcher, &args.url, &decision);
         match args.format {
             Format::Json => println!("{}", serde_json::to_string_pretty(&report).expect("reports serialise")),
-            Format::Text => print!("{}", text(&report, &args.state)),
+            Format::Text => print!("{}", text(&report, &args.state, &rule_notes(matcher, &decision))),
         }
         0
     })
@@ -42,8 +44,38 @@ fn list(v: &[String]) -> String {
     }
 }
 
+/// Why each rule that concerns the URL's sites did what it did: the conditions of rules that did not fire
+/// (although the site is theirs), and the link clause of rules that did.
+fn rule_notes(m: &Matcher<'_>, d: &Decision) -> Vec<String> {
+    let mut notes = Vec::new();
+    if d.blocked_by != 0 {
+        return notes;
+    }
+    for (i, row) in m.meta().collect.iter().enumerate() {
+        let name = format!("collect {}", i + 1);
+        if d.rules >> i & 1 == 1 {
+            notes.push(format!("linking:  `{name}` links to the account {}", row.link_text));
+        } else if row.sites & d.sites != 0 {
+            let mut only = Vec::new();
+            if let Some(w) = &row.when_text {
+                only.push(format!("when {w}"));
+            }
+            if row.regions != 0 {
+                let regions: Vec<&str> = (0..64)
+                    .filter(|b| row.regions >> b & 1 == 1)
+                    .filter_map(|b| m.meta().regions.get(b).map(String::as_str))
+                    .collect();
+                only.push(format!("in {}", regions.join(", ")));
+            }
+            let why = format!("collects there only {}", only.join(" and "));
+            notes.push(format!("not fired: `{name}` at {} {why}", row.origin));
+        }
+    }
+    notes
+}
+
 /// The decision in a few plain lines, rule evidence last.
-fn text(r: &Report, state: &StateArgs) -> String {
+fn text(r: &Report, state: &StateArgs, notes: &[String]) -> String {
     let mut out = format!("url:      {}\n", r.url);
     if let Some(e) = &r.error {
         out += &format!("decision: collect nothing, because {e}\n");
@@ -79,6 +111,9 @@ fn text(r: &Report, state: &StateArgs) -> String {
         out += "why:      no collect rule covers this host and path, so nothing is collected (default deny)\n";
     } else if r.rules.is_empty() && r.blocked_by.is_empty() {
         out += "why:      the site is in scope, but no collect rule's condition or region holds in this state\n";
+    }
+    for n in notes {
+        out += &format!("{n}\n");
     }
     out += &format!("policy:   {}\n", r.policy_hash);
     out

@@ -1,6 +1,6 @@
 //! Compiling the IR to an artifact.
 //!
-//! Plain domain and exact-host patterns go into a hash [`index`](super::index) (one entry per domain, value =
+//! Plain domain and exact-host patterns go into a hash [`super::index`] (one entry per domain, value =
 //! an equivalence class of "which categories match here, and how"). `name.*` wildcards go into a second index
 //! keyed by the label, next to the ICANN section of the Public Suffix List, so that the runtime can find the
 //! label before a host's public suffix. Path patterns, which are few but varied, become one anchored
@@ -210,6 +210,12 @@ pub fn compile(policy: &ir::Policy, limits: &Limits) -> Result<Vec<u8>, CompileE
                 ir::Link::Never => LinkRow::Never,
                 ir::Link::Always => LinkRow::Always,
                 ir::Link::When(c) => LinkRow::When(compile_cond(c)?),
+            },
+            when_text: r.when.as_ref().map(|c| c.to_string()),
+            link_text: match &r.link {
+                ir::Link::Never => "never".into(),
+                ir::Link::Always => "always".into(),
+                ir::Link::When(c) => format!("when {c}"),
             },
             origin: origin(&r.origin),
         });

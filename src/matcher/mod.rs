@@ -88,6 +88,9 @@ pub struct CollectRow {
     pub purposes: u64,
     pub keep: Retention,
     pub link: LinkRow,
+    /// The `when` and `link to account` clauses as written, for explanations.
+    pub when_text: Option<String>,
+    pub link_text: String,
     pub origin: String,
 }
 
