@@ -215,11 +215,6 @@ impl<'a> Matcher<'a> {
         &self.meta
     }
 
-    /// Number of domain and wildcard keys in the indexes.
-    pub fn domain_count(&self) -> usize {
-        self.domains.len() + self.wild.len()
-    }
-
     /// The state with every signal off and every feature at its declared default, in no region.
     pub fn default_state(&self) -> State {
         let vars = self.meta.vars.iter().enumerate().fold(0, |m, (i, v)| m | (u64::from(v.default) << i));
