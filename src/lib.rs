@@ -25,6 +25,7 @@ pub mod check;
 pub mod diagnostic;
 pub mod diff;
 pub mod disclose;
+pub mod fmt;
 pub mod fuzz;
 pub mod interp;
 pub mod ir;

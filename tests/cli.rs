@@ -281,3 +281,31 @@ fn diff_and_coverage_from_the_command_line() {
     assert_eq!(o.status.code(), Some(0));
     assert!(stdout(&o).contains("coverage: collect rules 1/1, never rules 1/1, site categories 2/2"), "{}", stdout(&o));
 }
+
+#[test]
+fn fmt_keeps_meaning_and_bundled_policies_are_formatted() {
+    let o = policyc(&[
+        "fmt",
+        "--check",
+        "policies/shopping-assistant.policy",
+        "policies/news-analytics.policy",
+        "policies/price-tracker.policy",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "unformatted: {}", stdout(&o));
+
+    let dir = tempfile::tempdir().unwrap();
+    let original = std::fs::read_to_string("policies/price-tracker.policy").unwrap();
+    // Mangle the layout: no indentation, trailing spaces, extra blank lines.
+    let messy: String = original.lines().map(|l| format!("{}   \n\n", l.trim_start())).collect();
+    let path = dir.path().join("price-tracker.policy");
+    std::fs::write(&path, &messy).unwrap();
+    assert_eq!(policyc(&["fmt", "--check", path.to_str().unwrap()]).status.code(), Some(1));
+    assert_eq!(policyc(&["fmt", path.to_str().unwrap()]).status.code(), Some(0));
+    let formatted = std::fs::read_to_string(&path).unwrap();
+    assert_ne!(formatted, messy);
+    assert_eq!(policyc(&["fmt", "--check", path.to_str().unwrap()]).status.code(), Some(0), "idempotent");
+    // The meaning is unchanged: both export the same JSON.
+    let a = policyc(&["export", "policies/price-tracker.policy", "--format", "json"]);
+    let b = policyc(&["export", path.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(a.stdout, b.stdout);
+}

@@ -9,6 +9,7 @@ mod diff;
 mod disclose;
 mod explain;
 mod export;
+mod fmt;
 mod load;
 mod matchcmd;
 mod test;
@@ -31,6 +32,8 @@ struct Cli {
 enum Command {
     /// Check policies and report every problem with its location, code and a hint.
     Check(check::Args),
+    /// Normalise the layout of policy files (indentation, blank lines, trailing space), or check it.
+    Fmt(fmt::Args),
     /// Print the checked policy as YAML or JSON (the data form, without source locations).
     Export(export::Args),
     /// Compile a policy to a matcher artifact and print its policy hash.
@@ -61,6 +64,7 @@ pub fn run() -> i32 {
     match cli.command {
         Command::Check(a) => check::run(a),
         Command::Export(a) => export::run(a),
+        Command::Fmt(a) => fmt::run(a),
         Command::Compile(a) => compile::run(a),
         Command::Disclose(a) => disclose::run(a),
         Command::Explain(a) => explain::run(a),

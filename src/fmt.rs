@@ -1,0 +1,177 @@
+//! `policyc fmt`: a conservative formatter for policy files.
+//!
+//! Policy authors align texts in columns (`signal signed_in  en "..."  de "..."`), and a reviewer reads
+//! policies in diffs, so the formatter does not re-flow anything: it never moves a token to another line and
+//! never changes the spacing between tokens on a line. It normalises what diffs stumble over: the indentation
+//! of each line (items at column 0, block contents and clause lines indented, deeper alignment of continuation
+//! lines kept), trailing white space, runs of blank lines, and the final newline. Lines inside multi-line
+//! strings and block comments are left exactly as they are. As a guard, the result must have the same tokens
+//! as the input, or nothing is written.
+
+const ITEM_KEYWORDS: [&str; 11] =
+    ["policy", "signal", "feature", "data", "purpose", "recipient", "sites", "never", "collect", "incentive", "expect"];
+const INDENT: usize = 2;
+
+/// The lines of a text, split at `\n` only: a `\r` inside a multi-line string is content and must survive.
+fn split_lines(text: &str) -> Vec<&str> {
+    let mut v: Vec<&str> = text.split('\n').collect();
+    if text.ends_with('\n') {
+        v.pop();
+    }
+    v
+}
+
+/// Where a scan stands at the end of a line.
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+struct Scan {
+    depth: usize,
+    in_string: bool,
+    in_block_comment: bool,
+}
+
+/// Advances the scan over one line; returns the state at its end.
+fn scan_line(mut s: Scan, line: &str) -> Scan {
+    let b = line.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if s.in_block_comment {
+            if b[i..].starts_with(b"*/") {
+                s.in_block_comment = false;
+                i += 1;
+            }
+        } else if s.in_string {
+            match b[i] {
+                b'\\' => i += 1,
+                b'"' => s.in_string = false,
+                _ => {}
+            }
+        } else if b[i..].starts_with(b"//") {
+            break;
+        } else if b[i..].starts_with(b"/*") {
+            s.in_block_comment = true;
+            i += 1;
+        } else {
+            match b[i] {
+                b'"' => s.in_string = true,
+                b'{' => s.depth += 1,
+                b'}' => s.depth = s.depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+        i += 1;
+    }
+    s
+}
+
+fn starts_item(trimmed: &str) -> bool {
+    ITEM_KEYWORDS.iter().any(|k| {
+        trimmed.strip_prefix(k).is_some_and(|rest| !rest.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_'))
+    })
+}
+
+/// The tokens of a text with all white space outside strings and comments removed: what the formatter must
+/// preserve exactly.
+fn tokens(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut s = Scan::default();
+    for line in split_lines(text) {
+        let protected = s.in_string || s.in_block_comment;
+        if protected {
+            out.push(line.to_string());
+        } else {
+            out.extend(line.split_whitespace().map(str::to_string));
+        }
+        s = scan_line(s, line);
+    }
+    out
+}
+
+/// Formats a policy text. Returns an error (and no text) if the result would not be token for token the input.
+pub fn format(text: &str) -> Result<String, String> {
+    let lines: Vec<&str> = split_lines(text);
+    // The state at the start of each line.
+    let mut states = Vec::with_capacity(lines.len() + 1);
+    let mut s = Scan::default();
+    for line in &lines {
+        states.push(s);
+        s = scan_line(s, line);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut blank_run = 0;
+    for (n, line) in lines.iter().enumerate() {
+        let st = states[n];
+        if st.in_string || st.in_block_comment {
+            // Inside a string or a block comment every character is content.
+            out.push_str(line);
+            out.push('\n');
+            blank_run = 0;
+            continue;
+        }
+        let ends_protected = {
+            let end = states.get(n + 1).copied().unwrap_or(s);
+            end.in_string || end.in_block_comment
+        };
+        let trimmed = line.trim_start();
+        let trimmed = if ends_protected { trimmed } else { trimmed.trim_end() };
+        if trimmed.is_empty() {
+            blank_run += 1;
+            // At most one blank line in a row, and none at the start of the file.
+            if blank_run == 1 && !out.is_empty() {
+                out.push('\n');
+            }
+            continue;
+        }
+        blank_run = 0;
+        let original_indent = line.len() - line.trim_start().len();
+        let indent = if trimmed.starts_with('}') {
+            st.depth.saturating_sub(1) * INDENT
+        } else if st.depth > 0 {
+            (st.depth * INDENT).max(original_indent.min(st.depth * INDENT + 8))
+        } else if starts_item(trimmed) || trimmed.starts_with('{') {
+            0
+        } else if trimmed.starts_with("//") || trimmed.starts_with("/*") {
+            // A comment belongs to the code after it: at column 0 before an item, indented before a clause.
+            let next = (n + 1..lines.len())
+                .filter(|&k| !states[k].in_block_comment && !states[k].in_string)
+                .map(|k| lines[k].trim_start())
+                .find(|l| !l.is_empty() && !l.starts_with("//") && !l.starts_with("/*"));
+            if next.is_none_or(starts_item) {
+                0
+            } else {
+                INDENT.max(original_indent)
+            }
+        } else {
+            INDENT.max(original_indent)
+        };
+        out.push_str(&" ".repeat(indent));
+        out.push_str(trimmed);
+        out.push('\n');
+    }
+    while out.ends_with("\n\n") {
+        out.pop();
+    }
+    if tokens(&out) != tokens(text) {
+        return Err("formatting would change the policy's tokens; the file was left as it is".into());
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalises_indentation_and_blank_lines_only() {
+        let messy =
+            "\n\n   policy p {\nname \"P\"\n      version   \"1\"   \n}\n\n\n\ncollect a\n on b  // where\n\tfor c\n";
+        let want = "policy p {\n  name \"P\"\n      version   \"1\"\n}\n\ncollect a\n  on b  // where\n  for c\n";
+        assert_eq!(format(messy).unwrap(), want);
+        assert_eq!(format(want).unwrap(), want, "idempotent");
+    }
+
+    #[test]
+    fn strings_and_block_comments_are_untouched() {
+        let text = "data d en \"two\n   lines  \"\n/* keep\n      this */\nsignal s \"s\"\n";
+        assert_eq!(format(text).unwrap(), text);
+    }
+}
