@@ -79,3 +79,32 @@ fn consistent_checksums_over_inconsistent_tables_are_refused() {
         assert!(Matcher::from_bytes(&artifact::write(&hash, &without)).is_err());
     }
 }
+
+#[test]
+fn an_index_without_classes_is_refused() {
+    use policyc::matcher::artifact::tag;
+    // Forge a file whose rule tables have no classes while the domain index has entries (all of class 0).
+    let text = r#"
+policy p { name "P" controller "C" contact "c" version "1" languages en }
+data d "d"
+purpose p basis consent "p"
+sites s "s" { a.example  b.example  c.example }
+collect d on s for p keep 1 day
+"#;
+    let policy =
+        policyc::check_source("p.policy", text, &mut policyc::NoLists, Default::default()).checked.policy.unwrap();
+    let good = compile(&policy, &Limits::default()).unwrap();
+    let parsed = artifact::parse(&good).unwrap();
+    let mut meta: policyc::matcher::Meta = postcard::from_bytes(parsed.section(tag::META).unwrap()).unwrap();
+    meta.classes.clear();
+    let meta_bytes = postcard::to_stdvec(&meta).unwrap();
+    let sections: Vec<(u32, &[u8])> = parsed
+        .sections
+        .iter()
+        .map(|(t, b)| if *t == tag::META { (*t, meta_bytes.as_slice()) } else { (*t, *b) })
+        .collect();
+    let mut hash = [0u8; 32];
+    hash.copy_from_slice(&good[24..56]);
+    let err = Matcher::from_bytes(&artifact::write(&hash, &sections)).unwrap_err();
+    assert!(err.to_string().contains("class"), "{err}");
+}

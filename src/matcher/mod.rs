@@ -188,6 +188,10 @@ impl<'a> Matcher<'a> {
         };
         let domains = idx(tag::DOMAIN_STRINGS, tag::DOMAIN_SLOTS, max_class)?;
         let wild = idx(tag::WILD_STRINGS, tag::WILD_SLOTS, max_class)?;
+        // With no classes there is no valid value at all, so the indexes must be empty.
+        if meta.classes.is_empty() && (!domains.is_empty() || !wild.is_empty()) {
+            return Err(ArtifactError::new("artifact index names a class the rule tables do not have"));
+        }
         let psl = idx(tag::PSL_STRINGS, tag::PSL_SLOTS, 7)?;
         let dfa_bytes = parsed.section(tag::PATH_DFA)?;
         let dfa = if dfa_bytes.is_empty() {
