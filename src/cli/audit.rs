@@ -2,6 +2,7 @@
 
 use super::decide::with_matcher;
 use super::matchcmd::read_bounded_line;
+use super::TextOrJson;
 use policyc::audit::{self, Kind};
 use policyc::matcher::Matcher;
 use std::collections::BTreeMap;
@@ -16,13 +17,7 @@ pub struct Args {
     log: PathBuf,
     /// Output format: a line per violation and a summary, or one JSON object per violation.
     #[arg(long, value_enum, default_value = "text")]
-    format: Format,
-}
-
-#[derive(Clone, Copy, clap::ValueEnum)]
-enum Format {
-    Text,
-    Json,
+    format: TextOrJson,
 }
 
 pub fn run(args: Args) -> i32 {
@@ -95,8 +90,8 @@ fn audit_log(matcher: &Matcher<'_>, args: &Args) -> i32 {
                 for v in violations {
                     *counts.entry(v.kind).or_default() += 1;
                     let written = match args.format {
-                        Format::Json => serde_json::to_writer(&mut out, &v).is_ok() && out.write_all(b"\n").is_ok(),
-                        Format::Text => writeln!(
+                        TextOrJson::Json => serde_json::to_writer(&mut out, &v).is_ok() && out.write_all(b"\n").is_ok(),
+                        TextOrJson::Text => writeln!(
                             out,
                             "line {}: {}: {}: {}{}",
                             v.line,

@@ -1,6 +1,7 @@
 //! `policyc explain`: one URL's decision, and why.
 
 use super::decide::{with_matcher, StateArgs};
+use super::TextOrJson;
 use policyc::matcher::{Decision, Matcher};
 use policyc::report::Report;
 use std::path::PathBuf;
@@ -15,13 +16,7 @@ pub struct Args {
     state: StateArgs,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
-    format: Format,
-}
-
-#[derive(Clone, Copy, clap::ValueEnum)]
-enum Format {
-    Text,
-    Json,
+    format: TextOrJson,
 }
 
 pub fn run(args: Args) -> i32 {
@@ -29,8 +24,8 @@ pub fn run(args: Args) -> i32 {
         let decision = matcher.decide(&args.url, &state);
         let report = Report::from_decision(matcher, &args.url, &decision);
         match args.format {
-            Format::Json => println!("{}", serde_json::to_string_pretty(&report).expect("reports serialise")),
-            Format::Text => print!("{}", text(&report, &args.state, &rule_notes(matcher, &decision))),
+            TextOrJson::Json => println!("{}", serde_json::to_string_pretty(&report).expect("reports serialise")),
+            TextOrJson::Text => print!("{}", text(&report, &args.state, &rule_notes(matcher, &decision))),
         }
         0
     })

@@ -75,6 +75,13 @@ pub fn run() -> i32 {
     }
 }
 
+/// The output choice of commands that print for a person by default and for a program on request.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum TextOrJson {
+    Text,
+    Json,
+}
+
 /// Prints a one-line error for a problem that is not a policy diagnostic (a missing file, a bad artifact).
 pub fn fail(message: impl std::fmt::Display) -> i32 {
     eprintln!("error: {message}");
