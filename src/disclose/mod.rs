@@ -411,7 +411,13 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
                 .map(|p| policy.purpose(p).map(|p| cx.tx(&p.text)).unwrap_or_default())
                 .collect::<Vec<_>>()
                 .join("; "),
-            cx.duration(keep),
+            if rules_for(&d.name).windows(2).all(|w| w[0].keep == w[1].keep) {
+                cx.duration(keep)
+            } else {
+                // Rules keep the item for different periods (see the retention section): the summary gives
+                // the longest as an upper bound.
+                l.t("up_to", &[("duration", &cx.duration(keep))])
+            },
         ]);
         data_facts.push(DataFact {
             name: d.name.clone(),
