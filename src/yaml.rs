@@ -5,8 +5,9 @@
 //! policy language, so that a generated policy gets exactly the same validation, and lowering the result gives
 //! the same IR. That is what makes "export the YAML export, get byte-identical JSON" hold by construction.
 //!
-//! A YAML policy has no meaningful source positions for the checker's diagnostics; they point at the start of
-//! the file, while shape errors (a missing field, a wrong type) carry serde's line and column.
+//! Shape errors (a missing field, a wrong type) carry serde's line and column. The checker's diagnostics point
+//! at the first occurrence of the name concerned in the document (a misspelt name occurs only where it is
+//! used), and at the start of the document when there is no name to find.
 
 use crate::ast::{self, Ident, Text, TextPart};
 use crate::diagnostic::{Code, Diagnostic};
@@ -38,17 +39,40 @@ pub fn to_ast(file: FileId, text: &str) -> Result<ast::File, Box<Diagnostic>> {
         .with_label("here")
         .with_help("a YAML policy has the shape that `policyc export --format yaml` writes; export a policy to see it")
     })?;
-    Ok(Unlower { span: Span::new(file, 0, 0) }.file(&policy))
+    Ok(Unlower { span: Span::new(file, 0, 0), text, found: Default::default() }.file(&policy))
 }
 
-/// Turns IR back into AST nodes, all pointing at the start of the document.
-struct Unlower {
+/// Turns IR back into AST nodes. Names point at their first whole-word occurrence in the document, which is
+/// where a misspelt name is (it occurs nowhere else) and usually where a declared one is declared; everything
+/// else points at the start of the document.
+struct Unlower<'t> {
     span: Span,
+    text: &'t str,
+    found: std::cell::RefCell<std::collections::HashMap<String, Span>>,
 }
 
-impl Unlower {
+impl Unlower<'_> {
     fn ident(&self, s: &str) -> Ident {
-        Ident { name: s.to_string(), span: self.span }
+        Ident { name: s.to_string(), span: self.locate(s) }
+    }
+
+    fn locate(&self, name: &str) -> Span {
+        if let Some(span) = self.found.borrow().get(name) {
+            return *span;
+        }
+        let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+        let b = self.text.as_bytes();
+        let span = self
+            .text
+            .match_indices(name)
+            .find(|(i, _)| {
+                let end = i + name.len();
+                !name.is_empty() && (*i == 0 || !word(b[i - 1])) && (end == b.len() || !word(b[end]))
+            })
+            .map(|(i, _)| Span::new(self.span.file, i, i + name.len()))
+            .unwrap_or(self.span);
+        self.found.borrow_mut().insert(name.to_string(), span);
+        span
     }
 
     fn idents(&self, v: &[String]) -> Vec<Ident> {
