@@ -32,4 +32,9 @@ fn yaml_policies_get_the_same_checks() {
     let out = check_source("broken.yaml", &broken, &mut NoLists, Default::default());
     let d = out.checked.diagnostics.iter().find(|d| d.code == policyc::Code::Undefined).expect("undefined purpose");
     assert_eq!(d.help.as_deref(), Some("did you mean `price_history`?"));
+    // The diagnostic points at the misspelt name in the document.
+    let file = out.sources.get(d.span.file);
+    assert_eq!(&file.text[d.span.start..d.span.end], "price_histroy");
+    let (line, _) = file.line_col(d.span.start);
+    assert_eq!(broken.lines().nth(line - 1).unwrap().trim(), "- price_histroy");
 }
