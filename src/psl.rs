@@ -43,20 +43,38 @@ impl RuleLookup for HashMap<String, u8> {
     }
 }
 
+/// No rule of the list has this many labels (the longest, a wildcard, has 7). Only this many suffixes of a
+/// host can match a rule, so only they are looked up, however many labels the host has.
+pub const MAX_RULE_LABELS: usize = 16;
+
 /// The byte offset in `host` at which its public suffix starts, by the list's algorithm: the longest matching
 /// rule wins, an exception rule makes its parent the suffix, and a host no rule matches has its last label as
 /// the suffix (the implicit `*` rule). `host` must be ASCII, lowercase, without a trailing dot.
 pub fn suffix_start(rules: &impl RuleLookup, host: &str) -> usize {
-    // Label start offsets, longest suffix first: for `a.b.c` these are 0, 2, 4.
-    let mut starts = [0usize; 128];
+    // Start offsets of the host's last labels, collected from the right and stored longest suffix first: for
+    // `a.b.c` these are 0, 2, 4. One more than the longest rule, for the parent a wildcard rule is keyed by.
+    const N: usize = MAX_RULE_LABELS + 1;
+    let mut rev = [0usize; N];
     let mut n = 0;
-    starts[n] = 0;
-    n += 1;
-    for (i, b) in host.bytes().enumerate() {
-        if b == b'.' && n < starts.len() {
-            starts[n] = i + 1;
-            n += 1;
+    let bytes = host.as_bytes();
+    let mut end = bytes.len();
+    while n < N {
+        match bytes[..end].iter().rposition(|&b| b == b'.') {
+            Some(dot) => {
+                rev[n] = dot + 1;
+                end = dot;
+            }
+            None => {
+                rev[n] = 0;
+                n += 1;
+                break;
+            }
         }
+        n += 1;
+    }
+    let mut starts = [0usize; N];
+    for k in 0..n {
+        starts[k] = rev[n - 1 - k];
     }
     for k in 0..n {
         let suffix = &host[starts[k]..];
@@ -159,6 +177,13 @@ impl PublicSuffixList {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_rule_is_longer_than_the_lookup_looks() {
+        let psl = PublicSuffixList::bundled();
+        let longest = psl.all.keys().map(|k| k.split('.').count() + 1).max().unwrap();
+        assert!(longest <= MAX_RULE_LABELS, "a rule has {longest} labels");
+    }
 
     #[test]
     fn sections_are_told_apart() {

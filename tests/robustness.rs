@@ -123,3 +123,30 @@ fn deeply_nested_conditions_are_refused_not_overflowed() {
         let _ = policyc::diagnostic::render_human(&out.checked.diagnostics, &out.sources, false);
     }
 }
+
+#[test]
+fn hosts_with_very_many_labels_are_still_blocked_by_wildcards() {
+    // The public-suffix lookup must see the end of the host however many labels come before it: otherwise a
+    // `never` wildcard would miss a host padded with labels while a domain pattern still matched it.
+    let text = r#"
+policy p { name "P" controller "C" contact "c" version "1" languages en }
+data d "d"
+purpose p basis consent "p"
+sites shops "s" { shop.example.com }
+sites blocked "b" { example.* }
+never collect on blocked
+collect d on shops for p keep 1 day
+"#;
+    let policy =
+        policyc::check_source("p.policy", text, &mut policyc::NoLists, Default::default()).checked.policy.unwrap();
+    let bytes = policyc::matcher::compile::compile(&policy, &Default::default()).unwrap();
+    let m = policyc::matcher::Matcher::from_bytes(&bytes).unwrap();
+    let st = m.default_state();
+    for padding in [0, 10, 127, 200, 5000] {
+        let url = format!("https://{}shop.example.com/", "a.".repeat(padding));
+        let d = m.decide(&url, &st);
+        assert_eq!(d.collect, 0, "{padding} labels of padding");
+        assert_ne!(d.blocked_by, 0, "{padding} labels of padding");
+        policyc::fuzz::decide_url(url.as_bytes());
+    }
+}
