@@ -43,7 +43,11 @@ pub fn with_matcher(path: &Path, state: Option<&StateArgs>, f: impl FnOnce(&Matc
         Ok(b) => b,
         Err(e) => return super::fail(e),
     };
-    let matcher = Matcher::from_bytes(&bytes).expect("load_bytes validated the artifact");
+    // Loading validates every byte, once; the error names the file.
+    let matcher = match Matcher::from_bytes(&bytes) {
+        Ok(m) => m,
+        Err(e) => return super::fail(format!("`{}`: {e}", path.display())),
+    };
     let st = match state.map(|s| s.settings().state(&matcher)).transpose() {
         Ok(st) => st.unwrap_or_else(|| matcher.default_state()),
         Err(e) => return super::fail(e),
@@ -51,13 +55,11 @@ pub fn with_matcher(path: &Path, state: Option<&StateArgs>, f: impl FnOnce(&Matc
     f(&matcher, st)
 }
 
-/// Artifact bytes from a `.matcher` file, or compiled on the fly from a policy. Errors are one line; policy
-/// diagnostics are printed before.
-pub fn load_bytes(path: &Path) -> Result<Vec<u8>, String> {
+/// Artifact bytes from a `.matcher` file (not yet validated: [`with_matcher`] does that), or compiled on the
+/// fly from a policy. Errors are one line; policy diagnostics are printed before.
+fn load_bytes(path: &Path) -> Result<Vec<u8>, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read `{}`: {}", path.display(), e))?;
     if bytes.starts_with(artifact::LABEL) || path.extension().is_some_and(|e| e == "matcher") {
-        // Validate here so that a bad artifact is reported once, with its path.
-        Matcher::from_bytes(&bytes).map_err(|e| format!("`{}`: {e}", path.display()))?;
         return Ok(bytes);
     }
     let result = check_file(path, CheckOptions::default())?;
