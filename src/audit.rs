@@ -89,8 +89,7 @@ pub fn audit_line(m: &Matcher<'_>, line_no: u64, line: &str) -> Result<Vec<Viola
     let state = settings.state(m).map_err(|UnknownName(n)| {
         malformed(format!("`{n}` is not a signal, feature or region of the audited policy"))
     })?;
-    let decision = m.decide(&event.url, &state);
-    let report = Report::from_decision(m, &event.url, &decision);
+    let report = Report::decide(m, &event.url, &state);
     let mut out = Vec::new();
     let violation = |kind, data: Vec<String>, detail: String| Violation {
         line: line_no,

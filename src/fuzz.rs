@@ -103,7 +103,7 @@ pub fn decide_url(data: &[u8]) {
     }
     for (s, region) in [(false, None), (true, Some("DE"))] {
         let settings = Settings { set: vec![("s".into(), s)], region: region.map(str::to_string) };
-        let got = Report::from_decision(&m, &url, &m.decide(&url, &settings.state(&m).expect("known names")));
+        let got = Report::decide(&m, &url, &settings.state(&m).expect("known names"));
         let want = interp.decide(&url, &settings).expect("known names");
         assert_eq!(got, want, "{url:?}");
     }

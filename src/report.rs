@@ -79,14 +79,27 @@ impl Report {
         }
     }
 
-    /// Builds the report of a matcher decision.
+    /// Decides a URL and reports the decision, parsing the URL once.
+    pub fn decide(m: &Matcher<'_>, url: &str, state: &crate::matcher::State) -> Report {
+        match crate::urlnorm::parse(url) {
+            Ok(u) => Report::build(m, url, Some(u.host()), &m.decide_parsed(&u, state)),
+            Err(e) => Report::build(m, url, None, &Decision { error: Some(e), ..Decision::default() }),
+        }
+    }
+
+    /// Builds the report of a decision already made (the URL is parsed again for its host).
     pub fn from_decision(m: &Matcher<'_>, url: &str, d: &Decision) -> Report {
+        let parsed = if d.error.is_none() { crate::urlnorm::parse(url).ok() } else { None };
+        Report::build(m, url, parsed.as_ref().map(|u| u.host()), d)
+    }
+
+    fn build(m: &Matcher<'_>, url: &str, host: Option<&str>, d: &Decision) -> Report {
         let meta = m.meta();
         let names = |it: &mut dyn Iterator<Item = &str>| it.map(str::to_string).collect::<Vec<_>>();
         let bits = |mask: u64| (0..64).filter(move |i| mask >> i & 1 == 1);
         Report {
             url: url.to_string(),
-            host: if d.error.is_none() { crate::urlnorm::parse(url).ok().map(|u| u.host().to_string()) } else { None },
+            host: host.map(str::to_string),
             sites: names(&mut m.category_names(d.sites)),
             collect: names(&mut m.data_names(d.collect)),
             linked: names(&mut m.data_names(d.linked)),

@@ -28,7 +28,7 @@ fn decide(url: &str, set: &[(&str, bool)], region: Option<&str>) -> Report {
     let m = Matcher::from_bytes(bytes).unwrap();
     let settings =
         Settings { set: set.iter().map(|(n, v)| (n.to_string(), *v)).collect(), region: region.map(str::to_string) };
-    Report::from_decision(&m, url, &m.decide(url, &settings.state(&m).unwrap()))
+    Report::decide(&m, url, &settings.state(&m).unwrap())
 }
 
 fn collects(url: &str) -> Vec<String> {
@@ -190,7 +190,7 @@ fn real_data_agrees_with_the_interpreter() {
     }
     let mut collected = 0;
     for url in &urls {
-        let got = Report::from_decision(&m, url, &m.decide(url, &state));
+        let got = Report::decide(&m, url, &state);
         let want = interp.decide(url, &settings).unwrap();
         assert_eq!(got, want, "{url}");
         collected += usize::from(!got.collect.is_empty());
@@ -345,7 +345,7 @@ proptest! {
         };
         let state = settings.state(&m).unwrap();
         for url in &urls {
-            let got = Report::from_decision(&m, url, &m.decide(url, &state));
+            let got = Report::decide(&m, url, &state);
             let want = interp.decide(url, &settings).unwrap();
             prop_assert_eq!(got, want, "{}", url);
         }

@@ -42,7 +42,7 @@ fn stream(matcher: &Matcher<'_>, state: &policyc::matcher::State) -> i32 {
             match std::str::from_utf8(&line) {
                 Ok(s) => {
                     let url = s.trim_end_matches(['\r', '\n']).trim();
-                    Report::from_decision(matcher, url, &matcher.decide(url, state))
+                    Report::decide(matcher, url, state)
                 }
                 Err(e) => Report::refused(
                     String::from_utf8_lossy(&line).trim_end(),

@@ -39,7 +39,7 @@ pub fn run(args: Args) -> i32 {
                 continue;
             }
         };
-        let report = Report::from_decision(&matcher, &e.url, &matcher.decide(&e.url, &state));
+        let report = Report::decide(&matcher, &e.url, &state);
         reports.push(report.clone());
         let mut problems = Vec::new();
         if let Some(want) = &e.collects {

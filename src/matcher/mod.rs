@@ -247,10 +247,15 @@ impl<'a> Matcher<'a> {
     /// Decides a URL.
     pub fn decide(&self, url: &str, state: &State) -> Decision {
         match urlnorm::parse(url) {
-            // The path is normalised only if a path pattern could match: most URLs never need it.
-            Ok(u) => self.decide_with(u.host(), || u.path(), state),
+            Ok(u) => self.decide_parsed(&u, state),
             Err(e) => Decision { error: Some(e), ..Decision::default() },
         }
+    }
+
+    /// Decides a URL already parsed with [`urlnorm::parse`].
+    pub fn decide_parsed(&self, u: &urlnorm::ParsedUrl<'_>, state: &State) -> Decision {
+        // The path is normalised only if a path pattern could match: most URLs never need it.
+        self.decide_with(u.host(), || u.path(), state)
     }
 
     /// Decides an already normalised host and path (see [`urlnorm`]).
