@@ -109,18 +109,9 @@ fn decide_with(interp: &Interpreter<'_>, url: &str, settings: &Settings) -> Resu
         Ok(n) => n,
         Err(e) => return Ok(Report::refused(url, &e.to_string(), policy_hash)),
     };
-    let mut report = Report::refused(url, "", policy_hash);
-    report.error = None;
-    report.host = Some(norm.host.clone());
+    let mut report = Report::nothing(url, Some(&norm.host), policy_hash);
     report.sites = interp.categories(&norm.host, &norm.path);
-    let origin = |o: &Option<crate::source::Origin>| {
-        o.as_ref()
-            .map(|o| {
-                let file = std::path::Path::new(&o.file).file_name().map(|f| f.to_string_lossy().into_owned());
-                format!("{}:{}", file.unwrap_or_default(), o.line)
-            })
-            .unwrap_or_default()
-    };
+    let origin = |o: &Option<crate::source::Origin>| crate::source::Origin::short(o.as_ref());
     for (i, n) in policy.never.iter().enumerate() {
         // In an unknown region, a region-scoped `never` still applies: fail closed.
         let applies = n.regions.is_empty() || region.is_none_or(|r| n.regions.iter().any(|x| x == r));

@@ -64,9 +64,14 @@ pub struct Report {
 impl Report {
     /// A report for input that could not be decided at all (not UTF-8, too long): nothing is collected.
     pub fn refused(url: &str, error: &str, policy_hash: &str) -> Report {
+        Report { error: Some(error.to_string()), ..Report::nothing(url, None, policy_hash) }
+    }
+
+    /// A report that collects nothing, before any rule is applied.
+    pub fn nothing(url: &str, host: Option<&str>, policy_hash: &str) -> Report {
         Report {
             url: url.to_string(),
-            host: None,
+            host: host.map(str::to_string),
             sites: Vec::new(),
             collect: Vec::new(),
             linked: Vec::new(),
@@ -75,7 +80,7 @@ impl Report {
             rules: Vec::new(),
             blocked_by: Vec::new(),
             policy_hash: policy_hash.to_string(),
-            error: Some(error.to_string()),
+            error: None,
         }
     }
 

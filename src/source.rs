@@ -90,6 +90,19 @@ pub struct Origin {
     pub line: u32,
 }
 
+impl Origin {
+    /// `file:line` with the file's name only, without its directory: what artifacts and decisions carry, so
+    /// that they do not depend on where the policy was built.
+    pub fn short(origin: Option<&Origin>) -> String {
+        origin
+            .map(|o| {
+                let file = std::path::Path::new(&o.file).file_name().map(|f| f.to_string_lossy().into_owned());
+                format!("{}:{}", file.unwrap_or_default(), o.line)
+            })
+            .unwrap_or_default()
+    }
+}
+
 impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}", self.file, self.line)

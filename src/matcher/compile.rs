@@ -179,15 +179,7 @@ pub fn compile(policy: &ir::Policy, limits: &Limits) -> Result<Vec<u8>, CompileE
             help: "simplify the condition".into(),
         })
     };
-    let origin = |o: &Option<crate::source::Origin>| -> String {
-        // The file's name without its directory: the artifact must not depend on where it was built.
-        o.as_ref()
-            .map(|o| {
-                let file = std::path::Path::new(&o.file).file_name().map(|f| f.to_string_lossy().into_owned());
-                format!("{}:{}", file.unwrap_or_default(), o.line)
-            })
-            .unwrap_or_default()
-    };
+    let origin = |o: &Option<crate::source::Origin>| crate::source::Origin::short(o.as_ref());
     let never = policy
         .never
         .iter()
