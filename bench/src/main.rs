@@ -215,6 +215,58 @@ struct Row {
     peak_mb: f64,
 }
 
+/// Builds something, timing it and reading the peak memory of the build.
+fn built<T>(build: impl FnOnce() -> T) -> (T, f64, f64) {
+    reset_peak();
+    let t = Instant::now();
+    let value = build();
+    let secs = t.elapsed().as_secs_f64();
+    (value, secs, peak_mb())
+}
+
+/// One measurement set: the lookups and the policyc hit count every other matcher must reproduce.
+struct Run<'a> {
+    set: &'a str,
+    n: usize,
+    urls: &'a [String],
+    repeat: &'a [String],
+    policyc_hits: Option<usize>,
+}
+
+impl Run<'_> {
+    /// Times `lookup` on both URL orders and makes the row; on the synthetic sets (plain ASCII http(s) URLs with
+    /// domain hosts, where every matcher must agree exactly) checks the hit count against policyc's.
+    fn row(
+        &mut self,
+        name: &'static str,
+        runs: usize,
+        (bytes, build_s, peak_mb): (f64, f64, f64),
+        load_ms: f64,
+        mut lookup: impl FnMut(&str) -> bool,
+    ) -> Row {
+        let (ns_random, hits) = time_per_item(self.urls, runs, &mut lookup);
+        let (ns_repeat, _) = time_per_item(self.repeat, runs, &mut lookup);
+        match self.policyc_hits {
+            None => self.policyc_hits = Some(hits),
+            Some(expected) if self.set.starts_with("synthetic") => {
+                assert_eq!(hits, expected, "policyc and {name} disagree")
+            }
+            Some(_) => {}
+        }
+        Row {
+            set: self.set.into(),
+            n: self.n,
+            name,
+            ns_random,
+            ns_repeat,
+            bytes_per_domain: bytes / self.n as f64,
+            build_s,
+            load_ms,
+            peak_mb,
+        }
+    }
+}
+
 fn measure(
     set: &str,
     domains: &[String],
@@ -224,15 +276,12 @@ fn measure(
     runs: usize,
 ) -> Vec<Row> {
     let n = domains.len();
+    let mut run = Run { set, n, urls, repeat, policyc_hits: None };
     let mut rows = Vec::new();
 
-    // policyc
+    // policyc (first: the others are checked against its hit count)
     let policy = policy_for(domains);
-    reset_peak();
-    let t = Instant::now();
-    let bytes = compile(&policy, &Limits::default()).expect("compiles");
-    let build_s = t.elapsed().as_secs_f64();
-    let peak = peak_mb();
+    let (bytes, build_s, peak) = built(|| compile(&policy, &Limits::default()).expect("compiles"));
     let mut loads = Vec::new();
     for _ in 0..5 {
         let t = Instant::now();
@@ -242,126 +291,64 @@ fn measure(
     loads.sort_by(f64::total_cmp);
     let m = Matcher::from_bytes(&bytes).unwrap();
     let st = m.default_state();
-    let (ns_random, hits) = time_per_item(urls, runs, |u| m.decide(u, &st).collect != 0);
-    let (ns_repeat, _) = time_per_item(repeat, runs, |u| m.decide(u, &st).collect != 0);
-    rows.push(Row {
-        set: set.into(),
-        n,
-        name: "policyc",
-        ns_random,
-        ns_repeat,
-        bytes_per_domain: bytes.len() as f64 / n as f64,
-        build_s,
-        load_ms: loads[2],
-        peak_mb: peak,
-    });
+    rows.push(
+        run.row("policyc", runs, (bytes.len() as f64, build_s, peak), loads[2], |u| m.decide(u, &st).collect != 0),
+    );
     drop(m);
     drop(policy);
 
     // fx-suffix baseline
-    reset_peak();
-    let t = Instant::now();
-    let set_fx: FxHashSet<String> = domains.iter().cloned().collect();
-    let build_s = t.elapsed().as_secs_f64();
-    let peak = peak_mb();
-    let mut buf = String::new();
-    let (ns_random, fx_hits) = time_per_item(urls, runs, |u| fx_lookup(&set_fx, u, &mut buf));
-    let (ns_repeat, _) = time_per_item(repeat, runs, |u| fx_lookup(&set_fx, u, &mut buf));
+    let (set_fx, build_s, peak) = built(|| domains.iter().cloned().collect::<FxHashSet<String>>());
     let approx_bytes: usize = domains.iter().map(|d| d.len() + 24 + 8).sum::<usize>() + set_fx.capacity() * 8;
-    rows.push(Row {
-        set: set.into(),
-        n,
-        name: "fx-suffix",
-        ns_random,
-        ns_repeat,
-        bytes_per_domain: approx_bytes as f64 / n as f64,
-        build_s,
-        load_ms: f64::NAN,
-        peak_mb: peak,
-    });
-    // The synthetic URLs are plain ASCII http(s) URLs with domain hosts, where both must agree exactly.
-    if set.starts_with("synthetic") {
-        assert_eq!(hits, fx_hits, "policyc and the fx-suffix baseline disagree");
-    }
+    let mut buf = String::new();
+    rows.push(
+        run.row("fx-suffix", runs, (approx_bytes as f64, build_s, peak), f64::NAN, |u| fx_lookup(&set_fx, u, &mut buf)),
+    );
     drop(set_fx);
 
     // adblock
-    reset_peak();
-    let t = Instant::now();
-    let rules: String = domains.iter().map(|d| format!("||{d}^\n")).collect();
-    let mut filter_set = adblock::lists::FilterSet::new(false);
-    filter_set.add_filter_list(rules, adblock::lists::ParseOptions::default());
-    let engine = adblock::Engine::new_with_filter_set(filter_set);
-    let build_s = t.elapsed().as_secs_f64();
-    let peak = peak_mb();
-    let serialized = engine.serialize().len();
-    let ab = |u: &str| match adblock::request::Request::new(u, u, "document", "GET") {
-        Ok(req) => engine.check_network_request(&req).should_block(),
-        Err(_) => false,
-    };
-    let (ns_random, ab_hits) = time_per_item(urls, runs.min(3), ab);
-    let (ns_repeat, _) = time_per_item(repeat, runs.min(3), ab);
-    rows.push(Row {
-        set: set.into(),
-        n,
-        name: "adblock",
-        ns_random,
-        ns_repeat,
-        bytes_per_domain: serialized as f64 / n as f64,
-        build_s,
-        load_ms: f64::NAN,
-        peak_mb: peak,
+    let (engine, build_s, peak) = built(|| {
+        let rules: String = domains.iter().map(|d| format!("||{d}^\n")).collect();
+        let mut filter_set = adblock::lists::FilterSet::new(false);
+        filter_set.add_filter_list(rules, adblock::lists::ParseOptions::default());
+        adblock::Engine::new_with_filter_set(filter_set)
     });
-    if set.starts_with("synthetic") {
-        assert_eq!(hits, ab_hits, "policyc and adblock disagree");
-    }
+    let serialized = engine.serialize().len();
+    rows.push(run.row("adblock", runs.min(3), (serialized as f64, build_s, peak), f64::NAN, |u| {
+        match adblock::request::Request::new(u, u, "document", "GET") {
+            Ok(req) => engine.check_network_request(&req).should_block(),
+            Err(_) => false,
+        }
+    }));
     drop(engine);
 
     // naive DFA over the reversed host, one pattern per domain
     if n <= naive_max {
         use regex_automata::dfa::{dense, Automaton, StartKind};
         use regex_automata::{Anchored, Input};
-        reset_peak();
-        let t = Instant::now();
-        let pats: Vec<String> = domains
-            .iter()
-            .map(|d| {
-                let rev: String = d.chars().rev().collect();
-                let escaped: String =
-                    rev.chars().map(|c| if c == '.' { r"\.".to_string() } else { c.to_string() }).collect();
-                format!(r"{escaped}(?:\.|$)")
-            })
-            .collect();
-        let dfa = dense::Builder::new()
-            .configure(dense::Config::new().start_kind(StartKind::Anchored).minimize(false))
-            .syntax(regex_automata::util::syntax::Config::new().unicode(false).utf8(false))
-            .build_many(&pats)
-            .expect("naive DFA builds");
-        let build_s = t.elapsed().as_secs_f64();
-        let peak = peak_mb();
+        let (dfa, build_s, peak) = built(|| {
+            let pats: Vec<String> = domains
+                .iter()
+                .map(|d| {
+                    let rev: String = d.chars().rev().collect();
+                    let escaped: String =
+                        rev.chars().map(|c| if c == '.' { r"\.".to_string() } else { c.to_string() }).collect();
+                    format!(r"{escaped}(?:\.|$)")
+                })
+                .collect();
+            dense::Builder::new()
+                .configure(dense::Config::new().start_kind(StartKind::Anchored).minimize(false))
+                .syntax(regex_automata::util::syntax::Config::new().unicode(false).utf8(false))
+                .build_many(&pats)
+                .expect("naive DFA builds")
+        });
         let mut rev = Vec::new();
-        let mut lookup = |u: &str| {
+        rows.push(run.row("naive-dfa", runs, (dfa.memory_usage() as f64, build_s, peak), f64::NAN, |u| {
             let Some(h) = host_of(u) else { return false };
             rev.clear();
             rev.extend(h.bytes().rev().map(|b| b.to_ascii_lowercase()));
             dfa.try_search_fwd(&Input::new(&rev).anchored(Anchored::Yes)).ok().flatten().is_some()
-        };
-        let (ns_random, dfa_hits) = time_per_item(urls, runs, &mut lookup);
-        let (ns_repeat, _) = time_per_item(repeat, runs, &mut lookup);
-        rows.push(Row {
-            set: set.into(),
-            n,
-            name: "naive-dfa",
-            ns_random,
-            ns_repeat,
-            bytes_per_domain: dfa.memory_usage() as f64 / n as f64,
-            build_s,
-            load_ms: f64::NAN,
-            peak_mb: peak,
-        });
-        if set.starts_with("synthetic") {
-            assert_eq!(hits, dfa_hits, "policyc and the naive DFA disagree");
-        }
+        }));
     }
     rows
 }
