@@ -1,6 +1,8 @@
 //! The runtime promise "no allocation on the path where nothing matches", checked with a counting allocator.
 //! (The library forbids unsafe code; a global allocator needs an `unsafe impl`, which lives here, in a test.)
 
+mod common;
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -34,9 +36,7 @@ sites banks "banks" { chase.com }
 never collect on banks
 collect d on shops for p keep 1 day link to account when s
 "#;
-    let policy =
-        policyc::check_source("p.policy", text, &mut policyc::NoLists, Default::default()).checked.policy.unwrap();
-    let bytes = policyc::matcher::compile::compile(&policy, &Default::default()).unwrap();
+    let bytes = common::artifact_from_text(text);
     let m = policyc::matcher::Matcher::from_bytes(&bytes).unwrap();
     let st = m.default_state();
     let urls = [

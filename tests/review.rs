@@ -22,8 +22,7 @@ collect price on products when compare for recommend keep 90 days link to accoun
 "#;
 
 fn policy(text: &str) -> policyc::ir::Policy {
-    let out = check_source("p.policy", text, &mut NoLists, Default::default());
-    out.checked.policy.unwrap_or_else(|| panic!("{:#?}", out.checked.diagnostics))
+    common::policy_from_text(text)
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! Robustness: the kept fuzz corpus replayed on every run (the seconds-long smoke run of the fuzz targets),
 //! resource limits, and the adversarial inputs the threat model names (see SECURITY.md).
 
+mod common;
+
 use std::path::Path;
 
 fn replay(dir: &str, f: fn(&[u8])) -> usize {
@@ -59,9 +61,7 @@ purpose p basis consent "p"
 sites s "s" { bücher.de  exact www.münchen.de/shop/ }
 collect d on s for p keep 1 day
 "#;
-    let policy =
-        policyc::check_source("p.policy", text, &mut policyc::NoLists, Default::default()).checked.policy.unwrap();
-    let bytes = policyc::matcher::compile::compile(&policy, &Default::default()).unwrap();
+    let bytes = common::artifact_from_text(text);
     let m = policyc::matcher::Matcher::from_bytes(&bytes).unwrap();
     let st = m.default_state();
     let same = [
@@ -137,9 +137,7 @@ sites blocked "b" { example.* }
 never collect on blocked
 collect d on shops for p keep 1 day
 "#;
-    let policy =
-        policyc::check_source("p.policy", text, &mut policyc::NoLists, Default::default()).checked.policy.unwrap();
-    let bytes = policyc::matcher::compile::compile(&policy, &Default::default()).unwrap();
+    let bytes = common::artifact_from_text(text);
     let m = policyc::matcher::Matcher::from_bytes(&bytes).unwrap();
     let st = m.default_state();
     for padding in [0, 10, 127, 200, 5000] {

@@ -38,3 +38,14 @@ pub fn bundled_policies() -> Vec<PathBuf> {
     v.sort();
     v
 }
+
+/// Checks a policy given as text (named `p.policy`, no list files); panics with the diagnostics if it has errors.
+pub fn policy_from_text(text: &str) -> policyc::ir::Policy {
+    let out = policyc::check_source("p.policy", text, &mut policyc::NoLists, Default::default());
+    out.checked.policy.unwrap_or_else(|| panic!("{:#?}", out.checked.diagnostics))
+}
+
+/// Checks and compiles a policy given as text: the artifact bytes.
+pub fn artifact_from_text(text: &str) -> Vec<u8> {
+    policyc::matcher::compile::compile(&policy_from_text(text), &Default::default()).expect("compiles")
+}
