@@ -72,6 +72,13 @@ pub struct Section {
     pub after: Vec<String>,
 }
 
+impl Section {
+    /// A section without paragraphs after its list.
+    fn new(id: impl Into<String>, heading: String, paragraphs: Vec<String>, items: Vec<Item>) -> Section {
+        Section { id: id.into(), heading, paragraphs, items, after: Vec::new() }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Item {
     pub title: Option<String>,
@@ -445,22 +452,15 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
     if let Some(dpo) = &policy.dpo {
         controller.push(l.t("dpo", &[("dpo", &cx.tx(dpo))]));
     }
-    sections.push(Section {
-        id: "controller".into(),
-        heading: l.t("controller_heading", &[]),
-        paragraphs: controller,
-        items: vec![],
-        after: vec![],
-    });
+    sections.push(Section::new("controller", l.t("controller_heading", &[]), controller, vec![]));
 
     // Data items.
-    sections.push(Section {
-        id: "data".into(),
-        heading: l.t("data_heading", &[]),
-        paragraphs: vec![l.t("data_intro", &[])],
-        items: data.iter().map(|d| Item { title: None, text: vec![cap(&cx.tx(&d.text))] }).collect(),
-        after: vec![],
-    });
+    sections.push(Section::new(
+        "data",
+        l.t("data_heading", &[]),
+        vec![l.t("data_intro", &[])],
+        data.iter().map(|d| Item { title: None, text: vec![cap(&cx.tx(&d.text))] }).collect(),
+    ));
 
     // Where: each category some rule collects on, with what is collected there and when.
     let mut collect_cats: Vec<&ir::SiteCategory> = Vec::new();
@@ -524,21 +524,17 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
         where_after.push(l.t("wildcard_note", &[("example", &format!("`{example}`"))]));
     }
     sections.push(Section {
-        id: "where".into(),
-        heading: l.t("where_heading", &[]),
-        paragraphs: vec![l.t("where_intro", &[])],
-        items: where_items,
         after: where_after,
+        ..Section::new("where", l.t("where_heading", &[]), vec![l.t("where_intro", &[])], where_items)
     });
 
     // Never.
-    sections.push(Section {
-        id: "never".into(),
-        heading: l.t("never_heading", &[]),
-        paragraphs: vec![if never_items.is_empty() { l.t("never_none", &[]) } else { l.t("never_intro", &[]) }],
-        items: never_items,
-        after: vec![],
-    });
+    sections.push(Section::new(
+        "never",
+        l.t("never_heading", &[]),
+        vec![if never_items.is_empty() { l.t("never_none", &[]) } else { l.t("never_intro", &[]) }],
+        never_items,
+    ));
 
     // Linkage, per data item.
     let mut link_items = Vec::new();
@@ -564,13 +560,7 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
         };
         link_items.push(Item { title: Some(cap(&text)), text: sentences });
     }
-    sections.push(Section {
-        id: "linkage".into(),
-        heading: l.t("link_heading", &[]),
-        paragraphs: vec![l.t("link_intro", &[])],
-        items: link_items,
-        after: vec![],
-    });
+    sections.push(Section::new("linkage", l.t("link_heading", &[]), vec![l.t("link_intro", &[])], link_items));
 
     // Purposes and legal bases.
     let mut purpose_items = Vec::new();
@@ -595,13 +585,7 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
             recipients: p.shared_with.clone(),
         });
     }
-    sections.push(Section {
-        id: "purposes".into(),
-        heading: l.t("purposes_heading", &[]),
-        paragraphs: vec![],
-        items: purpose_items,
-        after: vec![],
-    });
+    sections.push(Section::new("purposes", l.t("purposes_heading", &[]), vec![], purpose_items));
 
     // Retention: one sentence per data item whose rules agree on the period; where rules keep an item for
     // different periods, one sentence per rule, naming the purposes that set the period.
@@ -638,13 +622,7 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
             )],
         });
     }
-    sections.push(Section {
-        id: "retention".into(),
-        heading: l.t("retention_heading", &[]),
-        paragraphs: vec![],
-        items: retention_items,
-        after: vec![],
-    });
+    sections.push(Section::new("retention", l.t("retention_heading", &[]), vec![], retention_items));
 
     // Recipients.
     let mut recipient_items = Vec::new();
@@ -663,13 +641,12 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
             });
         }
     }
-    sections.push(Section {
-        id: "recipients".into(),
-        heading: l.t("recipients_heading", &[]),
-        paragraphs: if recipient_items.is_empty() { vec![l.t("recipients_none", &[])] } else { vec![] },
-        items: recipient_items,
-        after: vec![],
-    });
+    sections.push(Section::new(
+        "recipients",
+        l.t("recipients_heading", &[]),
+        if recipient_items.is_empty() { vec![l.t("recipients_none", &[])] } else { vec![] },
+        recipient_items,
+    ));
 
     // Feature switches.
     let mut feature_items = Vec::new();
@@ -752,13 +729,12 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
         });
     }
     if !feature_items.is_empty() {
-        sections.push(Section {
-            id: "features".into(),
-            heading: l.t("features_heading", &[]),
-            paragraphs: vec![l.t("features_intro", &[])],
-            items: feature_items,
-            after: vec![],
-        });
+        sections.push(Section::new(
+            "features",
+            l.t("features_heading", &[]),
+            vec![l.t("features_intro", &[])],
+            feature_items,
+        ));
     }
 
     // Rights under the GDPR.
