@@ -8,7 +8,7 @@
 
 use crate::interp::Interpreter;
 use crate::ir::{self, Policy};
-use crate::pattern::{HostPattern, Pattern};
+use crate::pattern::Pattern;
 use crate::report::Settings;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -114,21 +114,6 @@ fn set_words(s: &BTreeSet<String>) -> String {
     } else {
         s.iter().cloned().collect::<Vec<_>>().join("; ")
     }
-}
-
-/// A URL that a pattern matches, for deciding it under both versions.
-pub fn witness_url(p: &Pattern) -> String {
-    let host = match &p.host {
-        HostPattern::Domain(d) => format!("www.{d}"),
-        HostPattern::Exact(h) => h.clone(),
-        HostPattern::Wildcard(l) => format!("www.{l}.com"),
-    };
-    let path = match &p.path {
-        Some(path) if path.ends_with('/') => format!("{path}x"),
-        Some(path) => path.clone(),
-        None => "/".into(),
-    };
-    format!("https://{host}{path}")
 }
 
 /// Compares two checked policies.
@@ -317,10 +302,10 @@ pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
         }
         let added = ordered(new, name, &a);
         let removed = ordered(old, name, &b);
-        candidates.extend(added.iter().take(WITNESSES_PER_CATEGORY).map(|p| witness_url(p)));
-        candidates.extend(removed.iter().take(WITNESSES_PER_CATEGORY).map(|p| witness_url(p)));
+        candidates.extend(added.iter().take(WITNESSES_PER_CATEGORY).map(|p| p.witness_url()));
+        candidates.extend(removed.iter().take(WITNESSES_PER_CATEGORY).map(|p| p.witness_url()));
         for c in [old.site_category(name), new.site_category(name)].into_iter().flatten() {
-            candidates.extend(c.examples.iter().chain(c.patterns.iter().take(3)).map(witness_url));
+            candidates.extend(c.examples.iter().chain(c.patterns.iter().take(3)).map(Pattern::witness_url));
         }
         if !added.is_empty() || !removed.is_empty() {
             scope.push(ScopeChange {

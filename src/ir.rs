@@ -171,75 +171,11 @@ pub struct CollectRule {
     pub origin: Option<Origin>,
 }
 
-/// A retention period.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Retention {
-    pub amount: u32,
-    pub unit: TimeUnit,
-}
+pub use policyc_runtime::retention::{Period, TimeUnit};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum TimeUnit {
-    Day,
-    Week,
-    Month,
-    Year,
-}
-
-impl TimeUnit {
-    pub fn parse(s: &str) -> Option<TimeUnit> {
-        Some(match s.trim_end_matches('s') {
-            "day" => TimeUnit::Day,
-            "week" => TimeUnit::Week,
-            "month" => TimeUnit::Month,
-            "year" => TimeUnit::Year,
-            _ => return None,
-        })
-    }
-
-    pub fn word(self) -> &'static str {
-        match self {
-            TimeUnit::Day => "day",
-            TimeUnit::Week => "week",
-            TimeUnit::Month => "month",
-            TimeUnit::Year => "year",
-        }
-    }
-}
-
-impl Retention {
-    /// An upper bound in days, for comparing periods of different units (a month counts 31 days).
-    pub fn max_days(self) -> u64 {
-        let per = match self.unit {
-            TimeUnit::Day => 1,
-            TimeUnit::Week => 7,
-            TimeUnit::Month => 31,
-            TimeUnit::Year => 366,
-        };
-        u64::from(self.amount) * per
-    }
-}
-
-impl fmt::Display for Retention {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}{}", self.amount, self.unit.word(), if self.amount == 1 { "" } else { "s" })
-    }
-}
-
-impl std::str::FromStr for Retention {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let mut it = s.split_whitespace();
-        let (Some(n), Some(u), None) = (it.next(), it.next(), it.next()) else {
-            return Err(format!("retention `{s}` is not of the form `90 days`"));
-        };
-        let amount: u32 = n.parse().map_err(|_| format!("retention amount `{n}` is not a whole number"))?;
-        let unit =
-            TimeUnit::parse(u).ok_or_else(|| format!("retention unit `{u}` is not days, weeks, months or years"))?;
-        Ok(Retention { amount, unit })
-    }
-}
+/// A retention period: what a `keep` clause says today. The runtime's [`Retention`](policyc_runtime::Retention)
+/// can also hold a criterion; the language gains that form later, and then this field changes type.
+pub type Retention = Period;
 
 /// When collected data is linked to the user's account.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -390,20 +326,13 @@ impl Policy {
 }
 
 // Text forms for the YAML/JSON shape: conditions, links and retention periods are written as a policy would
-// write them, which is what a person editing YAML expects and what keeps the export short.
+// write them, which is what a person editing YAML expects and what keeps the export short. Reading conditions
+// back needs the condition parser, which sits above the IR: those `Deserialize` impls live with the data form
+// in `yaml.rs`.
 
 impl Serialize for Cond {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
-    }
-}
-
-impl<'de> Deserialize<'de> for Cond {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
-        crate::parser::parse_cond(Default::default(), &text)
-            .map(|c| crate::check::lower_cond(&c))
-            .map_err(|e| serde::de::Error::custom(format!("condition `{text}`: {}", e.message)))
     }
 }
 
@@ -414,35 +343,5 @@ impl Serialize for Link {
             Link::Always => s.serialize_str("always"),
             Link::When(c) => s.collect_str(&format_args!("when {c}")),
         }
-    }
-}
-
-impl<'de> Deserialize<'de> for Link {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
-        match text.trim() {
-            "never" => Ok(Link::Never),
-            "always" => Ok(Link::Always),
-            other => match other.strip_prefix("when ") {
-                Some(cond) => crate::parser::parse_cond(Default::default(), cond)
-                    .map(|c| Link::When(crate::check::lower_cond(&c)))
-                    .map_err(|e| serde::de::Error::custom(format!("link condition `{cond}`: {}", e.message))),
-                None => Err(serde::de::Error::custom(format!(
-                    "link `{other}` is not `never`, `always` or `when CONDITION`"
-                ))),
-            },
-        }
-    }
-}
-
-impl Serialize for Retention {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-impl<'de> Deserialize<'de> for Retention {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
     }
 }

@@ -20,8 +20,8 @@
 #![forbid(unsafe_code)]
 
 pub mod ast;
-pub mod audit;
 pub mod check;
+pub mod coverage;
 pub mod diagnostic;
 pub mod diff;
 pub mod disclose;
@@ -29,14 +29,17 @@ pub mod fmt;
 pub mod fuzz;
 pub mod interp;
 pub mod ir;
+pub mod locale;
 pub mod matcher;
 pub mod parser;
 pub mod pattern;
 pub mod psl;
-pub mod report;
 pub mod source;
-pub mod urlnorm;
 pub mod yaml;
+
+/// The runtime crate, which loads artifacts and decides; a component that only decides depends on it alone.
+pub use policyc_runtime as runtime;
+pub use policyc_runtime::{audit, report, urlnorm};
 
 pub use check::{CheckOptions, Checked, InputLimits, ListLoader, NoLists};
 pub use diagnostic::{Code, Diagnostic, Severity};
@@ -77,3 +80,8 @@ pub fn check_source(name: &str, text: &str, loader: &mut dyn ListLoader, options
     };
     SourceCheck { sources, checked }
 }
+
+/// The README's examples, compiled as doc tests so that they cannot go stale.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -54,6 +54,23 @@ const MAX_HOST_LEN: usize = 253;
 const MAX_LABEL_LEN: usize = 63;
 
 impl Pattern {
+    /// A URL this pattern matches, to show it in a warning or decide it under two versions of a policy: the
+    /// `www` host of a domain, the host itself for an exact host, `.com` for a wildcard, and a path under a
+    /// path prefix.
+    pub fn witness_url(&self) -> String {
+        let host = match &self.host {
+            HostPattern::Domain(d) => format!("www.{d}"),
+            HostPattern::Exact(h) => h.clone(),
+            HostPattern::Wildcard(l) => format!("www.{l}.com"),
+        };
+        let path = match &self.path {
+            Some(path) if path.ends_with('/') => format!("{path}x"),
+            Some(path) => path.clone(),
+            None => "/".into(),
+        };
+        format!("https://{host}{path}")
+    }
+
     /// Parses a pattern as written in a `sites` block or a list line. `exact` is set by the `exact` keyword;
     /// the text form `exact host` (as the YAML form writes it) is accepted too.
     pub fn parse(text: &str, exact: bool, psl: &PublicSuffixList) -> Result<Pattern, PatternError> {

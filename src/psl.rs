@@ -8,8 +8,8 @@
 //! The list is bundled (`data/psl/public_suffix_list.dat`, MPL-2.0) rather than taken from a crate that
 //! compiles its own snapshot: the compiler must be able to write the ICANN rules *into the artifact*, so that a
 //! decision depends only on the artifact and not on which list the runtime library happened to be built with.
-//! The lookup algorithm is written once, generic over how rules are stored ([`RuleLookup`]), and used both on
-//! the hash map here and on the artifact's table.
+//! The lookup algorithm is written once, in the runtime, generic over how rules are stored ([`RuleLookup`]),
+//! and used both on the hash map here and on the artifact's table.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -25,73 +25,7 @@ pub enum Section {
     Private,
 }
 
-/// Rule flags, as stored per domain key. A key may carry several (`ck` is never a plain rule, `*.ck` is).
-pub const RULE_NORMAL: u8 = 1;
-/// `*.key`: every single label under `key` is a public suffix.
-pub const RULE_WILDCARD: u8 = 2;
-/// `!key`: `key` is not a public suffix even though a wildcard says so.
-pub const RULE_EXCEPTION: u8 = 4;
-
-/// Something that maps a domain (ASCII, lowercase) to its rule flags, 0 when there is no rule.
-pub trait RuleLookup {
-    fn rule(&self, domain: &str) -> u8;
-}
-
-impl RuleLookup for HashMap<String, u8> {
-    fn rule(&self, domain: &str) -> u8 {
-        self.get(domain).copied().unwrap_or(0)
-    }
-}
-
-/// No rule of the list has this many labels (the longest, a wildcard, has 7). Only this many suffixes of a
-/// host can match a rule, so only they are looked up, however many labels the host has.
-pub const MAX_RULE_LABELS: usize = 16;
-
-/// The byte offset in `host` at which its public suffix starts, by the list's algorithm: the longest matching
-/// rule wins, an exception rule makes its parent the suffix, and a host no rule matches has its last label as
-/// the suffix (the implicit `*` rule). `host` must be ASCII, lowercase, without a trailing dot.
-pub fn suffix_start(rules: &impl RuleLookup, host: &str) -> usize {
-    // Start offsets of the host's last labels, collected from the right and stored longest suffix first: for
-    // `a.b.c` these are 0, 2, 4. One more than the longest rule, for the parent a wildcard rule is keyed by.
-    const N: usize = MAX_RULE_LABELS + 1;
-    let mut rev = [0usize; N];
-    let mut n = 0;
-    let bytes = host.as_bytes();
-    let mut end = bytes.len();
-    while n < N {
-        match bytes[..end].iter().rposition(|&b| b == b'.') {
-            Some(dot) => {
-                rev[n] = dot + 1;
-                end = dot;
-            }
-            None => {
-                rev[n] = 0;
-                n += 1;
-                break;
-            }
-        }
-        n += 1;
-    }
-    let mut starts = [0usize; N];
-    for k in 0..n {
-        starts[k] = rev[n - 1 - k];
-    }
-    for k in 0..n {
-        let suffix = &host[starts[k]..];
-        let flags = rules.rule(suffix);
-        if flags & RULE_EXCEPTION != 0 {
-            // `!city.kawasaki.jp`: the suffix is `kawasaki.jp`.
-            return if k + 1 < n { starts[k + 1] } else { host.len() };
-        }
-        if flags & RULE_NORMAL != 0 {
-            return starts[k];
-        }
-        if k + 1 < n && rules.rule(&host[starts[k + 1]..]) & RULE_WILDCARD != 0 {
-            return starts[k];
-        }
-    }
-    starts[n - 1]
-}
+pub use policyc_runtime::psl::{suffix_start, RuleLookup, MAX_RULE_LABELS, RULE_EXCEPTION, RULE_NORMAL, RULE_WILDCARD};
 
 /// The parsed list: all rules, and the ICANN section's rules alone.
 #[derive(Debug)]

@@ -245,3 +245,34 @@ impl Unlower<'_> {
         ast::File { items }
     }
 }
+
+// Reading conditions and links from their text form. The IR declares these types and writes them as text
+// (`Display`); reading them back needs the condition parser and the checker's lowering, which sit above the IR,
+// so the impls live here, with the one reader of the data form.
+
+impl<'de> serde::Deserialize<'de> for ir::Cond {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = <String as serde::Deserialize>::deserialize(d)?;
+        crate::parser::parse_cond(Default::default(), &text)
+            .map(|c| crate::check::lower_cond(&c))
+            .map_err(|e| serde::de::Error::custom(format!("condition `{text}`: {}", e.message)))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ir::Link {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = <String as serde::Deserialize>::deserialize(d)?;
+        match text.trim() {
+            "never" => Ok(ir::Link::Never),
+            "always" => Ok(ir::Link::Always),
+            other => match other.strip_prefix("when ") {
+                Some(cond) => crate::parser::parse_cond(Default::default(), cond)
+                    .map(|c| ir::Link::When(crate::check::lower_cond(&c)))
+                    .map_err(|e| serde::de::Error::custom(format!("link condition `{cond}`: {}", e.message))),
+                None => Err(serde::de::Error::custom(format!(
+                    "link `{other}` is not `never`, `always` or `when CONDITION`"
+                ))),
+            },
+        }
+    }
+}

@@ -106,3 +106,50 @@ collect d on s for p keep 1 day
     let err = Matcher::from_bytes(&artifact::write(&hash, &sections)).unwrap_err();
     assert!(err.to_string().contains("class"), "{err}");
 }
+
+/// The runtime's examples and tests load `runtime/tests/data/demo.matcher`; it must be what the compiler makes of
+/// `demo.policy` today, or they would test a format the compiler no longer writes.
+#[test]
+fn the_runtime_demo_artifact_is_current() {
+    let dir = Path::new("runtime/tests/data");
+    let policy = common::check_path(&dir.join("demo.policy")).checked.policy.unwrap();
+    let fresh = compile(&policy, &Limits::default()).unwrap();
+    let kept = std::fs::read(dir.join("demo.matcher")).unwrap();
+    assert!(
+        fresh == kept,
+        "runtime/tests/data/demo.matcher is stale; regenerate it as runtime/tests/data/demo.policy says"
+    );
+}
+
+/// Sections a writer never produces are refused: a tag the reader does not know, and a known tag twice.
+#[test]
+fn unknown_and_repeated_sections_are_refused() {
+    let good = bytes();
+    let parsed = artifact::parse(&good).unwrap();
+    let hash = parsed.policy_hash;
+    let mut sections: Vec<(u32, &[u8])> = parsed.sections.clone();
+    sections.push((99, b"extra"));
+    let err = Matcher::from_bytes(&artifact::write(&hash, &sections)).unwrap_err().to_string();
+    assert_eq!(err, "artifact has a section with the unknown tag 99");
+    let mut sections: Vec<(u32, &[u8])> = parsed.sections.clone();
+    sections.push(parsed.sections[0]);
+    let err = Matcher::from_bytes(&artifact::write(&hash, &sections)).unwrap_err().to_string();
+    assert_eq!(err, "artifact has section 1 twice");
+}
+
+/// Bytes after the rule tables or after the automaton are not part of the format, and are refused.
+#[test]
+fn trailing_bytes_inside_sections_are_refused() {
+    let good = bytes();
+    let parsed = artifact::parse(&good).unwrap();
+    for (t, what) in [(artifact::tag::META, "rule tables"), (artifact::tag::PATH_DFA, "path automaton")] {
+        let padded: Vec<(u32, Vec<u8>)> = parsed
+            .sections
+            .iter()
+            .map(|(s, b)| (*s, if *s == t { [*b, &[0u8][..]].concat() } else { b.to_vec() }))
+            .collect();
+        let refs: Vec<(u32, &[u8])> = padded.iter().map(|(s, b)| (*s, b.as_slice())).collect();
+        let err = Matcher::from_bytes(&artifact::write(&parsed.policy_hash, &refs)).unwrap_err().to_string();
+        assert!(err.contains(what), "{err}");
+    }
+}

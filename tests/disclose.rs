@@ -4,8 +4,9 @@
 
 mod common;
 
-use policyc::disclose::{self, locale::Locale, render, render::Format};
+use policyc::disclose::{self, render, render::Format};
 use policyc::ir::{self, Policy};
+use policyc::locale::Locale;
 use std::path::Path;
 
 /// Every (file stem, policy, region, language) to render.

@@ -2,8 +2,9 @@
 
 mod common;
 
+use policyc::coverage::Coverage;
 use policyc::diff::{diff, markdown};
-use policyc::report::{Coverage, Report, Settings};
+use policyc::report::{Report, Settings};
 use policyc::{check_source, NoLists};
 
 const BASE: &str = r#"

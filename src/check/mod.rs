@@ -389,9 +389,8 @@ impl Checker<'_> {
         for (field, _) in &h.fields {
             if let ast::HeaderField::Languages(ls) = field {
                 for l in ls {
-                    if crate::disclose::locale::Locale::get(&l.name).is_none() {
-                        let have: Vec<String> =
-                            crate::disclose::locale::Locale::languages().map(str::to_string).collect();
+                    if crate::locale::Locale::get(&l.name).is_none() {
+                        let have: Vec<String> = crate::locale::Locale::languages().map(str::to_string).collect();
                         self.emit(
                             Diagnostic::new(Code::NoWording, l.span, format!("there is no disclosure wording for `{}`", l.name))
                                 .with_label("no locales file")

@@ -231,7 +231,7 @@ pub fn overlaps_never(
                         "for example {} (witness: {}); `never` wins, so this is safe, but remove them from `{}` if \
                          they are listed there by mistake",
                         examples(&blocked),
-                        crate::diff::witness_url(blocked[0]),
+                        blocked[0].witness_url(),
                         cat.name
                     )),
                 );
@@ -319,7 +319,7 @@ pub fn sensitive_sites(
         .with_help(format!(
             "for example {} (witness: {}); add the list to a `never` rule, or remove the sites from the category",
             examples(&hits),
-            crate::diff::witness_url(hits[0])
+            hits[0].witness_url()
         )),
     )
 }

@@ -1,9 +1,10 @@
 //! `policyc test`: run a policy's `expect` lines against its compiled matcher.
 
 use super::load::load_policy;
+use policyc::coverage::Coverage;
 use policyc::matcher::compile::{compile, Limits};
 use policyc::matcher::Matcher;
-use policyc::report::{Coverage, Report, Settings};
+use policyc::report::{Report, Settings};
 use std::path::PathBuf;
 
 #[derive(clap::Args)]

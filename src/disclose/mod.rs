@@ -8,12 +8,11 @@
 //! The content follows GDPR Art. 13 and, for incentives, the CCPA notice of financial incentive
 //! (`../shared/notes/legal-content.md`); the order is the issue's: a short summary first, then the notice.
 
-pub mod locale;
 pub mod render;
 
 use crate::ir::{self, Cond, LegalBasis, Link, Policy};
+use crate::locale::Locale;
 use crate::pattern::{HostPattern, Pattern};
-use locale::Locale;
 use serde::Serialize;
 
 /// Categories with more patterns than this get their full list in a separate file instead of the appendix.

@@ -8,13 +8,13 @@
 //! `never` over `collect` precedence is resolved per category bit at decision time with one AND, and rules are
 //! rows of bit masks, so that a decision is a handful of bit operations after the lookups.
 
-use super::artifact::{self, tag};
-use super::cond::{self, Op};
-use super::index;
-use super::{Class, CollectRow, LinkRow, Meta, NeverRow, Var};
 use crate::ir;
 use crate::pattern::HostPattern;
 use crate::psl::PublicSuffixList;
+use policyc_runtime::artifact::{self, tag};
+use policyc_runtime::cond::{self, Op};
+use policyc_runtime::index;
+use policyc_runtime::matcher::{Class, CollectRow, LinkRow, Meta, NeverRow, Var};
 use regex_automata::dfa::{dense, StartKind};
 use regex_automata::{nfa::thompson, util::syntax, MatchKind};
 use std::collections::BTreeMap;
@@ -174,7 +174,7 @@ pub fn compile(policy: &ir::Policy, limits: &Limits) -> Result<Vec<u8>, CompileE
 
     let var_bit = |n: &str| vars.iter().position(|v| v.name == n).map(|i| i as u8);
     let compile_cond = |c: &ir::Cond| -> Result<Vec<Op>, CompileError> {
-        cond::compile(c, &var_bit).ok_or_else(|| CompileError {
+        compile_cond(c, &var_bit).ok_or_else(|| CompileError {
             message: format!("condition `{c}` is nested more than {} levels deep", cond::MAX_DEPTH),
             help: "simplify the condition".into(),
         })
@@ -197,7 +197,7 @@ pub fn compile(policy: &ir::Policy, limits: &Limits) -> Result<Vec<u8>, CompileE
             when: r.when.as_ref().map(&compile_cond).transpose()?,
             data: mask(&data, &r.data),
             purposes: mask(&purposes, &r.purposes),
-            keep: r.keep,
+            keep: r.keep.into(),
             link: match &r.link {
                 ir::Link::Never => LinkRow::Never,
                 ir::Link::Always => LinkRow::Always,
@@ -301,4 +301,62 @@ fn build_dfa(patterns: &[String], limits: &Limits) -> Result<Vec<u8>, CompileErr
         .map_err(|e| too_big(&e))?;
     let sparse = dfa.to_sparse().map_err(|e| too_big(&e))?;
     Ok(sparse.to_bytes_little_endian())
+}
+
+/// Compiles a condition to the runtime's postfix code; `var` maps a name to its bit. Returns `None` if the condition is deeper than
+/// [`cond::MAX_DEPTH`] or names an unknown variable.
+fn compile_cond(c: &ir::Cond, var: &impl Fn(&str) -> Option<u8>) -> Option<Vec<Op>> {
+    let mut out = Vec::new();
+    emit(c, var, &mut out)?;
+    (cond::max_depth(&out)? <= cond::MAX_DEPTH).then_some(out)
+}
+
+fn emit(c: &ir::Cond, var: &impl Fn(&str) -> Option<u8>, out: &mut Vec<Op>) -> Option<()> {
+    match c {
+        ir::Cond::Var(n) => out.push(Op::Var(var(n)?)),
+        ir::Cond::Not(c) => {
+            emit(c, var, out)?;
+            out.push(Op::Not);
+        }
+        ir::Cond::And(cs) | ir::Cond::Or(cs) => {
+            let op = if matches!(c, ir::Cond::And(_)) { Op::And } else { Op::Or };
+            for (i, c) in cs.iter().enumerate() {
+                emit(c, var, out)?;
+                if i > 0 {
+                    out.push(op);
+                }
+            }
+            if cs.is_empty() {
+                return None;
+            }
+        }
+    }
+    Some(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ir::Cond;
+
+    #[test]
+    fn condition_programs_agree_with_the_ir() {
+        let names = ["a", "b", "c"];
+        let var = |n: &str| names.iter().position(|x| *x == n).map(|i| i as u8);
+        let conds = [
+            Cond::And(vec![Cond::Var("a".into()), Cond::Var("b".into())]),
+            Cond::Or(vec![Cond::Var("a".into()), Cond::Not(Box::new(Cond::Var("c".into())))]),
+            Cond::And(vec![
+                Cond::Or(vec![Cond::Var("a".into()), Cond::Var("b".into())]),
+                Cond::Not(Box::new(Cond::And(vec![Cond::Var("b".into()), Cond::Var("c".into())]))),
+            ]),
+        ];
+        for c in &conds {
+            let ops = compile_cond(c, &var).unwrap();
+            for bits in 0..8u64 {
+                let value = |n: &str| bits >> var(n).unwrap() & 1 == 1;
+                assert_eq!(cond::eval(&ops, bits), c.eval(&value), "{c} at {bits:03b}");
+            }
+        }
+    }
 }

@@ -86,7 +86,7 @@ pub fn audit_line(m: &Matcher<'_>, line_no: u64, line: &str) -> Result<Vec<Viola
     let event: Event = serde_json::from_str(line).map_err(|e| malformed(format!("not a collection event: {e}")))?;
     let settings =
         Settings { set: event.state.iter().map(|(k, v)| (k.clone(), *v)).collect(), region: event.region.clone() };
-    let state = settings.state(m).map_err(|UnknownName(n)| {
+    let state = settings.context(m).map_err(|UnknownName(n)| {
         malformed(format!("`{n}` is not a signal, feature or region of the audited policy"))
     })?;
     let report = Report::decide(m, &event.url, &state);

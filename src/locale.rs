@@ -1,5 +1,8 @@
 //! Disclosure wording, one YAML file per language under `locales/`.
 //!
+//! It sits below the checker, which refuses a declared language that has no wording (E0021), and below the
+//! disclosure builder, which reads it.
+//!
 //! The renderer never holds a sentence of its own: every word a reader sees comes either from the policy or
 //! from the locale file of the language, with `{name}` placeholders filled in. `build.rs` embeds every file
 //! of `locales/`, so adding a language is adding a file.

@@ -30,15 +30,12 @@ const SLOT: usize = 8;
 pub fn hash(key: &[u8]) -> u64 {
     const K: u64 = 0x517c_c1b7_2722_0a95;
     let mut h: u64 = key.len() as u64;
-    let mut chunks = key.chunks_exact(8);
-    for c in &mut chunks {
-        let w = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
-        h = (h.rotate_left(5) ^ w).wrapping_mul(K);
-    }
-    let rest = chunks.remainder();
-    if !rest.is_empty() {
+    // Eight bytes at a time, the last chunk padded with zeros.
+    for c in key.chunks(8) {
         let mut buf = [0u8; 8];
-        buf[..rest.len()].copy_from_slice(rest);
+        for (b, x) in buf.iter_mut().zip(c) {
+            *b = *x;
+        }
         h = (h.rotate_left(5) ^ u64::from_le_bytes(buf)).wrapping_mul(K);
     }
     // Final avalanche (from splitmix64), so that both the slot (high product bits) and the tag are well mixed.
@@ -58,6 +55,7 @@ fn tag_of(h: u64) -> u8 {
 }
 
 /// The two byte arrays of an index, ready to be written.
+#[cfg(feature = "write")]
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct IndexBytes {
     pub strings: Vec<u8>,
@@ -65,6 +63,8 @@ pub struct IndexBytes {
 }
 
 /// Builds an index. Keys must be unique, 1 to 255 bytes long; values at most [`MAX_VALUE`].
+#[cfg(feature = "write")]
+#[allow(clippy::indexing_slicing, clippy::panic)] // The compiler validates keys first; the slots are sized here.
 pub fn build(mut items: Vec<(&str, u32)>) -> IndexBytes {
     assert!(items.len() <= MAX_KEYS, "the compiler limits the number of keys");
     items.sort_unstable();
@@ -100,9 +100,8 @@ pub struct Index<'a> {
 /// One slot's fields: (offset, length, tag, value).
 #[inline]
 fn slot_at(slots: &[u8], s: usize) -> Option<(usize, usize, u8, u32)> {
-    let b = slots.get(s * SLOT..s * SLOT + SLOT)?;
-    let offset = u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize;
-    Some((offset, b[4] as usize, b[5], u32::from(u16::from_le_bytes([b[6], b[7]]))))
+    let &[o0, o1, o2, o3, len, tag, v0, v1] = slots.get(s * SLOT..s * SLOT + SLOT)? else { return None };
+    Some((u32::from_le_bytes([o0, o1, o2, o3]) as usize, len as usize, tag, u32::from(u16::from_le_bytes([v0, v1]))))
 }
 
 impl<'a> Index<'a> {
@@ -120,7 +119,7 @@ impl<'a> Index<'a> {
                 continue;
             }
             len += 1;
-            if offset + klen > strings.len() || value > max_value {
+            if offset.checked_add(klen).is_none_or(|end| end > strings.len()) || value > max_value {
                 return Err(format!("index slot {s} points outside its tables"));
             }
         }
@@ -171,7 +170,7 @@ impl<'a> Index<'a> {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "write"))]
 mod tests {
     use super::*;
 

@@ -6,11 +6,14 @@
 //!     16     4  version      format version, little-endian u32 (FORMAT_VERSION)
 //!     20     4  endianness   0x0A0B0C0D written little-endian: a reader that sees other bytes was handed a
 //!                            file from a writer with another convention (or not an artifact at all)
-//!     24    32  policy hash  SHA-256 of the policy's canonical JSON export (the hash `compile` prints)
+//!     24    32  policy_hash  SHA-256 of the policy's canonical JSON export (the hash `compile` prints)
 //!     56     4  checksum     CRC-32 of every other byte of the file (header and body)
-//!     60     4  sections     number of sections
+//!     60     4  section_count number of sections
 //!     64     …  sections     each: u32 tag, u64 length, bytes
 //! ```
+//!
+//! `docs/artifact.md` is the full specification, written so that a reader in another language can be built
+//! from it; the runtime's tests check its tables against the constants here.
 //!
 //! The loader trusts nothing: it checks label, version, endianness, checksum (so a flipped bit anywhere is
 //! detected), section bounds, and then each section's own invariants (the regex-automata DFA through its
@@ -24,7 +27,7 @@ pub const FORMAT_VERSION: u32 = 1;
 pub const ENDIAN_TAG: u32 = 0x0A0B_0C0D;
 pub const HEADER_LEN: usize = 64;
 
-/// Section tags.
+/// Section tags. `docs/artifact.md` describes each; a test checks that its table lists exactly these.
 pub mod tag {
     pub const META: u32 = 1;
     pub const DOMAIN_STRINGS: u32 = 2;
@@ -34,14 +37,39 @@ pub mod tag {
     pub const PSL_STRINGS: u32 = 6;
     pub const PSL_SLOTS: u32 = 7;
     pub const PATH_DFA: u32 = 8;
+
+    /// Every tag with its name, in tag order.
+    pub const ALL: [(u32, &str); 8] = [
+        (META, "META"),
+        (DOMAIN_STRINGS, "DOMAIN_STRINGS"),
+        (DOMAIN_SLOTS, "DOMAIN_SLOTS"),
+        (WILD_STRINGS, "WILD_STRINGS"),
+        (WILD_SLOTS, "WILD_SLOTS"),
+        (PSL_STRINGS, "PSL_STRINGS"),
+        (PSL_SLOTS, "PSL_SLOTS"),
+        (PATH_DFA, "PATH_DFA"),
+    ];
 }
+
+/// The header's fields: name, offset and size in bytes. `docs/artifact.md` has the same table.
+pub const HEADER_FIELDS: [(&str, usize, usize); 6] = [
+    ("label", 0, 16),
+    ("version", 16, 4),
+    ("endianness", 20, 4),
+    ("policy_hash", 24, 32),
+    ("checksum", CHECKSUM_AT, 4),
+    ("section_count", 60, 4),
+];
+
+/// Where the checksum sits in the header.
+const CHECKSUM_AT: usize = 56;
 
 /// Why bytes could not be loaded as a matcher. The message is one line for a person.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ArtifactError(String);
 
 impl ArtifactError {
-    pub(crate) fn new(msg: impl Into<String>) -> Self {
+    pub fn new(msg: impl Into<String>) -> Self {
         ArtifactError(msg.into())
     }
 }
@@ -55,6 +83,8 @@ impl fmt::Display for ArtifactError {
 impl std::error::Error for ArtifactError {}
 
 /// Writes an artifact from its sections.
+#[cfg(feature = "write")]
+#[allow(clippy::indexing_slicing)] // The writer builds the buffer itself; its offsets are in bounds.
 pub fn write(policy_hash: &[u8; 32], sections: &[(u32, &[u8])]) -> Vec<u8> {
     let mut body = Vec::new();
     for (t, bytes) in sections {
@@ -77,18 +107,19 @@ pub fn write(policy_hash: &[u8; 32], sections: &[(u32, &[u8])]) -> Vec<u8> {
 
 /// Rewrites the checksum of `bytes` (at least a header long) to match its contents. For fuzzing and tests only:
 /// it lets mutated files reach the validation behind the checksum, as a deliberate forger's would.
+#[cfg(feature = "write")]
 pub fn reseal(bytes: &mut [u8]) {
-    if bytes.len() >= HEADER_LEN {
-        let crc = checksum(bytes);
-        bytes[56..60].copy_from_slice(&crc.to_le_bytes());
+    let crc = checksum(bytes);
+    if let Some(field) = bytes.get_mut(CHECKSUM_AT..CHECKSUM_AT + 4) {
+        field.copy_from_slice(&crc.to_le_bytes());
     }
 }
 
-/// CRC-32 over the whole file except the checksum field itself.
+/// CRC-32 over the whole file except the checksum field itself (over what there is, for a short file).
 fn checksum(bytes: &[u8]) -> u32 {
     let mut h = crc32fast::Hasher::new();
-    h.update(&bytes[..56]);
-    h.update(&bytes[60..]);
+    h.update(bytes.get(..CHECKSUM_AT).unwrap_or(bytes));
+    h.update(bytes.get(CHECKSUM_AT + 4..).unwrap_or(&[]));
     h.finalize()
 }
 
@@ -110,52 +141,65 @@ impl<'a> Parsed<'a> {
     }
 }
 
+/// The little-endian `u32` at `at`, or 0 past the end (callers check lengths first).
 fn u32_le(b: &[u8], at: usize) -> u32 {
-    u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
+    match b.get(at..at + 4) {
+        Some(&[x0, x1, x2, x3]) => u32::from_le_bytes([x0, x1, x2, x3]),
+        _ => 0,
+    }
 }
 
 /// Checks the header and checksum and splits the sections.
 pub fn parse(bytes: &[u8]) -> Result<Parsed<'_>, ArtifactError> {
-    if bytes.len() < HEADER_LEN || &bytes[..16] != LABEL {
-        if bytes.len() >= 16 && &bytes[..16] == LABEL {
-            return Err(ArtifactError::new("truncated artifact: the header is incomplete"));
-        }
+    let has_label = bytes.get(..LABEL.len()) == Some(&LABEL[..]);
+    if !has_label {
         return Err(ArtifactError::new("not a policyc matcher artifact (wrong label)"));
     }
-    let version = u32_le(bytes, 16);
+    let (Some(header), Some(body)) = (bytes.get(..HEADER_LEN), bytes.get(HEADER_LEN..)) else {
+        return Err(ArtifactError::new("truncated artifact: the header is incomplete"));
+    };
+    let version = u32_le(header, 16);
     if version != FORMAT_VERSION {
         return Err(ArtifactError::new(format!(
             "artifact format version {version} is not supported (this policyc reads version {FORMAT_VERSION}); \
              recompile the policy"
         )));
     }
-    if u32_le(bytes, 20) != ENDIAN_TAG {
+    if u32_le(header, 20) != ENDIAN_TAG {
         return Err(ArtifactError::new("artifact has the wrong endianness tag"));
     }
     let mut policy_hash = [0u8; 32];
-    policy_hash.copy_from_slice(&bytes[24..56]);
-    let body = &bytes[HEADER_LEN..];
-    if checksum(bytes) != u32_le(bytes, 56) {
+    if let Some(h) = header.get(24..56) {
+        policy_hash.copy_from_slice(h);
+    }
+    if checksum(bytes) != u32_le(header, CHECKSUM_AT) {
         return Err(ArtifactError::new("artifact is corrupted or truncated (checksum mismatch)"));
     }
-    let count = u32_le(bytes, 60) as usize;
+    let count = u32_le(header, 60) as usize;
     let mut sections = Vec::with_capacity(count.min(64));
-    let mut at = 0usize;
+    let mut rest = body;
     for _ in 0..count {
-        if body.len() - at < 12 {
+        let (Some(frame), Some(after)) = (rest.get(..12), rest.get(12..)) else {
             return Err(ArtifactError::new("artifact section table is truncated"));
-        }
-        let t = u32_le(body, at);
-        let len = u64::from_le_bytes(body[at + 4..at + 12].try_into().expect("8 bytes"));
-        at += 12;
-        let len = usize::try_from(len).ok().filter(|l| *l <= body.len() - at);
-        let Some(len) = len else {
+        };
+        let t = u32_le(frame, 0);
+        let len = u64::from(u32_le(frame, 4)) | (u64::from(u32_le(frame, 8)) << 32);
+        let Some((section, next)) = usize::try_from(len).ok().filter(|l| *l <= after.len()).map(|l| after.split_at(l))
+        else {
             return Err(ArtifactError::new("artifact section runs past the end of the file"));
         };
-        sections.push((t, &body[at..at + len]));
-        at += len;
+        // A tag this reader does not know, or one seen before, would be a section it cannot read or a second
+        // reading of one it can: either way the file is not what this format version says.
+        if !tag::ALL.iter().any(|(known, _)| *known == t) {
+            return Err(ArtifactError::new(format!("artifact has a section with the unknown tag {t}")));
+        }
+        if sections.iter().any(|(seen, _)| *seen == t) {
+            return Err(ArtifactError::new(format!("artifact has section {t} twice")));
+        }
+        sections.push((t, section));
+        rest = next;
     }
-    if at != body.len() {
+    if !rest.is_empty() {
         return Err(ArtifactError::new("artifact has trailing bytes after its sections"));
     }
     Ok(Parsed { policy_hash, sections })

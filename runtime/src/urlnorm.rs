@@ -81,7 +81,7 @@ impl ParsedUrl<'_> {
     /// The normalised path; borrowed unless it has percent-escapes to normalise.
     pub fn path(&self) -> Cow<'_, str> {
         match &self.repr {
-            Repr::Fast { input, rest, .. } => match fast_path(&input[*rest..]) {
+            Repr::Fast { input, rest, .. } => match input.get(*rest..).and_then(fast_path) {
                 Some(path) => decode_unreserved(path),
                 // A path the fast scan does not vouch for (dot segments, characters the standard
                 // re-encodes) goes through the full parser; the host was already known to be valid, and a
@@ -114,36 +114,34 @@ pub fn fast_host(input: &str) -> Option<(&str, usize)> {
     } else {
         return None;
     };
-    let mut i = start;
-    let mut label_start = i;
-    while i < b.len() {
-        match b[i] {
+    let mut label_start = start;
+    let mut host_end = b.len();
+    for (i, &c) in b.iter().enumerate().skip(start) {
+        match c {
             b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' => {}
             b'.' => {
                 // Empty labels (a leading dot, `..`) and `xn--` labels (validated by IDNA) take the full parser.
-                if i == label_start || b[label_start..i].starts_with(b"xn--") {
+                if i == label_start || b.get(label_start..i).is_some_and(|l| l.starts_with(b"xn--")) {
                     return None;
                 }
                 label_start = i + 1;
             }
-            b'/' | b'?' | b'#' => break,
+            b'/' | b'?' | b'#' => {
+                host_end = i;
+                break;
+            }
             _ => return None,
         }
-        i += 1;
     }
-    let host_end = i;
     // The last label (the one before a trailing dot, if there is one) decides whether the standard reads the
     // host as an IPv4 address: all digits, or a `0x` number. Those, and `xn--` labels, take the full parser.
-    let host = &b[start..host_end];
-    let trimmed = host.strip_suffix(b".").unwrap_or(host);
-    let last = match trimmed.iter().rposition(|&c| c == b'.') {
-        Some(p) => &trimmed[p + 1..],
-        None => trimmed,
-    };
+    let host = input.get(start..host_end)?;
+    let trimmed = host.strip_suffix('.').unwrap_or(host);
+    let last = trimmed.rsplit('.').next().unwrap_or(trimmed).as_bytes();
     if last.is_empty() || last.iter().all(u8::is_ascii_digit) || last.starts_with(b"0x") || last.starts_with(b"xn--") {
         return None;
     }
-    Some((&input[start..host_end], host_end))
+    Some((host, host_end))
 }
 
 /// The fast path's reading of what follows the host: `Some(path)` when the standard would copy the path
@@ -151,30 +149,40 @@ pub fn fast_host(input: &str) -> Option<(&str, usize)> {
 /// query or the fragment can change the host or the path, so they are not even read.
 pub fn fast_path(rest: &str) -> Option<&str> {
     let b = rest.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        match PATH_CLASS[b[i] as usize] {
+    let mut end = b.len();
+    let mut prev = 0u8;
+    for (i, &c) in b.iter().enumerate() {
+        match class_of(c) {
             PATH_PLAIN => {}
-            PATH_END => break,
-            PATH_DOT if i > 0 && b[i - 1] == b'/' => return None,
+            PATH_END => {
+                end = i;
+                break;
+            }
+            PATH_DOT if prev == b'/' => return None,
             PATH_DOT => {}
             PATH_PERCENT if b.get(i + 1) == Some(&b'2') && matches!(b.get(i + 2), Some(b'e' | b'E')) => return None,
             PATH_PERCENT => {}
             _ => return None,
         }
-        i += 1;
+        prev = c;
     }
-    if i == 0 || b[0] != b'/' {
+    if end == 0 || b.first() != Some(&b'/') {
         // `http://a.com` and `http://a.com?q` have the path `/`, which the input does not contain.
         return None;
     }
-    Some(&rest[..i])
+    rest.get(..end)
+}
+
+/// The class of a byte in [`PATH_CLASS`].
+#[inline]
+fn class_of(c: u8) -> u8 {
+    PATH_CLASS.get(usize::from(c)).copied().unwrap_or(PATH_OTHER)
 }
 
 /// [`fast_host`] and [`fast_path`] together: the host and path of a URL both parts of which take the fast path.
 pub fn fast_parse(input: &str) -> Option<(&str, &str)> {
     let (host, rest) = fast_host(input)?;
-    Some((host, fast_path(&input[rest..])?))
+    Some((host, fast_path(input.get(rest..)?)?))
 }
 
 const PATH_OTHER: u8 = 0;
@@ -186,6 +194,8 @@ const PATH_PERCENT: u8 = 4;
 /// What each byte means to the fast path's path scan: characters the standard copies unchanged into a path,
 /// the end of the path (`?`, `#`), the two that need a second look (`.` for dot segments, `%` for `%2e`), and
 /// everything else, which sends the URL to the full parser. A table keeps the scan at one load per byte.
+// Indexing in a constant initialiser cannot panic at run time: out of bounds, it fails the build.
+#[allow(clippy::indexing_slicing)]
 static PATH_CLASS: [u8; 256] = {
     let mut t = [PATH_OTHER; 256];
     let plain = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_~!$&'()*+,;=:@/";
@@ -256,26 +266,26 @@ fn decode_unreserved(path: &str) -> Cow<'_, str> {
     if !bytes.contains(&b'%') {
         return Cow::Borrowed(path);
     }
+    let hex = |b: u8| (b as char).to_digit(16);
     let mut out = String::with_capacity(path.len());
     let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let hex = |b: u8| (b as char).to_digit(16);
-            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                let v = (h * 16 + l) as u8;
+    while let Some(&c) = bytes.get(i) {
+        if let (b'%', Some(&h), Some(&l)) = (c, bytes.get(i + 1), bytes.get(i + 2)) {
+            if let (Some(hv), Some(lv)) = (hex(h), hex(l)) {
+                let v = (hv * 16 + lv) as u8;
                 if v.is_ascii_alphanumeric() || matches!(v, b'-' | b'.' | b'_' | b'~') {
                     out.push(v as char);
                 } else {
                     out.push('%');
-                    out.push(bytes[i + 1].to_ascii_uppercase() as char);
-                    out.push(bytes[i + 2].to_ascii_uppercase() as char);
+                    out.push(h.to_ascii_uppercase() as char);
+                    out.push(l.to_ascii_uppercase() as char);
                 }
                 i += 3;
                 continue;
             }
         }
         // The url crate percent-encodes everything outside ASCII, so each byte here is one ASCII character.
-        out.push(bytes[i] as char);
+        out.push(c as char);
         i += 1;
     }
     Cow::Owned(out)
@@ -285,7 +295,7 @@ fn decode_unreserved(path: &str) -> Cow<'_, str> {
 /// `/ip` covers `/ip` and `/ip/123` but not `/ipad`.
 pub fn path_has_prefix(path: &str, prefix: &str) -> bool {
     path.starts_with(prefix)
-        && (prefix.ends_with('/') || path.len() == prefix.len() || path.as_bytes()[prefix.len()] == b'/')
+        && (prefix.ends_with('/') || path.len() == prefix.len() || path.as_bytes().get(prefix.len()) == Some(&b'/'))
 }
 
 #[cfg(test)]

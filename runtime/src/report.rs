@@ -1,7 +1,8 @@
-//! Decisions in words: the shape `explain`, `match` and `test` print, produced alike by the compiled matcher
-//! and by the reference interpreter, so that the two can be compared field by field.
+//! Decisions in words: the shape `explain`, `match` and `test` print and every binding returns, produced alike
+//! by the compiled matcher and by the compiler's reference interpreter, so that the two can be compared field
+//! by field.
 
-use crate::matcher::{Decision, Matcher, UnknownName};
+use crate::matcher::{bits, Context, Decision, Matcher, UnknownName};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -25,14 +26,19 @@ impl Settings {
         Settings { set, region: region.map(str::to_string) }
     }
 
-    /// The matcher state for these settings.
-    pub fn state(&self, m: &Matcher<'_>) -> Result<crate::matcher::State, UnknownName> {
-        let mut st = m.default_state();
+    /// The matcher's context for these settings; a name the policy does not declare is an error.
+    pub fn context(&self, m: &Matcher<'_>) -> Result<Context, UnknownName> {
+        let mut cx = m.context();
         for (name, on) in &self.set {
-            m.set(&mut st, name, *on)?;
+            m.set(&mut cx, name, *on)?;
         }
-        m.set_region(&mut st, self.region.as_deref())?;
-        Ok(st)
+        m.set_region(&mut cx, self.region.as_deref())?;
+        Ok(cx)
+    }
+
+    /// The same as [`Settings::context`], under its earlier name.
+    pub fn state(&self, m: &Matcher<'_>) -> Result<Context, UnknownName> {
+        self.context(m)
     }
 }
 
@@ -85,9 +91,9 @@ impl Report {
     }
 
     /// Decides a URL and reports the decision, parsing the URL once.
-    pub fn decide(m: &Matcher<'_>, url: &str, state: &crate::matcher::State) -> Report {
+    pub fn decide(m: &Matcher<'_>, url: &str, cx: &Context) -> Report {
         match crate::urlnorm::parse(url) {
-            Ok(u) => Report::build(m, url, Some(u.host()), &m.decide_parsed(&u, state)),
+            Ok(u) => Report::build(m, url, Some(u.host()), &m.decide_parsed(&u, cx)),
             Err(e) => Report::build(m, url, None, &Decision { error: Some(e), ..Decision::default() }),
         }
     }
@@ -101,7 +107,10 @@ impl Report {
     fn build(m: &Matcher<'_>, url: &str, host: Option<&str>, d: &Decision) -> Report {
         let meta = m.meta();
         let names = |it: &mut dyn Iterator<Item = &str>| it.map(str::to_string).collect::<Vec<_>>();
-        let bits = |mask: u64| (0..64).filter(move |i| mask >> i & 1 == 1);
+        let rule = |kind: &str, i: usize, origin: Option<&String>| RuleRef {
+            rule: format!("{kind} {}", i + 1),
+            origin: origin.cloned().unwrap_or_default(),
+        };
         Report {
             url: url.to_string(),
             host: host.map(str::to_string),
@@ -110,67 +119,10 @@ impl Report {
             linked: names(&mut m.data_names(d.linked)),
             purposes: names(&mut m.purpose_names(d.purposes)),
             retention: m.retention(d).into_iter().map(|(n, r)| (n.to_string(), r.to_string())).collect(),
-            rules: bits(d.rules)
-                .map(|i| RuleRef { rule: format!("collect {}", i + 1), origin: meta.collect[i].origin.clone() })
-                .collect(),
-            blocked_by: bits(d.blocked_by)
-                .map(|i| RuleRef { rule: format!("never {}", i + 1), origin: meta.never[i].origin.clone() })
-                .collect(),
+            rules: bits(d.rules).map(|i| rule("collect", i, meta.collect.get(i).map(|r| &r.origin))).collect(),
+            blocked_by: bits(d.blocked_by).map(|i| rule("never", i, meta.never.get(i).map(|r| &r.origin))).collect(),
             policy_hash: m.policy_hash(),
             error: d.error.as_ref().map(|e| e.to_string()),
-        }
-    }
-}
-
-/// Which rules and site categories a set of decisions exercised: the coverage of a policy's `expect` lines.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct Coverage {
-    /// `collect N` rules that fired in no decision, with their origins.
-    pub collect_unexercised: Vec<RuleRef>,
-    /// `never N` rules that blocked in no decision.
-    pub never_unexercised: Vec<RuleRef>,
-    /// Site categories no decided URL fell in.
-    pub sites_unexercised: Vec<String>,
-    pub collect_total: usize,
-    pub never_total: usize,
-    pub sites_total: usize,
-}
-
-impl Coverage {
-    /// Coverage of `reports` over `policy`. Rules are named as in reports (`collect 2`); origins come from the
-    /// policy (file name and line).
-    pub fn of(policy: &crate::ir::Policy, reports: &[Report]) -> Coverage {
-        let fired: std::collections::BTreeSet<&str> =
-            reports.iter().flat_map(|r| r.rules.iter().chain(&r.blocked_by)).map(|r| r.rule.as_str()).collect();
-        let sites: std::collections::BTreeSet<&str> =
-            reports.iter().flat_map(|r| r.sites.iter()).map(String::as_str).collect();
-        let origin = |o: &Option<crate::source::Origin>| o.as_ref().map(|o| o.to_string()).unwrap_or_default();
-        Coverage {
-            collect_unexercised: (0..policy.collect.len())
-                .map(|i| format!("collect {}", i + 1))
-                .filter(|r| !fired.contains(r.as_str()))
-                .map(|rule| {
-                    let i: usize = rule["collect ".len()..].parse().unwrap_or(1);
-                    RuleRef { origin: origin(&policy.collect[i - 1].origin), rule }
-                })
-                .collect(),
-            never_unexercised: (0..policy.never.len())
-                .map(|i| format!("never {}", i + 1))
-                .filter(|r| !fired.contains(r.as_str()))
-                .map(|rule| {
-                    let i: usize = rule["never ".len()..].parse().unwrap_or(1);
-                    RuleRef { origin: origin(&policy.never[i - 1].origin), rule }
-                })
-                .collect(),
-            sites_unexercised: policy
-                .sites
-                .iter()
-                .filter(|c| !sites.contains(c.name.as_str()))
-                .map(|c| c.name.clone())
-                .collect(),
-            collect_total: policy.collect.len(),
-            never_total: policy.never.len(),
-            sites_total: policy.sites.len(),
         }
     }
 }

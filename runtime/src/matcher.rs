@@ -1,0 +1,530 @@
+//! The matcher: a loaded artifact that decides, per URL and context, what may be collected and linked.
+//!
+//! [`Matcher::from_bytes`] validates artifact bytes and reads them in place; [`Matcher::decide`] answers. A
+//! decision is a few 64-bit sets (categories, data, purposes, rules), so deciding allocates nothing beyond
+//! what URL parsing itself needs, and turning sets into names happens only when someone asks
+//! ([`Report`](crate::report::Report) does it for the JSON form every binding prints).
+//!
+//! ```
+//! use policyc_runtime::Matcher;
+//! let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/demo.matcher")).unwrap();
+//!
+//! // Load once (every byte is validated), then decide per URL.
+//! let matcher = Matcher::from_bytes(&bytes).expect("a valid artifact");
+//! let mut cx = matcher.context();              // signals off, features at their defaults, no region
+//! matcher.set(&mut cx, "signed_in", true).unwrap();
+//! matcher.set_region(&mut cx, Some("DE")).unwrap();
+//! let d = matcher.decide("https://www.shop.example/cart", &cx);
+//! assert_eq!(matcher.data_names(d.collect).collect::<Vec<_>>(), ["page_url"]);
+//! assert_eq!(matcher.data_names(d.linked).collect::<Vec<_>>(), ["page_url"]);
+//! // Anything unknown or unparsable collects nothing.
+//! assert_eq!(matcher.decide("ftp://shop.example/", &cx).collect, 0);
+//! ```
+
+use crate::artifact::{self, tag, ArtifactError};
+use crate::cond::{self, Op};
+use crate::index::Index;
+use crate::retention::Retention;
+use crate::urlnorm::{self, UrlError};
+use regex_automata::dfa::{sparse, Automaton};
+use regex_automata::util::start;
+use regex_automata::Anchored;
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+
+/// A runtime variable: a signal (default off) or a feature switch (default as declared).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Var {
+    pub name: String,
+    pub feature: bool,
+    pub default: bool,
+}
+
+/// What a domain-index entry means: categories matched by the domain and its subdomains (`sub`), by this
+/// exact host (`exact`), and whether path patterns are anchored here.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Class {
+    pub sub: u64,
+    pub exact: u64,
+    pub paths: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NeverRow {
+    pub sites: u64,
+    /// 0: every region.
+    pub regions: u64,
+    pub origin: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LinkRow {
+    Never,
+    Always,
+    When(Vec<Op>),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CollectRow {
+    pub sites: u64,
+    /// 0: every region.
+    pub regions: u64,
+    pub when: Option<Vec<Op>>,
+    pub data: u64,
+    pub purposes: u64,
+    pub keep: Retention,
+    pub link: LinkRow,
+    /// The `when` and `link to account` clauses as written, for explanations.
+    pub when_text: Option<String>,
+    pub link_text: String,
+    pub origin: String,
+}
+
+/// The rule tables of an artifact.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Meta {
+    pub policy_id: String,
+    pub version: String,
+    pub categories: Vec<String>,
+    pub data: Vec<String>,
+    pub purposes: Vec<String>,
+    pub vars: Vec<Var>,
+    pub regions: Vec<String>,
+    pub classes: Vec<Class>,
+    /// Category of each path pattern of the DFA, by pattern id.
+    pub path_categories: Vec<u8>,
+    pub never: Vec<NeverRow>,
+    pub collect: Vec<CollectRow>,
+}
+
+/// What a decision depends on besides the URL: the signals and feature switches the host component
+/// reports, and the user's region.
+///
+/// Its fields are private so that it can grow without breaking anyone who embeds the runtime: the event
+/// being decided (a page view, an install) and the collection that does not depend on the page are the next
+/// things a policy will be able to say. Build one with [`Matcher::context`], then [`Matcher::set`] and
+/// [`Matcher::set_region`], or from names with [`Settings::context`](crate::report::Settings::context).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Context {
+    vars: u64,
+    region: Option<u8>,
+}
+
+/// The name this type had before it carried more than the runtime state; kept so that code written against
+/// it keeps compiling.
+pub type State = Context;
+
+/// A decision as sets of indices into the matcher's tables; [`Matcher`] turns them into names.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Decision {
+    /// Why the URL could not be decided; always with nothing collected.
+    pub error: Option<UrlError>,
+    /// Site categories the URL falls in.
+    pub sites: u64,
+    /// Data items that may be collected.
+    pub collect: u64,
+    /// Collected data items that may be linked to the account.
+    pub linked: u64,
+    pub purposes: u64,
+    /// Collect rules that fired.
+    pub rules: u64,
+    /// Never rules that blocked collection.
+    pub blocked_by: u64,
+}
+
+/// A loaded artifact, borrowing its bytes.
+pub struct Matcher<'a> {
+    meta: Meta,
+    policy_hash: [u8; 32],
+    domains: Index<'a>,
+    wild: Index<'a>,
+    psl: Index<'a>,
+    dfa: Option<sparse::DFA<&'a [u8]>>,
+}
+
+impl std::fmt::Debug for Matcher<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Matcher")
+            .field("policy", &self.meta.policy_id)
+            .field("policy_hash", &self.policy_hash())
+            .field("domains", &self.domains.len())
+            .field("wildcards", &self.wild.len())
+            .field("path_patterns", &self.meta.path_categories.len())
+            .finish()
+    }
+}
+
+/// A name the context does not know.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnknownName(pub String);
+
+impl std::fmt::Display for UnknownName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "`{}` is not a signal, feature or region of this policy", self.0)
+    }
+}
+
+impl std::error::Error for UnknownName {}
+
+/// The positions of the set bits of a mask, lowest first.
+pub fn bits(mask: u64) -> impl Iterator<Item = usize> {
+    (0..64).filter(move |i| mask >> i & 1 == 1)
+}
+
+/// The names at the set bits of `mask`; bits past the end of `names` are skipped (validation makes that
+/// impossible for masks the matcher produced).
+fn names(names: &[String], mask: u64) -> impl Iterator<Item = &str> {
+    bits(mask).filter_map(move |i| names.get(i).map(String::as_str))
+}
+
+impl<'a> Matcher<'a> {
+    /// Validates and loads an artifact. Untrusted bytes give an [`ArtifactError`], never a panic.
+    pub fn from_bytes(bytes: &'a [u8]) -> Result<Matcher<'a>, ArtifactError> {
+        let parsed = artifact::parse(bytes)?;
+        let (meta, rest): (Meta, _) = postcard::take_from_bytes(parsed.section(tag::META)?)
+            .map_err(|e| ArtifactError::new(format!("artifact rule tables are malformed: {e}")))?;
+        if !rest.is_empty() {
+            return Err(ArtifactError::new("artifact rule tables have trailing bytes"));
+        }
+        validate_meta(&meta)?;
+        let max_class = (meta.classes.len() as u32).saturating_sub(1);
+        let idx = |s, l, max| -> Result<Index<'a>, ArtifactError> {
+            Index::new(parsed.section(s)?, parsed.section(l)?, max)
+                .map_err(|m| ArtifactError::new(format!("artifact index is malformed: {m}")))
+        };
+        let domains = idx(tag::DOMAIN_STRINGS, tag::DOMAIN_SLOTS, max_class)?;
+        let wild = idx(tag::WILD_STRINGS, tag::WILD_SLOTS, max_class)?;
+        // With no classes there is no valid value at all, so the indexes must be empty.
+        if meta.classes.is_empty() && (!domains.is_empty() || !wild.is_empty()) {
+            return Err(ArtifactError::new("artifact index names a class the rule tables do not have"));
+        }
+        let psl = idx(tag::PSL_STRINGS, tag::PSL_SLOTS, 7)?;
+        let dfa_bytes = parsed.section(tag::PATH_DFA)?;
+        let dfa = if dfa_bytes.is_empty() {
+            None
+        } else {
+            let (dfa, read) = sparse::DFA::from_bytes(dfa_bytes)
+                .map_err(|e| ArtifactError::new(format!("artifact path automaton is malformed: {e}")))?;
+            if read != dfa_bytes.len() {
+                return Err(ArtifactError::new("artifact path automaton has trailing bytes"));
+            }
+            if dfa.pattern_len() != meta.path_categories.len() {
+                return Err(ArtifactError::new("artifact path automaton and its table disagree"));
+            }
+            Some(dfa)
+        };
+        if dfa.is_none() && !meta.path_categories.is_empty() {
+            return Err(ArtifactError::new("artifact lists path patterns but has no automaton"));
+        }
+        Ok(Matcher { meta, policy_hash: parsed.policy_hash, domains, wild, psl, dfa })
+    }
+
+    /// The policy's content hash, as lowercase hex: the hash `policyc compile` prints, which every log line and
+    /// report should carry so that an audit can find the artifact that decided it.
+    pub fn policy_hash(&self) -> String {
+        artifact::hex(&self.policy_hash)
+    }
+
+    /// The rule tables, for tools that explain decisions.
+    pub fn meta(&self) -> &Meta {
+        &self.meta
+    }
+
+    /// The policy's identifier (`shopping_assistant`).
+    pub fn policy_id(&self) -> &str {
+        &self.meta.policy_id
+    }
+
+    /// The policy's version as its author wrote it.
+    pub fn version(&self) -> &str {
+        &self.meta.version
+    }
+
+    /// The data items, in declaration order: bit `i` of a decision's `collect` and `linked` is item `i`.
+    pub fn data(&self) -> &[String] {
+        &self.meta.data
+    }
+
+    /// The purposes, in declaration order.
+    pub fn purposes(&self) -> &[String] {
+        &self.meta.purposes
+    }
+
+    /// The site categories, in declaration order.
+    pub fn categories(&self) -> &[String] {
+        &self.meta.categories
+    }
+
+    /// The regions a context can name.
+    pub fn regions(&self) -> &[String] {
+        &self.meta.regions
+    }
+
+    /// The signals the host component reports (each off unless set).
+    pub fn signals(&self) -> impl Iterator<Item = &str> {
+        self.meta.vars.iter().filter(|v| !v.feature).map(|v| v.name.as_str())
+    }
+
+    /// The feature switches, with their declared defaults.
+    pub fn features(&self) -> impl Iterator<Item = (&str, bool)> {
+        self.meta.vars.iter().filter(|v| v.feature).map(|v| (v.name.as_str(), v.default))
+    }
+
+    /// The context with every signal off and every feature at its declared default, in no region.
+    pub fn context(&self) -> Context {
+        let vars = self.meta.vars.iter().enumerate().fold(0, |m, (i, v)| m | (u64::from(v.default) << i));
+        Context { vars, region: None }
+    }
+
+    /// The same as [`Matcher::context`], under its earlier name.
+    pub fn default_state(&self) -> Context {
+        self.context()
+    }
+
+    /// Sets a signal or feature switch by name.
+    pub fn set(&self, cx: &mut Context, name: &str, on: bool) -> Result<(), UnknownName> {
+        let i = self.meta.vars.iter().position(|v| v.name == name).ok_or_else(|| UnknownName(name.to_string()))?;
+        cx.vars = (cx.vars & !(1 << i)) | (u64::from(on) << i);
+        Ok(())
+    }
+
+    /// Sets the region; `None` means unknown, in which region-scoped collect rules do not apply and
+    /// region-scoped `never` rules do (the matcher fails closed).
+    pub fn set_region(&self, cx: &mut Context, region: Option<&str>) -> Result<(), UnknownName> {
+        cx.region = match region {
+            None => None,
+            Some(r) => {
+                Some(self.meta.regions.iter().position(|x| x == r).ok_or_else(|| UnknownName(r.to_string()))? as u8)
+            }
+        };
+        Ok(())
+    }
+
+    /// Decides a URL.
+    pub fn decide(&self, url: &str, cx: &Context) -> Decision {
+        match urlnorm::parse(url) {
+            Ok(u) => self.decide_parsed(&u, cx),
+            Err(e) => Decision { error: Some(e), ..Decision::default() },
+        }
+    }
+
+    /// Decides a URL already parsed with [`urlnorm::parse`].
+    pub fn decide_parsed(&self, u: &urlnorm::ParsedUrl<'_>, cx: &Context) -> Decision {
+        // The path is normalised only if a path pattern could match: most URLs never need it.
+        self.decide_with(u.host(), || u.path(), cx)
+    }
+
+    /// Decides an already normalised host and path (see [`urlnorm`]).
+    pub fn decide_parts(&self, host: &str, path: &str, cx: &Context) -> Decision {
+        self.decide_with(host, || Cow::Borrowed(path), cx)
+    }
+
+    fn decide_with<'p>(&self, host: &str, path: impl FnOnce() -> Cow<'p, str>, cx: &Context) -> Decision {
+        let sites = self.site_mask(host, path);
+        let region_ok = |mask: u64| match cx.region {
+            _ if mask == 0 => true,
+            Some(r) => mask >> r & 1 == 1,
+            None => false,
+        };
+        let mut d = Decision { sites, ..Decision::default() };
+        if sites == 0 {
+            return d;
+        }
+        for (i, n) in self.meta.never.iter().enumerate() {
+            // An unknown region cannot exempt a URL from a region-scoped `never` rule.
+            let applies = n.regions == 0 || cx.region.is_none() || region_ok(n.regions);
+            if applies && n.sites & sites != 0 {
+                d.blocked_by |= 1 << i;
+            }
+        }
+        if d.blocked_by != 0 {
+            return d;
+        }
+        for (i, r) in self.meta.collect.iter().enumerate() {
+            if r.sites & sites == 0 || !region_ok(r.regions) {
+                continue;
+            }
+            if let Some(when) = &r.when {
+                if !cond::eval(when, cx.vars) {
+                    continue;
+                }
+            }
+            d.rules |= 1 << i;
+            d.collect |= r.data;
+            d.purposes |= r.purposes;
+            let linked = match &r.link {
+                LinkRow::Never => false,
+                LinkRow::Always => true,
+                LinkRow::When(c) => cond::eval(c, cx.vars),
+            };
+            if linked {
+                d.linked |= r.data;
+            }
+        }
+        d
+    }
+
+    /// The class of an index entry; validation bounds every value by the number of classes.
+    fn class(&self, c: u32) -> Class {
+        self.meta.classes.get(c as usize).copied().unwrap_or_default()
+    }
+
+    /// The site categories a normalised host and path fall in; `path` is called at most once, and only when a
+    /// path pattern is anchored at one of the host's suffixes.
+    fn site_mask<'p>(&self, host: &str, path: impl FnOnce() -> Cow<'p, str>) -> u64 {
+        let mut path = Some(path);
+        let mut path_value: Option<Cow<'p, str>> = None;
+        let mut get_path = move || -> Cow<'p, str> {
+            if let Some(f) = path.take() {
+                path_value = Some(f());
+            }
+            path_value.clone().unwrap_or(Cow::Borrowed("/"))
+        };
+        let mut cats = 0u64;
+        let mut need_dfa = false;
+        // Every suffix with at least two labels: a single label is a public suffix by the implicit `*` rule,
+        // and the checker refuses patterns that cover a public suffix, so no key is ever a single label.
+        let mut h = host;
+        while let Some((_, rest)) = h.split_once('.') {
+            if let Some(c) = self.domains.get(h.as_bytes()) {
+                let class = self.class(c);
+                cats |= class.sub;
+                if h.len() == host.len() {
+                    cats |= class.exact;
+                }
+                need_dfa |= class.paths;
+            }
+            h = rest;
+        }
+        if need_dfa {
+            cats |= self.path_matches(&[host.as_bytes(), get_path().as_bytes()]);
+        }
+        if !self.wild.is_empty() {
+            let start = crate::psl::suffix_start(&self, host);
+            if let Some(before) = start.checked_sub(1).filter(|b| *b > 0).and_then(|b| host.get(..b)) {
+                let label = before.rsplit('.').next().unwrap_or(before);
+                if let Some(c) = self.wild.get(label.as_bytes()) {
+                    let class = self.class(c);
+                    cats |= class.sub;
+                    if class.paths {
+                        cats |= self.path_matches(&[before.as_bytes(), b".*", get_path().as_bytes()]);
+                    }
+                }
+            }
+        }
+        cats
+    }
+
+    /// Runs the path automaton, anchored, over the concatenation of `parts`, and returns the categories of
+    /// every pattern that matches a prefix of it.
+    fn path_matches(&self, parts: &[&[u8]]) -> u64 {
+        let Some(dfa) = &self.dfa else { return 0 };
+        let Ok(mut sid) = dfa.start_state(&start::Config::new().anchored(Anchored::Yes)) else { return 0 };
+        let mut cats = 0u64;
+        let mut collect = |sid| {
+            if dfa.is_match_state(sid) {
+                for i in 0..dfa.match_len(sid) {
+                    let p = dfa.match_pattern(sid, i).as_usize();
+                    if let Some(c) = self.meta.path_categories.get(p) {
+                        cats |= 1u64 << (c & 63);
+                    }
+                }
+            }
+        };
+        for part in parts {
+            for &b in *part {
+                sid = dfa.next_state(sid, b);
+                collect(sid);
+                if dfa.is_dead_state(sid) {
+                    return cats;
+                }
+            }
+        }
+        collect(dfa.next_eoi_state(sid));
+        cats
+    }
+
+    /// The data items of a mask, in declaration order.
+    pub fn data_names(&self, mask: u64) -> impl Iterator<Item = &str> {
+        names(&self.meta.data, mask)
+    }
+
+    /// The purposes of a mask, in declaration order.
+    pub fn purpose_names(&self, mask: u64) -> impl Iterator<Item = &str> {
+        names(&self.meta.purposes, mask)
+    }
+
+    /// The site categories of a mask, in declaration order.
+    pub fn category_names(&self, mask: u64) -> impl Iterator<Item = &str> {
+        names(&self.meta.categories, mask)
+    }
+
+    /// The retention of each collected data item: the longest over the rules that fired for it (a criterion
+    /// counts as longer than any period, see [`Retention::longest_key`]).
+    pub fn retention(&self, d: &Decision) -> Vec<(&str, &Retention)> {
+        bits(d.collect)
+            .filter_map(|di| {
+                let keep = bits(d.rules)
+                    .filter_map(|ri| self.meta.collect.get(ri))
+                    .filter(|r| r.data >> di & 1 == 1)
+                    .map(|r| &r.keep)
+                    .max_by(|a, b| a.longest_key().cmp(&b.longest_key()))?;
+                Some((self.meta.data.get(di)?.as_str(), keep))
+            })
+            .collect()
+    }
+}
+
+impl crate::psl::RuleLookup for &Matcher<'_> {
+    fn rule(&self, domain: &str) -> u8 {
+        self.psl.get(domain.as_bytes()).map(|f| f as u8).unwrap_or(0)
+    }
+}
+
+/// Cross-checks the rule tables, so that decisions never index out of bounds.
+fn validate_meta(m: &Meta) -> Result<(), ArtifactError> {
+    let bad = |what: &str| Err(ArtifactError::new(format!("artifact rule tables are inconsistent: {what}")));
+    let too_many = [m.categories.len(), m.data.len(), m.purposes.len(), m.vars.len(), m.regions.len()];
+    if too_many.iter().any(|n| *n > 64) || m.never.len() > 64 || m.collect.len() > 64 {
+        return bad("more than 64 entries in a table");
+    }
+    fn unique<'n>(names: impl Iterator<Item = &'n String>) -> bool {
+        let mut seen = std::collections::BTreeSet::new();
+        names.into_iter().all(|n| seen.insert(n))
+    }
+    if !unique(m.vars.iter().map(|v| &v.name)) || !unique(m.regions.iter()) {
+        return bad("a signal, feature or region name is given twice");
+    }
+    // Format version 1 stores retention periods only; a criterion would come with a format that says so.
+    if m.collect.iter().any(|r| !matches!(r.keep, Retention::Period(_))) {
+        return bad("a retention is not a period");
+    }
+    let within = |mask: u64, n: usize| n >= 64 || mask >> n == 0;
+    let (nc, nd, np, nr) = (m.categories.len(), m.data.len(), m.purposes.len(), m.regions.len());
+    for c in &m.classes {
+        if !within(c.sub, nc) || !within(c.exact, nc) {
+            return bad("a domain class names a missing category");
+        }
+    }
+    if m.path_categories.iter().any(|c| *c as usize >= nc) {
+        return bad("a path pattern names a missing category");
+    }
+    for n in &m.never {
+        if !within(n.sites, nc) || !within(n.regions, nr) {
+            return bad("a never rule names a missing category or region");
+        }
+    }
+    let ops_ok = |ops: &[Op]| {
+        cond::max_depth(ops).is_some_and(|d| d <= cond::MAX_DEPTH)
+            && ops.iter().all(|op| !matches!(op, Op::Var(i) if *i as usize >= m.vars.len()))
+    };
+    for r in &m.collect {
+        if !within(r.sites, nc) || !within(r.regions, nr) || !within(r.data, nd) || !within(r.purposes, np) {
+            return bad("a collect rule names a missing entry");
+        }
+        if r.when.as_deref().is_some_and(|w| !ops_ok(w)) || matches!(&r.link, LinkRow::When(w) if !ops_ok(w)) {
+            return bad("a condition is malformed");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,184 @@
+//! How long collected data is kept.
+//!
+//! GDPR Art. 13(2)(a) asks for "the period for which the personal data will be stored, or if that is not
+//! possible, the criteria used to determine that period". So a retention is either a [`Period`] (`90 days`) or a
+//! criterion named by a keyword (`until uninstall`). The language that writes criteria comes with a later
+//! format; the type has room for them now so that bindings built on it need not change when it does.
+//!
+//! Both serialise as the text a policy would write (`90 days`), in the artifact and in decisions alike, so a
+//! reader in another language needs no schema beyond that text.
+
+use std::fmt;
+
+/// A unit of a retention period.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TimeUnit {
+    Day,
+    Week,
+    Month,
+    Year,
+}
+
+impl TimeUnit {
+    /// Reads `day`, `days`, `week`, ... as written in a policy.
+    pub fn parse(s: &str) -> Option<TimeUnit> {
+        Some(match s.strip_suffix('s').unwrap_or(s) {
+            "day" => TimeUnit::Day,
+            "week" => TimeUnit::Week,
+            "month" => TimeUnit::Month,
+            "year" => TimeUnit::Year,
+            _ => return None,
+        })
+    }
+
+    /// The unit's keyword in the singular.
+    pub fn word(self) -> &'static str {
+        match self {
+            TimeUnit::Day => "day",
+            TimeUnit::Week => "week",
+            TimeUnit::Month => "month",
+            TimeUnit::Year => "year",
+        }
+    }
+
+    /// The most days one unit can span (a month counts 31, a year 366), for comparing periods.
+    pub fn max_days(self) -> u64 {
+        match self {
+            TimeUnit::Day => 1,
+            TimeUnit::Week => 7,
+            TimeUnit::Month => 31,
+            TimeUnit::Year => 366,
+        }
+    }
+}
+
+/// A retention period: an amount of a unit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Period {
+    pub amount: u32,
+    pub unit: TimeUnit,
+}
+
+impl Period {
+    /// An upper bound in days, for comparing periods of different units.
+    pub fn max_days(self) -> u64 {
+        u64::from(self.amount) * self.unit.max_days()
+    }
+}
+
+impl fmt::Display for Period {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}{}", self.amount, self.unit.word(), if self.amount == 1 { "" } else { "s" })
+    }
+}
+
+impl std::str::FromStr for Period {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let mut it = s.split_whitespace();
+        let (Some(n), Some(u), None) = (it.next(), it.next(), it.next()) else {
+            return Err(format!("retention `{s}` is not of the form `90 days`"));
+        };
+        let amount: u32 = n.parse().map_err(|_| format!("retention amount `{n}` is not a whole number"))?;
+        let unit =
+            TimeUnit::parse(u).ok_or_else(|| format!("retention unit `{u}` is not days, weeks, months or years"))?;
+        Ok(Period { amount, unit })
+    }
+}
+
+/// How long data is kept: a period, or a criterion that determines it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum Retention {
+    Period(Period),
+    /// A criterion by its keyword, as the policy writes it after `keep` (for example `until uninstall`).
+    Criterion(String),
+}
+
+impl Retention {
+    /// An upper bound in days; `None` for a criterion, which has no bound known in advance.
+    pub fn max_days(&self) -> Option<u64> {
+        match self {
+            Retention::Period(p) => Some(p.max_days()),
+            Retention::Criterion(_) => None,
+        }
+    }
+
+    /// The order in which "the longest retention" is chosen: a criterion counts as longer than any period,
+    /// because nothing bounds it in advance, and ties are broken by the value itself so that the choice is
+    /// deterministic.
+    pub fn longest_key(&self) -> (u64, &Retention) {
+        (self.max_days().unwrap_or(u64::MAX), self)
+    }
+}
+
+impl From<Period> for Retention {
+    fn from(p: Period) -> Self {
+        Retention::Period(p)
+    }
+}
+
+impl fmt::Display for Retention {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Retention::Period(p) => p.fmt(f),
+            Retention::Criterion(c) => f.write_str(c),
+        }
+    }
+}
+
+/// Criteria start with one of these words; anything else must be a period.
+const CRITERION_WORDS: [&str; 4] = ["until", "while", "as", "for"];
+
+impl std::str::FromStr for Retention {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let first = s.split_whitespace().next().unwrap_or("");
+        if CRITERION_WORDS.contains(&first) {
+            return Ok(Retention::Criterion(s.split_whitespace().collect::<Vec<_>>().join(" ")));
+        }
+        s.parse().map(Retention::Period)
+    }
+}
+
+macro_rules! text_serde {
+    ($t:ty) => {
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_str(self)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+text_serde!(Period);
+text_serde!(Retention);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn periods_and_criteria_read_back_as_written() {
+        for text in ["90 days", "1 day", "2 weeks", "6 months", "1 year", "until uninstall"] {
+            let r: Retention = text.parse().unwrap();
+            assert_eq!(r.to_string(), text);
+        }
+        assert!("90 fortnights".parse::<Retention>().is_err());
+        assert!("ninety days".parse::<Retention>().is_err());
+    }
+
+    #[test]
+    fn a_criterion_counts_as_longest() {
+        let p: Retention = "10 years".parse().unwrap();
+        let c: Retention = "until uninstall".parse().unwrap();
+        assert!(c.longest_key() > p.longest_key());
+    }
+}

@@ -1,0 +1,81 @@
+//! The runtime on its own: load the demo artifact, decide in contexts, refuse what it does not know.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // Tests fail by panicking.
+
+use policyc_runtime::{Matcher, Report, Settings};
+
+fn bytes() -> Vec<u8> {
+    std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/demo.matcher")).unwrap()
+}
+
+fn collects(m: &Matcher<'_>, url: &str, settings: &Settings) -> Vec<String> {
+    Report::decide(m, url, &settings.context(m).unwrap()).collect
+}
+
+#[test]
+fn every_pattern_form_decides_as_the_policy_says() {
+    let b = bytes();
+    let m = Matcher::from_bytes(&b).unwrap();
+    let none = Settings::default();
+    for url in [
+        "https://shop.example/",
+        "https://www.shop.example/cart",
+        "https://books.co.uk/",
+        "https://books.de/x",
+        "https://checkout.example.org/pay",
+        "https://store.example/p/1",
+    ] {
+        assert_eq!(collects(&m, url, &none), ["page_url"], "{url}");
+    }
+    for url in [
+        "https://notshop.example/",
+        "https://shop.example.evil.net/",
+        "https://www.checkout.example.org/",
+        "https://store.example/pages",
+        "https://books.blogspot.com/",
+        "https://www.bank.example/",
+        "ftp://shop.example/",
+        "https://192.168.0.1/",
+        "not a url",
+    ] {
+        assert!(collects(&m, url, &none).is_empty(), "{url}");
+    }
+}
+
+#[test]
+fn the_context_decides_switches_linkage_and_names() {
+    let b = bytes();
+    let m = Matcher::from_bytes(&b).unwrap();
+    assert_eq!(m.policy_id(), "demo");
+    assert_eq!(m.signals().collect::<Vec<_>>(), ["signed_in"]);
+    assert_eq!(m.features().collect::<Vec<_>>(), [("stats_switch", true)]);
+    assert_eq!(m.regions(), ["US", "DE"]);
+    assert_eq!(m.data(), ["page_url"]);
+
+    let off = Settings { set: vec![("stats_switch".into(), false)], region: None };
+    assert!(collects(&m, "https://shop.example/", &off).is_empty(), "the switch stops collection");
+
+    let signed_in = Settings { set: vec![("signed_in".into(), true)], region: Some("DE".into()) };
+    let r = Report::decide(&m, "https://shop.example/", &signed_in.context(&m).unwrap());
+    assert_eq!(r.linked, ["page_url"]);
+    assert_eq!(r.retention["page_url"], "30 days");
+    assert_eq!(r.policy_hash, m.policy_hash());
+    assert_eq!(r.rules[0].origin, "demo.policy:29", "the rule and the line it was written on");
+
+    let unknown = Settings { set: vec![("signed_on".into(), true)], region: None };
+    assert_eq!(
+        unknown.context(&m).unwrap_err().to_string(),
+        "`signed_on` is not a signal, feature or region of this policy"
+    );
+    let unknown_region = Settings { set: vec![], region: Some("FR".into()) };
+    assert!(unknown_region.context(&m).is_err());
+}
+
+#[test]
+fn undecidable_urls_say_why_and_collect_nothing() {
+    let b = bytes();
+    let m = Matcher::from_bytes(&b).unwrap();
+    let d = m.decide("ftp://shop.example/", &m.context());
+    assert_eq!(d.collect, 0);
+    assert_eq!(d.error.unwrap().to_string(), "scheme `ftp` is not http or https");
+}
