@@ -5,6 +5,8 @@
 //! covers longer prefixes). Indexing the `never` side in hash sets keeps this linear in the number of patterns,
 //! which matters with imported lists of tens of thousands of domains.
 
+use super::Checker;
+use crate::ast;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::ir;
 use crate::pattern::{HostPattern, Pattern};
@@ -57,7 +59,7 @@ impl<'a> NeverIndex<'a> {
         self.covers_inner(p, true)
     }
 
-    fn covers_inner(&self, p: &Pattern, strict: bool) -> bool {
+    pub(super) fn covers_inner(&self, p: &Pattern, strict: bool) -> bool {
         let psl = PublicSuffixList::bundled();
         // With `strict`, a domain pattern does not count as covering itself (the same host, no path).
         let same_domain_ok = !strict || p.path.is_some() || matches!(p.host, HostPattern::Exact(_));
@@ -151,7 +153,7 @@ pub fn never_covers(
 }
 
 /// `1 site`, `2 sites`.
-fn sites_word(n: usize) -> String {
+pub(super) fn sites_word(n: usize) -> String {
     if n == 1 {
         "1 site".into()
     } else {
@@ -159,7 +161,7 @@ fn sites_word(n: usize) -> String {
     }
 }
 
-fn examples(ps: &[&Pattern]) -> String {
+pub(super) fn examples(ps: &[&Pattern]) -> String {
     let shown: Vec<String> = ps.iter().take(3).map(|p| format!("`{p}`")).collect();
     let more = if ps.len() > 3 { format!(" and {} more", ps.len() - 3) } else { String::new() };
     format!("{}{more}", shown.join(", "))
@@ -322,4 +324,61 @@ pub fn sensitive_sites(
             hits[0].witness_url()
         )),
     )
+}
+
+impl Checker<'_> {
+    /// Warnings about the scope as a whole: rules `never` covers entirely or in part, shadowed rules,
+    /// redundant and duplicate patterns, and sites of user-supplied sensitive lists.
+    pub(super) fn scope_analysis(
+        &mut self,
+        file: &ast::File,
+        collect: &[(ir::CollectRule, Span)],
+        never: &[ir::NeverRule],
+        sites: &[ir::SiteCategory],
+    ) {
+        for (rule, span) in collect {
+            match never_covers(rule, span, never, sites) {
+                Some(d) => self.emit(d),
+                None => {
+                    for d in overlaps_never(rule, *span, never, sites) {
+                        self.emit(d);
+                    }
+                }
+            }
+        }
+        for d in shadowed(collect) {
+            self.emit(d);
+        }
+        for item in &file.items {
+            if let ast::Item::Sites(s) = item {
+                if let Some(cat) = sites.iter().find(|c| c.name == s.name.name) {
+                    if let Some(d) = redundant_patterns(cat, s.name.span) {
+                        self.emit(d);
+                    }
+                }
+            }
+        }
+        let lists: Vec<(String, Vec<Pattern>)> = self
+            .options
+            .sensitive
+            .iter()
+            .map(|(name, text)| {
+                let patterns = text
+                    .lines()
+                    .map(|l| l.split('#').next().unwrap_or("").trim())
+                    .filter(|l| !l.is_empty())
+                    .filter_map(|l| Pattern::parse(l, false, self.psl).ok())
+                    .collect();
+                (name.clone(), patterns)
+            })
+            .collect();
+        for (name, patterns) in &lists {
+            let index = NeverIndex::new(patterns.iter());
+            for (rule, span) in collect {
+                if let Some(d) = sensitive_sites(rule, *span, never, sites, name, &index) {
+                    self.emit(d);
+                }
+            }
+        }
+    }
 }

@@ -1,0 +1,123 @@
+//! The driver: runs the passes over the items in order, then assembles the IR from what they lowered.
+
+// The checker's state, its shared helpers and the imports every pass needs.
+use super::*;
+
+impl Checker<'_> {
+    pub(super) fn run(&mut self, file: &ast::File) -> Option<ir::Policy> {
+        let header = self.header(file);
+        self.declare_all(file);
+
+        let mut signals = Vec::new();
+        let mut features = Vec::new();
+        let mut data = Vec::new();
+        let mut purposes = Vec::new();
+        let mut recipients = Vec::new();
+        let mut sites = Vec::new();
+        let mut never = Vec::new();
+        let mut collect = Vec::new();
+        let mut incentives = Vec::new();
+        let mut expects = Vec::new();
+        for item in &file.items {
+            match item {
+                ast::Item::Header(_) => {}
+                ast::Item::Signal(d) => {
+                    let text = self.required_text(d.text.as_ref(), d.name.span, &format!("signal `{}`", d.name.name));
+                    signals.push(ir::Signal { name: d.name.name.clone(), text });
+                }
+                ast::Item::Feature(f) => {
+                    let text = self.required_text(f.text.as_ref(), f.name.span, &format!("feature `{}`", f.name.name));
+                    let default = match f.default {
+                        Some((on, _)) => on,
+                        None => {
+                            self.emit(
+                                Diagnostic::new(
+                                    Code::MissingClause,
+                                    f.name.span,
+                                    format!("feature `{}` has no default", f.name.name),
+                                )
+                                .with_label("declared here")
+                                .with_help(format!(
+                                    "say whether the switch starts on or off: `feature {} default on ...`",
+                                    f.name.name
+                                )),
+                            );
+                            false
+                        }
+                    };
+                    features.push(ir::Feature { name: f.name.name.clone(), default, text });
+                }
+                ast::Item::Data(d) => {
+                    let text =
+                        self.required_text(d.text.as_ref(), d.name.span, &format!("data item `{}`", d.name.name));
+                    data.push(ir::DataItem { name: d.name.name.clone(), text });
+                }
+                ast::Item::Purpose(p) => purposes.push(self.purpose(p)),
+                ast::Item::Recipient(d) => {
+                    let text =
+                        self.required_text(d.text.as_ref(), d.name.span, &format!("recipient `{}`", d.name.name));
+                    recipients.push(ir::Recipient { name: d.name.name.clone(), text });
+                }
+                ast::Item::Sites(s) => sites.push(self.sites(s)),
+                ast::Item::Never(n) => never.push(self.never(n)),
+                ast::Item::Collect(c) => {
+                    if let Some(rule) = self.collect(c) {
+                        collect.push((rule, c.span));
+                    }
+                }
+                ast::Item::Incentive(i) => incentives.push(self.incentive(i)),
+                ast::Item::Expect(e) => expects.push(self.expect(e)),
+            }
+        }
+        // An unresolved name also makes its declaration look unused; say only the first, real problem.
+        if !self.diags.iter().any(|d| d.is_error()) {
+            self.unused(file);
+        }
+        self.scope_analysis(file, &collect, &never, &sites);
+        let header = header?;
+        Some(ir::Policy {
+            id: header.id,
+            name: header.name,
+            controller: header.controller,
+            contact: header.contact,
+            dpo: header.dpo,
+            version: header.version,
+            languages: self.languages.clone(),
+            regions: self.regions.clone(),
+            signals,
+            features,
+            data,
+            purposes,
+            recipients,
+            sites,
+            never,
+            collect: collect.into_iter().map(|(r, _)| r).collect(),
+            incentives,
+            expects,
+        })
+    }
+}
+
+/// Lowers a condition, flattening nested `and`s and `or`s so that equal conditions print equally.
+pub fn lower_cond(c: &ast::Cond) -> ir::Cond {
+    match c {
+        ast::Cond::Var(i) => ir::Cond::Var(i.name.clone()),
+        ast::Cond::Not(c, _) => ir::Cond::Not(Box::new(lower_cond(c))),
+        ast::Cond::And(cs, _) => ir::Cond::And(
+            cs.iter()
+                .flat_map(|c| match lower_cond(c) {
+                    ir::Cond::And(inner) => inner,
+                    other => vec![other],
+                })
+                .collect(),
+        ),
+        ast::Cond::Or(cs, _) => ir::Cond::Or(
+            cs.iter()
+                .flat_map(|c| match lower_cond(c) {
+                    ir::Cond::Or(inner) => inner,
+                    other => vec![other],
+                })
+                .collect(),
+        ),
+    }
+}

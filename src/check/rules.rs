@@ -1,0 +1,315 @@
+//! Rules and what hangs off them: `never` and `collect` rules, their conditions and retention periods,
+//! incentives, and the inline `expect` tests.
+
+// The checker's state, its shared helpers and the imports every pass needs.
+use super::*;
+
+impl Checker<'_> {
+    pub(super) fn never(&mut self, n: &ast::NeverRule) -> ir::NeverRule {
+        let mut sites = Vec::new();
+        for s in &n.sites {
+            if self.resolve(s, Kind::Sites, Code::Undefined, "this `never` rule") && !sites.contains(&s.name) {
+                sites.push(s.name.clone());
+            }
+        }
+        let regions = n.regions.as_deref().map(|r| self.resolve_regions(r)).unwrap_or_default();
+        ir::NeverRule { sites, regions, origin: Some(self.sources.origin(n.span)) }
+    }
+
+    pub(super) fn collect(&mut self, c: &ast::CollectRule) -> Option<ir::CollectRule> {
+        let names: Vec<&str> = c.data.iter().map(|d| d.name.as_str()).collect();
+        let what =
+            format!("the rule collecting {}", names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", "));
+        let mut data = Vec::new();
+        for d in &c.data {
+            if self.resolve(d, Kind::Data, Code::Undefined, "this collect rule") && !data.contains(&d.name) {
+                data.push(d.name.clone());
+            }
+        }
+        let mut seen: HashMap<&'static str, Span> = HashMap::new();
+        let mut sites = None;
+        let mut when = None;
+        let mut purposes = None;
+        let mut keep = None;
+        let mut link = None;
+        let mut regions = Vec::new();
+        for (clause, span) in &c.clauses {
+            let key = match clause {
+                ast::CollectClause::On(_) => "on",
+                ast::CollectClause::When(_) => "when",
+                ast::CollectClause::For(_) => "for",
+                ast::CollectClause::Keep(_) => "keep",
+                ast::CollectClause::Link(_) => "link to account",
+                ast::CollectClause::Region(_) => "region",
+            };
+            if self.duplicate_clause(&mut seen, key, *span, &what) {
+                continue;
+            }
+            match clause {
+                ast::CollectClause::On(ss) => {
+                    let mut v = Vec::new();
+                    for s in ss {
+                        if self.resolve(s, Kind::Sites, Code::Undefined, "this collect rule") && !v.contains(&s.name) {
+                            v.push(s.name.clone());
+                        }
+                    }
+                    sites = Some(v);
+                }
+                ast::CollectClause::When(cond) => when = Some(self.cond(cond, "the `when` condition")),
+                ast::CollectClause::For(ps) => {
+                    let mut v = Vec::new();
+                    for p in ps {
+                        if self.resolve(p, Kind::Purpose, Code::Undefined, "this collect rule") && !v.contains(&p.name)
+                        {
+                            v.push(p.name.clone());
+                        }
+                    }
+                    purposes = Some(v);
+                }
+                ast::CollectClause::Keep(d) => keep = self.retention(d),
+                ast::CollectClause::Link(l) => {
+                    link = Some(match l {
+                        ast::Link::Always => ir::Link::Always,
+                        ast::Link::Never => ir::Link::Never,
+                        ast::Link::When(cond) => ir::Link::When(self.cond(cond, "the link condition")),
+                    })
+                }
+                ast::CollectClause::Region(rs) => regions = self.resolve_regions(rs),
+            }
+        }
+        let first = c.data.first().map(|d| d.span).unwrap_or(c.span);
+        let mut complete = true;
+        let missing: [(&str, bool, &str); 3] = [
+            ("on", seen.contains_key("on"), "where: add `on SITES` naming a `sites` category"),
+            (
+                "for",
+                seen.contains_key("for"),
+                "collected data needs a purpose (GDPR Art. 13(1)(c)): add `for PURPOSE, ...`",
+            ),
+            (
+                "keep",
+                seen.contains_key("keep"),
+                "collected data needs a retention period (GDPR Art. 13(2)(a)): add `keep 90 days`",
+            ),
+        ];
+        for (clause, present, help) in missing {
+            if !present {
+                complete = false;
+                let msg = match clause {
+                    "on" => format!("{what} does not say where it collects"),
+                    "for" => format!("{what} has no purpose"),
+                    _ => format!("{what} has no retention period"),
+                };
+                self.emit(
+                    Diagnostic::new(Code::MissingClause, first.to(c.data.last().map(|d| d.span).unwrap_or(first)), msg)
+                        .with_label(format!("no `{clause}` clause"))
+                        .with_help(help),
+                );
+            }
+        }
+        if !complete {
+            return None;
+        }
+        Some(ir::CollectRule {
+            data,
+            sites: sites.unwrap_or_default(),
+            when,
+            purposes: purposes.unwrap_or_default(),
+            keep: keep.unwrap_or(ir::Retention { amount: 1, unit: ir::TimeUnit::Day }),
+            link: link.unwrap_or(ir::Link::Never),
+            regions,
+            origin: Some(self.sources.origin(c.span)),
+        })
+    }
+
+    pub(super) fn retention(&mut self, d: &ast::Duration) -> Option<ir::Retention> {
+        let unit = ir::TimeUnit::parse(&d.unit)?;
+        let days = d.amount.saturating_mul(ir::Retention { amount: 1, unit }.max_days());
+        if d.amount == 0 || days > MAX_RETENTION_DAYS {
+            self.emit(
+                Diagnostic::new(
+                    Code::BadValue,
+                    d.span,
+                    format!("retention of {} {} is out of range", d.amount, d.unit),
+                )
+                .with_label("out of range")
+                .with_help("a retention period is at least 1 day and at most 100 years"),
+            );
+            return None;
+        }
+        Some(ir::Retention { amount: d.amount as u32, unit })
+    }
+
+    pub(super) fn cond(&mut self, c: &ast::Cond, context: &str) -> ir::Cond {
+        let mut vars = Vec::new();
+        collect_vars(c, &mut vars);
+        for v in vars {
+            self.resolve_condition_name(v, context);
+        }
+        lower_cond(c)
+    }
+
+    pub(super) fn incentive(&mut self, i: &ast::IncentiveDecl) -> ir::Incentive {
+        let what = format!("incentive `{}`", i.name.name);
+        let mut seen: HashMap<&'static str, Span> = HashMap::new();
+        let mut out = ir::Incentive {
+            name: i.name.name.clone(),
+            regions: Vec::new(),
+            summary: ir::Text::new(),
+            data: Vec::new(),
+            value: ir::Text::new(),
+            opt_in: None,
+            withdraw: None,
+        };
+        for (clause, span) in &i.clauses {
+            let key = match clause {
+                ast::IncentiveClause::Region(_) => "region",
+                ast::IncentiveClause::Exchange(_) => "in exchange for",
+                ast::IncentiveClause::Value(_) => "value",
+                ast::IncentiveClause::OptIn(_) => "opt in",
+                ast::IncentiveClause::Withdraw(_) => "withdraw",
+                ast::IncentiveClause::Summary(_) => "summary text",
+            };
+            if self.duplicate_clause(&mut seen, key, *span, &what) {
+                continue;
+            }
+            match clause {
+                ast::IncentiveClause::Region(rs) => out.regions = self.resolve_regions(rs),
+                ast::IncentiveClause::Exchange(ds) => {
+                    for d in ds {
+                        if self.resolve(d, Kind::Data, Code::Undefined, &what) && !out.data.contains(&d.name) {
+                            out.data.push(d.name.clone());
+                        }
+                    }
+                }
+                ast::IncentiveClause::Value(t) => out.value = self.text(t, &format!("the value of {what}")),
+                ast::IncentiveClause::OptIn(t) => out.opt_in = Some(self.text(t, &format!("how to opt in to {what}"))),
+                ast::IncentiveClause::Withdraw(t) => {
+                    out.withdraw = Some(self.text(t, &format!("how to withdraw from {what}")))
+                }
+                ast::IncentiveClause::Summary(t) => out.summary = self.text(t, &what),
+            }
+        }
+        // The CCPA regulations (11 CCR § 7016) require a notice of financial incentive to say how to opt in and
+        // how to withdraw; a disclosure for the incentive's region would otherwise be incomplete.
+        for (key, what_is, example) in [
+            ("opt in", "how to opt in", "opt in en \"accept the offer on the welcome page\""),
+            ("withdraw", "how to withdraw", "withdraw en \"switch the feature off at any time\""),
+        ] {
+            if !seen.contains_key(key) {
+                self.emit(
+                    Diagnostic::new(Code::IncompleteDisclosure, i.name.span, format!("{what} does not say {what_is}"))
+                        .with_label(format!("no `{key}` clause"))
+                        .with_help(format!(
+                            "a notice of financial incentive must say {what_is} (CCPA regulations, 11 CCR § 7016); \
+                             add `{example}`"
+                        )),
+                );
+            }
+        }
+        let missing: [(&str, &str); 3] = [
+            ("summary text", "describe the offer: `en \"a US$10 credit for installing ...\"`"),
+            ("in exchange for", "name the data given in exchange: `in exchange for page_url, page_title`"),
+            (
+                "value",
+                "the CCPA regulations require a good-faith estimate of the data's value and how it was computed: \
+                 add `value en \"US$10, estimated from ...\"`",
+            ),
+        ];
+        for (key, help) in missing {
+            if !seen.contains_key(key) {
+                let msg = match key {
+                    "summary text" => format!("{what} has no summary text"),
+                    "in exchange for" => format!("{what} does not say which data it is offered for"),
+                    _ => format!("{what} has no estimate of the data's value"),
+                };
+                self.emit(
+                    Diagnostic::new(Code::MissingClause, i.name.span, msg)
+                        .with_label(format!("no {key}"))
+                        .with_help(help),
+                );
+            }
+        }
+        out
+    }
+
+    pub(super) fn expect(&mut self, e: &ast::ExpectDecl) -> ir::Expect {
+        if let Err(err) = crate::urlnorm::normalize(&e.url) {
+            self.emit(
+                Diagnostic::new(Code::BadExpectUrl, e.url_span, format!("`{}` cannot be decided: {err}", e.url))
+                    .with_label("this URL")
+                    .with_help(
+                        "write a full http or https URL with a domain host, such as \"https://www.example.com/\"; \
+                                to test that something collects nothing, use a URL whose domain is in a never list",
+                    ),
+            );
+        }
+        let mut with = Vec::new();
+        for s in &e.settings {
+            if self.resolve_condition_name(&s.name, "this `expect` line") {
+                with.push(if s.on { s.name.name.clone() } else { format!("not {}", s.name.name) });
+            }
+        }
+        let region = match e.region.as_deref() {
+            None => None,
+            Some(rs) => {
+                if rs.len() > 1 {
+                    self.emit(
+                        Diagnostic::new(Code::BadValue, rs[1].span, "an `expect` line is decided in one region")
+                            .with_label("second region")
+                            .with_help("write one `expect` line per region"),
+                    );
+                }
+                self.resolve_regions(&rs[..1]).into_iter().next()
+            }
+        };
+        let mut collects = None;
+        let mut links = None;
+        for o in &e.outcomes {
+            let (names, span, slot, key) = match o {
+                ast::ExpectOutcome::Collects(n, s) => (n, *s, &mut collects, "collects"),
+                ast::ExpectOutcome::Links(n, s) => (n, *s, &mut links, "links"),
+            };
+            if slot.is_some() {
+                self.diags.push(
+                    Diagnostic::new(Code::Duplicate, span, format!("this `expect` line has two `{key}` outcomes"))
+                        .with_help("merge them into one list"),
+                );
+                continue;
+            }
+            let mut v: Vec<String> = Vec::new();
+            for n in names {
+                let key = (Kind::Data.namespace(), n.name.clone());
+                if self.symbols.get(&key).is_some_and(|(k, _)| *k == Kind::Data) {
+                    if !v.contains(&n.name) {
+                        v.push(n.name.clone());
+                    }
+                } else {
+                    let help = match self.suggest(&n.name, |k| k == Kind::Data) {
+                        Some(best) => format!("did you mean `{best}`?"),
+                        None => "an `expect` line names data items declared with `data`".to_string(),
+                    };
+                    self.diags.push(
+                        Diagnostic::new(
+                            Code::ExpectUnknownData,
+                            n.span,
+                            format!("`{}` is not a declared data item", n.name),
+                        )
+                        .with_label("unknown data item")
+                        .with_help(help),
+                    );
+                }
+            }
+            *slot = Some(v);
+        }
+        ir::Expect { url: e.url.clone(), with, region, collects, links, origin: Some(self.sources.origin(e.span)) }
+    }
+}
+
+pub(super) fn collect_vars<'a>(c: &'a ast::Cond, out: &mut Vec<&'a Ident>) {
+    match c {
+        ast::Cond::Var(i) => out.push(i),
+        ast::Cond::Not(c, _) => collect_vars(c, out),
+        ast::Cond::And(cs, _) | ast::Cond::Or(cs, _) => cs.iter().for_each(|c| collect_vars(c, out)),
+    }
+}

@@ -1,0 +1,202 @@
+//! Site categories: patterns written in the policy and imported from `from` lists, validated against the
+//! Public Suffix List, each kept once.
+
+// The checker's state, its shared helpers and the imports every pass needs.
+use super::*;
+
+impl Checker<'_> {
+    pub(super) fn sites(&mut self, s: &ast::SitesDecl) -> ir::SiteCategory {
+        let what = format!("site category `{}`", s.name.name);
+        let text = self.required_text(s.text.as_ref(), s.name.span, &what);
+        let mut patterns = Vec::new();
+        // Each pattern once, remembering whether it was written in the policy (false) or imported (true): naming
+        // a listed site again in the policy is deliberate (it shows as an example), so only a repeat from the
+        // same kind of source is a duplicate worth a warning.
+        let mut seen: HashMap<Pattern, bool> = HashMap::new();
+        let mut examples: Vec<Pattern> = Vec::new();
+        let before_dups = self.duplicates.len();
+        for entry in &s.entries {
+            match entry {
+                ast::SiteEntry::Pattern { text, exact, span } => match Pattern::parse(text, *exact, self.psl) {
+                    Ok(p) => {
+                        if examples.len() < 4 && !examples.contains(&p) {
+                            examples.push(p.clone());
+                        }
+                        self.add_pattern(p, false, &mut patterns, &mut seen);
+                    }
+                    Err(e) => {
+                        let d = pattern_diagnostic(e, text, *span, Severity::Error);
+                        self.emit(d);
+                    }
+                },
+                ast::SiteEntry::From { path, span } => self.list(path, *span, &mut patterns, &mut seen),
+            }
+        }
+        if patterns.is_empty()
+            && !self.diags.iter().any(|d| d.is_error() && d.span.start >= s.span.start && d.span.end <= s.span.end)
+        {
+            self.emit(
+                Diagnostic::new(Code::MissingClause, s.name.span, format!("{what} has no patterns"))
+                    .with_label("empty category")
+                    .with_help("add patterns such as `example.com` or `from \"lists/shops.txt\"` inside the braces"),
+            );
+        }
+        self.pattern_count += patterns.len();
+        if self.pattern_count > self.options.limits.max_patterns && !self.pattern_limit_reported {
+            self.pattern_limit_reported = true;
+            self.emit(
+                Diagnostic::new(
+                    Code::LimitExceeded,
+                    s.name.span,
+                    format!(
+                        "the policy has more than {} site patterns (reached in `{}`)",
+                        self.options.limits.max_patterns, s.name.name
+                    ),
+                )
+                .with_label("limit reached here")
+                .with_help("raise the limit with `--max-patterns`, or split the policy"),
+            );
+        }
+        let dups: Vec<String> = self.duplicates.drain(before_dups..).collect();
+        if !dups.is_empty() {
+            let shown: Vec<String> = dups.iter().take(3).map(|d| format!("`{d}`")).collect();
+            self.emit(
+                Diagnostic::new(
+                    Code::DuplicateSite,
+                    s.name.span,
+                    if dups.len() == 1 {
+                        format!("1 site is listed more than once in `{}`", s.name.name)
+                    } else {
+                        format!("{} sites are listed more than once in `{}`", dups.len(), s.name.name)
+                    },
+                )
+                .with_label("duplicates")
+                .with_help(format!("for example {}; each site counts once, so the repeats can go", shown.join(", "))),
+            );
+        }
+        if let Some(given) = &s.examples {
+            examples = given.iter().filter_map(|e| Pattern::parse(e, false, self.psl).ok()).collect();
+        }
+        ir::SiteCategory { name: s.name.name.clone(), text, patterns, examples }
+    }
+
+    /// Adds a pattern to a category once; a repeat from the same kind of source is noted as a duplicate.
+    pub(super) fn add_pattern(
+        &mut self,
+        p: Pattern,
+        imported: bool,
+        patterns: &mut Vec<Pattern>,
+        seen: &mut HashMap<Pattern, bool>,
+    ) {
+        match seen.get(&p) {
+            None => {
+                seen.insert(p.clone(), imported);
+                patterns.push(p);
+            }
+            Some(&first) if first == imported => self.duplicates.push(p.to_string()),
+            Some(_) => {}
+        }
+    }
+
+    pub(super) fn list(
+        &mut self,
+        path: &str,
+        span: Span,
+        patterns: &mut Vec<Pattern>,
+        seen: &mut HashMap<Pattern, bool>,
+    ) {
+        let (name, text) = match self.loader.load(path) {
+            Ok((_, text)) if text.len() > self.options.limits.max_list_bytes => {
+                self.emit(
+                    Diagnostic::new(
+                        Code::LimitExceeded,
+                        span,
+                        format!(
+                            "list `{path}` is {} bytes, over the limit of {}",
+                            text.len(),
+                            self.options.limits.max_list_bytes
+                        ),
+                    )
+                    .with_label("this list")
+                    .with_help("split the list, or raise the limit with `--max-list-bytes`"),
+                );
+                return;
+            }
+            Ok(x) => x,
+            Err(reason) => {
+                self.emit(
+                    Diagnostic::new(Code::UnreadableList, span, format!("cannot read list `{path}`: {reason}"))
+                        .with_label("this list")
+                        .with_help(
+                            "list paths are resolved relative to the policy file; check the path and permissions",
+                        ),
+                );
+                return;
+            }
+        };
+        let severity = if self.options.strict_lists { Severity::Error } else { Severity::Warning };
+        let mut bad = Vec::new();
+        let mut offset = 0;
+        for line in text.split_inclusive('\n') {
+            let start = offset;
+            offset += line.len();
+            // `#` starts a comment at the start of a line or after white space.
+            let content = match line.find('#') {
+                Some(i) if i == 0 || line[..i].ends_with(char::is_whitespace) => &line[..i],
+                _ => line,
+            };
+            let trimmed = content.trim();
+            if trimmed.is_empty() {
+                continue;
+            }
+            let lead = content.len() - content.trim_start().len();
+            match Pattern::parse(trimmed, false, self.psl) {
+                Ok(p) => self.add_pattern(p, true, patterns, seen),
+                Err(e) => bad.push((e, trimmed.to_string(), start + lead, start + lead + trimmed.len())),
+            }
+        }
+        if bad.is_empty() {
+            return;
+        }
+        let file = self.sources.add(name, text);
+        for (e, entry, s, t) in bad {
+            let mut d = pattern_diagnostic(e, &entry, Span::new(file, s, t), severity);
+            d.code = if severity == Severity::Error { d.code } else { Code::BadListEntry };
+            if severity == Severity::Warning {
+                d.message = format!("skipped list entry: {}", d.message);
+                d = d.with_secondary(span, "imported here");
+                d.help = Some(format!(
+                    "{}; the entry is left out of the category (run with `--strict-lists` to make this an error)",
+                    d.help.unwrap_or_default()
+                ));
+            }
+            self.emit(d);
+        }
+    }
+}
+
+pub(super) fn pattern_diagnostic(e: PatternError, text: &str, span: Span, severity: Severity) -> Diagnostic {
+    match e {
+        PatternError::Malformed { message, help } => Diagnostic::new(Code::MalformedPattern, span, message)
+            .with_label("invalid pattern")
+            .with_help(help)
+            .with_severity(severity),
+        PatternError::PublicSuffix { suffix, section } => {
+            let which = match section {
+                Section::Icann => "a public suffix",
+                Section::Private => "a public suffix (private section of the Public Suffix List)",
+            };
+            Diagnostic::new(
+                Code::PublicSuffix,
+                span,
+                format!("site pattern `{text}` covers `{suffix}`, which is {which}"),
+            )
+            .with_label("covers every site under this suffix")
+            .with_help(format!(
+                "anyone can register a name under `{suffix}`, so this would match unrelated sites; name the \
+                 registrable domains instead, such as `example.{suffix}`"
+            ))
+            .with_severity(severity)
+        }
+    }
+}

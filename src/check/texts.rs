@@ -1,0 +1,250 @@
+//! The header (identity, controller, contact, languages, regions) and texts: every text must be present in
+//! every declared language, and every declared language must have disclosure wording.
+
+// The checker's state, its shared helpers and the imports every pass needs.
+use super::*;
+
+impl Checker<'_> {
+    pub(super) fn header(&mut self, file: &ast::File) -> Option<HeaderParts> {
+        let headers: Vec<&ast::Header> = file
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                ast::Item::Header(h) => Some(h),
+                _ => None,
+            })
+            .collect();
+        let Some(h) = headers.first() else {
+            let at = Span::new(self.main, 0, 0);
+            self.emit(Diagnostic::new(Code::MissingHeader, at, "the policy has no `policy` header block").with_help(
+                "start the file with `policy NAME { name ... controller ... contact ... version ... languages en }`",
+            ));
+            return None;
+        };
+        for extra in &headers[1..] {
+            self.emit(
+                Diagnostic::new(Code::MissingHeader, extra.id.span, "a second `policy` header block")
+                    .with_label("second header")
+                    .with_secondary(h.id.span, "first header here")
+                    .with_help("a file holds exactly one policy; merge the two headers"),
+            );
+        }
+        // Languages and regions first: every text is checked against them.
+        let mut seen: HashMap<&'static str, Span> = HashMap::new();
+        for (field, span) in &h.fields {
+            let key = header_key(field);
+            if let Some(first) = seen.get(key) {
+                self.emit(
+                    Diagnostic::new(Code::Duplicate, *span, format!("`{key}` is given twice in the policy header"))
+                        .with_label("repeated here")
+                        .with_secondary(*first, "first given here")
+                        .with_help("keep one of the two"),
+                );
+            } else {
+                seen.insert(key, *span);
+            }
+            match field {
+                ast::HeaderField::Languages(ls) if self.languages.is_empty() => {
+                    self.languages = self.unique_names(ls, "language");
+                }
+                ast::HeaderField::Regions(rs) if self.regions.is_empty() => {
+                    self.regions = self.unique_names(rs, "region");
+                }
+                _ => {}
+            }
+        }
+        for (field, _) in &h.fields {
+            if let ast::HeaderField::Languages(ls) = field {
+                for l in ls {
+                    if crate::locale::Locale::get(&l.name).is_none() {
+                        let have: Vec<String> = crate::locale::Locale::languages().map(str::to_string).collect();
+                        self.emit(
+                            Diagnostic::new(Code::NoWording, l.span, format!("there is no disclosure wording for `{}`", l.name))
+                                .with_label("no locales file")
+                                .with_help(format!(
+                                    "disclosures can be rendered in {}; add `locales/{}.yaml` (a copy of `locales/en.yaml`, \
+                                     translated) to support this language",
+                                    list_words(&have),
+                                    l.name
+                                )),
+                        );
+                    }
+                }
+            }
+        }
+        if self.languages.is_empty() {
+            self.emit(
+                Diagnostic::new(Code::MissingHeader, h.id.span, "the policy header does not declare its languages")
+                    .with_label("this policy")
+                    .with_help(
+                        "add `languages en` (or `languages en, de`) to the header; every text is then required in each",
+                    ),
+            );
+            // Check texts as if the policy were English only, so that the other diagnostics still come.
+            self.languages.push("en".into());
+        }
+        let mut parts = HeaderParts { id: h.id.name.clone(), ..Default::default() };
+        let mut version = None;
+        for (field, span) in &h.fields {
+            match field {
+                ast::HeaderField::Name(t) if parts.name.is_empty() => parts.name = self.text(t, "the policy name"),
+                ast::HeaderField::Controller(t) if parts.controller.is_empty() => {
+                    parts.controller = self.text(t, "the controller")
+                }
+                ast::HeaderField::Contact(t) if parts.contact.is_empty() => parts.contact = self.text(t, "the contact"),
+                ast::HeaderField::Dpo(t) if parts.dpo.is_none() => {
+                    parts.dpo = Some(self.text(t, "the data protection officer"))
+                }
+                ast::HeaderField::Version(v) if version.is_none() => {
+                    if v.trim().is_empty() {
+                        self.emit(
+                            Diagnostic::new(Code::BadValue, *span, "the policy version is empty")
+                                .with_help("give a version such as `version \"2019-07\"`"),
+                        );
+                    }
+                    version = Some(v.clone());
+                }
+                _ => {}
+            }
+        }
+        let required: [(&str, bool, &str); 4] = [
+            ("name", parts.name.is_empty(), "name en \"Shopping Assistant\""),
+            (
+                "controller",
+                parts.controller.is_empty(),
+                "controller \"Example Retail Inc., 410 Example Ave, Seattle, WA\"",
+            ),
+            ("contact", parts.contact.is_empty(), "contact \"privacy@example.com\""),
+            ("version", version.is_none(), "version \"2019-07\""),
+        ];
+        let mut complete = true;
+        for (field, missing, example) in required {
+            if missing && !seen.contains_key(field) {
+                complete = false;
+                self.emit(
+                    Diagnostic::new(Code::MissingHeader, h.id.span, format!("the policy header has no `{field}`"))
+                        .with_label("this policy")
+                        .with_help(format!("a disclosure must name it; add `{example}` to the header")),
+                );
+            }
+        }
+        parts.version = version.unwrap_or_default();
+        complete.then_some(parts)
+    }
+
+    /// The names of a header list, each once; a repeated one is reported.
+    pub(super) fn unique_names(&mut self, idents: &[Ident], what: &str) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for i in idents {
+            if out.contains(&i.name) {
+                self.emit(
+                    Diagnostic::new(Code::Duplicate, i.span, format!("{what} `{}` is listed twice", i.name))
+                        .with_help(format!("list each {what} once")),
+                );
+            } else {
+                out.push(i.name.clone());
+            }
+        }
+        out
+    }
+
+    /// Lowers a text: every declared language must be present (an untagged string counts for all).
+    pub(super) fn text(&mut self, t: &ast::Text, what: &str) -> ir::Text {
+        let mut out = ir::Text::new();
+        let mut untagged: Option<&str> = None;
+        let mut seen: HashMap<&str, Span> = HashMap::new();
+        for part in &t.parts {
+            match &part.lang {
+                None => untagged = Some(&part.value),
+                Some(lang) => {
+                    if let Some(first) = seen.get(lang.name.as_str()) {
+                        self.emit(
+                            Diagnostic::new(
+                                Code::Duplicate,
+                                lang.span,
+                                format!("{what} is given twice in `{}`", lang.name),
+                            )
+                            .with_label("repeated language")
+                            .with_secondary(*first, "first given here")
+                            .with_help("keep one text per language"),
+                        );
+                        continue;
+                    }
+                    seen.insert(&lang.name, lang.span);
+                    if !self.languages.contains(&lang.name) {
+                        self.emit(
+                            Diagnostic::new(
+                                Code::UndeclaredLanguage,
+                                lang.span,
+                                format!("{what} is given in `{}`, which the policy does not declare", lang.name),
+                            )
+                            .with_label("undeclared language")
+                            .with_help(format!(
+                                "the policy speaks {}; add `{}` to `languages` in the header or remove this text",
+                                list_words(&self.languages),
+                                lang.name
+                            )),
+                        );
+                        continue;
+                    }
+                    out.insert(lang.name.clone(), part.value.clone());
+                }
+            }
+        }
+        let missing: Vec<String> = self.languages.iter().filter(|l| !out.contains_key(*l)).cloned().collect();
+        if let Some(all) = untagged {
+            for l in &missing {
+                out.insert(l.clone(), all.to_string());
+            }
+        } else if !missing.is_empty() {
+            let example = missing.iter().map(|l| format!("{l} \"...\"")).collect::<Vec<_>>().join(" ");
+            self.emit(
+                Diagnostic::new(Code::MissingText, t.span, format!("{what} has no text in {}", list_words(&missing)))
+                    .with_label(format!("missing {}", list_words(&missing)))
+                    .with_help(format!("every text is needed in each declared language; add {example}")),
+            );
+            // Fill the gap so that lowering can go on; the error keeps the IR from being used.
+            for l in missing {
+                out.insert(l, String::new());
+            }
+        }
+        out
+    }
+
+    pub(super) fn required_text(&mut self, t: Option<&ast::Text>, at: Span, what: &str) -> ir::Text {
+        match t {
+            Some(t) => self.text(t, what),
+            None => {
+                let example = self.languages.iter().map(|l| format!("{l} \"...\"")).collect::<Vec<_>>().join(" ");
+                self.emit(
+                    Diagnostic::new(Code::MissingText, at, format!("{what} has no text"))
+                        .with_label("declared without a text")
+                        .with_help(format!("disclosures describe it to users; add {example} after the name")),
+                );
+                self.languages.iter().map(|l| (l.clone(), String::new())).collect()
+            }
+        }
+    }
+}
+
+#[derive(Default)]
+pub(super) struct HeaderParts {
+    pub(super) id: String,
+    pub(super) name: ir::Text,
+    pub(super) controller: ir::Text,
+    pub(super) contact: ir::Text,
+    pub(super) dpo: Option<ir::Text>,
+    pub(super) version: String,
+}
+
+pub(super) fn header_key(f: &ast::HeaderField) -> &'static str {
+    match f {
+        ast::HeaderField::Name(_) => "name",
+        ast::HeaderField::Controller(_) => "controller",
+        ast::HeaderField::Contact(_) => "contact",
+        ast::HeaderField::Dpo(_) => "dpo",
+        ast::HeaderField::Version(_) => "version",
+        ast::HeaderField::Languages(_) => "languages",
+        ast::HeaderField::Regions(_) => "regions",
+    }
+}

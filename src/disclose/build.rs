@@ -1,0 +1,548 @@
+//! From the IR to the document model: which rules apply in the region, what each data item is collected for,
+//! where and how long, and the sections of the notice in their order.
+
+use super::model::*;
+use super::wording::{cap, sentence, Ctx};
+use super::{display_pattern, in_region, list_file_name, requires, DiscloseError, GDPR_REGIONS, INLINE_LIST_MAX};
+use crate::ir::{self, LegalBasis, Link, Policy};
+use crate::locale::Locale;
+
+/// Builds the disclosure of `policy` in `lang`, for `region` (or every region).
+pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclosure, DiscloseError> {
+    if !policy.languages.iter().any(|l| l == lang) {
+        return Err(DiscloseError(format!(
+            "the policy is not written in `{lang}`; it declares {}",
+            policy.languages.join(", ")
+        )));
+    }
+    if let Some(r) = region {
+        if !policy.regions.iter().any(|x| x == r) {
+            return Err(DiscloseError(format!("region `{r}` is not declared by the policy")));
+        }
+    }
+    let l = Locale::get(lang)
+        .ok_or_else(|| DiscloseError(format!("there is no disclosure wording for `{lang}` (locales/{lang}.yaml)")))?;
+    let cx = Ctx { p: policy, l: &l, lang };
+    let gdpr = match region {
+        Some(r) => GDPR_REGIONS.contains(&r),
+        None => policy.regions.iter().any(|r| GDPR_REGIONS.contains(&r.as_str())),
+    };
+    let rules: Vec<&ir::CollectRule> = policy.collect.iter().filter(|r| in_region(&r.regions, region)).collect();
+    let nevers: Vec<&ir::NeverRule> = policy.never.iter().filter(|n| in_region(&n.regions, region)).collect();
+    let contact = cx.tx(&policy.contact);
+
+    // Data items collected in this region, in declaration order.
+    let data: Vec<&ir::DataItem> =
+        policy.data.iter().filter(|d| rules.iter().any(|r| r.data.contains(&d.name))).collect();
+    let rules_for = |d: &str| -> Vec<&ir::CollectRule> {
+        rules.iter().filter(|r| r.data.iter().any(|x| x == d)).copied().collect()
+    };
+
+    // The data items some rule collects for a purpose, in declaration order.
+    let data_for_purpose = |purpose: &str| -> Vec<String> {
+        data.iter()
+            .filter(|d| rules_for(&d.name).into_iter().any(|r| r.purposes.iter().any(|p| p == purpose)))
+            .map(|d| d.name.clone())
+            .collect()
+    };
+    let mut summary_rows = Vec::new();
+    let mut data_facts = Vec::new();
+    for d in &data {
+        let mut sites: Vec<String> = Vec::new();
+        let mut purposes: Vec<String> = Vec::new();
+        let mut linked: Vec<String> = Vec::new();
+        let mut keep: Option<ir::Retention> = None;
+        for r in rules_for(&d.name) {
+            for s in &r.sites {
+                if !sites.contains(s) {
+                    sites.push(s.clone());
+                }
+            }
+            for p in &r.purposes {
+                if !purposes.contains(p) {
+                    purposes.push(p.clone());
+                }
+            }
+            let link = match &r.link {
+                Link::Never => "never".to_string(),
+                Link::Always => "always".to_string(),
+                Link::When(c) => format!("when {c}"),
+            };
+            if !linked.contains(&link) {
+                linked.push(link);
+            }
+            if keep.is_none_or(|k| (r.keep.max_days(), r.keep) > (k.max_days(), k)) {
+                keep = Some(r.keep);
+            }
+        }
+        let keep = keep.expect("every listed data item has a rule");
+        let linked_words: Vec<String> = rules_for(&d.name)
+            .into_iter()
+            .map(|r| match &r.link {
+                Link::Never => l.t("linked_never", &[]),
+                Link::Always => l.t("linked_always", &[]),
+                Link::When(c) => l.t("linked_when", &[("cond", &cx.cond(c))]),
+            })
+            .fold(Vec::new(), |mut v, s| {
+                if !v.contains(&s) {
+                    v.push(s);
+                }
+                v
+            });
+        summary_rows.push(vec![
+            cap(&cx.tx(&d.text)),
+            sites.iter().map(|s| cx.category_text(s)).collect::<Vec<_>>().join("; "),
+            linked_words.join("; "),
+            purposes
+                .iter()
+                .map(|p| policy.purpose(p).map(|p| cx.tx(&p.text)).unwrap_or_default())
+                .collect::<Vec<_>>()
+                .join("; "),
+            if rules_for(&d.name).windows(2).all(|w| w[0].keep == w[1].keep) {
+                cx.duration(keep)
+            } else {
+                // Rules keep the item for different periods (see the retention section): the summary gives
+                // the longest as an upper bound.
+                l.t("up_to", &[("duration", &cx.duration(keep))])
+            },
+        ]);
+        data_facts.push(DataFact {
+            name: d.name.clone(),
+            text: cx.tx(&d.text),
+            sites,
+            purposes,
+            linked,
+            retention_days_max: keep.max_days(),
+            retention: keep.to_string(),
+        });
+    }
+
+    let mut sections = Vec::new();
+    let mut preamble = vec![l.t("version", &[("version", &policy.version)])];
+    preamble.push(match region {
+        Some(r) => l.t("region", &[("region", &l.region(r))]),
+        None => l.t("all_regions", &[]),
+    });
+
+    // Controller and contact.
+    let mut controller = vec![
+        l.t("controller", &[("controller", &cx.tx(&policy.controller))]),
+        l.t("contact", &[("contact", &contact)]),
+    ];
+    if let Some(dpo) = &policy.dpo {
+        controller.push(l.t("dpo", &[("dpo", &cx.tx(dpo))]));
+    }
+    sections.push(Section::new("controller", l.t("controller_heading", &[]), controller, vec![]));
+
+    // Data items.
+    sections.push(Section::new(
+        "data",
+        l.t("data_heading", &[]),
+        vec![l.t("data_intro", &[])],
+        data.iter().map(|d| Item { title: None, text: vec![cap(&cx.tx(&d.text))] }).collect(),
+    ));
+
+    // Where: each category some rule collects on, with what is collected there and when.
+    let mut collect_cats: Vec<&ir::SiteCategory> = Vec::new();
+    for c in &policy.sites {
+        if rules.iter().any(|r| r.sites.contains(&c.name)) {
+            collect_cats.push(c);
+        }
+    }
+    let mut appendix = Vec::new();
+    let mut wildcard_example = None;
+    let category_fact = |c: &ir::SiteCategory| CategoryFact {
+        name: c.name.clone(),
+        description: cx.tx(&c.text),
+        count: c.patterns.len(),
+        examples: cx.examples(c),
+        list_file: (c.patterns.len() > INLINE_LIST_MAX).then(|| list_file_name(policy, &c.name)),
+    };
+    let mut category_item = |c: &ir::SiteCategory, extra: Vec<String>| -> Item {
+        let fact = category_fact(c);
+        let count = l.plural("site_count", fact.count as u64);
+        let mut text = vec![format!("{count}, {}.", l.t("examples", &[("examples", &fact.examples.join(", "))]))];
+        match &fact.list_file {
+            Some(file) => text.push(l.t("full_list_file", &[("file", &format!("`{file}`"))])),
+            None => {
+                text.push(l.t("full_list_appendix", &[]));
+                appendix.push(AppendixCategory {
+                    name: c.name.clone(),
+                    title: l.t("appendix_category", &[("description", &cap(&fact.description)), ("count", &count)]),
+                    sites: c.patterns.iter().map(display_pattern).collect(),
+                });
+            }
+        }
+        if wildcard_example.is_none() {
+            wildcard_example =
+                fact.examples.iter().find(|e| e.contains(".*")).map(|e| e.split('/').next().unwrap_or(e).to_string());
+        }
+        text.extend(extra);
+        Item { title: Some(cap(&fact.description)), text }
+    };
+    let mut where_items = Vec::new();
+    for c in &collect_cats {
+        let mut extra = Vec::new();
+        for r in rules.iter().filter(|r| r.sites.contains(&c.name)) {
+            let when = match &r.when {
+                Some(cond) => l.t("collects_when", &[("cond", &cx.cond(cond))]),
+                None => String::new(),
+            };
+            extra.push(l.t("collects_there", &[("data", &cx.data_list(&r.data)), ("when", &when)]));
+        }
+        where_items.push(category_item(c, extra));
+    }
+    let mut never_cats: Vec<&ir::SiteCategory> = Vec::new();
+    for c in &policy.sites {
+        if nevers.iter().any(|n| n.sites.contains(&c.name)) {
+            never_cats.push(c);
+        }
+    }
+    let never_items: Vec<Item> = never_cats.iter().map(|c| category_item(c, vec![])).collect();
+    let mut where_after = Vec::new();
+    if let Some(example) = &wildcard_example {
+        where_after.push(l.t("wildcard_note", &[("example", &format!("`{example}`"))]));
+    }
+    sections.push(Section {
+        after: where_after,
+        ..Section::new("where", l.t("where_heading", &[]), vec![l.t("where_intro", &[])], where_items)
+    });
+
+    // Never.
+    sections.push(Section::new(
+        "never",
+        l.t("never_heading", &[]),
+        vec![if never_items.is_empty() { l.t("never_none", &[]) } else { l.t("never_intro", &[]) }],
+        never_items,
+    ));
+
+    // Linkage, per data item.
+    let mut link_items = Vec::new();
+    for d in &data {
+        let text = cx.tx(&d.text);
+        let rs: Vec<&ir::CollectRule> = rules_for(&d.name).into_iter().collect();
+        let same = rs.windows(2).all(|w| w[0].link == w[1].link);
+        let sentences = if same {
+            vec![cap(&cx.link_sentence(&rs[0].link, &text))]
+        } else {
+            rs.iter()
+                .map(|r| {
+                    let sites: Vec<String> = r.sites.iter().map(|s| cx.category_text(s)).collect();
+                    l.t(
+                        "link_on_sites",
+                        &[
+                            ("sites", &l.list(&sites, "list_and")),
+                            ("sentence", &cap(&cx.link_sentence(&r.link, &text))),
+                        ],
+                    )
+                })
+                .collect()
+        };
+        link_items.push(Item { title: Some(cap(&text)), text: sentences });
+    }
+    sections.push(Section::new("linkage", l.t("link_heading", &[]), vec![l.t("link_intro", &[])], link_items));
+
+    // Purposes and legal bases.
+    let mut purpose_items = Vec::new();
+    let mut purpose_facts = Vec::new();
+    for p in &policy.purposes {
+        let pdata = data_for_purpose(&p.name);
+        if pdata.is_empty() {
+            continue;
+        }
+        let mut text = vec![
+            l.t("purpose", &[("data", &cx.data_list(&pdata)), ("purpose", &cx.tx(&p.text))]),
+            l.t("purpose_basis", &[("basis", &cx.basis(p.basis, gdpr))]),
+        ];
+        if let Some(i) = &p.interest {
+            text.push(l.t("purpose_interest", &[("interest", &cx.tx(i))]));
+        }
+        purpose_items.push(Item { title: Some(cap(&cx.tx(&p.text))), text });
+        purpose_facts.push(PurposeFact {
+            name: p.name.clone(),
+            text: cx.tx(&p.text),
+            basis: p.basis,
+            recipients: p.shared_with.clone(),
+        });
+    }
+    sections.push(Section::new("purposes", l.t("purposes_heading", &[]), vec![], purpose_items));
+
+    // Retention: one sentence per data item whose rules agree on the period; where rules keep an item for
+    // different periods, one sentence per rule, naming the purposes that set the period.
+    let mut retention_items = Vec::new();
+    let mut differing: Vec<(&ir::CollectRule, Vec<String>)> = Vec::new();
+    for d in &data {
+        let rs = rules_for(&d.name);
+        if rs.windows(2).all(|w| w[0].keep == w[1].keep) {
+            retention_items.push(Item {
+                title: None,
+                text: vec![l.t("retention", &[("data", &cx.tx(&d.text)), ("duration", &cx.duration(rs[0].keep))])],
+            });
+            continue;
+        }
+        for r in rs {
+            match differing.iter_mut().find(|(x, _)| std::ptr::eq(*x, r)) {
+                Some((_, items)) => items.push(d.name.clone()),
+                None => differing.push((r, vec![d.name.clone()])),
+            }
+        }
+    }
+    for (r, items) in differing {
+        let purposes: Vec<String> =
+            r.purposes.iter().filter_map(|p| policy.purpose(p)).map(|p| cx.tx(&p.text)).collect();
+        retention_items.push(Item {
+            title: None,
+            text: vec![l.t(
+                "retention_for",
+                &[
+                    ("data", &cx.data_list(&items)),
+                    ("purpose", &l.list(&purposes, "list_and")),
+                    ("duration", &cx.duration(r.keep)),
+                ],
+            )],
+        });
+    }
+    sections.push(Section::new("retention", l.t("retention_heading", &[]), vec![], retention_items));
+
+    // Recipients.
+    let mut recipient_items = Vec::new();
+    for p in &policy.purposes {
+        let pdata = data_for_purpose(&p.name);
+        if pdata.is_empty() {
+            continue;
+        }
+        for r in p.shared_with.iter().filter_map(|r| policy.recipient(r)) {
+            recipient_items.push(Item {
+                title: None,
+                text: vec![l.t(
+                    "recipient",
+                    &[("data", &cx.data_list(&pdata)), ("recipient", &cx.tx(&r.text)), ("purpose", &cx.tx(&p.text))],
+                )],
+            });
+        }
+    }
+    sections.push(Section::new(
+        "recipients",
+        l.t("recipients_heading", &[]),
+        if recipient_items.is_empty() { vec![l.t("recipients_none", &[])] } else { vec![] },
+        recipient_items,
+    ));
+
+    // Feature switches.
+    let mut feature_items = Vec::new();
+    let mut feature_facts = Vec::new();
+    let mut stopping_features = Vec::new();
+    for f in &policy.features {
+        let name = cx.feature_name(f);
+        let stopped: Vec<&ir::CollectRule> =
+            rules.iter().filter(|r| r.when.as_ref().is_some_and(|c| requires(c, &f.name))).copied().collect();
+        let is_stopped = |r: &ir::CollectRule| stopped.iter().any(|s| std::ptr::eq(*s, r));
+        // A data item stops only where *every* rule that collects it requires the feature: another rule may
+        // collect the same item on the same sites under another switch.
+        let fully: Vec<String> =
+            data.iter().filter(|d| rules_for(&d.name).into_iter().all(is_stopped)).map(|d| d.name.clone()).collect();
+        let mut text =
+            vec![
+                cap(&l.t(if f.default { "feature_default_on" } else { "feature_default_off" }, &[("feature", &name)])),
+            ];
+        if !fully.is_empty() {
+            text.push(l.t("feature_stops", &[("feature", &name), ("data", &cx.data_list(&fully))]));
+        }
+        for c in &collect_cats {
+            let on_c: Vec<String> = data
+                .iter()
+                .filter(|d| !fully.contains(&d.name))
+                .filter(|d| {
+                    let rs: Vec<&ir::CollectRule> =
+                        rules_for(&d.name).into_iter().filter(|r| r.sites.contains(&c.name)).collect();
+                    !rs.is_empty() && rs.into_iter().all(is_stopped)
+                })
+                .map(|d| d.name.clone())
+                .collect();
+            if !on_c.is_empty() {
+                let s = l.t("feature_stops", &[("feature", &name), ("data", &cx.data_list(&on_c))]);
+                text.push(l.t("link_on_sites", &[("sites", &cx.category_text(&c.name)), ("sentence", &s)]));
+            }
+        }
+        let purposes_stopped: Vec<String> = policy
+            .purposes
+            .iter()
+            .filter(|p| {
+                let rs: Vec<&&ir::CollectRule> = rules.iter().filter(|r| r.purposes.contains(&p.name)).collect();
+                !rs.is_empty()
+                    && rs.iter().all(|r| is_stopped(r))
+                    && rs.iter().any(|r| r.data.iter().any(|d| !fully.contains(d)))
+            })
+            .map(|p| cx.tx(&p.text))
+            .collect();
+        if !purposes_stopped.is_empty() {
+            text.push(l.t(
+                "feature_stops_purpose",
+                &[("feature", &name), ("purpose", &l.list(&purposes_stopped, "list_and"))],
+            ));
+        }
+        let link_stopped: Vec<String> = rules
+            .iter()
+            .filter(|r| !is_stopped(r))
+            .filter(|r| matches!(&r.link, Link::When(c) if requires(c, &f.name)))
+            .flat_map(|r| r.data.iter().cloned())
+            .fold(Vec::new(), |mut v, d| {
+                if !v.contains(&d) {
+                    v.push(d);
+                }
+                v
+            });
+        if !link_stopped.is_empty() {
+            text.push(l.t("feature_stops_link", &[("feature", &name), ("data", &cx.data_list(&link_stopped))]));
+        }
+        if stopped.is_empty() && link_stopped.is_empty() {
+            text.push(l.t("feature_stops_nothing", &[("feature", &name)]));
+        } else {
+            stopping_features.push(name.clone());
+        }
+        feature_items.push(Item { title: Some(cx.tx(&f.text)), text });
+        feature_facts.push(FeatureFact {
+            name: f.name.clone(),
+            text: cx.tx(&f.text),
+            default: f.default,
+            stops: fully,
+        });
+    }
+    if !feature_items.is_empty() {
+        sections.push(Section::new(
+            "features",
+            l.t("features_heading", &[]),
+            vec![l.t("features_intro", &[])],
+            feature_items,
+        ));
+    }
+
+    // Rights under the GDPR.
+    if gdpr {
+        let rights = [
+            "right_access",
+            "right_rectification",
+            "right_erasure",
+            "right_restriction",
+            "right_portability",
+            "right_objection",
+            "right_complaint",
+        ];
+        let consent = rules
+            .iter()
+            .any(|r| r.purposes.iter().any(|p| policy.purpose(p).is_some_and(|p| p.basis == LegalBasis::Consent)));
+        let mut after = Vec::new();
+        if consent {
+            after.push(if stopping_features.is_empty() {
+                l.t("withdraw_consent_no_features", &[("contact", &contact)])
+            } else {
+                l.t("withdraw_consent", &[("features", &l.list(&stopping_features, "list_or")), ("contact", &contact)])
+            });
+        }
+        let voluntary = rules.iter().all(|r| {
+            r.purposes.iter().all(|p| {
+                policy
+                    .purpose(p)
+                    .is_some_and(|p| matches!(p.basis, LegalBasis::Consent | LegalBasis::LegitimateInterest))
+            })
+        });
+        if voluntary {
+            after.push(l.t("voluntary", &[]));
+        }
+        after.push(l.t("exercise_rights", &[("contact", &contact)]));
+        sections.push(Section {
+            id: "rights".into(),
+            heading: l.t("rights_heading", &[]),
+            paragraphs: vec![l.t("rights_intro", &[])],
+            items: rights.iter().map(|k| Item { title: None, text: vec![l.t(k, &[])] }).collect(),
+            after,
+        });
+    }
+
+    // Notices of financial incentive.
+    let mut incentive_facts = Vec::new();
+    let incentives: Vec<&ir::Incentive> = policy.incentives.iter().filter(|i| in_region(&i.regions, region)).collect();
+    for (n, i) in incentives.iter().enumerate() {
+        let summary = cx.tx(&i.summary);
+        let items = vec![
+            Item { title: Some(l.t("incentive_summary", &[])), text: vec![sentence(&summary)] },
+            Item {
+                title: Some(l.t("incentive_terms", &[])),
+                text: vec![l.t("incentive_data", &[("data", &cx.data_list(&i.data))])],
+            },
+            Item {
+                title: Some(l.t("incentive_value", &[])),
+                text: vec![l.t("incentive_value_intro", &[]), sentence(&cx.tx(&i.value))],
+            },
+            Item {
+                title: Some(l.t("incentive_opt_in", &[])),
+                text: vec![match &i.opt_in {
+                    Some(t) => sentence(&cx.tx(t)),
+                    None => l.t("incentive_no_opt_in", &[("contact", &contact)]),
+                }],
+            },
+            Item {
+                title: Some(l.t("incentive_withdraw", &[])),
+                text: vec![
+                    l.t("incentive_withdraw_intro", &[]),
+                    match &i.withdraw {
+                        Some(t) => sentence(&cx.tx(t)),
+                        None => l.t("incentive_no_withdraw", &[("contact", &contact)]),
+                    },
+                ],
+            },
+        ];
+        sections.push(Section {
+            id: format!("incentive-{}", i.name),
+            heading: if incentives.len() > 1 {
+                format!("{} ({})", l.t("incentive_heading", &[]), n + 1)
+            } else {
+                l.t("incentive_heading", &[])
+            },
+            paragraphs: vec![],
+            items,
+            after: vec![],
+        });
+        incentive_facts.push(IncentiveFact {
+            name: i.name.clone(),
+            regions: i.regions.clone(),
+            data: i.data.clone(),
+            value: cx.tx(&i.value),
+        });
+    }
+
+    let summary = Summary {
+        heading: l.t("summary_heading", &[]),
+        intro: l.t("summary_intro", &[]),
+        columns: ["col_data", "col_where", "col_linked", "col_why", "col_how_long"]
+            .iter()
+            .map(|k| l.t(k, &[]))
+            .collect(),
+        rows: summary_rows,
+    };
+    let facts = Facts {
+        controller: cx.tx(&policy.controller),
+        contact: contact.clone(),
+        dpo: policy.dpo.as_ref().map(|d| cx.tx(d)),
+        gdpr,
+        data: data_facts,
+        collected_on: collect_cats.iter().map(|c| category_fact(c)).collect(),
+        never_on: never_cats.iter().map(|c| category_fact(c)).collect(),
+        purposes: purpose_facts,
+        features: feature_facts,
+        incentives: incentive_facts,
+    };
+    Ok(Disclosure {
+        policy: policy.id.clone(),
+        policy_hash: policy.content_hash(),
+        language: lang.to_string(),
+        region: region.map(str::to_string),
+        title: l.t("title", &[("name", &cx.tx(&policy.name))]),
+        preamble,
+        summary,
+        sections,
+        appendix: (!appendix.is_empty())
+            .then(|| Appendix { heading: l.t("appendix_heading", &[]), categories: appendix }),
+        facts,
+    })
+}

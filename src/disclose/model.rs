@@ -1,0 +1,129 @@
+//! The disclosure as data: what [`build`](super::build) produces and the renderers lay out. Every sentence in
+//! it is already in the reader's language; the facts next to the sentences are the same content for programs
+//! (`disclose --format json`, schema `schemas/disclosure.schema.json`).
+
+use crate::ir::LegalBasis;
+use serde::Serialize;
+
+/// A rendered disclosure: text sections for people, facts for programs.
+#[derive(Debug, Clone, Serialize)]
+pub struct Disclosure {
+    pub policy: String,
+    pub policy_hash: String,
+    pub language: String,
+    pub region: Option<String>,
+    pub title: String,
+    /// Version and scope lines under the title.
+    pub preamble: Vec<String>,
+    pub summary: Summary,
+    pub sections: Vec<Section>,
+    pub appendix: Option<Appendix>,
+    pub facts: Facts,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub heading: String,
+    pub intro: String,
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// A section of the notice: a heading, paragraphs, then a list of items.
+#[derive(Debug, Clone, Serialize)]
+pub struct Section {
+    pub id: String,
+    pub heading: String,
+    pub paragraphs: Vec<String>,
+    pub items: Vec<Item>,
+    /// Paragraphs after the list.
+    pub after: Vec<String>,
+}
+
+impl Section {
+    /// A section without paragraphs after its list.
+    pub(super) fn new(id: impl Into<String>, heading: String, paragraphs: Vec<String>, items: Vec<Item>) -> Section {
+        Section { id: id.into(), heading, paragraphs, items, after: Vec::new() }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Item {
+    pub title: Option<String>,
+    pub text: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Appendix {
+    pub heading: String,
+    pub categories: Vec<AppendixCategory>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AppendixCategory {
+    pub name: String,
+    pub title: String,
+    pub sites: Vec<String>,
+}
+
+/// The facts behind the sentences, for programs that read the JSON.
+#[derive(Debug, Clone, Serialize)]
+pub struct Facts {
+    pub controller: String,
+    pub contact: String,
+    pub dpo: Option<String>,
+    pub gdpr: bool,
+    pub data: Vec<DataFact>,
+    pub collected_on: Vec<CategoryFact>,
+    pub never_on: Vec<CategoryFact>,
+    pub purposes: Vec<PurposeFact>,
+    pub features: Vec<FeatureFact>,
+    pub incentives: Vec<IncentiveFact>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DataFact {
+    pub name: String,
+    pub text: String,
+    pub sites: Vec<String>,
+    pub purposes: Vec<String>,
+    /// `never`, `always`, or the condition as written in the policy (`when ...`), per collect rule.
+    pub linked: Vec<String>,
+    pub retention_days_max: u64,
+    pub retention: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CategoryFact {
+    pub name: String,
+    pub description: String,
+    pub count: usize,
+    pub examples: Vec<String>,
+    /// The separate file holding the full list, when it is too long for the appendix.
+    pub list_file: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PurposeFact {
+    pub name: String,
+    pub text: String,
+    pub basis: LegalBasis,
+    pub recipients: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FeatureFact {
+    pub name: String,
+    pub text: String,
+    pub default: bool,
+    /// Data items no longer collected anywhere when the feature is off.
+    pub stops: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IncentiveFact {
+    pub name: String,
+    pub regions: Vec<String>,
+    pub data: Vec<String>,
+    pub value: String,
+}

@@ -1,0 +1,129 @@
+//! Wording: how the facts of a policy become words in one language. Every word comes from the policy or from
+//! the language's locale file (`crate::locale`); this file decides which key to use and fills it in.
+
+use super::display_pattern;
+use crate::ir::{self, Cond, LegalBasis, Link, Policy};
+use crate::locale::Locale;
+use crate::pattern::Pattern;
+
+pub(super) struct Ctx<'a> {
+    pub(super) p: &'a Policy,
+    pub(super) l: &'a Locale,
+    pub(super) lang: &'a str,
+}
+
+impl Ctx<'_> {
+    pub(super) fn tx(&self, t: &ir::Text) -> String {
+        t.get(self.lang).cloned().unwrap_or_default()
+    }
+
+    pub(super) fn data_text(&self, name: &str) -> String {
+        self.p.data_item(name).map(|d| self.tx(&d.text)).unwrap_or_else(|| name.to_string())
+    }
+
+    pub(super) fn data_list(&self, names: &[String]) -> String {
+        let texts: Vec<String> = names.iter().map(|n| self.data_text(n)).collect();
+        self.l.list(&texts, "list_and")
+    }
+
+    pub(super) fn category_text(&self, name: &str) -> String {
+        self.p.site_category(name).map(|c| self.tx(&c.text)).unwrap_or_else(|| name.to_string())
+    }
+
+    pub(super) fn feature_name(&self, f: &ir::Feature) -> String {
+        self.l.t("cond_feature_name", &[("feature", &self.tx(&f.text))])
+    }
+
+    /// A condition as a clause that can follow "while" / "solange".
+    pub(super) fn cond(&self, c: &Cond) -> String {
+        self.cond_prec(c, 0)
+    }
+
+    pub(super) fn cond_prec(&self, c: &Cond, prec: u8) -> String {
+        match c {
+            Cond::Var(n) => self.var(n, true),
+            Cond::Not(inner) => match inner.as_ref() {
+                Cond::Var(n) => self.var(n, false),
+                other => format!("{} ({})", self.l.t("cond_signal_off", &[("signal", "")]).trim(), self.cond(other)),
+            },
+            Cond::And(cs) | Cond::Or(cs) => {
+                let (own, conj) = if matches!(c, Cond::And(_)) { (1, "list_and") } else { (0, "list_or") };
+                let parts: Vec<String> = cs.iter().map(|c| self.cond_prec(c, own + 1)).collect();
+                let s = self.l.list(&parts, conj);
+                if prec > own {
+                    format!("({s})")
+                } else {
+                    s
+                }
+            }
+        }
+    }
+
+    pub(super) fn var(&self, name: &str, on: bool) -> String {
+        if let Some(f) = self.p.feature(name) {
+            let key = if on { "cond_feature_on" } else { "cond_feature_off" };
+            return self.l.t(key, &[("feature", &self.feature_name(f))]);
+        }
+        let text = self.p.signal(name).map(|s| self.tx(&s.text)).unwrap_or_else(|| name.to_string());
+        if on {
+            text
+        } else {
+            self.l.t("cond_signal_off", &[("signal", &text)])
+        }
+    }
+
+    pub(super) fn duration(&self, r: ir::Retention) -> String {
+        self.l.plural(&format!("unit_{}", r.unit.word()), u64::from(r.amount))
+    }
+
+    pub(super) fn basis(&self, b: LegalBasis, gdpr: bool) -> String {
+        let name = self.l.t(&format!("basis_{}", b.keyword()), &[]);
+        if gdpr {
+            format!("{name} ({})", self.l.t(&format!("gdpr_ref_{}", b.keyword()), &[]))
+        } else {
+            name
+        }
+    }
+
+    pub(super) fn link_sentence(&self, link: &Link, data: &str) -> String {
+        match link {
+            Link::Never => self.l.t("link_never", &[("data", data)]),
+            Link::Always => self.l.t("link_always", &[("data", data)]),
+            Link::When(c) => self.l.t("link_when", &[("data", data), ("cond", &self.cond(c))]),
+        }
+    }
+
+    pub(super) fn examples(&self, c: &ir::SiteCategory) -> Vec<String> {
+        if !c.examples.is_empty() {
+            return c.examples.iter().map(display_pattern).collect();
+        }
+        // A category made only of imported lists: take names of typical length without digits, so that the
+        // examples read like ordinary sites; the choice is deterministic, so disclosures are byte-identical.
+        let mut v: Vec<&Pattern> = c.patterns.iter().collect();
+        v.sort_by_key(|p| {
+            let s = p.to_string();
+            (s.chars().any(|ch| ch.is_ascii_digit() || ch == '-'), s.len().abs_diff(11), s)
+        });
+        v.into_iter().take(4).map(display_pattern).collect()
+    }
+}
+
+/// A policy text used as a sentence of its own: capitalised, and ended with a full stop if it has no final
+/// punctuation.
+pub(super) fn sentence(s: &str) -> String {
+    let s = cap(s.trim());
+    if s.ends_with(['.', '!', '?', ')', '"', '“', '”']) || s.is_empty() {
+        s
+    } else {
+        format!("{s}.")
+    }
+}
+
+/// Capitalises the first letter of a sentence (texts in the policy are written to fit mid-sentence).
+pub(super) fn cap(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
