@@ -5,7 +5,8 @@
 //   list/*        every domain of policies/lists/*.txt, plain, and with one or more host/URL variants
 //   pattern/*     the policy's own patterns (path prefixes, exact hosts, wildcards) with path and host tricks
 //   wildcard/*    each `name.*` under every rule of the Public Suffix List (both sections) and unlisted TLDs
-//   codepoint/*   code points from U+0080 up placed in hosts (sampled, surrogates left out)
+//   codepoint/*   code points from U+0080 up placed in hosts (sampled, surrogates left out; all of them with
+//                 `allCodePoints`)
 //   idna/*        the source strings of IdnaTestV2.txt (../shared/data/url when present; tests/data/url if the
 //                 repository ever bundles it) as hosts
 //   wpt/*         the inputs of the WHATWG urltestdata.json suite that need no base URL
@@ -98,6 +99,8 @@ const HOST_VARIANTS = {
   "many-labels": (h, r) => `${"a.".repeat(r.pick([100, 101, 126, 127, 128, 129, 200, 500]))}${h}`,
   "long-label": (h) => `${"a".repeat(64)}.${h}`,
   "suffix-trick": (h, r) => r.pick([`${h}.evil.net`, `not${h}`, `${h}-evil.net`, `${h}.`, `${h}.co`]),
+  underscore: (h) => `a_b.${h}`,
+  "numeric-last": (h, r) => `${h}.${r.pick(["1", "0x1", "0x", "09", "1e", "0", "00", "4294967295"])}`,
   "tab-in-host": (h, r) => insertAt(h, r.int(h.length + 1), r.pick(["\t", "\r"])),
   "newline-in-host": (h, r) => insertAt(h, r.int(h.length + 1), "\n"),
 };
@@ -217,7 +220,7 @@ function hasLoneSurrogate(s) {
  * Generates the corpus. `ir` is the exported policy (for its patterns), `root` the repository root,
  * `shared` the ../shared folder (may be absent).
  */
-export function generateCorpus({ ir, root, shared, pslPath, seed = 0x5eed2026 }) {
+export function generateCorpus({ ir, root, shared, pslPath, seed = 0x5eed2026, allCodePoints = false }) {
   const r = rng(seed);
   const out = [];
   const add = (url, cls) => {
@@ -333,6 +336,15 @@ export function generateCorpus({ ir, root, shared, pslPath, seed = 0x5eed2026 })
     else add(`https://ebay${c}.com/`, "codepoint/wildcard");
   }
 
+  // Optionally every code point (about 1.1 million URLs; `run.mjs --all-code-points`), to compare the
+  // Unicode data of both sides exhaustively rather than by sample.
+  if (allCodePoints) {
+    for (let cp = 0x80; cp <= 0x10ffff; cp++) {
+      if (cp >= 0xd800 && cp <= 0xdfff) continue;
+      add(`https://a${String.fromCodePoint(cp)}b.target.com/`, "codepoint/all");
+    }
+  }
+
   // --- IdnaTestV2 sources as hosts
   const idna = readIdnaSources([join(root, "tests", "data", "url", "IdnaTestV2.txt"), join(root, "tests", "data", "IdnaTestV2.txt"), join(shared, "data", "url", "IdnaTestV2.txt")]);
   for (const s of idna) {
@@ -387,6 +399,13 @@ export function generateCorpus({ ir, root, shared, pslPath, seed = 0x5eed2026 })
       add(`https://${ws}${h}`, "edge/space-after-scheme");
     }
   }
+  for (const u of [
+    "http://1.2.3.4/", "http://1.2.3.4./", "http://0x7f.1/", "http://2130706433/", "http://[::1]/", "http://[::ffff:1.2.3.4]/",
+    "http://1.2.3.4.target.com/", "http://target.com.1/", "http://target.com.0x1/", "http://target.com.0x/", "http://target.com.09/",
+    "http://target.1e/", "http://0.0.0.0/", "http://[1:2:3:4:5:6:7:8]/", "http://[::1]:80@target.com/", "http://target.com@1.2.3.4/",
+    "http://%31.2.3.4/", "http://\uff11.2.3.4/", "http://1.2.3.4%2etarget.com/", "http://999.target.com/", "http://target.com:443@evil.net/",
+    "http://ebay.com.1/", "http://www.ebay.co.uk.2/", "http://1.ebay.com/",
+  ]) add(u, "edge/ip-like");
   for (let cp = 0; cp < 0x20; cp++) {
     const c = String.fromCharCode(cp);
     add(`${c}https://www.target.com/${c}`, "edge/c0-control");
