@@ -138,6 +138,20 @@ function pathVariants(p) {
     ],
     "after-prefix": [`${bare};x`, `${bare}?x`, `${bare}#x`, `${bare}%3Bx`, `${bare}%3bx/`, `${bare}%2Fx`, `${bare}%2fx`, `${bare};/x`, `${bare}%3F/x`, `${bare}%23/x`, `${bare}%00/`],
     "pct-path": [enc(p), encU(p), `${enc(p)}1`, p.replace(/\//gu, "%2F"), `${p}%7e%7E%41%2d%5f%2e`, `${p}%c3%bc%zz%4`],
+    encodings: [
+      // Every escape decoded (as UTF-8 where it forms one), and every character escaped.
+      (() => {
+        try {
+          return decodeURIComponent(p);
+        } catch {
+          return p.replace(/%([0-9A-Fa-f]{2})/gu, (_, h) => String.fromCharCode(parseInt(h, 16)));
+        }
+      })(),
+      p.replace(/%([0-9A-Fa-f]{2})/gu, (_, h) => String.fromCharCode(parseInt(h, 16))),
+      [...p].map((c) => (c === "/" ? c : [...Buffer.from(c, "utf8")].map((b) => `%${b.toString(16).toUpperCase().padStart(2, "0")}`).join(""))).join(""),
+      [...p].map((c) => (c === "/" ? c : [...Buffer.from(c, "utf8")].map((b) => `%${b.toString(16).padStart(2, "0")}`).join(""))).join(""),
+      p.toLowerCase(),
+    ],
     "backslash-path": [p.replace(/\//gu, "\\"), `\\${bare.slice(1)}/1`, `${bare}\\1`],
     "unicode-path": [`${p}ü`, `${bare}\u3002/`, `${bare}\uff0f1`, `${p}\u0000`, `${p} `, `${p}\t1`],
   };

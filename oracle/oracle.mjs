@@ -141,6 +141,18 @@ export function evalCond(c, value) {
 // ---------------------------------------------------------------------------------------------------------
 // Site patterns (docs/language.md, "Site patterns"), in the canonical text of the export.
 
+/**
+ * A pattern's path prefix read like a URL's path ("one reading of a URL"): through the WHATWG parser (which
+ * percent-encodes what the standard encodes, resolves dot segments) and the same escape normalisation. The
+ * export writes the prefix as policyc normalised it; reading it again here keeps the oracle's two sides
+ * consistent with each other rather than with policyc's parser.
+ */
+export function normalizePatternPath(path) {
+  const record = parseURL(`http://example.invalid${path}`);
+  if (record === null) return path;
+  return normalizePathEscapes(serializePath(record));
+}
+
 export function parsePattern(text) {
   let rest = text.trim();
   let exact = false;
@@ -150,7 +162,7 @@ export function parsePattern(text) {
   }
   const slash = rest.indexOf("/");
   const hostPart = slash < 0 ? rest : rest.slice(0, slash);
-  const path = slash < 0 ? null : rest.slice(slash);
+  const path = slash < 0 ? null : normalizePatternPath(rest.slice(slash));
   if (exact) return { kind: "exact", host: hostPart, path, text };
   if (hostPart.endsWith(".*")) return { kind: "wildcard", name: hostPart.slice(0, -2), path, text };
   return { kind: "domain", domain: hostPart, path, text };

@@ -121,6 +121,9 @@ const RUNS = [
   // Everything in price-tracker is off by default; with its features and signal on, its wildcard path
   // patterns, exact host and `never` rule are exercised.
   { name: "price-tracker, price history on", policy: "price-tracker.policy", set: { price_history: true, history_consent: true } },
+  // A policy made for this test: path prefixes with characters parsers encode differently, exact hosts with
+  // paths, wildcards with paths, region-scoped rules, `not` and `or`.
+  { name: "fixtures/semantics, default state", policy: "../oracle/fixtures/semantics.policy", set: {} },
 ];
 
 for (const run of RUNS) {

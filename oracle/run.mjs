@@ -95,6 +95,8 @@ export function diagnose(d, oracle) {
     if (icann.byDefault) return "wildcard-default-rule";
   }
   if (/(^|\.)xn--/iu.test(host)) return "xn-label";
+  // The URL Standard percent-encodes `^` in paths since 2025 (whatwg/url#846); url 2.5.8 does not.
+  if (/\^|%5E/iu.test(d.oraclePath ?? "") || /\^|%5E/iu.test(line)) return "path-caret";
   if (/[^\u0000-\u007f]/u.test(line)) return "non-ascii-input";
   return "other";
 }
