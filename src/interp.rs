@@ -22,8 +22,9 @@ pub fn pattern_matches(p: &Pattern, host: &str, path: &str) -> bool {
         HostPattern::Domain(d) => host == d || host.ends_with(&format!(".{d}")),
         HostPattern::Exact(h) => host == h,
         HostPattern::Wildcard(label) => {
-            // The label right before the host's ICANN public suffix must be `label`.
-            let suffix = PublicSuffixList::bundled().icann_suffix(host);
+            // The label right before the host's ICANN public suffix must be `label`; a suffix the list does not
+            // name (only its implicit `*` rule would) is no public suffix for `name.*`.
+            let Some(suffix) = PublicSuffixList::bundled().icann_listed_suffix(host) else { return false };
             let before = &host[..host.len() - suffix.len()];
             match before.strip_suffix('.') {
                 Some(rest) if !rest.is_empty() => rest.rsplit('.').next() == Some(label.as_str()),

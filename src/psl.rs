@@ -25,7 +25,9 @@ pub enum Section {
     Private,
 }
 
-pub use policyc_runtime::psl::{suffix_start, RuleLookup, MAX_RULE_LABELS, RULE_EXCEPTION, RULE_NORMAL, RULE_WILDCARD};
+pub use policyc_runtime::psl::{
+    listed_suffix_start, suffix_start, RuleLookup, MAX_RULE_LABELS, RULE_EXCEPTION, RULE_NORMAL, RULE_WILDCARD,
+};
 
 /// The parsed list: all rules, and the ICANN section's rules alone.
 #[derive(Debug)]
@@ -79,6 +81,12 @@ impl PublicSuffixList {
     /// The public suffix of `host` under the ICANN section alone.
     pub fn icann_suffix<'h>(&self, host: &'h str) -> &'h str {
         &host[suffix_start(&self.icann, host)..]
+    }
+
+    /// The public suffix of `host` when a rule of the ICANN section makes it one; `None` when only the implicit
+    /// `*` rule would (`local` in `ebay.local`).
+    pub fn icann_listed_suffix<'h>(&self, host: &'h str) -> Option<&'h str> {
+        host.get(listed_suffix_start(&self.icann, host)?..)
     }
 
     /// The registrable domain (suffix plus one label), or `None` when `host` is itself a public suffix.

@@ -176,6 +176,72 @@ fn match_streams_one_decision_per_line_and_survives_bad_lines() {
     }
 }
 
+/// `match` strips only the line break: the URL standard strips C0 controls and spaces around a URL, and nothing
+/// else, so a URL led by U+3000 or U+00A0 is not a URL, and the decision shows the input exactly as given.
+#[test]
+fn match_strips_what_the_url_standard_strips_and_keeps_the_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    assert_eq!(policyc(&["compile", "policies/shopping-assistant.policy", "-o", out]).status.code(), Some(0));
+    let artifact = dir.path().join("shopping-assistant.matcher");
+    let refused = ["\u{3000}https://www.ebay.de/", "\u{a0}https://www.ebay.de/", "\u{2028}https://www.ebay.de/\u{85}"];
+    let accepted = [" https://www.ebay.de/ ", "\thttps://www.ebay.de/\u{1}", "https://www.ebay.de/\r"];
+    let input: String = refused.iter().chain(&accepted).map(|u| format!("{u}\n")).collect();
+    let o = policyc_stdin(&["match", artifact.to_str().unwrap()], input.as_bytes());
+    let lines: Vec<serde_json::Value> = stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 6, "{}", stdout(&o));
+    for (l, url) in lines.iter().zip(&refused) {
+        assert_eq!(l["collect"], serde_json::json!([]), "{url:?}");
+        assert!(l["error"].is_string(), "{url:?}");
+        assert_eq!(l["url"], *url, "the decision shows the input as given");
+    }
+    for (l, url) in lines[3..].iter().zip(&accepted) {
+        assert_eq!(l["collect"], serde_json::json!(["page_url", "page_title"]), "{url:?}");
+        assert_eq!(l["url"], url.trim_end_matches('\r'), "only the line break is removed");
+    }
+    // `explain` decides the same string the same way.
+    let o = policyc(&["explain", artifact.to_str().unwrap(), "\u{3000}https://www.ebay.de/", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["collect"], serde_json::json!([]));
+}
+
+/// A reader that goes away (`policyc disclose ... | head -0`) ends the command quietly: no panic, no message.
+#[test]
+fn commands_end_quietly_when_their_output_pipe_closes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    assert_eq!(policyc(&["compile", "policies/shopping-assistant.policy", "-o", out]).status.code(), Some(0));
+    let artifact = dir.path().join("shopping-assistant.matcher");
+    let a = artifact.to_str().unwrap();
+    let p = "policies/shopping-assistant.policy";
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["explain", a, "https://www.walmart.com/ip/1"],
+        vec!["explain", a, "https://www.walmart.com/ip/1", "--format", "json"],
+        vec!["disclose", p, "--lang", "de", "--format", "html"],
+        vec!["export", p],
+        vec!["export", p, "--format", "json"],
+        vec!["compile", p, "-o", out],
+        vec!["test", p],
+        vec!["diff", p, "policies/price-tracker.policy"],
+        vec!["check", "--format", "json", p],
+    ];
+    for args in commands {
+        // The pipe is closed before the command gets to write (it first reads and checks the policy), so its
+        // first write fails; large outputs (export, disclose) fail even if the race goes the other way.
+        let mut child = Command::new(env!("CARGO_BIN_EXE_policyc"))
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let o = child.wait_with_output().unwrap();
+        let err = stderr(&o);
+        assert!(!err.contains("panicked") && !err.contains("Broken pipe"), "{args:?}: {err}");
+        assert_ne!(o.status.code(), Some(101), "{args:?}");
+    }
+}
+
 #[test]
 fn bad_artifacts_are_refused_in_one_line() {
     let dir = tempfile::tempdir().unwrap();

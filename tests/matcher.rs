@@ -101,6 +101,89 @@ fn wildcards_cover_icann_suffixes_only() {
     }
 }
 
+/// Both the matcher and the interpreter, on the shopping policy: they must agree and give `want`.
+fn both_collect(url: &str, want: &[&str]) {
+    let (policy, _) = shopping();
+    let got = collects(url);
+    let interp = Interpreter::new(policy).decide(url, &Settings::default()).unwrap().collect;
+    assert_eq!(got, want, "matcher on {url:?}");
+    assert_eq!(interp, want, "interpreter on {url:?}");
+}
+
+#[test]
+fn wildcards_do_not_reach_names_the_list_does_not_know() {
+    // `ebay.*` promises `ebay` before an ICANN-section public suffix. A name no rule of that section lists is
+    // a local network or a TLD that does not exist, even though the list's implicit `*` rule calls it a suffix.
+    for url in ["https://ebay.local/", "https://www.ebay.internal/", "https://ebay.lan/", "https://ebay.corp/x"] {
+        both_collect(url, &[]);
+    }
+    both_collect("https://ebay.de/", &["page_url", "page_title"]);
+}
+
+#[test]
+fn ace_labels_that_decode_to_ace_labels_are_refused() {
+    // UTS 46 validity criterion V4: `xn--xn---epa` decodes to `xn--ä`, itself an ACE label. The Unicode form
+    // of the same host is refused by the URL parser, so the encoded form must be too.
+    for url in
+        ["https://xn--xn---epa.walmart.com/ip/1", "https://www.XN--xn---epa.target.com/", "https://xn--xn---epa.de/"]
+    {
+        let r = decide(url, &[], None);
+        assert!(r.collect.is_empty(), "{url}");
+        assert!(r.error.as_deref().is_some_and(|e| e.contains("not a valid domain name")), "{url}: {:?}", r.error);
+    }
+    // A valid punycode label still decides as its Unicode form (the policy names `bücher.de`).
+    both_collect("https://www.xn--bcher-kva.de/", &["page_url", "page_title"]);
+    both_collect("https://www.bücher.de/", &["page_url", "page_title"]);
+}
+
+#[test]
+fn hosts_with_an_empty_label_are_refused_with_the_reason() {
+    for url in ["https://a..walmart.com/ip/1", "https://.target.com/", "https://www..ebay.de/"] {
+        let r = decide(url, &[], None);
+        assert!(r.collect.is_empty(), "{url}");
+        let e = r.error.unwrap_or_default();
+        assert!(e.contains("has an empty label") && e.contains("fail closed"), "{url}: {e}");
+    }
+}
+
+/// Region-scoped rules, decided by the matcher and by the interpreter in every kind of context.
+#[test]
+fn region_scoped_rules_apply_only_where_they_are_scoped() {
+    let text = r#"
+policy r { name "R" controller "R Inc." contact "r@r.test" version "1" languages en regions DE, US }
+data page_url "the page address"
+purpose stats basis consent "counting visits"
+sites everywhere "shops" { shop.example }
+sites de_shops "German shops" { shop.de }
+sites us_blocked "shops blocked in the US" { blocked.example }
+never collect on us_blocked region US
+collect page_url on everywhere, us_blocked for stats keep 30 days
+collect page_url on de_shops for stats keep 30 days region DE
+"#;
+    let policy = common::policy_from_text(text);
+    let bytes = compile(&policy, &Limits::default()).unwrap();
+    let m = Matcher::from_bytes(&bytes).unwrap();
+    let interp = Interpreter::new(&policy);
+    // (url, region, collects): a `region DE` collect rule fires only in DE; a `region US` never rule blocks in
+    // the US and, failing closed, wherever the region is unknown.
+    let cases = [
+        ("https://shop.example/", None, true),
+        ("https://shop.de/", None, false),
+        ("https://shop.de/", Some("DE"), true),
+        ("https://shop.de/", Some("US"), false),
+        ("https://blocked.example/", None, false),
+        ("https://blocked.example/", Some("US"), false),
+        ("https://blocked.example/", Some("DE"), true),
+    ];
+    for (url, region, want) in cases {
+        let settings = Settings { set: vec![], region: region.map(str::to_string) };
+        let got = Report::decide(&m, url, &settings.context(&m).unwrap());
+        let reference = interp.decide(url, &settings).unwrap();
+        assert_eq!(!got.collect.is_empty(), want, "matcher: {url} in {region:?}");
+        assert_eq!(got, reference, "interpreter: {url} in {region:?}");
+    }
+}
+
 #[test]
 fn never_wins_over_collect() {
     let r = decide("https://www.bankofamerica.com/", &[("price_compare", true)], None);
@@ -252,7 +335,17 @@ fn url_text() -> impl Strategy<Value = String> {
     (prop::sample::select(vec!["http", "https", "ftp"]), host, path).prop_map(|(s, h, p)| format!("{s}://{h}{p}"))
 }
 
-fn policy_from(cats: Vec<Vec<String>>, never_cat: Option<usize>, conds: Vec<(u8, u8)>) -> Option<ir::Policy> {
+/// The regions a generated rule is scoped to: none (every region), one of the policy's two, or both.
+fn regions_of(choice: u8) -> Vec<String> {
+    match choice % 4 {
+        0 => vec![],
+        1 => vec!["DE".into()],
+        2 => vec!["US".into()],
+        _ => vec!["DE".into(), "US".into()],
+    }
+}
+
+fn policy_from(cats: Vec<Vec<String>>, never: Option<(usize, u8)>, conds: Vec<(u8, u8, u8)>) -> Option<ir::Policy> {
     let psl = PublicSuffixList::bundled();
     let text = |s: &str| ir::Text::from([("en".to_string(), s.to_string())]);
     let sites: Vec<ir::SiteCategory> = cats
@@ -280,14 +373,14 @@ fn policy_from(cats: Vec<Vec<String>>, never_cat: Option<usize>, conds: Vec<(u8,
         .map(|(i, c)| ir::CollectRule {
             data: vec![format!("d{}", i % 2)],
             sites: vec![format!("c{}", i % sites.len())],
-            when: cond(*c),
+            when: cond((c.0, c.1)),
             purposes: vec!["p".into()],
             keep: ir::Retention { amount: (i as u32 + 1) * 10, unit: ir::TimeUnit::Day },
             link: match cond((c.0 / 4, c.1)) {
                 None => ir::Link::Never,
                 Some(c) => ir::Link::When(c),
             },
-            regions: if i == 2 { vec!["DE".into()] } else { vec![] },
+            regions: regions_of(c.2),
             origin: None,
         })
         .collect();
@@ -311,9 +404,9 @@ fn policy_from(cats: Vec<Vec<String>>, never_cat: Option<usize>, conds: Vec<(u8,
             text: text("p"),
         }],
         recipients: vec![],
-        never: never_cat
-            .filter(|c| *c < sites.len())
-            .map(|c| ir::NeverRule { sites: vec![format!("c{c}")], regions: vec![], origin: None })
+        never: never
+            .filter(|(c, _)| *c < sites.len())
+            .map(|(c, r)| ir::NeverRule { sites: vec![format!("c{c}")], regions: regions_of(r), origin: None })
             .into_iter()
             .collect(),
         sites,
@@ -329,13 +422,13 @@ proptest! {
     #[test]
     fn matcher_agrees_with_interpreter(
         cats in prop::collection::vec(prop::collection::vec(pattern_text(), 1..5), 1..4),
-        never_cat in prop::option::of(0..4usize),
-        conds in prop::collection::vec((any::<u8>(), 0..3u8), 1..4),
+        never in prop::option::of((0..4usize, any::<u8>())),
+        conds in prop::collection::vec((any::<u8>(), 0..3u8, any::<u8>()), 1..4),
         urls in prop::collection::vec(url_text(), 1..12),
         s0 in any::<bool>(), s1 in any::<bool>(), f0 in any::<bool>(),
         region in prop::sample::select(vec![None, Some("DE"), Some("US")]),
     ) {
-        let Some(policy) = policy_from(cats, never_cat, conds) else { return Ok(()) };
+        let Some(policy) = policy_from(cats, never, conds) else { return Ok(()) };
         let bytes = compile(&policy, &Limits::default()).unwrap();
         let m = Matcher::from_bytes(&bytes).unwrap();
         let interp = Interpreter::new(&policy);
@@ -344,7 +437,10 @@ proptest! {
             region: region.map(str::to_string),
         };
         let state = settings.state(&m).unwrap();
-        for url in &urls {
+        // Random URLs rarely hit a pattern; a URL inside every pattern makes sure that each rule's region,
+        // condition and `never` scope are decided both ways.
+        let witnesses: Vec<String> = policy.sites.iter().flat_map(|c| &c.patterns).map(|p| p.witness_url()).collect();
+        for url in urls.iter().chain(&witnesses) {
             let got = Report::decide(&m, url, &state);
             let want = interp.decide(url, &settings).unwrap();
             prop_assert_eq!(got, want, "{}", url);

@@ -400,7 +400,9 @@ impl<'a> Matcher<'a> {
             cats |= self.path_matches(&[host.as_bytes(), get_path().as_bytes()]);
         }
         if !self.wild.is_empty() {
-            let start = crate::psl::suffix_start(&self, host);
+            // Only a suffix the ICANN section lists counts: `ebay.*` promises `ebay` under a public suffix, and
+            // a name the list does not know (`ebay.local`) is not one.
+            let start = crate::psl::listed_suffix_start(&self, host).unwrap_or(0);
             if let Some(before) = start.checked_sub(1).filter(|b| *b > 0).and_then(|b| host.get(..b)) {
                 let label = before.rsplit('.').next().unwrap_or(before);
                 if let Some(c) = self.wild.get(label.as_bytes()) {

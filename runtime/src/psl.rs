@@ -31,6 +31,22 @@ pub const MAX_RULE_LABELS: usize = 16;
 /// rule wins, an exception rule makes its parent the suffix, and a host no rule matches has its last label as
 /// the suffix (the implicit `*` rule). `host` must be ASCII, lowercase, without a trailing dot.
 pub fn suffix_start(rules: &impl RuleLookup, host: &str) -> usize {
+    lookup(rules, host).0
+}
+
+/// The offset at which `host`'s public suffix starts when a rule of `rules` makes it one, or `None` when only
+/// the implicit `*` rule does (`local` in `ebay.local`). `name.*` patterns use this: they promise the label
+/// before a suffix the list names, and a name the list does not know (a local network, a TLD that does not
+/// exist) is not one.
+pub fn listed_suffix_start(rules: &impl RuleLookup, host: &str) -> Option<usize> {
+    match lookup(rules, host) {
+        (start, true) => Some(start),
+        (_, false) => None,
+    }
+}
+
+/// The suffix's start, and whether a rule (rather than the implicit `*` rule) decided it.
+fn lookup(rules: &impl RuleLookup, host: &str) -> (usize, bool) {
     // Start offsets of the host's last labels, collected from the right and stored longest suffix first: for
     // `a.b.c` these are 0, 2, 4. One more than the longest rule, for the parent a wildcard rule is keyed by.
     const N: usize = MAX_RULE_LABELS + 1;
@@ -57,16 +73,16 @@ pub fn suffix_start(rules: &impl RuleLookup, host: &str) -> usize {
         let flags = rules.rule(suffix(k));
         if flags & RULE_EXCEPTION != 0 {
             // `!city.kawasaki.jp`: the suffix is `kawasaki.jp`.
-            return starts.get(k + 1).copied().unwrap_or(host.len());
+            return (starts.get(k + 1).copied().unwrap_or(host.len()), true);
         }
         if flags & RULE_NORMAL != 0 {
-            return starts.get(k).copied().unwrap_or(0);
+            return (starts.get(k).copied().unwrap_or(0), true);
         }
         if k + 1 < starts.len() && rules.rule(suffix(k + 1)) & RULE_WILDCARD != 0 {
-            return starts.get(k).copied().unwrap_or(0);
+            return (starts.get(k).copied().unwrap_or(0), true);
         }
     }
-    starts.last().copied().unwrap_or(0)
+    (starts.last().copied().unwrap_or(0), false)
 }
 
 /// Stores `value` in front of the `n` values kept at the end of `buf`, so that the filled part, read from
@@ -95,6 +111,16 @@ mod tests {
         assert_eq!(suffix_start(&r, "www.ck"), "www.".len());
         assert_eq!(suffix_start(&r, "x.unlisted"), "x.".len());
         assert_eq!(suffix_start(&r, "com"), 0);
+    }
+
+    #[test]
+    fn only_listed_suffixes_count_as_listed() {
+        let r = rules(&[("com", 1), ("ck", 2), ("www.ck", 4)]);
+        assert_eq!(listed_suffix_start(&r, "ebay.com"), Some(5));
+        assert_eq!(listed_suffix_start(&r, "ebay.a.ck"), Some(5));
+        assert_eq!(listed_suffix_start(&r, "www.ck"), Some(4));
+        assert_eq!(listed_suffix_start(&r, "ebay.local"), None);
+        assert_eq!(suffix_start(&r, "ebay.local"), 5, "the implicit rule still says where the suffix is");
     }
 
     #[test]

@@ -76,7 +76,8 @@ impl<'a> NeverIndex<'a> {
             }
         };
         let host_covered_by_wildcard = |host: &str| {
-            let suffix = psl.icann_suffix(host);
+            // As in the matcher, `name.*` reaches only under a suffix the ICANN section lists.
+            let Some(suffix) = psl.icann_listed_suffix(host) else { return false };
             let before = &host[..host.len() - suffix.len()];
             let label = before.trim_end_matches('.').rsplit('.').next().unwrap_or("");
             !before.is_empty() && self.wildcards.contains(label)

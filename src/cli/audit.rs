@@ -71,11 +71,11 @@ fn audit_log(matcher: &Matcher<'_>, args: &Args) -> i32 {
         }
         let text = match (too_long, std::str::from_utf8(&line)) {
             (true, _) => Err("the line is longer than 1 MiB".to_string()),
-            (false, Ok(t)) => Ok(t.trim_end_matches(['\r', '\n'])),
+            (false, Ok(t)) => Ok(super::matchcmd::without_line_break(t)),
             (false, Err(e)) => Err(format!("the line is not UTF-8 (invalid byte at offset {})", e.valid_up_to())),
         };
         let result = match text {
-            Ok(t) if t.trim().is_empty() => {
+            Ok(t) if t.bytes().all(|b| b.is_ascii_whitespace()) => {
                 if eof {
                     break;
                 }

@@ -70,7 +70,7 @@ pub fn run(args: Args) -> i32 {
         }
     }
     if let Format::Json = args.format {
-        println!("{}", serde_json::to_string_pretty(&json).expect("diagnostics serialise"));
+        outln!("{}", serde_json::to_string_pretty(&json).expect("diagnostics serialise"));
     }
     if any_errors {
         super::EXIT_FAIL

@@ -93,6 +93,6 @@ pub fn run(args: Args) -> i32 {
         regions.len(),
         args.out.display()
     );
-    println!("{}", hex(&policy_hash_bytes(policy)));
+    outln!("{}", hex(&policy_hash_bytes(policy)));
     0
 }

@@ -30,8 +30,8 @@ pub fn run(args: Args) -> i32 {
     }
     let d = policyc::diff::diff(&policies[0], &policies[1]);
     match args.format {
-        Format::Md => print!("{}", policyc::diff::markdown(&d)),
-        Format::Json => println!("{}", serde_json::to_string_pretty(&d).expect("diffs serialise")),
+        Format::Md => out!("{}", policyc::diff::markdown(&d)),
+        Format::Json => outln!("{}", serde_json::to_string_pretty(&d).expect("diffs serialise")),
     }
     0
 }

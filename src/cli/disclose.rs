@@ -53,7 +53,7 @@ pub fn run(args: Args) -> i32 {
     };
     let text = render::render(&d, args.format.format());
     match &args.output {
-        None => print!("{text}"),
+        None => out!("{text}"),
         Some(path) => {
             if let Err(e) = std::fs::write(path, text) {
                 return super::fail(format!("cannot write `{}`: {e}", path.display()));

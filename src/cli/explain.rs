@@ -24,8 +24,8 @@ pub fn run(args: Args) -> i32 {
         let decision = matcher.decide(&args.url, &state);
         let report = Report::from_decision(matcher, &args.url, &decision);
         match args.format {
-            TextOrJson::Json => println!("{}", serde_json::to_string_pretty(&report).expect("reports serialise")),
-            TextOrJson::Text => print!("{}", text(&report, &args.state, &rule_notes(matcher, &decision))),
+            TextOrJson::Json => outln!("{}", serde_json::to_string_pretty(&report).expect("reports serialise")),
+            TextOrJson::Text => out!("{}", text(&report, &args.state, &rule_notes(matcher, &decision))),
         }
         0
     })

@@ -26,8 +26,8 @@ pub fn run(args: Args) -> i32 {
     };
     let policy = &policy;
     match args.format {
-        Format::Yaml => print!("{}", yaml::to_yaml(policy)),
-        Format::Json => print!("{}", yaml::to_json(policy)),
+        Format::Yaml => out!("{}", yaml::to_yaml(policy)),
+        Format::Json => out!("{}", yaml::to_json(policy)),
     }
     0
 }

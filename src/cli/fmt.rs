@@ -28,7 +28,7 @@ pub fn run(args: Args) -> i32 {
         }
         unformatted += 1;
         if args.check {
-            println!("{}", path.display());
+            outln!("{}", path.display());
         } else if let Err(e) = std::fs::write(path, formatted) {
             return super::fail(format!("cannot write `{}`: {e}", path.display()));
         }

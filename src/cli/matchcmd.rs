@@ -40,12 +40,12 @@ fn stream(matcher: &Matcher<'_>, state: &policyc::matcher::State) -> i32 {
             Report::refused("", &format!("line longer than {MAX_LINE} bytes"), &hash)
         } else {
             match std::str::from_utf8(&line) {
-                Ok(s) => {
-                    let url = s.trim_end_matches(['\r', '\n']).trim();
-                    Report::decide(matcher, url, state)
-                }
+                // Only the line break goes: the URL standard itself strips leading and trailing C0 controls
+                // and spaces, and nothing else (not U+3000 or U+00A0), so the decision sees, and reports, the URL
+                // exactly as given.
+                Ok(s) => Report::decide(matcher, without_line_break(s), state),
                 Err(e) => Report::refused(
-                    String::from_utf8_lossy(&line).trim_end(),
+                    without_line_break(&String::from_utf8_lossy(&line)),
                     &format!("line is not UTF-8 (invalid byte at offset {})", e.valid_up_to()),
                     &hash,
                 ),
@@ -61,6 +61,12 @@ fn stream(matcher: &Matcher<'_>, state: &policyc::matcher::State) -> i32 {
         }
     }
     0
+}
+
+/// A line without its `\n` or `\r\n`.
+pub fn without_line_break(line: &str) -> &str {
+    let line = line.strip_suffix('\n').unwrap_or(line);
+    line.strip_suffix('\r').unwrap_or(line)
 }
 
 /// Reads one line into `buf` (without keeping more than [`MAX_LINE`] bytes). Returns (too long, end of input).

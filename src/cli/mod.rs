@@ -1,6 +1,16 @@
 //! Flag parsing and dispatch, one file per subcommand. This layer is the only one that touches the file
 //! system, standard streams and exit codes.
 
+/// Prints to standard output through [`write_stdout`], which ends the program quietly on a closed pipe.
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::cli::write_stdout(format_args!($($arg)*)) };
+}
+
+/// [`out!`] with a line break.
+macro_rules! outln {
+    ($($arg:tt)*) => { $crate::cli::write_stdout(format_args!("{}\n", format_args!($($arg)*))) };
+}
+
 mod audit;
 mod check;
 mod compile;
@@ -80,6 +90,21 @@ pub fn run() -> i32 {
 pub enum TextOrJson {
     Text,
     Json,
+}
+
+/// Writes to standard output. When the reader has gone (`policyc disclose ... | head`), the program ends at once,
+/// quietly and with exit code 0, as a Unix filter does: the reader has what it wanted, and `println!` would panic.
+/// Any other write error (a full disk) is reported, with exit code 2.
+pub fn write_stdout(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_fmt(args).and_then(|()| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write to standard output: {e}");
+        std::process::exit(EXIT_USAGE);
+    }
 }
 
 /// Prints a one-line error for a problem that is not a policy diagnostic (a missing file, a bad artifact).

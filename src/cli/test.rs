@@ -54,36 +54,36 @@ pub fn run(args: Args) -> i32 {
             }
         }
         if problems.is_empty() {
-            println!("ok   {at}: {}", e.url);
+            outln!("ok   {at}: {}", e.url);
         } else {
             failed += 1;
-            println!("FAIL {at}: {}: {}", e.url, problems.join("; "));
+            outln!("FAIL {at}: {}: {}", e.url, problems.join("; "));
             if let Some(err) = &report.error {
-                println!("     the URL was not decided: {err}");
+                outln!("     the URL was not decided: {err}");
             }
             for b in &report.blocked_by {
-                println!("     blocked by `{}` at {}", b.rule, b.origin);
+                outln!("     blocked by `{}` at {}", b.rule, b.origin);
             }
         }
     }
     if args.coverage {
         let c = Coverage::of(policy, &reports);
         let covered = |total: usize, missing: usize| format!("{}/{total}", total - missing);
-        println!(
+        outln!(
             "coverage: collect rules {}, never rules {}, site categories {}",
             covered(c.collect_total, c.collect_unexercised.len()),
             covered(c.never_total, c.never_unexercised.len()),
             covered(c.sites_total, c.sites_unexercised.len())
         );
         for r in c.collect_unexercised.iter().chain(&c.never_unexercised) {
-            println!("  not exercised: `{}` at {}", r.rule, r.origin);
+            outln!("  not exercised: `{}` at {}", r.rule, r.origin);
         }
         for s in &c.sites_unexercised {
-            println!("  no URL in site category `{s}`");
+            outln!("  no URL in site category `{s}`");
         }
     }
     let total = policy.expects.len();
-    println!("{} passed, {failed} failed", total - failed);
+    outln!("{} passed, {failed} failed", total - failed);
     if failed > 0 {
         super::EXIT_FAIL
     } else {
