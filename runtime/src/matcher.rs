@@ -32,6 +32,12 @@ use regex_automata::Anchored;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 
+/// The flag of a domain-index value that says longer keys end in this one (`shop.example.com` under
+/// `example.com`), so a lookup that starts from a host's shortest suffix must go on.
+pub const LONGER: u32 = 0x8000;
+/// The class part of a domain-index value for an entry that is no key itself, only a step towards longer ones.
+pub const NO_CLASS: u32 = 0x7FFF;
+
 /// A runtime variable: a signal (default off) or a feature switch (default as declared).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Var {
@@ -187,18 +193,17 @@ impl<'a> Matcher<'a> {
             return Err(ArtifactError::new("artifact rule tables have trailing bytes"));
         }
         validate_meta(&meta)?;
-        let max_class = (meta.classes.len() as u32).saturating_sub(1);
-        let idx = |s, l, max| -> Result<Index<'a>, ArtifactError> {
-            Index::new(parsed.section(s)?, parsed.section(l)?, max)
+        let classes = meta.classes.len() as u32;
+        let idx = |s, l, valid: &dyn Fn(u32) -> bool| -> Result<Index<'a>, ArtifactError> {
+            Index::new(parsed.section(s)?, parsed.section(l)?, valid)
                 .map_err(|m| ArtifactError::new(format!("artifact index is malformed: {m}")))
         };
-        let domains = idx(tag::DOMAIN_STRINGS, tag::DOMAIN_SLOTS, max_class)?;
-        let wild = idx(tag::WILD_STRINGS, tag::WILD_SLOTS, max_class)?;
-        // With no classes there is no valid value at all, so the indexes must be empty.
-        if meta.classes.is_empty() && (!domains.is_empty() || !wild.is_empty()) {
-            return Err(ArtifactError::new("artifact index names a class the rule tables do not have"));
-        }
-        let psl = idx(tag::PSL_STRINGS, tag::PSL_SLOTS, 7)?;
+        let domains = idx(tag::DOMAIN_STRINGS, tag::DOMAIN_SLOTS, &|v| {
+            let class = v & !LONGER;
+            class < classes || (class == NO_CLASS && v & LONGER != 0)
+        })?;
+        let wild = idx(tag::WILD_STRINGS, tag::WILD_SLOTS, &|v| v < classes)?;
+        let psl = idx(tag::PSL_STRINGS, tag::PSL_SLOTS, &|v| v <= 7)?;
         let dfa_bytes = parsed.section(tag::PATH_DFA)?;
         let dfa = if dfa_bytes.is_empty() {
             None
@@ -382,20 +387,13 @@ impl<'a> Matcher<'a> {
         };
         let mut cats = 0u64;
         let mut need_dfa = false;
-        // Every suffix with at least two labels: a single label is a public suffix by the implicit `*` rule,
-        // and the checker refuses patterns that cover a public suffix, so no key is ever a single label.
-        let mut h = host;
-        while let Some((_, rest)) = h.split_once('.') {
-            if let Some(c) = self.domains.get(h.as_bytes()) {
-                let class = self.class(c);
-                cats |= class.sub;
-                if h.len() == host.len() {
-                    cats |= class.exact;
-                }
-                need_dfa |= class.paths;
+        self.walk_domains(host, &mut 0, |class, whole| {
+            cats |= class.sub;
+            if whole {
+                cats |= class.exact;
             }
-            h = rest;
-        }
+            need_dfa |= class.paths;
+        });
         if need_dfa {
             cats |= self.path_matches(&[host.as_bytes(), get_path().as_bytes()]);
         }
@@ -415,6 +413,40 @@ impl<'a> Matcher<'a> {
             }
         }
         cats
+    }
+
+    /// Looks up the host's suffixes of two labels and more in the domain index, shortest first, and calls
+    /// `found` with the class of each that is a key and whether it is the whole host. A single label is never a
+    /// key (it is a public suffix by the implicit `*` rule, and the checker refuses patterns that cover one).
+    ///
+    /// The walk stops at the first suffix the index has no entry for, or whose entry says that no longer key
+    /// ends in it ([`LONGER`]; the compiler adds such an entry for every suffix of a longer key). So a host that
+    /// no key concerns costs one probe, whatever its number of labels, and no suffix longer than the longest key
+    /// is hashed: the cost is linear in the host's length. `buckets_read` counts the index buckets read, each one
+    /// cache line.
+    fn walk_domains(&self, host: &str, buckets_read: &mut usize, mut found: impl FnMut(Class, bool)) {
+        let Some(mut dot) = host.rfind('.') else { return };
+        loop {
+            let start = host.get(..dot).and_then(|h| h.rfind('.')).map_or(0, |p| p + 1);
+            let Some(v) = host.get(start..).and_then(|s| self.domains.get_counting(s.as_bytes(), buckets_read)) else {
+                return;
+            };
+            if v & !LONGER != NO_CLASS {
+                found(self.class(v & !LONGER), start == 0);
+            }
+            if v & LONGER == 0 || start == 0 {
+                return;
+            }
+            dot = start - 1;
+        }
+    }
+
+    /// The number of domain-index buckets (cache lines) a decision reads for `host`: what a decision costs
+    /// once the lists are larger than the caches. For benchmarks and tests.
+    pub fn domain_buckets_read(&self, host: &str) -> usize {
+        let mut read = 0;
+        self.walk_domains(host, &mut read, |_, _| {});
+        read
     }
 
     /// Runs the path automaton, anchored, over the concatenation of `parts`, and returns the categories of

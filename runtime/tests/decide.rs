@@ -84,3 +84,20 @@ fn undecidable_urls_say_why_and_collect_nothing() {
     assert_eq!(d.collect, 0);
     assert_eq!(d.error.unwrap().to_string(), "scheme `ftp` is not http or https");
 }
+
+/// A decision costs time linear in the URL's length: the domain index is walked from the host's shortest
+/// suffix and stops where no key leads on, so a host of 32,000 labels reads as many index buckets as a short
+/// one. (Counting probes, not timing: before format 2 this host cost 32,000 probes, each hashing the rest.)
+#[test]
+fn hosts_with_very_many_labels_cost_a_few_probes() {
+    let b = bytes();
+    let m = Matcher::from_bytes(&b).unwrap();
+    let many = format!("{}shop.example", "a.".repeat(32_000));
+    let short = "www.shop.example";
+    assert_eq!(m.domain_buckets_read(&many), m.domain_buckets_read(short));
+    assert!(m.domain_buckets_read(&many) <= 2, "{}", m.domain_buckets_read(&many));
+    assert!(m.domain_buckets_read(&format!("{}unknown.example", "b.".repeat(32_000))) <= 2);
+    let url = format!("https://{many}/");
+    assert!(url.len() < policyc_runtime::urlnorm::MAX_URL_LEN);
+    assert_eq!(collects(&m, &url, &Settings::default()), ["page_url"], "a subdomain of shop.example, however deep");
+}

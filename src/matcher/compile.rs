@@ -14,7 +14,7 @@ use crate::psl::PublicSuffixList;
 use policyc_runtime::artifact::{self, tag};
 use policyc_runtime::cond::{self, Op};
 use policyc_runtime::index;
-use policyc_runtime::matcher::{Class, CollectRow, LinkRow, Meta, NeverRow, Var};
+use policyc_runtime::matcher::{Class, CollectRow, LinkRow, Meta, NeverRow, Var, LONGER, NO_CLASS};
 use regex_automata::dfa::{dense, StartKind};
 use regex_automata::{nfa::thompson, util::syntax, MatchKind};
 use std::collections::BTreeMap;
@@ -151,17 +151,30 @@ pub fn compile(policy: &ir::Policy, limits: &Limits) -> Result<Vec<u8>, CompileE
             (classes.len() - 1) as u32
         })
     };
-    let domain_items: Vec<(&str, u32)> = domain_classes.iter().map(|(k, c)| (*k, intern(*c))).collect();
+    let mut domain_entries: BTreeMap<&str, u32> = domain_classes.iter().map(|(k, c)| (*k, intern(*c))).collect();
     let wild_items: Vec<(&str, u32)> = wild_classes.iter().map(|(k, c)| (*k, intern(*c))).collect();
-    if classes.len() > index::MAX_VALUE as usize + 1 {
+    if classes.len() > NO_CLASS as usize {
         return Err(limit_err(
             "distinct combinations of site categories",
             classes.len(),
-            index::MAX_VALUE as usize + 1,
+            NO_CLASS as usize,
             "merge site categories",
         ));
     }
-    let domains = index::build(domain_items);
+    // Every suffix of two labels and more of a longer key gets an entry marked LONGER (a step entry, with no
+    // class, where the suffix is no key itself), so that the runtime can look a host up from its shortest
+    // suffix and stop at the first one that leads nowhere.
+    for key in domain_classes.keys() {
+        let mut rest = *key;
+        while let Some((_, parent)) = rest.split_once('.') {
+            if !parent.contains('.') {
+                break;
+            }
+            *domain_entries.entry(parent).or_insert(NO_CLASS) |= LONGER;
+            rest = parent;
+        }
+    }
+    let domains = index::build(domain_entries.into_iter().collect());
     let wild = index::build(wild_items);
     // The ICANN rules travel with the artifact only when a wildcard needs them.
     let psl = if wild_classes.is_empty() {
