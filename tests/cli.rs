@@ -242,6 +242,34 @@ fn commands_end_quietly_when_their_output_pipe_closes() {
     }
 }
 
+/// `match --jobs N` decides on N threads and writes in input order: the same bytes as one thread.
+#[test]
+fn match_on_many_threads_writes_what_one_thread_writes_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    assert_eq!(policyc(&["compile", "policies/shopping-assistant.policy", "-o", out]).status.code(), Some(0));
+    let artifact = dir.path().join("shopping-assistant.matcher");
+    // Every entry of the bundled shopping list, each followed by a bank, a broken line and a non-URL, so that
+    // chunks hold decisions of every kind: 10,000s of lines, many chunks per thread.
+    let list = std::fs::read_to_string("policies/lists/ut1-shopping.txt").unwrap();
+    let mut input = Vec::new();
+    for d in list.lines().filter(|l| !l.starts_with('#')).take(12_000) {
+        input.extend_from_slice(format!("https://www.{d}/\nhttps://www.chase.com/\n").as_bytes());
+        input.extend_from_slice(b"\xff\nnot a url\n");
+    }
+    let a = artifact.to_str().unwrap();
+    let one = policyc_stdin(&["match", a, "--jobs", "1"], &input);
+    assert_eq!(one.status.code(), Some(0));
+    assert_eq!(one.stdout.iter().filter(|b| **b == b'\n').count(), 48_000);
+    for jobs in ["2", "4"] {
+        let many = policyc_stdin(&["match", a, "--jobs", jobs], &input);
+        assert_eq!(many.status.code(), Some(0));
+        assert!(many.stdout == one.stdout, "--jobs {jobs} differs from --jobs 1");
+    }
+    let default = policyc_stdin(&["match", a], &input);
+    assert!(default.stdout == one.stdout, "the default (every core) differs from --jobs 1");
+}
+
 #[test]
 fn bad_artifacts_are_refused_in_one_line() {
     let dir = tempfile::tempdir().unwrap();

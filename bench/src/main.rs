@@ -213,6 +213,8 @@ struct Row {
     build_s: f64,
     load_ms: f64,
     peak_mb: f64,
+    /// Domain-index buckets (64-byte cache lines) read per URL, on average; policyc only.
+    lines_per_url: f64,
 }
 
 /// Builds something, timing it and reading the peak memory of the build.
@@ -263,6 +265,7 @@ impl Run<'_> {
             build_s,
             load_ms,
             peak_mb,
+            lines_per_url: f64::NAN,
         }
     }
 }
@@ -291,9 +294,14 @@ fn measure(
     loads.sort_by(f64::total_cmp);
     let m = Matcher::from_bytes(&bytes).unwrap();
     let st = m.default_state();
-    rows.push(
-        run.row("policyc", runs, (bytes.len() as f64, build_s, peak), loads[2], |u| m.decide(u, &st).collect != 0),
-    );
+    let mut row =
+        run.row("policyc", runs, (bytes.len() as f64, build_s, peak), loads[2], |u| m.decide(u, &st).collect != 0);
+    // What the index costs once it is larger than the caches: cache lines read per URL (URLs that do not parse
+    // read none).
+    let lines: usize =
+        urls.iter().filter_map(|u| policyc::urlnorm::parse(u).ok()).map(|p| m.domain_buckets_read(p.host())).sum();
+    row.lines_per_url = lines as f64 / urls.len().max(1) as f64;
+    rows.push(row);
     drop(m);
     drop(policy);
 
@@ -353,8 +361,42 @@ fn measure(
     rows
 }
 
+/// Decides every URL with policyc; a function of its own so that callgrind can count it alone
+/// (`--toggle-collect=*callgrind_policyc*`).
+#[inline(never)]
+fn callgrind_policyc(m: &Matcher<'_>, st: &policyc::matcher::Context, urls: &[String]) -> usize {
+    urls.iter().filter(|u| m.decide(u, st).collect != 0).count()
+}
+
+/// The fx-suffix baseline over the same URLs, for the same count.
+#[inline(never)]
+fn callgrind_fx(set: &FxHashSet<String>, urls: &[String]) -> usize {
+    let mut buf = String::new();
+    urls.iter().filter(|u| fx_lookup(set, u, &mut buf)).count()
+}
+
+/// `--callgrind N`: builds the synthetic set of N domains and decides its URLs once with each of policyc and
+/// fx-suffix, so that `valgrind --tool=callgrind` can count the instructions of each: a measure that the
+/// machine's noise does not move.
+fn callgrind(n: usize) {
+    let mut rng = Rng(0x5eed_0000 + n as u64);
+    let domains = synthetic_domains(n, &mut rng);
+    let urls = synthetic_urls(&domains, 20_000, &mut rng);
+    let bytes = compile(&policy_for(&domains), &Limits::default()).expect("compiles");
+    let m = Matcher::from_bytes(&bytes).expect("loads");
+    let st = m.context();
+    let set: FxHashSet<String> = domains.iter().cloned().collect();
+    let (a, b) = (callgrind_policyc(&m, &st, &urls), callgrind_fx(&set, &urls));
+    assert_eq!(a, b, "policyc and fx-suffix disagree");
+    println!("{n} domains, {} URLs, {a} hits", urls.len());
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(n) = args.iter().position(|a| a == "--callgrind").and_then(|i| args.get(i + 1)) {
+        callgrind(n.parse().expect("--callgrind takes a number of domains"));
+        return;
+    }
     let smoke = args.iter().any(|a| a == "--smoke");
     let full = args.iter().any(|a| a == "--full");
     let data = args
@@ -415,14 +457,16 @@ fn main() {
         }
     }
 
-    println!("| set | domains | matcher | ns/URL random | ns/URL repeat | bytes/domain | build s | load ms | peak MB | ns vs fx | adblock / policyc |");
-    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("| set | domains | matcher | ns/URL random | ns/URL repeat | bytes/domain | build s | load ms | peak MB | index lines/URL | ns vs fx | adblock / policyc random | adblock / policyc repeat |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for r in &rows {
         let fx = rows.iter().find(|x| x.set == r.set && x.name == "fx-suffix").map(|x| x.ns_random).unwrap_or(f64::NAN);
-        let ours = rows.iter().find(|x| x.set == r.set && x.name == "policyc").map(|x| x.ns_random).unwrap_or(f64::NAN);
+        let ours = rows.iter().find(|x| x.set == r.set && x.name == "policyc");
+        let ours_random = ours.map(|x| x.ns_random).unwrap_or(f64::NAN);
+        let ours_repeat = ours.map(|x| x.ns_repeat).unwrap_or(f64::NAN);
         let f = |v: f64, p: usize| if v.is_nan() { "-".to_string() } else { format!("{v:.p$}") };
         println!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             r.set,
             r.n,
             r.name,
@@ -432,8 +476,10 @@ fn main() {
             f(r.build_s, 3),
             f(r.load_ms, 2),
             f(r.peak_mb, 0),
+            f(r.lines_per_url, 2),
             f(r.ns_random / fx, 2),
-            if r.name == "adblock" { f(r.ns_random / ours, 1) } else { "-".into() },
+            if r.name == "adblock" { f(r.ns_random / ours_random, 1) } else { "-".into() },
+            if r.name == "adblock" { f(r.ns_repeat / ours_repeat, 1) } else { "-".into() },
         );
     }
 }

@@ -194,16 +194,20 @@ impl<'a> Matcher<'a> {
         }
         validate_meta(&meta)?;
         let classes = meta.classes.len() as u32;
-        let idx = |s, l, valid: &dyn Fn(u32) -> bool| -> Result<Index<'a>, ArtifactError> {
-            Index::new(parsed.section(s)?, parsed.section(l)?, valid)
+        fn idx<'a>(
+            parsed: &artifact::Parsed<'a>,
+            (strings, buckets): (u32, u32),
+            valid: impl Fn(u32) -> bool,
+        ) -> Result<Index<'a>, ArtifactError> {
+            Index::new(parsed.section(strings)?, parsed.section(buckets)?, valid)
                 .map_err(|m| ArtifactError::new(format!("artifact index is malformed: {m}")))
-        };
-        let domains = idx(tag::DOMAIN_STRINGS, tag::DOMAIN_SLOTS, &|v| {
+        }
+        let domains = idx(&parsed, (tag::DOMAIN_STRINGS, tag::DOMAIN_SLOTS), |v| {
             let class = v & !LONGER;
             class < classes || (class == NO_CLASS && v & LONGER != 0)
         })?;
-        let wild = idx(tag::WILD_STRINGS, tag::WILD_SLOTS, &|v| v < classes)?;
-        let psl = idx(tag::PSL_STRINGS, tag::PSL_SLOTS, &|v| v <= 7)?;
+        let wild = idx(&parsed, (tag::WILD_STRINGS, tag::WILD_SLOTS), |v| v < classes)?;
+        let psl = idx(&parsed, (tag::PSL_STRINGS, tag::PSL_SLOTS), |v| v <= 7)?;
         let dfa_bytes = parsed.section(tag::PATH_DFA)?;
         let dfa = if dfa_bytes.is_empty() {
             None
@@ -425,9 +429,12 @@ impl<'a> Matcher<'a> {
     /// is hashed: the cost is linear in the host's length. `buckets_read` counts the index buckets read, each one
     /// cache line.
     fn walk_domains(&self, host: &str, buckets_read: &mut usize, mut found: impl FnMut(Class, bool)) {
-        let Some(mut dot) = host.rfind('.') else { return };
+        // A plain backward scan: labels are short, and `rfind`'s searcher costs more to set up than it saves.
+        let bytes = host.as_bytes();
+        let last_dot = |end: usize| bytes.get(..end).and_then(|b| b.iter().rposition(|&c| c == b'.'));
+        let Some(mut dot) = last_dot(bytes.len()) else { return };
         loop {
-            let start = host.get(..dot).and_then(|h| h.rfind('.')).map_or(0, |p| p + 1);
+            let start = last_dot(dot).map_or(0, |p| p + 1);
             let Some(v) = host.get(start..).and_then(|s| self.domains.get_counting(s.as_bytes(), buckets_read)) else {
                 return;
             };

@@ -127,6 +127,8 @@ pub fn fast_host(input: &str) -> Option<(&str, usize)> {
         return None;
     };
     let mut label_start = start;
+    // Where the label before the current one starts: the last label is that one when the host ends in a dot.
+    let mut prev_label_start = start;
     let mut host_end = b.len();
     for (i, &c) in b.iter().enumerate().skip(start) {
         match c {
@@ -136,6 +138,7 @@ pub fn fast_host(input: &str) -> Option<(&str, usize)> {
                 if i == label_start || b.get(label_start..i).is_some_and(|l| l.starts_with(b"xn--")) {
                     return None;
                 }
+                prev_label_start = label_start;
                 label_start = i + 1;
             }
             b'/' | b'?' | b'#' => {
@@ -148,8 +151,11 @@ pub fn fast_host(input: &str) -> Option<(&str, usize)> {
     // The last label (the one before a trailing dot, if there is one) decides whether the standard reads the
     // host as an IPv4 address: all digits, or a `0x` number. Those, and `xn--` labels, take the full parser.
     let host = input.get(start..host_end)?;
-    let trimmed = host.strip_suffix('.').unwrap_or(host);
-    let last = trimmed.rsplit('.').next().unwrap_or(trimmed).as_bytes();
+    let last = if label_start == host_end {
+        b.get(prev_label_start..host_end.saturating_sub(1))?
+    } else {
+        b.get(label_start..host_end)?
+    };
     if last.is_empty() || last.iter().all(u8::is_ascii_digit) || last.starts_with(b"0x") || last.starts_with(b"xn--") {
         return None;
     }

@@ -1,7 +1,9 @@
-//! `policyc match`: a stream of URLs in, a stream of JSON decisions out, one per line, in order.
+//! `policyc match`: a stream of URLs in, a stream of JSON decisions out, one per line, in order, decided on
+//! every core (`--jobs`).
 
 use super::decide::{with_matcher, StateArgs};
-use policyc::matcher::Matcher;
+use super::parallel::{self, Line};
+use policyc::matcher::{Context, Matcher};
 use policyc::report::Report;
 use std::io::{BufRead, BufWriter, Write};
 use std::path::PathBuf;
@@ -12,55 +14,56 @@ pub struct Args {
     artifact: PathBuf,
     #[command(flatten)]
     state: StateArgs,
+    /// Threads that decide: one per core by default. Output stays in input order.
+    #[arg(long, short = 'j', value_name = "N")]
+    jobs: Option<usize>,
 }
 
 /// Lines longer than this are answered with an error decision, without holding them in memory.
 pub const MAX_LINE: usize = 1 << 20;
 
 pub fn run(args: Args) -> i32 {
-    with_matcher(&args.artifact, Some(&args.state), |matcher, state| stream(matcher, &state))
+    let jobs = parallel::jobs(args.jobs);
+    with_matcher(&args.artifact, Some(&args.state), |matcher, state| stream(matcher, &state, jobs))
 }
 
-fn stream(matcher: &Matcher<'_>, state: &policyc::matcher::State) -> i32 {
+fn stream(matcher: &Matcher<'_>, state: &Context, jobs: usize) -> i32 {
     let hash = matcher.policy_hash();
-    let stdin = std::io::stdin();
-    let mut input = stdin.lock();
-    let stdout = std::io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
-    let mut line = Vec::new();
-    loop {
-        let (too_long, eof) = match read_bounded_line(&mut input, &mut line) {
-            Ok(x) => x,
-            Err(e) => return super::fail(format!("cannot read standard input: {e}")),
-        };
-        if eof && line.is_empty() && !too_long {
-            break;
+    let input = std::io::BufReader::with_capacity(1 << 16, std::io::stdin());
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    let decide_chunk = |lines: &[Line], _first: u64| {
+        let mut buf = Vec::with_capacity(lines.len() * 256);
+        for line in lines {
+            let report = decide_line(matcher, state, &hash, line);
+            // Serialising a report cannot fail: it is strings, lists and maps of strings.
+            let _ = serde_json::to_writer(&mut buf, &report);
+            buf.push(b'\n');
         }
-        let report = if too_long {
-            Report::refused("", &format!("line longer than {MAX_LINE} bytes"), &hash)
-        } else {
-            match std::str::from_utf8(&line) {
-                // Only the line break goes: the URL standard itself strips leading and trailing C0 controls
-                // and spaces, and nothing else (not U+3000 or U+00A0), so the decision sees, and reports, the URL
-                // exactly as given.
-                Ok(s) => Report::decide(matcher, without_line_break(s), state),
-                Err(e) => Report::refused(
-                    without_line_break(&String::from_utf8_lossy(&line)),
-                    &format!("line is not UTF-8 (invalid byte at offset {})", e.valid_up_to()),
-                    &hash,
-                ),
-            }
-        };
-        let written = serde_json::to_writer(&mut out, &report).is_ok() && out.write_all(b"\n").is_ok();
-        // A closed pipe (`policyc match ... | head`) ends the stream quietly.
-        if !written || out.flush().is_err() {
-            return 0;
-        }
-        if eof {
-            break;
-        }
+        buf
+    };
+    // A closed pipe (`policyc match ... | head`) ends the stream quietly.
+    let emit = |bytes: &[u8]| out.write_all(bytes).and_then(|()| out.flush()).is_ok();
+    match parallel::ordered_map(input, jobs, decide_chunk, emit) {
+        Ok(_) => 0,
+        Err(e) => super::fail(format!("cannot read standard input: {e}")),
     }
-    0
+}
+
+/// The decision for one input line.
+fn decide_line(matcher: &Matcher<'_>, state: &Context, hash: &str, line: &Line) -> Report {
+    if line.too_long {
+        return Report::refused("", &format!("line longer than {MAX_LINE} bytes"), hash);
+    }
+    match std::str::from_utf8(&line.bytes) {
+        // Only the line break goes: the URL standard itself strips leading and trailing C0 controls and spaces,
+        // and nothing else (not U+3000 or U+00A0), so the decision sees, and reports, the URL exactly as given.
+        Ok(s) => Report::decide(matcher, without_line_break(s), state),
+        Err(e) => Report::refused(
+            without_line_break(&String::from_utf8_lossy(&line.bytes)),
+            &format!("line is not UTF-8 (invalid byte at offset {})", e.valid_up_to()),
+            hash,
+        ),
+    }
 }
 
 /// A line without its `\n` or `\r\n`.

@@ -22,6 +22,7 @@ mod export;
 mod fmt;
 mod load;
 mod matchcmd;
+mod parallel;
 mod test;
 
 use clap::{Parser, Subcommand};
