@@ -19,7 +19,7 @@
 //! - `strings`: the bytes of the long keys, concatenated.
 //!
 //! A key's home bucket comes from a stable hash. The builder places keys by home bucket and then key order, each
-//! in the first bucket from its home with room, and fills buckets to about 60% on average (see [`FILL_PERCENT`]),
+//! in the first bucket from its home with room, and fills buckets to about 60% on average (see `FILL_PERCENT`),
 //! so the same keys always give the same bytes and an average domain takes about 28 bytes. The first byte of a
 //! bucket also says how far past it the farthest key whose home it is sits (its reach, at most 15), so a lookup
 //! that misses reads only that many more buckets.
