@@ -7,7 +7,7 @@
 //! asks a [`ListLoader`] for it: the checker itself does no IO, which keeps it testable and lets the CLI decide
 //! how paths resolve.
 //!
-//! One [`Checker`] carries the state; each pass is a file of its own that adds methods to it:
+//! One `Checker` carries the state; each pass is a file of its own that adds methods to it:
 //!
 //! | file | pass |
 //! |---|---|
