@@ -55,8 +55,13 @@ pub struct ScopeChange {
 #[derive(Debug, Clone, Serialize)]
 pub struct Witness {
     pub url: String,
-    /// `defaults` or `all signals on`.
+    /// The state the difference shows under, in words: `defaults`, or the settings that differ from them
+    /// (`price_history on, signed_in on in DE`).
     pub state: String,
+    /// The signals and features set away from their defaults in that state.
+    pub set: Vec<(String, bool)>,
+    /// The region of that state, if any.
+    pub region: Option<String>,
     pub before_collect: Vec<String>,
     pub after_collect: Vec<String>,
     pub before_linked: Vec<String>,
@@ -87,7 +92,8 @@ fn en(t: &ir::Text) -> String {
 struct ItemView {
     sites: BTreeSet<String>,
     purposes: BTreeSet<String>,
-    keep: BTreeSet<String>,
+    /// Purpose to the retention periods of the rules that collect the item for it.
+    keep: BTreeMap<String, BTreeSet<String>>,
     link: BTreeSet<String>,
     when: BTreeSet<String>,
 }
@@ -97,7 +103,9 @@ fn item_view(p: &Policy, data: &str) -> ItemView {
     for r in p.collect.iter().filter(|r| r.data.iter().any(|d| d == data)) {
         v.sites.extend(r.sites.iter().cloned());
         v.purposes.extend(r.purposes.iter().cloned());
-        v.keep.insert(r.keep.to_string());
+        for purpose in &r.purposes {
+            v.keep.entry(purpose.clone()).or_default().insert(r.keep.to_string());
+        }
         v.link.insert(match &r.link {
             ir::Link::Never => "never".into(),
             ir::Link::Always => "always".into(),
@@ -167,8 +175,15 @@ pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
                 format!("`{n}` is now used for {} (was {})", set_words(&b.purposes), set_words(&a.purposes)),
             );
         }
-        if a.keep != b.keep {
-            push("retention", format!("`{n}` is now kept for {} (was {})", set_words(&b.keep), set_words(&a.keep)));
+        // Retention is promised per data item and purpose, so a change names both.
+        for (purpose, kb) in &b.keep {
+            match a.keep.get(purpose) {
+                Some(ka) if ka != kb => push(
+                    "retention",
+                    format!("`{n}` for `{purpose}` is now kept for {} (was {})", set_words(kb), set_words(ka)),
+                ),
+                _ => {}
+            }
         }
         if a.link != b.link {
             push(
@@ -322,15 +337,18 @@ pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
 
     let (ia, ib) = (Interpreter::new(old), Interpreter::new(new));
     let mut witnesses = Vec::new();
-    let signals: BTreeSet<&String> = old.signals.iter().chain(&new.signals).map(|s| &s.name).collect();
-    let states: Vec<(&str, Vec<(String, bool)>)> =
-        vec![("defaults", vec![]), ("all signals on", signals.iter().map(|s| (s.to_string(), true)).collect())];
+    let states = witness_states(old, new);
     'urls: for url in &candidates {
-        for (label, set) in &states {
-            // A state name one side does not know is left out for that side.
+        for state in &states {
+            // A name one side does not know is left out for that side (it is then at its default there).
             let for_side = |p: &Policy| Settings {
-                set: set.iter().filter(|(n, _)| p.signal(n).is_some()).cloned().collect(),
-                region: None,
+                set: state
+                    .set
+                    .iter()
+                    .filter(|(n, _)| p.signal(n).is_some() || p.feature(n).is_some())
+                    .cloned()
+                    .collect(),
+                region: state.region.clone().filter(|r| p.regions.contains(r)),
             };
             let (Ok(before), Ok(after)) = (ia.decide(url, &for_side(old)), ib.decide(url, &for_side(new))) else {
                 continue;
@@ -360,12 +378,14 @@ pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
                     continue;
                 }
                 let mut text = format!("{url} now {}", parts.join("; "));
-                if *label != "defaults" {
-                    text.push_str(&format!(", with {label}"));
+                if !state.is_default() {
+                    text.push_str(&format!(", with {}", state.label()));
                 }
                 witnesses.push(Witness {
                     url: url.clone(),
-                    state: label.to_string(),
+                    state: state.label(),
+                    set: state.set.clone(),
+                    region: state.region.clone(),
                     before_collect: before.collect,
                     after_collect: after.collect,
                     before_linked: before.linked,
@@ -387,6 +407,100 @@ pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
         witnesses,
         witnesses_checked: candidates.len(),
     }
+}
+
+/// Most signals and features whose every combination is tried; beyond this, each is flipped alone and all
+/// together instead (2^6 states per URL keeps a diff of the bundled policies well under a second).
+const MAX_COMBINED_VARS: usize = 6;
+
+/// One runtime state a witness URL is decided under.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct State {
+    /// Settings away from the defaults (signals off, features at their new default).
+    set: Vec<(String, bool)>,
+    region: Option<String>,
+}
+
+impl State {
+    fn is_default(&self) -> bool {
+        self.set.is_empty() && self.region.is_none()
+    }
+
+    fn label(&self) -> String {
+        let mut words: Vec<String> = self.set.iter().map(|(n, on)| format!("{n} {}", on_off(*on))).collect();
+        if let Some(r) = &self.region {
+            words.push(format!("in {r}"));
+        }
+        if words.is_empty() {
+            "defaults".into()
+        } else {
+            words.join(", ")
+        }
+    }
+}
+
+/// The states under which the two versions can decide differently: every combination of the signals and
+/// features that a changed rule (or a changed feature default) mentions, in no region and in every region a
+/// changed rule names (or every region, when a changed rule applies in all). Unchanged rules decide alike in
+/// both versions, so only what the changed ones read can make a difference. States with fewer settings come
+/// first, so a difference is reported under the simplest state that shows it.
+fn witness_states(old: &Policy, new: &Policy) -> Vec<State> {
+    let changed_collect = old
+        .collect
+        .iter()
+        .filter(|r| !new.collect.contains(r))
+        .chain(new.collect.iter().filter(|r| !old.collect.contains(r)));
+    let changed_never =
+        old.never.iter().filter(|r| !new.never.contains(r)).chain(new.never.iter().filter(|r| !old.never.contains(r)));
+    let mut vars: BTreeSet<String> = BTreeSet::new();
+    let mut regions: BTreeSet<String> = BTreeSet::new();
+    let mut all_regions = false;
+    for r in changed_collect {
+        for c in r.when.iter().chain(match &r.link {
+            ir::Link::When(c) => Some(c),
+            _ => None,
+        }) {
+            vars.extend(c.names().into_iter().map(str::to_string));
+        }
+        all_regions |= r.regions.is_empty();
+        regions.extend(r.regions.iter().cloned());
+    }
+    for n in changed_never {
+        all_regions |= n.regions.is_empty();
+        regions.extend(n.regions.iter().cloned());
+    }
+    // A changed default changes what happens when nobody sets the switch; the other position is a state too.
+    for f in &new.features {
+        if old.feature(&f.name).is_some_and(|o| o.default != f.default) {
+            vars.insert(f.name.clone());
+        }
+    }
+    if all_regions {
+        regions.extend(old.regions.iter().chain(&new.regions).cloned());
+    }
+    // The position a variable is at by default (in the new version when it has one), and the other.
+    let default_of = |n: &str| new.feature(n).or_else(|| old.feature(n)).map(|f| f.default).unwrap_or(false);
+    let vars: Vec<String> = vars.into_iter().collect();
+    let mut flips: Vec<Vec<usize>> = Vec::new();
+    if vars.len() <= MAX_COMBINED_VARS {
+        for bits in 0u32..(1 << vars.len()) {
+            flips.push((0..vars.len()).filter(|i| bits & (1 << i) != 0).collect());
+        }
+    } else {
+        flips.push(vec![]);
+        flips.extend((0..vars.len()).map(|i| vec![i]));
+        flips.push((0..vars.len()).collect());
+    }
+    flips.sort_by_key(|f| f.len());
+    let mut states = Vec::new();
+    for region in std::iter::once(None).chain(regions.into_iter().map(Some)) {
+        for f in &flips {
+            let set = f.iter().map(|&i| (vars[i].clone(), !default_of(&vars[i]))).collect();
+            states.push(State { set, region: region.clone() });
+        }
+    }
+    states.sort_by_key(|s| s.set.len() + usize::from(s.region.is_some()));
+    states
 }
 
 fn on_off(b: bool) -> &'static str {

@@ -7,6 +7,34 @@
 //! lines kept), trailing white space, runs of blank lines, and the final newline. Lines inside multi-line
 //! strings and block comments are left exactly as they are. As a guard, the result must have the same tokens
 //! as the input, or nothing is written.
+//!
+//! A file that does not parse is never formatted: its indentation is computed from brace depth, and a missing
+//! `}` would shift every line after it, so reformatting would bury the error under a whole-file change. The
+//! syntax error is returned instead, for the caller to show as `check` would.
+
+use crate::diagnostic::Diagnostic;
+use crate::source::FileId;
+use std::fmt;
+
+/// Why a text was not formatted.
+#[derive(Debug, PartialEq, Eq)]
+pub enum FormatError {
+    /// The text does not parse; the diagnostic points into file `FileId::default()`, the text given.
+    Syntax(Box<Diagnostic>),
+    /// Formatting would have changed a token (a bug in the formatter, caught by its own guard).
+    Tokens,
+}
+
+impl fmt::Display for FormatError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FormatError::Syntax(d) => write!(f, "the file does not parse ({}); it was left as it is", d.message),
+            FormatError::Tokens => {
+                f.write_str("formatting would change the policy's tokens; the file was left as it is")
+            }
+        }
+    }
+}
 
 const ITEM_KEYWORDS: [&str; 11] =
     ["policy", "signal", "feature", "data", "purpose", "recipient", "sites", "never", "collect", "incentive", "expect"];
@@ -86,8 +114,10 @@ fn tokens(text: &str) -> Vec<String> {
     out
 }
 
-/// Formats a policy text. Returns an error (and no text) if the result would not be token for token the input.
-pub fn format(text: &str) -> Result<String, String> {
+/// Formats a policy text. Returns an error (and no text) if the text does not parse, or if the result would not
+/// be token for token the input.
+pub fn format(text: &str) -> Result<String, FormatError> {
+    crate::parser::parse(FileId::default(), text).map_err(FormatError::Syntax)?;
     let lines: Vec<&str> = split_lines(text);
     // The state at the start of each line.
     let mut states = Vec::with_capacity(lines.len() + 1);
@@ -151,7 +181,7 @@ pub fn format(text: &str) -> Result<String, String> {
         out.pop();
     }
     if tokens(&out) != tokens(text) {
-        return Err("formatting would change the policy's tokens; the file was left as it is".into());
+        return Err(FormatError::Tokens);
     }
     Ok(out)
 }

@@ -141,12 +141,84 @@ impl Pattern {
         Ok(Pattern { host: if exact { HostPattern::Exact(host) } else { HostPattern::Domain(host) }, path })
     }
 
+    /// Whether the pattern matches a normalised host and path (as [`urlnorm::normalize`] gives them). The
+    /// reference interpreter has its own copy of this rule, so that the two can be tested against each other.
+    pub fn matches(&self, host: &str, path: &str) -> bool {
+        let host_ok = match &self.host {
+            HostPattern::Domain(d) => is_within(host, d),
+            HostPattern::Exact(h) => host == h,
+            HostPattern::Wildcard(label) => label_before_suffix(host) == Some(label.as_str()),
+        };
+        host_ok && self.path.as_deref().is_none_or(|prefix| urlnorm::path_has_prefix(path, prefix))
+    }
+
+    /// The pattern that matches exactly the URLs both `self` and `other` match, or `None` when no URL matches
+    /// both. Every intersection of two patterns is again a pattern: the narrower host and the longer path.
+    pub fn intersection(&self, other: &Pattern) -> Option<Pattern> {
+        let path = match (&self.path, &other.path) {
+            (None, p) | (p, None) => p.clone(),
+            (Some(a), Some(b)) if urlnorm::path_has_prefix(a, b) => Some(a.clone()),
+            (Some(a), Some(b)) if urlnorm::path_has_prefix(b, a) => Some(b.clone()),
+            _ => return None,
+        };
+        use HostPattern::{Domain, Exact, Wildcard};
+        let host = match (&self.host, &other.host) {
+            (Domain(a), Domain(b)) if is_within(a, b) => Domain(a.clone()),
+            (Domain(a), Domain(b)) if is_within(b, a) => Domain(b.clone()),
+            (Exact(h), Domain(d)) | (Domain(d), Exact(h)) if is_within(h, d) => Exact(h.clone()),
+            (Exact(a), Exact(b)) if a == b => Exact(a.clone()),
+            // A wildcard meets a domain in the domain (and its subdomains) when the label before the domain's
+            // public suffix is the wildcard's label: `ebay.*` and `shop.ebay.de` meet in `shop.ebay.de`.
+            (Wildcard(l), Domain(d)) | (Domain(d), Wildcard(l)) if label_before_suffix(d) == Some(l) => {
+                Domain(d.clone())
+            }
+            (Wildcard(l), Exact(h)) | (Exact(h), Wildcard(l)) if label_before_suffix(h) == Some(l) => Exact(h.clone()),
+            (Wildcard(a), Wildcard(b)) if a == b => Wildcard(a.clone()),
+            _ => return None,
+        };
+        Some(Pattern { host, path })
+    }
+
+    /// A few URLs this pattern matches, the most natural first (the `www` host, or the host itself when it is a
+    /// `www` host already), then the bare host, a
+    /// subdomain no list names, and for a wildcard the label under several public suffixes. A caller that needs
+    /// a witness some other pattern does not match (a site a `never` rule leaves in scope) picks from these.
+    pub fn witness_urls(&self) -> Vec<String> {
+        let path = match &self.path {
+            Some(path) if path.ends_with('/') => format!("{path}x"),
+            Some(path) => path.clone(),
+            None => "/".into(),
+        };
+        let hosts: Vec<String> = match &self.host {
+            HostPattern::Domain(d) if d.starts_with("www.") => vec![d.clone(), format!("policyc-witness.{d}")],
+            HostPattern::Domain(d) => vec![format!("www.{d}"), d.clone(), format!("policyc-witness.{d}")],
+            HostPattern::Exact(h) => vec![h.clone()],
+            HostPattern::Wildcard(l) => ["com", "de", "org", "co.uk", "net"]
+                .iter()
+                .flat_map(|tld| [format!("www.{l}.{tld}"), format!("{l}.{tld}")])
+                .collect(),
+        };
+        hosts.into_iter().map(|h| format!("https://{h}{path}")).collect()
+    }
+
     /// The host part: the domain, or the wildcard's label.
     pub fn host_str(&self) -> &str {
         match &self.host {
             HostPattern::Domain(h) | HostPattern::Exact(h) | HostPattern::Wildcard(h) => h,
         }
     }
+}
+
+/// Whether `host` is `domain` or one of its subdomains, on label boundaries.
+fn is_within(host: &str, domain: &str) -> bool {
+    host.strip_suffix(domain).is_some_and(|rest| rest.is_empty() || rest.ends_with('.'))
+}
+
+/// The label right before the host's ICANN public suffix (`ebay` for `www.ebay.co.uk`), if there is one.
+fn label_before_suffix(host: &str) -> Option<&str> {
+    let suffix = PublicSuffixList::bundled().icann_suffix(host);
+    let before = host[..host.len() - suffix.len()].strip_suffix('.')?;
+    before.rsplit('.').next().filter(|l| !l.is_empty())
 }
 
 /// Maps a host as written (any case, Unicode or punycode, optional trailing dot) to lowercase ASCII and checks

@@ -80,7 +80,7 @@ fn usage_and_io_problems_exit_2() {
     assert_eq!(policyc(&["frobnicate"]).status.code(), Some(2));
     let o = policyc(&["explain", "policies/price-tracker.policy", "https://a.example/", "--set", "nosuch=on"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("`nosuch` is not a signal, feature or region"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("`nosuch` is not a signal or feature of this policy"), "{}", stderr(&o));
     let o = policyc(&["explain", "policies/price-tracker.policy", "https://a.example/", "--set", "price_alerts=maybe"]);
     assert_eq!(o.status.code(), Some(2));
 }
@@ -365,7 +365,9 @@ fn diff_and_coverage_from_the_command_line() {
     let o = policyc(&["diff", a.to_str().unwrap(), b.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let md = stdout(&o);
-    assert!(md.contains("`product_url` is now kept for 1 year; 7 days (was 1 year; 30 days)"), "{md}");
+    assert!(md.contains("`product_url` for `alerts` is now kept for 7 days (was 30 days)"), "{md}");
+    // The alerts rule starts off (`price_alerts` defaults to off): its change shows with the switch on.
+    assert!(md.contains("now keeps product_price for 7 days (before: 30 days), product_url for 7 days (before: 30 days), with price_alerts on"), "{md}");
     assert!(md.contains("| `marketplaces` | 1 | 0 | `galaxus.de/product/` |"), "{md}");
     let o = policyc(&["diff", a.to_str().unwrap(), b.to_str().unwrap(), "--format", "json"]);
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();

@@ -58,7 +58,7 @@ fn a_retention_and_linkage_change_is_said_in_words() {
         );
     let d = diff(&policy(BASE), &policy(&new));
     let texts: Vec<&str> = d.changes.iter().map(|c| c.text.as_str()).collect();
-    assert!(texts.contains(&"`price` is now kept for 30 days (was 90 days)"), "{texts:#?}");
+    assert!(texts.contains(&"`price` for `recommend` is now kept for 30 days (was 90 days)"), "{texts:#?}");
     assert!(texts.contains(&"`page_url` is now linked to the account always (was when signed_in)"), "{texts:#?}");
     let w: Vec<&str> = d.witnesses.iter().map(|w| w.text.as_str()).collect();
     assert!(
@@ -115,4 +115,34 @@ fn coverage_names_what_no_expect_line_exercises() {
     assert_eq!(rules, ["collect 2", "never 1"]);
     assert_eq!(c.collect_unexercised[0].origin, "p.policy:13");
     assert_eq!(c.sites_unexercised, ["products", "banks"]);
+}
+
+#[test]
+fn a_change_behind_a_switch_that_starts_off_is_decided_under_it() {
+    // A new feature that starts off, and a new rule behind it: under default settings nothing changes.
+    let old = BASE.replace("sites banks", "feature history default off \"Price history\"\nsites banks");
+    let new = format!(
+        "{old}\ncollect price on retail when history and signed_in for recommend keep 30 days\n\
+         region DE\n"
+    )
+    .replace("languages en }", "languages en regions DE }");
+    let old = old.replace("languages en }", "languages en regions DE }");
+    let d = diff(&policy(&old), &policy(&new));
+    let w = d.witnesses.iter().find(|w| w.url == "https://www.walmart.com/").unwrap_or_else(|| panic!("{d:#?}"));
+    assert_eq!(w.state, "history on, signed_in on, in DE", "{w:#?}");
+    assert_eq!(w.set, [("history".to_string(), true), ("signed_in".to_string(), true)]);
+    assert_eq!(w.region.as_deref(), Some("DE"));
+    assert!(w.text.ends_with(", with history on, signed_in on, in DE"), "{}", w.text);
+    assert!(markdown(&d).contains("with history on, signed_in on, in DE"));
+}
+
+#[test]
+fn a_retention_change_names_the_data_and_the_purpose() {
+    let new = BASE.replace(
+        "collect price on products when compare for recommend keep 90 days",
+        "collect price on products when compare for recommend keep 30 days",
+    );
+    let d = diff(&policy(BASE), &policy(&new));
+    let texts: Vec<&str> = d.changes.iter().map(|c| c.text.as_str()).collect();
+    assert!(texts.contains(&"`price` for `recommend` is now kept for 30 days (was 90 days)"), "{texts:#?}");
 }

@@ -129,13 +129,33 @@ impl Checker<'_> {
 
     pub(super) fn purpose(&mut self, p: &ast::PurposeDecl) -> ir::Purpose {
         let what = format!("purpose `{}`", p.name.name);
+        // `interest en "…" de "…" en "…" de "…"`: the grammar's text takes every tagged string, so without this
+        // the interest would swallow the purpose's own text. A text names each language once, so the purpose's
+        // text starts at the first language given a second time (the order `docs/language.md` documents).
+        let split = split_interest(p);
+        let clauses: Vec<(ast::PurposeClause, Span)> = match &split {
+            Some((interest, text, _)) => p
+                .clauses
+                .iter()
+                .map(|(c, sp)| match c {
+                    ast::PurposeClause::Interest(_) => (ast::PurposeClause::Interest(interest.clone()), *sp),
+                    other => (other.clone(), *sp),
+                })
+                .chain(std::iter::once((ast::PurposeClause::Text(text.clone()), text.span)))
+                .collect(),
+            None => p.clauses.clone(),
+        };
+        let interest_span = p.clauses.iter().find_map(|(c, _)| match c {
+            ast::PurposeClause::Interest(t) => Some(t.span),
+            _ => None,
+        });
         let mut basis: Option<ir::LegalBasis> = None;
         let mut basis_seen = false;
         let mut interest = None;
         let mut shared_with = Vec::new();
         let mut text = None;
         let mut seen: HashMap<&'static str, Span> = HashMap::new();
-        for (clause, span) in &p.clauses {
+        for (clause, span) in &clauses {
             let key = match clause {
                 ast::PurposeClause::Basis(_) => "basis",
                 ast::PurposeClause::Interest(_) => "interest",
@@ -174,7 +194,26 @@ impl Checker<'_> {
                         }
                     }
                 }
-                ast::PurposeClause::Text(t) => text = Some(self.text(t, &what)),
+                ast::PurposeClause::Text(t) => {
+                    let before = self.diags.len();
+                    text = Some(self.text(t, &what));
+                    // Say which strings went to the interest and where the purpose's own text began.
+                    if let Some((interest, _, langs)) = &split {
+                        for d in &mut self.diags[before..] {
+                            if d.code == Code::MissingText {
+                                d.labels.push(crate::diagnostic::Label {
+                                    span: interest.span,
+                                    message: format!("read as the interest ({})", langs),
+                                });
+                                d.help = Some(format!(
+                                    "the purpose's text starts at the first language given a second time after \
+                                     `interest`; give the purpose's text in every language there ({})",
+                                    self.languages.join(", ")
+                                ));
+                            }
+                        }
+                    }
+                }
             }
         }
         if !basis_seen {
@@ -201,7 +240,26 @@ impl Checker<'_> {
         }
         let text = match text {
             Some(t) => t,
-            None => self.required_text(None, p.name.span, &what),
+            None => {
+                let before = self.diags.len();
+                let t = self.required_text(None, p.name.span, &what);
+                // Everything after `interest` was read as the interest: say so, since the author may have meant
+                // the last strings as the purpose's text.
+                if let Some(at) = interest_span {
+                    for d in &mut self.diags[before..] {
+                        d.labels.push(crate::diagnostic::Label {
+                            span: at,
+                            message: "all of this was read as the interest".into(),
+                        });
+                        d.help = Some(format!(
+                            "an `interest` text takes each language once, and the purpose's own text follows it: \
+                             `interest en \"…\" de \"…\" en \"…\" de \"…\"`; add the purpose's text in {}",
+                            self.languages.join(", ")
+                        ));
+                    }
+                }
+                t
+            }
         };
         ir::Purpose {
             name: p.name.name.clone(),
@@ -240,4 +298,34 @@ impl Checker<'_> {
             }
         }
     }
+}
+
+/// When a purpose has no text of its own and its `interest` text names a language twice, the interest's text up
+/// to the first repeated language and the rest as the purpose's text, with the interest's languages in words.
+fn split_interest(p: &ast::PurposeDecl) -> Option<(ast::Text, ast::Text, String)> {
+    if p.clauses.iter().any(|(c, _)| matches!(c, ast::PurposeClause::Text(_))) {
+        return None;
+    }
+    let t = p.clauses.iter().find_map(|(c, _)| match c {
+        ast::PurposeClause::Interest(t) => Some(t),
+        _ => None,
+    })?;
+    let mut seen: Vec<&str> = Vec::new();
+    let at = t.parts.iter().position(|part| {
+        let lang = part.lang.as_ref().map(|l| l.name.as_str()).unwrap_or("");
+        let repeated = seen.contains(&lang);
+        seen.push(lang);
+        repeated
+    })?;
+    let (head, tail) = t.parts.split_at(at);
+    let span_of = |parts: &[ast::TextPart]| {
+        let first = parts.first().map(|p| p.span).unwrap_or(t.span);
+        parts.iter().fold(first, |s, p| s.to(p.span))
+    };
+    let langs = head.iter().filter_map(|p| p.lang.as_ref()).map(|l| format!("`{}`", l.name)).collect::<Vec<_>>();
+    Some((
+        ast::Text { parts: head.to_vec(), span: span_of(head) },
+        ast::Text { parts: tail.to_vec(), span: span_of(tail) },
+        langs.join(", "),
+    ))
 }

@@ -13,7 +13,7 @@ use crate::pattern::{HostPattern, Pattern};
 use crate::psl::PublicSuffixList;
 use crate::source::Span;
 use crate::urlnorm::path_has_prefix;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// A set of patterns indexed for coverage queries: the `never` patterns that apply to a collect rule, or the
 /// patterns of one category.
@@ -282,36 +282,159 @@ pub fn shadowed(rules: &[(ir::CollectRule, Span)]) -> Vec<Diagnostic> {
     out
 }
 
+/// A sensitive list indexed for overlap queries. Coverage ("the list names all of this pattern") misses the
+/// common case of a list entry *inside* a policy pattern (`www.target.com` on the list, `target.com` in the
+/// policy), so this index answers the symmetric question: which entries share at least one URL with a pattern.
+/// Each entry is found through the host strings a pattern's host can meet it at, so a query costs a few hash
+/// probes per label, not a pass over the list.
+pub struct OverlapIndex<'a> {
+    /// Domain and exact-host entries by their host.
+    by_host: HashMap<&'a str, Vec<&'a Pattern>>,
+    /// Domain and exact-host entries by each strict parent domain of their host (`target.com` for
+    /// `www.target.com`), for policy domains that contain them.
+    by_parent: HashMap<&'a str, Vec<&'a Pattern>>,
+    /// Domain and exact-host entries by the label before their public suffix, for policy wildcards.
+    by_label: HashMap<&'a str, Vec<&'a Pattern>>,
+    /// Wildcard entries by their label.
+    wildcards: HashMap<&'a str, Vec<&'a Pattern>>,
+}
+
+impl<'a> OverlapIndex<'a> {
+    pub fn new(patterns: impl Iterator<Item = &'a Pattern>) -> Self {
+        let psl = PublicSuffixList::bundled();
+        let mut idx = OverlapIndex {
+            by_host: HashMap::new(),
+            by_parent: HashMap::new(),
+            by_label: HashMap::new(),
+            wildcards: HashMap::new(),
+        };
+        for p in patterns {
+            let host = match &p.host {
+                HostPattern::Wildcard(l) => {
+                    idx.wildcards.entry(l).or_default().push(p);
+                    continue;
+                }
+                HostPattern::Domain(h) | HostPattern::Exact(h) => h.as_str(),
+            };
+            idx.by_host.entry(host).or_default().push(p);
+            let mut h = host;
+            while let Some((_, parent)) = h.split_once('.') {
+                idx.by_parent.entry(parent).or_default().push(p);
+                h = parent;
+            }
+            if let Some(label) = label_before_suffix(psl, host) {
+                idx.by_label.entry(label).or_default().push(p);
+            }
+        }
+        idx
+    }
+
+    /// The intersections of `p` with every entry it shares a URL with (each a pattern of its own).
+    pub fn overlaps(&self, p: &Pattern) -> Vec<Pattern> {
+        let mut candidates: Vec<&Pattern> = Vec::new();
+        let mut add = |v: Option<&Vec<&'a Pattern>>| candidates.extend(v.into_iter().flatten().copied());
+        match &p.host {
+            HostPattern::Domain(h) | HostPattern::Exact(h) => {
+                let mut s = h.as_str();
+                loop {
+                    add(self.by_host.get(s));
+                    match s.split_once('.') {
+                        Some((_, parent)) => s = parent,
+                        None => break,
+                    }
+                }
+                if matches!(p.host, HostPattern::Domain(_)) {
+                    add(self.by_parent.get(h.as_str()));
+                }
+                if let Some(label) = label_before_suffix(PublicSuffixList::bundled(), h) {
+                    add(self.wildcards.get(label));
+                }
+            }
+            HostPattern::Wildcard(l) => {
+                add(self.wildcards.get(l.as_str()));
+                add(self.by_label.get(l.as_str()));
+            }
+        }
+        let mut out: Vec<Pattern> = candidates.into_iter().filter_map(|c| p.intersection(c)).collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
+fn label_before_suffix<'h>(psl: &PublicSuffixList, host: &'h str) -> Option<&'h str> {
+    let suffix = psl.icann_suffix(host);
+    let before = host[..host.len() - suffix.len()].strip_suffix('.')?;
+    before.rsplit('.').next().filter(|l| !l.is_empty())
+}
+
 /// Sites of the collection scope that appear on a supplied sensitive list (bank, health, dating, ...), and
 /// that no `never` rule excludes: the review a privacy officer does by hand, done for every site.
+///
+/// A site counts when the matcher would act on it: some URL is matched by both a pattern of the rule's
+/// categories and an entry of the list, and is left in scope by the `never` rules in force in some region the
+/// rule fires in (in no region every `never` rule applies, in a region only those for it and those for every
+/// region). The witness is such a URL, checked against those `never` rules one by one.
 pub fn sensitive_sites(
     rule: &ir::CollectRule,
     span: Span,
     never: &[ir::NeverRule],
     sites: &[ir::SiteCategory],
+    regions: &[String],
     list_name: &str,
-    sensitive: &NeverIndex<'_>,
+    sensitive: &OverlapIndex<'_>,
 ) -> Option<Diagnostic> {
-    let applies = |n: &ir::NeverRule| n.regions.is_empty();
     let category = |name: &str| sites.iter().find(|s| s.name == name);
-    let never_index = NeverIndex::new(
-        never
-            .iter()
-            .filter(|n| applies(n))
-            .flat_map(|n| n.sites.iter())
-            .filter_map(|c| category(c))
-            .flat_map(|c| c.patterns.iter()),
-    );
-    let hits: Vec<&Pattern> = rule
+    // The states the rule can fire in: no region (unless it is region-scoped) and each of its regions.
+    let mut states: Vec<Option<&str>> = Vec::new();
+    if rule.regions.is_empty() {
+        states.push(None);
+        states.extend(regions.iter().map(|r| Some(r.as_str())));
+    } else {
+        states.extend(rule.regions.iter().map(|r| Some(r.as_str())));
+    }
+    let overlaps: Vec<Pattern> = rule
         .sites
         .iter()
         .filter_map(|s| category(s))
         .flat_map(|c| c.patterns.iter())
-        .filter(|p| sensitive.covers(p) && !never_index.covers(p))
+        .flat_map(|p| sensitive.overlaps(p))
         .collect();
-    if hits.is_empty() {
+    if overlaps.is_empty() {
         return None;
     }
+    let mut hits: Vec<(&Pattern, String, Option<&str>)> = Vec::new();
+    for state in states {
+        let in_force: Vec<&Pattern> = never
+            .iter()
+            .filter(|n| match state {
+                None => true,
+                Some(r) => n.regions.is_empty() || n.regions.iter().any(|x| x == r),
+            })
+            .flat_map(|n| n.sites.iter())
+            .filter_map(|c| category(c))
+            .flat_map(|c| c.patterns.iter())
+            .collect();
+        let index = NeverIndex::new(in_force.iter().copied());
+        for q in &overlaps {
+            if hits.iter().any(|(h, _, _)| *h == q) || index.covers(q) {
+                continue;
+            }
+            let blocked = |url: &str| {
+                let Ok(u) = crate::urlnorm::normalize(url) else { return true };
+                in_force.iter().any(|n| n.matches(&u.host, &u.path))
+            };
+            if let Some(witness) = q.witness_urls().into_iter().find(|w| !blocked(w)) {
+                hits.push((q, witness, state));
+            }
+        }
+    }
+    let (_, witness, region) = hits.first()?;
+    let shown: Vec<&Pattern> = hits.iter().map(|(p, _, _)| *p).collect();
+    let where_ = match region {
+        Some(r) if !rule.regions.is_empty() || !hits.iter().any(|(_, _, s)| s.is_none()) => format!(" in {r}"),
+        _ => String::new(),
+    };
     Some(
         Diagnostic::new(
             Code::SensitiveSite,
@@ -320,9 +443,9 @@ pub fn sensitive_sites(
         )
         .with_label("collects on sensitive sites")
         .with_help(format!(
-            "for example {} (witness: {}); add the list to a `never` rule, or remove the sites from the category",
-            examples(&hits),
-            hits[0].witness_url()
+            "for example {} (witness: {witness}{where_}); add the list to a `never` rule, or remove the sites \
+             from the category",
+            examples(&shown),
         )),
     )
 }
@@ -374,9 +497,9 @@ impl Checker<'_> {
             })
             .collect();
         for (name, patterns) in &lists {
-            let index = NeverIndex::new(patterns.iter());
+            let index = OverlapIndex::new(patterns.iter());
             for (rule, span) in collect {
-                if let Some(d) = sensitive_sites(rule, *span, never, sites, name, &index) {
+                if let Some(d) = sensitive_sites(rule, *span, never, sites, &self.regions, name, &index) {
                     self.emit(d);
                 }
             }

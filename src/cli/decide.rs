@@ -2,6 +2,7 @@
 //! settings from flags.
 
 use super::load::{check_file, print_diagnostics};
+use policyc::check::did_you_mean;
 use policyc::matcher::compile::{compile, Limits};
 use policyc::matcher::{artifact, Matcher, State};
 use policyc::report::Settings;
@@ -48,11 +49,65 @@ pub fn with_matcher(path: &Path, state: Option<&StateArgs>, f: impl FnOnce(&Matc
         Ok(m) => m,
         Err(e) => return super::fail(format!("`{}`: {e}", path.display())),
     };
+    if let Some(state) = state {
+        if let Err((message, help)) = check_settings(&matcher, &state.settings()) {
+            eprintln!("error: {message}");
+            eprintln!("help: {help}");
+            return super::EXIT_USAGE;
+        }
+    }
     let st = match state.map(|s| s.settings().state(&matcher)).transpose() {
         Ok(st) => st.unwrap_or_else(|| matcher.default_state()),
         Err(e) => return super::fail(e),
     };
     f(&matcher, st)
+}
+
+/// Checks the names of `--set` and `--region` against the policy, so that a misspelt name gets a suggestion
+/// and a region given as a switch (or a switch as a region) is said to be one. The error and its help line.
+pub fn check_settings(m: &Matcher<'_>, settings: &Settings) -> Result<(), (String, String)> {
+    let switches: Vec<&str> = m.signals().chain(m.features().map(|(n, _)| n)).collect();
+    let regions: Vec<&str> = m.regions().iter().map(String::as_str).collect();
+    let known = |kind: &str, names: &[&str]| {
+        if names.is_empty() {
+            format!("the policy declares no {kind}")
+        } else {
+            format!("the policy's {kind}: {}", names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", "))
+        }
+    };
+    for (name, on) in &settings.set {
+        if switches.contains(&name.as_str()) {
+            continue;
+        }
+        let message = format!("`{name}` is not a signal or feature of this policy");
+        let help = if regions.contains(&name.as_str()) {
+            format!("`{name}` is a region: use `--region {name}`")
+        } else if let Some(best) = did_you_mean(name, switches.iter().copied()) {
+            format!("did you mean `--set {best}={}`?", if *on { "on" } else { "off" })
+        } else {
+            known("signals and features", &switches)
+        };
+        return Err((message, help));
+    }
+    if let Some(r) = &settings.region {
+        if !regions.contains(&r.as_str()) {
+            let message = format!("`{r}` is not a region of this policy");
+            let help = if switches.contains(&r.as_str()) {
+                format!("`{r}` is a signal or feature: use `--set {r}=on`")
+            } else if let Some(best) = regions
+                .iter()
+                .find(|x| x.eq_ignore_ascii_case(r))
+                .map(|x| x.to_string())
+                .or_else(|| did_you_mean(r, regions.iter().copied()))
+            {
+                format!("did you mean `--region {best}`?")
+            } else {
+                known("regions", &regions)
+            };
+            return Err((message, help));
+        }
+    }
+    Ok(())
 }
 
 /// Artifact bytes from a `.matcher` file (not yet validated: [`with_matcher`] does that), or compiled on the

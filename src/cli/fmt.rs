@@ -1,5 +1,9 @@
 //! `policyc fmt`: normalise the layout of policy files in place, or check that they are.
 
+use policyc::diagnostic::render_human;
+use policyc::fmt::FormatError;
+use policyc::SourceMap;
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -7,13 +11,15 @@ pub struct Args {
     /// Policy files to format.
     #[arg(required = true)]
     files: Vec<PathBuf>,
-    /// Change nothing; list the files that would change and exit 1 if there are any.
+    /// Change nothing; list the files that would change and exit 1 if there are any. A file that does not
+    /// parse is never changed: its syntax error is printed and the exit code is 1, with or without `--check`.
     #[arg(long)]
     check: bool,
 }
 
 pub fn run(args: Args) -> i32 {
     let mut unformatted = 0;
+    let mut unparsed = 0;
     for path in &args.files {
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
@@ -21,6 +27,17 @@ pub fn run(args: Args) -> i32 {
         };
         let formatted = match policyc::fmt::format(&text) {
             Ok(f) => f,
+            Err(FormatError::Syntax(d)) => {
+                // A file that does not parse is left untouched, with or without `--check`, and the error is
+                // shown as `check` shows it; the other files are still formatted.
+                let mut sources = SourceMap::new();
+                sources.add(path.display().to_string(), text);
+                let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+                eprint!("{}", render_human(&[*d], &sources, color));
+                eprintln!("{}: not formatted, it does not parse", path.display());
+                unparsed += 1;
+                continue;
+            }
             Err(e) => return super::fail(format!("`{}`: {e}", path.display())),
         };
         if formatted == text {
@@ -33,7 +50,7 @@ pub fn run(args: Args) -> i32 {
             return super::fail(format!("cannot write `{}`: {e}", path.display()));
         }
     }
-    if args.check && unformatted > 0 {
+    if unparsed > 0 || (args.check && unformatted > 0) {
         super::EXIT_FAIL
     } else {
         0

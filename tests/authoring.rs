@@ -1,0 +1,328 @@
+//! What a new policy author meets: the formatter, `check`, `diff`, `test` and the flags of the decision
+//! commands, driven through the command line as an author runs them (issue 14's defects, one test each).
+
+use std::process::{Command, Output};
+
+fn policyc(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_policyc")).args(args).env("NO_COLOR", "1").output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+/// A `sites` block missing its `}`: the formatter's brace counting would indent every later line.
+#[test]
+fn fmt_never_touches_a_file_that_does_not_parse() {
+    let dir = tempfile::tempdir().unwrap();
+    let original = std::fs::read_to_string("policies/price-tracker.policy").unwrap();
+    let broken = original.replacen("}\n", "\n", 2);
+    assert_ne!(broken, original);
+    let path = dir.path().join("broken.policy");
+    std::fs::write(&path, &broken).unwrap();
+    for args in [vec!["fmt"], vec!["fmt", "--check"]] {
+        let mut args = args.clone();
+        args.push(path.to_str().unwrap());
+        let o = policyc(&args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains("error[E0001]"), "{}", stderr(&o));
+        assert!(stderr(&o).contains("broken.policy:"), "{}", stderr(&o));
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), broken, "{args:?} changed the file");
+    }
+}
+
+mod sensitive {
+    //! `check --sensitive` against the reference interpreter: on generated policies and lists, every URL the
+    //! interpreter collects on that a list entry names must be reported, and every reported witness must be
+    //! such a URL.
+
+    use policyc::interp::{pattern_matches, Interpreter};
+    use policyc::pattern::Pattern;
+    use policyc::psl::PublicSuffixList;
+    use policyc::report::Settings;
+    use policyc::{check_source, CheckOptions, Code, NoLists};
+    use proptest::prelude::*;
+
+    const HOSTS: [&str; 8] = [
+        "target.com",
+        "www.target.com",
+        "a.www.target.com",
+        "ebay.de",
+        "www.ebay.de",
+        "ebay.co.uk",
+        "shop.ebay.co.uk",
+        "shop.example.org",
+    ];
+
+    fn pattern() -> impl Strategy<Value = String> {
+        let host = prop::sample::select(HOSTS.to_vec());
+        let form = prop::sample::select(vec!["", "exact ", "wild"]);
+        let path = prop::sample::select(vec!["", "/itm/", "/itm/x", "/ip"]);
+        (host, form, path).prop_map(|(h, f, p)| match f {
+            "wild" => {
+                let label = if h.contains("ebay") { "ebay" } else { "target" };
+                format!("{label}.*{p}")
+            }
+            _ => format!("{f}{h}{p}"),
+        })
+    }
+
+    /// Every host a pattern above can match, and some that none name, under every path the patterns use.
+    fn probe_urls() -> Vec<String> {
+        let mut hosts: Vec<String> = HOSTS.iter().map(|h| h.to_string()).collect();
+        for h in HOSTS {
+            hosts.push(format!("policyc-witness.{h}"));
+        }
+        for tld in ["com", "de", "org", "co.uk", "net"] {
+            hosts.push(format!("ebay.{tld}"));
+            hosts.push(format!("www.ebay.{tld}"));
+            hosts.push(format!("target.{tld}"));
+            hosts.push(format!("www.target.{tld}"));
+        }
+        let paths = ["/", "/itm/x", "/itm/x/y", "/ip", "/ip/1"];
+        hosts.iter().flat_map(|h| paths.iter().map(move |p| format!("https://{h}{p}"))).collect()
+    }
+
+    fn policy_text(shop: &[String], bad: &[String], never_region: Option<&str>, rule_region: Option<&str>) -> String {
+        let mut t = String::from(
+            "policy p { name \"P\" controller \"C\" contact \"c@p.test\" version \"1\" languages en regions DE, US }\n\
+             signal s \"s\"\ndata d \"d\"\npurpose u basis consent \"u\"\n",
+        );
+        t += &format!("sites shop \"shops\" {{\n{}\n}}\n", shop.join("\n"));
+        if !bad.is_empty() {
+            t += &format!("sites bad \"bad\" {{\n{}\n}}\n", bad.join("\n"));
+            t += "never collect on bad";
+            if let Some(r) = never_region {
+                t += &format!(" region {r}");
+            }
+            t += "\n";
+        }
+        t += "collect d on shop when s for u keep 1 days";
+        if let Some(r) = rule_region {
+            t += &format!(" region {r}");
+        }
+        t + "\n"
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+        #[test]
+        fn sensitive_overlaps_agree_with_the_interpreter(
+            shop in prop::collection::vec(pattern(), 1..4),
+            bad in prop::collection::vec(pattern(), 0..3),
+            list in prop::collection::vec(pattern(), 1..4),
+            never_region in prop::sample::select(vec![None, Some("DE")]),
+            rule_region in prop::sample::select(vec![None, Some("DE"), Some("US")]),
+        ) {
+            let text = policy_text(&shop, &bad, never_region, rule_region);
+            let options = CheckOptions {
+                sensitive: vec![("list.txt".into(), list.join("\n"))],
+                ..CheckOptions::default()
+            };
+            let out = check_source("p.policy", &text, &mut NoLists, options);
+            let Some(policy) = out.checked.policy.as_ref() else {
+                // Only generated combinations the checker refuses (none expected); show them.
+                return Err(TestCaseError::fail(format!("{text}\n{:#?}", out.checked.diagnostics)));
+            };
+            let psl = PublicSuffixList::bundled();
+            let entries: Vec<Pattern> = list.iter().map(|l| Pattern::parse(l, false, psl).unwrap()).collect();
+            let interp = Interpreter::new(policy);
+            // The URL collects (under some region, with the rule's signal on) and is on the list.
+            let collects_sensitive = |url: &str| {
+                let Ok(u) = policyc::urlnorm::normalize(url) else { return false };
+                let listed = entries.iter().any(|e| pattern_matches(e, &u.host, &u.path));
+                listed && [None, Some("DE"), Some("US")].iter().any(|r| {
+                    let settings = Settings { set: vec![("s".into(), true)], region: r.map(str::to_string) };
+                    !interp.decide(url, &settings).unwrap().collect.is_empty()
+                })
+            };
+            let warning = out.checked.diagnostics.iter().find(|d| d.code == Code::SensitiveSite);
+            if let Some(url) = probe_urls().iter().find(|u| collects_sensitive(u)) {
+                prop_assert!(warning.is_some(), "{} collects on a listed site; no warning\n{}", url, text);
+            }
+            if let Some(d) = warning {
+                let help = d.help.as_deref().unwrap();
+                let witness = help.split("witness: ").nth(1).unwrap().split([')', ' ']).next().unwrap();
+                prop_assert!(collects_sensitive(witness), "witness {} does not collect on a listed site\n{}", witness, text);
+            }
+        }
+    }
+
+    /// The two cases found by hand: a list entry under a policy domain, and a policy wildcard with a path.
+    #[test]
+    fn subdomains_and_wildcard_paths_are_found() {
+        for (shop, entry, witness) in [
+            ("target.com", "www.target.com", "https://www.target.com/"),
+            ("ebay.*/itm/", "ebay.de", "https://www.ebay.de/itm/x"),
+        ] {
+            let text = policy_text(&[shop.to_string()], &[], None, None);
+            let options =
+                CheckOptions { sensitive: vec![("list.txt".into(), entry.to_string())], ..CheckOptions::default() };
+            let out = check_source("p.policy", &text, &mut NoLists, options);
+            let d = out.checked.diagnostics.iter().find(|d| d.code == Code::SensitiveSite);
+            let d = d.unwrap_or_else(|| panic!("{shop} vs {entry}: {:#?}", out.checked.diagnostics));
+            assert!(d.help.as_deref().unwrap().contains(witness), "{d:?}");
+        }
+    }
+}
+
+mod snippets {
+    //! Every policy snippet in README.md and docs/ passes `check`. Snippets are fenced as ```policy; the blocks
+    //! of one document are read together, in order, as one policy (so that a page can introduce the header,
+    //! declarations and rules one block at a time), with `from` lists resolved in `policies/`.
+
+    use policyc::{check_source, CheckOptions, ListLoader};
+
+    struct PoliciesDir;
+
+    impl ListLoader for PoliciesDir {
+        fn load(&mut self, path: &str) -> Result<(String, String), String> {
+            let full = format!("policies/{path}");
+            std::fs::read_to_string(&full).map(|t| (full, t)).map_err(|e| e.to_string())
+        }
+    }
+
+    /// The fenced blocks of a Markdown text: (info string, first line number, body).
+    fn blocks(text: &str) -> Vec<(String, usize, String)> {
+        let mut out = Vec::new();
+        let mut open: Option<(String, usize, String)> = None;
+        for (n, line) in text.lines().enumerate() {
+            let fence = line.trim_start().strip_prefix("```");
+            match (&mut open, fence) {
+                (None, Some(info)) => open = Some((info.trim().to_string(), n + 2, String::new())),
+                (Some(_), Some(_)) => out.push(open.take().unwrap()),
+                (Some((_, _, body)), None) => {
+                    body.push_str(line);
+                    body.push('\n');
+                }
+                (None, None) => {}
+            }
+        }
+        out
+    }
+
+    const ITEM_KEYWORDS: [&str; 10] = [
+        "policy ",
+        "signal ",
+        "feature ",
+        "data ",
+        "purpose ",
+        "sites ",
+        "never ",
+        "collect ",
+        "incentive ",
+        "expect ",
+    ];
+
+    fn documents() -> Vec<String> {
+        let mut docs = vec!["README.md".to_string()];
+        for e in std::fs::read_dir("docs").unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().is_some_and(|x| x == "md") {
+                docs.push(p.display().to_string());
+            }
+        }
+        docs.sort();
+        docs
+    }
+
+    #[test]
+    fn every_policy_snippet_in_the_documentation_checks() {
+        let mut checked = 0;
+        for doc in documents() {
+            let text = std::fs::read_to_string(&doc).unwrap();
+            let mut policy = String::new();
+            for (info, line, body) in blocks(&text) {
+                let first = body.lines().map(str::trim_start).find(|l| !l.is_empty() && !l.starts_with("//"));
+                let looks_like_policy = first.is_some_and(|l| ITEM_KEYWORDS.iter().any(|k| l.starts_with(k)));
+                assert!(
+                    info == "policy" || !looks_like_policy,
+                    "{doc}:{line}: a policy snippet fenced as ```{info}; fence it as ```policy so that it is checked"
+                );
+                if info == "policy" {
+                    policy.push_str(&body);
+                    checked += 1;
+                }
+            }
+            if policy.is_empty() {
+                continue;
+            }
+            let out = check_source(&format!("{doc}.policy"), &policy, &mut PoliciesDir, CheckOptions::default());
+            let errors: Vec<_> = out.checked.diagnostics.iter().filter(|d| d.is_error()).cloned().collect();
+            assert!(
+                errors.is_empty(),
+                "{doc}: its policy snippets do not check:\n{}",
+                policyc::diagnostic::render_human(&errors, &out.sources, false)
+            );
+        }
+        assert!(checked >= 6, "found only {checked} snippets; did the fences change?");
+    }
+}
+
+mod purposes {
+    use policyc::{check_source, Code, NoLists};
+
+    const HEAD: &str = "policy p { name \"P\" controller \"C\" contact \"c@p.test\" version \"1\" languages en, de }\n\
+        data d en \"d\" de \"d\"\nsites s en \"s\" de \"s\" { example.com }\n\
+        collect d on s for ads keep 1 days\n";
+
+    /// The documented order `interest TEXT TEXT`: the interest ends where a language comes a second time.
+    #[test]
+    fn interest_then_text_reads_as_documented() {
+        let text = format!(
+            "{HEAD}purpose ads basis legitimate_interest interest en \"reach\" de \"erreichen\" en \"ads\" de \"Werbung\"\n"
+        );
+        let out = check_source("p.policy", &text, &mut NoLists, Default::default());
+        let policy = out.checked.policy.unwrap_or_else(|| panic!("{:#?}", out.checked.diagnostics));
+        let p = &policy.purposes[0];
+        assert_eq!(p.interest.as_ref().unwrap()["en"], "reach");
+        assert_eq!(p.interest.as_ref().unwrap()["de"], "erreichen");
+        assert_eq!(p.text["en"], "ads");
+        assert_eq!(p.text["de"], "Werbung");
+    }
+
+    /// When the purpose's text is incomplete, the diagnostic shows what went to the interest.
+    #[test]
+    fn a_missing_purpose_text_says_what_the_interest_took() {
+        for tail in ["en \"reach\" de \"erreichen\"", "en \"reach\" de \"erreichen\" en \"ads\""] {
+            let text = format!("{HEAD}purpose ads basis legitimate_interest interest {tail}\n");
+            let out = check_source("p.policy", &text, &mut NoLists, Default::default());
+            let d = out.checked.diagnostics.iter().find(|d| d.code == Code::MissingText);
+            let d = d.unwrap_or_else(|| panic!("{tail}: {:#?}", out.checked.diagnostics));
+            assert!(d.message.starts_with("purpose `ads` has no text"), "{d:?}");
+            assert!(d.labels.iter().any(|l| l.message.contains("interest")), "{d:?}");
+            assert!(d.help.as_deref().unwrap().contains("interest"), "{d:?}");
+        }
+    }
+}
+
+#[test]
+fn a_misspelt_setting_gets_a_suggestion_and_a_bad_region_its_own_message() {
+    let explain = |extra: &[&str]| {
+        let mut args = vec!["explain", "policies/price-tracker.policy", "https://www.ebay.de/itm/1"];
+        args.extend_from_slice(extra);
+        policyc(&args)
+    };
+    let o = explain(&["--set", "price_alert=on"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("error: `price_alert` is not a signal or feature of this policy"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("help: did you mean `--set price_alerts=on`?"), "{}", stderr(&o));
+
+    let o = explain(&["--region", "FR"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("error: `FR` is not a region of this policy"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("help: the policy's regions: `DE`, `US-CA`"), "{}", stderr(&o));
+    let o = explain(&["--region", "de"]);
+    assert!(stderr(&o).contains("help: did you mean `--region DE`?"), "{}", stderr(&o));
+    let o = explain(&["--set", "DE=on"]);
+    assert!(stderr(&o).contains("help: `DE` is a region: use `--region DE`"), "{}", stderr(&o));
+
+    let o = explain(&["--set", "price_alerts=on", "--region", "DE"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!stdout(&o).is_empty());
+}
