@@ -72,7 +72,7 @@ codes! {
     DuplicateSite = "W0024", Warning, "a site is listed more than once in one category";
     ShadowedRule = "W0025", Warning, "a collect rule adds nothing that another rule does not already do";
     SensitiveSite = "W0026", Warning, "a collect rule's scope includes sites of a list given with `check --sensitive`";
-    LimitExceeded = "E0027", Error, "the policy exceeds a resource limit (file size, list size, pattern count)";
+    LimitExceeded = "E0027", Error, "the policy exceeds a limit of the checker or the artifact (see Limits below)";
 }
 
 impl fmt::Display for Code {

@@ -345,3 +345,20 @@ impl Serialize for Link {
         }
     }
 }
+
+/// What one artifact can hold. The checker refuses a policy over these (E0027) so that a policy `check` passes
+/// is one `compile` accepts with its default limits; the compiler enforces them again, with flags to raise the
+/// last two.
+pub mod limits {
+    /// Decisions carry site categories, data items, purposes, signals and features, regions, and rules of each
+    /// kind as 64-bit sets, so a policy has at most 64 of each.
+    pub const MAX_PER_KIND: usize = 64;
+    /// Distinct domains, exact hosts and wildcard labels, by default (`compile --max-domains`).
+    pub const MAX_DOMAINS: usize = 4_000_000;
+    /// Path patterns, each a pattern of the path automaton, by default (`compile --max-path-patterns`).
+    pub const MAX_PATH_PATTERNS: usize = 20_000;
+    /// Distinct combinations of site categories that one domain can be in (index values are 16 bits).
+    pub const MAX_CATEGORY_COMBINATIONS: usize = 1 << 16;
+    /// Nesting of a condition, counted as the stack depth of its compiled program.
+    pub const MAX_CONDITION_DEPTH: usize = 64;
+}

@@ -39,16 +39,108 @@ pub fn to_ast(file: FileId, text: &str) -> Result<ast::File, Box<Diagnostic>> {
         .with_label("here")
         .with_help("a YAML policy has the shape that `policyc export --format yaml` writes; export a policy to see it")
     })?;
-    Ok(Unlower { span: Span::new(file, 0, 0), text, found: Default::default() }.file(&policy))
+    Ok(Unlower { span: Span::new(file, 0, 0), text, found: Default::default(), items: Default::default() }
+        .file(&policy))
 }
 
-/// Turns IR back into AST nodes. Names point at their first whole-word occurrence in the document, which is
-/// where a misspelt name is (it occurs nowhere else) and usually where a declared one is declared; everything
-/// else points at the start of the document.
+/// The byte offsets at which the items of a top-level sequence start (`collect:` followed by `- ...` items in
+/// block style, or `"collect": [ {...}, ... ]` in JSON), so that rules and `expect` lines point at their own
+/// line: `test` failures and the rule origins in decisions then say where the item is. A document in another
+/// layout (flow style, anchors) gets no offsets, and its items point at the start of the document.
+pub fn section_items(text: &str, key: &str) -> Vec<usize> {
+    if text.trim_start().starts_with('{') {
+        json_section_items(text, key)
+    } else {
+        yaml_section_items(text, key)
+    }
+}
+
+fn yaml_section_items(text: &str, key: &str) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut offset = 0;
+    let mut lines = text.split_inclusive('\n').map(|l| {
+        let at = offset;
+        offset += l.len();
+        (at, l.trim_end_matches(['\n', '\r']))
+    });
+    let header = format!("{key}:");
+    if !lines.any(|(_, l)| l.starts_with(&header) && l[header.len()..].trim().is_empty()) {
+        return out;
+    }
+    let mut indent = None;
+    for (at, line) in lines {
+        let content = line.trim_start();
+        if content.is_empty() || content.starts_with('#') {
+            continue;
+        }
+        let this = line.len() - content.len();
+        let is_item = content == "-" || content.starts_with("- ");
+        match indent {
+            None if is_item => indent = Some(this),
+            Some(i) if this == i && is_item => {}
+            Some(i) if this > i => continue,
+            _ => break,
+        }
+        // Point at the item's first content, after `- `.
+        let skip = content.strip_prefix('-').map(|r| 1 + r.len() - r.trim_start().len()).unwrap_or(0);
+        out.push(at + this + skip.min(content.len()));
+    }
+    out
+}
+
+fn json_section_items(text: &str, key: &str) -> Vec<usize> {
+    let b = text.as_bytes();
+    let quoted = format!("\"{key}\"");
+    let mut out = Vec::new();
+    let (mut depth, mut i, mut in_string) = (0usize, 0usize, false);
+    // Depth 1 is the top object; the section's items are the values at depth 2 of the array after the key.
+    let mut in_section = false;
+    while i < b.len() {
+        let c = b[i];
+        if in_string {
+            match c {
+                b'\\' => i += 1,
+                b'"' => in_string = false,
+                _ => {}
+            }
+        } else {
+            match c {
+                b'"' => {
+                    if depth == 1 && text[i..].starts_with(&quoted) {
+                        let rest = text[i + quoted.len()..].trim_start();
+                        in_section = rest.starts_with(':') && rest[1..].trim_start().starts_with('[');
+                    }
+                    in_string = true;
+                }
+                b'{' | b'[' => {
+                    if in_section && depth == 2 && c == b'{' {
+                        out.push(i);
+                    }
+                    depth += 1;
+                }
+                b'}' | b']' => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 1 {
+                        in_section = false;
+                    }
+                }
+                _ => {}
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Turns IR back into AST nodes. Items of the top-level sequences (declarations, rules, `expect` lines) point
+/// at their line ([`section_items`]); names point at their first whole-word occurrence in the document, which
+/// is where a misspelt name is (it occurs nowhere else) and usually where a declared one is declared;
+/// everything else points at the start of the document.
 struct Unlower<'t> {
     span: Span,
     text: &'t str,
     found: std::cell::RefCell<std::collections::HashMap<String, Span>>,
+    items: std::cell::RefCell<std::collections::HashMap<String, Vec<usize>>>,
 }
 
 impl Unlower<'_> {
@@ -73,6 +165,19 @@ impl Unlower<'_> {
             .unwrap_or(self.span);
         self.found.borrow_mut().insert(name.to_string(), span);
         span
+    }
+
+    /// The span of the `n`th item of a top-level sequence: its first line, or the document's start.
+    fn item(&self, key: &str, n: usize) -> Span {
+        let mut cache = self.items.borrow_mut();
+        let offsets = cache.entry(key.to_string()).or_insert_with(|| section_items(self.text, key));
+        match offsets.get(n) {
+            Some(&at) => {
+                let end = self.text[at..].find('\n').map(|e| at + e).unwrap_or(self.text.len());
+                Span::new(self.span.file, at, end)
+            }
+            None => self.span,
+        }
     }
 
     fn idents(&self, v: &[String]) -> Vec<Ident> {
@@ -115,36 +220,36 @@ impl Unlower<'_> {
             fields.push((ast::HeaderField::Regions(self.idents(&p.regions)), sp));
         }
         items.push(ast::Item::Header(ast::Header { id: self.ident(&p.id), fields, span: sp }));
-        for s in &p.signals {
+        for (n, s) in p.signals.iter().enumerate() {
             items.push(ast::Item::Signal(ast::Decl {
                 name: self.ident(&s.name),
                 text: Some(self.text(&s.text)),
-                span: sp,
+                span: self.item("signals", n),
             }));
         }
-        for f in &p.features {
+        for (n, f) in p.features.iter().enumerate() {
             items.push(ast::Item::Feature(ast::FeatureDecl {
                 name: self.ident(&f.name),
                 default: Some((f.default, sp)),
                 text: Some(self.text(&f.text)),
-                span: sp,
+                span: self.item("features", n),
             }));
         }
-        for d in &p.data {
+        for (n, d) in p.data.iter().enumerate() {
             items.push(ast::Item::Data(ast::Decl {
                 name: self.ident(&d.name),
                 text: Some(self.text(&d.text)),
-                span: sp,
+                span: self.item("data", n),
             }));
         }
-        for r in &p.recipients {
+        for (n, r) in p.recipients.iter().enumerate() {
             items.push(ast::Item::Recipient(ast::Decl {
                 name: self.ident(&r.name),
                 text: Some(self.text(&r.text)),
-                span: sp,
+                span: self.item("recipients", n),
             }));
         }
-        for pu in &p.purposes {
+        for (n, pu) in p.purposes.iter().enumerate() {
             let mut clauses = vec![(ast::PurposeClause::Basis(self.ident(pu.basis.keyword())), sp)];
             if let Some(i) = &pu.interest {
                 clauses.push((ast::PurposeClause::Interest(self.text(i)), sp));
@@ -153,9 +258,10 @@ impl Unlower<'_> {
                 clauses.push((ast::PurposeClause::SharedWith(self.idents(&pu.shared_with)), sp));
             }
             clauses.push((ast::PurposeClause::Text(self.text(&pu.text)), sp));
-            items.push(ast::Item::Purpose(ast::PurposeDecl { name: self.ident(&pu.name), clauses, span: sp }));
+            let span = self.item("purposes", n);
+            items.push(ast::Item::Purpose(ast::PurposeDecl { name: self.ident(&pu.name), clauses, span }));
         }
-        for s in &p.sites {
+        for (n, s) in p.sites.iter().enumerate() {
             let entries = s
                 .patterns
                 .iter()
@@ -166,17 +272,17 @@ impl Unlower<'_> {
                 text: Some(self.text(&s.text)),
                 entries,
                 examples: Some(s.examples.iter().map(|p| p.to_string()).collect()),
-                span: sp,
+                span: self.item("sites", n),
             }));
         }
-        for n in &p.never {
+        for (i, n) in p.never.iter().enumerate() {
             items.push(ast::Item::Never(ast::NeverRule {
                 sites: self.idents(&n.sites),
                 regions: (!n.regions.is_empty()).then(|| self.idents(&n.regions)),
-                span: sp,
+                span: self.item("never", i),
             }));
         }
-        for c in &p.collect {
+        for (n, c) in p.collect.iter().enumerate() {
             let mut clauses = vec![(ast::CollectClause::On(self.idents(&c.sites)), sp)];
             if let Some(w) = &c.when {
                 clauses.push((ast::CollectClause::When(self.cond(w)), sp));
@@ -199,9 +305,10 @@ impl Unlower<'_> {
             if !c.regions.is_empty() {
                 clauses.push((ast::CollectClause::Region(self.idents(&c.regions)), sp));
             }
-            items.push(ast::Item::Collect(ast::CollectRule { data: self.idents(&c.data), clauses, span: sp }));
+            let span = self.item("collect", n);
+            items.push(ast::Item::Collect(ast::CollectRule { data: self.idents(&c.data), clauses, span }));
         }
-        for i in &p.incentives {
+        for (n, i) in p.incentives.iter().enumerate() {
             let mut clauses = Vec::new();
             if !i.regions.is_empty() {
                 clauses.push((ast::IncentiveClause::Region(self.idents(&i.regions)), sp));
@@ -215,9 +322,10 @@ impl Unlower<'_> {
             if let Some(t) = &i.withdraw {
                 clauses.push((ast::IncentiveClause::Withdraw(self.text(t)), sp));
             }
-            items.push(ast::Item::Incentive(ast::IncentiveDecl { name: self.ident(&i.name), clauses, span: sp }));
+            let span = self.item("incentives", n);
+            items.push(ast::Item::Incentive(ast::IncentiveDecl { name: self.ident(&i.name), clauses, span }));
         }
-        for e in &p.expects {
+        for (n, e) in p.expects.iter().enumerate() {
             let settings = e
                 .with
                 .iter()
@@ -233,13 +341,14 @@ impl Unlower<'_> {
             if let Some(l) = &e.links {
                 outcomes.push(ast::ExpectOutcome::Links(self.idents(l), sp));
             }
+            let span = self.item("expects", n);
             items.push(ast::Item::Expect(ast::ExpectDecl {
                 url: e.url.clone(),
-                url_span: sp,
+                url_span: span,
                 settings,
                 region: e.region.as_ref().map(|r| vec![self.ident(r)]),
                 outcomes,
-                span: sp,
+                span,
             }));
         }
         ast::File { items }

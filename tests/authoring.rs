@@ -326,3 +326,67 @@ fn a_misspelt_setting_gets_a_suggestion_and_a_bad_region_its_own_message() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(!stdout(&o).is_empty());
 }
+
+/// One naming scheme for every output: the policy id, which the disclosures use for the list files too.
+#[test]
+fn every_output_file_is_named_after_the_policy_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = policyc(&["compile", "policies/shopping-assistant.policy", "-o", dir.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let mut names: Vec<String> =
+        std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    assert!(names.contains(&"shopping_assistant.matcher".to_string()), "{names:?}");
+    assert!(names.contains(&"shopping_assistant.retail.sites.txt".to_string()), "{names:?}");
+    assert!(names.iter().all(|n| n.starts_with("shopping_assistant.")), "{names:?}");
+    // The disclosures name the list file that was written next to them.
+    let md = std::fs::read_to_string(dir.path().join("shopping_assistant.DE.en.md")).unwrap();
+    assert!(md.contains("`shopping_assistant.retail.sites.txt`"));
+}
+
+/// A policy in the data form: `test` and the rule origins in decisions point at the item's own line.
+#[test]
+fn yaml_and_json_policies_have_real_line_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    for format in ["yaml", "json"] {
+        let o = policyc(&["export", "policies/price-tracker.policy", "--format", format]);
+        let text = stdout(&o);
+        let line_of = |needle: &str, nth: usize| {
+            text.lines().enumerate().filter(|(_, l)| l.contains(needle)).nth(nth).map(|(i, _)| i + 1).unwrap()
+        };
+        let path = dir.path().join(format!("p.{format}"));
+        // The first expect line says the product page collects nothing by default; make it claim more.
+        let broken = match format {
+            "yaml" => text.replacen("  collects: []", "  collects: [product_url]", 1),
+            _ => text.replacen("\"collects\": []", "\"collects\": [\"product_url\"]", 1),
+        };
+        assert_ne!(broken, text);
+        std::fs::write(&path, &broken).unwrap();
+        let o = policyc(&["test", path.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(1));
+        // In JSON an item starts at its `{`, the line before its first key.
+        let url_line = line_of("https://www.amazon.de/dp/B000123", 0) - usize::from(format == "json");
+        let want = format!("p.{format}:{url_line}: https://www.amazon.de/dp/B000123");
+        let out = stdout(&o) + &stderr(&o);
+        assert!(out.contains(&want), "{format}: want {want}\n{out}");
+
+        std::fs::write(&path, &text).unwrap();
+        let o = policyc(&[
+            "explain",
+            path.to_str().unwrap(),
+            "https://www.amazon.de/dp/1",
+            "--set",
+            "price_alerts=on",
+            "--format",
+            "json",
+        ]);
+        let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        // The second collect rule (alerts) starts where its `data` list does.
+        let rule_line = match format {
+            "yaml" => line_of("- data:", 1),
+            // (The first `"data": [` is the list of data items.)
+            _ => line_of("\"data\": [", 2) - 1,
+        };
+        assert_eq!(v["rules"][0]["origin"], format!("p.{format}:{rule_line}"), "{format}");
+    }
+}

@@ -106,12 +106,12 @@ fn compile_writes_a_deterministic_artifact_and_prints_its_hash() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let hash = stdout(&o).trim().to_string();
     assert_eq!(hash.len(), 64);
-    let first = std::fs::read(dir.path().join("shopping-assistant.matcher")).unwrap();
+    let first = std::fs::read(dir.path().join("shopping_assistant.matcher")).unwrap();
     let o = policyc(&["compile", "./policies/../policies/shopping-assistant.policy", "-o", out]);
     assert_eq!(stdout(&o).trim(), hash);
-    assert_eq!(std::fs::read(dir.path().join("shopping-assistant.matcher")).unwrap(), first);
+    assert_eq!(std::fs::read(dir.path().join("shopping_assistant.matcher")).unwrap(), first);
 
-    let artifact = dir.path().join("shopping-assistant.matcher");
+    let artifact = dir.path().join("shopping_assistant.matcher");
     let o = policyc(&[
         "explain",
         artifact.to_str().unwrap(),
@@ -153,7 +153,7 @@ fn match_streams_one_decision_per_line_and_survives_bad_lines() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().to_str().unwrap();
     assert_eq!(policyc(&["compile", "policies/shopping-assistant.policy", "-o", out]).status.code(), Some(0));
-    let artifact = dir.path().join("shopping-assistant.matcher");
+    let artifact = dir.path().join("shopping_assistant.matcher");
     let mut input = Vec::new();
     input.extend_from_slice(b"https://www.walmart.com/ip/1\n");
     input.extend_from_slice(b"not a url\n");
@@ -275,7 +275,7 @@ fn bad_artifacts_are_refused_in_one_line() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().to_str().unwrap();
     policyc(&["compile", "policies/price-tracker.policy", "-o", out]);
-    let good = std::fs::read(dir.path().join("price-tracker.matcher")).unwrap();
+    let good = std::fs::read(dir.path().join("price_tracker.matcher")).unwrap();
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
         ("truncated.matcher", good[..good.len() / 2].to_vec(), "checksum"),
         (

@@ -74,6 +74,7 @@ impl Checker<'_> {
             self.unused(file);
         }
         self.scope_analysis(file, &collect, &never, &sites);
+        self.artifact_limits(file, &sites, &collect);
         let header = header?;
         Some(ir::Policy {
             id: header.id,

@@ -17,8 +17,10 @@
 //! | `sites.rs` | site patterns and list import |
 //! | `rules.rs` | `never` and `collect` rules, conditions, retention, incentives, `expect` lines |
 //! | `scope.rs` | scope analysis over the lowered rules: overlaps with `never`, shadowed rules, sensitive lists |
+//! | `limits.rs` | what one artifact can hold (64 of each kind, domains, path patterns, condition depth) |
 
 mod declare;
+mod limits;
 mod lower;
 mod rules;
 mod scope;

@@ -30,6 +30,25 @@ pub struct Args {
     max_patterns: usize,
 }
 
+/// The size of the path automaton is the one artifact limit the checker cannot foresee without building it;
+/// when a policy has path patterns, build it the way `compile` does, so that a policy `check` passes is one
+/// `compile` accepts. Its refusal becomes an E0027 at the policy's start.
+fn compile_backstop(result: &mut policyc::SourceCheck) {
+    let Some(policy) = &result.checked.policy else { return };
+    if !policy.sites.iter().any(|c| c.patterns.iter().any(|p| p.path.is_some())) {
+        return;
+    }
+    if let Err(e) = policyc::matcher::compile::compile(policy, &Default::default()) {
+        let at = policyc::source::Span::new(policyc::source::FileId::default(), 0, 0);
+        result.checked.diagnostics.push(
+            policyc::Diagnostic::new(policyc::Code::LimitExceeded, at, e.message)
+                .with_label("this policy")
+                .with_help(e.help),
+        );
+        result.checked.policy = None;
+    }
+}
+
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum Format {
     Human,
@@ -53,10 +72,11 @@ pub fn run(args: Args) -> i32 {
     let mut json = Vec::new();
     let mut any_errors = false;
     for path in &args.files {
-        let result = match check_file(path, options.clone()) {
+        let mut result = match check_file(path, options.clone()) {
             Ok(r) => r,
             Err(e) => return super::fail(e),
         };
+        compile_backstop(&mut result);
         any_errors |= result.checked.has_errors();
         match args.format {
             Format::Human => {

@@ -34,7 +34,11 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_domains: 4_000_000, max_path_patterns: 20_000, max_dfa_bytes: 256 << 20 }
+        Limits {
+            max_domains: ir::limits::MAX_DOMAINS,
+            max_path_patterns: ir::limits::MAX_PATH_PATTERNS,
+            max_dfa_bytes: 256 << 20,
+        }
     }
 }
 
@@ -86,8 +90,13 @@ pub fn compile(policy: &ir::Policy, limits: &Limits) -> Result<Vec<u8>, CompileE
         ("never rules", policy.never.len()),
     ];
     for (what, n) in fixed {
-        if n > 64 {
-            return Err(limit_err(what, n, 64, "decisions carry these as 64-bit sets; split the policy into two"));
+        if n > ir::limits::MAX_PER_KIND {
+            return Err(limit_err(
+                what,
+                n,
+                ir::limits::MAX_PER_KIND,
+                "decisions carry these as 64-bit sets; split the policy into two",
+            ));
         }
     }
 
