@@ -152,6 +152,69 @@ pub fn sort(diagnostics: &mut [Diagnostic]) {
     });
 }
 
+/// Diagnostics for a person to read: errors first (what must be fixed before anything is built), then
+/// warnings, each group in position order; and, unless `verbose`, the skipped entries of each imported list
+/// (W0007, one per entry: a third-party list can have hundreds) as one warning per list, at the `from` line
+/// that imported it, with the count, examples and how to see them all.
+pub fn for_reading(diagnostics: &[Diagnostic], sources: &SourceMap, verbose: bool) -> Vec<Diagnostic> {
+    let mut out: Vec<Diagnostic> = Vec::with_capacity(diagnostics.len());
+    // List file to the indices of its skipped entries, in order of first appearance.
+    let mut lists: Vec<(crate::source::FileId, Vec<&Diagnostic>)> = Vec::new();
+    for d in diagnostics {
+        if d.code == Code::BadListEntry && !verbose {
+            match lists.iter_mut().find(|(f, _)| *f == d.span.file) {
+                Some((_, v)) => v.push(d),
+                None => lists.push((d.span.file, vec![d])),
+            }
+        } else {
+            out.push(d.clone());
+        }
+    }
+    for (file, entries) in lists {
+        let name = &sources.get(file).name;
+        let n = entries.len();
+        // The `from` clause that imported the list is the entries' secondary label.
+        let at = entries[0].labels.first().map(|l| l.span).unwrap_or(entries[0].span);
+        let examples: Vec<String> = entries
+            .iter()
+            .take(3)
+            .map(|d| {
+                let (line, _) = sources.get(d.span.file).line_col(d.span.start);
+                let text = &sources.get(d.span.file).text[d.span.start..d.span.end];
+                format!("`{text}` (line {line})")
+            })
+            .collect();
+        let more = if n > 3 { format!(" and {} more", n - 3) } else { String::new() };
+        out.push(
+            Diagnostic::new(
+                Code::BadListEntry,
+                at,
+                format!(
+                    "skipped {n} {} of `{name}` that {}",
+                    plural(n, "entry", "entries"),
+                    plural(n, "is not a valid site pattern", "are not valid site patterns")
+                ),
+            )
+            .with_label("imported here")
+            .with_help(format!(
+                "for example {}{more}; run with `--verbose` to see each and why, or `--strict-lists` to make them errors",
+                examples.join(", ")
+            )),
+        );
+    }
+    sort(&mut out);
+    out.sort_by_key(|d| d.severity);
+    out
+}
+
+fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 {
+        one
+    } else {
+        many
+    }
+}
+
 /// The JSON form of a diagnostic, as `policyc check --format json` prints it.
 #[derive(Clone, Debug, Serialize)]
 pub struct JsonDiagnostic {

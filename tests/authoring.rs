@@ -390,3 +390,51 @@ fn yaml_and_json_policies_have_real_line_numbers() {
         assert_eq!(v["rules"][0]["origin"], format!("p.{format}:{rule_line}"), "{format}");
     }
 }
+
+mod warnings {
+    use super::{policyc, stderr};
+
+    /// The bundled policy imports two third-party lists with 6 and 1 malformed entries.
+    #[test]
+    fn skipped_list_entries_are_one_warning_per_list_unless_verbose() {
+        for command in ["check", "compile", "test"] {
+            let dir = tempfile::tempdir().unwrap();
+            let mut args = vec![command, "policies/shopping-assistant.policy"];
+            if command == "compile" {
+                args.extend(["-o", dir.path().to_str().unwrap()]);
+            }
+            let o = policyc(&args);
+            let err = stderr(&o);
+            assert_eq!(err.matches("warning[W0007]").count(), 2, "{command}: {err}");
+            assert!(err.contains("skipped 6 entries of `policies/lists/ut1-shopping.txt`"), "{command}: {err}");
+            assert!(err.contains("skipped 1 entry of `policies/lists/ut1-bank.txt`"), "{command}: {err}");
+            assert!(err.contains("run with `--verbose`"), "{err}");
+            args.push("--verbose");
+            let err = stderr(&policyc(&args));
+            assert_eq!(err.matches("warning[W0007]").count(), 7, "{command} --verbose: {err}");
+        }
+        // Machines get every entry.
+        let o = policyc(&["check", "--format", "json", "policies/shopping-assistant.policy"]);
+        assert_eq!(String::from_utf8(o.stdout).unwrap().matches("\"W0007\"").count(), 7);
+    }
+
+    #[test]
+    fn errors_print_before_warnings() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.policy");
+        // A warning on line 2 (a text in an undeclared language) and an error on line 5 (an undeclared data
+        // item).
+        std::fs::write(
+            &path,
+            "policy p { name \"P\" controller \"C\" contact \"c@p.test\" version \"1\" languages en }\n\
+             data d en \"d\" fr \"d\"\n\
+             purpose u basis consent \"u\"\n\
+             sites s \"s\" { example.com }\n\
+             collect d, e on s for u keep 1 days\n",
+        )
+        .unwrap();
+        let err = stderr(&policyc(&["check", path.to_str().unwrap()]));
+        let (e, w) = (err.find("error[E0002]").unwrap(), err.find("warning[W0014]").unwrap());
+        assert!(e < w, "{err}");
+    }
+}

@@ -41,11 +41,13 @@ pub fn load_policy(path: &Path, show_warnings: bool) -> Result<policyc::ir::Poli
     result.checked.policy.ok_or(super::EXIT_FAIL)
 }
 
-/// Prints the diagnostics of a check for a person, on standard error, in colour on a terminal.
+/// Prints the diagnostics of a check for a person, on standard error, in colour on a terminal: errors before
+/// warnings, and skipped list entries summarised per list unless `--verbose` was given.
 pub fn print_diagnostics(result: &SourceCheck) {
     if result.checked.diagnostics.is_empty() {
         return;
     }
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    eprint!("{}", policyc::diagnostic::render_human(&result.checked.diagnostics, &result.sources, color));
+    let shown = policyc::diagnostic::for_reading(&result.checked.diagnostics, &result.sources, super::verbose());
+    eprint!("{}", policyc::diagnostic::render_human(&shown, &result.sources, color));
 }

@@ -35,8 +35,20 @@ pub const EXIT_USAGE: i32 = 2;
 #[derive(Parser)]
 #[command(name = "policyc", version, about = "Compile privacy policies written as data into matchers and disclosures")]
 struct Cli {
+    /// Show every diagnostic in full, such as each skipped entry of an imported list (summarised per list
+    /// otherwise).
+    #[arg(long, short = 'v', global = true)]
+    verbose: bool,
     #[command(subcommand)]
     command: Command,
+}
+
+/// `--verbose`, set once from the command line before any subcommand runs.
+static VERBOSE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether `--verbose` was given.
+pub fn verbose() -> bool {
+    VERBOSE.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 #[derive(Subcommand)]
@@ -72,6 +84,7 @@ pub fn run() -> i32 {
             return code;
         }
     };
+    VERBOSE.store(cli.verbose, std::sync::atomic::Ordering::Relaxed);
     match cli.command {
         Command::Check(a) => check::run(a),
         Command::Export(a) => export::run(a),
