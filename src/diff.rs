@@ -568,3 +568,59 @@ pub fn markdown(d: &PolicyDiff) -> String {
     }
     o
 }
+
+/// The rendered disclosures of two versions as unified diffs, one per language, region and format that
+/// changed: (name such as `shopping_assistant.DE.de.md`, diff). A reviewer without the snapshot tooling reads
+/// exactly what users will be told differently. A combination only one version has is diffed against nothing;
+/// one that cannot be rendered is diffed as its error text.
+pub fn disclosure_diffs(old: &Policy, new: &Policy) -> Vec<(String, String)> {
+    use crate::disclose::{self, render};
+    let union = |a: &[String], b: &[String]| -> Vec<String> {
+        let mut v: Vec<String> = a.to_vec();
+        v.extend(b.iter().filter(|x| !a.contains(x)).cloned());
+        v
+    };
+    let languages = union(&old.languages, &new.languages);
+    let regions: Vec<Option<String>> = {
+        let r = union(&old.regions, &new.regions);
+        if r.is_empty() {
+            vec![None]
+        } else {
+            r.into_iter().map(Some).collect()
+        }
+    };
+    let rendered = |p: &Policy, lang: &str, region: Option<&str>, format: render::Format| -> String {
+        if !p.languages.iter().any(|l| l == lang) || region.is_some_and(|r| !p.regions.iter().any(|x| x == r)) {
+            return String::new();
+        }
+        match disclose::build(p, lang, region) {
+            Ok(d) => render::render(&d, format),
+            Err(e) => format!("(cannot be rendered: {e})\n"),
+        }
+    };
+    let mut out = Vec::new();
+    for region in &regions {
+        for lang in &languages {
+            for format in render::Format::ALL {
+                let name = format!(
+                    "{}{}.{lang}.{}",
+                    new.id,
+                    region.as_deref().map(|r| format!(".{r}")).unwrap_or_default(),
+                    format.extension()
+                );
+                let (a, b) =
+                    (rendered(old, lang, region.as_deref(), format), rendered(new, lang, region.as_deref(), format));
+                if a == b {
+                    continue;
+                }
+                let diff = similar::TextDiff::from_lines(&a, &b)
+                    .unified_diff()
+                    .context_radius(3)
+                    .header(&format!("old/{name}"), &format!("new/{name}"))
+                    .to_string();
+                out.push((name, diff));
+            }
+        }
+    }
+    out
+}

@@ -26,15 +26,31 @@ fn cases() -> Vec<(String, Policy, Option<String>, String)> {
     v
 }
 
+/// Every rendering is compared with its snapshot, and every changed one is written as a `.snap.new` in this one
+/// run: a one-line policy change can change dozens of renderings, and a reviewer reads them all at once
+/// (`cargo insta review`, or the diffs insta prints) instead of rerunning the tests once per snapshot.
 #[test]
 fn snapshots_of_every_policy_language_region_and_format() {
+    let mut changed = Vec::new();
     for (stem, policy, region, lang) in cases() {
         let d = disclose::build(&policy, &lang, region.as_deref()).unwrap();
         for format in Format::ALL {
             let name = format!("{stem}.{}.{lang}.{}", region.as_deref().unwrap_or("all"), format.extension());
-            insta::assert_snapshot!(name, render::render(&d, format));
+            let text = render::render(&d, format);
+            // insta panics on a mismatch after writing the `.snap.new`; note it and go on to the next.
+            let outcome = std::panic::catch_unwind(|| insta::assert_snapshot!(name.clone(), text));
+            if outcome.is_err() {
+                changed.push(name);
+            }
         }
     }
+    assert!(
+        changed.is_empty(),
+        "{} disclosure snapshots changed; review each diff (`cargo insta review`, or the `.snap.new` files next to \
+         the snapshots) and accept only what users should be told:\n  {}",
+        changed.len(),
+        changed.join("\n  ")
+    );
 }
 
 /// Collapses white space (the text format wraps lines) and drops code backticks.

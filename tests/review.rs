@@ -146,3 +146,19 @@ fn a_retention_change_names_the_data_and_the_purpose() {
     let texts: Vec<&str> = d.changes.iter().map(|c| c.text.as_str()).collect();
     assert!(texts.contains(&"`price` for `recommend` is now kept for 30 days (was 90 days)"), "{texts:#?}");
 }
+
+#[test]
+fn disclosure_diffs_show_every_rendering_that_changes() {
+    let new = BASE.replace(
+        "collect price on products when compare for recommend keep 90 days",
+        "collect price on products when compare for recommend keep 30 days",
+    );
+    let diffs = policyc::diff::disclosure_diffs(&policy(BASE), &policy(&new));
+    let names: Vec<&str> = diffs.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["shop.en.md", "shop.en.html", "shop.en.txt", "shop.en.json"]);
+    let (_, md) = &diffs[0];
+    assert!(md.starts_with("--- old/shop.en.md\n+++ new/shop.en.md\n@@ "), "{md}");
+    assert!(md.lines().any(|l| l.starts_with('-') && l.contains("90 days")), "{md}");
+    assert!(md.lines().any(|l| l.starts_with('+') && l.contains("30 days")), "{md}");
+    assert!(policyc::diff::disclosure_diffs(&policy(BASE), &policy(BASE)).is_empty());
+}

@@ -12,6 +12,10 @@ pub struct Args {
     /// Output format: Markdown for a pull request, or JSON.
     #[arg(long, value_enum, default_value = "md")]
     format: Format,
+    /// Print the rendered disclosures of both versions as unified diffs instead, one per language, region and
+    /// format that changed (what users will read differently).
+    #[arg(long, conflicts_with = "format")]
+    disclosures: bool,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -27,6 +31,14 @@ pub fn run(args: Args) -> i32 {
             Ok(p) => policies.push(p),
             Err(code) => return code,
         }
+    }
+    if args.disclosures {
+        let diffs = policyc::diff::disclosure_diffs(&policies[0], &policies[1]);
+        for (_, diff) in &diffs {
+            print!("{diff}");
+        }
+        eprintln!("{} renderings differ", diffs.len());
+        return 0;
     }
     let d = policyc::diff::diff(&policies[0], &policies[1]);
     match args.format {
