@@ -27,6 +27,7 @@ pub mod diff;
 pub mod disclose;
 pub mod fmt;
 pub mod fuzz;
+pub mod ide;
 pub mod interp;
 pub mod ir;
 pub mod locale;

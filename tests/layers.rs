@@ -28,6 +28,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("fmt", 8),
     ("diff", 9),
     ("fuzz", 10),
+    ("ide", 10),
     ("cli", 11),
     ("main", 11),
 ];

@@ -9,6 +9,12 @@ pub struct FsLoader {
     base: PathBuf,
 }
 
+impl FsLoader {
+    pub fn new(base: PathBuf) -> Self {
+        FsLoader { base }
+    }
+}
+
 impl ListLoader for FsLoader {
     fn load(&mut self, path: &str) -> Result<(String, String), String> {
         let full = self.base.join(path);

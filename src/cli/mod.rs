@@ -21,6 +21,7 @@ mod explain;
 mod export;
 mod fmt;
 mod load;
+mod lsp;
 mod matchcmd;
 mod parallel;
 mod test;
@@ -73,6 +74,8 @@ enum Command {
     Diff(diff::Args),
     /// Check a collection log (NDJSON) against the artifact that was live.
     Audit(audit::Args),
+    /// Run the language server on standard input and output, for editors.
+    Lsp(lsp::Args),
 }
 
 pub fn run() -> i32 {
@@ -96,6 +99,7 @@ pub fn run() -> i32 {
         Command::Test(a) => test::run(a),
         Command::Audit(a) => audit::run(a),
         Command::Diff(a) => diff::run(a),
+        Command::Lsp(a) => lsp::run(a),
     }
 }
 

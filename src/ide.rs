@@ -1,0 +1,491 @@
+//! What an editor asks about a policy: its diagnostics, and for a position the name there, its declaration, its
+//! uses, what it means, what may be typed there and which did-you-mean fixes apply. The language server
+//! (`policyc lsp`, in the CLI layer) turns these answers into LSP messages; this module does no IO and knows
+//! nothing of the protocol, so it is tested on strings.
+//!
+//! Names are resolved from the syntax tree, not from the IR, so that hover and navigation keep working while
+//! the file has checker errors; the server keeps the last [`Index`] that parsed for when the file has a
+//! syntax error. Offsets are byte offsets into the policy text; [`LineIndex`] converts them to the LSP's
+//! line and UTF-16 column.
+
+use crate::ast::{self, Ident};
+use crate::diagnostic::{self, Diagnostic, Severity};
+use crate::source::{FileId, Span};
+use crate::{check_source, CheckOptions, ListLoader, SourceCheck};
+
+/// What a declared name is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SymbolKind {
+    Policy,
+    Region,
+    Signal,
+    Feature,
+    Data,
+    Purpose,
+    Recipient,
+    Sites,
+    Incentive,
+}
+
+impl SymbolKind {
+    pub fn word(self) -> &'static str {
+        match self {
+            SymbolKind::Policy => "policy",
+            SymbolKind::Region => "region",
+            SymbolKind::Signal => "signal",
+            SymbolKind::Feature => "feature",
+            SymbolKind::Data => "data item",
+            SymbolKind::Purpose => "purpose",
+            SymbolKind::Recipient => "recipient",
+            SymbolKind::Sites => "site category",
+            SymbolKind::Incentive => "incentive",
+        }
+    }
+
+    /// Names of one namespace can refer to each other; signals and features share one, as in conditions.
+    fn namespace(self) -> u8 {
+        match self {
+            SymbolKind::Policy => 0,
+            SymbolKind::Region => 1,
+            SymbolKind::Signal | SymbolKind::Feature => 2,
+            SymbolKind::Data => 3,
+            SymbolKind::Purpose => 4,
+            SymbolKind::Recipient => 5,
+            SymbolKind::Sites => 6,
+            SymbolKind::Incentive => 7,
+        }
+    }
+}
+
+/// A declaration: the name, where it is declared, and what hover shows about it.
+#[derive(Clone, Debug)]
+pub struct Symbol {
+    pub name: String,
+    pub kind: SymbolKind,
+    pub span: Span,
+    /// Facts for hover, one Markdown line each (texts per language, default, basis, patterns).
+    pub facts: Vec<String>,
+}
+
+/// A use of a name.
+#[derive(Clone, Debug)]
+pub struct Reference {
+    pub name: String,
+    namespace: u8,
+    pub span: Span,
+    /// The rule or item the use is in, for hover on site categories ("which rules collect there").
+    pub context: &'static str,
+    pub item_span: Span,
+}
+
+/// The names of one parsed file: every declaration and every use.
+#[derive(Clone, Debug, Default)]
+pub struct Index {
+    pub symbols: Vec<Symbol>,
+    pub references: Vec<Reference>,
+}
+
+/// The result of analysing one version of a file.
+pub struct Analysis {
+    pub check: SourceCheck,
+    /// The names, when the file parsed.
+    pub index: Option<Index>,
+}
+
+/// Checks a policy text and indexes its names.
+pub fn analyse(name: &str, text: &str, loader: &mut dyn ListLoader) -> Analysis {
+    let check = check_source(name, text, loader, CheckOptions::default());
+    let lower = name.to_ascii_lowercase();
+    let file = if lower.ends_with(".yaml") || lower.ends_with(".yml") || lower.ends_with(".json") {
+        crate::yaml::to_ast(FileId::default(), text).ok()
+    } else {
+        crate::parser::parse(FileId::default(), text).ok()
+    };
+    Analysis { check, index: file.map(|f| index(&f)) }
+}
+
+/// The diagnostics of the checked file an editor shows in it: those in other files (imported lists) are
+/// summarised at the line that imported them, as `check` prints them.
+pub fn diagnostics(a: &Analysis) -> Vec<Diagnostic> {
+    let main = FileId::default();
+    diagnostic::for_reading(&a.check.checked.diagnostics, &a.check.sources, false)
+        .into_iter()
+        .map(|mut d| {
+            if d.span.file != main {
+                if let Some(l) = d.labels.iter().find(|l| l.span.file == main) {
+                    d.span = l.span;
+                } else {
+                    d.span = Span::new(main, 0, 0);
+                }
+            }
+            d
+        })
+        .collect()
+}
+
+fn text_facts(t: Option<&ast::Text>) -> Vec<String> {
+    t.map(|t| {
+        t.parts
+            .iter()
+            .map(|p| match &p.lang {
+                Some(l) => format!("{}: “{}”", l.name, p.value),
+                None => format!("“{}”", p.value),
+            })
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+/// Builds the index of a parsed file.
+pub fn index(file: &ast::File) -> Index {
+    let mut idx = Index::default();
+    let mut declare = |name: &Ident, kind: SymbolKind, facts: Vec<String>| {
+        idx.symbols.push(Symbol { name: name.name.clone(), kind, span: name.span, facts });
+    };
+    for item in &file.items {
+        match item {
+            ast::Item::Header(h) => {
+                declare(&h.id, SymbolKind::Policy, vec![]);
+                for (f, _) in &h.fields {
+                    if let ast::HeaderField::Regions(rs) = f {
+                        for r in rs {
+                            declare(r, SymbolKind::Region, vec![]);
+                        }
+                    }
+                }
+            }
+            ast::Item::Signal(d) => declare(&d.name, SymbolKind::Signal, text_facts(d.text.as_ref())),
+            ast::Item::Feature(f) => {
+                let mut facts = text_facts(f.text.as_ref());
+                if let Some((on, _)) = f.default {
+                    facts.insert(0, format!("default {}", if on { "on" } else { "off" }));
+                }
+                declare(&f.name, SymbolKind::Feature, facts)
+            }
+            ast::Item::Data(d) => declare(&d.name, SymbolKind::Data, text_facts(d.text.as_ref())),
+            ast::Item::Recipient(d) => declare(&d.name, SymbolKind::Recipient, text_facts(d.text.as_ref())),
+            ast::Item::Purpose(p) => {
+                let mut facts = Vec::new();
+                for (c, _) in &p.clauses {
+                    match c {
+                        ast::PurposeClause::Basis(b) => facts.insert(0, format!("basis `{}`", b.name)),
+                        ast::PurposeClause::Interest(t) => {
+                            facts.extend(text_facts(Some(t)).into_iter().map(|f| format!("interest {f}")))
+                        }
+                        ast::PurposeClause::Text(t) => facts.extend(text_facts(Some(t))),
+                        _ => {}
+                    }
+                }
+                declare(&p.name, SymbolKind::Purpose, facts)
+            }
+            ast::Item::Sites(s) => {
+                let mut facts = text_facts(s.text.as_ref());
+                let written: Vec<&str> = s
+                    .entries
+                    .iter()
+                    .filter_map(|e| match e {
+                        ast::SiteEntry::Pattern { text, .. } => Some(text.as_str()),
+                        _ => None,
+                    })
+                    .collect();
+                let lists: Vec<String> = s
+                    .entries
+                    .iter()
+                    .filter_map(|e| match e {
+                        ast::SiteEntry::From { path, .. } => Some(format!("`{path}`")),
+                        _ => None,
+                    })
+                    .collect();
+                let examples: Vec<String> = written.iter().take(5).map(|p| format!("`{p}`")).collect();
+                facts.push(format!(
+                    "{} written pattern{}{}{}",
+                    written.len(),
+                    if written.len() == 1 { "" } else { "s" },
+                    if examples.is_empty() { String::new() } else { format!(": {}", examples.join(", ")) },
+                    if lists.is_empty() { String::new() } else { format!("; imports {}", lists.join(", ")) }
+                ));
+                declare(&s.name, SymbolKind::Sites, facts)
+            }
+            ast::Item::Incentive(i) => declare(&i.name, SymbolKind::Incentive, vec![]),
+            _ => {}
+        }
+    }
+    let mut uses = |ids: &[Ident], kind: SymbolKind, context: &'static str, item_span: Span| {
+        for i in ids {
+            idx.references.push(Reference {
+                name: i.name.clone(),
+                namespace: kind.namespace(),
+                span: i.span,
+                context,
+                item_span,
+            });
+        }
+    };
+    fn cond_vars(c: &ast::Cond, out: &mut Vec<Ident>) {
+        match c {
+            ast::Cond::Var(i) => out.push(i.clone()),
+            ast::Cond::Not(c, _) => cond_vars(c, out),
+            ast::Cond::And(cs, _) | ast::Cond::Or(cs, _) => cs.iter().for_each(|c| cond_vars(c, out)),
+        }
+    }
+    for item in &file.items {
+        match item {
+            ast::Item::Purpose(p) => {
+                for (c, _) in &p.clauses {
+                    if let ast::PurposeClause::SharedWith(rs) = c {
+                        uses(rs, SymbolKind::Recipient, "purpose", p.span);
+                    }
+                }
+            }
+            ast::Item::Never(n) => {
+                uses(&n.sites, SymbolKind::Sites, "never", n.span);
+                uses(n.regions.as_deref().unwrap_or(&[]), SymbolKind::Region, "never", n.span);
+            }
+            ast::Item::Collect(c) => {
+                uses(&c.data, SymbolKind::Data, "collect", c.span);
+                for (clause, _) in &c.clauses {
+                    let mut vars = Vec::new();
+                    match clause {
+                        ast::CollectClause::On(s) => uses(s, SymbolKind::Sites, "collect", c.span),
+                        ast::CollectClause::For(p) => uses(p, SymbolKind::Purpose, "collect", c.span),
+                        ast::CollectClause::Region(r) => uses(r, SymbolKind::Region, "collect", c.span),
+                        ast::CollectClause::When(cond) | ast::CollectClause::Link(ast::Link::When(cond)) => {
+                            cond_vars(cond, &mut vars)
+                        }
+                        _ => {}
+                    }
+                    uses(&vars, SymbolKind::Signal, "collect", c.span);
+                }
+            }
+            ast::Item::Incentive(i) => {
+                for (clause, _) in &i.clauses {
+                    match clause {
+                        ast::IncentiveClause::Exchange(d) => uses(d, SymbolKind::Data, "incentive", i.span),
+                        ast::IncentiveClause::Region(r) => uses(r, SymbolKind::Region, "incentive", i.span),
+                        _ => {}
+                    }
+                }
+            }
+            ast::Item::Expect(e) => {
+                let vars: Vec<Ident> = e.settings.iter().map(|s| s.name.clone()).collect();
+                uses(&vars, SymbolKind::Signal, "expect", e.span);
+                uses(e.region.as_deref().unwrap_or(&[]), SymbolKind::Region, "expect", e.span);
+                for o in &e.outcomes {
+                    match o {
+                        ast::ExpectOutcome::Collects(d, _) | ast::ExpectOutcome::Links(d, _) => {
+                            uses(d, SymbolKind::Data, "expect", e.span)
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    idx
+}
+
+/// A name at an offset: its namespace and text.
+fn name_at(idx: &Index, offset: usize) -> Option<(u8, &str)> {
+    let hit = |s: &Span| s.start <= offset && offset <= s.end;
+    idx.symbols
+        .iter()
+        .find(|s| hit(&s.span))
+        .map(|s| (s.kind.namespace(), s.name.as_str()))
+        .or_else(|| idx.references.iter().find(|r| hit(&r.span)).map(|r| (r.namespace, r.name.as_str())))
+}
+
+/// The declaration of the name at `offset`.
+pub fn definition(idx: &Index, offset: usize) -> Option<&Symbol> {
+    let (ns, name) = name_at(idx, offset)?;
+    idx.symbols.iter().find(|s| s.kind.namespace() == ns && s.name == name)
+}
+
+/// Every place the name at `offset` is written: its declaration (when asked for) and its uses.
+pub fn references(idx: &Index, offset: usize, include_declaration: bool) -> Vec<Span> {
+    let Some((ns, name)) = name_at(idx, offset) else { return Vec::new() };
+    let decls = idx.symbols.iter().filter(|s| s.kind.namespace() == ns && s.name == name).map(|s| s.span);
+    let uses = idx.references.iter().filter(|r| r.namespace == ns && r.name == name).map(|r| r.span);
+    let mut out: Vec<Span> = if include_declaration { decls.chain(uses).collect() } else { uses.collect() };
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Hover text (Markdown) for the name at `offset`: its kind, declaration, texts and, for a site category, how
+/// many sites it has, examples and which rules collect there.
+pub fn hover(a: &Analysis, idx: &Index, text: &str, offset: usize) -> Option<String> {
+    let sym = definition(idx, offset)?;
+    let (line, _) = line_col(text, sym.span.start);
+    let mut out = format!("**{}** `{}` (declared on line {line})", sym.kind.word(), sym.name);
+    for f in &sym.facts {
+        out.push_str(&format!("\n\n{f}"));
+    }
+    if sym.kind == SymbolKind::Sites {
+        if let Some(cat) = a.check.checked.policy.as_ref().and_then(|p| p.site_category(&sym.name)) {
+            let examples: Vec<String> = cat.patterns.iter().take(5).map(|p| format!("`{p}`")).collect();
+            out.push_str(&format!(
+                "\n\n{} site{} in all, for example {}",
+                cat.patterns.len(),
+                if cat.patterns.len() == 1 { "" } else { "s" },
+                examples.join(", ")
+            ));
+        }
+        let rules: Vec<String> = idx
+            .references
+            .iter()
+            .filter(|r| r.namespace == sym.kind.namespace() && r.name == sym.name && r.context != "expect")
+            .map(|r| {
+                let first_line = text[r.item_span.start..r.item_span.end].lines().next().unwrap_or("").trim();
+                format!("- line {}: `{first_line}`", line_col(text, r.item_span.start).0)
+            })
+            .collect();
+        if rules.is_empty() {
+            out.push_str("\n\nno rule names it");
+        } else {
+            out.push_str(&format!("\n\nrules that name it:\n{}", rules.join("\n")));
+        }
+    }
+    Some(out)
+}
+
+/// What completion offers: a label and what it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Completion {
+    pub label: String,
+    pub detail: String,
+    pub keyword: bool,
+}
+
+const ITEM_KEYWORDS: [&str; 11] =
+    ["policy", "signal", "feature", "data", "purpose", "recipient", "sites", "never", "collect", "incentive", "expect"];
+const CLAUSE_KEYWORDS: [&str; 11] =
+    ["on", "when", "for", "keep", "link to account", "region", "basis", "interest", "shared with", "from", "exact"];
+
+/// Names and keywords that fit at `offset`: after `on` site categories, after `for` purposes, after `collect`,
+/// `collects`, `links` and `in exchange for` data items, in conditions signals and features, after `region`
+/// regions, after `shared with` recipients; elsewhere keywords and every name.
+pub fn completions(idx: &Index, text: &str, offset: usize) -> Vec<Completion> {
+    let before = &text[..offset.min(text.len())];
+    // The words before the cursor, skipping the one being typed, names listed so far and commas.
+    let word_char = |c: char| c.is_alphanumeric() || c == '_';
+    let start = before.trim_end_matches(word_char);
+    let words: Vec<&str> = start.split(|c: char| !word_char(c)).filter(|w| !w.is_empty()).rev().take(12).collect();
+    let names: Vec<&Symbol> = idx.symbols.iter().collect();
+    let of = |kinds: &[SymbolKind]| -> Vec<Completion> {
+        names
+            .iter()
+            .filter(|s| kinds.contains(&s.kind))
+            .map(|s| Completion { label: s.name.clone(), detail: s.kind.word().to_string(), keyword: false })
+            .collect()
+    };
+    // The nearest word that decides the list: a keyword, passing over names already listed.
+    let declared = |w: &str| names.iter().any(|s| s.name == w);
+    for (i, w) in words.iter().enumerate() {
+        let prev = words.get(i + 1).copied().unwrap_or("");
+        let kinds: &[SymbolKind] = match *w {
+            "on" => &[SymbolKind::Sites],
+            "for" if prev == "exchange" => &[SymbolKind::Data],
+            "for" => &[SymbolKind::Purpose],
+            "collect" if prev == "never" => &[],
+            "collect" | "collects" | "links" => &[SymbolKind::Data],
+            "with" if prev == "shared" => &[SymbolKind::Recipient],
+            "when" | "and" | "or" | "not" | "with" => &[SymbolKind::Signal, SymbolKind::Feature],
+            "region" => &[SymbolKind::Region],
+            _ if declared(w) => continue,
+            _ => break,
+        };
+        if !kinds.is_empty() {
+            return of(kinds);
+        }
+        break;
+    }
+    let mut out: Vec<Completion> = ITEM_KEYWORDS
+        .iter()
+        .chain(CLAUSE_KEYWORDS.iter())
+        .map(|k| Completion { label: k.to_string(), detail: "keyword".into(), keyword: true })
+        .collect();
+    out.extend(names.iter().filter(|s| s.kind != SymbolKind::Policy).map(|s| Completion {
+        label: s.name.clone(),
+        detail: s.kind.word().to_string(),
+        keyword: false,
+    }));
+    out
+}
+
+/// A did-you-mean fix: the diagnostic it fixes, the span to replace and the replacement.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fix {
+    pub title: String,
+    pub span: Span,
+    pub replacement: String,
+    pub diagnostic: Diagnostic,
+}
+
+/// Did-you-mean fixes for the diagnostics that overlap `start..end`: a diagnostic whose help is "did you mean
+/// `X`?" replaces its span with `X`.
+pub fn fixes(diags: &[Diagnostic], start: usize, end: usize) -> Vec<Fix> {
+    diags
+        .iter()
+        .filter(|d| d.span.start <= end && start <= d.span.end)
+        .filter_map(|d| {
+            let help = d.help.as_deref()?;
+            let best = help.split("did you mean `").nth(1)?.split('`').next()?;
+            Some(Fix {
+                title: format!("replace with `{best}`"),
+                span: d.span,
+                replacement: best.to_string(),
+                diagnostic: d.clone(),
+            })
+        })
+        .collect()
+}
+
+/// Whether a diagnostic is an error, for editors that map severities.
+pub fn is_error(d: &Diagnostic) -> bool {
+    d.severity == Severity::Error
+}
+
+/// One-based line and character column of a byte offset (for hover text).
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+    (line, col)
+}
+
+/// Converts between byte offsets and LSP positions (zero-based line, UTF-16 code units).
+pub struct LineIndex<'t> {
+    text: &'t str,
+    starts: Vec<usize>,
+}
+
+impl<'t> LineIndex<'t> {
+    pub fn new(text: &'t str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex { text, starts }
+    }
+
+    /// (line, UTF-16 column) of a byte offset.
+    pub fn position(&self, offset: usize) -> (u32, u32) {
+        let offset = offset.min(self.text.len());
+        let line = self.starts.partition_point(|&s| s <= offset) - 1;
+        let start = self.starts[line];
+        let col: usize = self.text.get(start..offset).map(|s| s.encode_utf16().count()).unwrap_or(0);
+        (line as u32, col as u32)
+    }
+
+    /// The byte offset of an LSP position, clamped to the line and the text.
+    pub fn offset(&self, line: u32, character: u32) -> usize {
+        let Some(&start) = self.starts.get(line as usize) else { return self.text.len() };
+        let end = self.starts.get(line as usize + 1).copied().unwrap_or(self.text.len());
+        let mut units = 0u32;
+        for (i, c) in self.text[start..end].char_indices() {
+            if units >= character || c == '\n' {
+                return start + i;
+            }
+            units += c.len_utf16() as u32;
+        }
+        end
+    }
+}

@@ -1,0 +1,228 @@
+//! The language server as an editor drives it: `policyc lsp` as a child process, JSON-RPC messages with
+//! `Content-Length` framing on its standard input and output.
+
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{channel, Receiver};
+use std::time::Duration;
+
+const POLICY: &str = r#"policy shop { name "Shop" controller "Shop Inc." contact "p@shop.test" version "1" languages en }
+signal signed_in "you are signed in"
+data page_url "the address of the page"
+data product_price "the price shown"
+purpose recommend basis consent "showing you matching products"
+sites retail "online shops" { walmart.com  target.com  ebay.* }
+collect page_url, product_prize
+  on retail
+  for recommend keep 90 days
+  link to account when signed_in
+"#;
+
+struct Server {
+    child: Child,
+    stdin: ChildStdin,
+    messages: Receiver<Value>,
+    next_id: i64,
+    /// Notifications received while waiting for responses.
+    notifications: Vec<Value>,
+}
+
+impl Server {
+    fn start() -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_policyc"))
+            .arg("lsp")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let (tx, messages) = channel();
+        std::thread::spawn(move || loop {
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                if stdout.read_line(&mut line).unwrap_or(0) == 0 {
+                    return;
+                }
+                let line = line.trim_end();
+                if line.is_empty() {
+                    break;
+                }
+                if let Some(n) = line.strip_prefix("Content-Length: ") {
+                    length = n.parse().unwrap();
+                }
+            }
+            let mut body = vec![0; length];
+            stdout.read_exact(&mut body).unwrap();
+            if tx.send(serde_json::from_slice(&body).unwrap()).is_err() {
+                return;
+            }
+        });
+        Server { child, stdin, messages, next_id: 1, notifications: Vec::new() }
+    }
+
+    fn send(&mut self, msg: Value) {
+        let body = msg.to_string();
+        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}));
+    }
+
+    /// Sends a request and waits for its response, keeping the notifications that arrive meanwhile.
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        loop {
+            let msg = self.messages.recv_timeout(Duration::from_secs(30)).expect("a response");
+            if msg["id"] == id {
+                assert!(msg.get("error").is_none(), "{msg}");
+                return msg["result"].clone();
+            }
+            self.notifications.push(msg);
+        }
+    }
+
+    /// The next diagnostics published for `uri`.
+    fn diagnostics(&mut self, uri: &str) -> Vec<Value> {
+        if let Some(i) = self
+            .notifications
+            .iter()
+            .position(|n| n["method"] == "textDocument/publishDiagnostics" && n["params"]["uri"] == uri)
+        {
+            return self.notifications.remove(i)["params"]["diagnostics"].as_array().unwrap().clone();
+        }
+        loop {
+            let msg = self.messages.recv_timeout(Duration::from_secs(30)).expect("diagnostics");
+            if msg["method"] == "textDocument/publishDiagnostics" && msg["params"]["uri"] == uri {
+                return msg["params"]["diagnostics"].as_array().unwrap().clone();
+            }
+            self.notifications.push(msg);
+        }
+    }
+}
+
+fn position(text: &str, needle: &str, nth: usize) -> Value {
+    let offset = text.match_indices(needle).nth(nth).unwrap().0 + 1;
+    let line = text[..offset].matches('\n').count();
+    let character = offset - text[..offset].rfind('\n').map(|i| i + 1).unwrap_or(0);
+    json!({"line": line, "character": character})
+}
+
+#[test]
+fn an_editor_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shop.policy");
+    std::fs::write(&path, POLICY).unwrap();
+    let uri = url::Url::from_file_path(&path).unwrap().to_string();
+    let doc = |pos: Value| json!({"textDocument": {"uri": uri}, "position": pos});
+
+    let mut s = Server::start();
+    let init = s.request("initialize", json!({"processId": null, "rootUri": null, "capabilities": {}}));
+    let caps = &init["capabilities"];
+    for cap in ["hoverProvider", "definitionProvider", "referencesProvider", "documentFormattingProvider"] {
+        assert_eq!(caps[cap], true, "{cap}: {init}");
+    }
+    s.notify("initialized", json!({}));
+
+    // Opening a file with an error publishes it, with the code and help `check` gives.
+    s.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "policy", "version": 1, "text": POLICY}}),
+    );
+    let diags = s.diagnostics(&uri);
+    let e = diags.iter().find(|d| d["code"] == "E0002").unwrap_or_else(|| panic!("{diags:#?}"));
+    assert_eq!(e["severity"], 1);
+    assert_eq!(e["range"]["start"], json!({"line": 6, "character": 18}));
+    assert!(e["message"].as_str().unwrap().contains("did you mean `product_price`?"), "{e}");
+
+    // Hover on a use shows the declaration and its text, though the file has an error.
+    let hover = s.request("textDocument/hover", doc(position(POLICY, "page_url", 1)));
+    let text = hover["contents"]["value"].as_str().unwrap();
+    assert!(text.contains("**data item** `page_url` (declared on line 3)"), "{text}");
+    assert!(text.contains("the address of the page"), "{text}");
+    // On a site category: its sites and the rules that name it.
+    let hover = s.request("textDocument/hover", doc(position(POLICY, "retail", 1)));
+    let text = hover["contents"]["value"].as_str().unwrap();
+    assert!(text.contains("3 written patterns: `walmart.com`, `target.com`, `ebay.*`"), "{text}");
+    assert!(text.contains("line 7: `collect page_url, product_prize`"), "{text}");
+
+    // Definition of a use is its declaration.
+    let def = s.request("textDocument/definition", doc(position(POLICY, "signed_in", 1)));
+    assert_eq!(def["uri"], uri);
+    assert_eq!(def["range"]["start"], json!({"line": 1, "character": 7}));
+
+    // References: the declaration and the use.
+    let refs = s.request(
+        "textDocument/references",
+        json!({"textDocument": {"uri": uri}, "position": position(POLICY, "recommend", 0),
+               "context": {"includeDeclaration": true}}),
+    );
+    let lines: Vec<u64> =
+        refs.as_array().unwrap().iter().map(|r| r["range"]["start"]["line"].as_u64().unwrap()).collect();
+    assert_eq!(lines, [4, 8]);
+
+    // Completion after `on` offers site categories; after `for`, purposes.
+    let after = |needle: &str| {
+        let offset = POLICY.find(needle).unwrap() + needle.len();
+        let line = POLICY[..offset].matches('\n').count();
+        json!({"line": line, "character": offset - POLICY[..offset].rfind('\n').map(|i| i + 1).unwrap_or(0)})
+    };
+    let items = s.request("textDocument/completion", doc(after("  on ")));
+    let labels: Vec<&str> = items.as_array().unwrap().iter().map(|i| i["label"].as_str().unwrap()).collect();
+    assert_eq!(labels, ["retail"]);
+    let items = s.request("textDocument/completion", doc(after("  for ")));
+    let labels: Vec<&str> = items.as_array().unwrap().iter().map(|i| i["label"].as_str().unwrap()).collect();
+    assert_eq!(labels, ["recommend"]);
+
+    // The did-you-mean fix as a code action.
+    let actions = s.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": e["range"], "context": {"diagnostics": [e]}}),
+    );
+    let action = &actions[0];
+    assert_eq!(action["title"], "replace with `product_price`");
+    let edit = &action["edit"]["changes"][&uri][0];
+    assert_eq!(edit["newText"], "product_price");
+    assert_eq!(edit["range"], e["range"]);
+
+    // Formatting goes through `policyc fmt`.
+    let messy = POLICY.replace("  on retail", "on retail   ");
+    s.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": messy}]}),
+    );
+    s.diagnostics(&uri);
+    let edits = s.request(
+        "textDocument/formatting",
+        json!({"textDocument": {"uri": uri}, "options": {"tabSize": 2, "insertSpaces": true}}),
+    );
+    assert_eq!(edits[0]["newText"], POLICY);
+
+    // A syntax error: published, no formatting, and hover answers from the last version that parsed.
+    let broken = POLICY.replace("sites retail \"online shops\" {", "sites retail \"online shops\" {{");
+    s.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 3}, "contentChanges": [{"text": broken}]}),
+    );
+    let diags = s.diagnostics(&uri);
+    assert_eq!(diags[0]["code"], "E0001", "{diags:#?}");
+    let edits = s.request(
+        "textDocument/formatting",
+        json!({"textDocument": {"uri": uri}, "options": {"tabSize": 2, "insertSpaces": true}}),
+    );
+    assert_eq!(edits, json!([]));
+    let hover = s.request("textDocument/hover", doc(position(POLICY, "page_url", 1)));
+    assert!(hover["contents"]["value"].as_str().unwrap().contains("`page_url`"), "{hover}");
+
+    s.request("shutdown", Value::Null);
+    s.notify("exit", Value::Null);
+    let status = s.child.wait().unwrap();
+    assert!(status.success(), "{status}");
+}
