@@ -335,7 +335,9 @@ pub fn hover(a: &Analysis, idx: &Index, text: &str, offset: usize) -> Option<Str
             .iter()
             .filter(|r| r.namespace == sym.kind.namespace() && r.name == sym.name && r.context != "expect")
             .map(|r| {
-                let first_line = text[r.item_span.start..r.item_span.end].lines().next().unwrap_or("").trim();
+                // The index may be from an earlier version of the text (after a syntax error): slice safely.
+                let item = text.get(r.item_span.start..r.item_span.end).unwrap_or("");
+                let first_line = item.lines().next().unwrap_or("").trim();
                 format!("- line {}: `{first_line}`", line_col(text, r.item_span.start).0)
             })
             .collect();
@@ -365,7 +367,7 @@ const CLAUSE_KEYWORDS: [&str; 11] =
 /// `collects`, `links` and `in exchange for` data items, in conditions signals and features, after `region`
 /// regions, after `shared with` recipients; elsewhere keywords and every name.
 pub fn completions(idx: &Index, text: &str, offset: usize) -> Vec<Completion> {
-    let before = &text[..offset.min(text.len())];
+    let before = prefix(text, offset);
     // The words before the cursor, skipping the one being typed, names listed so far and commas.
     let word_char = |c: char| c.is_alphanumeric() || c == '_';
     let start = before.trim_end_matches(word_char);
@@ -447,10 +449,19 @@ pub fn is_error(d: &Diagnostic) -> bool {
 
 /// One-based line and character column of a byte offset (for hover text).
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
+    let before = prefix(text, offset);
     let line = before.matches('\n').count() + 1;
     let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
     (line, col)
+}
+
+/// The text before `offset`, which may be past the end or inside a character (an offset of an older version).
+fn prefix(text: &str, offset: usize) -> &str {
+    let mut end = offset.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
 }
 
 /// Converts between byte offsets and LSP positions (zero-based line, UTF-16 code units).
@@ -471,7 +482,7 @@ impl<'t> LineIndex<'t> {
         let offset = offset.min(self.text.len());
         let line = self.starts.partition_point(|&s| s <= offset) - 1;
         let start = self.starts[line];
-        let col: usize = self.text.get(start..offset).map(|s| s.encode_utf16().count()).unwrap_or(0);
+        let col: usize = prefix(self.text, offset).get(start..).map(|s| s.encode_utf16().count()).unwrap_or(0);
         (line as u32, col as u32)
     }
 

@@ -226,3 +226,55 @@ fn an_editor_session() {
     let status = s.child.wait().unwrap();
     assert!(status.success(), "{status}");
 }
+
+mod analysis {
+    //! The editor's answers on strings, without the protocol.
+
+    use super::POLICY;
+    use policyc::ide::{self, LineIndex};
+
+    /// After a syntax error the server answers from the index of an older text; no answer may panic, whatever
+    /// the offset, even inside a multi-byte character or past the end.
+    #[test]
+    fn answers_from_a_stale_index_never_panic() {
+        let old = ide::analyse("p.policy", POLICY, &mut policyc::NoLists);
+        let index = old.index.as_ref().unwrap();
+        let new_text = "policy ü { name \"Grüße 😀\" }\ncollect page_url on";
+        let new = ide::analyse("p.policy", new_text, &mut policyc::NoLists);
+        for offset in 0..POLICY.len() + 4 {
+            let _ = ide::hover(&new, index, new_text, offset);
+            let _ = ide::definition(index, offset);
+            let _ = ide::references(index, offset, true);
+            let _ = ide::completions(index, new_text, offset);
+            let _ = LineIndex::new(new_text).position(offset);
+        }
+    }
+
+    #[test]
+    fn positions_count_utf16_code_units() {
+        let text = "a ü 😀 b\nsecond";
+        let lines = LineIndex::new(text);
+        let b = text.find('b').unwrap();
+        // `a`, space, `ü` (1 unit), space, `😀` (2 units), space: `b` is at column 7.
+        assert_eq!(lines.position(b), (0, 7));
+        assert_eq!(lines.offset(0, 7), b);
+        assert_eq!(lines.position(text.find("second").unwrap()), (1, 0));
+        assert_eq!(lines.offset(1, 99), text.len(), "clamped to the line");
+        assert_eq!(lines.offset(9, 0), text.len(), "clamped to the text");
+    }
+
+    #[test]
+    fn completion_fits_the_clause() {
+        let idx = ide::analyse("p.policy", POLICY, &mut policyc::NoLists).index.unwrap();
+        let labels = |text: &str| -> Vec<String> {
+            ide::completions(&idx, text, text.len()).into_iter().map(|c| c.label).collect()
+        };
+        assert_eq!(labels("collect "), ["page_url", "product_price"]);
+        assert_eq!(labels("collect page_url, "), ["page_url", "product_price"]);
+        assert_eq!(labels("collect page_url on retail when "), ["signed_in"]);
+        assert_eq!(labels("collect page_url on retail when signed_in and no"), ["signed_in"]);
+        assert_eq!(labels("expect \"https://a.com/\" collects "), ["page_url", "product_price"]);
+        let top = labels("");
+        assert!(top.contains(&"collect".to_string()) && top.contains(&"retail".to_string()), "{top:?}");
+    }
+}
