@@ -183,7 +183,7 @@ fn match_strips_what_the_url_standard_strips_and_keeps_the_input() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().to_str().unwrap();
     assert_eq!(policyc(&["compile", "policies/shopping-assistant.policy", "-o", out]).status.code(), Some(0));
-    let artifact = dir.path().join("shopping-assistant.matcher");
+    let artifact = dir.path().join("shopping_assistant.matcher");
     let refused = ["\u{3000}https://www.ebay.de/", "\u{a0}https://www.ebay.de/", "\u{2028}https://www.ebay.de/\u{85}"];
     let accepted = [" https://www.ebay.de/ ", "\thttps://www.ebay.de/\u{1}", "https://www.ebay.de/\r"];
     let input: String = refused.iter().chain(&accepted).map(|u| format!("{u}\n")).collect();
@@ -211,7 +211,7 @@ fn commands_end_quietly_when_their_output_pipe_closes() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().to_str().unwrap();
     assert_eq!(policyc(&["compile", "policies/shopping-assistant.policy", "-o", out]).status.code(), Some(0));
-    let artifact = dir.path().join("shopping-assistant.matcher");
+    let artifact = dir.path().join("shopping_assistant.matcher");
     let a = artifact.to_str().unwrap();
     let p = "policies/shopping-assistant.policy";
     let commands: Vec<Vec<&str>> = vec![
