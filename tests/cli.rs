@@ -248,7 +248,7 @@ fn match_on_many_threads_writes_what_one_thread_writes_in_order() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().to_str().unwrap();
     assert_eq!(policyc(&["compile", "policies/shopping-assistant.policy", "-o", out]).status.code(), Some(0));
-    let artifact = dir.path().join("shopping-assistant.matcher");
+    let artifact = dir.path().join("shopping_assistant.matcher");
     // Every entry of the bundled shopping list, each followed by a bank, a broken line and a non-URL, so that
     // chunks hold decisions of every kind: 10,000s of lines, many chunks per thread.
     let list = std::fs::read_to_string("policies/lists/ut1-shopping.txt").unwrap();
