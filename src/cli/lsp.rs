@@ -69,13 +69,23 @@ impl Server {
                         return Ok(());
                     }
                     let id = req.id.clone();
-                    let response = match self.request(req) {
-                        Ok(value) => Response::new_ok(id, value),
-                        Err(message) => Response::new_err(id, lsp_server::ErrorCode::InvalidParams as i32, message),
+                    // A bug in an answer must not end the editor's session: it becomes an error response.
+                    let answer = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.request(req)));
+                    let response = match answer {
+                        Ok(Ok(value)) => Response::new_ok(id, value),
+                        Ok(Err(message)) => Response::new_err(id, lsp_server::ErrorCode::InvalidParams as i32, message),
+                        Err(_) => Response::new_err(
+                            id,
+                            lsp_server::ErrorCode::InternalError as i32,
+                            "policyc failed on this request; please report it with the file".into(),
+                        ),
                     };
                     self.send(Message::Response(response));
                 }
-                Message::Notification(n) => self.notification(n),
+                Message::Notification(n) => {
+                    // Likewise for a change that makes the checker fail: the document keeps its last analysis.
+                    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.notification(n)));
+                }
                 Message::Response(_) => {}
             }
         }
