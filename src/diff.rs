@@ -28,6 +28,10 @@ pub struct PolicyDiff {
     pub witnesses: Vec<Witness>,
     /// Witness URLs decided; `witnesses` lists those whose decision changed.
     pub witnesses_checked: usize,
+    /// The states each witness URL was decided under, in words (`defaults`, `price_alerts on`, `in DE`).
+    pub states: Vec<String>,
+    /// The same in one phrase, for the Markdown.
+    pub states_summary: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -406,6 +410,8 @@ pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
         scope,
         witnesses,
         witnesses_checked: candidates.len(),
+        states: states.iter().map(State::label).collect(),
+        states_summary: states_summary(&states),
     }
 }
 
@@ -445,13 +451,21 @@ impl State {
 /// both versions, so only what the changed ones read can make a difference. States with fewer settings come
 /// first, so a difference is reported under the simplest state that shows it.
 fn witness_states(old: &Policy, new: &Policy) -> Vec<State> {
-    let changed_collect = old
-        .collect
+    // Rules are compared without their origins: a rule that moved to another line has not changed.
+    let collect_of = |p: &Policy| -> Vec<ir::CollectRule> {
+        p.collect.iter().map(|r| ir::CollectRule { origin: None, ..r.clone() }).collect()
+    };
+    let never_of = |p: &Policy| -> Vec<ir::NeverRule> {
+        p.never.iter().map(|r| ir::NeverRule { origin: None, ..r.clone() }).collect()
+    };
+    let (old_collect, new_collect) = (collect_of(old), collect_of(new));
+    let (old_never, new_never) = (never_of(old), never_of(new));
+    let changed_collect = old_collect
         .iter()
-        .filter(|r| !new.collect.contains(r))
-        .chain(new.collect.iter().filter(|r| !old.collect.contains(r)));
+        .filter(|r| !new_collect.contains(r))
+        .chain(new_collect.iter().filter(|r| !old_collect.contains(r)));
     let changed_never =
-        old.never.iter().filter(|r| !new.never.contains(r)).chain(new.never.iter().filter(|r| !old.never.contains(r)));
+        old_never.iter().filter(|r| !new_never.contains(r)).chain(new_never.iter().filter(|r| !old_never.contains(r)));
     let mut vars: BTreeSet<String> = BTreeSet::new();
     let mut regions: BTreeSet<String> = BTreeSet::new();
     let mut all_regions = false;
@@ -501,6 +515,37 @@ fn witness_states(old: &Policy, new: &Policy) -> Vec<State> {
     }
     states.sort_by_key(|s| s.set.len() + usize::from(s.region.is_some()));
     states
+}
+
+/// The states in one phrase: `decided under default settings`, or `each decided under 4 states: every
+/// combination of `a` and `b`, in no region and in DE`.
+fn states_summary(states: &[State]) -> String {
+    if states.len() <= 1 {
+        return "decided under default settings".into();
+    }
+    let mut vars: Vec<&str> = Vec::new();
+    let mut regions: Vec<&str> = Vec::new();
+    for st in states {
+        for (n, _) in &st.set {
+            if !vars.contains(&n.as_str()) {
+                vars.push(n);
+            }
+        }
+        if let Some(r) = &st.region {
+            if !regions.contains(&r.as_str()) {
+                regions.push(r);
+            }
+        }
+    }
+    let quoted = |v: &[&str]| v.iter().map(|x| format!("`{x}`")).collect::<Vec<_>>().join(", ");
+    let mut parts = Vec::new();
+    if !vars.is_empty() {
+        parts.push(format!("{} each at its default and switched", quoted(&vars)));
+    }
+    if !regions.is_empty() {
+        parts.push(format!("in no region and in {}", regions.join(", ")));
+    }
+    format!("each decided under {} states: {}", states.len(), parts.join("; "))
 }
 
 fn on_off(b: bool) -> &'static str {
@@ -556,9 +601,10 @@ pub fn markdown(d: &PolicyDiff) -> String {
         o.push('\n');
     }
     o.push_str(&format!(
-        "### Decisions that change\n\n{} of {} witness URLs decide differently.\n\n",
+        "### Decisions that change\n\n{} of {} witness URLs decide differently ({}).\n\n",
         d.witnesses.len(),
-        d.witnesses_checked
+        d.witnesses_checked,
+        d.states_summary
     ));
     for w in d.witnesses.iter().take(25) {
         o.push_str(&format!("- {}\n", w.text.replacen(&w.url, &format!("`{}`", w.url), 1)));

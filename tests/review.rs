@@ -162,3 +162,25 @@ fn disclosure_diffs_show_every_rendering_that_changes() {
     assert!(md.lines().any(|l| l.starts_with('+') && l.contains("30 days")), "{md}");
     assert!(policyc::diff::disclosure_diffs(&policy(BASE), &policy(BASE)).is_empty());
 }
+
+#[test]
+fn witness_states_come_from_the_changed_rules_only() {
+    // The same rules on other lines, and one retention changed: only that rule's switch is tried.
+    let new = format!(
+        "\n\n{}",
+        BASE.replace(
+            "keep 90 days link to account when signed_in\ncollect price",
+            "keep 30 days link to account when signed_in\ncollect price"
+        )
+    );
+    let d = diff(&policy(BASE), &policy(&new));
+    assert_eq!(d.states, ["defaults", "compare off", "signed_in on", "compare off, signed_in on"], "{d:#?}");
+    assert!(
+        markdown(&d).contains("(each decided under 4 states: `compare`, `signed_in` each at its default and switched)"),
+        "{}",
+        markdown(&d)
+    );
+    let moved = diff(&policy(BASE), &policy(&format!("\n\n{BASE}")));
+    assert_eq!(moved.states, ["defaults"]);
+    assert!(markdown(&moved).contains("No change"));
+}
