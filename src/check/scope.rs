@@ -104,6 +104,11 @@ impl<'a> NeverIndex<'a> {
                 }
                 (HostPattern::Exact(nh), HostPattern::Exact(h)) => nh == h,
                 (HostPattern::Wildcard(nl), HostPattern::Wildcard(l)) => nl == l,
+                // Every host of a domain or exact host has the label before its public suffix that the
+                // domain has: `ebay.*/itm/` covers `www.ebay.de/itm/1`.
+                (HostPattern::Wildcard(nl), HostPattern::Domain(h) | HostPattern::Exact(h)) => {
+                    label_before_suffix(psl, h) == Some(nl.as_str())
+                }
                 _ => false,
             };
             host_ok && path_has_prefix(path, n_path) && !(strict && *n == p)
@@ -404,6 +409,7 @@ pub fn sensitive_sites(
         return None;
     }
     let mut hits: Vec<(&Pattern, String, Option<&str>)> = Vec::new();
+    let mut found = vec![false; overlaps.len()];
     for state in states {
         let in_force: Vec<&Pattern> = never
             .iter()
@@ -416,15 +422,17 @@ pub fn sensitive_sites(
             .flat_map(|c| c.patterns.iter())
             .collect();
         let index = NeverIndex::new(in_force.iter().copied());
-        for q in &overlaps {
-            if hits.iter().any(|(h, _, _)| *h == q) || index.covers(q) {
+        // A URL is blocked when the `never` patterns cover it as an exact host with its path.
+        let blocked = |url: &str| {
+            let Ok(u) = crate::urlnorm::normalize(url) else { return true };
+            index.covers(&Pattern { host: HostPattern::Exact(u.host), path: Some(u.path) })
+        };
+        for (i, q) in overlaps.iter().enumerate() {
+            if found[i] || index.covers(q) {
                 continue;
             }
-            let blocked = |url: &str| {
-                let Ok(u) = crate::urlnorm::normalize(url) else { return true };
-                in_force.iter().any(|n| n.matches(&u.host, &u.path))
-            };
             if let Some(witness) = q.witness_urls().into_iter().find(|w| !blocked(w)) {
+                found[i] = true;
                 hits.push((q, witness, state));
             }
         }
