@@ -125,8 +125,8 @@ export async function differential({
     const exported = spawnSync(policyc, ["export", policy, "--format", "json"], { encoding: "utf8", maxBuffer: 1 << 30 });
     if (exported.status !== 0) throw new Error(`policyc export failed: ${exported.stderr}`);
     const ir = JSON.parse(exported.stdout);
-    // `compile` names its outputs after the policy id (`policy ID { ... }`), not the file.
-    const artifact = join(tmp, `${ir.id}.matcher`);
+    // `compile` names its outputs after the policy id with `_` written as `-` (`policy ID { ... }`), not the file.
+    const artifact = join(tmp, `${ir.id.replaceAll("_", "-")}.matcher`);
     const oracle = loadOracle(ir, psl, { idna, set });
     const corpus = generateCorpus({ ir, root: ROOT, shared, pslPath: psl, ...corpusOptions });
     log(`corpus: ${corpus.length} URLs (${((Date.now() - t0) / 1000).toFixed(1)} s)`);

@@ -317,6 +317,13 @@ impl Policy {
         serde_json::to_string_pretty(self).expect("the IR always serialises") + "\n"
     }
 
+    /// The name every output file of this policy starts with: its id with `_` written as `-`, the usual form of
+    /// a file name (`policy shopping_assistant` → `shopping-assistant.matcher`). It comes from the IR alone, so
+    /// the disclosures can name the site-list files, and a policy and its YAML export give the same files.
+    pub fn file_stem(&self) -> String {
+        self.id.replace('_', "-")
+    }
+
     /// SHA-256 of the canonical JSON export, as lowercase hex: the policy's content hash.
     pub fn content_hash(&self) -> String {
         use sha2::Digest;

@@ -327,7 +327,8 @@ fn a_misspelt_setting_gets_a_suggestion_and_a_bad_region_its_own_message() {
     assert!(!stdout(&o).is_empty());
 }
 
-/// One naming scheme for every output: the policy id, which the disclosures use for the list files too.
+/// One naming scheme for every output: the policy id with `_` written as `-` (`shopping_assistant` gives
+/// `shopping-assistant.matcher`), which the disclosures use for the list files too, whatever the file is called.
 #[test]
 fn every_output_file_is_named_after_the_policy_id() {
     let dir = tempfile::tempdir().unwrap();
@@ -336,12 +337,24 @@ fn every_output_file_is_named_after_the_policy_id() {
     let mut names: Vec<String> =
         std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     names.sort();
-    assert!(names.contains(&"shopping_assistant.matcher".to_string()), "{names:?}");
-    assert!(names.contains(&"shopping_assistant.retail.sites.txt".to_string()), "{names:?}");
-    assert!(names.iter().all(|n| n.starts_with("shopping_assistant.")), "{names:?}");
+    assert!(names.contains(&"shopping-assistant.matcher".to_string()), "{names:?}");
+    assert!(names.contains(&"shopping-assistant.retail.sites.txt".to_string()), "{names:?}");
+    assert!(names.iter().all(|n| n.starts_with("shopping-assistant.")), "{names:?}");
     // The disclosures name the list file that was written next to them.
-    let md = std::fs::read_to_string(dir.path().join("shopping_assistant.DE.en.md")).unwrap();
-    assert!(md.contains("`shopping_assistant.retail.sites.txt`"));
+    let md = std::fs::read_to_string(dir.path().join("shopping-assistant.DE.en.md")).unwrap();
+    assert!(md.contains("`shopping-assistant.retail.sites.txt`"));
+    // The same policy as a YAML export under another file name gives the same files.
+    let yaml = policyc(&["export", "policies/shopping-assistant.policy", "--format", "yaml"]);
+    let other = tempfile::tempdir().unwrap();
+    let renamed = other.path().join("exported-under-another-name.yaml");
+    std::fs::write(&renamed, &yaml.stdout).unwrap();
+    let out = other.path().join("out");
+    let o = policyc(&["compile", renamed.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let mut again: Vec<String> =
+        std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    again.sort();
+    assert_eq!(again, names);
 }
 
 /// A policy in the data form: `test` and the rule origins in decisions point at the item's own line.

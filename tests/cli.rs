@@ -106,12 +106,12 @@ fn compile_writes_a_deterministic_artifact_and_prints_its_hash() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let hash = stdout(&o).trim().to_string();
     assert_eq!(hash.len(), 64);
-    let first = std::fs::read(dir.path().join("shopping_assistant.matcher")).unwrap();
+    let first = std::fs::read(dir.path().join("shopping-assistant.matcher")).unwrap();
     let o = policyc(&["compile", "./policies/../policies/shopping-assistant.policy", "-o", out]);
     assert_eq!(stdout(&o).trim(), hash);
-    assert_eq!(std::fs::read(dir.path().join("shopping_assistant.matcher")).unwrap(), first);
+    assert_eq!(std::fs::read(dir.path().join("shopping-assistant.matcher")).unwrap(), first);
 
-    let artifact = dir.path().join("shopping_assistant.matcher");
+    let artifact = dir.path().join("shopping-assistant.matcher");
     let o = policyc(&[
         "explain",
         artifact.to_str().unwrap(),
@@ -153,7 +153,7 @@ fn match_streams_one_decision_per_line_and_survives_bad_lines() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().to_str().unwrap();
     assert_eq!(policyc(&["compile", "policies/shopping-assistant.policy", "-o", out]).status.code(), Some(0));
-    let artifact = dir.path().join("shopping_assistant.matcher");
+    let artifact = dir.path().join("shopping-assistant.matcher");
     let mut input = Vec::new();
     input.extend_from_slice(b"https://www.walmart.com/ip/1\n");
     input.extend_from_slice(b"not a url\n");
@@ -183,7 +183,7 @@ fn match_strips_what_the_url_standard_strips_and_keeps_the_input() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().to_str().unwrap();
     assert_eq!(policyc(&["compile", "policies/shopping-assistant.policy", "-o", out]).status.code(), Some(0));
-    let artifact = dir.path().join("shopping_assistant.matcher");
+    let artifact = dir.path().join("shopping-assistant.matcher");
     let refused = ["\u{3000}https://www.ebay.de/", "\u{a0}https://www.ebay.de/", "\u{2028}https://www.ebay.de/\u{85}"];
     let accepted = [" https://www.ebay.de/ ", "\thttps://www.ebay.de/\u{1}", "https://www.ebay.de/\r"];
     let input: String = refused.iter().chain(&accepted).map(|u| format!("{u}\n")).collect();
@@ -211,7 +211,7 @@ fn commands_end_quietly_when_their_output_pipe_closes() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().to_str().unwrap();
     assert_eq!(policyc(&["compile", "policies/shopping-assistant.policy", "-o", out]).status.code(), Some(0));
-    let artifact = dir.path().join("shopping_assistant.matcher");
+    let artifact = dir.path().join("shopping-assistant.matcher");
     let a = artifact.to_str().unwrap();
     let p = "policies/shopping-assistant.policy";
     let commands: Vec<Vec<&str>> = vec![
@@ -248,7 +248,7 @@ fn match_on_many_threads_writes_what_one_thread_writes_in_order() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().to_str().unwrap();
     assert_eq!(policyc(&["compile", "policies/shopping-assistant.policy", "-o", out]).status.code(), Some(0));
-    let artifact = dir.path().join("shopping_assistant.matcher");
+    let artifact = dir.path().join("shopping-assistant.matcher");
     // Every entry of the bundled shopping list, each followed by a bank, a broken line and a non-URL, so that
     // chunks hold decisions of every kind: 10,000s of lines, many chunks per thread.
     let list = std::fs::read_to_string("policies/lists/ut1-shopping.txt").unwrap();
@@ -275,7 +275,7 @@ fn bad_artifacts_are_refused_in_one_line() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().to_str().unwrap();
     policyc(&["compile", "policies/price-tracker.policy", "-o", out]);
-    let good = std::fs::read(dir.path().join("price_tracker.matcher")).unwrap();
+    let good = std::fs::read(dir.path().join("price-tracker.matcher")).unwrap();
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
         ("truncated.matcher", good[..good.len() / 2].to_vec(), "checksum"),
         (

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 pub struct Args {
     /// The policy to compile.
     policy: PathBuf,
-    /// Directory to write `ID.matcher`, `ID.REGION.LANG.FORMAT` and `ID.CATEGORY.sites.txt` into (created if
+    /// Directory to write `STEM.matcher`, `STEM.REGION.LANG.FORMAT` and `STEM.CATEGORY.sites.txt` into (created if
     /// missing); ID is the policy's id, as in `policy ID { ... }`.
     #[arg(short = 'o', long = "out-dir", default_value = "out")]
     out: PathBuf,
@@ -55,10 +55,10 @@ pub fn run(args: Args) -> i32 {
             return super::EXIT_FAIL;
         }
     };
-    // Every output is named after the policy's id, not the file it was read from: the disclosures name the
-    // site-list files from the IR alone, and the same policy as `.policy` or as its YAML export must give the
-    // same file names.
-    let stem = policy.id.clone();
+    // Every output is named after the policy's id (`Policy::file_stem`), not the file it was read from: the
+    // disclosures name the site-list files from the IR alone, and the same policy as `.policy` or as its YAML
+    // export must give the same file names.
+    let stem = policy.file_stem();
     if let Err(e) = std::fs::create_dir_all(&args.out) {
         return super::fail(format!("cannot create `{}`: {e}", args.out.display()));
     }

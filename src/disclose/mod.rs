@@ -49,7 +49,7 @@ impl std::error::Error for DiscloseError {}
 
 /// The file name of a category's full site list, written next to the disclosures.
 pub fn list_file_name(policy: &Policy, category: &str) -> String {
-    format!("{}.{}.sites.txt", policy.id, category)
+    format!("{}.{}.sites.txt", policy.file_stem(), category)
 }
 
 /// Every site list too long for an appendix: (file name, contents), one pattern per line.
