@@ -1,0 +1,74 @@
+// Types of policyc's matcher runtime for JavaScript (target/wasm-pkg/index.js).
+
+/** Runtime settings: signals and feature switches by name, and the user's region. */
+export interface Options {
+  /** Signals (default off) and features (default as the policy declares) to set; an unknown name throws. */
+  set?: Record<string, boolean>;
+  /** The user's region, one the policy names; an unknown region throws. None: no region. */
+  region?: string | null;
+}
+
+/** What may be collected for one URL. */
+export interface Decision {
+  /** Data items that may be collected, in the policy's order. */
+  collect: string[];
+  /** Collected items that may be linked to the user's account. */
+  linked: string[];
+  /** Purposes of the rules that allowed collection. */
+  purposes: string[];
+  /** How long each collected item is kept, such as `"30 days"`. */
+  retention: Record<string, string>;
+  /** The content hash of the policy that decided. */
+  policyHash: string;
+  /** Why the URL could not be decided (then nothing is collected), or null. */
+  error: string | null;
+}
+
+/** A rule that fired or blocked, and where it was written. */
+export interface RuleRef {
+  rule: string;
+  origin: string;
+}
+
+/** The full report `policyc match` prints, one per URL. */
+export interface Report {
+  url: string;
+  host: string | null;
+  sites: string[];
+  collect: string[];
+  linked: string[];
+  purposes: string[];
+  retention: Record<string, string>;
+  rules: RuleRef[];
+  blocked_by: RuleRef[];
+  policy_hash: string;
+  error: string | null;
+}
+
+export interface Feature {
+  name: string;
+  default: boolean;
+}
+
+export declare class Matcher {
+  private constructor();
+  /** The policy's content hash, as `policyc compile` prints it. */
+  readonly policyHash: string;
+  readonly policyId: string;
+  readonly version: string;
+  readonly categories: readonly string[];
+  readonly data: readonly string[];
+  readonly purposes: readonly string[];
+  readonly signals: readonly string[];
+  readonly features: readonly Feature[];
+  readonly regions: readonly string[];
+  readonly retentionTexts: readonly string[];
+  decide(url: string, opts?: Options): Decision;
+  decideMany(urls: string[], opts?: Options): Decision[];
+  report(url: string, opts?: Options): Report;
+  /** Frees the module's copy of the artifact; the matcher cannot decide afterwards. */
+  free(): void;
+}
+
+/** Loads a matcher artifact; a bad artifact rejects with an Error whose message is the one-line reason. */
+export declare function loadMatcher(bytes: Uint8Array | ArrayBuffer): Promise<Matcher>;

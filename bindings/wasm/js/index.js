@@ -1,0 +1,271 @@
+// policyc's matcher runtime for JavaScript: an ES module around the WebAssembly build of `policyc-runtime`.
+//
+// The module has no imports of its own, so it runs in a browser page, a Manifest V3 service worker (which
+// forbids dynamic `import()`: this file uses static imports only, and none at all in a browser) and Node. The
+// `.wasm` file sits beside this one and is fetched relative to `import.meta.url`; in Node, where `fetch`
+// cannot read `file:` URLs, it is read from disk instead.
+//
+// Decisions cross the boundary as a few integers per URL (bit sets over the policy's names, which are read
+// once at load), not as JSON, so that a single `decide` stays close to the native runtime's cost. The record
+// layout is documented in bindings/wasm/src/session.rs.
+
+const WASM_URL = new URL("./policyc.wasm", import.meta.url);
+
+// Most distinct settings a matcher caches contexts for; a caller with more starts the cache over.
+const MAX_CONTEXTS = 1024;
+
+let instancePromise = null;
+
+async function wasmBytes() {
+  if (WASM_URL.protocol === "file:") {
+    // Only Node gets here (browsers and extensions load over http(s) or chrome-extension:), and Node allows
+    // dynamic import; a service worker never reaches this line.
+    const fs = await import("node:fs/promises");
+    return fs.readFile(WASM_URL);
+  }
+  const res = await fetch(WASM_URL);
+  if (!res.ok) throw new Error(`cannot load the matcher module \`${WASM_URL}\`: HTTP ${res.status}`);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+function instance() {
+  if (instancePromise === null) {
+    instancePromise = wasmBytes()
+      .then((bytes) => WebAssembly.instantiate(bytes, {}))
+      .then(({ instance }) => new Wasm(instance.exports));
+    // A failed load is not cached, so that a later call can try again.
+    instancePromise.catch(() => {
+      instancePromise = null;
+    });
+  }
+  return instancePromise;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+// The module's exports and views of its memory (rebuilt whenever the memory grows).
+class Wasm {
+  constructor(exports) {
+    this.x = exports;
+    this.buffer = null;
+    this.view = null;
+    this.bytes = null;
+  }
+
+  refresh() {
+    const buffer = this.x.memory.buffer;
+    if (buffer !== this.buffer) {
+      this.buffer = buffer;
+      this.view = new DataView(buffer);
+      this.bytes = new Uint8Array(buffer);
+    }
+  }
+
+  // Copies bytes into the input buffer; returns their length.
+  putBytes(src) {
+    const ptr = this.x.pc_input(src.length);
+    this.refresh();
+    this.bytes.set(src, ptr);
+    return src.length;
+  }
+
+  // Encodes a string into the input buffer; returns its length in bytes.
+  putString(s) {
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+    const ptr = this.x.pc_input(s.length * 3);
+    this.refresh();
+    return encoder.encodeInto(s, this.bytes.subarray(ptr, ptr + s.length * 3)).written;
+  }
+
+  outPtr() {
+    const ptr = this.x.pc_out_ptr();
+    this.refresh();
+    return ptr;
+  }
+
+  outString() {
+    const ptr = this.outPtr();
+    const len = this.x.pc_out_len();
+    return decoder.decode(this.bytes.subarray(ptr, ptr + len));
+  }
+}
+
+/**
+ * Loads a matcher artifact (the bytes of a `.matcher` file).
+ * @param {Uint8Array} bytes
+ * @returns {Promise<Matcher>} rejects with an Error whose message is the one-line reason for a bad artifact
+ */
+export async function loadMatcher(bytes) {
+  if (bytes instanceof ArrayBuffer) bytes = new Uint8Array(bytes);
+  if (!(bytes instanceof Uint8Array)) {
+    throw new TypeError("loadMatcher expects the artifact's bytes as a Uint8Array");
+  }
+  const w = await instance();
+  const handle = w.x.pc_load(w.putBytes(bytes));
+  const answer = w.outString();
+  if (handle === 0) throw new Error(answer);
+  return new Matcher(w, handle, JSON.parse(answer));
+}
+
+function checkUrl(url) {
+  if (typeof url !== "string") throw new TypeError("a URL must be a string");
+}
+
+const EMPTY = Object.freeze([]);
+
+export class Matcher {
+  #w;
+  #handle;
+  #contexts = new Map();
+
+  /** @internal use loadMatcher */
+  constructor(w, handle, info) {
+    this.#w = w;
+    this.#handle = handle;
+    /** The policy's content hash, as `policyc compile` prints it. */
+    this.policyHash = info.policyHash;
+    this.policyId = info.policyId;
+    this.version = info.version;
+    this.categories = Object.freeze(info.categories);
+    this.data = Object.freeze(info.data);
+    this.purposes = Object.freeze(info.purposes);
+    this.signals = Object.freeze(info.signals);
+    this.features = Object.freeze(info.features.map((f) => Object.freeze(f)));
+    this.regions = Object.freeze(info.regions);
+    this.retentionTexts = Object.freeze(info.retention);
+    Object.freeze(this);
+  }
+
+  // The id of the context for these settings, built in the module once per distinct settings.
+  #context(opts) {
+    if (this.#handle === 0) throw new Error("the matcher was freed");
+    if (opts === undefined || opts === null) opts = {};
+    if (typeof opts !== "object") throw new TypeError("options must be an object: { set, region }");
+    const { set, region, ...rest } = opts;
+    const extra = Object.keys(rest);
+    if (extra.length > 0) throw new TypeError(`\`${extra[0]}\` is not an option (expected \`set\` or \`region\`)`);
+    if (set !== undefined && (set === null || typeof set !== "object")) {
+      throw new TypeError("`set` must be an object of names to true or false");
+    }
+    for (const [name, on] of Object.entries(set ?? {})) {
+      if (typeof on !== "boolean") throw new TypeError(`\`set.${name}\` must be true or false`);
+    }
+    if (region !== undefined && region !== null && typeof region !== "string") {
+      throw new TypeError("`region` must be a string");
+    }
+    const key = JSON.stringify({ set: set ?? {}, region: region ?? null });
+    let id = this.#contexts.get(key);
+    if (id !== undefined) return id;
+    const w = this.#w;
+    if (this.#contexts.size >= MAX_CONTEXTS) {
+      w.x.pc_reset_contexts(this.#handle);
+      this.#contexts.clear();
+    }
+    id = w.x.pc_context(this.#handle, w.putString(key));
+    if (id === 0) {
+      throw new Error(w.outString());
+    }
+    this.#contexts.set(key, id);
+    return id;
+  }
+
+  /**
+   * Decides one URL.
+   * @param {string} url
+   * @param {{ set?: Record<string, boolean>, region?: string }} [opts]
+   */
+  decide(url, opts) {
+    checkUrl(url);
+    const cx = this.#context(opts);
+    const w = this.#w;
+    if (w.x.pc_decide(this.#handle, cx, w.putString(url)) === 0) throw new Error(w.outString());
+    return this.#read(w.outPtr()).decision;
+  }
+
+  /**
+   * Decides many URLs with the same settings, in one call into the module.
+   * @param {string[]} urls
+   * @param {{ set?: Record<string, boolean>, region?: string }} [opts]
+   */
+  decideMany(urls, opts) {
+    if (!Array.isArray(urls)) throw new TypeError("decideMany expects an array of URLs");
+    urls.forEach(checkUrl);
+    const cx = this.#context(opts);
+    const w = this.#w;
+    const encoded = urls.map((u) => encoder.encode(u));
+    const total = encoded.reduce((n, e) => n + 4 + e.length, 4);
+    const batch = new Uint8Array(total);
+    const view = new DataView(batch.buffer);
+    view.setUint32(0, urls.length, true);
+    let at = 4;
+    for (const e of encoded) {
+      view.setUint32(at, e.length, true);
+      batch.set(e, at + 4);
+      at += 4 + e.length;
+    }
+    if (w.x.pc_decide_many(this.#handle, cx, w.putBytes(batch)) === 0) throw new Error(w.outString());
+    let ptr = w.outPtr();
+    const out = new Array(urls.length);
+    for (let i = 0; i < urls.length; i++) {
+      const r = this.#read(ptr);
+      out[i] = r.decision;
+      ptr = r.next;
+    }
+    return out;
+  }
+
+  /**
+   * The full report of one URL, the object `policyc match` prints as a JSON line (with the rules that fired
+   * and their origins).
+   */
+  report(url, opts) {
+    checkUrl(url);
+    const cx = this.#context(opts);
+    const w = this.#w;
+    if (w.x.pc_report(this.#handle, cx, w.putString(url)) === 0) throw new Error(w.outString());
+    return JSON.parse(w.outString());
+  }
+
+  /** Frees the module's copy of the artifact; the matcher cannot decide afterwards. */
+  free() {
+    this.#w.x.pc_free(this.#handle);
+    this.#handle = 0;
+  }
+
+  // Reads one record at `ptr` (layout in bindings/wasm/src/session.rs).
+  #read(ptr) {
+    const v = this.#w.view;
+    const word = (i) => v.getUint32(ptr + 4 * i, true);
+    const failed = word(0) === 1;
+    const collect = failed ? EMPTY : names(this.data, word(3), word(4));
+    const linked = failed ? EMPTY : names(this.data, word(5), word(6));
+    const purposes = failed ? EMPTY : names(this.purposes, word(7), word(8));
+    const n = word(13);
+    const retention = {};
+    for (let i = 0; i < n; i++) {
+      retention[this.data[word(14 + 2 * i)]] = this.retentionTexts[word(15 + 2 * i)];
+    }
+    const at = 14 + 2 * n;
+    const len = word(at);
+    const start = ptr + 4 * (at + 1);
+    const error = failed ? decoder.decode(this.#w.bytes.subarray(start, start + len)) : null;
+    const decision = {
+      collect: collect === EMPTY ? [] : collect,
+      linked: linked === EMPTY ? [] : linked,
+      purposes: purposes === EMPTY ? [] : purposes,
+      retention,
+      policyHash: this.policyHash,
+      error,
+    };
+    return { decision, next: start + ((len + 3) & ~3) };
+  }
+}
+
+// The names at the set bits of a 64-bit mask given as two 32-bit words, in declaration order.
+function names(table, lo, hi) {
+  const out = [];
+  for (let i = 0; lo !== 0 && i < 32; i++, lo >>>= 1) if (lo & 1) out.push(table[i]);
+  for (let i = 32; hi !== 0 && i < 64; i++, hi >>>= 1) if (hi & 1) out.push(table[i]);
+  return out;
+}

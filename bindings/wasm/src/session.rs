@@ -1,0 +1,319 @@
+//! What the exports do, as safe functions over plain data: load an artifact, build contexts from settings,
+//! decide, and encode the answers in the compact form `js/index.js` reads. `lib.rs` only moves bytes across
+//! the WebAssembly boundary, so everything here is testable natively.
+//!
+//! A decision crosses the boundary as little-endian `u32` words, not as JSON: the masks of a
+//! [`Decision`] are a few integers, and the names they stand for are sent once, at load ([`info_json`]), so
+//! the JavaScript side turns bits into names without parsing text per call. That keeps a single `decide`
+//! close to the native cost. The full JSON [`Report`] (what `policyc match` prints) is available too
+//! ([`report_json`]), for agreement tests and for callers that want the rules and origins.
+//!
+//! Record layout (all `u32`, little-endian):
+//!
+//! ```text
+//! status            0 decided, 1 the URL could not be decided (nothing collected)
+//! sites, collect, linked, purposes, rules, blocked_by
+//!                   each a 64-bit mask as two words, low word first
+//! n                 number of retention entries
+//! n × (item, keep)  data item index, index into the load info's `retention` texts
+//! len, bytes        the error message (UTF-8, len bytes), padded with zeros to a multiple of 4
+//! ```
+
+use policyc_runtime::matcher::bits;
+use policyc_runtime::{ArtifactError, Context, Decision, Matcher, Report, Retention, Settings};
+use serde_json::{json, Value};
+use std::mem::ManuallyDrop;
+
+/// Most contexts a loaded matcher keeps; the JavaScript side caches their ids and resets both together.
+pub const MAX_CONTEXTS: usize = 4096;
+
+/// A loaded artifact with the contexts built for it so far.
+pub struct Loaded {
+    /// Borrows `bytes`; dropped before them (see `Drop`).
+    matcher: ManuallyDrop<Matcher<'static>>,
+    /// The artifact's bytes, owned by this value. A `Matcher` borrows its bytes so that it reads the indexes in
+    /// place; keeping the owner and the borrower together needs the bytes at a fixed address for the
+    /// matcher's lifetime, which a leaked box gives and `Drop` takes back.
+    bytes: *mut [u8],
+    /// The distinct retention periods of the collect rules, in rule order; a record refers to them by index.
+    retention: Vec<Retention>,
+    contexts: Vec<Context>,
+}
+
+impl Drop for Loaded {
+    fn drop(&mut self) {
+        // SAFETY: the matcher is the only borrower of `bytes` and is dropped first; `bytes` came from
+        // `Box::into_raw` in `Loaded::new` and is reclaimed exactly once, here.
+        #[allow(unsafe_code)]
+        unsafe {
+            ManuallyDrop::drop(&mut self.matcher);
+            drop(Box::from_raw(self.bytes));
+        }
+    }
+}
+
+impl Loaded {
+    /// Validates and loads an artifact (a copy of `bytes` is kept).
+    pub fn new(bytes: &[u8]) -> Result<Loaded, ArtifactError> {
+        let owned: &'static mut [u8] = Box::leak(bytes.to_vec().into_boxed_slice());
+        let raw: *mut [u8] = owned;
+        // SAFETY: `raw` was just leaked and is not freed until `Drop`, after the matcher is gone; this shared
+        // reborrow is the only access to the bytes while the matcher lives.
+        #[allow(unsafe_code)]
+        let shared: &'static [u8] = unsafe { &*raw };
+        match Matcher::from_bytes(shared) {
+            Ok(matcher) => {
+                let mut retention: Vec<Retention> = Vec::new();
+                for row in &matcher.meta().collect {
+                    if !retention.contains(&row.keep) {
+                        retention.push(row.keep.clone());
+                    }
+                }
+                Ok(Loaded { matcher: ManuallyDrop::new(matcher), bytes: raw, retention, contexts: Vec::new() })
+            }
+            Err(e) => {
+                // SAFETY: the failed load holds no borrow of the bytes any more; reclaimed once.
+                #[allow(unsafe_code)]
+                unsafe {
+                    drop(Box::from_raw(raw));
+                }
+                Err(e)
+            }
+        }
+    }
+
+    pub fn matcher(&self) -> &Matcher<'static> {
+        &self.matcher
+    }
+
+    /// The context with this id, if it exists (ids start at 1; 0 is never handed out).
+    pub fn context(&self, id: u32) -> Option<&Context> {
+        self.contexts.get((id as usize).checked_sub(1)?)
+    }
+
+    /// Builds the context of a settings object (`{"set": {"name": bool}, "region": "DE" | null}`, both
+    /// optional) and returns its id. An unknown name is an error, as on the command line.
+    pub fn add_context(&mut self, settings_json: &[u8]) -> Result<u32, String> {
+        let settings = parse_settings(settings_json)?;
+        let cx = settings.context(&self.matcher).map_err(|e| e.to_string())?;
+        if let Some(i) = self.contexts.iter().position(|c| *c == cx) {
+            return Ok(i as u32 + 1);
+        }
+        if self.contexts.len() >= MAX_CONTEXTS {
+            self.contexts.clear();
+        }
+        self.contexts.push(cx);
+        Ok(self.contexts.len() as u32)
+    }
+
+    /// Forgets every context (the JavaScript cache of ids is cleared at the same time).
+    pub fn reset_contexts(&mut self) {
+        self.contexts.clear();
+    }
+
+    /// Decides one URL and appends its record to `out`.
+    pub fn decide_into(&self, url: &[u8], cx: &Context, out: &mut Vec<u8>) {
+        let d = match std::str::from_utf8(url) {
+            Ok(url) => self.matcher.decide(url, cx),
+            Err(_) => return encode_error(out, "the URL is not UTF-8"),
+        };
+        self.encode(&d, out);
+    }
+
+    /// Decides a batch: `input` is `u32` count, then per URL a `u32` byte length and the UTF-8 bytes. Appends
+    /// one record per URL, in order. A truncated batch gives the records of the URLs that are complete, and
+    /// `false`.
+    pub fn decide_many_into(&self, input: &[u8], cx: &Context, out: &mut Vec<u8>) -> bool {
+        let mut rest = input;
+        let Some(n) = take_u32(&mut rest) else { return false };
+        for _ in 0..n {
+            let Some(len) = take_u32(&mut rest) else { return false };
+            let Some((url, tail)) = rest.split_at_checked(len as usize) else { return false };
+            rest = tail;
+            self.decide_into(url, cx, out);
+        }
+        rest.is_empty()
+    }
+
+    /// The JSON report of one URL, byte for byte what `policyc match` prints for it (without the newline).
+    pub fn report_json(&self, url: &[u8], cx: &Context) -> Vec<u8> {
+        let hash = self.matcher.policy_hash();
+        let report = match std::str::from_utf8(url) {
+            Ok(url) => Report::decide(&self.matcher, url, cx),
+            Err(e) => Report::refused(
+                &String::from_utf8_lossy(url),
+                &format!("line is not UTF-8 (invalid byte at offset {})", e.valid_up_to()),
+                &hash,
+            ),
+        };
+        serde_json::to_vec(&report).unwrap_or_default()
+    }
+
+    /// The names a JavaScript caller needs to read records, sent once at load.
+    pub fn info_json(&self) -> Vec<u8> {
+        let m = &*self.matcher;
+        let info = json!({
+            "policyHash": m.policy_hash(),
+            "policyId": m.policy_id(),
+            "version": m.version(),
+            "categories": m.categories(),
+            "data": m.data(),
+            "purposes": m.purposes(),
+            "signals": m.signals().collect::<Vec<_>>(),
+            "features": m.features().map(|(name, on)| json!({"name": name, "default": on})).collect::<Vec<_>>(),
+            "regions": m.regions(),
+            "retention": self.retention.iter().map(|r| r.to_string()).collect::<Vec<_>>(),
+        });
+        serde_json::to_vec(&info).unwrap_or_default()
+    }
+
+    fn encode(&self, d: &Decision, out: &mut Vec<u8>) {
+        put(out, u32::from(d.error.is_some()));
+        for mask in [d.sites, d.collect, d.linked, d.purposes, d.rules, d.blocked_by] {
+            put(out, mask as u32);
+            put(out, (mask >> 32) as u32);
+        }
+        let keep = self.matcher.retention(d);
+        put(out, keep.len() as u32);
+        // `retention` lists items in mask order, so walking the mask alongside gives each item's index.
+        for ((_, r), item) in keep.iter().zip(bits(d.collect)) {
+            put(out, item as u32);
+            put(out, self.retention.iter().position(|k| k == *r).unwrap_or(0) as u32);
+        }
+        match &d.error {
+            Some(e) => put_str(out, &e.to_string()),
+            None => put(out, 0),
+        }
+    }
+}
+
+/// The record of a URL that was refused before deciding.
+fn encode_error(out: &mut Vec<u8>, message: &str) {
+    put(out, 1);
+    out.extend(std::iter::repeat_n(0u8, 4 * 13));
+    put_str(out, message);
+}
+
+fn put(out: &mut Vec<u8>, w: u32) {
+    out.extend_from_slice(&w.to_le_bytes());
+}
+
+fn put_str(out: &mut Vec<u8>, s: &str) {
+    put(out, s.len() as u32);
+    out.extend_from_slice(s.as_bytes());
+    out.resize(out.len().next_multiple_of(4), 0);
+}
+
+fn take_u32(rest: &mut &[u8]) -> Option<u32> {
+    let (head, tail) = rest.split_first_chunk::<4>()?;
+    *rest = tail;
+    Some(u32::from_le_bytes(*head))
+}
+
+/// Reads `{"set": {"name": bool, …}, "region": "DE" | null}`; both members are optional.
+fn parse_settings(json: &[u8]) -> Result<Settings, String> {
+    let v: Value = serde_json::from_slice(json).map_err(|e| format!("settings are not valid JSON: {e}"))?;
+    let Value::Object(obj) = v else { return Err("settings must be an object".into()) };
+    let mut settings = Settings::default();
+    for (key, value) in obj {
+        match (key.as_str(), value) {
+            ("set", Value::Object(set)) => {
+                for (name, on) in set {
+                    match on {
+                        Value::Bool(on) => settings.set.push((name, on)),
+                        other => return Err(format!("`set.{name}` must be true or false, not `{other}`")),
+                    }
+                }
+            }
+            ("set", Value::Null) | ("region", Value::Null) => {}
+            ("set", _) => return Err("`set` must be an object of names to true or false".into()),
+            ("region", Value::String(r)) => settings.region = Some(r),
+            ("region", _) => return Err("`region` must be a string".into()),
+            (other, _) => return Err(format!("`{other}` is not a setting (expected `set` or `region`)")),
+        }
+    }
+    Ok(settings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DEMO: &[u8] = include_bytes!("../../../runtime/tests/data/demo.matcher");
+
+    fn words(rec: &[u8]) -> Vec<u32> {
+        rec.chunks(4).map(|c| u32::from_le_bytes(c.try_into().unwrap())).collect()
+    }
+
+    #[test]
+    fn a_record_carries_the_same_sets_as_the_native_decision() {
+        let mut l = Loaded::new(DEMO).unwrap();
+        let id = l.add_context(br#"{"set":{"signed_in":true},"region":"DE"}"#).unwrap();
+        let cx = *l.context(id).unwrap();
+        let mut out = Vec::new();
+        l.decide_into(b"https://shop.example/cart", &cx, &mut out);
+        let d = l.matcher().decide("https://shop.example/cart", &cx);
+        let w = words(&out);
+        assert_eq!(w[0], 0);
+        assert_eq!(u64::from(w[3]) | u64::from(w[4]) << 32, d.collect);
+        assert_eq!(u64::from(w[5]) | u64::from(w[6]) << 32, d.linked);
+        assert_ne!(d.collect, 0);
+        let n = w[13] as usize;
+        assert_eq!(n, d.collect.count_ones() as usize);
+        assert_eq!(w[14 + 2 * n], 0, "no error");
+    }
+
+    #[test]
+    fn an_undecidable_url_has_its_reason_and_nothing_collected() {
+        let l = Loaded::new(DEMO).unwrap();
+        let cx = l.matcher().context();
+        let mut out = Vec::new();
+        l.decide_into(b"ftp://shop.example/", &cx, &mut out);
+        let w = words(&out);
+        assert_eq!(w[0], 1);
+        assert!(w[1..14].iter().all(|x| *x == 0));
+        let len = w[14] as usize;
+        assert_eq!(std::str::from_utf8(&out[60..60 + len]).unwrap(), "scheme `ftp` is not http or https");
+        assert_eq!(out.len() % 4, 0);
+    }
+
+    #[test]
+    fn settings_name_errors_are_the_cli_s() {
+        let mut l = Loaded::new(DEMO).unwrap();
+        assert_eq!(
+            l.add_context(br#"{"set":{"nope":true}}"#).unwrap_err(),
+            "`nope` is not a signal, feature or region of this policy"
+        );
+        assert!(l.add_context(br#"{"region":"XX"}"#).is_err());
+        assert!(l.add_context(br#"{"set":{"signed_in":1}}"#).unwrap_err().contains("true or false"));
+        assert_eq!(l.add_context(b"{}").unwrap(), l.add_context(br#"{"set":{},"region":null}"#).unwrap());
+    }
+
+    #[test]
+    fn a_batch_gives_one_record_per_url_and_refuses_a_truncated_one() {
+        let l = Loaded::new(DEMO).unwrap();
+        let cx = l.matcher().context();
+        let mut batch = Vec::new();
+        put(&mut batch, 2);
+        for u in ["https://shop.example/cart", "nope"] {
+            put(&mut batch, u.len() as u32);
+            batch.extend_from_slice(u.as_bytes());
+        }
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        assert!(l.decide_many_into(&batch, &cx, &mut a));
+        l.decide_into(b"https://shop.example/cart", &cx, &mut b);
+        l.decide_into(b"nope", &cx, &mut b);
+        assert_eq!(a, b);
+        let mut c = Vec::new();
+        assert!(!l.decide_many_into(&batch[..batch.len() - 1], &cx, &mut c));
+    }
+
+    #[test]
+    fn a_bad_artifact_is_an_error_not_a_trap() {
+        let mut bytes = DEMO.to_vec();
+        let last = bytes.len() - 1;
+        bytes[last] ^= 1;
+        assert!(Loaded::new(&bytes).err().unwrap().to_string().contains("checksum"));
+        assert!(Loaded::new(b"").is_err());
+    }
+}
