@@ -47,6 +47,7 @@ pub enum Item {
     Collect(CollectRule),
     Incentive(IncentiveDecl),
     Expect(ExpectDecl),
+    Store(StoreDecl),
 }
 
 /// A field of the `policy` header block.
@@ -207,5 +208,13 @@ pub struct ExpectDecl {
     pub settings: Vec<Setting>,
     pub region: Option<Vec<Ident>>,
     pub outcomes: Vec<ExpectOutcome>,
+    pub span: Span,
+}
+
+/// `store TYPE for NAME, ...`: the store data type of data items, or the store kind of purposes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoreDecl {
+    pub kind: Ident,
+    pub names: Vec<Ident>,
     pub span: Span,
 }

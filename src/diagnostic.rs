@@ -73,6 +73,8 @@ codes! {
     ShadowedRule = "W0025", Warning, "a collect rule adds nothing that another rule does not already do";
     SensitiveSite = "W0026", Warning, "a collect rule's scope includes sites of a list given with `check --sensitive`";
     LimitExceeded = "E0027", Error, "the policy exceeds a limit of the checker or the artifact (see Limits below)";
+    UnknownStoreType = "E0040", Error, "a `store` line names a type that is not a store data type or use";
+    UnmappedStoreData = "E0041", Error, "a policy with `store` lines collects a data item that has no store data type";
 }
 
 impl fmt::Display for Code {

@@ -36,8 +36,20 @@ impl fmt::Display for FormatError {
     }
 }
 
-const ITEM_KEYWORDS: [&str; 11] =
-    ["policy", "signal", "feature", "data", "purpose", "recipient", "sites", "never", "collect", "incentive", "expect"];
+const ITEM_KEYWORDS: [&str; 12] = [
+    "policy",
+    "signal",
+    "feature",
+    "data",
+    "purpose",
+    "recipient",
+    "sites",
+    "never",
+    "collect",
+    "incentive",
+    "expect",
+    "store",
+];
 const INDENT: usize = 2;
 
 /// The lines of a text, split at `\n` only: a `\r` inside a multi-line string is content and must survive.

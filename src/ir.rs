@@ -47,6 +47,91 @@ pub struct Policy {
     pub incentives: Vec<Incentive>,
     #[serde(default)]
     pub expects: Vec<Expect>,
+    /// `store TYPE for NAME, ...` lines, in source order. Left out of the data form when there are none, so
+    /// that the content hash of a policy without them is what it was before they existed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub store: Vec<StoreDecl>,
+}
+
+/// What data items are, or what purposes do, in the terms of the browser extension stores' data declarations.
+/// `src/store.rs` maps each to Firefox's and Chrome's vocabularies; the names here are the policy's own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StoreType {
+    // Data types, for data items.
+    PersonallyIdentifying,
+    Health,
+    Financial,
+    Authentication,
+    Communications,
+    Location,
+    BrowsingActivity,
+    WebsiteActivity,
+    WebsiteContent,
+    SearchTerms,
+    Technical,
+    // Uses, for purposes: what the stores' certifications ask about.
+    Advertising,
+    Sale,
+    Creditworthiness,
+}
+
+impl StoreType {
+    pub const ALL: [StoreType; 14] = [
+        StoreType::PersonallyIdentifying,
+        StoreType::Health,
+        StoreType::Financial,
+        StoreType::Authentication,
+        StoreType::Communications,
+        StoreType::Location,
+        StoreType::BrowsingActivity,
+        StoreType::WebsiteActivity,
+        StoreType::WebsiteContent,
+        StoreType::SearchTerms,
+        StoreType::Technical,
+        StoreType::Advertising,
+        StoreType::Sale,
+        StoreType::Creditworthiness,
+    ];
+
+    /// The name as a policy writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            StoreType::PersonallyIdentifying => "personally_identifying",
+            StoreType::Health => "health",
+            StoreType::Financial => "financial",
+            StoreType::Authentication => "authentication",
+            StoreType::Communications => "communications",
+            StoreType::Location => "location",
+            StoreType::BrowsingActivity => "browsing_activity",
+            StoreType::WebsiteActivity => "website_activity",
+            StoreType::WebsiteContent => "website_content",
+            StoreType::SearchTerms => "search_terms",
+            StoreType::Technical => "technical",
+            StoreType::Advertising => "advertising",
+            StoreType::Sale => "sale",
+            StoreType::Creditworthiness => "creditworthiness",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<StoreType> {
+        StoreType::ALL.into_iter().find(|t| t.name() == name)
+    }
+
+    /// Whether this type describes a purpose (a use of data) rather than a data item.
+    pub fn is_use(self) -> bool {
+        matches!(self, StoreType::Advertising | StoreType::Sale | StoreType::Creditworthiness)
+    }
+}
+
+/// `store TYPE for NAME, ...`: data items of a store data type, or purposes of a store use.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreDecl {
+    #[serde(rename = "type")]
+    pub kind: StoreType,
+    #[serde(rename = "for")]
+    pub names: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -35,7 +35,9 @@ pub mod matcher;
 pub mod parser;
 pub mod pattern;
 pub mod psl;
+pub mod sign;
 pub mod source;
+pub mod store;
 pub mod yaml;
 
 /// The runtime crate, which loads artifacts and decides; a component that only decides depends on it alone.

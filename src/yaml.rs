@@ -351,6 +351,13 @@ impl Unlower<'_> {
                 span,
             }));
         }
+        for st in &p.store {
+            items.push(ast::Item::Store(ast::StoreDecl {
+                kind: self.ident(st.kind.name()),
+                names: self.idents(&st.names),
+                span: sp,
+            }));
+        }
         ast::File { items }
     }
 }

@@ -141,7 +141,7 @@ fn compile_writes_a_deterministic_artifact_and_prints_its_hash() {
     let path = artifact.to_str().unwrap();
     let text = stdout(&policyc(&["explain", path, "https://www.walmart.com/ip/1", "--set", "price_compare=off"]));
     assert!(
-        text.contains("not fired: `collect 2` at shopping-assistant.policy:59 collects there only when price_compare"),
+        text.contains("not fired: `collect 2` at shopping-assistant.policy:62 collects there only when price_compare"),
         "{text}"
     );
     let text = stdout(&policyc(&["explain", path, "https://www.walmart.com/ip/1"]));
@@ -325,7 +325,7 @@ fn test_command_reports_failures_with_their_line() {
     let o = policyc(&["test", path.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
     let out = stdout(&o);
-    assert!(out.contains("FAIL") && out.contains("wrong.policy:68"), "{out}");
+    assert!(out.contains("FAIL") && out.contains("wrong.policy:72"), "{out}");
     assert!(out.contains("expected to collect product_url, collects nothing"), "{out}");
     assert!(out.contains("blocked by `never 1`"), "{out}");
     assert!(out.contains("7 passed, 1 failed"), "{out}");

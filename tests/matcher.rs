@@ -413,6 +413,7 @@ fn policy_from(cats: Vec<Vec<String>>, never: Option<(usize, u8)>, conds: Vec<(u
         collect,
         incentives: vec![],
         expects: vec![],
+        store: vec![],
     })
 }
 

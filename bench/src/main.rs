@@ -200,6 +200,7 @@ fn policy_for(domains: &[String]) -> ir::Policy {
         }],
         incentives: vec![],
         expects: vec![],
+        store: vec![],
     }
 }
 

@@ -18,6 +18,7 @@ impl Checker<'_> {
         let mut collect = Vec::new();
         let mut incentives = Vec::new();
         let mut expects = Vec::new();
+        let mut store = Vec::new();
         for item in &file.items {
             match item {
                 ast::Item::Header(_) => {}
@@ -67,6 +68,7 @@ impl Checker<'_> {
                 }
                 ast::Item::Incentive(i) => incentives.push(self.incentive(i)),
                 ast::Item::Expect(e) => expects.push(self.expect(e)),
+                ast::Item::Store(d) => store.extend(self.store(d)),
             }
         }
         // An unresolved name also makes its declaration look unused; say only the first, real problem.
@@ -75,6 +77,7 @@ impl Checker<'_> {
         }
         self.scope_analysis(file, &collect, &never, &sites);
         self.artifact_limits(file, &sites, &collect);
+        self.store_coverage(file, &store);
         let header = header?;
         Some(ir::Policy {
             id: header.id,
@@ -95,6 +98,7 @@ impl Checker<'_> {
             collect: collect.into_iter().map(|(r, _)| r).collect(),
             incentives,
             expects,
+            store,
         })
     }
 }

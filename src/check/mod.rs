@@ -18,6 +18,7 @@
 //! | `rules.rs` | `never` and `collect` rules, conditions, retention, incentives, `expect` lines |
 //! | `scope.rs` | scope analysis over the lowered rules: overlaps with `never`, shadowed rules, sensitive lists |
 //! | `limits.rs` | what one artifact can hold (64 of each kind, domains, path patterns, condition depth) |
+//! | `store.rs` | `store` lines: types, names, and that every collected data item has a store data type |
 
 mod declare;
 mod limits;
@@ -25,6 +26,7 @@ mod lower;
 mod rules;
 mod scope;
 mod sites;
+mod store;
 mod texts;
 
 pub use lower::lower_cond;

@@ -4,6 +4,7 @@ use super::load::load_policy;
 use policyc::disclose::{self, render};
 use policyc::matcher::artifact::hex;
 use policyc::matcher::compile::{compile, policy_hash_bytes, Limits};
+use policyc::sign;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -16,6 +17,14 @@ pub struct Args {
     out: PathBuf,
     #[command(flatten)]
     limits: LimitArgs,
+    /// Sign the artifact for remote update with this Ed25519 private key (PKCS#8 PEM, as `openssl genpkey
+    /// -algorithm ed25519` writes it): writes `NAME.matcher.sig` next to the artifact.
+    #[arg(long, value_name = "KEY", requires = "sequence")]
+    sign: Option<PathBuf>,
+    /// The signed sequence number, which must rise with every artifact you publish (verifiers refuse one that
+    /// is not higher than the one they have).
+    #[arg(long, value_name = "N", requires = "sign")]
+    sequence: Option<u64>,
 }
 
 /// Resource limits of compilation, each with its flag to raise it.
@@ -43,6 +52,23 @@ impl LimitArgs {
 }
 
 pub fn run(args: Args) -> i32 {
+    // Read the key first: a signing run with a bad key writes nothing.
+    let key = match &args.sign {
+        Some(path) => match std::fs::read_to_string(path) {
+            Ok(pem) => match sign::signing_key_from_pem(&pem) {
+                Ok(k) => Some(k),
+                Err(e) => return super::fail(format!("`{}`: {e}", path.display())),
+            },
+            Err(e) => {
+                return super::fail(format!(
+                    "cannot read `{}`: {}",
+                    path.display(),
+                    e.kind().to_string().to_lowercase()
+                ))
+            }
+        },
+        None => None,
+    };
     let policy = match load_policy(&args.policy, true) {
         Ok(p) => p,
         Err(code) => return code,
@@ -67,6 +93,15 @@ pub fn run(args: Args) -> i32 {
         return super::fail(format!("cannot write `{}`: {e}", path.display()));
     }
     eprintln!("wrote {} ({} bytes)", path.display(), bytes.len());
+    if let (Some(key), Some(sequence)) = (&key, args.sequence) {
+        let envelope = sign::sign(key, &bytes, &hex(&policy_hash_bytes(policy)), sequence);
+        let sig_path = args.out.join(format!("{stem}.matcher.sig"));
+        let json = serde_json::to_string_pretty(&envelope).unwrap_or_default() + "\n";
+        if let Err(e) = std::fs::write(&sig_path, json) {
+            return super::fail(format!("cannot write `{}`: {e}", sig_path.display()));
+        }
+        eprintln!("wrote {} (sequence {sequence}, public key {})", sig_path.display(), envelope.public_key);
+    }
     // The disclosures for every language and region go next to the artifact, so what ships and what users
     // are told come out of one command and one IR.
     let regions: Vec<Option<&str>> =

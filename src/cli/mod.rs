@@ -24,6 +24,7 @@ mod load;
 mod lsp;
 mod matchcmd;
 mod parallel;
+mod store;
 mod test;
 
 use clap::{Parser, Subcommand};
@@ -76,6 +77,8 @@ enum Command {
     Audit(audit::Args),
     /// Run the language server on standard input and output, for editors.
     Lsp(lsp::Args),
+    /// Print the data declarations browser extension stores require (Firefox, Chrome Web Store).
+    Store(store::Args),
 }
 
 pub fn run() -> i32 {
@@ -100,6 +103,7 @@ pub fn run() -> i32 {
         Command::Audit(a) => audit::run(a),
         Command::Diff(a) => diff::run(a),
         Command::Lsp(a) => lsp::run(a),
+        Command::Store(a) => store::run(a),
     }
 }
 

@@ -170,7 +170,7 @@ fn help_for(expected: &[&str], rest: &str) -> String {
             .into();
     }
     "each item starts with a keyword: `policy`, `signal`, `feature`, `data`, `purpose`, `recipient`, `sites`, \
-     `never`, `collect`, `incentive` or `expect`; see docs/language.md"
+     `never`, `collect`, `incentive`, `store` or `expect`; see docs/language.md"
         .into()
 }
 
@@ -198,6 +198,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::purpose_decl | Rule::kw_purpose => "`purpose`",
         Rule::recipient_decl | Rule::kw_recipient => "`recipient`",
         Rule::sites_decl | Rule::kw_sites => "`sites`",
+        Rule::store_decl | Rule::kw_store => "`store`",
         Rule::never_rule | Rule::kw_never => "`never`",
         Rule::collect_rule | Rule::kw_collect => "`collect`",
         Rule::incentive_decl | Rule::kw_incentive => "`incentive`",
@@ -453,6 +454,12 @@ impl Builder {
                 }
                 Item::Expect(ExpectDecl { url, url_span, settings, region, outcomes, span })
             }
+            Rule::store_decl => {
+                let mut it = self.skip_kw(p);
+                let kind = self.ident(it.next().expect(SHAPE));
+                let names = self.idents(it.next().expect(SHAPE));
+                Item::Store(StoreDecl { kind, names, span })
+            }
             r => unreachable!("unexpected item rule {r:?}: {SHAPE}"),
         }
     }
@@ -576,6 +583,7 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_opt
             | Rule::kw_withdraw
             | Rule::kw_expect
+            | Rule::kw_store
             | Rule::kw_collects
             | Rule::kw_links
             | Rule::kw_nothing

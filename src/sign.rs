@@ -1,0 +1,89 @@
+//! Signed artifacts for remote update: a detached envelope next to the artifact, so that the artifact format
+//! (and every reader of it) stays as it is.
+//!
+//! A checksum proves that bytes arrived intact, not who made them. An extension that replaces its matcher
+//! with one fetched from the network must also know that the publisher made it and that it is not an older
+//! one replayed: so the publisher signs, with Ed25519, a message that binds the artifact's SHA-256, its policy
+//! hash and a sequence number that only rises. The extension holds the public key and refuses an artifact
+//! whose envelope does not verify, whose digest or policy hash differ, or whose sequence is not higher than
+//! the one it has. `docs/artifact.md` specifies the envelope for verifiers in other languages.
+
+use ed25519_dalek::pkcs8::DecodePrivateKey;
+use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// The envelope's `format` value; a verifier refuses any other.
+pub const FORMAT: &str = "policyc-signature-1";
+
+/// The detached signature of one artifact, written as `NAME.matcher.sig` (JSON).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Envelope {
+    pub format: String,
+    /// Rises with every artifact the publisher signs; a verifier accepts only a higher one than it has.
+    pub sequence: u64,
+    /// The policy hash in the artifact's header, as `policyc compile` prints it.
+    pub policy_hash: String,
+    /// SHA-256 of the artifact's bytes, lowercase hex.
+    pub sha256: String,
+    /// The signer's Ed25519 public key, lowercase hex: informative only; a verifier uses the key it trusts.
+    pub public_key: String,
+    /// Ed25519 signature of [`message`], lowercase hex.
+    pub signature: String,
+}
+
+/// The signed message: every field a verifier relies on, one per line.
+pub fn message(sequence: u64, policy_hash: &str, sha256: &str) -> String {
+    format!("{FORMAT}\nsequence {sequence}\npolicy_hash {policy_hash}\nsha256 {sha256}\n")
+}
+
+/// Reads an Ed25519 private key in PKCS#8 PEM (`openssl genpkey -algorithm ed25519`).
+pub fn signing_key_from_pem(pem: &str) -> Result<SigningKey, String> {
+    SigningKey::from_pkcs8_pem(pem)
+        .map_err(|e| format!("not an Ed25519 private key in PKCS#8 PEM ({})", e.to_string().to_lowercase()))
+}
+
+/// Signs an artifact.
+pub fn sign(key: &SigningKey, artifact: &[u8], policy_hash: &str, sequence: u64) -> Envelope {
+    let sha256 = hex(&Sha256::digest(artifact));
+    let signature = key.sign(message(sequence, policy_hash, &sha256).as_bytes());
+    Envelope {
+        format: FORMAT.into(),
+        sequence,
+        policy_hash: policy_hash.into(),
+        sha256,
+        public_key: hex(key.verifying_key().as_bytes()),
+        signature: hex(&signature.to_bytes()),
+    }
+}
+
+/// Checks an envelope against artifact bytes and a trusted public key (32 bytes). The extension does the same
+/// in JavaScript; this is the reference, and what the tests hold it to.
+pub fn verify(envelope: &Envelope, artifact: &[u8], public_key: &[u8; 32]) -> Result<(), String> {
+    if envelope.format != FORMAT {
+        return Err(format!("unknown signature format `{}`", envelope.format));
+    }
+    if hex(&Sha256::digest(artifact)) != envelope.sha256 {
+        return Err("the artifact's digest differs from the signed one".into());
+    }
+    let key = VerifyingKey::from_bytes(public_key).map_err(|_| "the trusted public key is invalid".to_string())?;
+    let sig: [u8; 64] = unhex(&envelope.signature)
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| "the signature is not 64 bytes of hex".to_string())?;
+    key.verify(
+        message(envelope.sequence, &envelope.policy_hash, &envelope.sha256).as_bytes(),
+        &Signature::from_bytes(&sig),
+    )
+    .map_err(|_| "the signature does not verify with the trusted key".to_string())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    if s.len() % 2 != 0 {
+        return None;
+    }
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
+}

@@ -1,0 +1,76 @@
+//! Signed artifacts for remote update (`compile --sign KEY --sequence N`): the envelope verifies with the
+//! signer's key only, for exactly the signed bytes, and the CLI refuses what it cannot sign.
+
+use policyc::sign::{self, Envelope};
+use std::process::Command;
+
+/// An Ed25519 key in PKCS#8 PEM, made for these tests only (as `openssl genpkey -algorithm ed25519` writes).
+const KEY: &str = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIKSznrqneDWXZqg/ia70pOFsHEdC39Cq+HaaYrR3b1iY\n-----END PRIVATE KEY-----\n";
+const OTHER: &str = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIHkIb1FEu0RCWaxRk1fUekJ+oa9U/YIvxuDSy25HKCHq\n-----END PRIVATE KEY-----\n";
+
+fn public(pem: &str) -> [u8; 32] {
+    sign::signing_key_from_pem(pem).unwrap().verifying_key().to_bytes()
+}
+
+#[test]
+fn an_envelope_verifies_for_its_bytes_and_its_key_only() {
+    let key = sign::signing_key_from_pem(KEY).unwrap();
+    let artifact = b"artifact bytes".to_vec();
+    let e = sign::sign(&key, &artifact, "ab12", 7);
+    assert_eq!(e.sequence, 7);
+    assert!(sign::verify(&e, &artifact, &public(KEY)).is_ok());
+    // Another key, other bytes, or any signed field changed: refused.
+    assert!(sign::verify(&e, &artifact, &public(OTHER)).unwrap_err().contains("does not verify"));
+    assert!(sign::verify(&e, b"artifact bytez", &public(KEY)).unwrap_err().contains("digest"));
+    let raised = Envelope { sequence: 8, ..e.clone() };
+    assert!(sign::verify(&raised, &artifact, &public(KEY)).is_err());
+    let other_policy = Envelope { policy_hash: "cd34".into(), ..e.clone() };
+    assert!(sign::verify(&other_policy, &artifact, &public(KEY)).is_err());
+    let garbled = Envelope { signature: "zz".into(), ..e };
+    assert!(sign::verify(&garbled, &artifact, &public(KEY)).is_err());
+}
+
+#[test]
+fn signing_is_deterministic() {
+    let key = sign::signing_key_from_pem(KEY).unwrap();
+    assert_eq!(sign::sign(&key, b"x", "h", 1), sign::sign(&key, b"x", "h", 1));
+}
+
+fn policyc(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_policyc")).args(args).output().unwrap()
+}
+
+#[test]
+fn compile_sign_writes_an_envelope_that_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("key.pem");
+    std::fs::write(&key, KEY).unwrap();
+    let out = dir.path().join("out");
+    let (k, o) = (key.to_str().unwrap(), out.to_str().unwrap());
+    let run = policyc(&["compile", "policies/price-tracker.policy", "-o", o, "--sign", k, "--sequence", "3"]);
+    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
+    let hash = String::from_utf8(run.stdout).unwrap().trim().to_string();
+    let envelope: Envelope =
+        serde_json::from_str(&std::fs::read_to_string(out.join("price-tracker.matcher.sig")).unwrap()).unwrap();
+    let artifact = std::fs::read(out.join("price-tracker.matcher")).unwrap();
+    assert_eq!(envelope.policy_hash, hash);
+    assert_eq!(envelope.sequence, 3);
+    assert!(sign::verify(&envelope, &artifact, &public(KEY)).is_ok());
+}
+
+#[test]
+fn compile_refuses_a_bad_key_or_a_signature_without_a_sequence() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("key.pem");
+    std::fs::write(&key, "not a key").unwrap();
+    let out = dir.path().join("out");
+    let (k, o) = (key.to_str().unwrap(), out.to_str().unwrap());
+    let run = policyc(&["compile", "policies/price-tracker.policy", "-o", o, "--sign", k, "--sequence", "1"]);
+    assert_eq!(run.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(err.starts_with("error: `") && err.contains("not an Ed25519 private key"), "{err}");
+    assert!(!out.exists(), "nothing is written with a bad key");
+    let run = policyc(&["compile", "policies/price-tracker.policy", "-o", o, "--sign", k]);
+    assert_eq!(run.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("--sequence"));
+}

@@ -1,0 +1,104 @@
+//! Store declarations (`policyc store`): Firefox's data_collection_permissions and the Chrome Web Store's
+//! privacy-practices answers, from the policy's `store` lines and rules.
+
+mod common;
+
+use policyc::store;
+use std::path::Path;
+
+fn policy(path: &str) -> policyc::ir::Policy {
+    common::check_path(Path::new(path)).checked.policy.unwrap()
+}
+
+const HEADER: &str = r#"
+policy demo { name "Demo" controller "Demo Inc., 1 Demo Street" contact "privacy@demo.test" version "1" languages en }
+signal active "the panel is open"
+feature extra default off "Extra data"
+feature basic default on "Basic data"
+data page_url "the page address"
+data clicks "clicks on the panel"
+purpose stats basis consent "counting visits"
+sites shops "shops" { shop.example }
+store browsing_activity for page_url
+store technical for clicks
+"#;
+
+#[test]
+fn every_bundled_policy_declares_for_firefox() {
+    for path in common::bundled_policies() {
+        let p = policy(path.to_str().unwrap());
+        let ff = store::firefox(&p).unwrap();
+        assert!(!ff.required.is_empty(), "{}", path.display());
+        assert!(ff.required.iter().chain(&ff.optional).any(|t| *t == "browsingActivity"), "{}", path.display());
+    }
+}
+
+#[test]
+fn data_behind_a_feature_that_starts_off_is_optional_for_firefox() {
+    // The price tracker collects only behind `price_history` or `price_alerts`, both `default off`.
+    let ff = store::firefox(&policy("policies/price-tracker.policy")).unwrap();
+    assert_eq!(ff.required, ["none"]);
+    assert_eq!(ff.optional, ["browsingActivity", "websiteContent"]);
+    // The shopping assistant collects behind `price_compare`, which starts on: required.
+    let ff = store::firefox(&policy("policies/shopping-assistant.policy")).unwrap();
+    assert_eq!(ff.required, ["browsingActivity", "websiteContent"]);
+    assert!(ff.optional.is_empty());
+}
+
+#[test]
+fn a_condition_that_can_hold_with_off_features_off_is_required() {
+    let p = common::policy_from_text(&format!(
+        "{HEADER}collect page_url on shops when extra or active for stats keep 30 days\n\
+         collect clicks on shops when extra and active for stats keep 30 days\n"
+    ));
+    let ff = store::firefox(&p).unwrap();
+    assert_eq!(ff.required, ["browsingActivity"]);
+    assert_eq!(ff.optional, ["technicalAndInteraction"]);
+}
+
+#[test]
+fn technical_data_that_is_not_optional_cannot_be_declared_to_firefox() {
+    let p = common::policy_from_text(&format!(
+        "{HEADER}collect page_url, clicks on shops when basic for stats keep 30 days\n"
+    ));
+    let e = store::firefox(&p).unwrap_err();
+    assert!(e.message.contains("`clicks`") && e.message.contains("only as optional"), "{}", e.message);
+}
+
+#[test]
+fn a_policy_without_store_lines_is_refused_rather_than_declared_empty() {
+    let text = HEADER.replace("store browsing_activity for page_url\nstore technical for clicks\n", "");
+    let p = common::policy_from_text(&format!("{text}collect page_url on shops for stats keep 30 days\n"));
+    assert!(store::firefox(&p).unwrap_err().message.contains("says of no data item"));
+    assert!(store::chrome(&p, "en").is_err());
+}
+
+#[test]
+fn advertising_blocks_the_limited_use_certification_with_the_rule_that_causes_it() {
+    let errors = store::chrome(&policy("policies/shopping-assistant.policy"), "en").unwrap_err();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let e = &errors[0];
+    assert!(e.message.contains("Limited Use"), "{}", e.message);
+    assert!(e.message.contains("shopping-assistant.policy:"), "{}", e.message);
+    assert!(e.message.contains("`marketing`"), "{}", e.message);
+}
+
+#[test]
+fn chrome_answers_list_the_collected_types_and_certify() {
+    let c = store::chrome(&policy("policies/price-tracker.policy"), "de").unwrap();
+    assert!(c.single_purpose.starts_with("Preisverlauf: "), "{}", c.single_purpose);
+    let collected: Vec<_> = c.data_types.iter().filter(|t| t.collected).map(|t| t.name).collect();
+    assert_eq!(collected, ["Web history", "Website content"]);
+    assert_eq!(c.certifications.len(), 3);
+    let md = store::chrome_markdown(&c);
+    assert!(md.contains("- [x] Web history (product_url)"), "{md}");
+    assert!(md.contains("- [ ] Location"), "{md}");
+}
+
+#[test]
+fn store_lines_survive_the_data_form() {
+    let p = policy("policies/shopping-assistant.policy");
+    let yaml = policyc::yaml::to_yaml(&p);
+    let back = policyc::check_source("p.yaml", &yaml, &mut policyc::NoLists, Default::default());
+    assert_eq!(back.checked.policy.unwrap().store, p.store);
+}
