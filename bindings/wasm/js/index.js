@@ -51,6 +51,19 @@ class Wasm {
     this.buffer = null;
     this.view = null;
     this.bytes = null;
+    // The input buffer's address and size as last reported; it moves only when pc_input grows it.
+    this.inputPtr = 0;
+    this.inputCap = 0;
+  }
+
+  // The address of an input buffer of at least `len` bytes, asking the module only when it must grow.
+  input(len) {
+    if (len > this.inputCap) {
+      this.inputCap = Math.max(len, 2 * this.inputCap, 4096);
+      this.inputPtr = this.x.pc_input(this.inputCap);
+    }
+    this.refresh();
+    return this.inputPtr;
   }
 
   refresh() {
@@ -64,8 +77,7 @@ class Wasm {
 
   // Copies bytes into the input buffer; returns their length.
   putBytes(src) {
-    const ptr = this.x.pc_input(src.length);
-    this.refresh();
+    const ptr = this.input(src.length);
     this.bytes.set(src, ptr);
     return src.length;
   }
@@ -73,8 +85,7 @@ class Wasm {
   // Encodes a string into the input buffer; returns its length in bytes.
   putString(s) {
     // UTF-8 takes at most 3 bytes per UTF-16 code unit.
-    const ptr = this.x.pc_input(s.length * 3);
-    this.refresh();
+    const ptr = this.input(s.length * 3);
     return encoder.encodeInto(s, this.bytes.subarray(ptr, ptr + s.length * 3)).written;
   }
 
@@ -118,6 +129,10 @@ export class Matcher {
   #w;
   #handle;
   #contexts = new Map();
+  // The context id of each options object seen, so that a caller who passes the same object again (the usual
+  // case: one settings object per page) skips building its key.
+  #byObject = new WeakMap();
+  #noOptions = 0;
 
   /** @internal use loadMatcher */
   constructor(w, handle, info) {
@@ -140,7 +155,19 @@ export class Matcher {
   // The id of the context for these settings, built in the module once per distinct settings.
   #context(opts) {
     if (this.#handle === 0) throw new Error("the matcher was freed");
-    if (opts === undefined || opts === null) opts = {};
+    if (opts === undefined || opts === null) {
+      if (this.#noOptions === 0) this.#noOptions = this.#contextOf({});
+      return this.#noOptions;
+    }
+    const known = this.#byObject.get(opts);
+    // Only a frozen object is cached by identity: a caller may change an unfrozen one between calls.
+    if (known !== undefined) return known;
+    const id = this.#contextOf(opts);
+    if (Object.isFrozen(opts) && (opts.set === undefined || Object.isFrozen(opts.set))) this.#byObject.set(opts, id);
+    return id;
+  }
+
+  #contextOf(opts) {
     if (typeof opts !== "object") throw new TypeError("options must be an object: { set, region }");
     const { set, region, ...rest } = opts;
     const extra = Object.keys(rest);
@@ -161,6 +188,8 @@ export class Matcher {
     if (this.#contexts.size >= MAX_CONTEXTS) {
       w.x.pc_reset_contexts(this.#handle);
       this.#contexts.clear();
+      this.#byObject = new WeakMap();
+      this.#noOptions = 0;
     }
     id = w.x.pc_context(this.#handle, w.putString(key));
     if (id === 0) {
@@ -193,18 +222,19 @@ export class Matcher {
     urls.forEach(checkUrl);
     const cx = this.#context(opts);
     const w = this.#w;
-    const encoded = urls.map((u) => encoder.encode(u));
-    const total = encoded.reduce((n, e) => n + 4 + e.length, 4);
-    const batch = new Uint8Array(total);
-    const view = new DataView(batch.buffer);
-    view.setUint32(0, urls.length, true);
-    let at = 4;
-    for (const e of encoded) {
-      view.setUint32(at, e.length, true);
-      batch.set(e, at + 4);
-      at += 4 + e.length;
+    // The batch is encoded straight into the module's input buffer: a count, then per URL its byte length and
+    // its UTF-8 bytes (at most 3 per UTF-16 code unit, so the buffer is sized for that).
+    const room = urls.reduce((n, u) => n + 4 + 3 * u.length, 4);
+    const base = w.input(room);
+    const view = w.view;
+    view.setUint32(base, urls.length, true);
+    let at = base + 4;
+    for (const u of urls) {
+      const written = encoder.encodeInto(u, w.bytes.subarray(at + 4, at + 4 + 3 * u.length)).written;
+      view.setUint32(at, written, true);
+      at += 4 + written;
     }
-    if (w.x.pc_decide_many(this.#handle, cx, w.putBytes(batch)) === 0) throw new Error(w.outString());
+    if (w.x.pc_decide_many(this.#handle, cx, at - base) === 0) throw new Error(w.outString());
     let ptr = w.outPtr();
     const out = new Array(urls.length);
     for (let i = 0; i < urls.length; i++) {

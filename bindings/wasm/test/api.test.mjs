@@ -1,0 +1,82 @@
+// The package's API as the issue specifies it: errors, optional settings, the policy hash, freeing.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { loadMatcher } from "../../../target/wasm-pkg/index.js";
+import { root } from "./common.mjs";
+
+const demo = readFileSync(join(root, "runtime/tests/data/demo.matcher"));
+
+test("a bad artifact rejects with the one-line reason", async () => {
+  await assert.rejects(loadMatcher(new Uint8Array([1, 2, 3])), { message: /^artifact is truncated|^not a policyc matcher artifact/ });
+  const flipped = Uint8Array.from(demo);
+  flipped[flipped.length - 1] ^= 1;
+  await assert.rejects(loadMatcher(flipped), (e) => e instanceof Error && /checksum/.test(e.message) && !e.message.includes("\n"));
+  await assert.rejects(loadMatcher("not bytes"), TypeError);
+});
+
+test("settings are optional: signals off, features at their defaults, no region", async () => {
+  const m = await loadMatcher(demo);
+  const d = m.decide("https://shop.example/cart");
+  assert.deepEqual(d.collect, ["page_url"]);
+  assert.deepEqual(d.linked, []);
+  assert.equal(d.policyHash, m.policyHash);
+  assert.equal(d.error, null);
+  const signed = m.decide("https://shop.example/cart", { set: { signed_in: true }, region: "DE" });
+  assert.deepEqual(signed.linked, ["page_url"]);
+  assert.deepEqual(signed.retention, { page_url: "30 days" });
+});
+
+test("unknown names throw as the CLI refuses them, and so do malformed settings", async () => {
+  const m = await loadMatcher(demo);
+  assert.throws(() => m.decide("https://shop.example/", { set: { nope: true } }), {
+    message: "`nope` is not a signal, feature or region of this policy",
+  });
+  assert.throws(() => m.decide("https://shop.example/", { region: "XX" }), /`XX` is not a signal, feature or region/);
+  assert.throws(() => m.decide("https://shop.example/", { set: { signed_in: "yes" } }), TypeError);
+  assert.throws(() => m.decide("https://shop.example/", { sett: {} }), TypeError);
+  assert.throws(() => m.decide(42), TypeError);
+  assert.throws(() => m.decideMany("https://shop.example/"), TypeError);
+});
+
+test("an undecidable URL collects nothing and says why", async () => {
+  const m = await loadMatcher(demo);
+  const d = m.decide("ftp://shop.example/");
+  assert.deepEqual(d.collect, []);
+  assert.equal(d.error, "scheme `ftp` is not http or https");
+});
+
+test("decideMany answers in order, like decide one by one", async () => {
+  const m = await loadMatcher(demo);
+  const urls = ["https://shop.example/cart", "nope", "https://other.example/", "https://shop.example/ü"];
+  const opts = { set: { signed_in: true } };
+  assert.deepEqual(m.decideMany(urls, opts), urls.map((u) => m.decide(u, opts)));
+  assert.deepEqual(m.decideMany([]), []);
+});
+
+test("many matchers live side by side, and a freed one refuses to decide", async () => {
+  const a = await loadMatcher(demo);
+  const shopping = readFileSync(join(root, "runtime/tests/data/demo.matcher"));
+  const b = await loadMatcher(shopping);
+  a.free();
+  assert.throws(() => a.decide("https://shop.example/"), /freed/);
+  assert.deepEqual(b.decide("https://shop.example/cart").collect, ["page_url"]);
+  // Many distinct settings stay correct past the context cache's size.
+  for (let i = 0; i < 1100; i++) {
+    const on = i % 2 === 0;
+    assert.deepEqual(b.decide("https://shop.example/cart", { set: { signed_in: on }, region: i % 3 ? "DE" : null }).linked, on ? ["page_url"] : []);
+  }
+});
+
+test("an options object changed between calls is read again; a frozen one may be cached", async () => {
+  const m = await loadMatcher(demo);
+  const opts = { set: { signed_in: true } };
+  assert.deepEqual(m.decide("https://shop.example/cart", opts).linked, ["page_url"]);
+  opts.set.signed_in = false;
+  assert.deepEqual(m.decide("https://shop.example/cart", opts).linked, []);
+  const frozen = Object.freeze({ set: Object.freeze({ signed_in: true }), region: "DE" });
+  assert.deepEqual(m.decide("https://shop.example/cart", frozen).linked, ["page_url"]);
+  assert.deepEqual(m.decide("https://shop.example/cart", frozen).linked, ["page_url"]);
+  assert.deepEqual(m.decide("https://shop.example/cart").linked, []);
+});
