@@ -1,0 +1,16 @@
+// Where the example sends what the policy allows, where it looks for a newer artifact, and how long "actively
+// in use" lasts. A team starting from this example changes these.
+export const COLLECTOR_URL = "https://collector.policyc.test/collect";
+
+// A newer artifact is fetched from here, with its signature envelope at the same address plus `.sig`. It
+// replaces the bundled one only if the envelope verifies with the public key built into the extension and its
+// sequence is higher than the current one.
+export const UPDATE_URL = "https://updates.policyc.test/shopping-assistant.matcher";
+export const UPDATE_PERIOD_MINUTES = 6 * 60;
+
+// The Assistant is "actively in use" on a tab while its panel is open on that tab, and for this long after the
+// user last opened or clicked in the panel there (the policy's text for `assistant_active` says the same).
+export const ACTIVE_WINDOW_MS = 10 * 60 * 1000;
+
+// The bundled artifact and its envelope, written by ./build from the policy.
+export const BUNDLED_ARTIFACT = "policy/shopping-assistant.matcher";

@@ -1,0 +1,22 @@
+// The policy's feature switches, generated from the artifact's names. A change is stored at once, and the
+// service worker reads the stored switches for every decision, so it takes effect on the next page.
+const info = await chrome.runtime.sendMessage({ type: "info" });
+const { features = {}, signedIn = false } = await chrome.storage.local.get(["features", "signedIn"]);
+const list = document.getElementById("features");
+for (const f of info.features) {
+  const label = document.createElement("label");
+  const box = document.createElement("input");
+  box.type = "checkbox";
+  box.id = `feature-${f.name}`;
+  box.checked = features[f.name] ?? f.default;
+  box.addEventListener("change", async () => {
+    const { features: now = {} } = await chrome.storage.local.get("features");
+    await chrome.storage.local.set({ features: { ...now, [f.name]: box.checked } });
+  });
+  label.append(box, ` ${f.name}`);
+  list.append(label, document.createElement("br"));
+}
+const signed = document.getElementById("signed-in");
+signed.checked = signedIn;
+signed.addEventListener("change", () => chrome.storage.local.set({ signedIn: signed.checked }));
+document.getElementById("policy").textContent = `Policy ${info.version}, hash ${info.policyHash}`;
