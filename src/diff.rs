@@ -77,6 +77,17 @@ impl PolicyDiff {
     pub fn is_empty(&self) -> bool {
         self.changes.is_empty() && self.scope.is_empty() && self.witnesses.is_empty()
     }
+
+    /// Whether the new policy collects or links more: sites added to a category, or a witness URL where an
+    /// item is newly collected or newly linked. A consent given to the old policy does not cover such a change.
+    pub fn widens(&self) -> bool {
+        let more = |before: &[String], after: &[String]| after.iter().any(|a| !before.contains(a));
+        self.scope.iter().any(|s| s.added > 0)
+            || self
+                .witnesses
+                .iter()
+                .any(|w| more(&w.before_collect, &w.after_collect) || more(&w.before_linked, &w.after_linked))
+    }
 }
 
 fn list(v: &[String]) -> String {

@@ -26,6 +26,10 @@ pub struct Envelope {
     pub policy_hash: String,
     /// SHA-256 of the artifact's bytes, lowercase hex.
     pub sha256: String,
+    /// Whether this artifact's policy collects or links more than the previous one's (what `policyc diff`
+    /// reports as newly collected or newly linked); `None` when the publisher did not compare
+    /// (`compile --previous`). A verifier treats `None` like `Some(true)`.
+    pub widens: Option<bool>,
     /// The signer's Ed25519 public key, lowercase hex: informative only; a verifier uses the key it trusts.
     pub public_key: String,
     /// Ed25519 signature of [`message`], lowercase hex.
@@ -33,8 +37,13 @@ pub struct Envelope {
 }
 
 /// The signed message: every field a verifier relies on, one per line.
-pub fn message(sequence: u64, policy_hash: &str, sha256: &str) -> String {
-    format!("{FORMAT}\nsequence {sequence}\npolicy_hash {policy_hash}\nsha256 {sha256}\n")
+pub fn message(sequence: u64, policy_hash: &str, sha256: &str, widens: Option<bool>) -> String {
+    let widens = match widens {
+        Some(true) => "yes",
+        Some(false) => "no",
+        None => "unknown",
+    };
+    format!("{FORMAT}\nsequence {sequence}\npolicy_hash {policy_hash}\nsha256 {sha256}\nwidens {widens}\n")
 }
 
 /// Reads an Ed25519 private key in PKCS#8 PEM (`openssl genpkey -algorithm ed25519`).
@@ -44,14 +53,15 @@ pub fn signing_key_from_pem(pem: &str) -> Result<SigningKey, String> {
 }
 
 /// Signs an artifact.
-pub fn sign(key: &SigningKey, artifact: &[u8], policy_hash: &str, sequence: u64) -> Envelope {
+pub fn sign(key: &SigningKey, artifact: &[u8], policy_hash: &str, sequence: u64, widens: Option<bool>) -> Envelope {
     let sha256 = hex(&Sha256::digest(artifact));
-    let signature = key.sign(message(sequence, policy_hash, &sha256).as_bytes());
+    let signature = key.sign(message(sequence, policy_hash, &sha256, widens).as_bytes());
     Envelope {
         format: FORMAT.into(),
         sequence,
         policy_hash: policy_hash.into(),
         sha256,
+        widens,
         public_key: hex(key.verifying_key().as_bytes()),
         signature: hex(&signature.to_bytes()),
     }
@@ -70,11 +80,9 @@ pub fn verify(envelope: &Envelope, artifact: &[u8], public_key: &[u8; 32]) -> Re
     let sig: [u8; 64] = unhex(&envelope.signature)
         .and_then(|b| b.try_into().ok())
         .ok_or_else(|| "the signature is not 64 bytes of hex".to_string())?;
-    key.verify(
-        message(envelope.sequence, &envelope.policy_hash, &envelope.sha256).as_bytes(),
-        &Signature::from_bytes(&sig),
-    )
-    .map_err(|_| "the signature does not verify with the trusted key".to_string())
+    let signed = message(envelope.sequence, &envelope.policy_hash, &envelope.sha256, envelope.widens);
+    key.verify(signed.as_bytes(), &Signature::from_bytes(&sig))
+        .map_err(|_| "the signature does not verify with the trusted key".to_string())
 }
 
 fn hex(bytes: &[u8]) -> String {

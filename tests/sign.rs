@@ -16,7 +16,7 @@ fn public(pem: &str) -> [u8; 32] {
 fn an_envelope_verifies_for_its_bytes_and_its_key_only() {
     let key = sign::signing_key_from_pem(KEY).unwrap();
     let artifact = b"artifact bytes".to_vec();
-    let e = sign::sign(&key, &artifact, "ab12", 7);
+    let e = sign::sign(&key, &artifact, "ab12", 7, Some(false));
     assert_eq!(e.sequence, 7);
     assert!(sign::verify(&e, &artifact, &public(KEY)).is_ok());
     // Another key, other bytes, or any signed field changed: refused.
@@ -26,6 +26,8 @@ fn an_envelope_verifies_for_its_bytes_and_its_key_only() {
     assert!(sign::verify(&raised, &artifact, &public(KEY)).is_err());
     let other_policy = Envelope { policy_hash: "cd34".into(), ..e.clone() };
     assert!(sign::verify(&other_policy, &artifact, &public(KEY)).is_err());
+    let widened = Envelope { widens: Some(true), ..e.clone() };
+    assert!(sign::verify(&widened, &artifact, &public(KEY)).is_err(), "the widening flag is signed");
     let garbled = Envelope { signature: "zz".into(), ..e };
     assert!(sign::verify(&garbled, &artifact, &public(KEY)).is_err());
 }
@@ -33,7 +35,7 @@ fn an_envelope_verifies_for_its_bytes_and_its_key_only() {
 #[test]
 fn signing_is_deterministic() {
     let key = sign::signing_key_from_pem(KEY).unwrap();
-    assert_eq!(sign::sign(&key, b"x", "h", 1), sign::sign(&key, b"x", "h", 1));
+    assert_eq!(sign::sign(&key, b"x", "h", 1, None), sign::sign(&key, b"x", "h", 1, None));
 }
 
 fn policyc(args: &[&str]) -> std::process::Output {
@@ -73,4 +75,31 @@ fn compile_refuses_a_bad_key_or_a_signature_without_a_sequence() {
     let run = policyc(&["compile", "policies/price-tracker.policy", "-o", o, "--sign", k]);
     assert_eq!(run.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&run.stderr).contains("--sequence"));
+}
+
+#[test]
+fn compile_previous_signs_whether_the_update_widens_collection() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("key.pem");
+    std::fs::write(&key, KEY).unwrap();
+    let old = std::fs::read_to_string("policies/price-tracker.policy").unwrap();
+    let write = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    let old_path = write("old.policy", &old);
+    let narrower = write("narrower.policy", &old.replace("  otto.de/p/\n", ""));
+    let wider = write("wider.policy", &old.replace("  otto.de/p/\n", "  otto.de/p/\n  galaxus.de/de/s1/\n"));
+    let k = key.to_str().unwrap();
+    for (new, widens) in [(narrower, false), (wider, true)] {
+        let out = dir.path().join(format!("out-{widens}"));
+        let o = out.to_str().unwrap();
+        let run = policyc(&["compile", &new, "-o", o, "--sign", k, "--sequence", "2", "--previous", &old_path]);
+        assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
+        let stem = std::path::Path::new(&new).file_stem().unwrap().to_str().unwrap().to_string();
+        let text = std::fs::read_to_string(out.join(format!("{stem}.matcher.sig"))).unwrap();
+        let e: Envelope = serde_json::from_str(&text).unwrap();
+        assert_eq!(e.widens, Some(widens), "{new}");
+    }
 }

@@ -102,3 +102,28 @@ fn store_lines_survive_the_data_form() {
     let back = policyc::check_source("p.yaml", &yaml, &mut policyc::NoLists, Default::default());
     assert_eq!(back.checked.policy.unwrap().store, p.store);
 }
+
+fn policyc(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_policyc")).args(args).output().unwrap()
+}
+
+#[test]
+fn the_cli_prints_both_declarations_and_fails_on_an_untrue_certification() {
+    let o = policyc(&["store", "policies/price-tracker.policy", "--for", "firefox"]);
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v, serde_json::json!({"required": ["none"], "optional": ["browsingActivity", "websiteContent"]}));
+    let o = policyc(&["store", "policies/news-analytics.policy", "--for", "chrome", "--format", "md"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("- [x] Web history (article_url)"));
+    let o = policyc(&["store", "policies/shopping-assistant.policy", "--for", "chrome"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(o.stdout.is_empty(), "no declaration is printed");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.starts_with("error: cannot certify Limited Use") && err.contains("help: "), "{err}");
+    let o = policyc(&["store", "policies/shopping-assistant.policy", "--for", "firefox", "--format", "md"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = policyc(&["store", "policies/price-tracker.policy", "--for", "chrome", "--lang", "fr"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no texts in `fr`"));
+}

@@ -65,12 +65,23 @@ async function checkUpdate() {
           result = { applied: false, reason: "the artifact's policy hash differs from the signed one" };
         } else {
           await chrome.storage.local.set({ update: { bytes: toBase64(bytes), envelope } });
+          const previousHash = current.matcher.policyHash;
           current.matcher.free();
           livePromise = Promise.resolve({ matcher: m, sequence: envelope.sequence });
           result = { applied: true, sequence: envelope.sequence, policyHash: m.policyHash };
-          // Consent is to one policy hash; a new policy sends nothing until the user agrees to it.
-          const { consent } = await chrome.storage.local.get("consent");
-          if (consent && consent.policyHash !== m.policyHash) {
+          // Consent is to one policy hash. It carries over to the new policy only when the publisher signed
+          // that the update does not widen collection; otherwise nothing is sent until the user agrees again.
+          const { consent, consentLog = [] } = await chrome.storage.local.get(["consent", "consentLog"]);
+          if (consent && consent.policyHash === previousHash && envelope.widens === false) {
+            const carried = {
+              time: new Date().toISOString(),
+              policyHash: m.policyHash,
+              choices: consent.choices,
+              carriedFrom: consent.policyHash,
+              reason: "the update does not widen collection",
+            };
+            await chrome.storage.local.set({ consent: carried, consentLog: [...consentLog, carried] });
+          } else if (consent && consent.policyHash !== m.policyHash) {
             chrome.tabs.create({ url: chrome.runtime.getURL("onboarding.html?update=1") });
           }
         }

@@ -23,7 +23,8 @@ export async function verifyArtifact(bytes, envelope, publicKeyHex, current) {
   const signature = unhex(envelope.signature);
   if (signature === null || signature.length !== 64) return "the signature is not 64 bytes of hex";
   const key = await crypto.subtle.importKey("raw", unhex(publicKeyHex), { name: "Ed25519" }, false, ["verify"]);
-  const message = `${FORMAT}\nsequence ${envelope.sequence}\npolicy_hash ${envelope.policy_hash}\nsha256 ${envelope.sha256}\n`;
+  const widens = envelope.widens === true ? "yes" : envelope.widens === false ? "no" : "unknown";
+  const message = `${FORMAT}\nsequence ${envelope.sequence}\npolicy_hash ${envelope.policy_hash}\nsha256 ${envelope.sha256}\nwidens ${widens}\n`;
   const ok = await crypto.subtle.verify({ name: "Ed25519" }, key, signature, new TextEncoder().encode(message));
   return ok ? null : "the signature does not verify with the extension's key";
 }

@@ -4,7 +4,7 @@ use super::load::load_policy;
 use policyc::disclose::{self, render};
 use policyc::matcher::artifact::hex;
 use policyc::matcher::compile::{compile, policy_hash_bytes, Limits};
-use policyc::sign;
+use policyc::{diff, sign};
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -25,6 +25,11 @@ pub struct Args {
     /// is not higher than the one they have).
     #[arg(long, value_name = "N", requires = "sign")]
     sequence: Option<u64>,
+    /// The policy of the artifact this one replaces: the envelope then says, signed, whether the update widens
+    /// collection (newly collected or newly linked, as `policyc diff` reports it), so that an extension asks
+    /// for consent again only when it does.
+    #[arg(long, value_name = "OLD_POLICY", requires = "sign")]
+    previous: Option<PathBuf>,
 }
 
 /// Resource limits of compilation, each with its flag to raise it.
@@ -94,7 +99,14 @@ pub fn run(args: Args) -> i32 {
     }
     eprintln!("wrote {} ({} bytes)", path.display(), bytes.len());
     if let (Some(key), Some(sequence)) = (&key, args.sequence) {
-        let envelope = sign::sign(key, &bytes, &hex(&policy_hash_bytes(policy)), sequence);
+        let widens = match &args.previous {
+            Some(old) => match load_policy(old, false) {
+                Ok(old) => Some(diff::diff(&old, policy).widens()),
+                Err(code) => return code,
+            },
+            None => None,
+        };
+        let envelope = sign::sign(key, &bytes, &hex(&policy_hash_bytes(policy)), sequence, widens);
         let sig_path = args.out.join(format!("{stem}.matcher.sig"));
         let json = serde_json::to_string_pretty(&envelope).unwrap_or_default() + "\n";
         if let Err(e) = std::fs::write(&sig_path, json) {

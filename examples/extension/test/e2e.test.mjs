@@ -26,20 +26,26 @@ const key = join(dir, "signing-key.pem");
 execFileSync("openssl", ["genpkey", "-algorithm", "ed25519", "-out", key], { stdio: "ignore" });
 execFileSync(join(ext, "build"), { env: { ...process.env, SIGNING_KEY: key }, stdio: "ignore" });
 
-// A newer version of the policy, signed: walmart.com/ip/ is no longer a product page, so no price there.
-function signedVariant(name, sequence, edit) {
+// Newer versions of the policy, signed, each compared with the one it replaces (`--previous`), so that the
+// envelope says whether it widens collection.
+function signedVariant(name, sequence, previous, edit) {
   const d = join(dir, name);
   mkdirSync(d);
   symlinkSync(join(root, "policies/lists"), join(d, "lists"));
   const text = edit(readFileSync(join(root, "policies/shopping-assistant.policy"), "utf8"));
-  writeFileSync(join(d, "shopping-assistant.policy"), text);
-  const hash = execFileSync(policyc, ["compile", join(d, "shopping-assistant.policy"), "-o", d, "--sign", key, "--sequence", String(sequence)], { stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
-  return { hash, bytes: readFileSync(join(d, "shopping-assistant.matcher")), sig: readFileSync(join(d, "shopping-assistant.matcher.sig")) };
+  const policy = join(d, "shopping-assistant.policy");
+  writeFileSync(policy, text);
+  const args = ["compile", policy, "-o", d, "--sign", key, "--sequence", String(sequence), "--previous", previous];
+  const hash = execFileSync(policyc, args, { stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
+  return { policy, hash, bytes: readFileSync(join(d, "shopping-assistant.matcher")), sig: readFileSync(join(d, "shopping-assistant.matcher.sig")) };
 }
+// v2 narrows: walmart.com/ip/ is no longer a product page, so no price there.
 const narrower = (t) => t.replace("  walmart.com/ip/ ", "  // walmart.com/ip/ ").replace('version    "2019-07"', 'version    "2019-08"');
-const v2 = signedVariant("v2", 2, narrower);
-const v3 = signedVariant("v3", 3, (t) => narrower(t).replace('version    "2019-08"', 'version    "2019-09"'));
+const v2 = signedVariant("v2", 2, join(root, "policies/shopping-assistant.policy"), narrower);
+const v3 = signedVariant("v3", 3, v2.policy, (t) => narrower(t).replace('version    "2019-08"', 'version    "2019-09"'));
 v3.bytes[v3.bytes.length - 100] ^= 1; // corrupted in transit (or by an attacker): the signed digest differs
+// v4 widens: www.example.org becomes a retail site.
+const v4 = signedVariant("v4", 4, v2.policy, (t) => narrower(t).replace("  bestbuy.com\n", "  bestbuy.com\n  example.org\n"));
 const v1 = { bytes: readFileSync(join(ext, "policy/shopping-assistant.matcher")), sig: readFileSync(join(ext, "policy/shopping-assistant.matcher.sig")) };
 let update = null;
 
@@ -232,19 +238,24 @@ async function consent() {
   await page.close();
 }
 
-test("a newer signed artifact takes effect, and sends nothing until the user consents to it", async () => {
+test("a newer signed artifact that does not widen collection takes effect at once, the consent carried over", async () => {
+  // Switch the feature back on (the previous test switched it off).
+  const options = await context.newPage();
+  await options.goto(`chrome-extension://${id}/options.html`);
+  await options.check("#feature-price_compare");
+  await options.close();
   update = v2;
   assert.deepEqual(await checkUpdate(), { applied: true, sequence: 2, policyHash: v2.hash });
   assert.notEqual(v2.hash, policyHash);
-  // Consent was given to the old policy hash: nothing is sent under the new one yet.
-  assert.deepEqual(await visit("https://www.walmart.com/ip/123"), []);
-  assert.equal((await decisions()).at(-1).reason, "no consent");
-  await consent();
   const got = await visit("https://www.walmart.com/ip/123");
   assert.equal(got.length, 1);
   assert.equal(got[0].policyHash, v2.hash);
   // The new policy no longer treats walmart.com/ip/ as a product page: no price.
   assert.deepEqual(Object.keys(got[0].items), ["page_url", "page_title"]);
+  const { consent, consentLog } = await sw.evaluate(() => chrome.storage.local.get(["consent", "consentLog"]));
+  assert.equal(consent.policyHash, v2.hash);
+  assert.equal(consent.carriedFrom, policyHash);
+  assert.equal(consentLog.at(-1).policyHash, v2.hash);
 });
 
 test("a corrupted artifact and an older one are refused, and the current decisions stay", async () => {
@@ -258,5 +269,18 @@ test("a corrupted artifact and an older one are refused, and the current decisio
   assert.match(rollback.reason, /sequence 1 is not newer than 2/);
   const got = await visit("https://www.walmart.com/ip/123");
   assert.equal(got[0].policyHash, v2.hash);
+  assert.deepEqual(Object.keys(got[0].items), ["page_url", "page_title"]);
+});
+
+test("an update that widens collection sends nothing until the user consents again", async () => {
+  update = v4;
+  assert.deepEqual(await checkUpdate(), { applied: true, sequence: 4, policyHash: v4.hash });
+  assert.deepEqual(await visit("https://www.walmart.com/ip/123"), []);
+  assert.deepEqual(await visit("https://www.example.org/"), []);
+  assert.equal((await decisions()).at(-1).reason, "no consent");
+  await consent();
+  const got = await visit("https://www.example.org/");
+  assert.equal(got.length, 1);
+  assert.equal(got[0].policyHash, v4.hash);
   assert.deepEqual(Object.keys(got[0].items), ["page_url", "page_title"]);
 });
