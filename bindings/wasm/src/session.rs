@@ -19,7 +19,6 @@
 //! len, bytes        the error message (UTF-8, len bytes), padded with zeros to a multiple of 4
 //! ```
 
-use policyc_runtime::matcher::bits;
 use policyc_runtime::{ArtifactError, Context, Decision, Matcher, Report, Retention, Settings};
 use serde_json::{json, Value};
 use std::mem::ManuallyDrop;
@@ -175,8 +174,10 @@ impl Loaded {
         }
         let keep = self.matcher.retention(d);
         put(out, keep.len() as u32);
-        // `retention` lists items in mask order, so walking the mask alongside gives each item's index.
-        for ((_, r), item) in keep.iter().zip(bits(d.collect)) {
+        for (name, r) in &keep {
+            // Retention is keyed by name on both sides (the native report's map, the JavaScript object), so
+            // the first item of that name is the one to point at.
+            let item = self.matcher.data().iter().position(|n| n == name).unwrap_or(0);
             put(out, item as u32);
             put(out, self.retention.iter().position(|k| k == *r).unwrap_or(0) as u32);
         }
