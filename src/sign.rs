@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 /// The envelope's `format` value; a verifier refuses any other.
 pub const FORMAT: &str = "policyc-signature-1";
 
-/// The detached signature of one artifact, written as `NAME.matcher.sig` (JSON).
+/// The detached signature of one artifact, written as `STEM.matcher.sig` (JSON).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Envelope {
     pub format: String,

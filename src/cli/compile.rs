@@ -18,7 +18,7 @@ pub struct Args {
     #[command(flatten)]
     limits: LimitArgs,
     /// Sign the artifact for remote update with this Ed25519 private key (PKCS#8 PEM, as `openssl genpkey
-    /// -algorithm ed25519` writes it): writes `NAME.matcher.sig` next to the artifact.
+    /// -algorithm ed25519` writes it): writes `STEM.matcher.sig` next to the artifact.
     #[arg(long, value_name = "KEY", requires = "sequence")]
     sign: Option<PathBuf>,
     /// The signed sequence number, which must rise with every artifact you publish (verifiers refuse one that
