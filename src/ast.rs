@@ -41,7 +41,7 @@ pub enum Item {
     Feature(FeatureDecl),
     Data(Decl),
     Purpose(PurposeDecl),
-    Recipient(Decl),
+    Recipient(RecipientDecl),
     Sites(SitesDecl),
     Never(NeverRule),
     Collect(CollectRule),
@@ -59,6 +59,10 @@ pub enum HeaderField {
     Version(String),
     Languages(Vec<Ident>),
     Regions(Vec<Ident>),
+    /// `established US`: where the controller is established.
+    Established(Ident),
+    /// `representative TEXT`: the representative in the Union (GDPR Art. 27).
+    Representative(Text),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -91,7 +95,41 @@ pub enum PurposeClause {
     Basis(Ident),
     Interest(Text),
     SharedWith(Vec<Ident>),
+    /// `direct marketing`.
+    DirectMarketing,
+    /// `profiling yes` is `Profiling(true)`.
+    Profiling(bool),
+    /// `decisions none` is `Decisions(None)`; `decisions automated TEXT` carries the logic and consequences.
+    Decisions(Option<Text>),
     Text(Text),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RecipientClause {
+    /// `processor`: acts on the controller's behalf (GDPR Art. 28).
+    Processor,
+    /// `in US`: where the recipient processes the data.
+    Located(Ident),
+    /// `safeguard standard_clauses`: the ground of a transfer to a third country (GDPR Art. 45-49).
+    Safeguard(Ident),
+    Text(Text),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecipientDecl {
+    pub name: Ident,
+    pub clauses: Vec<(RecipientClause, Span)>,
+    pub span: Span,
+}
+
+impl RecipientDecl {
+    /// The recipient's own text (its description), if written.
+    pub fn text(&self) -> Option<&Text> {
+        self.clauses.iter().find_map(|(c, _)| match c {
+            RecipientClause::Text(t) => Some(t),
+            _ => None,
+        })
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -27,6 +27,12 @@ pub struct Policy {
     pub contact: Text,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dpo: Option<Text>,
+    /// Where the controller is established and processes the data it collects (a region code).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub established: Option<String>,
+    /// The representative in the Union (GDPR Art. 27) of a controller established outside it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub representative: Option<Text>,
     pub version: String,
     pub languages: Vec<String>,
     #[serde(default)]
@@ -120,14 +126,83 @@ pub struct Purpose {
     pub interest: Option<Text>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub shared_with: Vec<String>,
+    /// Direct marketing, to which a data subject can always object (GDPR Art. 21(2)).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub direct_marketing: bool,
+    /// Whether the purpose involves profiling (GDPR Art. 4(4)); `None` when the policy does not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profiling: Option<bool>,
+    /// Whether decisions with legal or similar effects are made solely by automated means (GDPR Art. 22).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decisions: Option<Decisions>,
     pub text: Text,
+}
+
+/// What a purpose says about automated decisions (GDPR Art. 13(2)(f)).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decisions {
+    /// No decision with legal or similarly significant effect is made solely by automated means.
+    None,
+    /// Such decisions are made; the text gives the logic involved and the consequences.
+    Automated(Text),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Recipient {
     pub name: String,
+    /// A processor acting on the controller's behalf (GDPR Art. 28) rather than a recipient on its own account.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub processor: bool,
+    /// Where the recipient processes the data (a region code).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub located: Option<String>,
+    /// The ground of a transfer to a third country (GDPR Art. 45-49).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub safeguard: Option<Safeguard>,
     pub text: Text,
+}
+
+/// The grounds for a transfer to a third country (GDPR Chapter V).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Safeguard {
+    /// An adequacy decision of the Commission for the recipient's country (Art. 45).
+    Adequacy,
+    /// The EU-US Data Privacy Framework, the adequacy decision of 10 July 2023 for certified recipients.
+    Dpf,
+    /// Standard data protection clauses adopted by the Commission (Art. 46(2)(c)).
+    StandardClauses,
+    /// Binding corporate rules (Art. 47).
+    BindingCorporateRules,
+    /// A derogation for a specific situation (Art. 49).
+    Derogation,
+}
+
+impl Safeguard {
+    pub const ALL: [Safeguard; 5] = [
+        Safeguard::Adequacy,
+        Safeguard::Dpf,
+        Safeguard::StandardClauses,
+        Safeguard::BindingCorporateRules,
+        Safeguard::Derogation,
+    ];
+
+    /// The keyword as written in a policy.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            Safeguard::Adequacy => "adequacy",
+            Safeguard::Dpf => "dpf",
+            Safeguard::StandardClauses => "standard_clauses",
+            Safeguard::BindingCorporateRules => "binding_corporate_rules",
+            Safeguard::Derogation => "derogation",
+        }
+    }
+
+    pub fn from_keyword(s: &str) -> Option<Safeguard> {
+        Safeguard::ALL.into_iter().find(|b| b.keyword() == s)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

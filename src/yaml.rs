@@ -219,6 +219,12 @@ impl Unlower<'_> {
         if !p.regions.is_empty() {
             fields.push((ast::HeaderField::Regions(self.idents(&p.regions)), sp));
         }
+        if let Some(e) = &p.established {
+            fields.push((ast::HeaderField::Established(self.ident(e)), sp));
+        }
+        if let Some(r) = &p.representative {
+            fields.push((ast::HeaderField::Representative(self.text(r)), sp));
+        }
         items.push(ast::Item::Header(ast::Header { id: self.ident(&p.id), fields, span: sp }));
         for (n, s) in p.signals.iter().enumerate() {
             items.push(ast::Item::Signal(ast::Decl {
@@ -243,11 +249,19 @@ impl Unlower<'_> {
             }));
         }
         for (n, r) in p.recipients.iter().enumerate() {
-            items.push(ast::Item::Recipient(ast::Decl {
-                name: self.ident(&r.name),
-                text: Some(self.text(&r.text)),
-                span: self.item("recipients", n),
-            }));
+            let mut clauses = Vec::new();
+            if r.processor {
+                clauses.push((ast::RecipientClause::Processor, sp));
+            }
+            if let Some(c) = &r.located {
+                clauses.push((ast::RecipientClause::Located(self.ident(c)), sp));
+            }
+            if let Some(g) = r.safeguard {
+                clauses.push((ast::RecipientClause::Safeguard(self.ident(g.keyword())), sp));
+            }
+            clauses.push((ast::RecipientClause::Text(self.text(&r.text)), sp));
+            let span = self.item("recipients", n);
+            items.push(ast::Item::Recipient(ast::RecipientDecl { name: self.ident(&r.name), clauses, span }));
         }
         for (n, pu) in p.purposes.iter().enumerate() {
             let mut clauses = vec![(ast::PurposeClause::Basis(self.ident(pu.basis.keyword())), sp)];
@@ -256,6 +270,19 @@ impl Unlower<'_> {
             }
             if !pu.shared_with.is_empty() {
                 clauses.push((ast::PurposeClause::SharedWith(self.idents(&pu.shared_with)), sp));
+            }
+            if pu.direct_marketing {
+                clauses.push((ast::PurposeClause::DirectMarketing, sp));
+            }
+            if let Some(yes) = pu.profiling {
+                clauses.push((ast::PurposeClause::Profiling(yes), sp));
+            }
+            if let Some(d) = &pu.decisions {
+                let logic = match d {
+                    ir::Decisions::None => None,
+                    ir::Decisions::Automated(t) => Some(self.text(t)),
+                };
+                clauses.push((ast::PurposeClause::Decisions(logic), sp));
             }
             clauses.push((ast::PurposeClause::Text(self.text(&pu.text)), sp));
             let span = self.item("purposes", n);

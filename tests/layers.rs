@@ -14,6 +14,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("source", 1),
     ("psl", 1),
     ("locale", 1),
+    ("region", 1),
     ("pattern", 2),
     ("diagnostic", 2),
     ("ir", 3),

@@ -150,9 +150,9 @@ fn hosts_with_an_empty_label_are_refused_with_the_reason() {
 #[test]
 fn region_scoped_rules_apply_only_where_they_are_scoped() {
     let text = r#"
-policy r { name "R" controller "R Inc." contact "r@r.test" version "1" languages en regions DE, US }
+policy r { name "R" controller "R Inc." established DE contact "r@r.test" version "1" languages en regions DE, US }
 data page_url "the page address"
-purpose stats basis consent "counting visits"
+purpose stats basis consent profiling no decisions none "counting visits"
 sites everywhere "shops" { shop.example }
 sites de_shops "German shops" { shop.de }
 sites us_blocked "shops blocked in the US" { blocked.example }
@@ -335,14 +335,18 @@ fn url_text() -> impl Strategy<Value = String> {
     (prop::sample::select(vec!["http", "https", "ftp"]), host, path).prop_map(|(s, h, p)| format!("{s}://{h}{p}"))
 }
 
-/// The regions a generated rule is scoped to: none (every region), one of the policy's two, or both.
+/// The regions a generated rule is scoped to: none (every region), a declared region, a region inside another
+/// declared one (`DE` in `EU`), a coarse one, a nested one the policy names itself (`US-CA` in `US`), or two.
 fn regions_of(choice: u8) -> Vec<String> {
-    match choice % 4 {
-        0 => vec![],
-        1 => vec!["DE".into()],
-        2 => vec!["US".into()],
-        _ => vec!["DE".into(), "US".into()],
-    }
+    let s: &[&str] = match choice % 6 {
+        0 => &[],
+        1 => &["EU"],
+        2 => &["DE"],
+        3 => &["US"],
+        4 => &["US-CA"],
+        _ => &["DE", "US-CA"],
+    };
+    s.iter().map(|r| r.to_string()).collect()
 }
 
 fn policy_from(cats: Vec<Vec<String>>, never: Option<(usize, u8)>, conds: Vec<(u8, u8, u8)>) -> Option<ir::Policy> {
@@ -390,9 +394,11 @@ fn policy_from(cats: Vec<Vec<String>>, never: Option<(usize, u8)>, conds: Vec<(u
         controller: text("c"),
         contact: text("c"),
         dpo: None,
+        established: None,
+        representative: None,
         version: "1".into(),
         languages: vec!["en".into()],
-        regions: vec!["DE".into(), "US".into()],
+        regions: vec!["EU".into(), "DE".into(), "US".into(), "US-CA".into()],
         signals: ["s0", "s1"].iter().map(|s| ir::Signal { name: s.to_string(), text: text("s") }).collect(),
         features: vec![ir::Feature { name: "f0".into(), default: true, text: text("f") }],
         data: ["d0", "d1"].iter().map(|d| ir::DataItem { name: d.to_string(), text: text("d") }).collect(),
@@ -401,6 +407,9 @@ fn policy_from(cats: Vec<Vec<String>>, never: Option<(usize, u8)>, conds: Vec<(u
             basis: ir::LegalBasis::Consent,
             interest: None,
             shared_with: vec![],
+            direct_marketing: false,
+            profiling: None,
+            decisions: None,
             text: text("p"),
         }],
         recipients: vec![],
@@ -426,7 +435,8 @@ proptest! {
         conds in prop::collection::vec((any::<u8>(), 0..3u8, any::<u8>()), 1..4),
         urls in prop::collection::vec(url_text(), 1..12),
         s0 in any::<bool>(), s1 in any::<bool>(), f0 in any::<bool>(),
-        region in prop::sample::select(vec![None, Some("DE"), Some("US")]),
+        // No region, a declared one, a coarse one, and nested ones the policy does not declare itself.
+        region in prop::sample::select(vec![None, Some("EU"), Some("DE"), Some("FR"), Some("US"), Some("US-CA")]),
     ) {
         let Some(policy) = policy_from(cats, never, conds) else { return Ok(()) };
         let bytes = compile(&policy, &Limits::default()).unwrap();

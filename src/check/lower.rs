@@ -53,11 +53,7 @@ impl Checker<'_> {
                     data.push(ir::DataItem { name: d.name.name.clone(), text });
                 }
                 ast::Item::Purpose(p) => purposes.push(self.purpose(p)),
-                ast::Item::Recipient(d) => {
-                    let text =
-                        self.required_text(d.text.as_ref(), d.name.span, &format!("recipient `{}`", d.name.name));
-                    recipients.push(ir::Recipient { name: d.name.name.clone(), text });
-                }
+                ast::Item::Recipient(r) => recipients.push(self.recipient(r)),
                 ast::Item::Sites(s) => sites.push(self.sites(s)),
                 ast::Item::Never(n) => never.push(self.never(n)),
                 ast::Item::Collect(c) => {
@@ -76,12 +72,14 @@ impl Checker<'_> {
         self.scope_analysis(file, &collect, &never, &sites);
         self.artifact_limits(file, &sites, &collect);
         let header = header?;
-        Some(ir::Policy {
+        let policy = ir::Policy {
             id: header.id,
             name: header.name,
             controller: header.controller,
             contact: header.contact,
             dpo: header.dpo,
+            established: header.established,
+            representative: header.representative,
             version: header.version,
             languages: self.languages.clone(),
             regions: self.regions.clone(),
@@ -95,7 +93,13 @@ impl Checker<'_> {
             collect: collect.into_iter().map(|(r, _)| r).collect(),
             incentives,
             expects,
-        })
+        };
+        // What the law requires is judged on a policy whose names and values are right: an unknown safeguard is
+        // reported once, as itself, not also as a missing one.
+        if !self.diags.iter().any(|d| d.is_error()) {
+            self.legal(file, &policy);
+        }
+        Some(policy)
     }
 }
 

@@ -18,8 +18,10 @@
 //! | `rules.rs` | `never` and `collect` rules, conditions, retention, incentives, `expect` lines |
 //! | `scope.rs` | scope analysis over the lowered rules: overlaps with `never`, shadowed rules, sensitive lists |
 //! | `limits.rs` | what one artifact can hold (64 of each kind, domains, path patterns, condition depth) |
+//! | `legal.rs` | what each region's law requires the disclosure to carry: establishment, representative, profiling, transfers |
 
 mod declare;
+mod legal;
 mod limits;
 mod lower;
 mod rules;

@@ -95,6 +95,12 @@ impl Checker<'_> {
                 ast::HeaderField::Dpo(t) if parts.dpo.is_none() => {
                     parts.dpo = Some(self.text(t, "the data protection officer"))
                 }
+                ast::HeaderField::Representative(t) if parts.representative.is_none() => {
+                    parts.representative = Some(self.text(t, "the representative"))
+                }
+                ast::HeaderField::Established(c) if parts.established.is_none() => {
+                    parts.established = Some(c.name.clone())
+                }
                 ast::HeaderField::Version(v) if version.is_none() => {
                     if v.trim().is_empty() {
                         self.emit(
@@ -234,6 +240,8 @@ pub(super) struct HeaderParts {
     pub(super) controller: ir::Text,
     pub(super) contact: ir::Text,
     pub(super) dpo: Option<ir::Text>,
+    pub(super) established: Option<String>,
+    pub(super) representative: Option<ir::Text>,
     pub(super) version: String,
 }
 
@@ -246,5 +254,7 @@ pub(super) fn header_key(f: &ast::HeaderField) -> &'static str {
         ast::HeaderField::Version(_) => "version",
         ast::HeaderField::Languages(_) => "languages",
         ast::HeaderField::Regions(_) => "regions",
+        ast::HeaderField::Established(_) => "established",
+        ast::HeaderField::Representative(_) => "representative",
     }
 }

@@ -75,9 +75,11 @@ pub fn display_pattern(p: &Pattern) -> String {
     format!("{host}{}", p.path.as_deref().unwrap_or(""))
 }
 
-/// Whether a rule scoped to `regions` applies in `region` (`None`: the disclosure covers every region).
+/// Whether a rule scoped to `regions` applies in `region` (`None`: the disclosure covers every region). A rule
+/// applies where the reader's region lies inside one of its regions: a rule for `US` holds in `US-CA`, one for
+/// `DE` does not hold everywhere in `EU`.
 fn in_region(regions: &[String], region: Option<&str>) -> bool {
-    regions.is_empty() || region.is_none_or(|r| regions.iter().any(|x| x == r))
+    region.is_none_or(|r| crate::region::collect_applies(regions, Some(r)))
 }
 
 /// Whether `cond` is false whenever `var` is off, whatever the other variables are.

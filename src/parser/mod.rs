@@ -209,6 +209,18 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::h_version | Rule::kw_version => "`version`",
         Rule::h_languages | Rule::kw_languages => "`languages`",
         Rule::h_regions | Rule::kw_regions => "`regions`",
+        Rule::h_established | Rule::kw_established => "`established`",
+        Rule::h_representative | Rule::kw_representative => "`representative`",
+        Rule::processor_clause | Rule::kw_processor => "`processor`",
+        Rule::located_clause => "`in`",
+        Rule::safeguard_clause | Rule::kw_safeguard => "`safeguard`",
+        Rule::marketing_clause | Rule::kw_direct => "`direct marketing`",
+        Rule::kw_marketing => "`marketing`",
+        Rule::profiling_clause | Rule::kw_profiling => "`profiling`",
+        Rule::decisions_clause | Rule::kw_decisions => "`decisions`",
+        Rule::yes_no | Rule::kw_yes | Rule::kw_no => "`yes` or `no`",
+        Rule::kw_none => "`none`",
+        Rule::kw_automated => "`automated`",
         Rule::kw_default => "`default`",
         Rule::kw_on | Rule::on_clause => "`on`",
         Rule::kw_off => "`off`",
@@ -307,7 +319,7 @@ impl Builder {
                 let fields = it.map(|f| self.header_field(f)).collect();
                 Item::Header(Header { id, fields, span })
             }
-            Rule::signal_decl | Rule::data_decl | Rule::recipient_decl => {
+            Rule::signal_decl | Rule::data_decl => {
                 let rule = p.as_rule();
                 let mut it = self.skip_kw(p);
                 let name = self.ident(it.next().expect(SHAPE));
@@ -315,9 +327,26 @@ impl Builder {
                 let decl = Decl { name, text, span };
                 match rule {
                     Rule::signal_decl => Item::Signal(decl),
-                    Rule::data_decl => Item::Data(decl),
-                    _ => Item::Recipient(decl),
+                    _ => Item::Data(decl),
                 }
+            }
+            Rule::recipient_decl => {
+                let mut it = self.skip_kw(p);
+                let name = self.ident(it.next().expect(SHAPE));
+                let clauses = it
+                    .map(|c| {
+                        let cs = self.span(&c);
+                        let clause = match c.as_rule() {
+                            Rule::processor_clause => RecipientClause::Processor,
+                            Rule::located_clause => RecipientClause::Located(self.ident(self.first(c))),
+                            Rule::safeguard_clause => RecipientClause::Safeguard(self.ident(self.first(c))),
+                            Rule::text => RecipientClause::Text(self.text(c)),
+                            _ => unreachable!("{SHAPE}"),
+                        };
+                        (clause, cs)
+                    })
+                    .collect();
+                Item::Recipient(RecipientDecl { name, clauses, span })
             }
             Rule::feature_decl => {
                 let mut name = None;
@@ -346,6 +375,13 @@ impl Builder {
                             Rule::basis_clause => PurposeClause::Basis(self.ident(self.first(c))),
                             Rule::interest_clause => PurposeClause::Interest(self.text(self.first(c))),
                             Rule::shared_clause => PurposeClause::SharedWith(self.idents(self.first(c))),
+                            Rule::marketing_clause => PurposeClause::DirectMarketing,
+                            Rule::profiling_clause => {
+                                PurposeClause::Profiling(self.first(c).as_str().trim_start().starts_with("yes"))
+                            }
+                            Rule::decisions_clause => {
+                                PurposeClause::Decisions(self.skip_kw(c).next().map(|t| self.text(t)))
+                            }
                             Rule::text => PurposeClause::Text(self.text(c)),
                             _ => unreachable!("{SHAPE}"),
                         };
@@ -469,6 +505,8 @@ impl Builder {
             Rule::h_version => HeaderField::Version(self.string(it.next().expect(SHAPE))),
             Rule::h_languages => HeaderField::Languages(it.map(|l| self.ident(l)).collect()),
             Rule::h_regions => HeaderField::Regions(self.idents(it.next().expect(SHAPE))),
+            Rule::h_established => HeaderField::Established(self.ident(it.next().expect(SHAPE))),
+            Rule::h_representative => HeaderField::Representative(self.text(it.next().expect(SHAPE))),
             r => unreachable!("unexpected header rule {r:?}: {SHAPE}"),
         };
         (field, span)
@@ -544,6 +582,16 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_version
             | Rule::kw_languages
             | Rule::kw_regions
+            | Rule::kw_established
+            | Rule::kw_representative
+            | Rule::kw_processor
+            | Rule::kw_safeguard
+            | Rule::kw_profiling
+            | Rule::kw_decisions
+            | Rule::kw_automated
+            | Rule::kw_none
+            | Rule::kw_direct
+            | Rule::kw_marketing
             | Rule::kw_signal
             | Rule::kw_feature
             | Rule::kw_default
