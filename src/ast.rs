@@ -61,6 +61,12 @@ pub enum HeaderField {
     Regions(Vec<Ident>),
     /// `established US`: where the controller is established.
     Established(Ident),
+    /// `controller region R, ... TEXT`: the controller in those regions.
+    RegionalController(Vec<Ident>, Text),
+    /// `opt out TEXT`: the "Do Not Sell or Share" opt-out (CCPA).
+    OptOut(Text),
+    /// `url TEXT`: where the full privacy policy is published.
+    Url(Text),
     /// `representative TEXT`: the representative in the Union (GDPR Art. 27).
     Representative(Text),
 }
@@ -73,10 +79,12 @@ pub struct Header {
     pub span: Span,
 }
 
-/// A declaration that is a name and a text: `signal`, `data`, `recipient`.
+/// A declaration that is a name and a text: `signal`, `data`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Decl {
     pub name: Ident,
+    /// `category CATEGORY` of a data item (CCPA); always `None` for a signal.
+    pub category: Option<Ident>,
     pub text: Option<Text>,
     pub span: Span,
 }
@@ -112,6 +120,10 @@ pub enum RecipientClause {
     Located(Ident),
     /// `safeguard standard_clauses`: the ground of a transfer to a third country (GDPR Art. 45-49).
     Safeguard(Ident),
+    /// `sold`: a sale under the CCPA.
+    Sold,
+    /// `shared`: sharing for cross-context behavioral advertising under the CCPA.
+    Shared,
     Text(Text),
 }
 
@@ -212,6 +224,7 @@ pub enum IncentiveClause {
     Region(Vec<Ident>),
     Exchange(Vec<Ident>),
     Value(Text),
+    Method(Text),
     OptIn(Text),
     Withdraw(Text),
     Summary(Text),

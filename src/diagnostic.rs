@@ -73,6 +73,7 @@ codes! {
     ShadowedRule = "W0025", Warning, "a collect rule adds nothing that another rule does not already do";
     SensitiveSite = "W0026", Warning, "a collect rule's scope includes sites of a list given with `check --sensitive`";
     LimitExceeded = "E0027", Error, "the policy exceeds a limit of the checker or the artifact (see Limits below)";
+    IncentiveValue = "W0030", Warning, "an incentive's value is no estimate of the data's value (no amount, or the reward restated)";
 }
 
 impl fmt::Display for Code {

@@ -24,6 +24,9 @@ pub struct Policy {
     pub id: String,
     pub name: Text,
     pub controller: Text,
+    /// The controller in particular regions, where another legal entity is responsible there.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub regional_controllers: Vec<RegionalController>,
     pub contact: Text,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dpo: Option<Text>,
@@ -33,6 +36,12 @@ pub struct Policy {
     /// The representative in the Union (GDPR Art. 27) of a controller established outside it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub representative: Option<Text>,
+    /// Where a consumer opts out of the sale or sharing of personal information (CCPA).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opt_out: Option<Text>,
+    /// Where the full privacy policy is published.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<Text>,
     pub version: String,
     pub languages: Vec<String>,
     #[serde(default)]
@@ -72,9 +81,76 @@ pub struct Feature {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct RegionalController {
+    pub regions: Vec<String>,
+    pub text: Text,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DataItem {
     pub name: String,
+    /// The category of personal information under the CCPA.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<PiCategory>,
     pub text: Text,
+}
+
+/// The categories of personal information of the CCPA (Cal. Civ. Code §1798.140(v)(1)), in the statute's order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PiCategory {
+    Identifiers,
+    CustomerRecords,
+    ProtectedCharacteristics,
+    Commercial,
+    Biometric,
+    InternetActivity,
+    Geolocation,
+    Sensory,
+    Professional,
+    Education,
+    Inferences,
+    Sensitive,
+}
+
+impl PiCategory {
+    pub const ALL: [PiCategory; 12] = [
+        PiCategory::Identifiers,
+        PiCategory::CustomerRecords,
+        PiCategory::ProtectedCharacteristics,
+        PiCategory::Commercial,
+        PiCategory::Biometric,
+        PiCategory::InternetActivity,
+        PiCategory::Geolocation,
+        PiCategory::Sensory,
+        PiCategory::Professional,
+        PiCategory::Education,
+        PiCategory::Inferences,
+        PiCategory::Sensitive,
+    ];
+
+    /// The keyword as written in a policy.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            PiCategory::Identifiers => "identifiers",
+            PiCategory::CustomerRecords => "customer_records",
+            PiCategory::ProtectedCharacteristics => "protected_characteristics",
+            PiCategory::Commercial => "commercial",
+            PiCategory::Biometric => "biometric",
+            PiCategory::InternetActivity => "internet_activity",
+            PiCategory::Geolocation => "geolocation",
+            PiCategory::Sensory => "sensory",
+            PiCategory::Professional => "professional",
+            PiCategory::Education => "education",
+            PiCategory::Inferences => "inferences",
+            PiCategory::Sensitive => "sensitive",
+        }
+    }
+
+    pub fn from_keyword(s: &str) -> Option<PiCategory> {
+        PiCategory::ALL.into_iter().find(|c| c.keyword() == s)
+    }
 }
 
 /// The legal bases of GDPR Art. 6(1).
@@ -161,6 +237,12 @@ pub struct Recipient {
     /// The ground of a transfer to a third country (GDPR Art. 45-49).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub safeguard: Option<Safeguard>,
+    /// Disclosing data to this recipient is a sale under the CCPA.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sold: bool,
+    /// Disclosing data to this recipient is sharing for cross-context behavioral advertising under the CCPA.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub shared: bool,
     pub text: Text,
 }
 
@@ -342,7 +424,10 @@ pub struct Incentive {
     pub regions: Vec<String>,
     pub summary: Text,
     pub data: Vec<String>,
+    /// The good-faith estimate of the value of the consumer's data (11 CCR §7016(d)(5)).
     pub value: Text,
+    /// How the value was calculated.
+    pub method: Text,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opt_in: Option<Text>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

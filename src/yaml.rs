@@ -219,6 +219,15 @@ impl Unlower<'_> {
         if !p.regions.is_empty() {
             fields.push((ast::HeaderField::Regions(self.idents(&p.regions)), sp));
         }
+        for c in &p.regional_controllers {
+            fields.push((ast::HeaderField::RegionalController(self.idents(&c.regions), self.text(&c.text)), sp));
+        }
+        if let Some(t) = &p.opt_out {
+            fields.push((ast::HeaderField::OptOut(self.text(t)), sp));
+        }
+        if let Some(t) = &p.url {
+            fields.push((ast::HeaderField::Url(self.text(t)), sp));
+        }
         if let Some(e) = &p.established {
             fields.push((ast::HeaderField::Established(self.ident(e)), sp));
         }
@@ -229,6 +238,7 @@ impl Unlower<'_> {
         for (n, s) in p.signals.iter().enumerate() {
             items.push(ast::Item::Signal(ast::Decl {
                 name: self.ident(&s.name),
+                category: None,
                 text: Some(self.text(&s.text)),
                 span: self.item("signals", n),
             }));
@@ -244,6 +254,7 @@ impl Unlower<'_> {
         for (n, d) in p.data.iter().enumerate() {
             items.push(ast::Item::Data(ast::Decl {
                 name: self.ident(&d.name),
+                category: d.category.map(|c| self.ident(c.keyword())),
                 text: Some(self.text(&d.text)),
                 span: self.item("data", n),
             }));
@@ -258,6 +269,12 @@ impl Unlower<'_> {
             }
             if let Some(g) = r.safeguard {
                 clauses.push((ast::RecipientClause::Safeguard(self.ident(g.keyword())), sp));
+            }
+            if r.sold {
+                clauses.push((ast::RecipientClause::Sold, sp));
+            }
+            if r.shared {
+                clauses.push((ast::RecipientClause::Shared, sp));
             }
             clauses.push((ast::RecipientClause::Text(self.text(&r.text)), sp));
             let span = self.item("recipients", n);
@@ -343,6 +360,7 @@ impl Unlower<'_> {
             clauses.push((ast::IncentiveClause::Summary(self.text(&i.summary)), sp));
             clauses.push((ast::IncentiveClause::Exchange(self.idents(&i.data)), sp));
             clauses.push((ast::IncentiveClause::Value(self.text(&i.value)), sp));
+            clauses.push((ast::IncentiveClause::Method(self.text(&i.method)), sp));
             if let Some(t) = &i.opt_in {
                 clauses.push((ast::IncentiveClause::OptIn(self.text(t)), sp));
             }

@@ -224,6 +224,46 @@ fn linkage_follows_the_runtime_state() {
     assert!(off.collect.is_empty() && off.linked.is_empty());
 }
 
+/// Regions nest: a rule for `US` decides for `US-CA`, a policy that declares `EU` answers for `DE`, and a coarse
+/// region never exempts a URL from a `never` rule for a region inside it.
+#[test]
+fn regions_nest_and_fail_closed() {
+    let text = r#"
+policy nest { name "N" controller "C" established DE contact "c@c.test" version "1" languages en regions US, EU, DE }
+data d "d"
+purpose p basis consent profiling no decisions none "p"
+sites shops "shops" { shop.example }
+sites banks "banks" { bank.example }
+sites all "all" { shop.example  bank.example  other.example }
+never collect on banks region DE
+collect d on shops for p keep 1 day region US
+collect d on all for p keep 2 days region EU
+"#;
+    let policy = common::policy_from_text(text);
+    let bytes = compile(&policy, &Limits::default()).unwrap();
+    let m = Matcher::from_bytes(&bytes).unwrap();
+    let interp = Interpreter::new(&policy);
+    let run = |url: &str, region: Option<&str>| {
+        let settings = Settings { set: vec![], region: region.map(str::to_string) };
+        let got = Report::decide(&m, url, &settings.state(&m).unwrap());
+        assert_eq!(got, interp.decide(url, &settings).unwrap(), "{url} in {region:?}");
+        got.collect
+    };
+    // A `US` rule collects in California, which the policy does not name itself.
+    assert_eq!(run("https://shop.example/", Some("US-CA")), ["d"]);
+    // A member state a policy declares only through `EU`.
+    assert_eq!(run("https://other.example/", Some("FR")), ["d"]);
+    assert!(run("https://other.example/", Some("US-CA")).is_empty());
+    // The `never` rule for DE: it applies in DE, and to a user known only to be in the EU (who may be in DE), but
+    // not in France.
+    assert!(run("https://bank.example/", Some("DE")).is_empty());
+    assert!(run("https://bank.example/", Some("EU")).is_empty());
+    assert_eq!(run("https://bank.example/", Some("FR")), ["d"]);
+    // A region outside every declared one is refused, as before.
+    let unknown = Settings { set: vec![], region: Some("CA".into()) };
+    assert!(unknown.state(&m).is_err() && interp.decide("https://shop.example/", &unknown).is_err());
+}
+
 #[test]
 fn compilation_is_deterministic() {
     let (policy, bytes) = shopping();
@@ -395,13 +435,19 @@ fn policy_from(cats: Vec<Vec<String>>, never: Option<(usize, u8)>, conds: Vec<(u
         contact: text("c"),
         dpo: None,
         established: None,
+        regional_controllers: vec![],
+        opt_out: None,
+        url: None,
         representative: None,
         version: "1".into(),
         languages: vec!["en".into()],
         regions: vec!["EU".into(), "DE".into(), "US".into(), "US-CA".into()],
         signals: ["s0", "s1"].iter().map(|s| ir::Signal { name: s.to_string(), text: text("s") }).collect(),
         features: vec![ir::Feature { name: "f0".into(), default: true, text: text("f") }],
-        data: ["d0", "d1"].iter().map(|d| ir::DataItem { name: d.to_string(), text: text("d") }).collect(),
+        data: ["d0", "d1"]
+            .iter()
+            .map(|d| ir::DataItem { name: d.to_string(), category: None, text: text("d") })
+            .collect(),
         purposes: vec![ir::Purpose {
             name: "p".into(),
             basis: ir::LegalBasis::Consent,

@@ -297,6 +297,8 @@ impl Checker<'_> {
             processor: false,
             located: None,
             safeguard: None,
+            sold: false,
+            shared: false,
             text: ir::Text::new(),
         };
         let mut text = None;
@@ -305,6 +307,8 @@ impl Checker<'_> {
                 ast::RecipientClause::Processor => "processor",
                 ast::RecipientClause::Located(_) => "in",
                 ast::RecipientClause::Safeguard(_) => "safeguard",
+                ast::RecipientClause::Sold => "sold",
+                ast::RecipientClause::Shared => "shared",
                 ast::RecipientClause::Text(_) => "text",
             };
             if self.duplicate_clause(&mut seen, key, *span, &what) {
@@ -332,6 +336,8 @@ impl Checker<'_> {
                         );
                     }
                 }
+                ast::RecipientClause::Sold => out.sold = true,
+                ast::RecipientClause::Shared => out.shared = true,
                 ast::RecipientClause::Text(t) => text = Some(self.text(t, &what)),
             }
         }
@@ -340,6 +346,28 @@ impl Checker<'_> {
             None => self.required_text(None, r.name.span, &what),
         };
         out
+    }
+
+    /// A data item's CCPA category, or an E0016 with the statute's categories.
+    pub(super) fn pi_category(&mut self, c: &Ident) -> Option<ir::PiCategory> {
+        let found = ir::PiCategory::from_keyword(&c.name);
+        if found.is_none() {
+            let all: Vec<String> = ir::PiCategory::ALL.iter().map(|c| c.keyword().to_string()).collect();
+            let help = match did_you_mean(&c.name, ir::PiCategory::ALL.iter().map(|c| c.keyword())) {
+                Some(best) => format!("did you mean `{best}`?"),
+                None => format!("the categories of Cal. Civ. Code §1798.140(v) are written {}", list_words(&all)),
+            };
+            self.emit(
+                Diagnostic::new(
+                    Code::BadValue,
+                    c.span,
+                    format!("`{}` is not a category of personal information", c.name),
+                )
+                .with_label("unknown category")
+                .with_help(help),
+            );
+        }
+        found
     }
 
     pub(super) fn unused(&mut self, file: &ast::File) {

@@ -9,6 +9,84 @@ use crate::region::{self, Framework};
 
 impl Checker<'_> {
     pub(super) fn legal(&mut self, file: &ast::File, policy: &ir::Policy) {
+        self.gdpr_content(file, policy);
+        self.ccpa_content(file, policy);
+    }
+
+    /// The notice at collection for California (11 CCR §7012): categories of personal information in the
+    /// statute's terms, the opt-out where data is sold or shared, and a link to the full privacy policy.
+    fn ccpa_content(&mut self, file: &ast::File, policy: &ir::Policy) {
+        let Some(ca) = policy.regions.iter().find(|r| region::framework(r) == Framework::Ccpa) else { return };
+        let Some(header) = file.items.iter().find_map(|i| match i {
+            ast::Item::Header(h) => Some(h),
+            _ => None,
+        }) else {
+            return;
+        };
+        let rules: Vec<&ir::CollectRule> =
+            policy.collect.iter().filter(|r| region::collect_applies(&r.regions, Some(ca))).collect();
+        for d in policy.data.iter().filter(|d| d.category.is_none()) {
+            if !rules.iter().any(|r| r.data.contains(&d.name)) {
+                continue;
+            }
+            let span = decl_span(file, |i| match i {
+                ast::Item::Data(x) if x.name.name == d.name => Some(x.name.span),
+                _ => None,
+            });
+            self.emit(
+                Diagnostic::new(
+                    Code::IncompleteDisclosure,
+                    span.unwrap_or(header.id.span),
+                    format!("data item `{}` has no category of personal information", d.name),
+                )
+                .with_label("no `category`")
+                .with_help(format!(
+                    "the notice at collection for `{ca}` names the categories of Cal. Civ. Code §1798.140(v) (11 CCR \
+                     §7012): add `category internet_activity` (or `identifiers`, `commercial`, `inferences`, ...) \
+                     after `data {}`",
+                    d.name
+                )),
+            );
+        }
+        let sells = policy.recipients.iter().any(|rec| {
+            (rec.sold || rec.shared)
+                && policy
+                    .purposes
+                    .iter()
+                    .any(|p| p.shared_with.contains(&rec.name) && rules.iter().any(|r| r.purposes.contains(&p.name)))
+        });
+        if sells && policy.opt_out.is_none() {
+            self.emit(
+                Diagnostic::new(
+                    Code::IncompleteDisclosure,
+                    header.id.span,
+                    format!("the policy sells or shares personal information in `{ca}` but gives no way to opt out"),
+                )
+                .with_label("no `opt out`")
+                .with_help(
+                    "the notice at collection links to the \"Do Not Sell or Share My Personal Information\" opt-out \
+                     (Cal. Civ. Code §1798.135, 11 CCR §7013): add `opt out \"https://example.com/do-not-sell\"` to \
+                     the header",
+                ),
+            );
+        }
+        if policy.url.is_none() {
+            self.emit(
+                Diagnostic::new(
+                    Code::IncompleteDisclosure,
+                    header.id.span,
+                    format!("the notice at collection for `{ca}` must link to the full privacy policy"),
+                )
+                .with_label("no `url`")
+                .with_help(
+                    "add `url \"https://example.com/privacy\"` (where the full notice is published) to the header",
+                ),
+            );
+        }
+    }
+
+    /// What GDPR Art. 13 needs beyond the basics, for the EU GDPR and the UK GDPR.
+    fn gdpr_content(&mut self, file: &ast::File, policy: &ir::Policy) {
         let gdpr: Vec<&String> = policy.regions.iter().filter(|r| region::framework(r).is_gdpr()).collect();
         let Some(first) = gdpr.first().map(|r| r.as_str()) else { return };
         let header = file.items.iter().find_map(|i| match i {

@@ -50,7 +50,8 @@ impl Checker<'_> {
                 ast::Item::Data(d) => {
                     let text =
                         self.required_text(d.text.as_ref(), d.name.span, &format!("data item `{}`", d.name.name));
-                    data.push(ir::DataItem { name: d.name.name.clone(), text });
+                    let category = d.category.as_ref().and_then(|c| self.pi_category(c));
+                    data.push(ir::DataItem { name: d.name.name.clone(), category, text });
                 }
                 ast::Item::Purpose(p) => purposes.push(self.purpose(p)),
                 ast::Item::Recipient(r) => recipients.push(self.recipient(r)),
@@ -76,10 +77,13 @@ impl Checker<'_> {
             id: header.id,
             name: header.name,
             controller: header.controller,
+            regional_controllers: header.regional_controllers,
             contact: header.contact,
             dpo: header.dpo,
             established: header.established,
             representative: header.representative,
+            opt_out: header.opt_out,
+            url: header.url,
             version: header.version,
             languages: self.languages.clone(),
             regions: self.regions.clone(),

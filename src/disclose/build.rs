@@ -133,9 +133,19 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
         None => l.t("all_regions", &[]),
     });
 
-    // Controller and contact.
+    // The notice at collection for California (11 CCR §7012) comes first: per category of personal information
+    // in the statute's terms, what is collected, why, whether it is sold or shared, and for how long.
+    if framework == Framework::Ccpa {
+        sections.push(ccpa_notice(&cx, &rules, &contact));
+    }
+
+    // Controller and contact: the one for the region where the policy names one, else the main one.
+    let controller_text = region
+        .and_then(|r| policy.regional_controllers.iter().find(|c| c.regions.iter().any(|x| region::within(r, x))))
+        .map(|c| &c.text)
+        .unwrap_or(&policy.controller);
     let mut controller = vec![
-        l.t(if us { "business" } else { "controller" }, &[("controller", &cx.tx(&policy.controller))]),
+        l.t(if us { "business" } else { "controller" }, &[("controller", &cx.tx(controller_text))]),
         l.t("contact", &[("contact", &contact)]),
     ];
     if let (true, Some(est)) = (gdpr, &policy.established) {
@@ -526,6 +536,26 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
     }
     sections.push(Section::new("requirement", l.t("requirement_heading", &[]), requirement, vec![]));
 
+    // Rights under the CCPA, with the ways to submit a request.
+    if framework == Framework::Ccpa {
+        let rights = [
+            "ccpa_right_know",
+            "ccpa_right_delete",
+            "ccpa_right_correct",
+            "ccpa_right_opt_out",
+            "ccpa_right_limit",
+            "ccpa_right_non_discrimination",
+        ];
+        let requests = l.t("ccpa_requests", &[("contact", &contact)]);
+        sections.push(Section {
+            id: "ccpa-rights".into(),
+            heading: l.t("ccpa_rights_heading", &[]),
+            paragraphs: vec![l.t("ccpa_rights_intro", &[])],
+            items: rights.iter().map(|k| Item { title: None, text: vec![l.t(k, &[])] }).collect(),
+            after: vec![requests],
+        });
+    }
+
     // Rights under the GDPR. The right to object comes first and apart from the others (Art. 21(4)).
     if gdpr {
         let ref_of = |b: LegalBasis| l.t(&format!("gdpr_ref_{}", b.keyword()), &[("law", &law)]);
@@ -587,6 +617,7 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
                 title: Some(l.t("incentive_value", &[])),
                 text: vec![l.t("incentive_value_intro", &[]), sentence(&cx.tx(&i.value))],
             },
+            Item { title: Some(l.t("incentive_method", &[])), text: vec![sentence(&cx.tx(&i.method))] },
             Item {
                 title: Some(l.t("incentive_opt_in", &[])),
                 text: vec![match &i.opt_in {
@@ -658,4 +689,67 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
             .then(|| Appendix { heading: l.t("appendix_heading", &[]), categories: appendix }),
         facts,
     })
+}
+
+/// The notice at collection (11 CCR §7012): one item per CCPA category of the data collected in the region.
+fn ccpa_notice(cx: &Ctx, rules: &[&ir::CollectRule], contact: &str) -> Section {
+    let (p, l) = (cx.p, cx.l);
+    let collected: Vec<&ir::DataItem> =
+        p.data.iter().filter(|d| rules.iter().any(|r| r.data.contains(&d.name))).collect();
+    let mut categories: Vec<Option<ir::PiCategory>> = collected.iter().map(|d| d.category).collect();
+    categories.sort();
+    categories.dedup();
+    let mut items = Vec::new();
+    let mut sells = false;
+    for cat in categories {
+        let names: Vec<String> = collected.iter().filter(|d| d.category == cat).map(|d| d.name.clone()).collect();
+        let crules: Vec<&&ir::CollectRule> =
+            rules.iter().filter(|r| r.data.iter().any(|d| names.contains(d))).collect();
+        let mut purposes: Vec<&ir::Purpose> = Vec::new();
+        for pu in &p.purposes {
+            if crules.iter().any(|r| r.purposes.contains(&pu.name)) {
+                purposes.push(pu);
+            }
+        }
+        let recipients: Vec<&ir::Recipient> =
+            p.recipients.iter().filter(|r| purposes.iter().any(|pu| pu.shared_with.contains(&r.name))).collect();
+        let sold = recipients.iter().any(|r| r.sold);
+        let shared = recipients.iter().any(|r| r.shared);
+        sells |= sold || shared;
+        let keep = crules.iter().map(|r| r.keep).max_by_key(|k| (k.max_days(), *k));
+        let ptexts: Vec<String> = purposes.iter().map(|pu| cx.tx(&pu.text)).collect();
+        let mut text = vec![
+            l.t("ccpa_what", &[("data", &cx.data_list(&names))]),
+            l.t("ccpa_why", &[("purpose", &l.list(&ptexts, "list_and"))]),
+        ];
+        text.push(match (sold, shared) {
+            (false, false) => l.t("ccpa_not_sold", &[]),
+            (true, false) => l.t("ccpa_sold", &[]),
+            (false, true) => l.t("ccpa_shared", &[]),
+            (true, true) => l.t("ccpa_sold_shared", &[]),
+        });
+        if let Some(k) = keep {
+            text.push(l.t("ccpa_keep", &[("duration", &cx.duration(k))]));
+        }
+        let title = match cat {
+            Some(c) => l.t(&format!("pi_{}", c.keyword()), &[]),
+            None => l.t("pi_uncategorised", &[]),
+        };
+        items.push(Item { title: Some(title), text });
+    }
+    let mut after = Vec::new();
+    if sells {
+        let opt_out = p.opt_out.as_ref().map(|t| cx.tx(t)).unwrap_or_else(|| contact.to_string());
+        after.push(l.t("ccpa_opt_out", &[("opt_out", &opt_out)]));
+    }
+    if let Some(url) = &p.url {
+        after.push(l.t("ccpa_full_policy", &[("url", &cx.tx(url))]));
+    }
+    Section {
+        id: "notice-at-collection".into(),
+        heading: l.t("ccpa_heading", &[]),
+        paragraphs: vec![l.t("ccpa_intro", &[])],
+        items,
+        after,
+    }
 }

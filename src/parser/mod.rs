@@ -221,6 +221,12 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::yes_no | Rule::kw_yes | Rule::kw_no => "`yes` or `no`",
         Rule::kw_none => "`none`",
         Rule::kw_automated => "`automated`",
+        Rule::category_clause | Rule::kw_category => "`category`",
+        Rule::sold_clause | Rule::kw_sold => "`sold`",
+        Rule::sharing_clause => "`shared`",
+        Rule::h_optout | Rule::kw_out => "`opt out`",
+        Rule::h_url | Rule::kw_url => "`url`",
+        Rule::method_clause | Rule::kw_method => "`method`",
         Rule::kw_default => "`default`",
         Rule::kw_on | Rule::on_clause => "`on`",
         Rule::kw_off => "`off`",
@@ -323,8 +329,15 @@ impl Builder {
                 let rule = p.as_rule();
                 let mut it = self.skip_kw(p);
                 let name = self.ident(it.next().expect(SHAPE));
-                let text = it.next().map(|t| self.text(t));
-                let decl = Decl { name, text, span };
+                let mut category = None;
+                let mut text = None;
+                for c in it {
+                    match c.as_rule() {
+                        Rule::category_clause => category = Some(self.ident(self.first(c))),
+                        _ => text = Some(self.text(c)),
+                    }
+                }
+                let decl = Decl { name, category, text, span };
                 match rule {
                     Rule::signal_decl => Item::Signal(decl),
                     _ => Item::Data(decl),
@@ -340,6 +353,8 @@ impl Builder {
                             Rule::processor_clause => RecipientClause::Processor,
                             Rule::located_clause => RecipientClause::Located(self.ident(self.first(c))),
                             Rule::safeguard_clause => RecipientClause::Safeguard(self.ident(self.first(c))),
+                            Rule::sold_clause => RecipientClause::Sold,
+                            Rule::sharing_clause => RecipientClause::Shared,
                             Rule::text => RecipientClause::Text(self.text(c)),
                             _ => unreachable!("{SHAPE}"),
                         };
@@ -444,6 +459,7 @@ impl Builder {
                             Rule::region_clause => IncentiveClause::Region(self.idents(self.first(c))),
                             Rule::exchange_clause => IncentiveClause::Exchange(self.idents(self.first(c))),
                             Rule::value_clause => IncentiveClause::Value(self.text(self.first(c))),
+                            Rule::method_clause => IncentiveClause::Method(self.text(self.first(c))),
                             Rule::optin_clause => IncentiveClause::OptIn(self.text(self.first(c))),
                             Rule::withdraw_clause => IncentiveClause::Withdraw(self.text(self.first(c))),
                             Rule::text => IncentiveClause::Summary(self.text(c)),
@@ -499,7 +515,17 @@ impl Builder {
         let mut it = self.skip_kw(p);
         let field = match rule {
             Rule::h_name => HeaderField::Name(self.text(it.next().expect(SHAPE))),
-            Rule::h_controller => HeaderField::Controller(self.text(it.next().expect(SHAPE))),
+            Rule::h_controller => {
+                let first = it.next().expect(SHAPE);
+                if first.as_rule() == Rule::region_clause {
+                    let regions = self.idents(self.first(first));
+                    HeaderField::RegionalController(regions, self.text(it.next().expect(SHAPE)))
+                } else {
+                    HeaderField::Controller(self.text(first))
+                }
+            }
+            Rule::h_optout => HeaderField::OptOut(self.text(it.next().expect(SHAPE))),
+            Rule::h_url => HeaderField::Url(self.text(it.next().expect(SHAPE))),
             Rule::h_contact => HeaderField::Contact(self.text(it.next().expect(SHAPE))),
             Rule::h_dpo => HeaderField::Dpo(self.text(it.next().expect(SHAPE))),
             Rule::h_version => HeaderField::Version(self.string(it.next().expect(SHAPE))),
@@ -592,6 +618,11 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_none
             | Rule::kw_direct
             | Rule::kw_marketing
+            | Rule::kw_category
+            | Rule::kw_sold
+            | Rule::kw_out
+            | Rule::kw_url
+            | Rule::kw_method
             | Rule::kw_signal
             | Rule::kw_feature
             | Rule::kw_default
