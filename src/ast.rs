@@ -95,6 +95,8 @@ pub struct FeatureDecl {
     /// `Some(true)` for `default on`; `None` when no default was written.
     pub default: Option<(bool, Span)>,
     pub text: Option<Text>,
+    /// `opt in TEXT`: how the user actively agrees before the feature collects under consent.
+    pub opt_in: Option<Text>,
     pub span: Span,
 }
 
@@ -163,6 +165,8 @@ pub enum SiteEntry {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SitesDecl {
     pub name: Ident,
+    /// `special health`: the special category of data (GDPR Art. 9) these sites can reveal.
+    pub special: Option<Ident>,
     pub text: Option<Text>,
     pub entries: Vec<SiteEntry>,
     /// Examples given explicitly (only by the data form, which has lost the difference between written and
@@ -227,6 +231,8 @@ pub enum IncentiveClause {
     Method(Text),
     OptIn(Text),
     Withdraw(Text),
+    /// `reward stays`.
+    RewardStays,
     Summary(Text),
 }
 

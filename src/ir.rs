@@ -77,6 +77,9 @@ pub struct Feature {
     pub name: String,
     pub default: bool,
     pub text: Text,
+    /// How the user actively agrees before the feature collects under consent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opt_in: Option<Text>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -163,16 +166,19 @@ pub enum LegalBasis {
     VitalInterests,
     PublicTask,
     LegitimateInterest,
+    /// Explicit consent (Art. 6(1)(a) with Art. 9(2)(a)), which special categories of data need.
+    ExplicitConsent,
 }
 
 impl LegalBasis {
-    pub const ALL: [LegalBasis; 6] = [
+    pub const ALL: [LegalBasis; 7] = [
         LegalBasis::Consent,
         LegalBasis::Contract,
         LegalBasis::LegalObligation,
         LegalBasis::VitalInterests,
         LegalBasis::PublicTask,
         LegalBasis::LegitimateInterest,
+        LegalBasis::ExplicitConsent,
     ];
 
     /// The keyword as written in a policy.
@@ -184,7 +190,13 @@ impl LegalBasis {
             LegalBasis::VitalInterests => "vital_interests",
             LegalBasis::PublicTask => "public_task",
             LegalBasis::LegitimateInterest => "legitimate_interest",
+            LegalBasis::ExplicitConsent => "explicit_consent",
         }
+    }
+
+    /// Consent, plain or explicit: what the user can withdraw (Art. 7(3)).
+    pub fn is_consent(self) -> bool {
+        matches!(self, LegalBasis::Consent | LegalBasis::ExplicitConsent)
     }
 
     pub fn from_keyword(s: &str) -> Option<LegalBasis> {
@@ -214,14 +226,47 @@ pub struct Purpose {
     pub text: Text,
 }
 
-/// What a purpose says about automated decisions (GDPR Art. 13(2)(f)).
+/// What a purpose says about automated decisions (GDPR Art. 13(2)(f)). Written `none`, or as a map
+/// `automated: TEXT`, in both YAML and JSON (serde_yaml would otherwise want a `!automated` tag that JSON lacks).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(into = "DecisionsForm", from = "DecisionsForm")]
 pub enum Decisions {
     /// No decision with legal or similarly significant effect is made solely by automated means.
     None,
     /// Such decisions are made; the text gives the logic involved and the consequences.
     Automated(Text),
+}
+
+/// The data form of [`Decisions`].
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+enum DecisionsForm {
+    Word(NoneWord),
+    Automated { automated: Text },
+}
+
+#[derive(Clone, Copy, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum NoneWord {
+    None,
+}
+
+impl From<Decisions> for DecisionsForm {
+    fn from(d: Decisions) -> Self {
+        match d {
+            Decisions::None => DecisionsForm::Word(NoneWord::None),
+            Decisions::Automated(automated) => DecisionsForm::Automated { automated },
+        }
+    }
+}
+
+impl From<DecisionsForm> for Decisions {
+    fn from(d: DecisionsForm) -> Self {
+        match d {
+            DecisionsForm::Word(NoneWord::None) => Decisions::None,
+            DecisionsForm::Automated { automated } => Decisions::Automated(automated),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -291,6 +336,9 @@ impl Safeguard {
 #[serde(deny_unknown_fields)]
 pub struct SiteCategory {
     pub name: String,
+    /// The special category of data (GDPR Art. 9) that visiting these sites can reveal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub special: Option<String>,
     pub text: Text,
     /// Canonical, deduplicated, in the order first written.
     pub patterns: Vec<Pattern>,
@@ -360,6 +408,21 @@ impl Cond {
             Cond::And(cs) => cs.iter().all(|c| c.eval(value)),
             Cond::Or(cs) => cs.iter().any(|c| c.eval(value)),
         }
+    }
+
+    /// Whether the condition is false whenever `var` is off, whatever the other variables are: the feature
+    /// `var` gates what the condition guards. Decided by trying every assignment of the other names (conditions
+    /// name few); a condition with more than 16 other names is not said to require anything.
+    pub fn requires(&self, var: &str) -> bool {
+        let all = self.names();
+        let names: Vec<&str> = all.iter().copied().filter(|n| *n != var).collect();
+        if !all.contains(&var) || names.len() > 16 {
+            return false;
+        }
+        (0u32..1 << names.len()).all(|bits| {
+            let value = |n: &str| n != var && names.iter().position(|x| *x == n).is_some_and(|i| bits >> i & 1 == 1);
+            !self.eval(&value)
+        })
     }
 
     /// Every name the condition reads, in order of first appearance.
@@ -432,6 +495,9 @@ pub struct Incentive {
     pub opt_in: Option<Text>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub withdraw: Option<Text>,
+    /// Withdrawing does not take back the reward.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reward_stays: bool,
 }
 
 /// An inline test: a URL, a runtime state, and the expected outcome.

@@ -248,6 +248,7 @@ impl Unlower<'_> {
                 name: self.ident(&f.name),
                 default: Some((f.default, sp)),
                 text: Some(self.text(&f.text)),
+                opt_in: f.opt_in.as_ref().map(|t| self.text(t)),
                 span: self.item("features", n),
             }));
         }
@@ -313,6 +314,7 @@ impl Unlower<'_> {
                 .collect();
             items.push(ast::Item::Sites(ast::SitesDecl {
                 name: self.ident(&s.name),
+                special: s.special.as_ref().map(|k| self.ident(k)),
                 text: Some(self.text(&s.text)),
                 entries,
                 examples: Some(s.examples.iter().map(|p| p.to_string()).collect()),
@@ -366,6 +368,9 @@ impl Unlower<'_> {
             }
             if let Some(t) = &i.withdraw {
                 clauses.push((ast::IncentiveClause::Withdraw(self.text(t)), sp));
+            }
+            if i.reward_stays {
+                clauses.push((ast::IncentiveClause::RewardStays, sp));
             }
             let span = self.item("incentives", n);
             items.push(ast::Item::Incentive(ast::IncentiveDecl { name: self.ident(&i.name), clauses, span }));

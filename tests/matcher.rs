@@ -264,6 +264,70 @@ collect d on all for p keep 2 days region EU
     assert!(unknown.state(&m).is_err() && interp.decide("https://shop.example/", &unknown).is_err());
 }
 
+/// The consent fixes of the shopping policy (an opt-in step declared, direct marketing behind a switch of its own
+/// that starts on) change no decision in any state of its original switches and regions: the policy decides as
+/// its 2019 rules do, except that pharmacies (health data) now collect nothing.
+#[test]
+fn shopping_decides_as_its_2019_rules_except_on_pharmacies() {
+    let path = Path::new("policies/shopping-assistant.policy");
+    let text = std::fs::read_to_string(path).unwrap();
+    let split = "  for recommendations\n  keep 90 days\n  link to account when assistant_active and signed_in\n\n";
+    let marketing =
+        "collect page_url, page_title\n  on retail\n  when price_compare and personalised_ads\n  for marketing\n  \
+                     keep 90 days\n  link to account when assistant_active and signed_in\n\n";
+    assert!(text.contains(split) && text.contains(marketing), "the shopping policy's rules changed; update this test");
+    // The 2019 rules: one rule for both purposes, and pharmacies neither special nor excluded.
+    let old = text
+        .replacen(split, &split.replace("for recommendations", "for recommendations, marketing"), 1)
+        .replace(marketing, "")
+        .replace("never collect on pharmacies", "")
+        .replace("sites pharmacies special health", "sites pharmacies");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("lists")).unwrap();
+    for list in ["ut1-shopping.txt", "ut1-bank.txt"] {
+        std::fs::copy(Path::new("policies/lists").join(list), dir.path().join("lists").join(list)).unwrap();
+    }
+    std::fs::write(dir.path().join("old.policy"), old).unwrap();
+    let old = common::check_path(&dir.path().join("old.policy")).checked.policy.expect("the 2019 rules check");
+    let (new, _) = shopping();
+    let (old_i, new_i) = (Interpreter::new(&old), Interpreter::new(new));
+    let pharmacies = new.site_category("pharmacies").unwrap();
+    let mut urls: Vec<String> = new.sites.iter().flat_map(|c| c.patterns.iter().map(|p| p.witness_url())).collect();
+    urls.sort();
+    urls.dedup();
+    // Every URL in one state and region, cycling through all 32 of them; the first 500 URLs in all 32.
+    let states: Vec<Settings> = (0..32u8)
+        .map(|k| Settings {
+            set: ["assistant_active", "signed_in", "price_compare"]
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (n.to_string(), k >> i & 1 == 1))
+                .collect(),
+            region: [None, Some("US"), Some("US-CA"), Some("DE")][usize::from(k >> 3)].map(str::to_string),
+        })
+        .collect();
+    let mut checked = 0;
+    for (i, url) in urls.iter().enumerate() {
+        let chosen: Vec<&Settings> = if i < 500 { states.iter().collect() } else { vec![&states[i % 32]] };
+        let host = url.trim_start_matches("https://").split('/').next().unwrap();
+        let pharmacy = pharmacies.patterns.iter().any(|p| policyc::interp::pattern_matches(p, host, "/"));
+        for settings in chosen {
+            let (a, b) = (old_i.decide(url, settings).unwrap(), new_i.decide(url, settings).unwrap());
+            if pharmacy {
+                assert!(b.collect.is_empty(), "{url} is a pharmacy");
+                continue;
+            }
+            assert_eq!(
+                (&a.collect, &a.linked, &a.purposes, &a.retention),
+                (&b.collect, &b.linked, &b.purposes, &b.retention),
+                "{url} {settings:?}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 40_000, "{checked}");
+}
+
 #[test]
 fn compilation_is_deterministic() {
     let (policy, bytes) = shopping();
@@ -398,7 +462,7 @@ fn policy_from(cats: Vec<Vec<String>>, never: Option<(usize, u8)>, conds: Vec<(u
         .map(|(i, ps)| {
             let mut patterns: Vec<Pattern> = ps.iter().filter_map(|p| Pattern::parse(p, false, psl).ok()).collect();
             patterns.dedup();
-            ir::SiteCategory { name: format!("c{i}"), text: text("c"), patterns, examples: vec![] }
+            ir::SiteCategory { name: format!("c{i}"), special: None, text: text("c"), patterns, examples: vec![] }
         })
         .collect();
     if sites.iter().any(|s| s.patterns.is_empty()) {
@@ -443,7 +507,7 @@ fn policy_from(cats: Vec<Vec<String>>, never: Option<(usize, u8)>, conds: Vec<(u
         languages: vec!["en".into()],
         regions: vec!["EU".into(), "DE".into(), "US".into(), "US-CA".into()],
         signals: ["s0", "s1"].iter().map(|s| ir::Signal { name: s.to_string(), text: text("s") }).collect(),
-        features: vec![ir::Feature { name: "f0".into(), default: true, text: text("f") }],
+        features: vec![ir::Feature { name: "f0".into(), default: true, text: text("f"), opt_in: None }],
         data: ["d0", "d1"]
             .iter()
             .map(|d| ir::DataItem { name: d.to_string(), category: None, text: text("d") })

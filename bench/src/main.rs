@@ -191,6 +191,7 @@ fn policy_for(domains: &[String]) -> ir::Policy {
         recipients: vec![],
         sites: vec![ir::SiteCategory {
             name: "listed".into(),
+            special: None,
             text: text("listed"),
             patterns: domains.iter().map(|d| Pattern { host: HostPattern::Domain(d.clone()), path: None }).collect(),
             examples: vec![],

@@ -45,7 +45,9 @@ impl Checker<'_> {
                             false
                         }
                     };
-                    features.push(ir::Feature { name: f.name.name.clone(), default, text });
+                    let opt_in =
+                        f.opt_in.as_ref().map(|t| self.text(t, &format!("how to opt in to feature `{}`", f.name.name)));
+                    features.push(ir::Feature { name: f.name.name.clone(), default, text, opt_in });
                 }
                 ast::Item::Data(d) => {
                     let text =
@@ -73,6 +75,7 @@ impl Checker<'_> {
         self.scope_analysis(file, &collect, &never, &sites);
         self.artifact_limits(file, &sites, &collect);
         let header = header?;
+        let collect_spans: Vec<Span> = collect.iter().map(|(_, s)| *s).collect();
         let policy = ir::Policy {
             id: header.id,
             name: header.name,
@@ -102,6 +105,7 @@ impl Checker<'_> {
         // reported once, as itself, not also as a missing one.
         if !self.diags.iter().any(|d| d.is_error()) {
             self.legal(file, &policy);
+            self.consent(file, &policy, &collect_spans);
         }
         Some(policy)
     }

@@ -161,6 +161,7 @@ impl Checker<'_> {
             method: ir::Text::new(),
             opt_in: None,
             withdraw: None,
+            reward_stays: false,
         };
         for (clause, span) in &i.clauses {
             let key = match clause {
@@ -170,6 +171,7 @@ impl Checker<'_> {
                 ast::IncentiveClause::Method(_) => "method",
                 ast::IncentiveClause::OptIn(_) => "opt in",
                 ast::IncentiveClause::Withdraw(_) => "withdraw",
+                ast::IncentiveClause::RewardStays => "reward stays",
                 ast::IncentiveClause::Summary(_) => "summary text",
             };
             if self.duplicate_clause(&mut seen, key, *span, &what) {
@@ -192,6 +194,7 @@ impl Checker<'_> {
                 ast::IncentiveClause::Withdraw(t) => {
                     out.withdraw = Some(self.text(t, &format!("how to withdraw from {what}")))
                 }
+                ast::IncentiveClause::RewardStays => out.reward_stays = true,
                 ast::IncentiveClause::Summary(t) => out.summary = self.text(t, &what),
             }
         }

@@ -444,6 +444,10 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
             vec![
                 cap(&l.t(if f.default { "feature_default_on" } else { "feature_default_off" }, &[("feature", &name)])),
             ];
+        if let Some(opt_in) = &f.opt_in {
+            // The step in which the user actively agrees before the feature collects anything (Planet49).
+            text.push(l.t("feature_opt_in", &[("feature", &name), ("opt_in", &sentence(&cx.tx(opt_in)))]));
+        }
         if !fully.is_empty() {
             text.push(l.t("feature_stops", &[("feature", &name), ("data", &cx.data_list(&fully))]));
         }
@@ -573,15 +577,14 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
             sections.push(Section::new("objection", l.t("objection_heading", &[]), objection, vec![]));
         }
         // Portability only for processing based on consent or contract (Art. 20(1)(a)).
-        let portable = applied.iter().any(|p| matches!(p.basis, LegalBasis::Consent | LegalBasis::Contract));
+        let portable = applied.iter().any(|p| p.basis.is_consent() || p.basis == LegalBasis::Contract);
         let mut rights = vec!["right_access", "right_rectification", "right_erasure", "right_restriction"];
         if portable {
             rights.push("right_portability");
         }
         rights.push(if uk { "right_complaint_uk" } else { "right_complaint" });
-        let consent = rules
-            .iter()
-            .any(|r| r.purposes.iter().any(|p| policy.purpose(p).is_some_and(|p| p.basis == LegalBasis::Consent)));
+        let consent =
+            rules.iter().any(|r| r.purposes.iter().any(|p| policy.purpose(p).is_some_and(|p| p.basis.is_consent())));
         let mut after = Vec::new();
         if consent {
             after.push(if stopping_features.is_empty() {
@@ -633,7 +636,10 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
                         Some(t) => sentence(&cx.tx(t)),
                         None => l.t("incentive_no_withdraw", &[("contact", &contact)]),
                     },
-                ],
+                ]
+                .into_iter()
+                .chain(i.reward_stays.then(|| l.t("incentive_reward_stays", &[])))
+                .collect(),
             },
         ];
         sections.push(Section {

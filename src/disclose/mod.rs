@@ -84,12 +84,5 @@ fn in_region(regions: &[String], region: Option<&str>) -> bool {
 
 /// Whether `cond` is false whenever `var` is off, whatever the other variables are.
 fn requires(cond: &Cond, var: &str) -> bool {
-    let names: Vec<&str> = cond.names().into_iter().filter(|n| *n != var).collect();
-    if !cond.names().contains(&var) || names.len() > 16 {
-        return false;
-    }
-    (0u32..1 << names.len()).all(|bits| {
-        let value = |n: &str| n != var && names.iter().position(|x| *x == n).is_some_and(|i| bits >> i & 1 == 1);
-        !cond.eval(&value)
-    })
+    cond.requires(var)
 }

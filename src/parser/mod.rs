@@ -221,6 +221,9 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::yes_no | Rule::kw_yes | Rule::kw_no => "`yes` or `no`",
         Rule::kw_none => "`none`",
         Rule::kw_automated => "`automated`",
+        Rule::special_clause | Rule::kw_special => "`special`",
+        Rule::reward_clause | Rule::kw_reward => "`reward stays`",
+        Rule::kw_stays => "`stays`",
         Rule::category_clause | Rule::kw_category => "`category`",
         Rule::sold_clause | Rule::kw_sold => "`sold`",
         Rule::sharing_clause => "`shared`",
@@ -367,6 +370,7 @@ impl Builder {
                 let mut name = None;
                 let mut default = None;
                 let mut text = None;
+                let mut opt_in = None;
                 for c in self.skip_kw(p) {
                     match c.as_rule() {
                         Rule::ident => name = Some(self.ident(c)),
@@ -375,10 +379,11 @@ impl Builder {
                             default = Some((on, self.span(&c)));
                         }
                         Rule::text => text = Some(self.text(c)),
+                        Rule::optin_clause => opt_in = Some(self.text(self.first(c))),
                         _ => {}
                     }
                 }
-                Item::Feature(FeatureDecl { name: name.expect(SHAPE), default, text, span })
+                Item::Feature(FeatureDecl { name: name.expect(SHAPE), default, text, opt_in, span })
             }
             Rule::purpose_decl => {
                 let mut it = self.skip_kw(p);
@@ -407,12 +412,14 @@ impl Builder {
             }
             Rule::sites_decl => {
                 let mut name = None;
+                let mut special = None;
                 let mut text = None;
                 let mut entries = Vec::new();
                 for c in self.skip_kw(p) {
                     let cs = self.span(&c);
                     match c.as_rule() {
                         Rule::ident => name = Some(self.ident(c)),
+                        Rule::special_clause => special = Some(self.ident(self.first(c))),
                         Rule::text => text = Some(self.text(c)),
                         Rule::pattern => {
                             entries.push(SiteEntry::Pattern { text: c.as_str().to_string(), exact: false, span: cs })
@@ -429,7 +436,7 @@ impl Builder {
                         _ => {}
                     }
                 }
-                Item::Sites(SitesDecl { name: name.expect(SHAPE), text, entries, examples: None, span })
+                Item::Sites(SitesDecl { name: name.expect(SHAPE), special, text, entries, examples: None, span })
             }
             Rule::never_rule => {
                 let mut sites = Vec::new();
@@ -462,6 +469,7 @@ impl Builder {
                             Rule::method_clause => IncentiveClause::Method(self.text(self.first(c))),
                             Rule::optin_clause => IncentiveClause::OptIn(self.text(self.first(c))),
                             Rule::withdraw_clause => IncentiveClause::Withdraw(self.text(self.first(c))),
+                            Rule::reward_clause => IncentiveClause::RewardStays,
                             Rule::text => IncentiveClause::Summary(self.text(c)),
                             _ => unreachable!("{SHAPE}"),
                         };
@@ -618,6 +626,9 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_none
             | Rule::kw_direct
             | Rule::kw_marketing
+            | Rule::kw_special
+            | Rule::kw_reward
+            | Rule::kw_stays
             | Rule::kw_category
             | Rule::kw_sold
             | Rule::kw_out
