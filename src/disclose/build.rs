@@ -500,7 +500,13 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
         }
         if stopped.is_empty() && link_stopped.is_empty() {
             text.push(l.t("feature_stops_nothing", &[("feature", &name)]));
-        } else {
+        } else if stopped
+            .iter()
+            .flat_map(|r| r.purposes.iter())
+            .all(|p| policy.purpose(p).is_some_and(|p| p.basis.is_consent()))
+        {
+            // A switch is a way to withdraw consent only if it stops nothing but consent-based processing;
+            // switching off one that also gates a contract would withdraw more than consent.
             stopping_features.push(name.clone());
         }
         feature_items.push(Item { title: Some(cx.tx(&f.text)), text });
