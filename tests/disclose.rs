@@ -342,3 +342,12 @@ fn notices_say_no_more_than_the_policy() {
         assert!(withdraw.contains("Price history") || withdraw.contains("Preisverlauf"), "{withdraw}");
     }
 }
+
+/// Issue 18: "for example" introduces only lists that go on; a complete list is introduced as complete.
+#[test]
+fn complete_site_lists_are_not_called_examples() {
+    let en = shopping_md("US", "en");
+    assert!(en.contains("3 websites, namely walmart.com/ip/, target.com/p/, bestbuy.com/site/."), "{en}");
+    assert!(en.contains("websites, for example target.com, bestbuy.com, ebay.*, bücher.de."));
+    assert!(shopping_md("DE", "de").contains("3 Websites, nämlich walmart.com/ip/"));
+}

@@ -204,7 +204,9 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
     let mut category_item = |c: &ir::SiteCategory, extra: Vec<String>| -> Item {
         let fact = category_fact(c);
         let count = l.plural("site_count", fact.count as u64);
-        let mut text = vec![format!("{count}, {}.", l.t("examples", &[("examples", &fact.examples.join(", "))]))];
+        // "for example" only where the examples are not the whole list; a complete list is introduced as such.
+        let key = if fact.examples.len() == fact.count { "examples_all" } else { "examples" };
+        let mut text = vec![format!("{count}, {}.", l.t(key, &[("examples", &fact.examples.join(", "))]))];
         match &fact.list_file {
             Some(file) => text.push(l.t("full_list_file", &[("file", &format!("`{file}`"))])),
             None => {
