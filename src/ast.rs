@@ -41,7 +41,7 @@ pub enum Item {
     Feature(FeatureDecl),
     Data(Decl),
     Purpose(PurposeDecl),
-    Recipient(Decl),
+    Recipient(RecipientDecl),
     Sites(SitesDecl),
     Never(NeverRule),
     Collect(CollectRule),
@@ -60,6 +60,16 @@ pub enum HeaderField {
     Version(String),
     Languages(Vec<Ident>),
     Regions(Vec<Ident>),
+    /// `established US`: where the controller is established.
+    Established(Ident),
+    /// `controller region R, ... TEXT`: the controller in those regions.
+    RegionalController(Vec<Ident>, Text),
+    /// `opt out TEXT`: the "Do Not Sell or Share" opt-out (CCPA).
+    OptOut(Text),
+    /// `url TEXT`: where the full privacy policy is published.
+    Url(Text),
+    /// `representative TEXT`: the representative in the Union (GDPR Art. 27).
+    Representative(Text),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -70,10 +80,12 @@ pub struct Header {
     pub span: Span,
 }
 
-/// A declaration that is a name and a text: `signal`, `data`, `recipient`.
+/// A declaration that is a name and a text: `signal`, `data`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Decl {
     pub name: Ident,
+    /// `category CATEGORY` of a data item (CCPA); always `None` for a signal.
+    pub category: Option<Ident>,
     pub text: Option<Text>,
     pub span: Span,
 }
@@ -84,6 +96,8 @@ pub struct FeatureDecl {
     /// `Some(true)` for `default on`; `None` when no default was written.
     pub default: Option<(bool, Span)>,
     pub text: Option<Text>,
+    /// `opt in TEXT`: how the user actively agrees before the feature collects under consent.
+    pub opt_in: Option<Text>,
     pub span: Span,
 }
 
@@ -92,7 +106,45 @@ pub enum PurposeClause {
     Basis(Ident),
     Interest(Text),
     SharedWith(Vec<Ident>),
+    /// `direct marketing`.
+    DirectMarketing,
+    /// `profiling yes` is `Profiling(true)`.
+    Profiling(bool),
+    /// `decisions none` is `Decisions(None)`; `decisions automated TEXT` carries the logic and consequences.
+    Decisions(Option<Text>),
     Text(Text),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RecipientClause {
+    /// `processor`: acts on the controller's behalf (GDPR Art. 28).
+    Processor,
+    /// `in US`: where the recipient processes the data.
+    Located(Ident),
+    /// `safeguard standard_clauses`: the ground of a transfer to a third country (GDPR Art. 45-49).
+    Safeguard(Ident),
+    /// `sold`: a sale under the CCPA.
+    Sold,
+    /// `shared`: sharing for cross-context behavioral advertising under the CCPA.
+    Shared,
+    Text(Text),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecipientDecl {
+    pub name: Ident,
+    pub clauses: Vec<(RecipientClause, Span)>,
+    pub span: Span,
+}
+
+impl RecipientDecl {
+    /// The recipient's own text (its description), if written.
+    pub fn text(&self) -> Option<&Text> {
+        self.clauses.iter().find_map(|(c, _)| match c {
+            RecipientClause::Text(t) => Some(t),
+            _ => None,
+        })
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -114,6 +166,8 @@ pub enum SiteEntry {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SitesDecl {
     pub name: Ident,
+    /// `special health`: the special category of data (GDPR Art. 9) these sites can reveal.
+    pub special: Option<Ident>,
     pub text: Option<Text>,
     pub entries: Vec<SiteEntry>,
     /// Examples given explicitly (only by the data form, which has lost the difference between written and
@@ -175,8 +229,11 @@ pub enum IncentiveClause {
     Region(Vec<Ident>),
     Exchange(Vec<Ident>),
     Value(Text),
+    Method(Text),
     OptIn(Text),
     Withdraw(Text),
+    /// `reward stays`.
+    RewardStays,
     Summary(Text),
 }
 

@@ -73,6 +73,12 @@ codes! {
     ShadowedRule = "W0025", Warning, "a collect rule adds nothing that another rule does not already do";
     SensitiveSite = "W0026", Warning, "a collect rule's scope includes sites of a list given with `check --sensitive`";
     LimitExceeded = "E0027", Error, "the policy exceeds a limit of the checker or the artifact (see Limits below)";
+    IncentiveValue = "W0030", Warning, "an incentive's value is no estimate of the data's value (no amount, or the reward restated)";
+    ConsentStartsOn = "W0031", Warning, "a consent-based purpose is behind a feature that starts on, and the policy does not say how the user opts in first";
+    BundledConsent = "W0032", Warning, "one feature gates consent for purposes of different kinds (direct marketing and other purposes)";
+    WithdrawNamesOtherSwitch = "W0033", Warning, "a withdrawal text names a switch that also gates purposes not based on consent";
+    RewardNotKept = "W0034", Warning, "an incentive for consented data does not say that the reward stays after withdrawal";
+    SpecialCategorySite = "E0035", Error, "a collect rule's scope includes sites of a special category (GDPR Art. 9) without explicit consent";
     UnknownStoreType = "E0040", Error, "a `store` line names a type that is not a store data type or use";
     UnmappedStoreData = "E0041", Error, "a policy with `store` lines collects a data item that has no store data type";
 }

@@ -69,12 +69,12 @@ fn fixture() -> &'static Fixture {
     F.get_or_init(|| {
         // A small policy with every pattern kind, so that runs are fast and every matcher part is reached.
         let text = r#"
-policy f { name "F" controller "C" contact "c@c.test" version "1" languages en regions DE }
+policy f { name "F" controller "C" established DE contact "c@c.test" version "1" languages en regions DE }
 signal s "s"
 feature f default on "f"
 data d "d"
 data e "e"
-purpose p basis consent "p"
+purpose p basis consent profiling no decisions none "p"
 sites a "a" { example.com  exact www.shop.example  ebay.*  walmart.com/ip/  amazon.*/dp/  bücher.de  exact x.example.org/p }
 sites n "n" { bank.example.com  ebay.*/buy/ }
 never collect on n

@@ -163,7 +163,7 @@ pub fn index(file: &ast::File) -> Index {
                 declare(&f.name, SymbolKind::Feature, facts)
             }
             ast::Item::Data(d) => declare(&d.name, SymbolKind::Data, text_facts(d.text.as_ref())),
-            ast::Item::Recipient(d) => declare(&d.name, SymbolKind::Recipient, text_facts(d.text.as_ref())),
+            ast::Item::Recipient(d) => declare(&d.name, SymbolKind::Recipient, text_facts(d.text())),
             ast::Item::Purpose(p) => {
                 let mut facts = Vec::new();
                 for (c, _) in &p.clauses {

@@ -100,7 +100,7 @@ fn decide_with(interp: &Interpreter<'_>, url: &str, settings: &Settings) -> Resu
         }
     }
     if let Some(r) = &settings.region {
-        if !policy.regions.contains(r) {
+        if !crate::region::expand(&policy.regions).contains(r) {
             return Err(format!("`{r}` is not a signal, feature or region of this policy"));
         }
     }
@@ -114,8 +114,8 @@ fn decide_with(interp: &Interpreter<'_>, url: &str, settings: &Settings) -> Resu
     report.sites = interp.categories(&norm.host, &norm.path);
     let origin = |o: &Option<crate::source::Origin>| crate::source::Origin::short(o.as_ref());
     for (i, n) in policy.never.iter().enumerate() {
-        // In an unknown region, a region-scoped `never` still applies: fail closed.
-        let applies = n.regions.is_empty() || region.is_none_or(|r| n.regions.iter().any(|x| x == r));
+        // In an unknown or coarser region, a region-scoped `never` still applies: fail closed.
+        let applies = crate::region::never_applies(&n.regions, region);
         if applies && n.sites.iter().any(|s| report.sites.contains(s)) {
             report.blocked_by.push(RuleRef { rule: format!("never {}", i + 1), origin: origin(&n.origin) });
         }
@@ -128,7 +128,7 @@ fn decide_with(interp: &Interpreter<'_>, url: &str, settings: &Settings) -> Resu
     let mut purposes = Vec::new();
     let mut retention: BTreeMap<String, ir::Retention> = BTreeMap::new();
     for (i, r) in policy.collect.iter().enumerate() {
-        let region_ok = r.regions.is_empty() || region.is_some_and(|reg| r.regions.iter().any(|x| x == reg));
+        let region_ok = crate::region::collect_applies(&r.regions, region);
         let site_ok = r.sites.iter().any(|s| report.sites.contains(s));
         let when_ok = r.when.as_ref().is_none_or(|c| c.eval(&value));
         if !(region_ok && site_ok && when_ok) {

@@ -24,9 +24,24 @@ pub struct Policy {
     pub id: String,
     pub name: Text,
     pub controller: Text,
+    /// The controller in particular regions, where another legal entity is responsible there.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub regional_controllers: Vec<RegionalController>,
     pub contact: Text,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dpo: Option<Text>,
+    /// Where the controller is established and processes the data it collects (a region code).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub established: Option<String>,
+    /// The representative in the Union (GDPR Art. 27) of a controller established outside it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub representative: Option<Text>,
+    /// Where a consumer opts out of the sale or sharing of personal information (CCPA).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opt_out: Option<Text>,
+    /// Where the full privacy policy is published.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<Text>,
     pub version: String,
     pub languages: Vec<String>,
     #[serde(default)]
@@ -147,13 +162,83 @@ pub struct Feature {
     pub name: String,
     pub default: bool,
     pub text: Text,
+    /// How the user actively agrees before the feature collects under consent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opt_in: Option<Text>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegionalController {
+    pub regions: Vec<String>,
+    pub text: Text,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DataItem {
     pub name: String,
+    /// The category of personal information under the CCPA.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<PiCategory>,
     pub text: Text,
+}
+
+/// The categories of personal information of the CCPA (Cal. Civ. Code §1798.140(v)(1)), in the statute's order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PiCategory {
+    Identifiers,
+    CustomerRecords,
+    ProtectedCharacteristics,
+    Commercial,
+    Biometric,
+    InternetActivity,
+    Geolocation,
+    Sensory,
+    Professional,
+    Education,
+    Inferences,
+    Sensitive,
+}
+
+impl PiCategory {
+    pub const ALL: [PiCategory; 12] = [
+        PiCategory::Identifiers,
+        PiCategory::CustomerRecords,
+        PiCategory::ProtectedCharacteristics,
+        PiCategory::Commercial,
+        PiCategory::Biometric,
+        PiCategory::InternetActivity,
+        PiCategory::Geolocation,
+        PiCategory::Sensory,
+        PiCategory::Professional,
+        PiCategory::Education,
+        PiCategory::Inferences,
+        PiCategory::Sensitive,
+    ];
+
+    /// The keyword as written in a policy.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            PiCategory::Identifiers => "identifiers",
+            PiCategory::CustomerRecords => "customer_records",
+            PiCategory::ProtectedCharacteristics => "protected_characteristics",
+            PiCategory::Commercial => "commercial",
+            PiCategory::Biometric => "biometric",
+            PiCategory::InternetActivity => "internet_activity",
+            PiCategory::Geolocation => "geolocation",
+            PiCategory::Sensory => "sensory",
+            PiCategory::Professional => "professional",
+            PiCategory::Education => "education",
+            PiCategory::Inferences => "inferences",
+            PiCategory::Sensitive => "sensitive",
+        }
+    }
+
+    pub fn from_keyword(s: &str) -> Option<PiCategory> {
+        PiCategory::ALL.into_iter().find(|c| c.keyword() == s)
+    }
 }
 
 /// The legal bases of GDPR Art. 6(1).
@@ -166,16 +251,19 @@ pub enum LegalBasis {
     VitalInterests,
     PublicTask,
     LegitimateInterest,
+    /// Explicit consent (Art. 6(1)(a) with Art. 9(2)(a)), which special categories of data need.
+    ExplicitConsent,
 }
 
 impl LegalBasis {
-    pub const ALL: [LegalBasis; 6] = [
+    pub const ALL: [LegalBasis; 7] = [
         LegalBasis::Consent,
         LegalBasis::Contract,
         LegalBasis::LegalObligation,
         LegalBasis::VitalInterests,
         LegalBasis::PublicTask,
         LegalBasis::LegitimateInterest,
+        LegalBasis::ExplicitConsent,
     ];
 
     /// The keyword as written in a policy.
@@ -187,7 +275,13 @@ impl LegalBasis {
             LegalBasis::VitalInterests => "vital_interests",
             LegalBasis::PublicTask => "public_task",
             LegalBasis::LegitimateInterest => "legitimate_interest",
+            LegalBasis::ExplicitConsent => "explicit_consent",
         }
+    }
+
+    /// Consent, plain or explicit: what the user can withdraw (Art. 7(3)).
+    pub fn is_consent(self) -> bool {
+        matches!(self, LegalBasis::Consent | LegalBasis::ExplicitConsent)
     }
 
     pub fn from_keyword(s: &str) -> Option<LegalBasis> {
@@ -205,20 +299,131 @@ pub struct Purpose {
     pub interest: Option<Text>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub shared_with: Vec<String>,
+    /// Direct marketing, to which a data subject can always object (GDPR Art. 21(2)).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub direct_marketing: bool,
+    /// Whether the purpose involves profiling (GDPR Art. 4(4)); `None` when the policy does not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profiling: Option<bool>,
+    /// Whether decisions with legal or similar effects are made solely by automated means (GDPR Art. 22).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decisions: Option<Decisions>,
     pub text: Text,
+}
+
+/// What a purpose says about automated decisions (GDPR Art. 13(2)(f)). Written `none`, or as a map
+/// `automated: TEXT`, in both YAML and JSON (serde_yaml would otherwise want a `!automated` tag that JSON lacks).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "DecisionsForm", from = "DecisionsForm")]
+pub enum Decisions {
+    /// No decision with legal or similarly significant effect is made solely by automated means.
+    None,
+    /// Such decisions are made; the text gives the logic involved and the consequences.
+    Automated(Text),
+}
+
+/// The data form of [`Decisions`].
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+enum DecisionsForm {
+    Word(NoneWord),
+    Automated { automated: Text },
+}
+
+#[derive(Clone, Copy, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum NoneWord {
+    None,
+}
+
+impl From<Decisions> for DecisionsForm {
+    fn from(d: Decisions) -> Self {
+        match d {
+            Decisions::None => DecisionsForm::Word(NoneWord::None),
+            Decisions::Automated(automated) => DecisionsForm::Automated { automated },
+        }
+    }
+}
+
+impl From<DecisionsForm> for Decisions {
+    fn from(d: DecisionsForm) -> Self {
+        match d {
+            DecisionsForm::Word(NoneWord::None) => Decisions::None,
+            DecisionsForm::Automated { automated } => Decisions::Automated(automated),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Recipient {
     pub name: String,
+    /// A processor acting on the controller's behalf (GDPR Art. 28) rather than a recipient on its own account.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub processor: bool,
+    /// Where the recipient processes the data (a region code).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub located: Option<String>,
+    /// The ground of a transfer to a third country (GDPR Art. 45-49).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub safeguard: Option<Safeguard>,
+    /// Disclosing data to this recipient is a sale under the CCPA.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sold: bool,
+    /// Disclosing data to this recipient is sharing for cross-context behavioral advertising under the CCPA.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub shared: bool,
     pub text: Text,
+}
+
+/// The grounds for a transfer to a third country (GDPR Chapter V).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Safeguard {
+    /// An adequacy decision of the Commission for the recipient's country (Art. 45).
+    Adequacy,
+    /// The EU-US Data Privacy Framework, the adequacy decision of 10 July 2023 for certified recipients.
+    Dpf,
+    /// Standard data protection clauses adopted by the Commission (Art. 46(2)(c)).
+    StandardClauses,
+    /// Binding corporate rules (Art. 47).
+    BindingCorporateRules,
+    /// A derogation for a specific situation (Art. 49).
+    Derogation,
+}
+
+impl Safeguard {
+    pub const ALL: [Safeguard; 5] = [
+        Safeguard::Adequacy,
+        Safeguard::Dpf,
+        Safeguard::StandardClauses,
+        Safeguard::BindingCorporateRules,
+        Safeguard::Derogation,
+    ];
+
+    /// The keyword as written in a policy.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            Safeguard::Adequacy => "adequacy",
+            Safeguard::Dpf => "dpf",
+            Safeguard::StandardClauses => "standard_clauses",
+            Safeguard::BindingCorporateRules => "binding_corporate_rules",
+            Safeguard::Derogation => "derogation",
+        }
+    }
+
+    pub fn from_keyword(s: &str) -> Option<Safeguard> {
+        Safeguard::ALL.into_iter().find(|b| b.keyword() == s)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SiteCategory {
     pub name: String,
+    /// The special category of data (GDPR Art. 9) that visiting these sites can reveal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub special: Option<String>,
     pub text: Text,
     /// Canonical, deduplicated, in the order first written.
     pub patterns: Vec<Pattern>,
@@ -290,6 +495,21 @@ impl Cond {
         }
     }
 
+    /// Whether the condition is false whenever `var` is off, whatever the other variables are: the feature
+    /// `var` gates what the condition guards. Decided by trying every assignment of the other names (conditions
+    /// name few); a condition with more than 16 other names is not said to require anything.
+    pub fn requires(&self, var: &str) -> bool {
+        let all = self.names();
+        let names: Vec<&str> = all.iter().copied().filter(|n| *n != var).collect();
+        if !all.contains(&var) || names.len() > 16 {
+            return false;
+        }
+        (0u32..1 << names.len()).all(|bits| {
+            let value = |n: &str| n != var && names.iter().position(|x| *x == n).is_some_and(|i| bits >> i & 1 == 1);
+            !self.eval(&value)
+        })
+    }
+
     /// Every name the condition reads, in order of first appearance.
     pub fn names(&self) -> Vec<&str> {
         let mut out = Vec::new();
@@ -352,11 +572,17 @@ pub struct Incentive {
     pub regions: Vec<String>,
     pub summary: Text,
     pub data: Vec<String>,
+    /// The good-faith estimate of the value of the consumer's data (11 CCR §7016(d)(5)).
     pub value: Text,
+    /// How the value was calculated.
+    pub method: Text,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opt_in: Option<Text>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub withdraw: Option<Text>,
+    /// Withdrawing does not take back the reward.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reward_stays: bool,
 }
 
 /// An inline test: a URL, a runtime state, and the expected outcome.

@@ -35,6 +35,7 @@ pub mod matcher;
 pub mod parser;
 pub mod pattern;
 pub mod psl;
+pub mod region;
 pub mod sign;
 pub mod source;
 pub mod store;

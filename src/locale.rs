@@ -43,6 +43,11 @@ impl Locale {
         s
     }
 
+    /// Whether the file has a message under `key`.
+    pub fn has(&self, key: &str) -> bool {
+        matches!(self.text.get(key), Some(serde_yaml::Value::String(_)))
+    }
+
     /// A region's name as used after "users" (`in Germany`), or the code itself.
     pub fn region(&self, code: &str) -> String {
         match self.text.get("regions") {

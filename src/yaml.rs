@@ -219,10 +219,26 @@ impl Unlower<'_> {
         if !p.regions.is_empty() {
             fields.push((ast::HeaderField::Regions(self.idents(&p.regions)), sp));
         }
+        for c in &p.regional_controllers {
+            fields.push((ast::HeaderField::RegionalController(self.idents(&c.regions), self.text(&c.text)), sp));
+        }
+        if let Some(t) = &p.opt_out {
+            fields.push((ast::HeaderField::OptOut(self.text(t)), sp));
+        }
+        if let Some(t) = &p.url {
+            fields.push((ast::HeaderField::Url(self.text(t)), sp));
+        }
+        if let Some(e) = &p.established {
+            fields.push((ast::HeaderField::Established(self.ident(e)), sp));
+        }
+        if let Some(r) = &p.representative {
+            fields.push((ast::HeaderField::Representative(self.text(r)), sp));
+        }
         items.push(ast::Item::Header(ast::Header { id: self.ident(&p.id), fields, span: sp }));
         for (n, s) in p.signals.iter().enumerate() {
             items.push(ast::Item::Signal(ast::Decl {
                 name: self.ident(&s.name),
+                category: None,
                 text: Some(self.text(&s.text)),
                 span: self.item("signals", n),
             }));
@@ -232,22 +248,38 @@ impl Unlower<'_> {
                 name: self.ident(&f.name),
                 default: Some((f.default, sp)),
                 text: Some(self.text(&f.text)),
+                opt_in: f.opt_in.as_ref().map(|t| self.text(t)),
                 span: self.item("features", n),
             }));
         }
         for (n, d) in p.data.iter().enumerate() {
             items.push(ast::Item::Data(ast::Decl {
                 name: self.ident(&d.name),
+                category: d.category.map(|c| self.ident(c.keyword())),
                 text: Some(self.text(&d.text)),
                 span: self.item("data", n),
             }));
         }
         for (n, r) in p.recipients.iter().enumerate() {
-            items.push(ast::Item::Recipient(ast::Decl {
-                name: self.ident(&r.name),
-                text: Some(self.text(&r.text)),
-                span: self.item("recipients", n),
-            }));
+            let mut clauses = Vec::new();
+            if r.processor {
+                clauses.push((ast::RecipientClause::Processor, sp));
+            }
+            if let Some(c) = &r.located {
+                clauses.push((ast::RecipientClause::Located(self.ident(c)), sp));
+            }
+            if let Some(g) = r.safeguard {
+                clauses.push((ast::RecipientClause::Safeguard(self.ident(g.keyword())), sp));
+            }
+            if r.sold {
+                clauses.push((ast::RecipientClause::Sold, sp));
+            }
+            if r.shared {
+                clauses.push((ast::RecipientClause::Shared, sp));
+            }
+            clauses.push((ast::RecipientClause::Text(self.text(&r.text)), sp));
+            let span = self.item("recipients", n);
+            items.push(ast::Item::Recipient(ast::RecipientDecl { name: self.ident(&r.name), clauses, span }));
         }
         for (n, pu) in p.purposes.iter().enumerate() {
             let mut clauses = vec![(ast::PurposeClause::Basis(self.ident(pu.basis.keyword())), sp)];
@@ -256,6 +288,19 @@ impl Unlower<'_> {
             }
             if !pu.shared_with.is_empty() {
                 clauses.push((ast::PurposeClause::SharedWith(self.idents(&pu.shared_with)), sp));
+            }
+            if pu.direct_marketing {
+                clauses.push((ast::PurposeClause::DirectMarketing, sp));
+            }
+            if let Some(yes) = pu.profiling {
+                clauses.push((ast::PurposeClause::Profiling(yes), sp));
+            }
+            if let Some(d) = &pu.decisions {
+                let logic = match d {
+                    ir::Decisions::None => None,
+                    ir::Decisions::Automated(t) => Some(self.text(t)),
+                };
+                clauses.push((ast::PurposeClause::Decisions(logic), sp));
             }
             clauses.push((ast::PurposeClause::Text(self.text(&pu.text)), sp));
             let span = self.item("purposes", n);
@@ -269,6 +314,7 @@ impl Unlower<'_> {
                 .collect();
             items.push(ast::Item::Sites(ast::SitesDecl {
                 name: self.ident(&s.name),
+                special: s.special.as_ref().map(|k| self.ident(k)),
                 text: Some(self.text(&s.text)),
                 entries,
                 examples: Some(s.examples.iter().map(|p| p.to_string()).collect()),
@@ -316,11 +362,15 @@ impl Unlower<'_> {
             clauses.push((ast::IncentiveClause::Summary(self.text(&i.summary)), sp));
             clauses.push((ast::IncentiveClause::Exchange(self.idents(&i.data)), sp));
             clauses.push((ast::IncentiveClause::Value(self.text(&i.value)), sp));
+            clauses.push((ast::IncentiveClause::Method(self.text(&i.method)), sp));
             if let Some(t) = &i.opt_in {
                 clauses.push((ast::IncentiveClause::OptIn(self.text(t)), sp));
             }
             if let Some(t) = &i.withdraw {
                 clauses.push((ast::IncentiveClause::Withdraw(self.text(t)), sp));
+            }
+            if i.reward_stays {
+                clauses.push((ast::IncentiveClause::RewardStays, sp));
             }
             let span = self.item("incentives", n);
             items.push(ast::Item::Incentive(ast::IncentiveDecl { name: self.ident(&i.name), clauses, span }));

@@ -89,8 +89,8 @@ mod sensitive {
 
     fn policy_text(shop: &[String], bad: &[String], never_region: Option<&str>, rule_region: Option<&str>) -> String {
         let mut t = String::from(
-            "policy p { name \"P\" controller \"C\" contact \"c@p.test\" version \"1\" languages en regions DE, US }\n\
-             signal s \"s\"\ndata d \"d\"\npurpose u basis consent \"u\"\n",
+            "policy p { name \"P\" controller \"C\" established DE contact \"c@p.test\" version \"1\" languages en regions DE, US }\n\
+             signal s \"s\"\ndata d \"d\"\npurpose u basis consent profiling no decisions none \"u\"\n",
         );
         t += &format!("sites shop \"shops\" {{\n{}\n}}\n", shop.join("\n"));
         if !bad.is_empty() {

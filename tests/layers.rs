@@ -15,6 +15,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("psl", 1),
     ("locale", 1),
     ("sign", 1),
+    ("region", 1),
     ("pattern", 2),
     ("diagnostic", 2),
     ("ir", 3),

@@ -150,9 +150,9 @@ fn hosts_with_an_empty_label_are_refused_with_the_reason() {
 #[test]
 fn region_scoped_rules_apply_only_where_they_are_scoped() {
     let text = r#"
-policy r { name "R" controller "R Inc." contact "r@r.test" version "1" languages en regions DE, US }
+policy r { name "R" controller "R Inc." established DE contact "r@r.test" version "1" languages en regions DE, US }
 data page_url "the page address"
-purpose stats basis consent "counting visits"
+purpose stats basis consent profiling no decisions none "counting visits"
 sites everywhere "shops" { shop.example }
 sites de_shops "German shops" { shop.de }
 sites us_blocked "shops blocked in the US" { blocked.example }
@@ -222,6 +222,110 @@ fn linkage_follows_the_runtime_state() {
     assert_eq!(both.linked, ["page_url", "page_title", "product_price"]);
     let off = decide(url, &[("assistant_active", true), ("signed_in", true), ("price_compare", false)], None);
     assert!(off.collect.is_empty() && off.linked.is_empty());
+}
+
+/// Regions nest: a rule for `US` decides for `US-CA`, a policy that declares `EU` answers for `DE`, and a coarse
+/// region never exempts a URL from a `never` rule for a region inside it.
+#[test]
+fn regions_nest_and_fail_closed() {
+    let text = r#"
+policy nest { name "N" controller "C" established DE contact "c@c.test" version "1" languages en regions US, EU, DE }
+data d "d"
+purpose p basis consent profiling no decisions none "p"
+sites shops "shops" { shop.example }
+sites banks "banks" { bank.example }
+sites all "all" { shop.example  bank.example  other.example }
+never collect on banks region DE
+collect d on shops for p keep 1 day region US
+collect d on all for p keep 2 days region EU
+"#;
+    let policy = common::policy_from_text(text);
+    let bytes = compile(&policy, &Limits::default()).unwrap();
+    let m = Matcher::from_bytes(&bytes).unwrap();
+    let interp = Interpreter::new(&policy);
+    let run = |url: &str, region: Option<&str>| {
+        let settings = Settings { set: vec![], region: region.map(str::to_string) };
+        let got = Report::decide(&m, url, &settings.state(&m).unwrap());
+        assert_eq!(got, interp.decide(url, &settings).unwrap(), "{url} in {region:?}");
+        got.collect
+    };
+    // A `US` rule collects in California, which the policy does not name itself.
+    assert_eq!(run("https://shop.example/", Some("US-CA")), ["d"]);
+    // A member state a policy declares only through `EU`.
+    assert_eq!(run("https://other.example/", Some("FR")), ["d"]);
+    assert!(run("https://other.example/", Some("US-CA")).is_empty());
+    // The `never` rule for DE: it applies in DE, and to a user known only to be in the EU (who may be in DE), but
+    // not in France.
+    assert!(run("https://bank.example/", Some("DE")).is_empty());
+    assert!(run("https://bank.example/", Some("EU")).is_empty());
+    assert_eq!(run("https://bank.example/", Some("FR")), ["d"]);
+    // A region outside every declared one is refused, as before.
+    let unknown = Settings { set: vec![], region: Some("CA".into()) };
+    assert!(unknown.state(&m).is_err() && interp.decide("https://shop.example/", &unknown).is_err());
+}
+
+/// The consent fixes of the shopping policy (an opt-in step declared, direct marketing behind a switch of its own
+/// that starts on) change no decision in any state of its original switches and regions: the policy decides as
+/// its 2019 rules do, except that pharmacies (health data) now collect nothing.
+#[test]
+fn shopping_decides_as_its_2019_rules_except_on_pharmacies() {
+    let path = Path::new("policies/shopping-assistant.policy");
+    let text = std::fs::read_to_string(path).unwrap();
+    let split = "  for recommendations\n  keep 90 days\n  link to account when assistant_active and signed_in\n\n";
+    let marketing =
+        "collect page_url, page_title\n  on retail\n  when price_compare and personalised_ads\n  for marketing\n  \
+                     keep 90 days\n  link to account when assistant_active and signed_in\n\n";
+    assert!(text.contains(split) && text.contains(marketing), "the shopping policy's rules changed; update this test");
+    // The 2019 rules: one rule for both purposes, and pharmacies neither special nor excluded.
+    let old = text
+        .replacen(split, &split.replace("for recommendations", "for recommendations, marketing"), 1)
+        .replace(marketing, "")
+        .replace("never collect on pharmacies", "")
+        .replace("sites pharmacies special health", "sites pharmacies");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("lists")).unwrap();
+    for list in ["ut1-shopping.txt", "ut1-bank.txt"] {
+        std::fs::copy(Path::new("policies/lists").join(list), dir.path().join("lists").join(list)).unwrap();
+    }
+    std::fs::write(dir.path().join("old.policy"), old).unwrap();
+    let old = common::check_path(&dir.path().join("old.policy")).checked.policy.expect("the 2019 rules check");
+    let (new, _) = shopping();
+    let (old_i, new_i) = (Interpreter::new(&old), Interpreter::new(new));
+    let pharmacies = new.site_category("pharmacies").unwrap();
+    let mut urls: Vec<String> = new.sites.iter().flat_map(|c| c.patterns.iter().map(|p| p.witness_url())).collect();
+    urls.sort();
+    urls.dedup();
+    // Every URL in one state and region, cycling through all 32 of them; the first 500 URLs in all 32.
+    let states: Vec<Settings> = (0..32u8)
+        .map(|k| Settings {
+            set: ["assistant_active", "signed_in", "price_compare"]
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (n.to_string(), k >> i & 1 == 1))
+                .collect(),
+            region: [None, Some("US"), Some("US-CA"), Some("DE")][usize::from(k >> 3)].map(str::to_string),
+        })
+        .collect();
+    let mut checked = 0;
+    for (i, url) in urls.iter().enumerate() {
+        let chosen: Vec<&Settings> = if i < 500 { states.iter().collect() } else { vec![&states[i % 32]] };
+        let host = url.trim_start_matches("https://").split('/').next().unwrap();
+        let pharmacy = pharmacies.patterns.iter().any(|p| policyc::interp::pattern_matches(p, host, "/"));
+        for settings in chosen {
+            let (a, b) = (old_i.decide(url, settings).unwrap(), new_i.decide(url, settings).unwrap());
+            if pharmacy {
+                assert!(b.collect.is_empty(), "{url} is a pharmacy");
+                continue;
+            }
+            assert_eq!(
+                (&a.collect, &a.linked, &a.purposes, &a.retention),
+                (&b.collect, &b.linked, &b.purposes, &b.retention),
+                "{url} {settings:?}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 40_000, "{checked}");
 }
 
 #[test]
@@ -335,14 +439,18 @@ fn url_text() -> impl Strategy<Value = String> {
     (prop::sample::select(vec!["http", "https", "ftp"]), host, path).prop_map(|(s, h, p)| format!("{s}://{h}{p}"))
 }
 
-/// The regions a generated rule is scoped to: none (every region), one of the policy's two, or both.
+/// The regions a generated rule is scoped to: none (every region), a declared region, a region inside another
+/// declared one (`DE` in `EU`), a coarse one, a nested one the policy names itself (`US-CA` in `US`), or two.
 fn regions_of(choice: u8) -> Vec<String> {
-    match choice % 4 {
-        0 => vec![],
-        1 => vec!["DE".into()],
-        2 => vec!["US".into()],
-        _ => vec!["DE".into(), "US".into()],
-    }
+    let s: &[&str] = match choice % 6 {
+        0 => &[],
+        1 => &["EU"],
+        2 => &["DE"],
+        3 => &["US"],
+        4 => &["US-CA"],
+        _ => &["DE", "US-CA"],
+    };
+    s.iter().map(|r| r.to_string()).collect()
 }
 
 fn policy_from(cats: Vec<Vec<String>>, never: Option<(usize, u8)>, conds: Vec<(u8, u8, u8)>) -> Option<ir::Policy> {
@@ -354,7 +462,7 @@ fn policy_from(cats: Vec<Vec<String>>, never: Option<(usize, u8)>, conds: Vec<(u
         .map(|(i, ps)| {
             let mut patterns: Vec<Pattern> = ps.iter().filter_map(|p| Pattern::parse(p, false, psl).ok()).collect();
             patterns.dedup();
-            ir::SiteCategory { name: format!("c{i}"), text: text("c"), patterns, examples: vec![] }
+            ir::SiteCategory { name: format!("c{i}"), special: None, text: text("c"), patterns, examples: vec![] }
         })
         .collect();
     if sites.iter().any(|s| s.patterns.is_empty()) {
@@ -390,17 +498,28 @@ fn policy_from(cats: Vec<Vec<String>>, never: Option<(usize, u8)>, conds: Vec<(u
         controller: text("c"),
         contact: text("c"),
         dpo: None,
+        established: None,
+        regional_controllers: vec![],
+        opt_out: None,
+        url: None,
+        representative: None,
         version: "1".into(),
         languages: vec!["en".into()],
-        regions: vec!["DE".into(), "US".into()],
+        regions: vec!["EU".into(), "DE".into(), "US".into(), "US-CA".into()],
         signals: ["s0", "s1"].iter().map(|s| ir::Signal { name: s.to_string(), text: text("s") }).collect(),
-        features: vec![ir::Feature { name: "f0".into(), default: true, text: text("f") }],
-        data: ["d0", "d1"].iter().map(|d| ir::DataItem { name: d.to_string(), text: text("d") }).collect(),
+        features: vec![ir::Feature { name: "f0".into(), default: true, text: text("f"), opt_in: None }],
+        data: ["d0", "d1"]
+            .iter()
+            .map(|d| ir::DataItem { name: d.to_string(), category: None, text: text("d") })
+            .collect(),
         purposes: vec![ir::Purpose {
             name: "p".into(),
             basis: ir::LegalBasis::Consent,
             interest: None,
             shared_with: vec![],
+            direct_marketing: false,
+            profiling: None,
+            decisions: None,
             text: text("p"),
         }],
         recipients: vec![],
@@ -427,7 +546,8 @@ proptest! {
         conds in prop::collection::vec((any::<u8>(), 0..3u8, any::<u8>()), 1..4),
         urls in prop::collection::vec(url_text(), 1..12),
         s0 in any::<bool>(), s1 in any::<bool>(), f0 in any::<bool>(),
-        region in prop::sample::select(vec![None, Some("DE"), Some("US")]),
+        // No region, a declared one, a coarse one, and nested ones the policy does not declare itself.
+        region in prop::sample::select(vec![None, Some("EU"), Some("DE"), Some("FR"), Some("US"), Some("US-CA")]),
     ) {
         let Some(policy) = policy_from(cats, never, conds) else { return Ok(()) };
         let bytes = compile(&policy, &Limits::default()).unwrap();

@@ -22,7 +22,17 @@ collect page_url on retail when compare for recommend keep 90 days link to accou
 collect price on products when compare for recommend keep 90 days link to account when signed_in
 "#;
 
+/// The header end and purpose statement a policy for Germany needs (where the controller is established, and
+/// profiling and automated decisions per purpose), for tests that scope rules to `DE`.
+const GERMAN_HEADER: &str = "languages en regions DE established DE }";
+
 fn policy(text: &str) -> policyc::ir::Policy {
+    let text = if text.contains("regions DE") {
+        text.replace("basis consent \"", "basis consent profiling no decisions none \"")
+    } else {
+        text.to_string()
+    };
+    let text = text.as_str();
     common::policy_from_text(text)
 }
 
@@ -125,8 +135,8 @@ fn a_change_behind_a_switch_that_starts_off_is_decided_under_it() {
         "{old}\ncollect price on retail when history and signed_in for recommend keep 30 days\n\
          region DE\n"
     )
-    .replace("languages en }", "languages en regions DE }");
-    let old = old.replace("languages en }", "languages en regions DE }");
+    .replace("languages en }", GERMAN_HEADER);
+    let old = old.replace("languages en }", GERMAN_HEADER);
     let d = diff(&policy(&old), &policy(&new));
     let w = d.witnesses.iter().find(|w| w.url == "https://www.walmart.com/").unwrap_or_else(|| panic!("{d:#?}"));
     assert_eq!(w.state, "history on, signed_in on, in DE", "{w:#?}");

@@ -3,6 +3,7 @@
 
 mod common;
 
+use policyc::ir;
 use policyc::Code;
 
 #[test]
@@ -46,4 +47,20 @@ fn all_constructs_lower_as_written() {
     assert_eq!(p.expects[0].with, ["signed_in", "not stats"]);
     assert_eq!(p.purposes[1].shared_with, ["vendor"]);
     assert!(p.purposes[1].interest.is_some());
+    // The legal constructs.
+    assert_eq!(p.established.as_deref(), Some("DE"));
+    assert_eq!(p.regional_controllers[0].regions, ["US"]);
+    assert!(p.url.is_some() && p.opt_out.is_some());
+    assert_eq!(p.data[0].category, Some(ir::PiCategory::InternetActivity));
+    let vendor = p.recipient("vendor").unwrap();
+    assert!(vendor.processor && vendor.located.as_deref() == Some("DE") && vendor.safeguard.is_none());
+    let broker = p.recipient("broker").unwrap();
+    assert!(broker.sold && broker.shared && broker.safeguard == Some(ir::Safeguard::StandardClauses));
+    let ads = p.purpose("ads").unwrap();
+    assert!(ads.direct_marketing && ads.profiling == Some(true) && ads.basis == ir::LegalBasis::ExplicitConsent);
+    assert!(matches!(&ads.decisions, Some(ir::Decisions::Automated(t)) if t["de"].starts_with("ein Punktwert")));
+    assert_eq!(p.purposes[0].decisions, Some(ir::Decisions::None));
+    assert_eq!(p.site_category("clinics").unwrap().special.as_deref(), Some("health"));
+    assert!(p.features[0].opt_in.is_some());
+    assert!(p.incentives[0].reward_stays && p.incentives[0].method["en"] == "the revenue per user");
 }

@@ -6,7 +6,10 @@ use policyc::{check_source, yaml, NoLists};
 
 #[test]
 fn yaml_twin_exports_identically() {
-    for path in common::bundled_policies() {
+    // The bundled policies, and the fixture that uses every construct of the language once.
+    let mut paths = common::bundled_policies();
+    paths.push("tests/fixtures/syntax/valid/all-constructs.policy".into());
+    for path in paths {
         let original = common::check_path(&path);
         let policy = original.checked.policy.unwrap_or_else(|| panic!("{} does not check", path.display()));
         let json = yaml::to_json(&policy);

@@ -54,7 +54,8 @@ fn the_context_decides_switches_linkage_and_names() {
     assert_eq!(m.policy_id(), "demo");
     assert_eq!(m.signals().collect::<Vec<_>>(), ["signed_in"]);
     assert_eq!(m.features().collect::<Vec<_>>(), [("stats_switch", true)]);
-    assert_eq!(m.regions(), ["US", "DE"]);
+    // The declared regions, then the known regions inside them that a component may name (`US-CA` in `US`).
+    assert_eq!(m.regions(), ["US", "DE", "US-CA"]);
     assert_eq!(m.data(), ["page_url"]);
 
     let off = Settings { set: vec![("stats_switch".into(), false)], region: None };

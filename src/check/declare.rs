@@ -153,6 +153,9 @@ impl Checker<'_> {
         let mut basis_seen = false;
         let mut interest = None;
         let mut shared_with = Vec::new();
+        let mut direct_marketing = false;
+        let mut profiling = None;
+        let mut decisions = None;
         let mut text = None;
         let mut seen: HashMap<&'static str, Span> = HashMap::new();
         for (clause, span) in &clauses {
@@ -160,6 +163,9 @@ impl Checker<'_> {
                 ast::PurposeClause::Basis(_) => "basis",
                 ast::PurposeClause::Interest(_) => "interest",
                 ast::PurposeClause::SharedWith(_) => "shared with",
+                ast::PurposeClause::DirectMarketing => "direct marketing",
+                ast::PurposeClause::Profiling(_) => "profiling",
+                ast::PurposeClause::Decisions(_) => "decisions",
                 ast::PurposeClause::Text(_) => "text",
             };
             if self.duplicate_clause(&mut seen, key, *span, &what) {
@@ -193,6 +199,16 @@ impl Checker<'_> {
                             shared_with.push(r.name.clone());
                         }
                     }
+                }
+                ast::PurposeClause::DirectMarketing => direct_marketing = true,
+                ast::PurposeClause::Profiling(yes) => profiling = Some(*yes),
+                ast::PurposeClause::Decisions(logic) => {
+                    decisions = Some(match logic {
+                        None => ir::Decisions::None,
+                        Some(t) => {
+                            ir::Decisions::Automated(self.text(t, &format!("the automated decisions of {what}")))
+                        }
+                    })
                 }
                 ast::PurposeClause::Text(t) => {
                     let before = self.diags.len();
@@ -266,8 +282,92 @@ impl Checker<'_> {
             basis: basis.unwrap_or(ir::LegalBasis::Consent),
             interest,
             shared_with,
+            direct_marketing,
+            profiling,
+            decisions,
             text,
         }
+    }
+
+    pub(super) fn recipient(&mut self, r: &ast::RecipientDecl) -> ir::Recipient {
+        let what = format!("recipient `{}`", r.name.name);
+        let mut seen: HashMap<&'static str, Span> = HashMap::new();
+        let mut out = ir::Recipient {
+            name: r.name.name.clone(),
+            processor: false,
+            located: None,
+            safeguard: None,
+            sold: false,
+            shared: false,
+            text: ir::Text::new(),
+        };
+        let mut text = None;
+        for (clause, span) in &r.clauses {
+            let key = match clause {
+                ast::RecipientClause::Processor => "processor",
+                ast::RecipientClause::Located(_) => "in",
+                ast::RecipientClause::Safeguard(_) => "safeguard",
+                ast::RecipientClause::Sold => "sold",
+                ast::RecipientClause::Shared => "shared",
+                ast::RecipientClause::Text(_) => "text",
+            };
+            if self.duplicate_clause(&mut seen, key, *span, &what) {
+                continue;
+            }
+            match clause {
+                ast::RecipientClause::Processor => out.processor = true,
+                ast::RecipientClause::Located(c) => out.located = Some(c.name.clone()),
+                ast::RecipientClause::Safeguard(k) => {
+                    out.safeguard = ir::Safeguard::from_keyword(&k.name);
+                    if out.safeguard.is_none() {
+                        let kinds: Vec<String> = ir::Safeguard::ALL.iter().map(|s| s.keyword().to_string()).collect();
+                        let help = match did_you_mean(&k.name, ir::Safeguard::ALL.iter().map(|s| s.keyword())) {
+                            Some(best) => format!("did you mean `{best}`?"),
+                            None => format!("the grounds of GDPR Art. 45-49 are written {}", list_words(&kinds)),
+                        };
+                        self.emit(
+                            Diagnostic::new(
+                                Code::BadValue,
+                                k.span,
+                                format!("`{}` is not a transfer safeguard", k.name),
+                            )
+                            .with_label("unknown safeguard")
+                            .with_help(help),
+                        );
+                    }
+                }
+                ast::RecipientClause::Sold => out.sold = true,
+                ast::RecipientClause::Shared => out.shared = true,
+                ast::RecipientClause::Text(t) => text = Some(self.text(t, &what)),
+            }
+        }
+        out.text = match text {
+            Some(t) => t,
+            None => self.required_text(None, r.name.span, &what),
+        };
+        out
+    }
+
+    /// A data item's CCPA category, or an E0016 with the statute's categories.
+    pub(super) fn pi_category(&mut self, c: &Ident) -> Option<ir::PiCategory> {
+        let found = ir::PiCategory::from_keyword(&c.name);
+        if found.is_none() {
+            let all: Vec<String> = ir::PiCategory::ALL.iter().map(|c| c.keyword().to_string()).collect();
+            let help = match did_you_mean(&c.name, ir::PiCategory::ALL.iter().map(|c| c.keyword())) {
+                Some(best) => format!("did you mean `{best}`?"),
+                None => format!("the categories of Cal. Civ. Code §1798.140(v) are written {}", list_words(&all)),
+            };
+            self.emit(
+                Diagnostic::new(
+                    Code::BadValue,
+                    c.span,
+                    format!("`{}` is not a category of personal information", c.name),
+                )
+                .with_label("unknown category")
+                .with_help(help),
+            );
+        }
+        found
     }
 
     pub(super) fn unused(&mut self, file: &ast::File) {

@@ -46,19 +46,18 @@ impl Checker<'_> {
                             false
                         }
                     };
-                    features.push(ir::Feature { name: f.name.name.clone(), default, text });
+                    let opt_in =
+                        f.opt_in.as_ref().map(|t| self.text(t, &format!("how to opt in to feature `{}`", f.name.name)));
+                    features.push(ir::Feature { name: f.name.name.clone(), default, text, opt_in });
                 }
                 ast::Item::Data(d) => {
                     let text =
                         self.required_text(d.text.as_ref(), d.name.span, &format!("data item `{}`", d.name.name));
-                    data.push(ir::DataItem { name: d.name.name.clone(), text });
+                    let category = d.category.as_ref().and_then(|c| self.pi_category(c));
+                    data.push(ir::DataItem { name: d.name.name.clone(), category, text });
                 }
                 ast::Item::Purpose(p) => purposes.push(self.purpose(p)),
-                ast::Item::Recipient(d) => {
-                    let text =
-                        self.required_text(d.text.as_ref(), d.name.span, &format!("recipient `{}`", d.name.name));
-                    recipients.push(ir::Recipient { name: d.name.name.clone(), text });
-                }
+                ast::Item::Recipient(r) => recipients.push(self.recipient(r)),
                 ast::Item::Sites(s) => sites.push(self.sites(s)),
                 ast::Item::Never(n) => never.push(self.never(n)),
                 ast::Item::Collect(c) => {
@@ -79,12 +78,18 @@ impl Checker<'_> {
         self.artifact_limits(file, &sites, &collect);
         self.store_coverage(file, &store);
         let header = header?;
-        Some(ir::Policy {
+        let collect_spans: Vec<Span> = collect.iter().map(|(_, s)| *s).collect();
+        let policy = ir::Policy {
             id: header.id,
             name: header.name,
             controller: header.controller,
+            regional_controllers: header.regional_controllers,
             contact: header.contact,
             dpo: header.dpo,
+            established: header.established,
+            representative: header.representative,
+            opt_out: header.opt_out,
+            url: header.url,
             version: header.version,
             languages: self.languages.clone(),
             regions: self.regions.clone(),
@@ -99,7 +104,14 @@ impl Checker<'_> {
             incentives,
             expects,
             store,
-        })
+        };
+        // What the law requires is judged on a policy whose names and values are right: an unknown safeguard is
+        // reported once, as itself, not also as a missing one.
+        if !self.diags.iter().any(|d| d.is_error()) {
+            self.legal(file, &policy);
+            self.consent(file, &policy, &collect_spans);
+        }
+        Some(policy)
     }
 }
 

@@ -17,10 +17,14 @@
 //! | `sites.rs` | site patterns and list import |
 //! | `rules.rs` | `never` and `collect` rules, conditions, retention, incentives, `expect` lines |
 //! | `scope.rs` | scope analysis over the lowered rules: overlaps with `never`, shadowed rules, sensitive lists |
+//! | `consent.rs` | consent lints: opt-in before a feature that starts on, specific consent, withdrawal, special categories |
 //! | `limits.rs` | what one artifact can hold (64 of each kind, domains, path patterns, condition depth) |
 //! | `store.rs` | `store` lines: types, names, and that every collected data item has a store data type |
+//! | `legal.rs` | what each region's law requires the disclosure to carry: establishment, representative, profiling, transfers |
 
+mod consent;
 mod declare;
+mod legal;
 mod limits;
 mod lower;
 mod rules;

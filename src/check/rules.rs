@@ -158,16 +158,20 @@ impl Checker<'_> {
             summary: ir::Text::new(),
             data: Vec::new(),
             value: ir::Text::new(),
+            method: ir::Text::new(),
             opt_in: None,
             withdraw: None,
+            reward_stays: false,
         };
         for (clause, span) in &i.clauses {
             let key = match clause {
                 ast::IncentiveClause::Region(_) => "region",
                 ast::IncentiveClause::Exchange(_) => "in exchange for",
                 ast::IncentiveClause::Value(_) => "value",
+                ast::IncentiveClause::Method(_) => "method",
                 ast::IncentiveClause::OptIn(_) => "opt in",
                 ast::IncentiveClause::Withdraw(_) => "withdraw",
+                ast::IncentiveClause::RewardStays => "reward stays",
                 ast::IncentiveClause::Summary(_) => "summary text",
             };
             if self.duplicate_clause(&mut seen, key, *span, &what) {
@@ -183,10 +187,14 @@ impl Checker<'_> {
                     }
                 }
                 ast::IncentiveClause::Value(t) => out.value = self.text(t, &format!("the value of {what}")),
+                ast::IncentiveClause::Method(t) => {
+                    out.method = self.text(t, &format!("the method of calculating the value of {what}"))
+                }
                 ast::IncentiveClause::OptIn(t) => out.opt_in = Some(self.text(t, &format!("how to opt in to {what}"))),
                 ast::IncentiveClause::Withdraw(t) => {
                     out.withdraw = Some(self.text(t, &format!("how to withdraw from {what}")))
                 }
+                ast::IncentiveClause::RewardStays => out.reward_stays = true,
                 ast::IncentiveClause::Summary(t) => out.summary = self.text(t, &what),
             }
         }
@@ -207,13 +215,19 @@ impl Checker<'_> {
                 );
             }
         }
-        let missing: [(&str, &str); 3] = [
+        self.incentive_value(&out, i);
+        let missing: [(&str, &str); 4] = [
             ("summary text", "describe the offer: `en \"a US$10 credit for installing ...\"`"),
             ("in exchange for", "name the data given in exchange: `in exchange for page_url, page_title`"),
             (
                 "value",
                 "the CCPA regulations require a good-faith estimate of the data's value and how it was computed: \
-                 add `value en \"US$10, estimated from ...\"`",
+                 add `value en \"US$12\"`",
+            ),
+            (
+                "method",
+                "the CCPA regulations require the method used to calculate the data's value, apart from the value \
+                 (11 CCR § 7016(d)(5)): add `method en \"the advertising revenue per active user ...\"`",
             ),
         ];
         for (key, help) in missing {
@@ -221,6 +235,7 @@ impl Checker<'_> {
                 let msg = match key {
                     "summary text" => format!("{what} has no summary text"),
                     "in exchange for" => format!("{what} does not say which data it is offered for"),
+                    "method" => format!("{what} does not say how the value of the data was calculated"),
                     _ => format!("{what} has no estimate of the data's value"),
                 };
                 self.emit(
@@ -231,6 +246,38 @@ impl Checker<'_> {
             }
         }
         out
+    }
+
+    /// Warns when the value of an incentive is no estimate of the data's value: a text with no amount, or one
+    /// whose amounts all come from the summary of the reward (11 CCR §7016(d)(5) asks for the value of the data,
+    /// which the reward must be reasonably related to, not for the reward again).
+    fn incentive_value(&mut self, inc: &ir::Incentive, decl: &ast::IncentiveDecl) {
+        let span = decl
+            .clauses
+            .iter()
+            .find(|(c, _)| matches!(c, ast::IncentiveClause::Value(_)))
+            .map(|(_, s)| *s)
+            .unwrap_or(decl.name.span);
+        for (lang, value) in &inc.value {
+            let amounts = numbers(value);
+            let summary = inc.summary.get(lang).map(|s| numbers(s)).unwrap_or_default();
+            let problem = if amounts.is_empty() {
+                format!("the value of incentive `{}` gives no amount", inc.name)
+            } else if amounts.iter().all(|a| summary.contains(a)) {
+                format!("the value of incentive `{}` only restates the reward", inc.name)
+            } else {
+                continue;
+            };
+            self.emit(
+                Diagnostic::new(Code::IncentiveValue, span, format!("{problem} (`{lang}`)"))
+                    .with_label("no estimate of the data's value")
+                    .with_help(
+                        "give a good-faith estimate of what the consumer's data is worth to you, as an amount, and \
+                         say how you calculated it in `method` (11 CCR §7016, §7081)",
+                    ),
+            );
+            return;
+        }
     }
 
     pub(super) fn expect(&mut self, e: &ast::ExpectDecl) -> ir::Expect {
@@ -312,4 +359,14 @@ pub(super) fn collect_vars<'a>(c: &'a ast::Cond, out: &mut Vec<&'a Ident>) {
         ast::Cond::Not(c, _) => collect_vars(c, out),
         ast::Cond::And(cs, _) | ast::Cond::Or(cs, _) => cs.iter().for_each(|c| collect_vars(c, out)),
     }
+}
+
+/// The numbers a text names (`US$10`, `25 €`, `1.5`), as written, for comparing an incentive's value with its
+/// reward.
+fn numbers(text: &str) -> Vec<String> {
+    text.split(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))
+        .map(|s| s.trim_matches(|c| c == '.' || c == ','))
+        .filter(|s| s.chars().any(|c| c.is_ascii_digit()))
+        .map(str::to_string)
+        .collect()
 }

@@ -77,7 +77,23 @@ impl Checker<'_> {
         if let Some(given) = &s.examples {
             examples = given.iter().filter_map(|e| Pattern::parse(e, false, self.psl).ok()).collect();
         }
-        ir::SiteCategory { name: s.name.name.clone(), text, patterns, examples }
+        let special = s.special.as_ref().and_then(|k| {
+            if SPECIAL_CATEGORIES.contains(&k.name.as_str()) {
+                return Some(k.name.clone());
+            }
+            let all: Vec<String> = SPECIAL_CATEGORIES.iter().map(|c| c.to_string()).collect();
+            let help = match did_you_mean(&k.name, SPECIAL_CATEGORIES.iter().copied()) {
+                Some(best) => format!("did you mean `{best}`?"),
+                None => format!("the special categories of GDPR Art. 9(1) are written {}", list_words(&all)),
+            };
+            self.emit(
+                Diagnostic::new(Code::BadValue, k.span, format!("`{}` is not a special category of data", k.name))
+                    .with_label("unknown special category")
+                    .with_help(help),
+            );
+            None
+        });
+        ir::SiteCategory { name: s.name.name.clone(), special, text, patterns, examples }
     }
 
     /// Adds a pattern to a category once; a repeat from the same kind of source is noted as a duplicate.
@@ -200,3 +216,15 @@ pub(super) fn pattern_diagnostic(e: PatternError, text: &str, span: Span, severi
         }
     }
 }
+
+/// The special categories of personal data of GDPR Art. 9(1), as a `sites` block's `special` clause names them.
+pub const SPECIAL_CATEGORIES: &[&str] = &[
+    "racial_or_ethnic_origin",
+    "political_opinions",
+    "religious_beliefs",
+    "trade_union",
+    "genetic",
+    "biometric",
+    "health",
+    "sex_life",
+];

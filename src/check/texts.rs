@@ -33,7 +33,7 @@ impl Checker<'_> {
         let mut seen: HashMap<&'static str, Span> = HashMap::new();
         for (field, span) in &h.fields {
             let key = header_key(field);
-            if let Some(first) = seen.get(key) {
+            if let (Some(first), false) = (seen.get(key), matches!(field, ast::HeaderField::RegionalController(..))) {
                 self.emit(
                     Diagnostic::new(Code::Duplicate, *span, format!("`{key}` is given twice in the policy header"))
                         .with_label("repeated here")
@@ -94,6 +94,23 @@ impl Checker<'_> {
                 ast::HeaderField::Contact(t) if parts.contact.is_empty() => parts.contact = self.text(t, "the contact"),
                 ast::HeaderField::Dpo(t) if parts.dpo.is_none() => {
                     parts.dpo = Some(self.text(t, "the data protection officer"))
+                }
+                ast::HeaderField::Representative(t) if parts.representative.is_none() => {
+                    parts.representative = Some(self.text(t, "the representative"))
+                }
+                ast::HeaderField::Established(c) if parts.established.is_none() => {
+                    parts.established = Some(c.name.clone())
+                }
+                ast::HeaderField::RegionalController(rs, t) => {
+                    let regions = self.resolve_regions(rs);
+                    let text = self.text(t, "the controller");
+                    parts.regional_controllers.push(ir::RegionalController { regions, text });
+                }
+                ast::HeaderField::OptOut(t) if parts.opt_out.is_none() => {
+                    parts.opt_out = Some(self.text(t, "the opt-out of sale and sharing"))
+                }
+                ast::HeaderField::Url(t) if parts.url.is_none() => {
+                    parts.url = Some(self.text(t, "the policy's address"))
                 }
                 ast::HeaderField::Version(v) if version.is_none() => {
                     if v.trim().is_empty() {
@@ -234,6 +251,11 @@ pub(super) struct HeaderParts {
     pub(super) controller: ir::Text,
     pub(super) contact: ir::Text,
     pub(super) dpo: Option<ir::Text>,
+    pub(super) established: Option<String>,
+    pub(super) representative: Option<ir::Text>,
+    pub(super) regional_controllers: Vec<ir::RegionalController>,
+    pub(super) opt_out: Option<ir::Text>,
+    pub(super) url: Option<ir::Text>,
     pub(super) version: String,
 }
 
@@ -246,5 +268,11 @@ pub(super) fn header_key(f: &ast::HeaderField) -> &'static str {
         ast::HeaderField::Version(_) => "version",
         ast::HeaderField::Languages(_) => "languages",
         ast::HeaderField::Regions(_) => "regions",
+        ast::HeaderField::Established(_) => "established",
+        ast::HeaderField::Representative(_) => "representative",
+        // Each regional controller is its own field; a region named twice is E0003 through the region check.
+        ast::HeaderField::RegionalController(..) => "controller region",
+        ast::HeaderField::OptOut(_) => "opt out",
+        ast::HeaderField::Url(_) => "url",
     }
 }

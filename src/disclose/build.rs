@@ -3,9 +3,10 @@
 
 use super::model::*;
 use super::wording::{cap, sentence, Ctx};
-use super::{display_pattern, in_region, list_file_name, requires, DiscloseError, GDPR_REGIONS, INLINE_LIST_MAX};
+use super::{display_pattern, in_region, list_file_name, requires, DiscloseError, INLINE_LIST_MAX};
 use crate::ir::{self, LegalBasis, Link, Policy};
 use crate::locale::Locale;
+use crate::region::{self, Framework};
 
 /// Builds the disclosure of `policy` in `lang`, for `region` (or every region).
 pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclosure, DiscloseError> {
@@ -16,17 +17,25 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
         )));
     }
     if let Some(r) = region {
-        if !policy.regions.iter().any(|x| x == r) {
+        if !crate::region::expand(&policy.regions).iter().any(|x| x == r) {
             return Err(DiscloseError(format!("region `{r}` is not declared by the policy")));
         }
     }
     let l = Locale::get(lang)
         .ok_or_else(|| DiscloseError(format!("there is no disclosure wording for `{lang}` (locales/{lang}.yaml)")))?;
     let cx = Ctx { p: policy, l: &l, lang };
-    let gdpr = match region {
-        Some(r) => GDPR_REGIONS.contains(&r),
-        None => policy.regions.iter().any(|r| GDPR_REGIONS.contains(&r.as_str())),
+    // The law the notice follows: the region's, or for a notice covering every region, the GDPR's where the
+    // policy declares a GDPR region.
+    let framework = match region {
+        Some(r) => region::framework(r),
+        None => policy.regions.iter().map(|r| region::framework(r)).find(|f| f.is_gdpr()).unwrap_or(Framework::Other),
     };
+    let gdpr = framework.is_gdpr();
+    let uk = framework == Framework::UkGdpr;
+    // US law has its own words ("business", no "legal basis").
+    let us = region.is_some_and(|r| region::within(r, "US"));
+    let law = l.t(if uk { "law_uk" } else { "law_eu" }, &[]);
+    let territory = l.t(if uk { "territory_uk" } else { "territory_eu" }, &[]);
     let rules: Vec<&ir::CollectRule> = policy.collect.iter().filter(|r| in_region(&r.regions, region)).collect();
     let nevers: Vec<&ir::NeverRule> = policy.never.iter().filter(|n| in_region(&n.regions, region)).collect();
     let contact = cx.tx(&policy.contact);
@@ -124,15 +133,49 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
         None => l.t("all_regions", &[]),
     });
 
-    // Controller and contact.
+    // The notice at collection for California (11 CCR §7012) comes first: per category of personal information
+    // in the statute's terms, what is collected, why, whether it is sold or shared, and for how long.
+    if framework == Framework::Ccpa {
+        sections.push(ccpa_notice(&cx, &rules, &contact));
+    }
+
+    // Controller and contact: the one for the region where the policy names one, else the main one.
+    let controller_text = region
+        .and_then(|r| policy.regional_controllers.iter().find(|c| c.regions.iter().any(|x| region::within(r, x))))
+        .map(|c| &c.text)
+        .unwrap_or(&policy.controller);
     let mut controller = vec![
-        l.t("controller", &[("controller", &cx.tx(&policy.controller))]),
+        l.t(if us { "business" } else { "controller" }, &[("controller", &cx.tx(controller_text))]),
         l.t("contact", &[("contact", &contact)]),
     ];
+    if let (true, Some(est)) = (gdpr, &policy.established) {
+        // Where the data is processed, and why the GDPR applies to a controller outside the Union (Art. 3(2)).
+        if region::in_territory(est, framework) {
+            controller.push(l.t("established_inside", &[("country", &l.region(est))]));
+        } else {
+            controller.push(l.t(
+                "established_outside",
+                &[
+                    ("country", &l.region(est)),
+                    ("territory", &territory),
+                    ("territory_in", &l.t(if uk { "territory_in_uk" } else { "territory_in_eu" }, &[])),
+                    ("law", &law),
+                ],
+            ));
+            if let (false, Some(rep)) = (uk, &policy.representative) {
+                controller.push(l.t("representative", &[("representative", &cx.tx(rep)), ("law", &law)]));
+            }
+        }
+    }
     if let Some(dpo) = &policy.dpo {
         controller.push(l.t("dpo", &[("dpo", &cx.tx(dpo))]));
     }
-    sections.push(Section::new("controller", l.t("controller_heading", &[]), controller, vec![]));
+    sections.push(Section::new(
+        "controller",
+        l.t(if us { "controller_heading_us" } else { "controller_heading" }, &[]),
+        controller,
+        vec![],
+    ));
 
     // Data items.
     sections.push(Section::new(
@@ -161,7 +204,9 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
     let mut category_item = |c: &ir::SiteCategory, extra: Vec<String>| -> Item {
         let fact = category_fact(c);
         let count = l.plural("site_count", fact.count as u64);
-        let mut text = vec![format!("{count}, {}.", l.t("examples", &[("examples", &fact.examples.join(", "))]))];
+        // "for example" only where the examples are not the whole list; a complete list is introduced as such.
+        let key = if fact.examples.len() == fact.count { "examples_all" } else { "examples" };
+        let mut text = vec![format!("{count}, {}.", l.t(key, &[("examples", &fact.examples.join(", "))]))];
         match &fact.list_file {
             Some(file) => text.push(l.t("full_list_file", &[("file", &format!("`{file}`"))])),
             None => {
@@ -250,12 +295,27 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
         if pdata.is_empty() {
             continue;
         }
-        let mut text = vec![
-            l.t("purpose", &[("data", &cx.data_list(&pdata)), ("purpose", &cx.tx(&p.text))]),
-            l.t("purpose_basis", &[("basis", &cx.basis(p.basis, gdpr))]),
-        ];
-        if let Some(i) = &p.interest {
-            text.push(l.t("purpose_interest", &[("interest", &cx.tx(i))]));
+        let mut text = vec![l.t("purpose", &[("data", &cx.data_list(&pdata)), ("purpose", &cx.tx(&p.text))])];
+        if !us {
+            text.push(l.t("purpose_basis", &[("basis", &cx.basis(p.basis, gdpr.then_some(law.as_str())))]));
+            if let Some(i) = &p.interest {
+                text.push(l.t("purpose_interest", &[("interest", &cx.tx(i))]));
+            }
+        }
+        if gdpr {
+            // Profiling and automated decisions (Art. 13(2)(f)); the checker makes both required here.
+            match p.profiling {
+                Some(true) => text.push(l.t("purpose_profiling_yes", &[("law", &law)])),
+                Some(false) => text.push(l.t("purpose_profiling_no", &[])),
+                None => {}
+            }
+            match &p.decisions {
+                Some(ir::Decisions::None) => text.push(l.t("purpose_decisions_none", &[("law", &law)])),
+                Some(ir::Decisions::Automated(logic)) => {
+                    text.push(l.t("purpose_decisions_automated", &[("law", &law), ("logic", &sentence(&cx.tx(logic)))]))
+                }
+                None => {}
+            }
         }
         purpose_items.push(Item { title: Some(cap(&cx.tx(&p.text))), text });
         purpose_facts.push(PurposeFact {
@@ -265,7 +325,12 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
             recipients: p.shared_with.clone(),
         });
     }
-    sections.push(Section::new("purposes", l.t("purposes_heading", &[]), vec![], purpose_items));
+    sections.push(Section::new(
+        "purposes",
+        l.t(if us { "purposes_heading_us" } else { "purposes_heading" }, &[]),
+        vec![],
+        purpose_items,
+    ));
 
     // Retention: one sentence per data item whose rules agree on the period; where rules keep an item for
     // different periods, one sentence per rule, naming the purposes that set the period.
@@ -304,22 +369,58 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
     }
     sections.push(Section::new("retention", l.t("retention_heading", &[]), vec![], retention_items));
 
-    // Recipients.
+    // Recipients: each once, with every purpose it receives data for, whether it is a processor, where it
+    // processes the data and, for a transfer to a third country, on which ground (Art. 13(1)(e), (f)).
     let mut recipient_items = Vec::new();
-    for p in &policy.purposes {
-        let pdata = data_for_purpose(&p.name);
-        if pdata.is_empty() {
+    for r in &policy.recipients {
+        let purposes: Vec<&ir::Purpose> = policy
+            .purposes
+            .iter()
+            .filter(|p| p.shared_with.contains(&r.name) && !data_for_purpose(&p.name).is_empty())
+            .collect();
+        if purposes.is_empty() {
             continue;
         }
-        for r in p.shared_with.iter().filter_map(|r| policy.recipient(r)) {
-            recipient_items.push(Item {
-                title: None,
-                text: vec![l.t(
-                    "recipient",
-                    &[("data", &cx.data_list(&pdata)), ("recipient", &cx.tx(&r.text)), ("purpose", &cx.tx(&p.text))],
-                )],
+        let rdata: Vec<String> = data
+            .iter()
+            .filter(|d| purposes.iter().any(|p| data_for_purpose(&p.name).contains(&d.name)))
+            .map(|d| d.name.clone())
+            .collect();
+        let ptexts: Vec<String> = purposes.iter().map(|p| cx.tx(&p.text)).collect();
+        let mut text = vec![l.t(
+            "recipient",
+            &[
+                ("data", &cx.data_list(&rdata)),
+                ("recipient", &cx.tx(&r.text)),
+                ("purpose", &l.list(&ptexts, "list_and")),
+            ],
+        )];
+        if r.processor {
+            text.push(if gdpr {
+                l.t("recipient_processor", &[("law", &law)])
+            } else {
+                l.t("recipient_processor_plain", &[])
             });
         }
+        if let Some(country) = &r.located {
+            let transfer = gdpr && !region::in_territory(country, framework);
+            match (transfer, r.safeguard) {
+                (true, Some(g)) => {
+                    let key = format!("safeguard_{}{}", g.keyword(), if uk { "_uk" } else { "" });
+                    let key = if l.has(&key) { key } else { format!("safeguard_{}", g.keyword()) };
+                    text.push(l.t(
+                        "recipient_transfer",
+                        &[
+                            ("country", &l.region(country)),
+                            ("territory", &territory),
+                            ("safeguard", &l.t(&key, &[("law", &law), ("contact", &contact)])),
+                        ],
+                    ));
+                }
+                _ => text.push(l.t("recipient_located", &[("country", &l.region(country))])),
+            }
+        }
+        recipient_items.push(Item { title: None, text });
     }
     sections.push(Section::new(
         "recipients",
@@ -345,6 +446,10 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
             vec![
                 cap(&l.t(if f.default { "feature_default_on" } else { "feature_default_off" }, &[("feature", &name)])),
             ];
+        if let Some(opt_in) = &f.opt_in {
+            // The step in which the user actively agrees before the feature collects anything (Planet49).
+            text.push(l.t("feature_opt_in", &[("feature", &name), ("opt_in", &sentence(&cx.tx(opt_in)))]));
+        }
         if !fully.is_empty() {
             text.push(l.t("feature_stops", &[("feature", &name), ("data", &cx.data_list(&fully))]));
         }
@@ -397,7 +502,13 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
         }
         if stopped.is_empty() && link_stopped.is_empty() {
             text.push(l.t("feature_stops_nothing", &[("feature", &name)]));
-        } else {
+        } else if stopped
+            .iter()
+            .flat_map(|r| r.purposes.iter())
+            .all(|p| policy.purpose(p).is_some_and(|p| p.basis.is_consent()))
+        {
+            // A switch is a way to withdraw consent only if it stops nothing but consent-based processing;
+            // switching off one that also gates a contract would withdraw more than consent.
             stopping_features.push(name.clone());
         }
         feature_items.push(Item { title: Some(cx.tx(&f.text)), text });
@@ -417,51 +528,94 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
         ));
     }
 
-    // Rights under the GDPR.
-    if gdpr {
+    // Whether the data must be provided (Art. 13(2)(e)): said in every notice, per purpose that makes it a
+    // requirement, and for the data that is the price of an incentive.
+    let applied: Vec<&ir::Purpose> =
+        policy.purposes.iter().filter(|p| rules.iter().any(|r| r.purposes.contains(&p.name))).collect();
+    let incentives: Vec<&ir::Incentive> = policy.incentives.iter().filter(|i| in_region(&i.regions, region)).collect();
+    let mut requirement = Vec::new();
+    for (basis, key) in
+        [(LegalBasis::Contract, "requirement_contract"), (LegalBasis::LegalObligation, "requirement_law")]
+    {
+        for p in applied.iter().filter(|p| p.basis == basis) {
+            requirement
+                .push(l.t(key, &[("data", &cx.data_list(&data_for_purpose(&p.name))), ("purpose", &cx.tx(&p.text))]));
+        }
+    }
+    requirement.push(l.t(if requirement.is_empty() { "requirement_voluntary" } else { "requirement_rest" }, &[]));
+    for i in &incentives {
+        requirement.push(l.t("requirement_incentive", &[("data", &cx.data_list(&i.data))]));
+    }
+    sections.push(Section::new("requirement", l.t("requirement_heading", &[]), requirement, vec![]));
+
+    // Rights under the CCPA, with the ways to submit a request.
+    if framework == Framework::Ccpa {
         let rights = [
-            "right_access",
-            "right_rectification",
-            "right_erasure",
-            "right_restriction",
-            "right_portability",
-            "right_objection",
-            "right_complaint",
+            "ccpa_right_know",
+            "ccpa_right_delete",
+            "ccpa_right_correct",
+            "ccpa_right_opt_out",
+            "ccpa_right_limit",
+            "ccpa_right_non_discrimination",
         ];
-        let consent = rules
-            .iter()
-            .any(|r| r.purposes.iter().any(|p| policy.purpose(p).is_some_and(|p| p.basis == LegalBasis::Consent)));
+        let requests = l.t("ccpa_requests", &[("contact", &contact)]);
+        sections.push(Section {
+            id: "ccpa-rights".into(),
+            heading: l.t("ccpa_rights_heading", &[]),
+            paragraphs: vec![l.t("ccpa_rights_intro", &[])],
+            items: rights.iter().map(|k| Item { title: None, text: vec![l.t(k, &[])] }).collect(),
+            after: vec![requests],
+        });
+    }
+
+    // Rights under the GDPR. The right to object comes first and apart from the others (Art. 21(4)).
+    if gdpr {
+        let ref_of = |b: LegalBasis| l.t(&format!("gdpr_ref_{}", b.keyword()), &[("law", &law)]);
+        let mut objection = Vec::new();
+        for p in applied.iter().filter(|p| matches!(p.basis, LegalBasis::LegitimateInterest | LegalBasis::PublicTask)) {
+            objection.push(
+                l.t("objection_interest", &[("purpose", &cx.tx(&p.text)), ("ref", &ref_of(p.basis)), ("law", &law)]),
+            );
+        }
+        for p in applied.iter().filter(|p| p.direct_marketing) {
+            objection.push(l.t("objection_marketing", &[("purpose", &cx.tx(&p.text)), ("law", &law)]));
+        }
+        if !objection.is_empty() {
+            objection.push(l.t("objection_how", &[("contact", &contact)]));
+            sections.push(Section::new("objection", l.t("objection_heading", &[]), objection, vec![]));
+        }
+        // Portability only for processing based on consent or contract (Art. 20(1)(a)).
+        let portable = applied.iter().any(|p| p.basis.is_consent() || p.basis == LegalBasis::Contract);
+        let mut rights = vec!["right_access", "right_rectification", "right_erasure", "right_restriction"];
+        if portable {
+            rights.push("right_portability");
+        }
+        rights.push(if uk { "right_complaint_uk" } else { "right_complaint" });
+        let consent =
+            rules.iter().any(|r| r.purposes.iter().any(|p| policy.purpose(p).is_some_and(|p| p.basis.is_consent())));
         let mut after = Vec::new();
         if consent {
             after.push(if stopping_features.is_empty() {
-                l.t("withdraw_consent_no_features", &[("contact", &contact)])
+                l.t("withdraw_consent_no_features", &[("contact", &contact), ("law", &law)])
             } else {
-                l.t("withdraw_consent", &[("features", &l.list(&stopping_features, "list_or")), ("contact", &contact)])
+                l.t(
+                    "withdraw_consent",
+                    &[("features", &l.list(&stopping_features, "list_or")), ("contact", &contact), ("law", &law)],
+                )
             });
-        }
-        let voluntary = rules.iter().all(|r| {
-            r.purposes.iter().all(|p| {
-                policy
-                    .purpose(p)
-                    .is_some_and(|p| matches!(p.basis, LegalBasis::Consent | LegalBasis::LegitimateInterest))
-            })
-        });
-        if voluntary {
-            after.push(l.t("voluntary", &[]));
         }
         after.push(l.t("exercise_rights", &[("contact", &contact)]));
         sections.push(Section {
             id: "rights".into(),
             heading: l.t("rights_heading", &[]),
-            paragraphs: vec![l.t("rights_intro", &[])],
-            items: rights.iter().map(|k| Item { title: None, text: vec![l.t(k, &[])] }).collect(),
+            paragraphs: vec![l.t(if uk { "rights_intro_uk" } else { "rights_intro" }, &[])],
+            items: rights.iter().map(|k| Item { title: None, text: vec![l.t(k, &[("law", &law)])] }).collect(),
             after,
         });
     }
 
     // Notices of financial incentive.
     let mut incentive_facts = Vec::new();
-    let incentives: Vec<&ir::Incentive> = policy.incentives.iter().filter(|i| in_region(&i.regions, region)).collect();
     for (n, i) in incentives.iter().enumerate() {
         let summary = cx.tx(&i.summary);
         let items = vec![
@@ -474,6 +628,7 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
                 title: Some(l.t("incentive_value", &[])),
                 text: vec![l.t("incentive_value_intro", &[]), sentence(&cx.tx(&i.value))],
             },
+            Item { title: Some(l.t("incentive_method", &[])), text: vec![sentence(&cx.tx(&i.method))] },
             Item {
                 title: Some(l.t("incentive_opt_in", &[])),
                 text: vec![match &i.opt_in {
@@ -489,7 +644,10 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
                         Some(t) => sentence(&cx.tx(t)),
                         None => l.t("incentive_no_withdraw", &[("contact", &contact)]),
                     },
-                ],
+                ]
+                .into_iter()
+                .chain(i.reward_stays.then(|| l.t("incentive_reward_stays", &[])))
+                .collect(),
             },
         ];
         sections.push(Section {
@@ -545,4 +703,67 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
             .then(|| Appendix { heading: l.t("appendix_heading", &[]), categories: appendix }),
         facts,
     })
+}
+
+/// The notice at collection (11 CCR §7012): one item per CCPA category of the data collected in the region.
+fn ccpa_notice(cx: &Ctx, rules: &[&ir::CollectRule], contact: &str) -> Section {
+    let (p, l) = (cx.p, cx.l);
+    let collected: Vec<&ir::DataItem> =
+        p.data.iter().filter(|d| rules.iter().any(|r| r.data.contains(&d.name))).collect();
+    let mut categories: Vec<Option<ir::PiCategory>> = collected.iter().map(|d| d.category).collect();
+    categories.sort();
+    categories.dedup();
+    let mut items = Vec::new();
+    let mut sells = false;
+    for cat in categories {
+        let names: Vec<String> = collected.iter().filter(|d| d.category == cat).map(|d| d.name.clone()).collect();
+        let crules: Vec<&&ir::CollectRule> =
+            rules.iter().filter(|r| r.data.iter().any(|d| names.contains(d))).collect();
+        let mut purposes: Vec<&ir::Purpose> = Vec::new();
+        for pu in &p.purposes {
+            if crules.iter().any(|r| r.purposes.contains(&pu.name)) {
+                purposes.push(pu);
+            }
+        }
+        let recipients: Vec<&ir::Recipient> =
+            p.recipients.iter().filter(|r| purposes.iter().any(|pu| pu.shared_with.contains(&r.name))).collect();
+        let sold = recipients.iter().any(|r| r.sold);
+        let shared = recipients.iter().any(|r| r.shared);
+        sells |= sold || shared;
+        let keep = crules.iter().map(|r| r.keep).max_by_key(|k| (k.max_days(), *k));
+        let ptexts: Vec<String> = purposes.iter().map(|pu| cx.tx(&pu.text)).collect();
+        let mut text = vec![
+            l.t("ccpa_what", &[("data", &cx.data_list(&names))]),
+            l.t("ccpa_why", &[("purpose", &l.list(&ptexts, "list_and"))]),
+        ];
+        text.push(match (sold, shared) {
+            (false, false) => l.t("ccpa_not_sold", &[]),
+            (true, false) => l.t("ccpa_sold", &[]),
+            (false, true) => l.t("ccpa_shared", &[]),
+            (true, true) => l.t("ccpa_sold_shared", &[]),
+        });
+        if let Some(k) = keep {
+            text.push(l.t("ccpa_keep", &[("duration", &cx.duration(k))]));
+        }
+        let title = match cat {
+            Some(c) => l.t(&format!("pi_{}", c.keyword()), &[]),
+            None => l.t("pi_uncategorised", &[]),
+        };
+        items.push(Item { title: Some(title), text });
+    }
+    let mut after = Vec::new();
+    if sells {
+        let opt_out = p.opt_out.as_ref().map(|t| cx.tx(t)).unwrap_or_else(|| contact.to_string());
+        after.push(l.t("ccpa_opt_out", &[("opt_out", &opt_out)]));
+    }
+    if let Some(url) = &p.url {
+        after.push(l.t("ccpa_full_policy", &[("url", &cx.tx(url))]));
+    }
+    Section {
+        id: "notice-at-collection".into(),
+        heading: l.t("ccpa_heading", &[]),
+        paragraphs: vec![l.t("ccpa_intro", &[])],
+        items,
+        after,
+    }
 }

@@ -75,19 +75,14 @@ pub fn display_pattern(p: &Pattern) -> String {
     format!("{host}{}", p.path.as_deref().unwrap_or(""))
 }
 
-/// Whether a rule scoped to `regions` applies in `region` (`None`: the disclosure covers every region).
+/// Whether a rule scoped to `regions` applies in `region` (`None`: the disclosure covers every region). A rule
+/// applies where the reader's region lies inside one of its regions: a rule for `US` holds in `US-CA`, one for
+/// `DE` does not hold everywhere in `EU`.
 fn in_region(regions: &[String], region: Option<&str>) -> bool {
-    regions.is_empty() || region.is_none_or(|r| regions.iter().any(|x| x == r))
+    region.is_none_or(|r| crate::region::collect_applies(regions, Some(r)))
 }
 
 /// Whether `cond` is false whenever `var` is off, whatever the other variables are.
 fn requires(cond: &Cond, var: &str) -> bool {
-    let names: Vec<&str> = cond.names().into_iter().filter(|n| *n != var).collect();
-    if !cond.names().contains(&var) || names.len() > 16 {
-        return false;
-    }
-    (0u32..1 << names.len()).all(|bits| {
-        let value = |n: &str| n != var && names.iter().position(|x| *x == n).is_some_and(|i| bits >> i & 1 == 1);
-        !cond.eval(&value)
-    })
+    cond.requires(var)
 }

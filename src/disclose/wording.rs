@@ -76,12 +76,12 @@ impl Ctx<'_> {
         self.l.plural(&format!("unit_{}", r.unit.word()), u64::from(r.amount))
     }
 
-    pub(super) fn basis(&self, b: LegalBasis, gdpr: bool) -> String {
+    /// A legal basis in words, with its article of `law` (the GDPR or the UK GDPR) where one applies.
+    pub(super) fn basis(&self, b: LegalBasis, law: Option<&str>) -> String {
         let name = self.l.t(&format!("basis_{}", b.keyword()), &[]);
-        if gdpr {
-            format!("{name} ({})", self.l.t(&format!("gdpr_ref_{}", b.keyword()), &[]))
-        } else {
-            name
+        match law {
+            Some(law) => format!("{name} ({})", self.l.t(&format!("gdpr_ref_{}", b.keyword()), &[("law", law)])),
+            None => name,
         }
     }
 

@@ -76,7 +76,12 @@ pub fn compile(policy: &ir::Policy, limits: &Limits) -> Result<Vec<u8>, CompileE
     let categories = names(policy.sites.iter().map(|s| &s.name).collect());
     let data = names(policy.data.iter().map(|d| &d.name).collect());
     let purposes = names(policy.purposes.iter().map(|p| &p.name).collect());
-    let regions = policy.regions.clone();
+    // The region table holds every region a component may name, nested ones included, so that the runtime needs
+    // no geography: a rule's mask has the bit of each region where it applies (`crate::region`).
+    let regions = crate::region::expand(&policy.regions);
+    let region_mask = |applies: &dyn Fn(&str) -> bool| -> u64 {
+        regions.iter().enumerate().filter(|(_, r)| applies(r)).fold(0, |m, (i, _)| m | 1u64 << i)
+    };
     let mut vars: Vec<Var> =
         policy.signals.iter().map(|s| Var { name: s.name.clone(), feature: false, default: false }).collect();
     vars.extend(policy.features.iter().map(|f| Var { name: f.name.clone(), feature: true, default: f.default }));
@@ -207,7 +212,13 @@ pub fn compile(policy: &ir::Policy, limits: &Limits) -> Result<Vec<u8>, CompileE
         .iter()
         .map(|n| NeverRow {
             sites: mask(&categories, &n.sites),
-            regions: mask(&regions, &n.regions),
+            // Every region where the user might be inside one of the rule's regions: a coarse region such as
+            // `EU` does not exempt a URL from a `never` rule for `DE` (fail closed).
+            regions: if n.regions.is_empty() {
+                0
+            } else {
+                region_mask(&|r| n.regions.iter().any(|x| crate::region::overlaps(r, x)))
+            },
             origin: origin(&n.origin),
         })
         .collect();
@@ -215,7 +226,12 @@ pub fn compile(policy: &ir::Policy, limits: &Limits) -> Result<Vec<u8>, CompileE
     for r in &policy.collect {
         collect.push(CollectRow {
             sites: mask(&categories, &r.sites),
-            regions: mask(&regions, &r.regions),
+            // Every region that lies inside one of the rule's regions: a rule for `US` collects in `US-CA`.
+            regions: if r.regions.is_empty() {
+                0
+            } else {
+                region_mask(&|x| r.regions.iter().any(|y| crate::region::within(x, y)))
+            },
             when: r.when.as_ref().map(&compile_cond).transpose()?,
             data: mask(&data, &r.data),
             purposes: mask(&purposes, &r.purposes),

@@ -210,6 +210,27 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::h_version | Rule::kw_version => "`version`",
         Rule::h_languages | Rule::kw_languages => "`languages`",
         Rule::h_regions | Rule::kw_regions => "`regions`",
+        Rule::h_established | Rule::kw_established => "`established`",
+        Rule::h_representative | Rule::kw_representative => "`representative`",
+        Rule::processor_clause | Rule::kw_processor => "`processor`",
+        Rule::located_clause => "`in`",
+        Rule::safeguard_clause | Rule::kw_safeguard => "`safeguard`",
+        Rule::marketing_clause | Rule::kw_direct => "`direct marketing`",
+        Rule::kw_marketing => "`marketing`",
+        Rule::profiling_clause | Rule::kw_profiling => "`profiling`",
+        Rule::decisions_clause | Rule::kw_decisions => "`decisions`",
+        Rule::yes_no | Rule::kw_yes | Rule::kw_no => "`yes` or `no`",
+        Rule::kw_none => "`none`",
+        Rule::kw_automated => "`automated`",
+        Rule::special_clause | Rule::kw_special => "`special`",
+        Rule::reward_clause | Rule::kw_reward => "`reward stays`",
+        Rule::kw_stays => "`stays`",
+        Rule::category_clause | Rule::kw_category => "`category`",
+        Rule::sold_clause | Rule::kw_sold => "`sold`",
+        Rule::sharing_clause => "`shared`",
+        Rule::h_optout | Rule::kw_out => "`opt out`",
+        Rule::h_url | Rule::kw_url => "`url`",
+        Rule::method_clause | Rule::kw_method => "`method`",
         Rule::kw_default => "`default`",
         Rule::kw_on | Rule::on_clause => "`on`",
         Rule::kw_off => "`off`",
@@ -308,22 +329,49 @@ impl Builder {
                 let fields = it.map(|f| self.header_field(f)).collect();
                 Item::Header(Header { id, fields, span })
             }
-            Rule::signal_decl | Rule::data_decl | Rule::recipient_decl => {
+            Rule::signal_decl | Rule::data_decl => {
                 let rule = p.as_rule();
                 let mut it = self.skip_kw(p);
                 let name = self.ident(it.next().expect(SHAPE));
-                let text = it.next().map(|t| self.text(t));
-                let decl = Decl { name, text, span };
+                let mut category = None;
+                let mut text = None;
+                for c in it {
+                    match c.as_rule() {
+                        Rule::category_clause => category = Some(self.ident(self.first(c))),
+                        _ => text = Some(self.text(c)),
+                    }
+                }
+                let decl = Decl { name, category, text, span };
                 match rule {
                     Rule::signal_decl => Item::Signal(decl),
-                    Rule::data_decl => Item::Data(decl),
-                    _ => Item::Recipient(decl),
+                    _ => Item::Data(decl),
                 }
+            }
+            Rule::recipient_decl => {
+                let mut it = self.skip_kw(p);
+                let name = self.ident(it.next().expect(SHAPE));
+                let clauses = it
+                    .map(|c| {
+                        let cs = self.span(&c);
+                        let clause = match c.as_rule() {
+                            Rule::processor_clause => RecipientClause::Processor,
+                            Rule::located_clause => RecipientClause::Located(self.ident(self.first(c))),
+                            Rule::safeguard_clause => RecipientClause::Safeguard(self.ident(self.first(c))),
+                            Rule::sold_clause => RecipientClause::Sold,
+                            Rule::sharing_clause => RecipientClause::Shared,
+                            Rule::text => RecipientClause::Text(self.text(c)),
+                            _ => unreachable!("{SHAPE}"),
+                        };
+                        (clause, cs)
+                    })
+                    .collect();
+                Item::Recipient(RecipientDecl { name, clauses, span })
             }
             Rule::feature_decl => {
                 let mut name = None;
                 let mut default = None;
                 let mut text = None;
+                let mut opt_in = None;
                 for c in self.skip_kw(p) {
                     match c.as_rule() {
                         Rule::ident => name = Some(self.ident(c)),
@@ -332,10 +380,11 @@ impl Builder {
                             default = Some((on, self.span(&c)));
                         }
                         Rule::text => text = Some(self.text(c)),
+                        Rule::optin_clause => opt_in = Some(self.text(self.first(c))),
                         _ => {}
                     }
                 }
-                Item::Feature(FeatureDecl { name: name.expect(SHAPE), default, text, span })
+                Item::Feature(FeatureDecl { name: name.expect(SHAPE), default, text, opt_in, span })
             }
             Rule::purpose_decl => {
                 let mut it = self.skip_kw(p);
@@ -347,6 +396,13 @@ impl Builder {
                             Rule::basis_clause => PurposeClause::Basis(self.ident(self.first(c))),
                             Rule::interest_clause => PurposeClause::Interest(self.text(self.first(c))),
                             Rule::shared_clause => PurposeClause::SharedWith(self.idents(self.first(c))),
+                            Rule::marketing_clause => PurposeClause::DirectMarketing,
+                            Rule::profiling_clause => {
+                                PurposeClause::Profiling(self.first(c).as_str().trim_start().starts_with("yes"))
+                            }
+                            Rule::decisions_clause => {
+                                PurposeClause::Decisions(self.skip_kw(c).next().map(|t| self.text(t)))
+                            }
                             Rule::text => PurposeClause::Text(self.text(c)),
                             _ => unreachable!("{SHAPE}"),
                         };
@@ -357,12 +413,14 @@ impl Builder {
             }
             Rule::sites_decl => {
                 let mut name = None;
+                let mut special = None;
                 let mut text = None;
                 let mut entries = Vec::new();
                 for c in self.skip_kw(p) {
                     let cs = self.span(&c);
                     match c.as_rule() {
                         Rule::ident => name = Some(self.ident(c)),
+                        Rule::special_clause => special = Some(self.ident(self.first(c))),
                         Rule::text => text = Some(self.text(c)),
                         Rule::pattern => {
                             entries.push(SiteEntry::Pattern { text: c.as_str().to_string(), exact: false, span: cs })
@@ -379,7 +437,7 @@ impl Builder {
                         _ => {}
                     }
                 }
-                Item::Sites(SitesDecl { name: name.expect(SHAPE), text, entries, examples: None, span })
+                Item::Sites(SitesDecl { name: name.expect(SHAPE), special, text, entries, examples: None, span })
             }
             Rule::never_rule => {
                 let mut sites = Vec::new();
@@ -409,8 +467,10 @@ impl Builder {
                             Rule::region_clause => IncentiveClause::Region(self.idents(self.first(c))),
                             Rule::exchange_clause => IncentiveClause::Exchange(self.idents(self.first(c))),
                             Rule::value_clause => IncentiveClause::Value(self.text(self.first(c))),
+                            Rule::method_clause => IncentiveClause::Method(self.text(self.first(c))),
                             Rule::optin_clause => IncentiveClause::OptIn(self.text(self.first(c))),
                             Rule::withdraw_clause => IncentiveClause::Withdraw(self.text(self.first(c))),
+                            Rule::reward_clause => IncentiveClause::RewardStays,
                             Rule::text => IncentiveClause::Summary(self.text(c)),
                             _ => unreachable!("{SHAPE}"),
                         };
@@ -470,12 +530,24 @@ impl Builder {
         let mut it = self.skip_kw(p);
         let field = match rule {
             Rule::h_name => HeaderField::Name(self.text(it.next().expect(SHAPE))),
-            Rule::h_controller => HeaderField::Controller(self.text(it.next().expect(SHAPE))),
+            Rule::h_controller => {
+                let first = it.next().expect(SHAPE);
+                if first.as_rule() == Rule::region_clause {
+                    let regions = self.idents(self.first(first));
+                    HeaderField::RegionalController(regions, self.text(it.next().expect(SHAPE)))
+                } else {
+                    HeaderField::Controller(self.text(first))
+                }
+            }
+            Rule::h_optout => HeaderField::OptOut(self.text(it.next().expect(SHAPE))),
+            Rule::h_url => HeaderField::Url(self.text(it.next().expect(SHAPE))),
             Rule::h_contact => HeaderField::Contact(self.text(it.next().expect(SHAPE))),
             Rule::h_dpo => HeaderField::Dpo(self.text(it.next().expect(SHAPE))),
             Rule::h_version => HeaderField::Version(self.string(it.next().expect(SHAPE))),
             Rule::h_languages => HeaderField::Languages(it.map(|l| self.ident(l)).collect()),
             Rule::h_regions => HeaderField::Regions(self.idents(it.next().expect(SHAPE))),
+            Rule::h_established => HeaderField::Established(self.ident(it.next().expect(SHAPE))),
+            Rule::h_representative => HeaderField::Representative(self.text(it.next().expect(SHAPE))),
             r => unreachable!("unexpected header rule {r:?}: {SHAPE}"),
         };
         (field, span)
@@ -551,6 +623,24 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_version
             | Rule::kw_languages
             | Rule::kw_regions
+            | Rule::kw_established
+            | Rule::kw_representative
+            | Rule::kw_processor
+            | Rule::kw_safeguard
+            | Rule::kw_profiling
+            | Rule::kw_decisions
+            | Rule::kw_automated
+            | Rule::kw_none
+            | Rule::kw_direct
+            | Rule::kw_marketing
+            | Rule::kw_special
+            | Rule::kw_reward
+            | Rule::kw_stays
+            | Rule::kw_category
+            | Rule::kw_sold
+            | Rule::kw_out
+            | Rule::kw_url
+            | Rule::kw_method
             | Rule::kw_signal
             | Rule::kw_feature
             | Rule::kw_default

@@ -1,0 +1,231 @@
+//! What the law requires a region's disclosure to carry, checked over the lowered policy: where the controller
+//! is established and its representative in the Union (GDPR Art. 3(2), 27), profiling and automated decisions
+//! per purpose (Art. 13(2)(f)), and, per recipient, where it is and on which safeguard data goes there
+//! (Art. 13(1)(f), 44-49). Each gap is an E0020 error at the declaration that must say more.
+
+// The checker's state, its shared helpers and the imports every pass needs.
+use super::*;
+use crate::region::{self, Framework};
+
+impl Checker<'_> {
+    pub(super) fn legal(&mut self, file: &ast::File, policy: &ir::Policy) {
+        self.gdpr_content(file, policy);
+        self.ccpa_content(file, policy);
+    }
+
+    /// The notice at collection for California (11 CCR §7012): categories of personal information in the
+    /// statute's terms, the opt-out where data is sold or shared, and a link to the full privacy policy.
+    fn ccpa_content(&mut self, file: &ast::File, policy: &ir::Policy) {
+        let Some(ca) = policy.regions.iter().find(|r| region::framework(r) == Framework::Ccpa) else { return };
+        let Some(header) = file.items.iter().find_map(|i| match i {
+            ast::Item::Header(h) => Some(h),
+            _ => None,
+        }) else {
+            return;
+        };
+        let rules: Vec<&ir::CollectRule> =
+            policy.collect.iter().filter(|r| region::collect_applies(&r.regions, Some(ca))).collect();
+        for d in policy.data.iter().filter(|d| d.category.is_none()) {
+            if !rules.iter().any(|r| r.data.contains(&d.name)) {
+                continue;
+            }
+            let span = decl_span(file, |i| match i {
+                ast::Item::Data(x) if x.name.name == d.name => Some(x.name.span),
+                _ => None,
+            });
+            self.emit(
+                Diagnostic::new(
+                    Code::IncompleteDisclosure,
+                    span.unwrap_or(header.id.span),
+                    format!("data item `{}` has no category of personal information", d.name),
+                )
+                .with_label("no `category`")
+                .with_help(format!(
+                    "the notice at collection for `{ca}` names the categories of Cal. Civ. Code §1798.140(v) (11 CCR \
+                     §7012): add `category internet_activity` (or `identifiers`, `commercial`, `inferences`, ...) \
+                     after `data {}`",
+                    d.name
+                )),
+            );
+        }
+        let sells = policy.recipients.iter().any(|rec| {
+            (rec.sold || rec.shared)
+                && policy
+                    .purposes
+                    .iter()
+                    .any(|p| p.shared_with.contains(&rec.name) && rules.iter().any(|r| r.purposes.contains(&p.name)))
+        });
+        if sells && policy.opt_out.is_none() {
+            self.emit(
+                Diagnostic::new(
+                    Code::IncompleteDisclosure,
+                    header.id.span,
+                    format!("the policy sells or shares personal information in `{ca}` but gives no way to opt out"),
+                )
+                .with_label("no `opt out`")
+                .with_help(
+                    "the notice at collection links to the \"Do Not Sell or Share My Personal Information\" opt-out \
+                     (Cal. Civ. Code §1798.135, 11 CCR §7013): add `opt out \"https://example.com/do-not-sell\"` to \
+                     the header",
+                ),
+            );
+        }
+        if policy.url.is_none() {
+            self.emit(
+                Diagnostic::new(
+                    Code::IncompleteDisclosure,
+                    header.id.span,
+                    format!("the notice at collection for `{ca}` must link to the full privacy policy"),
+                )
+                .with_label("no `url`")
+                .with_help(
+                    "add `url \"https://example.com/privacy\"` (where the full notice is published) to the header",
+                ),
+            );
+        }
+    }
+
+    /// What GDPR Art. 13 needs beyond the basics, for the EU GDPR and the UK GDPR.
+    fn gdpr_content(&mut self, file: &ast::File, policy: &ir::Policy) {
+        let gdpr: Vec<&String> = policy.regions.iter().filter(|r| region::framework(r).is_gdpr()).collect();
+        let Some(first) = gdpr.first().map(|r| r.as_str()) else { return };
+        let header = file.items.iter().find_map(|i| match i {
+            ast::Item::Header(h) => Some(h),
+            _ => None,
+        });
+        let Some(header) = header else { return };
+        let at_header = |key: &str| {
+            header.fields.iter().find(|(f, _)| texts::header_key(f) == key).map(|(_, s)| *s).unwrap_or(header.id.span)
+        };
+        match policy.established.as_deref() {
+            None => self.emit(
+                Diagnostic::new(
+                    Code::IncompleteDisclosure,
+                    header.id.span,
+                    format!("the disclosure for `{first}` must say where the controller is established"),
+                )
+                .with_label("no `established`")
+                .with_help(
+                    "the GDPR applies to controllers outside the Union too (Art. 3(2)), and the notice says where the \
+                     data is processed: add `established US` (the country) to the header",
+                ),
+            ),
+            Some(est) => {
+                let outside_eu = gdpr.iter().any(|r| region::framework(r) == Framework::Gdpr)
+                    && !region::in_territory(est, Framework::Gdpr);
+                if outside_eu && policy.representative.is_none() {
+                    self.emit(
+                        Diagnostic::new(
+                            Code::IncompleteDisclosure,
+                            at_header("established"),
+                            format!(
+                                "the controller is established in `{est}`, outside the EU and EEA, but the policy \
+                                 names no representative in the Union"
+                            ),
+                        )
+                        .with_label("outside the EU and EEA")
+                        .with_help(
+                            "a controller outside the Union that offers its services to people in it designates a \
+                             representative in a member state (GDPR Art. 27), and the notice names it (Art. \
+                             13(1)(a)): add `representative \"Name, address in a member state\"` to the header",
+                        ),
+                    );
+                }
+            }
+        }
+
+        // Purposes and recipients in use in some GDPR region.
+        let rules: Vec<&ir::CollectRule> = policy
+            .collect
+            .iter()
+            .filter(|r| gdpr.iter().any(|g| region::collect_applies(&r.regions, Some(g))))
+            .collect();
+        for p in &policy.purposes {
+            if !rules.iter().any(|r| r.purposes.contains(&p.name)) {
+                continue;
+            }
+            let missing: Vec<&str> = [("profiling", p.profiling.is_none()), ("decisions", p.decisions.is_none())]
+                .into_iter()
+                .filter(|(_, m)| *m)
+                .map(|(k, _)| k)
+                .collect();
+            if missing.is_empty() {
+                continue;
+            }
+            let span = decl_span(file, |i| match i {
+                ast::Item::Purpose(d) if d.name.name == p.name => Some(d.name.span),
+                _ => None,
+            });
+            self.emit(
+                Diagnostic::new(
+                    Code::IncompleteDisclosure,
+                    span.unwrap_or(header.id.span),
+                    format!("purpose `{}` does not say whether it involves profiling and automated decisions", p.name),
+                )
+                .with_label(format!("no {}", list_words(&missing.iter().map(|m| m.to_string()).collect::<Vec<_>>())))
+                .with_help(format!(
+                    "the disclosure for `{first}` must say so (GDPR Art. 13(2)(f)): add `profiling yes` or \
+                     `profiling no`, and `decisions none` (or `decisions automated en \"the logic and its \
+                     consequences\"`)"
+                )),
+            );
+        }
+        for rec in &policy.recipients {
+            let used = policy
+                .purposes
+                .iter()
+                .any(|p| p.shared_with.contains(&rec.name) && rules.iter().any(|r| r.purposes.contains(&p.name)));
+            if !used {
+                continue;
+            }
+            let span = decl_span(file, |i| match i {
+                ast::Item::Recipient(d) if d.name.name == rec.name => Some(d.name.span),
+                _ => None,
+            })
+            .unwrap_or(header.id.span);
+            match rec.located.as_deref() {
+                None => self.emit(
+                    Diagnostic::new(
+                        Code::IncompleteDisclosure,
+                        span,
+                        format!("recipient `{}` does not say where it processes the data", rec.name),
+                    )
+                    .with_label("no `in` clause")
+                    .with_help(format!(
+                        "the disclosure for `{first}` must say whether data goes to a third country (GDPR Art. \
+                         13(1)(f)): add `in DE` (or the recipient's country) after `recipient {}`",
+                        rec.name
+                    )),
+                ),
+                Some(country) => {
+                    let transfer = gdpr.iter().find(|g| !region::in_territory(country, region::framework(g)));
+                    if let (Some(g), None) = (transfer, rec.safeguard) {
+                        self.emit(
+                            Diagnostic::new(
+                                Code::IncompleteDisclosure,
+                                span,
+                                format!(
+                                    "recipient `{}` in `{country}` receives data from users in `{g}` but names no \
+                                     transfer safeguard",
+                                    rec.name
+                                ),
+                            )
+                            .with_label("transfer to a third country")
+                            .with_help(
+                                "the notice names the ground of the transfer (GDPR Art. 13(1)(f), 44-49): add \
+                                 `safeguard dpf` (a recipient certified under the EU-US Data Privacy Framework), \
+                                 `safeguard adequacy`, `safeguard standard_clauses`, `safeguard \
+                                 binding_corporate_rules` or `safeguard derogation`",
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The span of the first item `find` recognises.
+fn decl_span(file: &ast::File, find: impl Fn(&ast::Item) -> Option<Span>) -> Option<Span> {
+    file.items.iter().find_map(find)
+}

@@ -1,0 +1,142 @@
+//! Regions as legal frameworks: which region lies inside which, and which data protection law applies there.
+//!
+//! A policy names regions with ISO 3166 codes (`DE`, `US`, `US-CA`) or `EU`. Regions nest: `EU` covers its
+//! member states and, because the GDPR applies in the EEA through the EEA Agreement, Iceland, Liechtenstein and
+//! Norway; a country covers its ISO 3166-2 subdivisions (`US` covers `US-CA`). This module is the compiler's only
+//! geography. The runtime knows none: the matcher compiler expands the nesting into the artifact's region table
+//! (see [`expand`]), so a component asks for `DE` and gets the rules of a policy that declares `EU`.
+
+/// The EU member states and the three further EEA states, where the GDPR applies.
+pub const EEA: &[&str] = &[
+    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV", "LT", "LU", "MT",
+    "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "IS", "LI", "NO",
+];
+
+/// Subdivisions the compiler knows by name and gives a region of their own in an artifact whose policy declares
+/// their country: those with a privacy law of their own that a policy may need to tell apart.
+pub const SUBDIVISIONS: &[&str] = &["US-CA"];
+
+/// The data protection law whose disclosure rules apply in a region.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Framework {
+    /// The GDPR (EU and EEA).
+    Gdpr,
+    /// The UK GDPR and the Data Protection Act 2018.
+    UkGdpr,
+    /// The CCPA as amended by the CPRA (California).
+    Ccpa,
+    /// No framework the disclosures model: a plain notice.
+    Other,
+}
+
+impl Framework {
+    /// Whether the disclosure follows GDPR Art. 13 (the EU GDPR or the UK GDPR).
+    pub fn is_gdpr(self) -> bool {
+        matches!(self, Framework::Gdpr | Framework::UkGdpr)
+    }
+}
+
+/// The framework of a region.
+pub fn framework(code: &str) -> Framework {
+    if code == "EU" || EEA.contains(&code) {
+        Framework::Gdpr
+    } else if code == "GB" {
+        Framework::UkGdpr
+    } else if code == "US-CA" {
+        Framework::Ccpa
+    } else {
+        Framework::Other
+    }
+}
+
+/// Whether every place in `inner` is in `outer`: equal codes, a member state in `EU`, a subdivision in its
+/// country.
+pub fn within(inner: &str, outer: &str) -> bool {
+    inner == outer
+        || (outer == "EU" && EEA.contains(&inner))
+        || inner.split_once('-').is_some_and(|(country, _)| country == outer || within(country, outer))
+}
+
+/// Whether some place is in both regions: one lies within the other (regions never overlap partially).
+pub fn overlaps(a: &str, b: &str) -> bool {
+    within(a, b) || within(b, a)
+}
+
+/// Whether a region of the framework's territory holds `code`: for the GDPR the EU and EEA, for the UK GDPR
+/// the United Kingdom. A controller established elsewhere needs a representative there (Art. 27), and a
+/// recipient elsewhere receives a transfer (Chapter V).
+pub fn in_territory(code: &str, framework: Framework) -> bool {
+    match framework {
+        Framework::Gdpr => within(code, "EU"),
+        Framework::UkGdpr => within(code, "GB"),
+        Framework::Ccpa => within(code, "US"),
+        Framework::Other => false,
+    }
+}
+
+/// The regions a component may name for a policy that declares `declared`: the declared ones in their order,
+/// then every known region inside one of them (member states of `EU`, known subdivisions of a country), once
+/// each. The matcher's region table is this list.
+pub fn expand(declared: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = declared.to_vec();
+    let known = EEA.iter().chain(SUBDIVISIONS);
+    for d in declared {
+        for k in known.clone() {
+            if within(k, d) && !out.iter().any(|o| o == k) {
+                out.push(k.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// Whether a rule scoped to `rule_regions` collects for a user in `region` (`None`: unknown). A collect rule
+/// applies only where it surely holds: the user's region lies within one of the rule's regions. Unscoped rules
+/// apply everywhere.
+pub fn collect_applies(rule_regions: &[String], region: Option<&str>) -> bool {
+    rule_regions.is_empty() || region.is_some_and(|r| rule_regions.iter().any(|x| within(r, x)))
+}
+
+/// Whether a `never` rule scoped to `rule_regions` applies to a user in `region`: wherever the user might be
+/// in one of the rule's regions, so that a coarse or unknown region never exempts a URL (fail closed).
+pub fn never_applies(rule_regions: &[String], region: Option<&str>) -> bool {
+    rule_regions.is_empty() || region.is_none_or(|r| rule_regions.iter().any(|x| overlaps(r, x)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nesting() {
+        assert!(within("DE", "EU"));
+        assert!(within("NO", "EU"));
+        assert!(within("US-CA", "US"));
+        assert!(!within("US", "US-CA"));
+        assert!(!within("GB", "EU"));
+        assert!(!within("CA", "US"));
+        assert!(overlaps("EU", "DE"));
+        assert!(!overlaps("FR", "DE"));
+    }
+
+    #[test]
+    fn expansion_keeps_declared_first_and_adds_known_members() {
+        let e = expand(&["US".into(), "EU".into(), "DE".into()]);
+        assert_eq!(&e[..3], ["US", "EU", "DE"]);
+        assert!(e.contains(&"US-CA".to_string()) && e.contains(&"FR".to_string()) && e.contains(&"NO".to_string()));
+        assert_eq!(e.iter().filter(|r| *r == "DE").count(), 1);
+        assert_eq!(expand(&["GB".into()]), ["GB"]);
+    }
+
+    #[test]
+    fn collect_needs_certainty_never_needs_possibility() {
+        let eu = vec!["EU".to_string()];
+        let de = vec!["DE".to_string()];
+        assert!(collect_applies(&eu, Some("DE")));
+        assert!(!collect_applies(&de, Some("EU")));
+        assert!(!collect_applies(&de, None));
+        assert!(never_applies(&de, Some("EU")));
+        assert!(never_applies(&de, None));
+        assert!(!never_applies(&de, Some("FR")));
+    }
+}
