@@ -27,6 +27,8 @@ COLUMNS = ("ts", "url", "kind", "data", "detail", "policy")
 def spark():
     from pyspark.sql import SparkSession
 
+    # The Python workers must import the package under test, as this interpreter does.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     s = (SparkSession.builder.master("local[2]").appName("policyc-tests")
          .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4").getOrCreate())
     s.sparkContext.setLogLevel("ERROR")

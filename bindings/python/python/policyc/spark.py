@@ -17,10 +17,13 @@ pyspark 4.3 on CPython 3.11.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import uuid
 from typing import Iterable, Iterator, List, Sequence, Union
 
-from . import Auditor, Matcher
+# Absolute, so that this file also runs as the script `spark-submit` is given.
+from policyc import Auditor, Matcher
 
 #: The fields of a collection event (``schemas/event.schema.json``), in the order they are serialised.
 EVENT_FIELDS = ("ts", "url", "collect", "data", "linked", "state", "region", "policy")
@@ -36,7 +39,7 @@ EVENT_SCHEMA = (
 
 ArtifactArg = Union[bytes, Matcher]
 
-# Auditors by broadcast id, so that each Python worker loads the artifacts once, not once per batch.
+# Auditors by the key broadcast with the artifacts, so that each Python worker loads the artifacts once, not once per batch.
 _AUDITORS: dict = {}
 
 
@@ -67,7 +70,8 @@ def audit(events_df, artifacts: Union[ArtifactArg, Sequence[ArtifactArg]]):
 
     blobs = _artifact_bytes(artifacts)
     spark = events_df.sparkSession
-    shared = spark.sparkContext.broadcast(blobs)
+    # The key names this set of artifacts in each worker's cache of loaded auditors.
+    shared = spark.sparkContext.broadcast((uuid.uuid4().hex, blobs))
     columns = events_df.columns
     file = F.col("file") if "file" in columns else F.input_file_name()
     if "url" not in columns and "value" in columns:
@@ -85,9 +89,10 @@ def _audit_batches(shared):
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        auditor = _AUDITORS.get(shared.id)
+        key, blobs = shared.value
+        auditor = _AUDITORS.get(key)
         if auditor is None:
-            auditor = _AUDITORS[shared.id] = Auditor(shared.value)
+            auditor = _AUDITORS[key] = Auditor(blobs)
         for batch in batches:
             found = auditor.audit_arrow(batch.column(0))
             files = pc.take(batch.column(1), found.column("row"))
@@ -144,6 +149,9 @@ def main(argv: Iterable[str] = None) -> int:
 
     from pyspark.sql import SparkSession
 
+    if args.master and args.master.startswith("local"):
+        # Local workers run this interpreter, which has the package (spark-submit sets PYSPARK_PYTHON itself).
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder.appName("policyc audit")
     if args.master:
         builder = builder.master(args.master)
