@@ -15,7 +15,7 @@
 //! CLI, and the bindings feed events from their own tables, so that every engine finds the same violations.
 
 use crate::matcher::{Matcher, UnknownName};
-use crate::report::{Report, Settings};
+use crate::report::Report;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -171,7 +171,15 @@ fn words(v: &[String]) -> String {
     }
 }
 
+/// Whether `item` is a data item of `m` whose bit is set in `mask`; an item the policy does not know is not.
+fn allowed(m: &Matcher<'_>, mask: u64, item: &str) -> bool {
+    m.data().iter().position(|d| d == item).is_some_and(|i| i < 64 && mask >> i & 1 == 1)
+}
+
 /// Decides the event with `m` and adds a violation for what it collected or linked beyond the decision.
+///
+/// Most events break nothing, so the comparison runs on the decision's bit sets, and the decision in names (a
+/// [`Report`], which allocates a string per name) is built only for an event that has a violation to explain.
 fn decide_and_compare(
     m: &Matcher<'_>,
     hash: &str,
@@ -179,13 +187,24 @@ fn decide_and_compare(
     event: &Event,
     out: &mut Vec<Violation>,
 ) -> Result<(), Malformed> {
-    let settings =
-        Settings { set: event.state.iter().map(|(k, v)| (k.clone(), *v)).collect(), region: event.region.clone() };
-    let state = settings.context(m).map_err(|UnknownName(n)| Malformed {
+    // As `Settings::context` does: every named switch, then the region.
+    let mut state = m.context();
+    let unknown = |UnknownName(n)| Malformed {
         line: line_no,
         message: format!("`{n}` is not a signal, feature or region of the audited policy"),
-    })?;
-    let report = Report::decide(m, &event.url, &state);
+    };
+    for (name, on) in &event.state {
+        m.set(&mut state, name, *on).map_err(unknown)?;
+    }
+    m.set_region(&mut state, event.region.as_deref()).map_err(unknown)?;
+    let decision = m.decide(&event.url, &state);
+    let extra: Vec<String> = event.collect.iter().filter(|d| !allowed(m, decision.collect, d)).cloned().collect();
+    let extra_linked: Vec<String> =
+        event.linked.iter().filter(|d| !allowed(m, decision.linked, d)).cloned().collect();
+    if extra.is_empty() && extra_linked.is_empty() {
+        return Ok(());
+    }
+    let report = Report::from_decision(m, &event.url, &decision);
     let why = || {
         if let Some(e) = &report.error {
             format!("the URL collects nothing ({e})")
@@ -207,11 +226,9 @@ fn decide_and_compare(
             )
         }
     };
-    let extra: Vec<String> = event.collect.iter().filter(|d| !report.collect.contains(d)).cloned().collect();
     if !extra.is_empty() {
         out.push(violation(event, line_no, hash, Kind::CollectedNotAllowed, extra, why()));
     }
-    let extra_linked: Vec<String> = event.linked.iter().filter(|d| !report.linked.contains(d)).cloned().collect();
     if !extra_linked.is_empty() {
         let detail = if report.collect.is_empty() {
             why()

@@ -62,11 +62,15 @@ def main():
     auditor = policyc.Auditor([artifact.read_bytes()])
     _, t = timed(lambda: auditor.audit_arrow(lines))
     rows.append(("Auditor.audit_arrow (lines in memory)", n / t))
-    import pyarrow.json as pj
+    import json
 
-    urls = pj.read_json(log, parse_options=pj.ParseOptions(unexpected_field_behavior="ignore",
-                                                          explicit_schema=pa.schema([("url", pa.string())])))
-    urls = urls.column("url")
+    def url(line):
+        try:
+            return json.loads(line)["url"]
+        except ValueError:
+            return None
+
+    urls = pa.array([url(line) for line in lines.to_pylist()], pa.string())
     _, t = timed(lambda: m.decide_arrow(urls))
     rows.append(("Matcher.decide_arrow (URLs in memory)", len(urls) / t))
 
