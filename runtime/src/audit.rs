@@ -199,8 +199,7 @@ fn decide_and_compare(
     m.set_region(&mut state, event.region.as_deref()).map_err(unknown)?;
     let decision = m.decide(&event.url, &state);
     let extra: Vec<String> = event.collect.iter().filter(|d| !allowed(m, decision.collect, d)).cloned().collect();
-    let extra_linked: Vec<String> =
-        event.linked.iter().filter(|d| !allowed(m, decision.linked, d)).cloned().collect();
+    let extra_linked: Vec<String> = event.linked.iter().filter(|d| !allowed(m, decision.linked, d)).cloned().collect();
     if extra.is_empty() && extra_linked.is_empty() {
         return Ok(());
     }

@@ -73,15 +73,19 @@ def main():
     urls = pa.array([url(line) for line in lines.to_pylist()], pa.string())
     _, t = timed(lambda: m.decide_arrow(urls))
     rows.append(("Matcher.decide_arrow (URLs in memory)", len(urls) / t))
+    print(rows, file=sys.stderr)
 
     if not args.no_spark:
         from pyspark.sql import SparkSession
+
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 
         from policyc import spark as pspark
 
         spark = (SparkSession.builder.master("local[1]").config("spark.ui.enabled", "false")
                  .config("spark.driver.memory", "4g").getOrCreate())
         spark.sparkContext.setLogLevel("ERROR")
+        # Spark's own conversion first: it is not part of the audit.
         parquet = str(work / "events.parquet")
         (spark.read.schema(pspark.EVENT_SCHEMA).option("mode", "DROPMALFORMED").json(str(log))
          .write.parquet(parquet))
@@ -97,7 +101,7 @@ def main():
         rows.append(("Spark local[1], NDJSON as text, audit", n / t))
         spark.stop()
 
-    print("| engine | events/s per core |\n|---|---|")
+    print(f"| engine ({n:,} events) | events/s per core |\n|---|---|")
     for name, rate in rows:
         print(f"| {name} | {rate:,.0f} |")
 

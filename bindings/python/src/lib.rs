@@ -6,9 +6,11 @@
 //! so a batch of URLs is decided without a Python object per row.
 
 use arrow_array::builder::{Int64Builder, ListBuilder, MapBuilder, StringBuilder};
-use arrow_array::{Array, ArrayRef, LargeStringArray, RecordBatch, StringArray, StringViewArray};
+use arrow_array::{
+    Array, ArrayRef, BooleanArray, LargeStringArray, ListArray, MapArray, RecordBatch, StringArray, StringViewArray,
+};
 use arrow_pyarrow::{FromPyArrow, ToPyArrow};
-use policyc_runtime::audit::{Auditor as RtAuditor, Malformed, Violation};
+use policyc_runtime::audit::{Auditor as RtAuditor, Event, Malformed, Violation};
 use policyc_runtime::matcher::Matcher as RtMatcher;
 use policyc_runtime::{urlnorm, Context, Decision as RtDecision, Report, Settings};
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -395,6 +397,23 @@ impl Auditor {
         batch.map_err(value_error)?.to_pyarrow(py)
     }
 
+    /// Audits events stored in typed columns (a pyarrow `RecordBatch` such as a Parquet table gives) without
+    /// turning them back into JSON: `url` (string), and optionally `ts`, `region`, `policy` (strings), `collect`
+    /// or its old name `data`, `linked` (lists of strings) and `state` (a map from string to bool). Returns
+    /// what `audit_arrow` returns; an event that cannot be audited is a row of kind `malformed`.
+    fn audit_columns<'py>(&self, py: Python<'py>, batch: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let auditor = self.auditor()?;
+        let batch = RecordBatch::from_pyarrow_bound(batch)
+            .map_err(|e| PyTypeError::new_err(format!("expected a pyarrow RecordBatch of events: {e}")))?;
+        let columns = EventColumns::new(&batch).map_err(PyTypeError::new_err)?;
+        let out = py.detach(|| {
+            audit_rows(&auditor, batch.num_rows(), |i| {
+                columns.event(i).map_err(|message| Malformed { line: 0, message })
+            })
+        });
+        out.map_err(value_error)?.to_pyarrow(py)
+    }
+
     fn __repr__(&self) -> PyResult<String> {
         Ok(format!("<policyc.Auditor {}>", self.auditor()?.policy_hashes().join(", ")))
     }
@@ -404,6 +423,21 @@ fn audit_batch(
     auditor: &RtAuditor<'_, '_>,
     lines: &mut dyn Iterator<Item = Option<&str>>,
 ) -> Result<RecordBatch, arrow_schema::ArrowError> {
+    let lines: Vec<Option<&str>> = lines.collect();
+    audit_rows(auditor, lines.len(), |i| match lines.get(i).copied().flatten() {
+        // Blank lines separate nothing and hold no event, as in `policyc audit`.
+        Some(l) if l.trim().is_empty() => Ok(None),
+        Some(l) => Event::parse(l).map(Some).map_err(|message| Malformed { line: 0, message }),
+        None => Err(Malformed { line: 0, message: "the line is null".into() }),
+    })
+}
+
+/// Audits `rows` events, which `event` reads (`None`: no event in that row), into a record batch of violations.
+fn audit_rows(
+    auditor: &RtAuditor<'_, '_>,
+    rows: usize,
+    event: impl Fn(usize) -> Result<Option<Event>, Malformed>,
+) -> Result<RecordBatch, arrow_schema::ArrowError> {
     let mut row = Int64Builder::new();
     let mut ts = StringBuilder::new();
     let mut url = StringBuilder::new();
@@ -411,13 +445,12 @@ fn audit_batch(
     let mut data = ListBuilder::new(StringBuilder::new());
     let mut detail = StringBuilder::new();
     let mut policy = StringBuilder::new();
-    for (i, line) in lines.enumerate() {
+    for i in 0..rows {
         let line_no = i as u64 + 1;
-        let result = match line {
-            // Blank lines separate nothing and hold no event, as in `policyc audit`.
-            Some(l) if l.trim().is_empty() => continue,
-            Some(l) => auditor.audit_line(line_no, l),
-            None => Err(Malformed { line: line_no, message: "the line is null".into() }),
+        let result = match event(i) {
+            Ok(None) => continue,
+            Ok(Some(e)) => auditor.audit_event(line_no, &e),
+            Err(m) => Err(m),
         };
         match result {
             Ok(vs) => {
@@ -452,6 +485,144 @@ fn audit_batch(
         ("policy", Arc::new(policy.finish())),
     ];
     RecordBatch::try_from_iter(columns)
+}
+
+/// A string column in any of Arrow's three layouts.
+enum Strings<'a> {
+    Utf8(&'a StringArray),
+    Large(&'a LargeStringArray),
+    View(&'a StringViewArray),
+}
+
+impl<'a> Strings<'a> {
+    fn of(array: &'a dyn Array) -> Option<Strings<'a>> {
+        let any = array.as_any();
+        if let Some(a) = any.downcast_ref::<StringArray>() {
+            Some(Strings::Utf8(a))
+        } else if let Some(a) = any.downcast_ref::<LargeStringArray>() {
+            Some(Strings::Large(a))
+        } else {
+            any.downcast_ref::<StringViewArray>().map(Strings::View)
+        }
+    }
+
+    fn get(&self, i: usize) -> Option<&'a str> {
+        let (null, value) = match self {
+            Strings::Utf8(a) => (a.is_null(i), a.value(i)),
+            Strings::Large(a) => (a.is_null(i), a.value(i)),
+            Strings::View(a) => (a.is_null(i), a.value(i)),
+        };
+        (!null).then_some(value)
+    }
+}
+
+/// A list-of-strings column: the list offsets and the strings.
+struct StringLists<'a> {
+    lists: &'a ListArray,
+    values: Strings<'a>,
+}
+
+impl<'a> StringLists<'a> {
+    fn get(&self, i: usize) -> Result<Option<Vec<String>>, String> {
+        if self.lists.is_null(i) {
+            return Ok(None);
+        }
+        let offsets = self.lists.value_offsets();
+        let (start, end) = (offsets[i] as usize, offsets[i + 1] as usize);
+        (start..end)
+            .map(|j| self.values.get(j).map(str::to_string).ok_or_else(|| "a data item is null".to_string()))
+            .collect::<Result<_, _>>()
+            .map(Some)
+    }
+}
+
+/// The event columns of a record batch, checked once per batch.
+struct EventColumns<'a> {
+    url: Strings<'a>,
+    ts: Option<Strings<'a>>,
+    region: Option<Strings<'a>>,
+    policy: Option<Strings<'a>>,
+    collect: Option<StringLists<'a>>,
+    data: Option<StringLists<'a>>,
+    linked: Option<StringLists<'a>>,
+    state: Option<(&'a MapArray, Strings<'a>, &'a BooleanArray)>,
+}
+
+impl<'a> EventColumns<'a> {
+    fn new(batch: &'a RecordBatch) -> Result<EventColumns<'a>, String> {
+        let strings = |name: &str| -> Result<Option<Strings<'a>>, String> {
+            batch
+                .column_by_name(name)
+                .map(|c| Strings::of(c.as_ref()).ok_or_else(|| format!("column `{name}` is not of strings")))
+                .transpose()
+        };
+        let lists = |name: &str| -> Result<Option<StringLists<'a>>, String> {
+            let Some(c) = batch.column_by_name(name) else { return Ok(None) };
+            let lists = c
+                .as_any()
+                .downcast_ref::<ListArray>()
+                .ok_or_else(|| format!("column `{name}` is not a list of strings"))?;
+            let values = Strings::of(lists.values().as_ref())
+                .ok_or_else(|| format!("column `{name}` is not a list of strings"))?;
+            Ok(Some(StringLists { lists, values }))
+        };
+        let state = match batch.column_by_name("state") {
+            None => None,
+            Some(c) => {
+                let map = c.as_any().downcast_ref::<MapArray>().ok_or("column `state` is not a map of booleans")?;
+                let keys = Strings::of(map.keys().as_ref()).ok_or("column `state` is not a map of booleans")?;
+                let values = map
+                    .values()
+                    .as_any()
+                    .downcast_ref::<BooleanArray>()
+                    .ok_or("column `state` is not a map of booleans")?;
+                Some((map, keys, values))
+            }
+        };
+        Ok(EventColumns {
+            url: strings("url")?.ok_or("the events have no `url` column")?,
+            ts: strings("ts")?,
+            region: strings("region")?,
+            policy: strings("policy")?,
+            collect: lists("collect")?,
+            data: lists("data")?,
+            linked: lists("linked")?,
+            state,
+        })
+    }
+
+    fn event(&self, i: usize) -> Result<Option<Event>, String> {
+        let text = |c: &Option<Strings<'_>>| c.as_ref().and_then(|c| c.get(i)).map(str::to_string);
+        let list = |c: &Option<StringLists<'_>>| c.as_ref().map(|c| c.get(i)).transpose().map(Option::flatten);
+        let url = self.url.get(i).ok_or("the event has no url")?.to_string();
+        let collect = match (list(&self.collect)?, list(&self.data)?) {
+            (Some(_), Some(_)) => return Err("the event has both `collect` and its old name `data`".into()),
+            (Some(c), None) | (None, Some(c)) => c,
+            (None, None) => Vec::new(),
+        };
+        let mut state = BTreeMap::new();
+        if let Some((map, keys, values)) = &self.state {
+            if !map.is_null(i) {
+                let offsets = map.value_offsets();
+                for j in offsets[i] as usize..offsets[i + 1] as usize {
+                    let key = keys.get(j).ok_or("a state name is null")?;
+                    if values.is_null(j) {
+                        return Err(format!("state `{key}` is neither true nor false"));
+                    }
+                    state.insert(key.to_string(), values.value(j));
+                }
+            }
+        }
+        Ok(Some(Event {
+            ts: text(&self.ts),
+            url,
+            collect,
+            linked: list(&self.linked)?.unwrap_or_default(),
+            state,
+            region: text(&self.region),
+            policy: text(&self.policy),
+        }))
+    }
 }
 
 #[pymodule]

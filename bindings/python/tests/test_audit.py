@@ -71,3 +71,37 @@ def test_an_auditor_needs_valid_artifacts(artifacts):
         policyc.Auditor([artifacts["shop"][0].read_bytes(), b"junk"])
     with pytest.raises(TypeError):
         policyc.Auditor(["a string is not bytes"])
+
+
+def test_events_in_typed_columns_audit_as_their_json_lines(artifacts, tmp_path):
+    """`audit_columns` reads Arrow columns without JSON and finds what `audit_arrow` finds in the same events."""
+    path, _ = artifacts["shop"]
+    auditor = policyc.Auditor([path.read_bytes()])
+    log = tmp_path / "log.ndjson"
+    generate(log, policyc.Matcher.open(path), 20_000, seed=7)
+    lines = [line for line in log.read_text().splitlines() if line.startswith('{"')]
+    events = [json.loads(line) for line in lines]
+    columns = {name: [e.get(name) for e in events] for name in ("ts", "url", "collect", "data", "linked", "region",
+                                                                 "policy")}
+    batch = pa.RecordBatch.from_pydict({
+        **columns,
+        "state": pa.array([list(e["state"].items()) for e in events], pa.map_(pa.string(), pa.bool_())),
+    })
+    by_columns = auditor.audit_columns(batch).to_pylist()
+    by_lines = auditor.audit_arrow(pa.array(lines)).to_pylist()
+    assert by_columns == by_lines
+    assert sum(r["kind"] == "malformed" for r in by_columns) > 0  # the `dark_mode` events
+
+    odd = pa.RecordBatch.from_pydict({
+        "url": ["https://www.walmart.com/", None, "https://www.walmart.com/"],
+        "collect": [["page_url"], None, ["page_url"]],
+        "data": [["page_url"], None, None],
+        "state": pa.array([[], [], [("signed_in", None)]], pa.map_(pa.string(), pa.bool_())),
+    })
+    details = [r["detail"] for r in auditor.audit_columns(odd).to_pylist()]
+    assert details == ["the event has both `collect` and its old name `data`", "the event has no url",
+                       "state `signed_in` is neither true nor false"]
+    with pytest.raises(TypeError, match="`url`"):
+        auditor.audit_columns(pa.RecordBatch.from_pydict({"ts": ["x"]}))
+    with pytest.raises(TypeError, match="`state`"):
+        auditor.audit_columns(pa.RecordBatch.from_pydict({"url": ["u"], "state": [1]}))

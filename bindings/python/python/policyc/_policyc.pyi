@@ -81,3 +81,6 @@ class Auditor:
     def audit_arrow(self, lines: Union[pyarrow.Array, pyarrow.ChunkedArray]) -> pyarrow.RecordBatch:
         """The violations of every line: ``row``, ``ts``, ``url``, ``kind``, ``data``, ``detail``, ``policy``;
         malformed lines are rows of kind ``malformed``."""
+    def audit_columns(self, batch: pyarrow.RecordBatch) -> pyarrow.RecordBatch:
+        """The violations of events in typed columns (``url``; optional ``ts``, ``region``, ``policy``,
+        ``collect``/``data``, ``linked``, ``state`` as a map of booleans), in the form ``audit_arrow`` returns."""

@@ -61,9 +61,11 @@ def audit(events_df, artifacts: Union[ArtifactArg, Sequence[ArtifactArg]]):
     """The violations of every event in ``events_df`` against ``artifacts`` (bytes, or a list of bytes with the
     newest policy first), as a DataFrame with ``VIOLATION_SCHEMA``.
 
-    ``events_df`` is either raw log lines (one string column, ``value``, as ``spark.read.text`` gives) or events
-    in columns named as in ``EVENT_FIELDS`` (as ``spark.read.json(..., schema=EVENT_SCHEMA)`` or a Parquet table
-    gives). A ``file`` column is carried through; otherwise Spark's input file name is used. A malformed line is
+    ``events_df`` is either raw log lines (one string column, ``value``, as ``spark.read.text`` gives), audited
+    as ``policyc audit`` reads lines, or events in columns named as in ``EVENT_FIELDS`` (as
+    ``spark.read.json(..., schema=EVENT_SCHEMA)`` or a Parquet table gives), which the runtime reads from the
+    Arrow columns directly (``state`` as a map of booleans; a ``ts`` of timestamp type is cast to Spark's string
+    form). A ``file`` column is carried through; otherwise Spark's input file name is used. A malformed line is
     a row of kind ``malformed`` whose ``detail`` says why (``policyc audit`` reports the same on standard error).
     """
     from pyspark.sql import functions as F
@@ -73,18 +75,32 @@ def audit(events_df, artifacts: Union[ArtifactArg, Sequence[ArtifactArg]]):
     # The key names this set of artifacts in each worker's cache of loaded auditors.
     shared = spark.sparkContext.broadcast((uuid.uuid4().hex, blobs))
     columns = events_df.columns
-    file = F.col("file") if "file" in columns else F.input_file_name()
+    file = (F.col("file") if "file" in columns else F.input_file_name()).cast("string").alias("file")
     if "url" not in columns and "value" in columns:
-        line = F.col("value")
-    else:
-        # Events in columns go back to their JSON form, so that one code path, the runtime's, reads every event.
-        fields = [F.col(c) for c in EVENT_FIELDS if c in columns]
-        line = F.to_json(F.struct(*fields))
-    prepared = events_df.select(line.alias("line"), file.cast("string").alias("file"))
-    return prepared.mapInArrow(_audit_batches(shared), VIOLATION_SCHEMA)
+        prepared = events_df.select(F.col("value").alias("line"), file)
+        return prepared.mapInArrow(_audit_batches(shared, "lines"), VIOLATION_SCHEMA)
+    # Events in columns reach the runtime as Arrow columns of fixed types; a missing column is all nulls.
+    fields = []
+    for name, kind in _EVENT_TYPES:
+        if name not in columns:
+            fields.append(F.lit(None).cast(kind).alias(name))
+        elif name == "state" and events_df.schema["state"].dataType.typeName() == "struct":
+            # JSON read without a schema infers `state` as a struct; as a map it keeps only the names given.
+            fields.append(F.from_json(F.to_json(F.col("state")), kind).alias(name))
+        else:
+            fields.append(F.col(name).cast(kind).alias(name))
+    prepared = events_df.select(*fields, file)
+    return prepared.mapInArrow(_audit_batches(shared, "columns"), VIOLATION_SCHEMA)
 
 
-def _audit_batches(shared):
+# The columns `Auditor.audit_columns` reads, with the types Spark hands them over in.
+_EVENT_TYPES = (
+    ("ts", "string"), ("url", "string"), ("collect", "array<string>"), ("data", "array<string>"),
+    ("linked", "array<string>"), ("state", "map<string,boolean>"), ("region", "string"), ("policy", "string"),
+)
+
+
+def _audit_batches(shared, form: str):
     def run(batches: Iterator) -> Iterator:
         import pyarrow as pa
         import pyarrow.compute as pc
@@ -94,8 +110,11 @@ def _audit_batches(shared):
         if auditor is None:
             auditor = _AUDITORS[key] = Auditor(blobs)
         for batch in batches:
-            found = auditor.audit_arrow(batch.column(0))
-            files = pc.take(batch.column(1), found.column("row"))
+            if form == "lines":
+                found = auditor.audit_arrow(batch.column(0))
+            else:
+                found = auditor.audit_columns(batch)
+            files = pc.take(batch.column(batch.num_columns - 1), found.column("row"))
             yield pa.RecordBatch.from_arrays(
                 [found.column(name) for name in ("ts", "url", "kind", "data", "detail", "policy")] + [files],
                 names=["ts", "url", "kind", "data", "detail", "policy", "file"],
