@@ -92,12 +92,18 @@ def main():
         events = spark.read.parquet(parquet)
         blob = artifact.read_bytes()
         sink = lambda df: df.write.format("noop").mode("overwrite").save()  # noqa: E731
-        _, t = timed(lambda: sink(pspark.audit(events, blob)))
-        rows.append(("Spark local[1], Parquet, audit (to_json + mapInArrow)", n / t))
-        _, t = timed(lambda: sink(events.selectExpr("to_json(struct(*)) as line")))
-        rows.append(("Spark local[1], Parquet, to_json alone", n / t))
+
+        def best(f):
+            # The faster of two runs: the first also warms up the JVM's JIT and the Python workers.
+            return min(timed(f)[1], timed(f)[1])
+
+        t = best(lambda: sink(pspark.audit(events, blob)))
+        rows.append(("Spark local[1], Parquet, audit (typed columns, mapInArrow)", n / t))
+        # Spark's floor: reading the columns into Python workers as Arrow batches and back, auditing nothing.
+        t = best(lambda: sink(events.mapInArrow(lambda it: (b.slice(0, 0) for b in it), events.schema)))
+        rows.append(("Spark local[1], Parquet, mapInArrow doing nothing", n / t))
         text = pspark.read_events(spark, [str(log)])
-        _, t = timed(lambda: sink(pspark.audit(text, blob)))
+        t = best(lambda: sink(pspark.audit(text, blob)))
         rows.append(("Spark local[1], NDJSON as text, audit", n / t))
         spark.stop()
 
