@@ -10,6 +10,7 @@ figure comes from `cargo run --release -p policyc-runtime --example audit_throug
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -39,6 +40,14 @@ def main():
     p.add_argument("--no-spark", action="store_true")
     args = p.parse_args()
     work = Path(tempfile.mkdtemp(prefix="policyc-bench-"))
+    try:
+        run(args, work)
+    finally:
+        # The log of ten million events is 2.5 GB.
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def run(args, work: Path):
     subprocess.run([args.policyc, "compile", ROOT / "tests/fixtures/audit/shop.policy", "-o", work], check=True,
                    capture_output=True)
     artifact = work / "shop.matcher"
@@ -56,7 +65,7 @@ def main():
 
     runtime = subprocess.run(["cargo", "run", "--quiet", "--release", "-p", "policyc-runtime", "--example",
                               "audit_throughput", "--", artifact, log], cwd=ROOT, capture_output=True, text=True)
-    print(runtime.stdout.strip(), file=sys.stderr)
+    print(runtime.stdout.strip() or runtime.stderr.strip(), file=sys.stderr)
 
     # Batches of a million lines, as a reader hands them over (one array holds at most 2 GiB of strings).
     text = log.read_text().splitlines()
