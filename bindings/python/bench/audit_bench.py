@@ -50,7 +50,7 @@ def main():
 def run(args, work: Path):
     subprocess.run([args.policyc, "compile", ROOT / "tests/fixtures/audit/shop.policy", "-o", work], check=True,
                    capture_output=True)
-    artifact = work / "shop.matcher"
+    (artifact,) = work.glob("*.matcher")  # named after the policy's id
     m = policyc.Matcher.open(artifact)
     log = work / "events.ndjson"
     _, gen = timed(lambda: generate(log, m, args.events))
