@@ -93,3 +93,112 @@ fn cli_reports_json_counts_and_exit_codes() {
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(o.stdout.is_empty());
 }
+
+fn schema(path: &str) -> jsonschema::Validator {
+    let schema: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    jsonschema::validator_for(&schema).expect("the schema is valid")
+}
+
+#[test]
+fn the_log_and_the_violations_follow_their_schemas() {
+    let events = schema("schemas/event.schema.json");
+    let log = std::fs::read_to_string(LOG).unwrap();
+    let mut checked = 0;
+    for line in log.lines().filter(|l| l.starts_with('{')) {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert!(events.is_valid(&v), "{line}");
+        checked += 1;
+    }
+    assert_eq!(checked, 15);
+    // The old name and the new one are both events; both at once is not, for the schema as for the audit.
+    let both: serde_json::Value = serde_json::json!({"url": "https://a.example/", "collect": [], "data": []});
+    assert!(!events.is_valid(&both));
+    assert!(!events.is_valid(&serde_json::json!({"url": "https://a.example/", "collected": []})));
+
+    let violations = schema("schemas/violation.schema.json");
+    let bytes = artifact();
+    let m = Matcher::from_bytes(&bytes).unwrap();
+    let mut n = 0;
+    for (i, line) in log.lines().enumerate() {
+        for v in audit_line(&m, i as u64 + 1, line).unwrap_or_default() {
+            let json = serde_json::to_value(&v).unwrap();
+            assert!(violations.is_valid(&json), "{json}");
+            n += 1;
+        }
+    }
+    assert_eq!(n, 10);
+    assert!(!violations.is_valid(&serde_json::json!({"line": 1, "url": "u", "kind": "other"})));
+}
+
+/// The fixture policy with `product_price` allowed on every retail site: a second version of the policy.
+fn artifact_v2() -> Vec<u8> {
+    let text = std::fs::read_to_string("tests/fixtures/audit/shop.policy")
+        .unwrap()
+        .replace("version    \"1\"", "version    \"2\"")
+        .replace("on product_pages when", "on retail when");
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("shop-v2.policy");
+    std::fs::write(&p, text).unwrap();
+    compile(&common::check_path(&p).checked.policy.unwrap(), &Limits::default()).unwrap()
+}
+
+#[test]
+fn cli_audits_a_log_that_spans_policy_versions() {
+    let dir = tempfile::tempdir().unwrap();
+    let (v1, v2) = (artifact(), artifact_v2());
+    let (h1, h2) = (Matcher::from_bytes(&v1).unwrap().policy_hash(), Matcher::from_bytes(&v2).unwrap().policy_hash());
+    assert_ne!(h1, h2);
+    let p1 = dir.path().join("v1.matcher");
+    let p2 = dir.path().join("v2.matcher");
+    std::fs::write(&p1, &v1).unwrap();
+    std::fs::write(&p2, &v2).unwrap();
+    // Prices off a cart page: a violation under version 1, allowed under version 2. `collect` and its old name
+    // `data` are read alike.
+    let cart = |field: &str, policy: &str| {
+        format!(
+            r#"{{"url": "https://www.walmart.com/cart", "{field}": ["page_url", "product_price"], "policy": "{policy}"}}"#
+        )
+    };
+    let unknown = "f".repeat(64);
+    let log = [cart("collect", &h1), cart("data", &h2), cart("collect", &h2), cart("data", &unknown)].join("\n");
+    let log_path = dir.path().join("log.ndjson");
+    std::fs::write(&log_path, log + "\n").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_policyc"))
+        .args(["audit", p1.to_str().unwrap(), p2.to_str().unwrap(), log_path.to_str().unwrap(), "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    let found: Vec<(u64, String, String)> = String::from_utf8(o.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .map(|v| {
+            (v["line"].as_u64().unwrap(), v["kind"].as_str().unwrap().into(), v["policy"].as_str().unwrap().into())
+        })
+        .collect();
+    let s = |k: &str, h: &str| (k.to_string(), h.to_string());
+    let expected: Vec<(u64, String, String)> = [
+        (1, s("collected_not_allowed", &h1)),
+        // Lines 2 and 3 name version 2, which allows them.
+        (4, s("policy_mismatch", &h1)),
+        (4, s("collected_not_allowed", &h1)),
+    ]
+    .into_iter()
+    .map(|(l, (k, h))| (l, k, h))
+    .collect();
+    assert_eq!(found, expected);
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert!(err.contains(&format!("against policies {h1}, {h2}: 3 violations")), "{err}");
+
+    // With version 1 alone, the lines naming version 2 are mismatches decided with version 1.
+    let o = Command::new(env!("CARGO_BIN_EXE_policyc"))
+        .args(["audit", p1.to_str().unwrap(), log_path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert!(err.contains("7 violations (4 collected_not_allowed, 3 policy_mismatch)"), "{err}");
+
+    // One path is not enough: the log is missing.
+    let o = Command::new(env!("CARGO_BIN_EXE_policyc")).args(["audit", p1.to_str().unwrap()]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+}

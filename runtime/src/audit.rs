@@ -1,33 +1,52 @@
-//! Auditing collection logs against the artifact that was live: did the collector do what the policy allowed?
+//! Auditing collection logs against the artifacts that were live: did the collector do what the policy allowed?
 //!
-//! Each log line is one observed collection event (NDJSON):
-//! `{"ts": "...", "url": "...", "data": [...], "linked": [...], "state": {"signed_in": true}, "region": "DE",
-//! "policy": "<hash>"}`. The event is decided again with the artifact, and every difference between what was
-//! done and what was allowed is a [`Violation`]. The module holds the logic for one line; streaming the file,
-//! the progress bar and the output live in the CLI.
+//! Each log line is one observed collection event (NDJSON; `schemas/event.schema.json`):
+//! `{"ts": "...", "url": "...", "collect": [...], "linked": [...], "state": {"signed_in": true}, "region": "DE",
+//! "policy": "<hash>"}`. `collect` and `linked` are named as in a decision; logs written before that name
+//! `collect` `data`, which is read the same. The event is decided again with the artifact whose policy hash it
+//! names, and every difference between what was done and what was allowed is a [`Violation`]
+//! (`schemas/violation.schema.json`).
+//!
+//! Logs span policy versions, so an [`Auditor`] holds several artifacts. An event is decided with the artifact
+//! whose hash it names; an event naming none of them is a [`Kind::PolicyMismatch`] and, like an event that
+//! names no policy, is decided with the first artifact (the one an audit of a single artifact always uses).
+//!
+//! The module holds the logic for one event; streaming a file, the progress bar and the output live in the
+//! CLI, and the bindings feed events from their own tables, so that every engine finds the same violations.
 
 use crate::matcher::{Matcher, UnknownName};
-use crate::report::{Report, Settings};
+use crate::report::Report;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// One observed collection event.
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Event {
     #[serde(default)]
     pub ts: Option<String>,
     pub url: String,
-    #[serde(default)]
-    pub data: Vec<String>,
+    /// The data items collected; `data` in logs written before the field was named as in decisions.
+    #[serde(default, alias = "data")]
+    pub collect: Vec<String>,
+    /// The data items linked to the user's account.
     #[serde(default)]
     pub linked: Vec<String>,
+    /// Signals and feature switches by name, as the collector saw them.
     #[serde(default)]
     pub state: BTreeMap<String, bool>,
     #[serde(default)]
     pub region: Option<String>,
+    /// The policy hash of the artifact the collector ran.
     #[serde(default)]
     pub policy: Option<String>,
+}
+
+impl Event {
+    /// Reads one log line (without its line break); the error is one line.
+    pub fn parse(line: &str) -> Result<Event, String> {
+        serde_json::from_str(line).map_err(|e| format!("not a collection event: {e}"))
+    }
 }
 
 /// The kinds of violation, as they appear in reports and counts.
@@ -38,7 +57,7 @@ pub enum Kind {
     CollectedNotAllowed,
     /// Data linked to the account when the policy does not allow linking it.
     LinkedNotAllowed,
-    /// The event names a policy hash other than the artifact's.
+    /// The event names a policy hash other than those of the audited artifacts.
     PolicyMismatch,
 }
 
@@ -55,6 +74,7 @@ impl Kind {
 /// One thing an event did that the policy did not allow.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Violation {
+    /// The event's line in the log, from 1.
     pub line: u64,
     pub ts: Option<String>,
     pub url: String,
@@ -63,6 +83,8 @@ pub struct Violation {
     pub data: Vec<String>,
     /// Why, in words: what the policy allows there and the rule that decided it.
     pub detail: String,
+    /// The policy hash of the artifact the event was decided with.
+    pub policy: String,
 }
 
 /// Why a log line could not be audited.
@@ -70,6 +92,75 @@ pub struct Violation {
 pub struct Malformed {
     pub line: u64,
     pub message: String,
+}
+
+/// An audit needs at least one artifact to decide with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NoArtifacts;
+
+impl std::fmt::Display for NoArtifacts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an audit needs at least one artifact")
+    }
+}
+
+impl std::error::Error for NoArtifacts {}
+
+/// The artifacts an audit decides with, each with its policy hash computed once.
+pub struct Auditor<'m, 'a> {
+    matchers: &'m [Matcher<'a>],
+    hashes: Vec<String>,
+}
+
+impl<'m, 'a> Auditor<'m, 'a> {
+    /// An auditor over `matchers`; the first is the one events naming no known policy are decided with.
+    pub fn new(matchers: &'m [Matcher<'a>]) -> Result<Self, NoArtifacts> {
+        if matchers.is_empty() {
+            return Err(NoArtifacts);
+        }
+        Ok(Auditor { matchers, hashes: matchers.iter().map(Matcher::policy_hash).collect() })
+    }
+
+    /// The policy hashes of the artifacts, in the order given.
+    pub fn policy_hashes(&self) -> &[String] {
+        &self.hashes
+    }
+
+    /// Audits one log line (without its line break).
+    pub fn audit_line(&self, line_no: u64, line: &str) -> Result<Vec<Violation>, Malformed> {
+        let event = Event::parse(line).map_err(|message| Malformed { line: line_no, message })?;
+        self.audit_event(line_no, &event)
+    }
+
+    /// Audits one event; `line_no` is carried into its violations.
+    pub fn audit_event(&self, line_no: u64, event: &Event) -> Result<Vec<Violation>, Malformed> {
+        let named = event.policy.as_ref().and_then(|h| self.hashes.iter().position(|x| x == h));
+        let index = named.unwrap_or(0);
+        let (Some(m), Some(hash)) = (self.matchers.get(index), self.hashes.get(index)) else {
+            return Err(Malformed { line: line_no, message: "an audit needs at least one artifact".into() });
+        };
+        let mut out = Vec::new();
+        if let (Some(h), None) = (&event.policy, named) {
+            let detail = match self.hashes.as_slice() {
+                [only] => format!("event names policy {h}, the artifact is {only}"),
+                all => format!("event names policy {h}, none of the {} artifacts ({})", all.len(), all.join(", ")),
+            };
+            out.push(violation(event, line_no, hash, Kind::PolicyMismatch, vec![], detail));
+        }
+        decide_and_compare(m, hash, line_no, event, &mut out)?;
+        Ok(out)
+    }
+}
+
+/// Audits one log line (without its line break) against a single matcher.
+pub fn audit_line(m: &Matcher<'_>, line_no: u64, line: &str) -> Result<Vec<Violation>, Malformed> {
+    Auditor::new(std::slice::from_ref(m))
+        .map_err(|e| Malformed { line: line_no, message: e.to_string() })?
+        .audit_line(line_no, line)
+}
+
+fn violation(event: &Event, line: u64, hash: &str, kind: Kind, data: Vec<String>, detail: String) -> Violation {
+    Violation { line, ts: event.ts.clone(), url: event.url.clone(), kind, data, detail, policy: hash.to_string() }
 }
 
 fn words(v: &[String]) -> String {
@@ -80,34 +171,39 @@ fn words(v: &[String]) -> String {
     }
 }
 
-/// Audits one log line (without its line break) against the matcher.
-pub fn audit_line(m: &Matcher<'_>, line_no: u64, line: &str) -> Result<Vec<Violation>, Malformed> {
-    let malformed = |message: String| Malformed { line: line_no, message };
-    let event: Event = serde_json::from_str(line).map_err(|e| malformed(format!("not a collection event: {e}")))?;
-    let settings =
-        Settings { set: event.state.iter().map(|(k, v)| (k.clone(), *v)).collect(), region: event.region.clone() };
-    let state = settings.context(m).map_err(|UnknownName(n)| {
-        malformed(format!("`{n}` is not a signal, feature or region of the audited policy"))
-    })?;
-    let report = Report::decide(m, &event.url, &state);
-    let mut out = Vec::new();
-    let violation = |kind, data: Vec<String>, detail: String| Violation {
+/// Whether `item` is a data item of `m` whose bit is set in `mask`; an item the policy does not know is not.
+fn allowed(m: &Matcher<'_>, mask: u64, item: &str) -> bool {
+    m.data().iter().position(|d| d == item).is_some_and(|i| i < 64 && mask >> i & 1 == 1)
+}
+
+/// Decides the event with `m` and adds a violation for what it collected or linked beyond the decision.
+///
+/// Most events break nothing, so the comparison runs on the decision's bit sets, and the decision in names (a
+/// [`Report`], which allocates a string per name) is built only for an event that has a violation to explain.
+fn decide_and_compare(
+    m: &Matcher<'_>,
+    hash: &str,
+    line_no: u64,
+    event: &Event,
+    out: &mut Vec<Violation>,
+) -> Result<(), Malformed> {
+    // As `Settings::context` does: every named switch, then the region.
+    let mut state = m.context();
+    let unknown = |UnknownName(n)| Malformed {
         line: line_no,
-        ts: event.ts.clone(),
-        url: event.url.clone(),
-        kind,
-        data,
-        detail,
+        message: format!("`{n}` is not a signal, feature or region of the audited policy"),
     };
-    if let Some(hash) = &event.policy {
-        if *hash != report.policy_hash {
-            out.push(violation(
-                Kind::PolicyMismatch,
-                vec![],
-                format!("event names policy {hash}, the artifact is {}", report.policy_hash),
-            ));
-        }
+    for (name, on) in &event.state {
+        m.set(&mut state, name, *on).map_err(unknown)?;
     }
+    m.set_region(&mut state, event.region.as_deref()).map_err(unknown)?;
+    let decision = m.decide(&event.url, &state);
+    let extra: Vec<String> = event.collect.iter().filter(|d| !allowed(m, decision.collect, d)).cloned().collect();
+    let extra_linked: Vec<String> = event.linked.iter().filter(|d| !allowed(m, decision.linked, d)).cloned().collect();
+    if extra.is_empty() && extra_linked.is_empty() {
+        return Ok(());
+    }
+    let report = Report::from_decision(m, &event.url, &decision);
     let why = || {
         if let Some(e) = &report.error {
             format!("the URL collects nothing ({e})")
@@ -129,18 +225,64 @@ pub fn audit_line(m: &Matcher<'_>, line_no: u64, line: &str) -> Result<Vec<Viola
             )
         }
     };
-    let extra: Vec<String> = event.data.iter().filter(|d| !report.collect.contains(d)).cloned().collect();
     if !extra.is_empty() {
-        out.push(violation(Kind::CollectedNotAllowed, extra, why()));
+        out.push(violation(event, line_no, hash, Kind::CollectedNotAllowed, extra, why()));
     }
-    let extra_linked: Vec<String> = event.linked.iter().filter(|d| !report.linked.contains(d)).cloned().collect();
     if !extra_linked.is_empty() {
         let detail = if report.collect.is_empty() {
             why()
         } else {
             format!("in this state the policy allows linking {} there", words(&report.linked))
         };
-        out.push(violation(Kind::LinkedNotAllowed, extra_linked, detail));
+        out.push(violation(event, line_no, hash, Kind::LinkedNotAllowed, extra_linked, detail));
     }
-    Ok(out)
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn demo() -> Vec<u8> {
+        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/demo.matcher")).unwrap()
+    }
+
+    #[test]
+    fn reads_collect_and_its_old_name_data_alike() {
+        let new = Event::parse(r#"{"url": "https://a.example/", "collect": ["page_url"]}"#).unwrap();
+        let old = Event::parse(r#"{"url": "https://a.example/", "data": ["page_url"]}"#).unwrap();
+        assert_eq!(new, old);
+        assert_eq!(new.collect, ["page_url"]);
+        // Both names at once is ambiguous, so the line is malformed rather than one of them silently lost.
+        assert!(Event::parse(r#"{"url": "u", "collect": [], "data": []}"#).unwrap_err().contains("duplicate"));
+    }
+
+    #[test]
+    fn an_auditor_needs_an_artifact() {
+        assert!(Auditor::new(&[]).is_err());
+        let bytes = demo();
+        let m = Matcher::from_bytes(&bytes).unwrap();
+        let e = audit_line(&m, 3, "nope").unwrap_err();
+        assert_eq!(e.line, 3);
+        assert!(e.message.starts_with("not a collection event: "), "{}", e.message);
+    }
+
+    #[test]
+    fn an_event_is_decided_with_the_artifact_it_names() {
+        let bytes = demo();
+        let m = Matcher::from_bytes(&bytes).unwrap();
+        let hash = m.policy_hash();
+        // The same artifact twice stands for two policy versions; the hash picks the first that matches.
+        let two = [Matcher::from_bytes(&bytes).unwrap(), m];
+        let a = Auditor::new(&two).unwrap();
+        let line = format!(r#"{{"url": "https://shop.example/cart", "collect": ["page_url"], "policy": "{hash}"}}"#);
+        assert_eq!(a.audit_line(1, &line).unwrap(), []);
+        let other = "1".repeat(64);
+        let line = format!(r#"{{"url": "https://shop.example/cart", "collect": ["page_url"], "policy": "{other}"}}"#);
+        let vs = a.audit_line(2, &line).unwrap();
+        assert_eq!(vs.len(), 1);
+        assert_eq!(vs[0].kind, Kind::PolicyMismatch);
+        assert_eq!(vs[0].policy, hash);
+        assert!(vs[0].detail.contains("none of the 2 artifacts"), "{}", vs[0].detail);
+    }
 }

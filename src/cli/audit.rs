@@ -1,39 +1,60 @@
-//! `policyc audit`: check a collection log against the artifact, in one streaming pass.
+//! `policyc audit`: check a collection log against the artifacts that were live, in one streaming pass.
 
-use super::decide::with_matcher;
+use super::decide::load_bytes;
 use super::matchcmd::read_bounded_line;
 use super::TextOrJson;
-use policyc::audit::{self, Kind};
+use policyc::audit::{self, Auditor, Kind};
 use policyc::matcher::Matcher;
 use std::collections::BTreeMap;
 use std::io::{BufReader, IsTerminal, Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The artifact that was live (a policy file is compiled on the fly).
-    artifact: PathBuf,
-    /// The log: NDJSON, one collection event per line; `-` for standard input.
-    log: PathBuf,
+    /// The artifacts that were live while the log was written (policy files are compiled on the fly), then the
+    /// log: NDJSON, one collection event per line; `-` for standard input. Each event is decided with the
+    /// artifact whose policy hash it names; the first artifact decides events that name none of them.
+    #[arg(value_name = "PATH", num_args = 2.., required = true)]
+    paths: Vec<PathBuf>,
     /// Output format: a line per violation and a summary, or one JSON object per violation.
     #[arg(long, value_enum, default_value = "text")]
     format: TextOrJson,
 }
 
 pub fn run(args: Args) -> i32 {
-    with_matcher(&args.artifact, None, |matcher, _| audit_log(matcher, &args))
+    let Some((log, artifacts)) = args.paths.split_last() else {
+        return super::fail("give the artifacts, then the log");
+    };
+    let mut all_bytes = Vec::with_capacity(artifacts.len());
+    for path in artifacts {
+        match load_bytes(path) {
+            Ok(b) => all_bytes.push(b),
+            Err(e) => return super::fail(e),
+        }
+    }
+    let mut matchers = Vec::with_capacity(artifacts.len());
+    for (path, bytes) in artifacts.iter().zip(&all_bytes) {
+        match Matcher::from_bytes(bytes) {
+            Ok(m) => matchers.push(m),
+            Err(e) => return super::fail(format!("`{}`: {e}", path.display())),
+        }
+    }
+    match Auditor::new(&matchers) {
+        Ok(auditor) => audit_log(&auditor, log, args.format),
+        Err(e) => super::fail(e),
+    }
 }
 
-fn audit_log(matcher: &Matcher<'_>, args: &Args) -> i32 {
-    let (reader, size): (Box<dyn Read>, Option<u64>) = if args.log.as_os_str() == "-" {
+fn audit_log(auditor: &Auditor<'_, '_>, log: &Path, format: TextOrJson) -> i32 {
+    let (reader, size): (Box<dyn Read>, Option<u64>) = if log.as_os_str() == "-" {
         (Box::new(std::io::stdin().lock()), None)
     } else {
-        match std::fs::File::open(&args.log) {
+        match std::fs::File::open(log) {
             Ok(f) => {
                 let size = f.metadata().ok().map(|m| m.len());
                 (Box::new(f), size)
             }
-            Err(e) => return super::fail(format!("cannot read `{}`: {e}", args.log.display())),
+            Err(e) => return super::fail(format!("cannot read `{}`: {e}", log.display())),
         }
     };
     // A progress bar only for a person watching a long audit; never in pipes or CI logs.
@@ -81,7 +102,7 @@ fn audit_log(matcher: &Matcher<'_>, args: &Args) -> i32 {
                 }
                 continue;
             }
-            Ok(t) => audit::audit_line(matcher, line_no, t),
+            Ok(t) => auditor.audit_line(line_no, t),
             Err(message) => Err(audit::Malformed { line: line_no, message }),
         };
         match result {
@@ -89,7 +110,7 @@ fn audit_log(matcher: &Matcher<'_>, args: &Args) -> i32 {
                 events += 1;
                 for v in violations {
                     *counts.entry(v.kind).or_default() += 1;
-                    let written = match args.format {
+                    let written = match format {
                         TextOrJson::Json => serde_json::to_writer(&mut out, &v).is_ok() && out.write_all(b"\n").is_ok(),
                         TextOrJson::Text => writeln!(
                             out,
@@ -122,9 +143,11 @@ fn audit_log(matcher: &Matcher<'_>, args: &Args) -> i32 {
     let _ = out.flush();
     let total: u64 = counts.values().sum();
     let by_kind: Vec<String> = counts.iter().map(|(k, n)| format!("{n} {}", k.as_str())).collect();
+    let hashes = auditor.policy_hashes();
     eprintln!(
-        "audited {events} events against policy {}: {total} violations{}{}",
-        matcher.policy_hash(),
+        "audited {events} events against {} {}: {total} violations{}{}",
+        if hashes.len() == 1 { "policy" } else { "policies" },
+        hashes.join(", "),
         if by_kind.is_empty() { String::new() } else { format!(" ({})", by_kind.join(", ")) },
         if malformed > 0 { format!(", {malformed} malformed lines") } else { String::new() }
     );

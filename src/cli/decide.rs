@@ -112,7 +112,7 @@ pub fn check_settings(m: &Matcher<'_>, settings: &Settings) -> Result<(), (Strin
 
 /// Artifact bytes from a `.matcher` file (not yet validated: [`with_matcher`] does that), or compiled on the
 /// fly from a policy. Errors are one line; policy diagnostics are printed before.
-fn load_bytes(path: &Path) -> Result<Vec<u8>, String> {
+pub fn load_bytes(path: &Path) -> Result<Vec<u8>, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read `{}`: {}", path.display(), e))?;
     if bytes.starts_with(artifact::LABEL) || path.extension().is_some_and(|e| e == "matcher") {
         return Ok(bytes);

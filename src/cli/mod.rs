@@ -73,7 +73,8 @@ enum Command {
     Test(test::Args),
     /// What changes between two versions of a policy, with witness URLs.
     Diff(diff::Args),
-    /// Check a collection log (NDJSON) against the artifact that was live.
+    /// Check a collection log (NDJSON) against the artifacts that were live.
+    #[command(override_usage = "policyc audit [OPTIONS] ARTIFACT... LOG")]
     Audit(audit::Args),
     /// Run the language server on standard input and output, for editors.
     Lsp(lsp::Args),

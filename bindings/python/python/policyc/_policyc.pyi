@@ -1,0 +1,86 @@
+"""Type stubs of the native module; the public names are re-exported by ``policyc``."""
+
+import os
+from typing import Iterable, Mapping, Optional, Union
+
+import pyarrow
+
+class Decision:
+    """One decision, in names: the same content as ``policyc match`` prints for the URL."""
+
+    @property
+    def url(self) -> str: ...
+    @property
+    def host(self) -> Optional[str]: ...
+    @property
+    def sites(self) -> list[str]: ...
+    @property
+    def collect(self) -> list[str]: ...
+    @property
+    def linked(self) -> list[str]: ...
+    @property
+    def purposes(self) -> list[str]: ...
+    @property
+    def retention(self) -> dict[str, str]: ...
+    @property
+    def rules(self) -> list[tuple[str, str]]: ...
+    @property
+    def blocked_by(self) -> list[tuple[str, str]]: ...
+    @property
+    def policy_hash(self) -> str: ...
+    @property
+    def error(self) -> Optional[str]: ...
+    def to_json(self) -> str:
+        """The decision as the JSON line ``policyc match`` prints."""
+    def __eq__(self, other: object) -> bool: ...
+
+class Matcher:
+    """A loaded matcher artifact."""
+
+    @staticmethod
+    def open(path: Union[str, os.PathLike[str]]) -> Matcher:
+        """Loads an artifact file; ``OSError`` if unreadable, ``ValueError`` if not a valid artifact."""
+    @staticmethod
+    def from_bytes(data: bytes) -> Matcher:
+        """Loads an artifact from its bytes; ``ValueError`` if they are not a valid artifact."""
+    @property
+    def policy_hash(self) -> str: ...
+    @property
+    def policy_id(self) -> str: ...
+    @property
+    def version(self) -> str: ...
+    @property
+    def signals(self) -> list[str]: ...
+    @property
+    def features(self) -> dict[str, bool]: ...
+    @property
+    def regions(self) -> list[str]: ...
+    @property
+    def data(self) -> list[str]: ...
+    def decide(
+        self, url: str, set: Optional[Mapping[str, bool]] = None, region: Optional[str] = None
+    ) -> Decision:
+        """Decides one URL; an undeclared name in ``set`` or ``region`` raises ``ValueError``."""
+    def decide_arrow(
+        self,
+        urls: Union[pyarrow.Array, pyarrow.ChunkedArray],
+        set: Optional[Mapping[str, bool]] = None,
+        region: Optional[str] = None,
+    ) -> pyarrow.RecordBatch:
+        """Decides every URL of a string array: columns ``url``, ``host``, ``sites``, ``collect``, ``linked``,
+        ``purposes``, ``retention`` (map), ``error``."""
+
+class Auditor:
+    """Audits collection-log events against the artifacts that were live."""
+
+    def __init__(self, artifacts: Iterable[Union[bytes, Matcher]]) -> None: ...
+    @property
+    def policy_hashes(self) -> list[str]: ...
+    def audit_line(self, line: str) -> list[dict[str, object]]:
+        """The violations of one NDJSON log line; ``ValueError`` if the line is malformed."""
+    def audit_arrow(self, lines: Union[pyarrow.Array, pyarrow.ChunkedArray]) -> pyarrow.RecordBatch:
+        """The violations of every line: ``row``, ``ts``, ``url``, ``kind``, ``data``, ``detail``, ``policy``;
+        malformed lines are rows of kind ``malformed``."""
+    def audit_columns(self, batch: pyarrow.RecordBatch) -> pyarrow.RecordBatch:
+        """The violations of events in typed columns (``url``; optional ``ts``, ``region``, ``policy``,
+        ``collect``/``data``, ``linked``, ``state`` as a map of booleans), in the form ``audit_arrow`` returns."""

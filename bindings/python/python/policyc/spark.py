@@ -1,0 +1,203 @@
+"""Audit collection logs with Spark: the same violations as ``policyc audit``, on every executor.
+
+``audit(events_df, artifacts)`` evaluates each event with ``mapInArrow`` over Arrow batches, the artifacts broadcast
+once, and returns a DataFrame of violations with the columns of ``policyc audit --format json`` except ``line``
+(which has no meaning in a distributed table), plus ``file``, the input file where Spark knows it::
+
+    ts string, url string, kind string, data array<string>, detail string, policy string, file string
+
+Run over files (NDJSON or Parquet) from the command line, locally or with ``spark-submit``::
+
+    python -m policyc.spark v2.matcher v1.matcher 'logs/2019-07-01/*.ndjson' --output violations/
+
+Supported: Spark 3.5 and 4.x (``mapInArrow`` and Arrow batches as used here exist since 3.3); tested with
+pyspark 4.3 on CPython 3.11.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import uuid
+from typing import Iterable, Iterator, List, Sequence, Union
+
+# Absolute, so that this file also runs as the script `spark-submit` is given.
+from policyc import Auditor, Matcher
+
+#: The fields of a collection event (``schemas/event.schema.json``), in the order they are serialised.
+EVENT_FIELDS = ("ts", "url", "collect", "data", "linked", "state", "region", "policy")
+
+#: The violations' schema: ``policyc audit --format json`` without ``line``, plus the input ``file``.
+VIOLATION_SCHEMA = "ts string, url string, kind string, data array<string>, detail string, policy string, file string"
+
+#: The Spark schema of an NDJSON event, for reading logs into typed columns (``state`` as a map, as in JSON).
+EVENT_SCHEMA = (
+    "ts string, url string, collect array<string>, data array<string>, linked array<string>, "
+    "state map<string,boolean>, region string, policy string"
+)
+
+ArtifactArg = Union[bytes, Matcher]
+
+# Auditors by the key broadcast with the artifacts, so that each Python worker loads the artifacts once, not once per batch.
+_AUDITORS: dict = {}
+
+
+def _artifact_bytes(artifacts: Union[ArtifactArg, Sequence[ArtifactArg]]) -> List[bytes]:
+    items = [artifacts] if isinstance(artifacts, (bytes, bytearray, Matcher)) else list(artifacts)
+    if not items:
+        raise ValueError("an audit needs at least one artifact")
+    out = []
+    for a in items:
+        if isinstance(a, Matcher):
+            raise TypeError("give the artifacts' bytes (a Matcher does not travel to executors)")
+        out.append(bytes(a))
+    # Validate on the driver, so that a bad artifact fails before any task starts.
+    Auditor(out)
+    return out
+
+
+def audit(events_df, artifacts: Union[ArtifactArg, Sequence[ArtifactArg]]):
+    """The violations of every event in ``events_df`` against ``artifacts`` (bytes, or a list of bytes with the
+    newest policy first), as a DataFrame with ``VIOLATION_SCHEMA``.
+
+    ``events_df`` is either raw log lines (one string column, ``value``, as ``spark.read.text`` gives), audited
+    as ``policyc audit`` reads lines, or events in columns named as in ``EVENT_FIELDS`` (as
+    ``spark.read.json(..., schema=EVENT_SCHEMA)`` or a Parquet table gives), which the runtime reads from the
+    Arrow columns directly (``state`` as a map of booleans; a ``ts`` of timestamp type is cast to Spark's string
+    form). A ``file`` column is carried through; otherwise Spark's input file name is used. A malformed line is
+    a row of kind ``malformed`` whose ``detail`` says why (``policyc audit`` reports the same on standard error).
+    """
+    from pyspark.sql import functions as F
+
+    blobs = _artifact_bytes(artifacts)
+    spark = events_df.sparkSession
+    # The key names this set of artifacts in each worker's cache of loaded auditors.
+    shared = spark.sparkContext.broadcast((uuid.uuid4().hex, blobs))
+    columns = events_df.columns
+    file = (F.col("file") if "file" in columns else F.input_file_name()).cast("string").alias("file")
+    if "url" not in columns and "value" in columns:
+        prepared = events_df.select(F.col("value").alias("line"), file)
+        return prepared.mapInArrow(_audit_batches(shared, "lines"), VIOLATION_SCHEMA)
+    # Events in columns reach the runtime as Arrow columns of fixed types; a missing column is all nulls.
+    fields = []
+    for name, kind in _EVENT_TYPES:
+        if name not in columns:
+            fields.append(F.lit(None).cast(kind).alias(name))
+        elif name == "state" and events_df.schema["state"].dataType.typeName() == "struct":
+            # JSON read without a schema infers `state` as a struct; as a map it keeps only the names given.
+            fields.append(F.from_json(F.to_json(F.col("state")), kind).alias(name))
+        else:
+            fields.append(F.col(name).cast(kind).alias(name))
+    prepared = events_df.select(*fields, file)
+    return prepared.mapInArrow(_audit_batches(shared, "columns"), VIOLATION_SCHEMA)
+
+
+# The columns `Auditor.audit_columns` reads, with the types Spark hands them over in.
+_EVENT_TYPES = (
+    ("ts", "string"), ("url", "string"), ("collect", "array<string>"), ("data", "array<string>"),
+    ("linked", "array<string>"), ("state", "map<string,boolean>"), ("region", "string"), ("policy", "string"),
+)
+
+
+def _audit_batches(shared, form: str):
+    def run(batches: Iterator) -> Iterator:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        key, blobs = shared.value
+        auditor = _AUDITORS.get(key)
+        if auditor is None:
+            auditor = _AUDITORS[key] = Auditor(blobs)
+        for batch in batches:
+            if form == "lines":
+                found = auditor.audit_arrow(batch.column(0))
+            else:
+                found = auditor.audit_columns(batch)
+            files = pc.take(batch.column(batch.num_columns - 1), found.column("row"))
+            yield pa.RecordBatch.from_arrays(
+                [found.column(name) for name in ("ts", "url", "kind", "data", "detail", "policy")] + [files],
+                names=["ts", "url", "kind", "data", "detail", "policy", "file"],
+            )
+
+    return run
+
+
+def read_events(spark, paths: Sequence[str], fmt: str = "auto"):
+    """Reads logs for ``audit``: NDJSON files as raw lines (so a malformed line is reported, not guessed at),
+    Parquet as typed columns. ``fmt`` is ``ndjson``, ``parquet`` or ``auto`` (by the first path's extension)."""
+    if fmt == "auto":
+        first = paths[0].lower().rstrip("/")
+        for ext in (".gz", ".bz2", ".zst"):
+            first = first[: -len(ext)] if first.endswith(ext) else first
+        fmt = "ndjson" if first.endswith((".ndjson", ".jsonl", ".json")) else "parquet"
+    if fmt == "ndjson":
+        return spark.read.text(list(paths))
+    if fmt == "parquet":
+        return spark.read.parquet(*paths)
+    raise ValueError(f"`{fmt}` is not ndjson, parquet or auto")
+
+
+def main(argv: Iterable[str] = None) -> int:
+    p = argparse.ArgumentParser(
+        prog="python -m policyc.spark",
+        description="Audit collection logs (NDJSON or Parquet) against the artifacts that were live, with Spark.",
+    )
+    p.add_argument("paths", nargs="+", metavar="ARTIFACT... INPUT...",
+                   help="the artifacts (files ending in .matcher, newest first), then the logs (files, directories "
+                        "or globs Spark reads)")
+    p.add_argument("--format", choices=["auto", "ndjson", "parquet"], default="auto", help="the logs' format")
+    p.add_argument("--output", metavar="DIR", help="write the violations as Parquet here instead of printing them")
+    p.add_argument("--master", help="the Spark master when not under spark-submit, such as local[*]")
+    args = p.parse_args(None if argv is None else list(argv))
+
+    artifacts = [x for x in args.paths if x.endswith(".matcher")]
+    inputs = [x for x in args.paths if not x.endswith(".matcher")]
+    if not artifacts or not inputs:
+        print("error: give at least one artifact (`.matcher`) and one log", file=sys.stderr)
+        return 2
+    try:
+        blobs = []
+        for a in artifacts:
+            with open(a, "rb") as f:
+                blobs.append(f.read())
+        _artifact_bytes(blobs)
+    except (OSError, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+    from pyspark.sql import SparkSession
+
+    if args.master and args.master.startswith("local"):
+        # Local workers run this interpreter, which has the package (spark-submit sets PYSPARK_PYTHON itself).
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    builder = SparkSession.builder.appName("policyc audit")
+    if args.master:
+        builder = builder.master(args.master)
+    spark = builder.getOrCreate()
+    events = read_events(spark, inputs, args.format)
+    violations = audit(events, blobs).cache()
+    if args.output:
+        violations.write.mode("errorifexists").parquet(args.output)
+    else:
+        import json
+
+        for row in violations.toLocalIterator():
+            print(json.dumps(row.asDict(), separators=(",", ":")))
+    counts = {r["kind"]: r["count"] for r in violations.groupBy("kind").count().collect()}
+    malformed = counts.pop("malformed", 0)
+    total = sum(counts.values())
+    by_kind = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
+    print(
+        f"audited {events.count()} lines against "
+        f"{'policy' if len(blobs) == 1 else 'policies'} {', '.join(Auditor(blobs).policy_hashes)}: "
+        f"{total} violations" + (f" ({by_kind})" if by_kind else "")
+        + (f", {malformed} malformed lines" if malformed else ""),
+        file=sys.stderr,
+    )
+    spark.stop()
+    return 2 if malformed else 1 if total else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,634 @@
+//! The Python package `policyc`: the runtime's decisions and audit for Python, per call or per Arrow batch.
+//!
+//! The module is a thin layer over `policyc-runtime`: it owns artifact bytes next to the matcher that reads
+//! them, turns Python arguments into runtime settings, and turns decisions and violations into Python objects or
+//! Arrow arrays. Arrow data crosses in both directions through the Arrow C data interface (`arrow-pyarrow`),
+//! so a batch of URLs is decided without a Python object per row.
+
+use arrow_array::builder::{Int64Builder, ListBuilder, MapBuilder, StringBuilder};
+use arrow_array::{
+    Array, ArrayRef, BooleanArray, LargeStringArray, ListArray, MapArray, RecordBatch, StringArray, StringViewArray,
+};
+use arrow_pyarrow::{FromPyArrow, ToPyArrow};
+use policyc_runtime::audit::{Auditor as RtAuditor, Event, Malformed, Violation};
+use policyc_runtime::matcher::Matcher as RtMatcher;
+use policyc_runtime::{urlnorm, Context, Decision as RtDecision, Report, Settings};
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+type Matchers<'a> = Vec<RtMatcher<'a>>;
+
+self_cell::self_cell!(
+    /// Artifact bytes and the matchers that read them in place, one per artifact.
+    struct Loaded {
+        owner: Vec<Vec<u8>>,
+        #[covariant]
+        dependent: Matchers,
+    }
+);
+
+impl Loaded {
+    fn load(artifacts: Vec<Vec<u8>>) -> Result<Loaded, String> {
+        Loaded::try_new(artifacts, |all| {
+            all.iter()
+                .enumerate()
+                .map(|(i, b)| {
+                    RtMatcher::from_bytes(b).map_err(|e| {
+                        if all.len() == 1 {
+                            e.to_string()
+                        } else {
+                            format!("artifact {}: {e}", i + 1)
+                        }
+                    })
+                })
+                .collect()
+        })
+    }
+
+    fn first(&self) -> PyResult<&RtMatcher<'_>> {
+        self.borrow_dependent().first().ok_or_else(|| PyValueError::new_err("an audit needs at least one artifact"))
+    }
+}
+
+fn value_error(e: impl std::fmt::Display) -> PyErr {
+    PyValueError::new_err(e.to_string())
+}
+
+/// The matcher's context for `set` and `region`; a name the policy does not declare is a `ValueError`.
+fn context(m: &RtMatcher<'_>, set: Option<HashMap<String, bool>>, region: Option<String>) -> PyResult<Context> {
+    let mut set: Vec<(String, bool)> = set.unwrap_or_default().into_iter().collect();
+    // A dict has no duplicate names, so the order cannot change the outcome; sorting keeps errors stable.
+    set.sort();
+    Settings { set, region }.context(m).map_err(value_error)
+}
+
+/// A loaded matcher artifact: decides, per URL and runtime state, what may be collected and linked.
+#[pyclass(frozen, module = "policyc")]
+struct Matcher {
+    loaded: Loaded,
+    hash: String,
+}
+
+impl Matcher {
+    fn from_vec(bytes: Vec<u8>) -> Result<Matcher, String> {
+        let loaded = Loaded::load(vec![bytes])?;
+        let hash = loaded.borrow_dependent().first().map(RtMatcher::policy_hash).unwrap_or_default();
+        Ok(Matcher { loaded, hash })
+    }
+}
+
+#[pymethods]
+impl Matcher {
+    /// Loads the artifact at `path` (as `policyc compile` writes it). An unreadable file raises `OSError`; bytes
+    /// that are not a valid artifact raise `ValueError` with the one-line reason.
+    #[staticmethod]
+    fn open(path: std::path::PathBuf) -> PyResult<Matcher> {
+        let bytes = std::fs::read(&path)?;
+        Matcher::from_vec(bytes).map_err(|e| PyValueError::new_err(format!("`{}`: {e}", path.display())))
+    }
+
+    /// Loads an artifact from its bytes; bytes that are not a valid artifact raise `ValueError`.
+    #[staticmethod]
+    fn from_bytes(data: &[u8]) -> PyResult<Matcher> {
+        Matcher::from_vec(data.to_vec()).map_err(PyValueError::new_err)
+    }
+
+    /// The SHA-256 of the policy this artifact was compiled from, in hex: log it with every decision.
+    #[getter]
+    fn policy_hash(&self) -> &str {
+        &self.hash
+    }
+
+    /// The policy's identifier.
+    #[getter]
+    fn policy_id(&self) -> PyResult<String> {
+        Ok(self.loaded.first()?.policy_id().to_string())
+    }
+
+    /// The policy's version string.
+    #[getter]
+    fn version(&self) -> PyResult<String> {
+        Ok(self.loaded.first()?.version().to_string())
+    }
+
+    /// The signals a decision can depend on (off unless set).
+    #[getter]
+    fn signals(&self) -> PyResult<Vec<String>> {
+        Ok(self.loaded.first()?.signals().map(str::to_string).collect())
+    }
+
+    /// The feature switches and their defaults.
+    #[getter]
+    fn features(&self) -> PyResult<BTreeMap<String, bool>> {
+        Ok(self.loaded.first()?.features().map(|(n, d)| (n.to_string(), d)).collect())
+    }
+
+    /// The regions the policy distinguishes.
+    #[getter]
+    fn regions(&self) -> PyResult<Vec<String>> {
+        Ok(self.loaded.first()?.regions().to_vec())
+    }
+
+    /// The data items the policy names.
+    #[getter]
+    fn data(&self) -> PyResult<Vec<String>> {
+        Ok(self.loaded.first()?.data().to_vec())
+    }
+
+    /// Decides one URL: `set` maps signals and features to on or off, `region` is one of the policy's regions.
+    /// A name the policy does not declare raises `ValueError`; a URL that cannot be decided collects nothing
+    /// and says why in `error`.
+    #[pyo3(signature = (url, set=None, region=None))]
+    fn decide(&self, url: &str, set: Option<HashMap<String, bool>>, region: Option<String>) -> PyResult<Decision> {
+        let m = self.loaded.first()?;
+        let cx = context(m, set, region)?;
+        Ok(Decision(Report::decide(m, url, &cx)))
+    }
+
+    /// Decides every URL of a pyarrow string array (or chunked array) in one call, without a Python loop, and
+    /// returns a `pyarrow.RecordBatch` with one row per URL: `url`, `host`, `sites`, `collect`, `linked`,
+    /// `purposes`, `retention` (a map from data item to period) and `error`. A null URL collects nothing.
+    #[pyo3(signature = (urls, set=None, region=None))]
+    fn decide_arrow<'py>(
+        &self,
+        py: Python<'py>,
+        urls: &Bound<'py, PyAny>,
+        set: Option<HashMap<String, bool>>,
+        region: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let m = self.loaded.first()?;
+        let cx = context(m, set, region)?;
+        let array = import_array(urls)?;
+        let batch = py.detach(|| with_strings(array.as_ref(), |it| decide_batch(m, &cx, it)))?;
+        let batch = batch.map_err(value_error)?;
+        batch.to_pyarrow(py)
+    }
+
+    fn __repr__(&self) -> PyResult<String> {
+        let m = self.loaded.first()?;
+        Ok(format!("<policyc.Matcher {} version {:?} policy_hash {}>", m.policy_id(), m.version(), self.hash))
+    }
+}
+
+/// A pyarrow Array or ChunkedArray (chunks joined) as an arrow-rs array.
+fn import_array(obj: &Bound<'_, PyAny>) -> PyResult<ArrayRef> {
+    let obj = if obj.hasattr("combine_chunks")? { obj.call_method0("combine_chunks")? } else { obj.clone() };
+    let data = arrow_data::ArrayData::from_pyarrow_bound(&obj)
+        .map_err(|e| PyTypeError::new_err(format!("expected a pyarrow array of strings: {e}")))?;
+    Ok(arrow_array::make_array(data))
+}
+
+/// Runs `f` over the values of a string array of any of Arrow's three string layouts.
+fn with_strings<R>(array: &dyn Array, f: impl FnOnce(&mut dyn Iterator<Item = Option<&str>>) -> R) -> PyResult<R> {
+    let any = array.as_any();
+    if let Some(a) = any.downcast_ref::<StringArray>() {
+        Ok(f(&mut a.iter()))
+    } else if let Some(a) = any.downcast_ref::<LargeStringArray>() {
+        Ok(f(&mut a.iter()))
+    } else if let Some(a) = any.downcast_ref::<StringViewArray>() {
+        Ok(f(&mut a.iter()))
+    } else {
+        Err(PyTypeError::new_err(format!("expected a pyarrow array of strings, not of `{}`", array.data_type())))
+    }
+}
+
+fn names<'a>(b: &mut ListBuilder<StringBuilder>, it: impl Iterator<Item = &'a str>) {
+    for n in it {
+        b.values().append_value(n);
+    }
+    b.append(true);
+}
+
+/// Decides every URL into the columns of a record batch, appending names straight from the decision's sets.
+fn decide_batch(
+    m: &RtMatcher<'_>,
+    cx: &Context,
+    urls: &mut dyn Iterator<Item = Option<&str>>,
+) -> Result<RecordBatch, arrow_schema::ArrowError> {
+    let (lo, _) = urls.size_hint();
+    let mut url = StringBuilder::with_capacity(lo, lo * 32);
+    let mut host = StringBuilder::with_capacity(lo, lo * 16);
+    let mut sites = ListBuilder::new(StringBuilder::new());
+    let mut collect = ListBuilder::new(StringBuilder::new());
+    let mut linked = ListBuilder::new(StringBuilder::new());
+    let mut purposes = ListBuilder::new(StringBuilder::new());
+    let mut retention = MapBuilder::new(None, StringBuilder::new(), StringBuilder::new());
+    let mut error = StringBuilder::new();
+    for u in urls {
+        let (d, h) = match u {
+            None => (RtDecision { error: None, ..RtDecision::default() }, None),
+            Some(u) => match urlnorm::parse(u) {
+                Ok(p) => (m.decide_parsed(&p, cx), Some(p.host().to_string())),
+                Err(e) => (RtDecision { error: Some(e), ..RtDecision::default() }, None),
+            },
+        };
+        url.append_option(u);
+        host.append_option(h);
+        names(&mut sites, m.category_names(d.sites));
+        names(&mut collect, m.data_names(d.collect));
+        names(&mut linked, m.data_names(d.linked));
+        names(&mut purposes, m.purpose_names(d.purposes));
+        for (item, period) in m.retention(&d) {
+            retention.keys().append_value(item);
+            retention.values().append_value(period.to_string());
+        }
+        retention.append(true)?;
+        match (&d.error, u) {
+            (Some(e), _) => error.append_value(e.to_string()),
+            (None, None) => error.append_value("no URL (null)"),
+            (None, Some(_)) => error.append_null(),
+        }
+    }
+    let columns: Vec<(&str, ArrayRef)> = vec![
+        ("url", Arc::new(url.finish())),
+        ("host", Arc::new(host.finish())),
+        ("sites", Arc::new(sites.finish())),
+        ("collect", Arc::new(collect.finish())),
+        ("linked", Arc::new(linked.finish())),
+        ("purposes", Arc::new(purposes.finish())),
+        ("retention", Arc::new(retention.finish())),
+        ("error", Arc::new(error.finish())),
+    ];
+    RecordBatch::try_from_iter(columns)
+}
+
+/// One decision, in names: the same content as `policyc match` and `policyc explain --format json` print.
+#[pyclass(frozen, module = "policyc", eq)]
+#[derive(PartialEq)]
+struct Decision(Report);
+
+#[pymethods]
+impl Decision {
+    /// The URL as given.
+    #[getter]
+    fn url(&self) -> &str {
+        &self.0.url
+    }
+    /// The URL's host, lowercased and without `www.`-like changes; `None` when the URL could not be parsed.
+    #[getter]
+    fn host(&self) -> Option<&str> {
+        self.0.host.as_deref()
+    }
+    /// The site categories the URL is in.
+    #[getter]
+    fn sites(&self) -> Vec<String> {
+        self.0.sites.clone()
+    }
+    /// The data items that may be collected here.
+    #[getter]
+    fn collect(&self) -> Vec<String> {
+        self.0.collect.clone()
+    }
+    /// The data items that may be linked to the user's account.
+    #[getter]
+    fn linked(&self) -> Vec<String> {
+        self.0.linked.clone()
+    }
+    /// The purposes the collected data serves.
+    #[getter]
+    fn purposes(&self) -> Vec<String> {
+        self.0.purposes.clone()
+    }
+    /// How long each collected item may be kept, in words (`"90 days"`).
+    #[getter]
+    fn retention(&self) -> BTreeMap<String, String> {
+        self.0.retention.clone()
+    }
+    /// The collect rules that fired, as `(rule, origin)` pairs such as `("collect 2", "shop.policy:21")`.
+    #[getter]
+    fn rules(&self) -> Vec<(String, String)> {
+        self.0.rules.iter().map(|r| (r.rule.clone(), r.origin.clone())).collect()
+    }
+    /// The `never` rules that blocked collection, as `(rule, origin)` pairs.
+    #[getter]
+    fn blocked_by(&self) -> Vec<(String, String)> {
+        self.0.blocked_by.iter().map(|r| (r.rule.clone(), r.origin.clone())).collect()
+    }
+    /// The policy hash of the artifact that decided.
+    #[getter]
+    fn policy_hash(&self) -> &str {
+        &self.0.policy_hash
+    }
+    /// Why the URL could not be decided (it then collects nothing), or `None`.
+    #[getter]
+    fn error(&self) -> Option<&str> {
+        self.0.error.as_deref()
+    }
+    /// The decision as the JSON line `policyc match` prints.
+    fn to_json(&self) -> PyResult<String> {
+        serde_json::to_string(&self.0).map_err(value_error)
+    }
+    fn __repr__(&self) -> String {
+        format!("<policyc.Decision {} collect={:?} linked={:?}>", self.0.url, self.0.collect, self.0.linked)
+    }
+}
+
+/// Audits collection-log events against the artifacts that were live (see `docs/audit.md`).
+#[pyclass(frozen, module = "policyc")]
+struct Auditor {
+    loaded: Loaded,
+}
+
+impl Auditor {
+    fn auditor(&self) -> PyResult<RtAuditor<'_, '_>> {
+        RtAuditor::new(self.loaded.borrow_dependent()).map_err(value_error)
+    }
+}
+
+fn violation_dict<'py>(py: Python<'py>, v: &Violation) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("ts", &v.ts)?;
+    d.set_item("url", &v.url)?;
+    d.set_item("kind", v.kind.as_str())?;
+    d.set_item("data", PyList::new(py, &v.data)?)?;
+    d.set_item("detail", &v.detail)?;
+    d.set_item("policy", &v.policy)?;
+    Ok(d)
+}
+
+#[pymethods]
+impl Auditor {
+    /// An auditor over `artifacts`: a list of artifact bytes or `Matcher`s, newest first. An event is decided
+    /// with the artifact whose policy hash it names; the first decides events naming none of them.
+    #[new]
+    fn new(artifacts: &Bound<'_, PyAny>) -> PyResult<Auditor> {
+        let mut all = Vec::new();
+        for item in artifacts.try_iter()? {
+            let item = item?;
+            if let Ok(m) = item.cast::<Matcher>() {
+                all.push(m.get().loaded.borrow_owner().concat());
+            } else {
+                let b: Vec<u8> = item
+                    .extract()
+                    .map_err(|_| PyTypeError::new_err("an artifact is given as bytes or as a policyc.Matcher"))?;
+                all.push(b);
+            }
+        }
+        if all.is_empty() {
+            return Err(PyValueError::new_err("an audit needs at least one artifact"));
+        }
+        Ok(Auditor { loaded: Loaded::load(all).map_err(PyValueError::new_err)? })
+    }
+
+    /// The policy hashes of the artifacts, in the order given.
+    #[getter]
+    fn policy_hashes(&self) -> PyResult<Vec<String>> {
+        Ok(self.auditor()?.policy_hashes().to_vec())
+    }
+
+    /// Audits one log line: a list of violations, each a dict with the fields of `policyc audit --format json`
+    /// except `line`. A malformed line raises `ValueError`.
+    fn audit_line<'py>(&self, py: Python<'py>, line: &str) -> PyResult<Vec<Bound<'py, PyDict>>> {
+        let vs = self.auditor()?.audit_line(1, line).map_err(|m| PyValueError::new_err(m.message))?;
+        vs.iter().map(|v| violation_dict(py, v)).collect()
+    }
+
+    /// Audits every log line of a pyarrow string array in one call and returns a `pyarrow.RecordBatch` of
+    /// violations: `row` (the line's index in `lines`), `ts`, `url`, `kind`, `data`, `detail`, `policy`. Blank
+    /// lines are skipped; a malformed (or null) line is a row of kind `malformed` whose `detail` says why, so
+    /// that nothing is lost.
+    fn audit_arrow<'py>(&self, py: Python<'py>, lines: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let auditor = self.auditor()?;
+        let array = import_array(lines)?;
+        let batch = py.detach(|| with_strings(array.as_ref(), |it| audit_batch(&auditor, it)))?;
+        batch.map_err(value_error)?.to_pyarrow(py)
+    }
+
+    /// Audits events stored in typed columns (a pyarrow `RecordBatch` such as a Parquet table gives) without
+    /// turning them back into JSON: `url` (string), and optionally `ts`, `region`, `policy` (strings), `collect`
+    /// or its old name `data`, `linked` (lists of strings) and `state` (a map from string to bool). Returns
+    /// what `audit_arrow` returns; an event that cannot be audited is a row of kind `malformed`.
+    fn audit_columns<'py>(&self, py: Python<'py>, batch: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let auditor = self.auditor()?;
+        let batch = RecordBatch::from_pyarrow_bound(batch)
+            .map_err(|e| PyTypeError::new_err(format!("expected a pyarrow RecordBatch of events: {e}")))?;
+        let columns = EventColumns::new(&batch).map_err(PyTypeError::new_err)?;
+        let out = py.detach(|| {
+            audit_rows(&auditor, batch.num_rows(), |i| {
+                columns.event(i).map_err(|message| Malformed { line: 0, message })
+            })
+        });
+        out.map_err(value_error)?.to_pyarrow(py)
+    }
+
+    fn __repr__(&self) -> PyResult<String> {
+        Ok(format!("<policyc.Auditor {}>", self.auditor()?.policy_hashes().join(", ")))
+    }
+}
+
+fn audit_batch(
+    auditor: &RtAuditor<'_, '_>,
+    lines: &mut dyn Iterator<Item = Option<&str>>,
+) -> Result<RecordBatch, arrow_schema::ArrowError> {
+    let lines: Vec<Option<&str>> = lines.collect();
+    audit_rows(auditor, lines.len(), |i| match lines.get(i).copied().flatten() {
+        // Blank lines separate nothing and hold no event, as in `policyc audit`.
+        Some(l) if l.trim().is_empty() => Ok(None),
+        Some(l) => Event::parse(l).map(Some).map_err(|message| Malformed { line: 0, message }),
+        None => Err(Malformed { line: 0, message: "the line is null".into() }),
+    })
+}
+
+/// Audits `rows` events, which `event` reads (`None`: no event in that row), into a record batch of violations.
+fn audit_rows(
+    auditor: &RtAuditor<'_, '_>,
+    rows: usize,
+    event: impl Fn(usize) -> Result<Option<Event>, Malformed>,
+) -> Result<RecordBatch, arrow_schema::ArrowError> {
+    let mut row = Int64Builder::new();
+    let mut ts = StringBuilder::new();
+    let mut url = StringBuilder::new();
+    let mut kind = StringBuilder::new();
+    let mut data = ListBuilder::new(StringBuilder::new());
+    let mut detail = StringBuilder::new();
+    let mut policy = StringBuilder::new();
+    for i in 0..rows {
+        let line_no = i as u64 + 1;
+        let result = match event(i) {
+            Ok(None) => continue,
+            Ok(Some(e)) => auditor.audit_event(line_no, &e),
+            Err(m) => Err(m),
+        };
+        match result {
+            Ok(vs) => {
+                for v in vs {
+                    row.append_value(i as i64);
+                    ts.append_option(v.ts.as_deref());
+                    url.append_value(&v.url);
+                    kind.append_value(v.kind.as_str());
+                    names(&mut data, v.data.iter().map(String::as_str));
+                    detail.append_value(&v.detail);
+                    policy.append_value(&v.policy);
+                }
+            }
+            Err(m) => {
+                row.append_value(i as i64);
+                ts.append_null();
+                url.append_null();
+                kind.append_value("malformed");
+                data.append(true);
+                detail.append_value(&m.message);
+                policy.append_null();
+            }
+        }
+    }
+    let columns: Vec<(&str, ArrayRef)> = vec![
+        ("row", Arc::new(row.finish())),
+        ("ts", Arc::new(ts.finish())),
+        ("url", Arc::new(url.finish())),
+        ("kind", Arc::new(kind.finish())),
+        ("data", Arc::new(data.finish())),
+        ("detail", Arc::new(detail.finish())),
+        ("policy", Arc::new(policy.finish())),
+    ];
+    RecordBatch::try_from_iter(columns)
+}
+
+/// A string column in any of Arrow's three layouts.
+enum Strings<'a> {
+    Utf8(&'a StringArray),
+    Large(&'a LargeStringArray),
+    View(&'a StringViewArray),
+}
+
+impl<'a> Strings<'a> {
+    fn of(array: &'a dyn Array) -> Option<Strings<'a>> {
+        let any = array.as_any();
+        if let Some(a) = any.downcast_ref::<StringArray>() {
+            Some(Strings::Utf8(a))
+        } else if let Some(a) = any.downcast_ref::<LargeStringArray>() {
+            Some(Strings::Large(a))
+        } else {
+            any.downcast_ref::<StringViewArray>().map(Strings::View)
+        }
+    }
+
+    fn get(&self, i: usize) -> Option<&'a str> {
+        let (null, value) = match self {
+            Strings::Utf8(a) => (a.is_null(i), a.value(i)),
+            Strings::Large(a) => (a.is_null(i), a.value(i)),
+            Strings::View(a) => (a.is_null(i), a.value(i)),
+        };
+        (!null).then_some(value)
+    }
+}
+
+/// A list-of-strings column: the list offsets and the strings.
+struct StringLists<'a> {
+    lists: &'a ListArray,
+    values: Strings<'a>,
+}
+
+impl<'a> StringLists<'a> {
+    fn get(&self, i: usize) -> Result<Option<Vec<String>>, String> {
+        if self.lists.is_null(i) {
+            return Ok(None);
+        }
+        let offsets = self.lists.value_offsets();
+        let (start, end) = (offsets[i] as usize, offsets[i + 1] as usize);
+        (start..end)
+            .map(|j| self.values.get(j).map(str::to_string).ok_or_else(|| "a data item is null".to_string()))
+            .collect::<Result<_, _>>()
+            .map(Some)
+    }
+}
+
+/// The event columns of a record batch, checked once per batch.
+struct EventColumns<'a> {
+    url: Strings<'a>,
+    ts: Option<Strings<'a>>,
+    region: Option<Strings<'a>>,
+    policy: Option<Strings<'a>>,
+    collect: Option<StringLists<'a>>,
+    data: Option<StringLists<'a>>,
+    linked: Option<StringLists<'a>>,
+    state: Option<(&'a MapArray, Strings<'a>, &'a BooleanArray)>,
+}
+
+impl<'a> EventColumns<'a> {
+    fn new(batch: &'a RecordBatch) -> Result<EventColumns<'a>, String> {
+        let strings = |name: &str| -> Result<Option<Strings<'a>>, String> {
+            batch
+                .column_by_name(name)
+                .map(|c| Strings::of(c.as_ref()).ok_or_else(|| format!("column `{name}` is not of strings")))
+                .transpose()
+        };
+        let lists = |name: &str| -> Result<Option<StringLists<'a>>, String> {
+            let Some(c) = batch.column_by_name(name) else { return Ok(None) };
+            let lists = c
+                .as_any()
+                .downcast_ref::<ListArray>()
+                .ok_or_else(|| format!("column `{name}` is not a list of strings"))?;
+            let values = Strings::of(lists.values().as_ref())
+                .ok_or_else(|| format!("column `{name}` is not a list of strings"))?;
+            Ok(Some(StringLists { lists, values }))
+        };
+        let state = match batch.column_by_name("state") {
+            None => None,
+            Some(c) => {
+                let map = c.as_any().downcast_ref::<MapArray>().ok_or("column `state` is not a map of booleans")?;
+                let keys = Strings::of(map.keys().as_ref()).ok_or("column `state` is not a map of booleans")?;
+                let values = map
+                    .values()
+                    .as_any()
+                    .downcast_ref::<BooleanArray>()
+                    .ok_or("column `state` is not a map of booleans")?;
+                Some((map, keys, values))
+            }
+        };
+        Ok(EventColumns {
+            url: strings("url")?.ok_or("the events have no `url` column")?,
+            ts: strings("ts")?,
+            region: strings("region")?,
+            policy: strings("policy")?,
+            collect: lists("collect")?,
+            data: lists("data")?,
+            linked: lists("linked")?,
+            state,
+        })
+    }
+
+    fn event(&self, i: usize) -> Result<Option<Event>, String> {
+        let text = |c: &Option<Strings<'_>>| c.as_ref().and_then(|c| c.get(i)).map(str::to_string);
+        let list = |c: &Option<StringLists<'_>>| c.as_ref().map(|c| c.get(i)).transpose().map(Option::flatten);
+        let url = self.url.get(i).ok_or("the event has no url")?.to_string();
+        let collect = match (list(&self.collect)?, list(&self.data)?) {
+            (Some(_), Some(_)) => return Err("the event has both `collect` and its old name `data`".into()),
+            (Some(c), None) | (None, Some(c)) => c,
+            (None, None) => Vec::new(),
+        };
+        let mut state = BTreeMap::new();
+        if let Some((map, keys, values)) = &self.state {
+            if !map.is_null(i) {
+                let offsets = map.value_offsets();
+                for j in offsets[i] as usize..offsets[i + 1] as usize {
+                    let key = keys.get(j).ok_or("a state name is null")?;
+                    if values.is_null(j) {
+                        return Err(format!("state `{key}` is neither true nor false"));
+                    }
+                    state.insert(key.to_string(), values.value(j));
+                }
+            }
+        }
+        Ok(Some(Event {
+            ts: text(&self.ts),
+            url,
+            collect,
+            linked: list(&self.linked)?.unwrap_or_default(),
+            state,
+            region: text(&self.region),
+            policy: text(&self.policy),
+        }))
+    }
+}
+
+#[pymodule]
+fn _policyc(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Matcher>()?;
+    m.add_class::<Decision>()?;
+    m.add_class::<Auditor>()?;
+    Ok(())
+}

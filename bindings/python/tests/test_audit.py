@@ -1,0 +1,107 @@
+"""`policyc.Auditor` finds exactly the violations `policyc audit` finds, line for line."""
+
+import json
+
+import pyarrow as pa
+import pytest
+
+import policyc
+from conftest import ROOT, run
+from eventlog import generate
+
+FIXTURE = ROOT / "tests/fixtures/audit/shop.ndjson"
+
+
+def cli_audit(binary, artifacts, log):
+    p = run(binary, "audit", *artifacts, log, "--format", "json", ok=(0, 1, 2))
+    violations = [json.loads(line) for line in p.stdout.splitlines()]
+    malformed = sorted(
+        (int(line.split(":")[0].split()[1]), line.split(": malformed: ", 1)[1])
+        for line in p.stderr.splitlines() if ": malformed: " in line
+    )
+    return violations, malformed, p.returncode
+
+
+def arrow_audit(auditor, log):
+    lines = log.read_text().split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    rows = auditor.audit_arrow(pa.array(lines)).to_pylist()
+    violations = [{"line": r.pop("row") + 1, **r} for r in rows if r["kind"] != "malformed"]
+    malformed = sorted((r["row"] + 1, r["detail"]) for r in rows if r["kind"] == "malformed")
+    return violations, malformed
+
+
+def test_the_fixture_log_line_for_line(policyc_bin, artifacts):
+    path, _ = artifacts["shop"]
+    auditor = policyc.Auditor([path.read_bytes()])
+    want, want_malformed, code = cli_audit(policyc_bin, [path], FIXTURE)
+    assert code == 2 and len(want) == 10 and len(want_malformed) == 2
+    got, got_malformed = arrow_audit(auditor, FIXTURE)
+    assert got == want
+    assert got_malformed == want_malformed
+    # One line at a time, as dicts.
+    line4 = FIXTURE.read_text().splitlines()[3]
+    assert auditor.audit_line(line4) == [{k: v for k, v in want[0].items() if k != "line"}]
+    with pytest.raises(ValueError, match="not a collection event"):
+        auditor.audit_line("this is not json")
+
+
+def test_a_generated_log_spanning_two_policy_versions(policyc_bin, artifacts, tmp_path):
+    shop, _ = artifacts["shop"]
+    other, _ = artifacts["shopping-assistant"]
+    m = policyc.Matcher.open(shop)
+    log = tmp_path / "log.ndjson"
+    expected = generate(log, m, 20_000)
+    malformed_lines = expected.pop("malformed")
+    # Two artifacts: the events name the first or a hash of neither (decided with the first, as a mismatch).
+    want, want_malformed, code = cli_audit(policyc_bin, [shop, other], log)
+    assert code == 2
+    assert {(v["line"], v["kind"]): v["data"] for v in want} == expected
+    assert [line for line, _ in want_malformed] == malformed_lines
+    got, got_malformed = arrow_audit(policyc.Auditor([policyc.Matcher.open(shop), other.read_bytes()]), log)
+    assert got == want
+    assert got_malformed == want_malformed
+
+
+def test_an_auditor_needs_valid_artifacts(artifacts):
+    with pytest.raises(ValueError, match="at least one artifact"):
+        policyc.Auditor([])
+    with pytest.raises(ValueError, match="artifact 2"):
+        policyc.Auditor([artifacts["shop"][0].read_bytes(), b"junk"])
+    with pytest.raises(TypeError):
+        policyc.Auditor(["a string is not bytes"])
+
+
+def test_events_in_typed_columns_audit_as_their_json_lines(artifacts, tmp_path):
+    """`audit_columns` reads Arrow columns without JSON and finds what `audit_arrow` finds in the same events."""
+    path, _ = artifacts["shop"]
+    auditor = policyc.Auditor([path.read_bytes()])
+    log = tmp_path / "log.ndjson"
+    generate(log, policyc.Matcher.open(path), 20_000, seed=7)
+    lines = [line for line in log.read_text().splitlines() if line.startswith('{"')]
+    events = [json.loads(line) for line in lines]
+    columns = {name: [e.get(name) for e in events] for name in ("ts", "url", "collect", "data", "linked", "region",
+                                                                 "policy")}
+    batch = pa.RecordBatch.from_pydict({
+        **columns,
+        "state": pa.array([list(e["state"].items()) for e in events], pa.map_(pa.string(), pa.bool_())),
+    })
+    by_columns = auditor.audit_columns(batch).to_pylist()
+    by_lines = auditor.audit_arrow(pa.array(lines)).to_pylist()
+    assert by_columns == by_lines
+    assert sum(r["kind"] == "malformed" for r in by_columns) > 0  # the `dark_mode` events
+
+    odd = pa.RecordBatch.from_pydict({
+        "url": ["https://www.walmart.com/", None, "https://www.walmart.com/"],
+        "collect": [["page_url"], None, ["page_url"]],
+        "data": [["page_url"], None, None],
+        "state": pa.array([[], [], [("signed_in", None)]], pa.map_(pa.string(), pa.bool_())),
+    })
+    details = [r["detail"] for r in auditor.audit_columns(odd).to_pylist()]
+    assert details == ["the event has both `collect` and its old name `data`", "the event has no url",
+                       "state `signed_in` is neither true nor false"]
+    with pytest.raises(TypeError, match="`url`"):
+        auditor.audit_columns(pa.RecordBatch.from_pydict({"ts": ["x"]}))
+    with pytest.raises(TypeError, match="`state`"):
+        auditor.audit_columns(pa.RecordBatch.from_pydict({"url": ["u"], "state": [1]}))

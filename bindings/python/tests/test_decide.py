@@ -1,0 +1,150 @@
+"""`policyc.Matcher` decides as `policyc match` and `policyc explain` do, per URL and per Arrow batch."""
+
+import json
+import random
+
+import pyarrow as pa
+import pytest
+
+import policyc
+from conftest import ROOT, SHARED, match, run
+
+
+def urls_for(policy: str) -> list:
+    """URLs from the bundled lists (hosts, subdomains, paths, near misses), bad input, and real URLs when the
+    shared corpus is beside the repository."""
+    rng = random.Random(13)
+    urls = []
+    for lst in sorted((ROOT / "policies/lists").glob("*.txt")):
+        domains = [d.strip() for d in lst.read_text().splitlines() if d.strip() and not d.startswith("#")]
+        for d in rng.sample(domains, min(300, len(domains))):
+            urls += [f"https://{d}/", f"https://www.{d}/p/item?id=1", f"http://shop.{d}/ip/3", f"https://not{d}/"]
+    urls += [
+        "https://www.walmart.com/ip/1",
+        "https://www.walmart.com/cart",
+        "https://www.ebay.de/itm/1",
+        "https://ebay.blogspot.com/",
+        "https://www.chase.com/login",
+        "http://93.184.216.34/ip/1",
+        "ftp://www.walmart.com/",
+        "not a url",
+        "https://WWW.Target.COM/p/lamp",
+        "https://xn--bcher-kva.example/",
+        "",
+    ]
+    if (SHARED / "sitelist.txt").exists():
+        real = [u.strip() for u in (SHARED / "sitelist.txt").read_text().splitlines() if u.strip()]
+        urls += rng.sample(real, min(3000, len(real)))
+        reqs = json.loads((SHARED / "matching-test-requests.json").read_text())
+        urls += [r["url"] for r in rng.sample(reqs, min(2000, len(reqs)))]
+    # `policyc match` reads one URL per line.
+    return [u for u in urls if "\n" not in u and "\r" not in u]
+
+
+STATES = {
+    "shopping-assistant": [({}, None), ({"assistant_active": True, "signed_in": True}, "DE"),
+                           ({"price_compare": False}, "US")],
+    "price-tracker": [({}, None), ({"history_consent": True, "price_history": True, "price_alerts": True}, "US-CA")],
+    "news-analytics": [({}, None), ({"reading_stats": False}, "GB")],
+}
+
+
+@pytest.mark.parametrize("name", sorted(STATES))
+def test_decide_agrees_with_policyc_match(policyc_bin, artifacts, name):
+    path, _ = artifacts[name]
+    m = policyc.Matcher.open(path)
+    urls = urls_for(name)
+    collected = 0
+    for set_, region in STATES[name]:
+        expected = match(policyc_bin, path, urls, set_, region)
+        assert len(expected) == len(urls)
+        for url, want in zip(urls, expected):
+            d = m.decide(url, set=set_, region=region)
+            assert json.loads(d.to_json()) == want
+            assert (d.url, d.collect, d.linked, d.purposes, d.retention, d.error, d.policy_hash) == (
+                want["url"], want["collect"], want["linked"], want["purposes"], want["retention"], want["error"],
+                want["policy_hash"])
+            collected += bool(d.collect)
+    # The comparison is not vacuous: the lists make some URLs collect and others not.
+    assert 0 < collected < len(urls) * len(STATES[name])
+
+
+@pytest.mark.parametrize("name", sorted(STATES))
+def test_decide_arrow_agrees_with_policyc_match(policyc_bin, artifacts, name):
+    path, _ = artifacts[name]
+    m = policyc.Matcher.from_bytes(path.read_bytes())
+    urls = urls_for(name)
+    set_, region = STATES[name][-1]
+    expected = match(policyc_bin, path, urls, set_, region)
+    batch = m.decide_arrow(pa.array(urls), set=set_, region=region)
+    assert isinstance(batch, pa.RecordBatch)
+    assert batch.schema.names == ["url", "host", "sites", "collect", "linked", "purposes", "retention", "error"]
+    rows = batch.to_pylist()
+    for row, want in zip(rows, expected):
+        assert {**row, "retention": dict(row["retention"])} == {
+            k: want[k] for k in ("url", "host", "sites", "collect", "linked", "purposes", "retention", "error")}
+    assert len(rows) == len(urls)
+
+
+def test_decides_as_policyc_explain(policyc_bin, artifacts):
+    path, _ = artifacts["shopping-assistant"]
+    m = policyc.Matcher.open(str(path))
+    d = m.decide("https://www.walmart.com/ip/1", set={"assistant_active": True, "signed_in": True}, region="DE")
+    p = run(policyc_bin, "explain", path, "https://www.walmart.com/ip/1", "--set", "assistant_active=on",
+            "--set", "signed_in=on", "--region", "DE", "--format", "json")
+    assert json.loads(d.to_json()) == json.loads(p.stdout)
+    assert d.collect and d.linked and d.purposes and d.retention and d.error is None
+    assert d.rules and all(origin.startswith(str(ROOT / "policies")) or origin for _, origin in d.rules)
+
+
+def test_policy_hash_is_the_one_compile_prints(artifacts):
+    for path, printed in artifacts.values():
+        m = policyc.Matcher.open(path)
+        assert len(m.policy_hash) == 64
+        assert m.policy_hash in printed
+
+
+def test_matcher_describes_its_policy(artifacts):
+    m = policyc.Matcher.open(artifacts["shopping-assistant"][0])
+    assert m.signals == ["assistant_active", "signed_in"]
+    assert m.features == {"price_compare": True}
+    assert m.regions == ["US", "DE"]
+    assert "page_url" in m.data
+    assert m.policy_hash in repr(m)
+
+
+def test_a_bad_artifact_raises_value_error_with_one_line(artifacts, tmp_path):
+    good = artifacts["shopping-assistant"][0].read_bytes()
+    for bad in (b"", b"not an artifact", good[: len(good) // 2], good[:-1] + bytes([good[-1] ^ 1])):
+        with pytest.raises(ValueError) as e:
+            policyc.Matcher.from_bytes(bad)
+        assert "\n" not in str(e.value) and str(e.value)
+    p = tmp_path / "bad.matcher"
+    p.write_bytes(b"nope")
+    with pytest.raises(ValueError, match="bad.matcher"):
+        policyc.Matcher.open(p)
+    with pytest.raises(OSError):
+        policyc.Matcher.open(tmp_path / "missing.matcher")
+
+
+def test_an_undeclared_name_raises_value_error(artifacts):
+    m = policyc.Matcher.open(artifacts["shopping-assistant"][0])
+    with pytest.raises(ValueError, match="`dark_mode`"):
+        m.decide("https://www.walmart.com/", set={"dark_mode": True})
+    with pytest.raises(ValueError, match="`FR`"):
+        m.decide_arrow(pa.array(["https://www.walmart.com/"]), region="FR")
+
+
+def test_decide_arrow_takes_every_string_layout_and_fails_closed_on_null(artifacts):
+    m = policyc.Matcher.open(artifacts["shopping-assistant"][0])
+    urls = ["https://www.walmart.com/ip/1", None, "https://www.chase.com/"]
+    want = m.decide_arrow(pa.array(urls, pa.string()))
+    assert want.column("collect").to_pylist()[1] == []
+    assert want.column("error").to_pylist()[1] == "no URL (null)"
+    assert want.column("collect").to_pylist()[0] == m.decide(urls[0]).collect
+    for other in (pa.array(urls, pa.large_string()), pa.array(urls, pa.string_view()),
+                  pa.chunked_array([urls[:1], urls[1:]])):
+        assert m.decide_arrow(other).to_pylist() == want.to_pylist()
+    with pytest.raises(TypeError, match="strings"):
+        m.decide_arrow(pa.array([1, 2]))
+    assert m.decide_arrow(pa.array([], pa.string())).num_rows == 0

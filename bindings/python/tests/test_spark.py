@@ -1,0 +1,104 @@
+"""`policyc.spark.audit` finds exactly the violations `policyc audit` finds: the same rows, not only as many.
+
+Spark runs in local mode. The generated log has a million events by default; `POLICYC_SPARK_EVENTS` changes
+that (BENCHMARKS.md has the timings).
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+pyspark = pytest.importorskip("pyspark")
+
+import policyc  # noqa: E402
+from policyc import spark as pspark  # noqa: E402
+from conftest import ROOT  # noqa: E402
+from eventlog import generate  # noqa: E402
+from test_audit import FIXTURE, cli_audit  # noqa: E402
+
+EVENTS = int(os.environ.get("POLICYC_SPARK_EVENTS", "1000000"))
+COLUMNS = ("ts", "url", "kind", "data", "detail", "policy")
+
+
+@pytest.fixture(scope="module")
+def spark():
+    from pyspark.sql import SparkSession
+
+    # The Python workers must import the package under test, as this interpreter does.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    s = (SparkSession.builder.master("local[2]").appName("policyc-tests")
+         .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4").getOrCreate())
+    s.sparkContext.setLogLevel("ERROR")
+    yield s
+    s.stop()
+
+
+def rows(violations):
+    """Violations as sorted tuples without `line`: the rows a distributed audit can be compared on."""
+    return sorted(tuple(json.dumps(v[c]) for c in COLUMNS) for v in violations)
+
+
+def spark_rows(df):
+    found = [r.asDict() for r in df.collect()]
+    return (rows([v for v in found if v["kind"] != "malformed"]),
+            sorted(v["detail"] for v in found if v["kind"] == "malformed"), found)
+
+
+def test_the_fixture_log(spark, policyc_bin, artifacts):
+    path, _ = artifacts["shop"]
+    want, want_malformed, _ = cli_audit(policyc_bin, [path], FIXTURE)
+    df = pspark.audit(pspark.read_events(spark, [str(FIXTURE)]), path.read_bytes())
+    assert df.schema.simpleString() == "struct<" + pspark.VIOLATION_SCHEMA.replace(" string", ":string").replace(
+        " array<string>", ":array<string>").replace(", ", ",") + ">"
+    got, got_malformed, found = spark_rows(df)
+    assert got == rows(want)
+    assert got_malformed == sorted(m for _, m in want_malformed)
+    assert {v["file"] for v in found} == {FIXTURE.as_uri()}
+
+
+def test_a_generated_log_as_ndjson_and_as_parquet(spark, policyc_bin, artifacts, tmp_path):
+    shop, _ = artifacts["shop"]
+    other, _ = artifacts["shopping-assistant"]
+    log = tmp_path / "events.ndjson"
+    expected = generate(log, policyc.Matcher.open(shop), EVENTS)
+    malformed_lines = expected.pop("malformed")
+    want, want_malformed, code = cli_audit(policyc_bin, [shop, other], log)
+    assert code == 2
+    # The seeded violations, and nothing else.
+    assert {(v["line"], v["kind"]): v["data"] for v in want} == expected
+    assert [line for line, _ in want_malformed] == malformed_lines
+    blobs = [shop.read_bytes(), other.read_bytes()]
+
+    got, got_malformed, _ = spark_rows(pspark.audit(pspark.read_events(spark, [str(log)]), blobs))
+    assert got == rows(want)
+    assert got_malformed == sorted(m for _, m in want_malformed)
+
+    # The same events in typed columns, as a data lake stores them (malformed lines cannot be typed: dropped).
+    parquet = tmp_path / "events.parquet"
+    (spark.read.schema(pspark.EVENT_SCHEMA).option("mode", "DROPMALFORMED").json(str(log))
+     .write.parquet(str(parquet)))
+    typed = pspark.read_events(spark, [str(parquet)])
+    got, got_malformed, found = spark_rows(pspark.audit(typed, blobs))
+    assert got == rows(want)
+    assert got_malformed == ["`dark_mode` is not a signal, feature or region of the audited policy"] * len(
+        [m for _, m in want_malformed if "dark_mode" in m])
+    assert all(v["file"].endswith(".parquet") for v in found)
+
+
+def test_the_command_line(policyc_bin, artifacts, tmp_path):
+    path, _ = artifacts["shop"]
+    out = tmp_path / "violations"
+    p = subprocess.run([sys.executable, "-m", "policyc.spark", str(path), str(FIXTURE), "--master", "local[1]",
+                        "--output", str(out)], capture_output=True, text=True, cwd=ROOT)
+    assert p.returncode == 2, p.stderr
+    assert "10 violations (7 collected_not_allowed, 2 linked_not_allowed, 1 policy_mismatch), 2 malformed" in p.stderr
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(out)
+    assert table.num_rows == 12
+    assert table.schema.names == ["ts", "url", "kind", "data", "detail", "policy", "file"]
+    p = subprocess.run([sys.executable, "-m", "policyc.spark", str(FIXTURE)], capture_output=True, text=True)
+    assert p.returncode == 2 and "at least one artifact" in p.stderr
