@@ -202,3 +202,33 @@ fn cli_audits_a_log_that_spans_policy_versions() {
     let o = Command::new(env!("CARGO_BIN_EXE_policyc")).args(["audit", p1.to_str().unwrap()]).output().unwrap();
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// `audit --jobs N` audits on N threads and reports exactly what one thread reports, in the log's order, with
+/// the same line numbers, summary and exit code.
+#[test]
+fn cli_audits_on_many_threads_as_on_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let artifact_path = dir.path().join("shop.matcher");
+    std::fs::write(&artifact_path, artifact()).unwrap();
+    // The fixture 2,000 times over: many chunks per thread, violations and malformed lines throughout.
+    let log = std::fs::read_to_string(LOG).unwrap().repeat(2_000);
+    let p = dir.path().join("big.ndjson");
+    std::fs::write(&p, log).unwrap();
+    let run = |jobs: &str, format: &str| {
+        Command::new(env!("CARGO_BIN_EXE_policyc"))
+            .args(["audit", artifact_path.to_str().unwrap(), p.to_str().unwrap(), "--format", format, "--jobs", jobs])
+            .output()
+            .unwrap()
+    };
+    for format in ["json", "text"] {
+        let one = run("1", format);
+        assert_eq!(one.status.code(), Some(2));
+        assert!(one.stdout.iter().filter(|b| **b == b'\n').count() == 20_000, "10 violations per copy");
+        for jobs in ["2", "4"] {
+            let many = run(jobs, format);
+            assert_eq!(many.status.code(), one.status.code());
+            assert!(many.stdout == one.stdout, "--jobs {jobs} --format {format}: other output than one thread");
+            assert!(many.stderr == one.stderr, "--jobs {jobs}: other malformed lines or summary");
+        }
+    }
+}

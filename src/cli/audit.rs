@@ -1,7 +1,7 @@
 //! `policyc audit`: check a collection log against the artifacts that were live, in one streaming pass.
 
 use super::decide::load_bytes;
-use super::matchcmd::read_bounded_line;
+use super::parallel::{self, Line};
 use super::TextOrJson;
 use policyc::audit::{self, Auditor, Kind};
 use policyc::matcher::Matcher;
@@ -19,6 +19,9 @@ pub struct Args {
     /// Output format: a line per violation and a summary, or one JSON object per violation.
     #[arg(long, value_enum, default_value = "text")]
     format: TextOrJson,
+    /// Threads that audit: one per core by default. Output stays in the log's order.
+    #[arg(long, short = 'j', value_name = "N")]
+    jobs: Option<usize>,
 }
 
 pub fn run(args: Args) -> i32 {
@@ -40,14 +43,34 @@ pub fn run(args: Args) -> i32 {
         }
     }
     match Auditor::new(&matchers) {
-        Ok(auditor) => audit_log(&auditor, log, args.format),
+        Ok(auditor) => audit_log(&auditor, log, args.format, parallel::jobs(args.jobs)),
         Err(e) => super::fail(e),
     }
 }
 
-fn audit_log(auditor: &Auditor<'_, '_>, log: &Path, format: TextOrJson) -> i32 {
-    let (reader, size): (Box<dyn Read>, Option<u64>) = if log.as_os_str() == "-" {
-        (Box::new(std::io::stdin().lock()), None)
+/// What one log line came to: nothing (a blank line), or its audit.
+enum Audited {
+    Blank,
+    Done(Result<Vec<audit::Violation>, audit::Malformed>),
+}
+
+/// Audits one line; `line_no` counts from 1.
+fn audit_one(auditor: &Auditor<'_, '_>, line_no: u64, line: &Line) -> Audited {
+    let text = match (line.too_long, std::str::from_utf8(&line.bytes)) {
+        (true, _) => Err("the line is longer than 1 MiB".to_string()),
+        (false, Ok(t)) => Ok(super::matchcmd::without_line_break(t)),
+        (false, Err(e)) => Err(format!("the line is not UTF-8 (invalid byte at offset {})", e.valid_up_to())),
+    };
+    match text {
+        Ok(t) if t.bytes().all(|b| b.is_ascii_whitespace()) => Audited::Blank,
+        Ok(t) => Audited::Done(auditor.audit_line(line_no, t)),
+        Err(message) => Audited::Done(Err(audit::Malformed { line: line_no, message })),
+    }
+}
+
+fn audit_log(auditor: &Auditor<'_, '_>, log: &Path, format: TextOrJson, jobs: usize) -> i32 {
+    let (reader, size): (Box<dyn Read + Send>, Option<u64>) = if log.as_os_str() == "-" {
+        (Box::new(std::io::stdin()), None)
     } else {
         match std::fs::File::open(log) {
             Ok(f) => {
@@ -69,73 +92,61 @@ fn audit_log(auditor: &Auditor<'_, '_>, log: &Path, format: TextOrJson) -> i32 {
         }
         _ => None,
     };
-    let mut input = BufReader::with_capacity(1 << 16, reader);
+    let input = BufReader::with_capacity(1 << 16, reader);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut counts: BTreeMap<Kind, u64> = BTreeMap::new();
-    let (mut events, mut malformed, mut line_no, mut read) = (0u64, 0u64, 0u64, 0u64);
-    let mut line = Vec::new();
-    loop {
-        let (too_long, eof) = match read_bounded_line(&mut input, &mut line) {
-            Ok(x) => x,
-            Err(e) => return super::fail(format!("cannot read the log: {e}")),
-        };
-        if eof && line.is_empty() && !too_long {
-            break;
-        }
-        line_no += 1;
-        read += line.len() as u64;
+    let (mut events, mut malformed, mut read) = (0u64, 0u64, 0u64);
+    // Each chunk is audited on some thread; its results come back in the log's order, with the bytes it read.
+    let work = |lines: &[Line], first: u64| -> (Vec<Audited>, u64) {
+        let audited = lines.iter().enumerate().map(|(i, l)| audit_one(auditor, first + i as u64 + 1, l)).collect();
+        (audited, lines.iter().map(|l| l.bytes.len() as u64).sum())
+    };
+    let emit = |(audited, bytes): (Vec<Audited>, u64)| -> bool {
+        read += bytes;
         if let Some(bar) = &bar {
-            if line_no % 4096 == 0 {
-                bar.set_position(read);
-            }
+            bar.set_position(read);
         }
-        let text = match (too_long, std::str::from_utf8(&line)) {
-            (true, _) => Err("the line is longer than 1 MiB".to_string()),
-            (false, Ok(t)) => Ok(super::matchcmd::without_line_break(t)),
-            (false, Err(e)) => Err(format!("the line is not UTF-8 (invalid byte at offset {})", e.valid_up_to())),
-        };
-        let result = match text {
-            Ok(t) if t.bytes().all(|b| b.is_ascii_whitespace()) => {
-                if eof {
-                    break;
-                }
-                continue;
-            }
-            Ok(t) => auditor.audit_line(line_no, t),
-            Err(message) => Err(audit::Malformed { line: line_no, message }),
-        };
-        match result {
-            Ok(violations) => {
-                events += 1;
-                for v in violations {
-                    *counts.entry(v.kind).or_default() += 1;
-                    let written = match format {
-                        TextOrJson::Json => serde_json::to_writer(&mut out, &v).is_ok() && out.write_all(b"\n").is_ok(),
-                        TextOrJson::Text => writeln!(
-                            out,
-                            "line {}: {}: {}: {}{}",
-                            v.line,
-                            v.kind.as_str(),
-                            v.url,
-                            if v.data.is_empty() { String::new() } else { format!("{}: ", v.data.join(", ")) },
-                            v.detail
-                        )
-                        .is_ok(),
-                    };
-                    if !written {
-                        return 0;
+        for a in audited {
+            match a {
+                Audited::Blank => {}
+                Audited::Done(Ok(violations)) => {
+                    events += 1;
+                    for v in violations {
+                        *counts.entry(v.kind).or_default() += 1;
+                        let written = match format {
+                            TextOrJson::Json => {
+                                serde_json::to_writer(&mut out, &v).is_ok() && out.write_all(b"\n").is_ok()
+                            }
+                            TextOrJson::Text => writeln!(
+                                out,
+                                "line {}: {}: {}: {}{}",
+                                v.line,
+                                v.kind.as_str(),
+                                v.url,
+                                if v.data.is_empty() { String::new() } else { format!("{}: ", v.data.join(", ")) },
+                                v.detail
+                            )
+                            .is_ok(),
+                        };
+                        if !written {
+                            return false;
+                        }
                     }
                 }
-            }
-            Err(m) => {
-                malformed += 1;
-                eprintln!("line {}: malformed: {}", m.line, m.message);
+                Audited::Done(Err(m)) => {
+                    malformed += 1;
+                    eprintln!("line {}: malformed: {}", m.line, m.message);
+                }
             }
         }
-        if eof {
-            break;
-        }
+        true
+    };
+    match parallel::ordered_map(input, jobs, work, emit) {
+        Ok(parallel::Outcome::Done) => {}
+        // The reader of the output went away: stop quietly, as a filter does.
+        Ok(parallel::Outcome::Stopped) => return 0,
+        Err(e) => return super::fail(format!("cannot read the log: {e}")),
     }
     if let Some(bar) = &bar {
         bar.finish_and_clear();

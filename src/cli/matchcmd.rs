@@ -42,7 +42,7 @@ fn stream(matcher: &Matcher<'_>, state: &Context, jobs: usize) -> i32 {
         buf
     };
     // A closed pipe (`policyc match ... | head`) ends the stream quietly.
-    let emit = |bytes: &[u8]| out.write_all(bytes).and_then(|()| out.flush()).is_ok();
+    let emit = |bytes: Vec<u8>| out.write_all(&bytes).and_then(|()| out.flush()).is_ok();
     match parallel::ordered_map(input, jobs, decide_chunk, emit) {
         Ok(_) => 0,
         Err(e) => super::fail(format!("cannot read standard input: {e}")),

@@ -34,20 +34,21 @@ pub fn jobs(requested: Option<usize>) -> usize {
     requested.filter(|n| *n > 0).unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
-/// Reads `input` line by line, maps each chunk of lines to output bytes with `work` on `jobs` threads, and
-/// passes the outputs to `emit` in input order; `emit` returns false to stop. `work` gets the chunk's lines and
-/// the number of lines before it (for line numbers).
-pub fn ordered_map<R, W, E>(input: R, jobs: usize, work: W, mut emit: E) -> std::io::Result<Outcome>
+/// Reads `input` line by line, maps each chunk of lines to an output with `work` on `jobs` threads, and passes
+/// the outputs to `emit` in input order; `emit` returns false to stop. `work` gets the chunk's lines and the
+/// number of lines before it (for line numbers).
+pub fn ordered_map<R, T, W, E>(input: R, jobs: usize, work: W, mut emit: E) -> std::io::Result<Outcome>
 where
     R: BufRead + Send,
-    W: Fn(&[Line], u64) -> Vec<u8> + Sync,
-    E: FnMut(&[u8]) -> bool,
+    T: Send,
+    W: Fn(&[Line], u64) -> T + Sync,
+    E: FnMut(T) -> bool,
 {
     if jobs <= 1 {
         // One core: the same chunks, without threads.
         let mut chunks = Chunks { input, first_line: 0 };
         while let Some((chunk, first)) = chunks.next_chunk()? {
-            if !emit(&work(&chunk, first)) {
+            if !emit(work(&chunk, first)) {
                 return Ok(Outcome::Stopped);
             }
         }
@@ -55,7 +56,7 @@ where
     }
     std::thread::scope(|scope| {
         let (chunk_tx, chunk_rx) = sync_channel::<(u64, Vec<Line>, u64)>(jobs * 2);
-        let (out_tx, out_rx) = sync_channel::<(u64, Vec<u8>)>(jobs * 2);
+        let (out_tx, out_rx) = sync_channel::<(u64, T)>(jobs * 2);
         let chunk_rx = Arc::new(Mutex::new(chunk_rx));
         let reader = scope.spawn(move || -> std::io::Result<()> {
             let mut chunks = Chunks { input, first_line: 0 };
@@ -81,13 +82,13 @@ where
         }
         drop(out_tx);
         // Outputs arrive in any order; keep the early ones until their turn.
-        let mut pending: BTreeMap<u64, Vec<u8>> = BTreeMap::new();
+        let mut pending: BTreeMap<u64, T> = BTreeMap::new();
         let mut turn = 0;
         let mut outcome = Outcome::Done;
         'write: for (seq, out) in out_rx.iter() {
             pending.insert(seq, out);
             while let Some(out) = pending.remove(&turn) {
-                if !emit(&out) {
+                if !emit(out) {
                     outcome = Outcome::Stopped;
                     break 'write;
                 }
@@ -152,8 +153,8 @@ mod tests {
             }
             o
         };
-        ordered_map(input.as_bytes(), jobs, work, |b| {
-            out.extend_from_slice(b);
+        ordered_map(input.as_bytes(), jobs, work, |b: Vec<u8>| {
+            out.extend_from_slice(&b);
             true
         })
         .unwrap();
