@@ -6,17 +6,7 @@ use super::*;
 
 impl Checker<'_> {
     pub(super) fn declare_all(&mut self, file: &ast::File) {
-        for item in &file.items {
-            let (kind, ident) = match item {
-                ast::Item::Signal(d) => (Kind::Signal, &d.name),
-                ast::Item::Feature(f) => (Kind::Feature, &f.name),
-                ast::Item::Data(d) => (Kind::Data, &d.name),
-                ast::Item::Purpose(p) => (Kind::Purpose, &p.name),
-                ast::Item::Recipient(d) => (Kind::Recipient, &d.name),
-                ast::Item::Sites(s) => (Kind::Sites, &s.name),
-                ast::Item::Incentive(i) => (Kind::Incentive, &i.name),
-                _ => continue,
-            };
+        for (kind, ident) in file.items.iter().filter_map(declared) {
             let key = (kind.namespace(), ident.name.clone());
             if let Some((first_kind, first_span)) = self.symbols.get(&key).copied() {
                 let what = if first_kind == kind {
@@ -371,16 +361,8 @@ impl Checker<'_> {
     }
 
     pub(super) fn unused(&mut self, file: &ast::File) {
-        for item in &file.items {
-            let (kind, ident) = match item {
-                ast::Item::Signal(d) => (Kind::Signal, &d.name),
-                ast::Item::Feature(f) => (Kind::Feature, &f.name),
-                ast::Item::Data(d) => (Kind::Data, &d.name),
-                ast::Item::Purpose(p) => (Kind::Purpose, &p.name),
-                ast::Item::Recipient(d) => (Kind::Recipient, &d.name),
-                ast::Item::Sites(s) => (Kind::Sites, &s.name),
-                _ => continue,
-            };
+        // An incentive is not used by rules: it is disclosed for its own sake.
+        for (kind, ident) in file.items.iter().filter_map(declared).filter(|(k, _)| *k != Kind::Incentive) {
             if !self.used.contains(&(kind.namespace(), ident.name.clone())) {
                 self.emit(
                     Diagnostic::new(
@@ -428,4 +410,18 @@ fn split_interest(p: &ast::PurposeDecl) -> Option<(ast::Text, ast::Text, String)
         ast::Text { parts: tail.to_vec(), span: span_of(tail) },
         langs.join(", "),
     ))
+}
+
+/// The name an item declares, and as what; `None` for items that declare nothing (rules, tests, the header).
+fn declared(item: &ast::Item) -> Option<(Kind, &Ident)> {
+    Some(match item {
+        ast::Item::Signal(d) => (Kind::Signal, &d.name),
+        ast::Item::Feature(f) => (Kind::Feature, &f.name),
+        ast::Item::Data(d) => (Kind::Data, &d.name),
+        ast::Item::Purpose(p) => (Kind::Purpose, &p.name),
+        ast::Item::Recipient(d) => (Kind::Recipient, &d.name),
+        ast::Item::Sites(s) => (Kind::Sites, &s.name),
+        ast::Item::Incentive(i) => (Kind::Incentive, &i.name),
+        _ => return None,
+    })
 }
