@@ -155,7 +155,9 @@ test("the onboarding page shows the generated notice, and agreeing records conse
   await page.locator("#status").filter({ hasText: "Thank you" }).waitFor();
   const { consent, consentLog } = await sw.evaluate(() => chrome.storage.local.get(["consent", "consentLog"]));
   assert.equal(consent.policyHash, policyHash);
-  assert.deepEqual(consent.choices, { price_compare: true });
+  // One choice per feature switch of the policy, each at its declared default (both start on, and the welcome
+  // page asks for each: the policy's `opt in`).
+  assert.deepEqual(consent.choices, { price_compare: true, personalised_ads: true });
   assert.ok(Date.parse(consent.time) > 0);
   assert.equal(consentLog.length, 1);
   await page.close();
