@@ -107,7 +107,8 @@ def test_policy_hash_is_the_one_compile_prints(artifacts):
 def test_matcher_describes_its_policy(artifacts):
     m = policyc.Matcher.open(artifacts["shopping-assistant"][0])
     assert m.signals == ["assistant_active", "signed_in"]
-    assert m.features == {"price_compare": True}
+    # Both switches start on: the welcome page asks for each before anything is collected (the policy's `opt in`).
+    assert m.features == {"price_compare": True, "personalised_ads": True}
     assert m.regions == ["US", "DE"]
     assert "page_url" in m.data
     assert m.policy_hash in repr(m)
