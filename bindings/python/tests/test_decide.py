@@ -109,7 +109,7 @@ def test_matcher_describes_its_policy(artifacts):
     assert m.signals == ["assistant_active", "signed_in"]
     # Both switches start on: the welcome page asks for each before anything is collected (the policy's `opt in`).
     assert m.features == {"price_compare": True, "personalised_ads": True}
-    assert m.regions == ["US", "DE"]
+    assert m.regions == ["US", "US-CA", "DE"]
     assert "page_url" in m.data
     assert m.policy_hash in repr(m)
 
