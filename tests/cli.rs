@@ -27,6 +27,16 @@ fn policyc_stdin(args: &[&str], input: &[u8]) -> Output {
     out
 }
 
+/// The bundled shopping policy compiled into a fresh folder: the folder (kept alive by the caller) and the
+/// artifact's path.
+fn shopping_artifact() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let o = policyc(&["compile", "policies/shopping-assistant.policy", "-o", dir.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let artifact = dir.path().join("shopping-assistant.matcher");
+    (dir, artifact)
+}
+
 fn stdout(o: &Output) -> String {
     String::from_utf8(o.stdout.clone()).unwrap()
 }
@@ -152,10 +162,7 @@ fn compile_writes_a_deterministic_artifact_and_prints_its_hash() {
 
 #[test]
 fn match_streams_one_decision_per_line_and_survives_bad_lines() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().to_str().unwrap();
-    assert_eq!(policyc(&["compile", "policies/shopping-assistant.policy", "-o", out]).status.code(), Some(0));
-    let artifact = dir.path().join("shopping-assistant.matcher");
+    let (_dir, artifact) = shopping_artifact();
     let mut input = Vec::new();
     input.extend_from_slice(b"https://www.walmart.com/ip/1\n");
     input.extend_from_slice(b"not a url\n");
@@ -182,10 +189,7 @@ fn match_streams_one_decision_per_line_and_survives_bad_lines() {
 /// else, so a URL led by U+3000 or U+00A0 is not a URL, and the decision shows the input exactly as given.
 #[test]
 fn match_strips_what_the_url_standard_strips_and_keeps_the_input() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().to_str().unwrap();
-    assert_eq!(policyc(&["compile", "policies/shopping-assistant.policy", "-o", out]).status.code(), Some(0));
-    let artifact = dir.path().join("shopping-assistant.matcher");
+    let (_dir, artifact) = shopping_artifact();
     let refused = ["\u{3000}https://www.ebay.de/", "\u{a0}https://www.ebay.de/", "\u{2028}https://www.ebay.de/\u{85}"];
     let accepted = [" https://www.ebay.de/ ", "\thttps://www.ebay.de/\u{1}", "https://www.ebay.de/\r"];
     let input: String = refused.iter().chain(&accepted).map(|u| format!("{u}\n")).collect();
@@ -210,10 +214,7 @@ fn match_strips_what_the_url_standard_strips_and_keeps_the_input() {
 /// A reader that goes away (`policyc disclose ... | head -0`) ends the command quietly: no panic, no message.
 #[test]
 fn commands_end_quietly_when_their_output_pipe_closes() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().to_str().unwrap();
-    assert_eq!(policyc(&["compile", "policies/shopping-assistant.policy", "-o", out]).status.code(), Some(0));
-    let artifact = dir.path().join("shopping-assistant.matcher");
+    let (dir, artifact) = shopping_artifact();
     let a = artifact.to_str().unwrap();
     let p = "policies/shopping-assistant.policy";
     let commands: Vec<Vec<&str>> = vec![
@@ -222,7 +223,7 @@ fn commands_end_quietly_when_their_output_pipe_closes() {
         vec!["disclose", p, "--lang", "de", "--format", "html"],
         vec!["export", p],
         vec!["export", p, "--format", "json"],
-        vec!["compile", p, "-o", out],
+        vec!["compile", p, "-o", dir.path().to_str().unwrap()],
         vec!["test", p],
         vec!["diff", p, "policies/price-tracker.policy"],
         vec!["check", "--format", "json", p],
@@ -247,10 +248,7 @@ fn commands_end_quietly_when_their_output_pipe_closes() {
 /// `match --jobs N` decides on N threads and writes in input order: the same bytes as one thread.
 #[test]
 fn match_on_many_threads_writes_what_one_thread_writes_in_order() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().to_str().unwrap();
-    assert_eq!(policyc(&["compile", "policies/shopping-assistant.policy", "-o", out]).status.code(), Some(0));
-    let artifact = dir.path().join("shopping-assistant.matcher");
+    let (_dir, artifact) = shopping_artifact();
     // Every entry of the bundled shopping list, each followed by a bank, a broken line and a non-URL, so that
     // chunks hold decisions of every kind: 10,000s of lines, many chunks per thread.
     let list = std::fs::read_to_string("policies/lists/ut1-shopping.txt").unwrap();
