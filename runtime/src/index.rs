@@ -39,6 +39,7 @@ const COUNT: u8 = 0x0f;
 /// The first byte's high four bits: how many buckets past this one the farthest key whose home this is sits.
 const REACH_SHIFT: u8 = 4;
 /// Largest reach.
+#[cfg(feature = "write")]
 const MAX_REACH: usize = 15;
 /// Longest key at all (host names are at most 253 bytes).
 pub const MAX_KEY: usize = 255;
@@ -70,6 +71,7 @@ fn bucket_of(h: u64, n: usize) -> usize {
 }
 
 /// The bytes an entry for a key of `len` bytes takes in its bucket.
+#[cfg(feature = "write")]
 fn entry_len(len: usize) -> usize {
     if len > MAX_INLINE {
         LONG_ENTRY
@@ -97,6 +99,7 @@ pub fn build(items: Vec<(&str, u32)>) -> IndexBytes {
 /// at 60% a key takes 27.9 bytes and a probe reads 1.22 buckets for a hit and 1.27 for a miss; at 70%, 23.9
 /// bytes and 1.43 and 1.52; at 85%, 19.7 bytes and 2.7 and 2.9. A second bucket is the next cache line, which
 /// the hardware often has fetched already, but a third costs a miss: 60% keeps nearly every probe at one.
+#[cfg(feature = "write")]
 const FILL_PERCENT: usize = 60;
 
 #[doc(hidden)]
