@@ -108,6 +108,42 @@ collect d on s for p keep 1 day
     assert!(err.to_string().contains("class"), "{err}");
 }
 
+/// The texts of a switch have one encoding: sorted by language, no language twice. A forged table that breaks
+/// this is refused, because two encodings of one policy would break byte-identical artifacts and a lookup by
+/// language would have two answers.
+#[test]
+fn switch_texts_out_of_order_or_twice_are_refused() {
+    use policyc::matcher::artifact::tag;
+    let text = r#"
+policy p { name en "P" de "P" controller "C" contact "c" version "1" languages en, de }
+feature f default off en "Price comparison" de "Preisvergleich"
+data d en "d" de "d"
+purpose p basis consent en "p" de "p"
+sites s en "s" de "s" { a.example }
+collect d on s when f for p keep 1 day
+"#;
+    let good = common::artifact_from_text(text);
+    let parsed = artifact::parse(&good).unwrap();
+    let meta: policyc::matcher::Meta = postcard::from_bytes(parsed.section(tag::META).unwrap()).unwrap();
+    assert_eq!(meta.vars[0].label, [("de".into(), "Preisvergleich".into()), ("en".into(), "Price comparison".into())]);
+    let mut hash = [0u8; 32];
+    hash.copy_from_slice(&good[24..56]);
+    let reversed = |m: &mut policyc::matcher::Meta| m.vars[0].label.reverse();
+    let twice = |m: &mut policyc::matcher::Meta| m.vars[0].label[0].0 = "en".into();
+    for forge in [reversed as fn(&mut policyc::matcher::Meta), twice] {
+        let mut bad = meta.clone();
+        forge(&mut bad);
+        let meta_bytes = postcard::to_stdvec(&bad).unwrap();
+        let sections: Vec<(u32, &[u8])> = parsed
+            .sections
+            .iter()
+            .map(|(t, b)| if *t == tag::META { (*t, meta_bytes.as_slice()) } else { (*t, *b) })
+            .collect();
+        let err = Matcher::from_bytes(&artifact::write(&hash, &sections)).unwrap_err();
+        assert!(err.to_string().contains("sorted by language"), "{err}");
+    }
+}
+
 /// The runtime's examples and tests load `runtime/tests/data/demo.matcher`; it must be what the compiler makes of
 /// `demo.policy` today, or they would test a format the compiler no longer writes.
 #[test]

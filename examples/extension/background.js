@@ -175,7 +175,7 @@ chrome.runtime.onMessage.addListener((msg, sender, reply) => {
     return true;
   } else if (msg.type === "info") {
     matcher().then(
-      (m) => reply({ policyHash: m.policyHash, features: m.features, version: m.version }),
+      (m) => reply({ policyHash: m.policyHash, features: m.features, signalLabels: m.signalLabels, version: m.version }),
       (e) => reply({ error: e.message }),
     );
     return true;

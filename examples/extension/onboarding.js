@@ -23,8 +23,15 @@ for (const f of info.features) {
   box.type = "checkbox";
   box.checked = f.default;
   box.dataset.feature = f.name;
-  label.append(box, ` ${f.name}`);
-  features.append(label);
+  // The switch in the policy's words, and, where the policy says how the user agrees to it, that text too.
+  const optIn = f.optIn[lang] ?? f.optIn.en;
+  label.append(box, ` ${f.label[lang] ?? f.label.en ?? f.name}`);
+  features.append(label, document.createElement("br"));
+  if (optIn) {
+    const how = document.createElement("small");
+    how.textContent = optIn;
+    features.append(how, document.createElement("br"));
+  }
 }
 
 document.getElementById("agree").addEventListener("click", async () => {

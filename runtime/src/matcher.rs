@@ -39,11 +39,20 @@ pub const LONGER: u32 = 0x8000;
 pub const NO_CLASS: u32 = 0x7FFF;
 
 /// A runtime variable: a signal (default off) or a feature switch (default as declared).
+///
+/// It carries the policy's texts for it, by language code, so that a component can label a switch in its own
+/// settings page with the words the disclosure uses, and keep them right when a newer artifact arrives (format 3).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Var {
     pub name: String,
     pub feature: bool,
     pub default: bool,
+    /// The name of a feature switch or the condition a signal stands for, as (language, text) pairs sorted
+    /// by language.
+    pub label: Vec<(String, String)>,
+    /// How the user actively agrees before the feature collects under consent (features only; may be empty),
+    /// sorted by language like `label`.
+    pub opt_in: Vec<(String, String)>,
 }
 
 /// What a domain-index entry means: categories matched by the domain and its subdomains (`sub`), by this
@@ -277,6 +286,30 @@ impl<'a> Matcher<'a> {
     /// The feature switches, with their declared defaults.
     pub fn features(&self) -> impl Iterator<Item = (&str, bool)> {
         self.meta.vars.iter().filter(|v| v.feature).map(|v| (v.name.as_str(), v.default))
+    }
+
+    /// The policy's text for a signal or feature switch in a language (`None` if the name or the language is
+    /// unknown): a feature's label ("Price comparison") or the condition a signal stands for.
+    pub fn label(&self, name: &str, lang: &str) -> Option<&str> {
+        in_lang(&self.var(name)?.label, lang)
+    }
+
+    /// How the user agrees to a feature before it collects under consent, in a language, where the policy says.
+    pub fn opt_in(&self, name: &str, lang: &str) -> Option<&str> {
+        in_lang(&self.var(name)?.opt_in, lang)
+    }
+
+    /// The languages the policy's texts are in, as the artifact lists them for its switches.
+    pub fn languages(&self) -> Vec<&str> {
+        let mut langs: Vec<&str> =
+            self.meta.vars.iter().flat_map(|v| v.label.iter().map(|(l, _)| l.as_str())).collect();
+        langs.sort_unstable();
+        langs.dedup();
+        langs
+    }
+
+    fn var(&self, name: &str) -> Option<&Var> {
+        self.meta.vars.iter().find(|v| v.name == name)
     }
 
     /// The context with every signal off and every feature at its declared default, in no region.
@@ -522,6 +555,11 @@ impl crate::psl::RuleLookup for &Matcher<'_> {
     }
 }
 
+/// The text of a (language, text) table in one language.
+fn in_lang<'t>(texts: &'t [(String, String)], lang: &str) -> Option<&'t str> {
+    texts.iter().find(|(l, _)| l == lang).map(|(_, t)| t.as_str())
+}
+
 /// Cross-checks the rule tables, so that decisions never index out of bounds.
 fn validate_meta(m: &Meta) -> Result<(), ArtifactError> {
     let bad = |what: &str| Err(ArtifactError::new(format!("artifact rule tables are inconsistent: {what}")));
@@ -536,7 +574,13 @@ fn validate_meta(m: &Meta) -> Result<(), ArtifactError> {
     if !unique(m.vars.iter().map(|v| &v.name)) || !unique(m.regions.iter()) {
         return bad("a signal, feature or region name is given twice");
     }
-    // Format version 1 stores retention periods only; a criterion would come with a format that says so.
+    // One encoding per table of texts, so that equal policies give equal bytes and a lookup by language has one
+    // answer.
+    let sorted = |t: &[(String, String)]| t.windows(2).all(|w| matches!(w, [a, b] if a.0 < b.0));
+    if !m.vars.iter().all(|v| sorted(&v.label) && sorted(&v.opt_in)) {
+        return bad("the texts of a signal or feature are not sorted by language, or name a language twice");
+    }
+    // The format stores retention periods only; a criterion would come with a format that says so.
     if m.collect.iter().any(|r| !matches!(r.keep, Retention::Period(_))) {
         return bad("a retention is not a period");
     }

@@ -57,6 +57,13 @@ fn the_context_decides_switches_linkage_and_names() {
     // The declared regions, then the known regions inside them that a component may name (`US-CA` in `US`).
     assert_eq!(m.regions(), ["US", "DE", "US-CA"]);
     assert_eq!(m.data(), ["page_url"]);
+    // The policy's words for its switches travel with the artifact, so a settings page labels them as the
+    // disclosure does, also after an update.
+    assert_eq!(m.label("stats_switch", "en"), Some("Visit statistics"));
+    assert_eq!(m.label("signed_in", "en"), Some("you are signed in"));
+    assert_eq!(m.label("stats_switch", "de"), None, "the demo policy is in English only");
+    assert_eq!(m.label("no_such_switch", "en"), None);
+    assert_eq!(m.languages(), ["en"]);
 
     let off = Settings { set: vec![("stats_switch".into(), false)], region: None };
     assert!(collects(&m, "https://shop.example/", &off).is_empty(), "the switch stops collection");

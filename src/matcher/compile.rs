@@ -82,9 +82,24 @@ pub fn compile(policy: &ir::Policy, limits: &Limits) -> Result<Vec<u8>, CompileE
     let region_mask = |applies: &dyn Fn(&str) -> bool| -> u64 {
         regions.iter().enumerate().filter(|(_, r)| applies(r)).fold(0, |m, (i, _)| m | 1u64 << i)
     };
-    let mut vars: Vec<Var> =
-        policy.signals.iter().map(|s| Var { name: s.name.clone(), feature: false, default: false }).collect();
-    vars.extend(policy.features.iter().map(|f| Var { name: f.name.clone(), feature: true, default: f.default }));
+    let mut vars: Vec<Var> = policy
+        .signals
+        .iter()
+        .map(|s| Var {
+            name: s.name.clone(),
+            feature: false,
+            default: false,
+            label: s.text.clone().into_iter().collect(),
+            opt_in: Vec::new(),
+        })
+        .collect();
+    vars.extend(policy.features.iter().map(|f| Var {
+        name: f.name.clone(),
+        feature: true,
+        default: f.default,
+        label: f.text.clone().into_iter().collect(),
+        opt_in: f.opt_in.clone().unwrap_or_default().into_iter().collect(),
+    }));
     let fixed = [
         ("site categories", categories.len()),
         ("data items", data.len()),

@@ -126,6 +126,17 @@ impl Matcher {
         Ok(self.loaded.first()?.features().map(|(n, d)| (n.to_string(), d)).collect())
     }
 
+    /// The policy's text for a signal or feature switch in a language (a feature's name as users see it, or
+    /// what a signal stands for); `None` if the name or the language is unknown.
+    fn label(&self, name: &str, lang: &str) -> PyResult<Option<String>> {
+        Ok(self.loaded.first()?.label(name, lang).map(str::to_string))
+    }
+
+    /// How the user agrees to a feature before it collects under consent, in a language, where the policy says.
+    fn opt_in(&self, name: &str, lang: &str) -> PyResult<Option<String>> {
+        Ok(self.loaded.first()?.opt_in(name, lang).map(str::to_string))
+    }
+
     /// The regions the policy distinguishes.
     #[getter]
     fn regions(&self) -> PyResult<Vec<String>> {

@@ -48,6 +48,10 @@ export interface Report {
 export interface Feature {
   name: string;
   default: boolean;
+  /** The policy's name for the switch, by language code (`{ en: "Price comparison", de: "Preisvergleich" }`). */
+  label: Readonly<Record<string, string>>;
+  /** How the user agrees before the feature collects under consent, by language code; empty if the policy does not say. */
+  optIn: Readonly<Record<string, string>>;
 }
 
 export declare class Matcher {
@@ -61,6 +65,8 @@ export declare class Matcher {
   readonly purposes: readonly string[];
   readonly signals: readonly string[];
   readonly features: readonly Feature[];
+  /** What each signal stands for, in the policy's words, by signal name then language code. */
+  readonly signalLabels: Readonly<Record<string, Readonly<Record<string, string>>>>;
   readonly regions: readonly string[];
   readonly retentionTexts: readonly string[];
   decide(url: string, opts?: Options): Decision;

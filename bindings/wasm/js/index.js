@@ -146,7 +146,12 @@ export class Matcher {
     this.data = Object.freeze(info.data);
     this.purposes = Object.freeze(info.purposes);
     this.signals = Object.freeze(info.signals);
-    this.features = Object.freeze(info.features.map((f) => Object.freeze(f)));
+    this.features = Object.freeze(
+      info.features.map((f) => Object.freeze({ ...f, label: Object.freeze(f.label), optIn: Object.freeze(f.optIn) })),
+    );
+    this.signalLabels = Object.freeze(
+      Object.fromEntries(Object.entries(info.signalLabels).map(([name, t]) => [name, Object.freeze(t)])),
+    );
     this.regions = Object.freeze(info.regions);
     this.retentionTexts = Object.freeze(info.retention);
     Object.freeze(this);

@@ -151,6 +151,7 @@ impl Loaded {
     /// The names a JavaScript caller needs to read records, sent once at load.
     pub fn info_json(&self) -> Vec<u8> {
         let m = &*self.matcher;
+        let langs = m.languages();
         let info = json!({
             "policyHash": m.policy_hash(),
             "policyId": m.policy_id(),
@@ -159,7 +160,13 @@ impl Loaded {
             "data": m.data(),
             "purposes": m.purposes(),
             "signals": m.signals().collect::<Vec<_>>(),
-            "features": m.features().map(|(name, on)| json!({"name": name, "default": on})).collect::<Vec<_>>(),
+            "features": m.features().map(|(name, on)| json!({
+                "name": name,
+                "default": on,
+                "label": texts(&langs, |l| m.label(name, l)),
+                "optIn": texts(&langs, |l| m.opt_in(name, l)),
+            })).collect::<Vec<_>>(),
+            "signalLabels": m.signals().map(|name| (name.to_string(), texts(&langs, |l| m.label(name, l)))).collect::<serde_json::Map<_, _>>(),
             "regions": m.regions(),
             "retention": self.retention.iter().map(|r| r.to_string()).collect::<Vec<_>>(),
         });
@@ -234,6 +241,11 @@ fn parse_settings(json: &[u8]) -> Result<Settings, String> {
         }
     }
     Ok(settings)
+}
+
+/// A signal's or feature's texts as a JSON object from language code to text, in the languages of the policy.
+fn texts<'m>(langs: &[&str], text: impl Fn(&str) -> Option<&'m str>) -> Value {
+    Value::Object(langs.iter().filter_map(|lang| Some((lang.to_string(), json!(text(lang)?)))).collect())
 }
 
 #[cfg(test)]

@@ -28,6 +28,13 @@ test("settings are optional: signals off, features at their defaults, no region"
   assert.deepEqual(signed.retention, { page_url: "30 days" });
 });
 
+test("switches come with the policy's own words, for a settings page to show", async () => {
+  const m = await loadMatcher(demo);
+  assert.deepEqual(m.features, [{ name: "stats_switch", default: true, label: { en: "Visit statistics" }, optIn: {} }]);
+  assert.deepEqual(m.signalLabels, { signed_in: { en: "you are signed in" } });
+  assert.ok(Object.isFrozen(m.features[0].label));
+});
+
 test("unknown names throw as the CLI refuses them, and so do malformed settings", async () => {
   const m = await loadMatcher(demo);
   assert.throws(() => m.decide("https://shop.example/", { set: { nope: true } }), {

@@ -215,6 +215,8 @@ test("items are linked only while signed in and the Assistant is actively in use
 test("switching the feature off on the options page stops collection at once", async () => {
   const options = await context.newPage();
   await options.goto(`chrome-extension://${id}/options.html`);
+  // The switch is labelled with the policy's words, which came with the artifact, not with its identifier.
+  assert.equal((await options.locator("label", { has: options.locator("#feature-price_compare") }).innerText()).trim(), "Price comparison");
   await options.uncheck("#feature-price_compare");
   await options.close();
   const count = received.length;
