@@ -112,6 +112,11 @@ def test_matcher_describes_its_policy(artifacts):
     assert m.regions == ["US", "US-CA", "DE"]
     assert "page_url" in m.data
     assert m.policy_hash in repr(m)
+    # The policy's words for its switches, for a settings page or a report.
+    assert m.label("price_compare", "de") == "Preisvergleich"
+    assert m.label("signed_in", "en") == "you are signed in"
+    assert m.opt_in("personalised_ads", "en").startswith("the welcome page asks separately")
+    assert m.label("price_compare", "fr") is None and m.label("nope", "en") is None
 
 
 def test_a_bad_artifact_raises_value_error_with_one_line(artifacts, tmp_path):
