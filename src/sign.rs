@@ -7,14 +7,19 @@
 //! hash and a sequence number that only rises. The extension holds the public key and refuses an artifact
 //! whose envelope does not verify, whose digest or policy hash differ, or whose sequence is not higher than
 //! the one it has. `docs/artifact.md` specifies the envelope for verifiers in other languages.
+//!
+//! The envelope also signs the digest of every disclosure published with the artifact (format 2). A user who
+//! must agree again after an update has to read the notice of the new policy, not the one bundled with the
+//! extension; the extension fetches it with the artifact and shows it only if its digest is the signed one.
 
 use ed25519_dalek::pkcs8::DecodePrivateKey;
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 
 /// The envelope's `format` value; a verifier refuses any other.
-pub const FORMAT: &str = "policyc-signature-1";
+pub const FORMAT: &str = "policyc-signature-2";
 
 /// The detached signature of one artifact, written as `STEM.matcher.sig` (JSON).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,20 +35,49 @@ pub struct Envelope {
     /// reports as newly collected or newly linked); `None` when the publisher did not compare
     /// (`compile --previous`). A verifier treats `None` like `Some(true)`.
     pub widens: Option<bool>,
+    /// SHA-256 (lowercase hex) of each file published with the artifact (the disclosures and the site lists),
+    /// by file name; signed, in name order.
+    pub files: BTreeMap<String, String>,
     /// The signer's Ed25519 public key, lowercase hex: informative only; a verifier uses the key it trusts.
     pub public_key: String,
     /// Ed25519 signature of [`message`], lowercase hex.
     pub signature: String,
 }
 
-/// The signed message: every field a verifier relies on, one per line.
-pub fn message(sequence: u64, policy_hash: &str, sha256: &str, widens: Option<bool>) -> String {
+/// What one signature covers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Signed<'a> {
+    pub sequence: u64,
+    pub policy_hash: &'a str,
+    pub widens: Option<bool>,
+    /// The files published with the artifact, by name: their bytes.
+    pub files: &'a BTreeMap<String, Vec<u8>>,
+}
+
+/// The signed message: every field a verifier relies on, one per line, then one line per published file in
+/// name order.
+pub fn message(
+    sequence: u64,
+    policy_hash: &str,
+    sha256: &str,
+    widens: Option<bool>,
+    files: &BTreeMap<String, String>,
+) -> String {
     let widens = match widens {
         Some(true) => "yes",
         Some(false) => "no",
         None => "unknown",
     };
-    format!("{FORMAT}\nsequence {sequence}\npolicy_hash {policy_hash}\nsha256 {sha256}\nwidens {widens}\n")
+    let mut m = format!("{FORMAT}\nsequence {sequence}\npolicy_hash {policy_hash}\nsha256 {sha256}\nwidens {widens}\n");
+    for (name, digest) in files {
+        m.push_str(&format!("file {name} {digest}\n"));
+    }
+    m
+}
+
+/// SHA-256 of some bytes, lowercase hex, as the envelope writes digests.
+pub fn digest(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
 }
 
 /// Reads an Ed25519 private key in PKCS#8 PEM (`openssl genpkey -algorithm ed25519`).
@@ -52,16 +86,18 @@ pub fn signing_key_from_pem(pem: &str) -> Result<SigningKey, String> {
         .map_err(|e| format!("not an Ed25519 private key in PKCS#8 PEM ({})", e.to_string().to_lowercase()))
 }
 
-/// Signs an artifact.
-pub fn sign(key: &SigningKey, artifact: &[u8], policy_hash: &str, sequence: u64, widens: Option<bool>) -> Envelope {
-    let sha256 = hex(&Sha256::digest(artifact));
-    let signature = key.sign(message(sequence, policy_hash, &sha256, widens).as_bytes());
+/// Signs an artifact and the files published with it.
+pub fn sign(key: &SigningKey, artifact: &[u8], what: &Signed<'_>) -> Envelope {
+    let sha256 = digest(artifact);
+    let files: BTreeMap<String, String> = what.files.iter().map(|(n, b)| (n.clone(), digest(b))).collect();
+    let signature = key.sign(message(what.sequence, what.policy_hash, &sha256, what.widens, &files).as_bytes());
     Envelope {
         format: FORMAT.into(),
-        sequence,
-        policy_hash: policy_hash.into(),
+        sequence: what.sequence,
+        policy_hash: what.policy_hash.into(),
         sha256,
-        widens,
+        widens: what.widens,
+        files,
         public_key: hex(key.verifying_key().as_bytes()),
         signature: hex(&signature.to_bytes()),
     }
@@ -80,9 +116,19 @@ pub fn verify(envelope: &Envelope, artifact: &[u8], public_key: &[u8; 32]) -> Re
     let sig: [u8; 64] = unhex(&envelope.signature)
         .and_then(|b| b.try_into().ok())
         .ok_or_else(|| "the signature is not 64 bytes of hex".to_string())?;
-    let signed = message(envelope.sequence, &envelope.policy_hash, &envelope.sha256, envelope.widens);
+    let signed = message(envelope.sequence, &envelope.policy_hash, &envelope.sha256, envelope.widens, &envelope.files);
     key.verify(signed.as_bytes(), &Signature::from_bytes(&sig))
         .map_err(|_| "the signature does not verify with the trusted key".to_string())
+}
+
+/// Checks a file published with the artifact against an envelope that [`verify`] accepted: its name must be
+/// listed and its digest the signed one.
+pub fn verify_file(envelope: &Envelope, name: &str, bytes: &[u8]) -> Result<(), String> {
+    match envelope.files.get(name) {
+        None => Err(format!("`{name}` is not among the files the envelope signs")),
+        Some(d) if *d != digest(bytes) => Err(format!("the digest of `{name}` differs from the signed one")),
+        Some(_) => Ok(()),
+    }
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -1,12 +1,22 @@
 //! Signed artifacts for remote update (`compile --sign KEY --sequence N`): the envelope verifies with the
 //! signer's key only, for exactly the signed bytes, and the CLI refuses what it cannot sign.
 
-use policyc::sign::{self, Envelope};
+use policyc::sign::{self, Envelope, Signed};
+use std::collections::BTreeMap;
 use std::process::Command;
 
 /// An Ed25519 key in PKCS#8 PEM, made for these tests only (as `openssl genpkey -algorithm ed25519` writes).
 const KEY: &str = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIKSznrqneDWXZqg/ia70pOFsHEdC39Cq+HaaYrR3b1iY\n-----END PRIVATE KEY-----\n";
 const OTHER: &str = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIHkIb1FEu0RCWaxRk1fUekJ+oa9U/YIvxuDSy25HKCHq\n-----END PRIVATE KEY-----\n";
+
+fn signed<'a>(
+    policy_hash: &'a str,
+    sequence: u64,
+    widens: Option<bool>,
+    files: &'a BTreeMap<String, Vec<u8>>,
+) -> Signed<'a> {
+    Signed { sequence, policy_hash, widens, files }
+}
 
 fn public(pem: &str) -> [u8; 32] {
     sign::signing_key_from_pem(pem).unwrap().verifying_key().to_bytes()
@@ -16,7 +26,8 @@ fn public(pem: &str) -> [u8; 32] {
 fn an_envelope_verifies_for_its_bytes_and_its_key_only() {
     let key = sign::signing_key_from_pem(KEY).unwrap();
     let artifact = b"artifact bytes".to_vec();
-    let e = sign::sign(&key, &artifact, "ab12", 7, Some(false));
+    let files = BTreeMap::from([("p.DE.de.html".to_string(), b"<p>Hinweis</p>".to_vec())]);
+    let e = sign::sign(&key, &artifact, &signed("ab12", 7, Some(false), &files));
     assert_eq!(e.sequence, 7);
     assert!(sign::verify(&e, &artifact, &public(KEY)).is_ok());
     // Another key, other bytes, or any signed field changed: refused.
@@ -28,14 +39,29 @@ fn an_envelope_verifies_for_its_bytes_and_its_key_only() {
     assert!(sign::verify(&other_policy, &artifact, &public(KEY)).is_err());
     let widened = Envelope { widens: Some(true), ..e.clone() };
     assert!(sign::verify(&widened, &artifact, &public(KEY)).is_err(), "the widening flag is signed");
-    let garbled = Envelope { signature: "zz".into(), ..e };
+    let garbled = Envelope { signature: "zz".into(), ..e.clone() };
     assert!(sign::verify(&garbled, &artifact, &public(KEY)).is_err());
+    // The published files are signed too: a swapped digest or an added file breaks the signature, and a file
+    // is accepted only with its signed bytes.
+    let mut swapped = e.clone();
+    swapped.files.insert("p.DE.de.html".into(), sign::digest(b"<p>anders</p>"));
+    assert!(sign::verify(&swapped, &artifact, &public(KEY)).is_err());
+    let mut added = e.clone();
+    added.files.insert("p.US.en.html".into(), sign::digest(b"<p>notice</p>"));
+    assert!(sign::verify(&added, &artifact, &public(KEY)).is_err());
+    assert!(sign::verify_file(&e, "p.DE.de.html", b"<p>Hinweis</p>").is_ok());
+    assert!(sign::verify_file(&e, "p.DE.de.html", b"<p>anders</p>").unwrap_err().contains("differs"));
+    assert!(sign::verify_file(&e, "p.US.en.html", b"<p>Hinweis</p>").unwrap_err().contains("not among"));
 }
 
 #[test]
 fn signing_is_deterministic() {
     let key = sign::signing_key_from_pem(KEY).unwrap();
-    assert_eq!(sign::sign(&key, b"x", "h", 1, None), sign::sign(&key, b"x", "h", 1, None));
+    let files = BTreeMap::new();
+    assert_eq!(
+        sign::sign(&key, b"x", &signed("h", 1, None, &files)),
+        sign::sign(&key, b"x", &signed("h", 1, None, &files))
+    );
 }
 
 fn policyc(args: &[&str]) -> std::process::Output {
@@ -58,6 +84,17 @@ fn compile_sign_writes_an_envelope_that_verifies() {
     assert_eq!(envelope.policy_hash, hash);
     assert_eq!(envelope.sequence, 3);
     assert!(sign::verify(&envelope, &artifact, &public(KEY)).is_ok());
+    // Every other file the run wrote (each disclosure, each site list) is signed with its bytes.
+    let written: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| !n.starts_with("price-tracker.matcher"))
+        .collect();
+    assert!(written.iter().any(|n| n.ends_with(".de.html")) && written.iter().any(|n| n.ends_with(".txt")));
+    assert_eq!(envelope.files.len(), written.len());
+    for name in &written {
+        assert!(sign::verify_file(&envelope, name, &std::fs::read(out.join(name)).unwrap()).is_ok(), "{name}");
+    }
 }
 
 #[test]

@@ -4,12 +4,15 @@
 //
 // Static imports only: a module service worker cannot use import().
 import { loadMatcher } from "./lib/index.js";
-import { verifyArtifact } from "./verify.js";
+import { verifyArtifact, verifyFile } from "./verify.js";
 import { PUBLIC_KEY_HEX } from "./policy/public-key.js";
 import {
   ACTIVE_WINDOW_MS,
   BUNDLED_ARTIFACT,
   COLLECTOR_URL,
+  NOTICE_LANGUAGES,
+  NOTICE_REGIONS,
+  noticeFile,
   UPDATE_PERIOD_MINUTES,
   UPDATE_URL,
 } from "./config.js";
@@ -28,10 +31,39 @@ async function loadLive() {
   if (update && update.envelope.sequence > envelope.sequence) {
     const bytes = fromBase64(update.bytes);
     if ((await verifyArtifact(bytes, update.envelope, PUBLIC_KEY_HEX, envelope.sequence)) === null) {
-      return { matcher: await loadMatcher(bytes), sequence: update.envelope.sequence };
+      return { matcher: await loadMatcher(bytes), sequence: update.envelope.sequence, envelope: update.envelope, notices: update.notices };
     }
   }
-  return { matcher: await loadMatcher(bundled), sequence: envelope.sequence };
+  return { matcher: await loadMatcher(bundled), sequence: envelope.sequence, envelope: null, notices: null };
+}
+
+// Fetches the notices of an update from beside UPDATE_URL, each checked against the signed envelope. Throws
+// with the reason if one is missing or differs: an update whose notice cannot be shown cannot be agreed to.
+async function fetchNotices(envelope) {
+  const notices = {};
+  for (const region of NOTICE_REGIONS) {
+    for (const lang of NOTICE_LANGUAGES) {
+      const name = noticeFile(region, lang);
+      const res = await fetch(new URL(name, UPDATE_URL), { cache: "no-store" });
+      if (!res.ok) throw new Error(`cannot fetch its notice ${name} (HTTP ${res.status})`);
+      const bytes = new Uint8Array(await res.arrayBuffer());
+      const refused = await verifyFile(name, bytes, envelope);
+      if (refused !== null) throw new Error(refused);
+      notices[name] = new TextDecoder().decode(bytes);
+    }
+  }
+  return notices;
+}
+
+// The notice for a region and language: the live update's, verified again, or the bundled one.
+async function notice(region, lang) {
+  const name = noticeFile(region, lang);
+  const { envelope, notices } = await live();
+  if (envelope !== null && typeof notices?.[name] === "string") {
+    const text = notices[name];
+    if ((await verifyFile(name, new TextEncoder().encode(text), envelope)) === null) return text;
+  }
+  return (await fetch(chrome.runtime.getURL(`policy/${name}`))).text();
 }
 
 function live() {
@@ -61,13 +93,23 @@ async function checkUpdate() {
         result = { applied: false, reason: refused };
       } else {
         const m = await loadMatcher(bytes);
+        let notices = null;
         if (m.policyHash !== envelope.policy_hash) {
           result = { applied: false, reason: "the artifact's policy hash differs from the signed one" };
         } else {
-          await chrome.storage.local.set({ update: { bytes: toBase64(bytes), envelope } });
+          try {
+            notices = await fetchNotices(envelope);
+          } catch (e) {
+            result = { applied: false, reason: `refused: ${e.message}` };
+          }
+        }
+        if (notices === null) {
+          m.free();
+        } else {
+          await chrome.storage.local.set({ update: { bytes: toBase64(bytes), envelope, notices } });
           const previousHash = current.matcher.policyHash;
           current.matcher.free();
-          livePromise = Promise.resolve({ matcher: m, sequence: envelope.sequence });
+          livePromise = Promise.resolve({ matcher: m, sequence: envelope.sequence, envelope, notices });
           result = { applied: true, sequence: envelope.sequence, policyHash: m.policyHash };
           // Consent is to one policy hash. It carries over to the new policy only when the publisher signed
           // that the update does not widen collection; otherwise nothing is sent until the user agrees again.
@@ -172,6 +214,12 @@ chrome.runtime.onMessage.addListener((msg, sender, reply) => {
     panel.set(msg.tabId, p);
   } else if (msg.type === "check-update") {
     checkUpdate().then(reply);
+    return true;
+  } else if (msg.type === "notice") {
+    notice(msg.region, msg.lang).then(
+      (html) => reply({ html }),
+      (e) => reply({ error: e.message }),
+    );
     return true;
   } else if (msg.type === "info") {
     matcher().then(

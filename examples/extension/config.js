@@ -14,3 +14,10 @@ export const ACTIVE_WINDOW_MS = 10 * 60 * 1000;
 
 // The bundled artifact and its envelope, written by ./build from the policy.
 export const BUNDLED_ARTIFACT = "policy/shopping-assistant.matcher";
+
+// The notices the welcome page can show (the user's region and language, as the compiler names its
+// disclosures). An update brings its own, fetched from beside UPDATE_URL and checked against its signed
+// envelope, so that a user asked to agree again reads the notice of the policy that will decide.
+export const NOTICE_REGIONS = ["US", "DE"];
+export const NOTICE_LANGUAGES = ["en", "de"];
+export const noticeFile = (region, lang) => `shopping-assistant.${region}.${lang}.html`;

@@ -1,17 +1,23 @@
+import { NOTICE_REGIONS } from "./config.js";
+
 // Shows the disclosure generated from the policy, in the browser's language, and records consent: the time,
 // the policy hash and the choices, so that the controller can show that consent was given.
 const lang = chrome.i18n.getUILanguage().startsWith("de") ? "de" : "en";
 const country = (chrome.i18n.getUILanguage().split("-")[1] ?? "").toUpperCase();
-const region = ["US", "DE"].includes(country) ? country : lang === "de" ? "DE" : "US";
+const region = NOTICE_REGIONS.includes(country) ? country : lang === "de" ? "DE" : "US";
 
 const notice = document.getElementById("notice");
-const res = await fetch(`policy/shopping-assistant.${region}.${lang}.html`);
+// The notice of the policy that decides now: after an update, the update's own (signed with it), else the
+// bundled one.
+const { html } = await chrome.runtime.sendMessage({ type: "notice", region, lang });
 // The disclosure is the compiler's own output, shipped inside the extension; it is shown as a document of its
 // own (no scripts run in it) rather than parsed into this page.
 const frame = document.createElement("iframe");
 frame.sandbox = "";
 frame.style = "width: 100%; height: 55vh; border: 0";
-frame.srcdoc = await res.text();
+frame.srcdoc = html ?? "The privacy notice could not be loaded; nothing is collected until it can be shown.";
+// No notice, no agreement: a user cannot consent to what they could not read.
+document.getElementById("agree").disabled = html === undefined;
 notice.replaceChildren(frame);
 
 const info = await chrome.runtime.sendMessage({ type: "info" });

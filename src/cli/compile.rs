@@ -5,6 +5,7 @@ use policyc::disclose::{self, render};
 use policyc::matcher::artifact::hex;
 use policyc::matcher::compile::{compile, policy_hash_bytes, Limits};
 use policyc::{diff, sign};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -98,24 +99,10 @@ pub fn run(args: Args) -> i32 {
         return super::fail(format!("cannot write `{}`: {e}", path.display()));
     }
     eprintln!("wrote {} ({} bytes)", path.display(), bytes.len());
-    if let (Some(key), Some(sequence)) = (&key, args.sequence) {
-        let widens = match &args.previous {
-            Some(old) => match load_policy(old, false) {
-                Ok(old) => Some(diff::diff(&old, policy).widens()),
-                Err(code) => return code,
-            },
-            None => None,
-        };
-        let envelope = sign::sign(key, &bytes, &hex(&policy_hash_bytes(policy)), sequence, widens);
-        let sig_path = args.out.join(format!("{stem}.matcher.sig"));
-        let json = serde_json::to_string_pretty(&envelope).unwrap_or_default() + "\n";
-        if let Err(e) = std::fs::write(&sig_path, json) {
-            return super::fail(format!("cannot write `{}`: {e}", sig_path.display()));
-        }
-        eprintln!("wrote {} (sequence {sequence}, public key {})", sig_path.display(), envelope.public_key);
-    }
     // The disclosures for every language and region go next to the artifact, so what ships and what users
-    // are told come out of one command and one IR.
+    // are told come out of one command and one IR. They are rendered first and kept, because a signature
+    // covers them too.
+    let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     let regions: Vec<Option<&str>> =
         if policy.regions.is_empty() { vec![None] } else { policy.regions.iter().map(|r| Some(r.as_str())).collect() };
     for lang in &policy.languages {
@@ -126,16 +113,15 @@ pub fn run(args: Args) -> i32 {
             };
             for format in render::Format::ALL {
                 let suffix = region.map(|r| format!(".{r}")).unwrap_or_default();
-                let file = args.out.join(format!("{stem}{suffix}.{lang}.{}", format.extension()));
-                if let Err(e) = std::fs::write(&file, render::render(&d, format)) {
-                    return super::fail(format!("cannot write `{}`: {e}", file.display()));
-                }
+                let name = format!("{stem}{suffix}.{lang}.{}", format.extension());
+                files.insert(name, render::render(&d, format).into_bytes());
             }
         }
     }
-    for (name, body) in disclose::site_list_files(policy) {
-        if let Err(e) = std::fs::write(args.out.join(&name), body) {
-            return super::fail(format!("cannot write `{name}`: {e}"));
+    files.extend(disclose::site_list_files(policy).into_iter().map(|(name, body)| (name, body.into_bytes())));
+    for (name, body) in &files {
+        if let Err(e) = std::fs::write(args.out.join(name), body) {
+            return super::fail(format!("cannot write `{}`: {e}", args.out.join(name).display()));
         }
     }
     eprintln!(
@@ -144,6 +130,24 @@ pub fn run(args: Args) -> i32 {
         regions.len(),
         args.out.display()
     );
+    if let (Some(key), Some(sequence)) = (&key, args.sequence) {
+        let widens = match &args.previous {
+            Some(old) => match load_policy(old, false) {
+                Ok(old) => Some(diff::diff(&old, policy).widens()),
+                Err(code) => return code,
+            },
+            None => None,
+        };
+        let policy_hash = hex(&policy_hash_bytes(policy));
+        let envelope =
+            sign::sign(key, &bytes, &sign::Signed { sequence, policy_hash: &policy_hash, widens, files: &files });
+        let sig_path = args.out.join(format!("{stem}.matcher.sig"));
+        let json = serde_json::to_string_pretty(&envelope).unwrap_or_default() + "\n";
+        if let Err(e) = std::fs::write(&sig_path, json) {
+            return super::fail(format!("cannot write `{}`: {e}", sig_path.display()));
+        }
+        eprintln!("wrote {} (sequence {sequence}, public key {})", sig_path.display(), envelope.public_key);
+    }
     outln!("{}", hex(&policy_hash_bytes(policy)));
     0
 }

@@ -37,7 +37,7 @@ function signedVariant(name, sequence, previous, edit) {
   writeFileSync(policy, text);
   const args = ["compile", policy, "-o", d, "--sign", key, "--sequence", String(sequence), "--previous", previous];
   const hash = execFileSync(policyc, args, { stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
-  return { policy, hash, bytes: readFileSync(join(d, "shopping-assistant.matcher")), sig: readFileSync(join(d, "shopping-assistant.matcher.sig")) };
+  return { policy, hash, dir: d, bytes: readFileSync(join(d, "shopping-assistant.matcher")), sig: readFileSync(join(d, "shopping-assistant.matcher.sig")) };
 }
 // v2 narrows: walmart.com/ip/ is no longer a product page, so no price there.
 const narrower = (t) => t.replace("  walmart.com/ip/ ", "  // walmart.com/ip/ ").replace('version    "2019-07"', 'version    "2019-08"');
@@ -46,6 +46,8 @@ const v3 = signedVariant("v3", 3, v2.policy, (t) => narrower(t).replace('version
 v3.bytes[v3.bytes.length - 100] ^= 1; // corrupted in transit (or by an attacker): the signed digest differs
 // v4 widens: www.example.org becomes a retail site.
 const v4 = signedVariant("v4", 4, v2.policy, (t) => narrower(t).replace("  bestbuy.com\n", "  bestbuy.com\n  example.org\n"));
+// v5 is v4 published again, but its English US notice is altered on the server after signing.
+const v5 = { ...signedVariant("v5", 5, v4.policy, (t) => narrower(t).replace("  bestbuy.com\n", "  bestbuy.com\n  example.org\n").replace('version    "2019-08"', 'version    "2019-10"')), tamper: "shopping-assistant.US.en.html" };
 const v1 = { bytes: readFileSync(join(ext, "policy/shopping-assistant.matcher")), sig: readFileSync(join(ext, "policy/shopping-assistant.matcher.sig")) };
 let update = null;
 
@@ -84,6 +86,13 @@ const server = createServer({ key: readFileSync(join(dir, "key.pem")), cert: rea
   if (host === "updates.policyc.test" && update !== null) {
     if (req.url === "/shopping-assistant.matcher") return res.writeHead(200).end(update.bytes);
     if (req.url === "/shopping-assistant.matcher.sig") return res.writeHead(200, { "content-type": "application/json" }).end(update.sig);
+    // The notices published with the artifact, from the compiler's output folder.
+    const notice = /^\/(shopping-assistant\.[A-Z-]+\.[a-z]+\.html)$/.exec(req.url ?? "");
+    if (notice && update.dir) {
+      let body = readFileSync(join(update.dir, notice[1]), "utf8");
+      if (update.tamper === notice[1]) body = body.replace("</h1>", " (unsigned edit)</h1>");
+      return res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(body);
+    }
   }
   const page = PAGES[host + req.url];
   if (page === undefined) return res.writeHead(404).end("not found");
@@ -282,9 +291,28 @@ test("an update that widens collection sends nothing until the user consents aga
   assert.deepEqual(await visit("https://www.walmart.com/ip/123"), []);
   assert.deepEqual(await visit("https://www.example.org/"), []);
   assert.equal((await decisions()).at(-1).reason, "no consent");
+  // Asked to agree again, the user reads the notice of the new policy (published and signed with it), not the
+  // bundled one: v2 and v4 no longer name walmart.com/ip/ as product pages, the bundled notice does.
+  const bundled = readFileSync(join(ext, "policy/shopping-assistant.US.en.html"), "utf8");
+  assert.ok(bundled.includes("walmart.com/ip/"));
+  const page = await context.newPage();
+  await page.goto(`chrome-extension://${id}/onboarding.html`);
+  const shown = await page.frameLocator("#notice iframe").locator("body").innerText();
+  assert.ok(shown.includes("Shopping Assistant") && !shown.includes("walmart.com/ip/"), shown.slice(0, 300));
+  assert.ok(shown.includes("example.org"), "the widened retail list is what the new notice names");
+  await page.close();
   await consent();
   const got = await visit("https://www.example.org/");
   assert.equal(got.length, 1);
   assert.equal(got[0].policyHash, v4.hash);
   assert.deepEqual(Object.keys(got[0].items), ["page_url", "page_title"]);
+});
+
+test("an update whose notice differs from the signed one is refused, and the current policy stays", async () => {
+  update = v5;
+  const refused = await checkUpdate();
+  assert.equal(refused.applied, false);
+  assert.match(refused.reason, /digest of shopping-assistant\.US\.en\.html differs/);
+  const got = await visit("https://www.example.org/");
+  assert.equal(got[0].policyHash, v4.hash);
 });
