@@ -415,7 +415,14 @@ fn main() {
         .and_then(|i| args.get(i + 1).cloned())
         .or_else(|| std::env::var("POLICYC_BENCH_DATA").ok())
         .unwrap_or_else(|| "../shared/data".into());
-    let sizes: Vec<usize> = if smoke { vec![1_000] } else { vec![1_000, 10_000, 100_000, 1_000_000] };
+    // `--size N` measures one synthetic size and nothing else: for comparing two builds quickly.
+    let only: Option<usize> =
+        args.iter().position(|a| a == "--size").and_then(|i| args.get(i + 1)).and_then(|n| n.parse().ok());
+    let sizes: Vec<usize> = match only {
+        Some(n) => vec![n],
+        None if smoke => vec![1_000],
+        None => vec![1_000, 10_000, 100_000, 1_000_000],
+    };
     let lookups = if smoke { 2_000 } else { 200_000 };
     let runs = if smoke { 1 } else { 5 };
     let naive_max = if full { 100_000 } else { 10_000 };
@@ -433,7 +440,7 @@ fn main() {
     // Real data: every UT1 category's domains, and real request URLs.
     let ut1 = std::path::Path::new(&data).join("categories/ut1");
     let requests = std::path::Path::new(&data).join("requests");
-    if let (Ok(cats), false) = (std::fs::read_dir(&ut1), smoke) {
+    if let (Ok(cats), false) = (std::fs::read_dir(&ut1), smoke || only.is_some()) {
         let psl = policyc::psl::PublicSuffixList::bundled();
         let mut domains: Vec<String> = Vec::new();
         let mut seen = FxHashSet::default();
