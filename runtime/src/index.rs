@@ -50,13 +50,18 @@ pub const MAX_KEY: usize = 255;
 pub fn hash(key: &[u8]) -> u64 {
     const K: u64 = 0x517c_c1b7_2722_0a95;
     let mut h: u64 = key.len() as u64;
-    // Eight bytes at a time, the last chunk padded with zeros.
-    for c in key.chunks(8) {
-        let mut buf = [0u8; 8];
-        for (b, x) in buf.iter_mut().zip(c) {
-            *b = *x;
-        }
-        h = (h.rotate_left(5) ^ u64::from_le_bytes(buf)).wrapping_mul(K);
+    // Eight bytes at a time as one little-endian word, the last chunk padded with zeros. The words are read
+    // whole and the tail assembled by shifts, rather than copied into a buffer: in WebAssembly a copy becomes a
+    // call to a byte-by-byte `memcpy`, which made hashing the larger part of a lookup.
+    let mut words = key.chunks_exact(8);
+    for c in &mut words {
+        let word: [u8; 8] = c.try_into().unwrap_or_default();
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
+    }
+    let tail = words.remainder();
+    if !tail.is_empty() {
+        let word = tail.iter().rev().fold(0u64, |w, &b| w << 8 | u64::from(b));
+        h = (h.rotate_left(5) ^ word).wrapping_mul(K);
     }
     // Final avalanche (from splitmix64), so that the high product bits that pick the bucket are well mixed.
     h ^= h >> 31;
@@ -67,7 +72,17 @@ pub fn hash(key: &[u8]) -> u64 {
 /// The home bucket of a hash among `n`.
 #[inline]
 fn bucket_of(h: u64, n: usize) -> usize {
-    ((u128::from(h) * n as u128) >> 64) as usize
+    // The high word of the 128-bit product `h * n`, from 32-bit halves: exactly `(h as u128 * n as u128) >> 64`,
+    // but without the 128-bit multiplication, which WebAssembly has no instruction for (it becomes a call).
+    let n = n as u64;
+    let (h_hi, h_lo) = (h >> 32, h & 0xFFFF_FFFF);
+    let (n_hi, n_lo) = (n >> 32, n & 0xFFFF_FFFF);
+    let lo_lo = h_lo * n_lo;
+    let hi_lo = h_hi * n_lo;
+    let lo_hi = h_lo * n_hi;
+    let hi_hi = h_hi * n_hi;
+    let mid = (lo_lo >> 32) + (hi_lo & 0xFFFF_FFFF) + (lo_hi & 0xFFFF_FFFF);
+    (hi_hi + (hi_lo >> 32) + (lo_hi >> 32) + (mid >> 32)) as usize
 }
 
 /// The bytes an entry for a key of `len` bytes takes in its bucket.
@@ -284,6 +299,39 @@ impl<'a> Index<'a> {
                 Some((std::str::from_utf8(key).ok()?, value))
             })
         })
+    }
+}
+
+#[cfg(test)]
+mod hash_tests {
+    /// The hash is part of the format: an artifact written by one build is read by another. These values were
+    /// computed by the first implementation; any change to them is a format change.
+    #[test]
+    fn the_hash_is_the_format_s() {
+        for (key, h) in [
+            ("", 0x0000_0000_0000_0000_u64),
+            ("a", 0xc7b1_dff3_3b17_d934),
+            ("abcdefgh", 0xf551_7746_4a79_f38a),
+            ("example.com", 0x7803_2638_73c3_4e9e),
+            ("www.shop.example.co.uk", 0x67b1_d898_b7cf_0da1),
+        ] {
+            assert_eq!(super::hash(key.as_bytes()), h, "{key:?}");
+        }
+    }
+
+    /// The bucket is the high word of `hash * n`, computed without 128-bit arithmetic; it must be exactly that.
+    #[test]
+    fn the_bucket_is_the_high_word_of_the_product() {
+        let mut h = 0x9e37_79b9_7f4a_7c15_u64;
+        for n in [1usize, 2, 3, 1000, 65_535, 1 << 20, 1_234_567, u32::MAX as usize, usize::MAX] {
+            for _ in 0..1000 {
+                h = h.rotate_left(7).wrapping_mul(0xff51_afd7_ed55_8ccd) ^ 0x1234;
+                let want = ((u128::from(h) * n as u128) >> 64) as usize;
+                assert_eq!(super::bucket_of(h, n), want, "{h:#x} * {n}");
+                assert!(super::bucket_of(h, n) < n);
+            }
+            assert_eq!(super::bucket_of(u64::MAX, n), ((u128::from(u64::MAX) * n as u128) >> 64) as usize);
+        }
     }
 }
 

@@ -54,7 +54,8 @@ fn lookup(rules: &impl RuleLookup, host: &str) -> (usize, bool) {
     let mut n = 0;
     let mut end = host.len();
     while n < N {
-        match host.get(..end).and_then(|h| h.rfind('.')) {
+        // A plain backward scan: labels are short, and `rfind`'s searcher costs more to set up than it saves.
+        match host.as_bytes().get(..end).and_then(|h| h.iter().rposition(|&c| c == b'.')) {
             Some(dot) => {
                 push_front(&mut starts, n, dot + 1);
                 end = dot;

@@ -54,6 +54,8 @@ class Wasm {
     // The input buffer's address and size as last reported; it moves only when pc_input grows it.
     this.inputPtr = 0;
     this.inputCap = 0;
+    // A view of the whole input buffer, kept so that writing a URL allocates nothing.
+    this.inputBytes = null;
   }
 
   // The address of an input buffer of at least `len` bytes, asking the module only when it must grow.
@@ -67,11 +69,15 @@ class Wasm {
   }
 
   refresh() {
+    // Growing the memory detaches the old buffer (its length becomes 0); only then are the views rebuilt, because
+    // asking the memory for its buffer on every call costs more than the check.
+    if (this.bytes !== null && this.bytes.length !== 0) return;
     const buffer = this.x.memory.buffer;
     if (buffer !== this.buffer) {
       this.buffer = buffer;
       this.view = new DataView(buffer);
       this.bytes = new Uint8Array(buffer);
+      this.inputBytes = null;
     }
   }
 
@@ -84,9 +90,12 @@ class Wasm {
 
   // Encodes a string into the input buffer; returns its length in bytes.
   putString(s) {
-    // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit, so a buffer of that size always takes the whole string.
     const ptr = this.input(s.length * 3);
-    return encoder.encodeInto(s, this.bytes.subarray(ptr, ptr + s.length * 3)).written;
+    if (this.inputBytes === null || this.inputBytes.byteOffset !== ptr || this.inputBytes.length !== this.inputCap) {
+      this.inputBytes = this.bytes.subarray(ptr, ptr + this.inputCap);
+    }
+    return encoder.encodeInto(s, this.inputBytes).written;
   }
 
   outPtr() {

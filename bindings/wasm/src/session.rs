@@ -36,6 +36,10 @@ pub struct Loaded {
     bytes: *mut [u8],
     /// The distinct retention periods of the collect rules, in rule order; a record refers to them by index.
     retention: Vec<Retention>,
+    /// For each collect rule, in rule order: the data items it collects, and its retention as (rank, index
+    /// into `retention`), where a higher rank is a longer retention. Computed once, so that a decision's
+    /// retention is a few integer comparisons rather than a search by name per call.
+    rule_keep: Vec<(u64, (u32, u32))>,
     contexts: Vec<Context>,
 }
 
@@ -68,7 +72,29 @@ impl Loaded {
                         retention.push(row.keep.clone());
                     }
                 }
-                Ok(Loaded { matcher: ManuallyDrop::new(matcher), bytes: raw, retention, contexts: Vec::new() })
+                // Ranks follow the runtime's own order of "the longest retention" (`Retention::longest_key`).
+                let mut by_length: Vec<usize> = (0..retention.len()).collect();
+                by_length.sort_by(|&a, &b| {
+                    let key = |i: usize| retention.get(i).map(Retention::longest_key);
+                    key(a).cmp(&key(b))
+                });
+                let rank = |i: usize| by_length.iter().position(|&j| j == i).unwrap_or(0) as u32;
+                let rule_keep = matcher
+                    .meta()
+                    .collect
+                    .iter()
+                    .map(|row| {
+                        let i = retention.iter().position(|k| *k == row.keep).unwrap_or(0);
+                        (row.data, (rank(i), i as u32))
+                    })
+                    .collect();
+                Ok(Loaded {
+                    matcher: ManuallyDrop::new(matcher),
+                    bytes: raw,
+                    retention,
+                    rule_keep,
+                    contexts: Vec::new(),
+                })
             }
             Err(e) => {
                 // SAFETY: the failed load holds no borrow of the bytes any more; reclaimed once.
@@ -179,14 +205,34 @@ impl Loaded {
             put(out, mask as u32);
             put(out, (mask >> 32) as u32);
         }
-        let keep = self.matcher.retention(d);
-        put(out, keep.len() as u32);
-        for (name, r) in &keep {
-            // Retention is keyed by name on both sides (the native report's map, the JavaScript object), so
-            // the first item of that name is the one to point at.
-            let item = self.matcher.data().iter().position(|n| n == name).unwrap_or(0);
-            put(out, item as u32);
-            put(out, self.retention.iter().position(|k| k == *r).unwrap_or(0) as u32);
+        // Per data item collected, the longest retention among the rules that fired and collect it: the same
+        // answer as `Matcher::retention`, which the tests hold this to.
+        let count_at = out.len();
+        put(out, 0);
+        let mut count = 0u32;
+        let mut items = d.collect;
+        while items != 0 {
+            let di = items.trailing_zeros();
+            items &= items - 1;
+            let mut rules = d.rules;
+            let mut best: Option<(u32, u32)> = None;
+            while rules != 0 {
+                let ri = rules.trailing_zeros() as usize;
+                rules &= rules - 1;
+                if let Some(&(data, keep)) = self.rule_keep.get(ri) {
+                    if data >> di & 1 == 1 && best.is_none_or(|b| keep.0 > b.0) {
+                        best = Some(keep);
+                    }
+                }
+            }
+            if let Some((_, index)) = best {
+                put(out, di);
+                put(out, index);
+                count += 1;
+            }
+        }
+        if let Some(slot) = out.get_mut(count_at..count_at + 4) {
+            slot.copy_from_slice(&count.to_le_bytes());
         }
         match &d.error {
             Some(e) => put_str(out, &e.to_string()),

@@ -9,7 +9,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadMatcher } from "../../../target/wasm-pkg/index.js";
@@ -98,3 +98,20 @@ for (const { args, opts } of SETTINGS) {
     else assert.ok(collected > 30000, `collected on ${collected} URLs`);
   });
 }
+
+// Two rules collect the same items for different times: the decision keeps each item for the longest, as the
+// native report does.
+test("an item collected by rules that keep it for different times is kept for the longest", () => {
+  const d = mkdtempSync(join(tmpdir(), "policyc-wasm-pt-"));
+  execFileSync(policyc, ["compile", join(root, "policies/price-tracker.policy"), "-o", d], { stdio: "ignore" });
+  const art = join(d, "price-tracker.matcher");
+  const args = ["--set", "price_history=on", "--set", "history_consent=on", "--set", "price_alerts=on"];
+  const urls = ["https://www.amazon.de/dp/B000123", "https://www.amazon.de/gp/product/B1", "https://www.zalando.de/"];
+  const lines = execFileSync(policyc, ["match", art, ...args], { input: urls.join("\n") + "\n" }).toString().split("\n");
+  return loadMatcher(readFileSync(art)).then((pt) => {
+    const opts = { set: { price_history: true, history_consent: true, price_alerts: true } };
+    for (const [i, url] of urls.entries()) assert.deepEqual(pt.decide(url, opts).retention, JSON.parse(lines[i]).retention, url);
+    assert.deepEqual(pt.decide(urls[0], opts).retention, { product_url: "1 year", product_price: "1 year" });
+    rmSync(d, { recursive: true, force: true });
+  });
+});
