@@ -83,7 +83,6 @@ fn consistent_checksums_over_inconsistent_tables_are_refused() {
 
 #[test]
 fn an_index_without_classes_is_refused() {
-    use policyc::matcher::artifact::tag;
     // Forge a file whose rule tables have no classes while the domain index has entries (all of class 0).
     let text = r#"
 policy p { name "P" controller "C" contact "c" version "1" languages en }
@@ -93,19 +92,24 @@ sites s "s" { a.example  b.example  c.example }
 collect d on s for p keep 1 day
 "#;
     let good = common::artifact_from_text(text);
-    let parsed = artifact::parse(&good).unwrap();
+    let err = Matcher::from_bytes(&with_meta(&good, |m| m.classes.clear())).unwrap_err();
+    assert!(err.to_string().contains("class"), "{err}");
+}
+
+/// The artifact `good` with its rule tables changed by `forge` and the file sealed again (header hash kept,
+/// checksum recomputed), as a forger who knows the format would write it.
+fn with_meta(good: &[u8], forge: impl FnOnce(&mut policyc::matcher::Meta)) -> Vec<u8> {
+    use policyc::matcher::artifact::tag;
+    let parsed = artifact::parse(good).unwrap();
     let mut meta: policyc::matcher::Meta = postcard::from_bytes(parsed.section(tag::META).unwrap()).unwrap();
-    meta.classes.clear();
+    forge(&mut meta);
     let meta_bytes = postcard::to_stdvec(&meta).unwrap();
     let sections: Vec<(u32, &[u8])> = parsed
         .sections
         .iter()
         .map(|(t, b)| if *t == tag::META { (*t, meta_bytes.as_slice()) } else { (*t, *b) })
         .collect();
-    let mut hash = [0u8; 32];
-    hash.copy_from_slice(&good[24..56]);
-    let err = Matcher::from_bytes(&artifact::write(&hash, &sections)).unwrap_err();
-    assert!(err.to_string().contains("class"), "{err}");
+    artifact::write(&parsed.policy_hash, &sections)
 }
 
 /// The texts of a switch have one encoding: sorted by language, no language twice. A forged table that breaks
@@ -126,20 +130,10 @@ collect d on s when f for p keep 1 day
     let parsed = artifact::parse(&good).unwrap();
     let meta: policyc::matcher::Meta = postcard::from_bytes(parsed.section(tag::META).unwrap()).unwrap();
     assert_eq!(meta.vars[0].label, [("de".into(), "Preisvergleich".into()), ("en".into(), "Price comparison".into())]);
-    let mut hash = [0u8; 32];
-    hash.copy_from_slice(&good[24..56]);
     let reversed = |m: &mut policyc::matcher::Meta| m.vars[0].label.reverse();
     let twice = |m: &mut policyc::matcher::Meta| m.vars[0].label[0].0 = "en".into();
     for forge in [reversed as fn(&mut policyc::matcher::Meta), twice] {
-        let mut bad = meta.clone();
-        forge(&mut bad);
-        let meta_bytes = postcard::to_stdvec(&bad).unwrap();
-        let sections: Vec<(u32, &[u8])> = parsed
-            .sections
-            .iter()
-            .map(|(t, b)| if *t == tag::META { (*t, meta_bytes.as_slice()) } else { (*t, *b) })
-            .collect();
-        let err = Matcher::from_bytes(&artifact::write(&hash, &sections)).unwrap_err();
+        let err = Matcher::from_bytes(&with_meta(&good, forge)).unwrap_err();
         assert!(err.to_string().contains("sorted by language"), "{err}");
     }
 }
