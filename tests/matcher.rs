@@ -568,3 +568,56 @@ proptest! {
         }
     }
 }
+
+/// What every bundled policy decides for page views, recorded before events existed (the snapshot was written by
+/// the commit that added this test, before the language had events): rules without an event mean page views,
+/// so the policies decide exactly as they did. Per policy, URL and region, each distinct outcome with the
+/// states (one bit per signal and feature, in declaration order) that give it.
+#[test]
+fn page_views_decide_as_before_events_existed() {
+    use std::collections::BTreeMap;
+    use std::fmt::Write;
+    let mut out = String::new();
+    for path in common::bundled_policies() {
+        let policy = common::check_path(&path).checked.policy.unwrap();
+        let bytes = compile(&policy, &Limits::default()).unwrap();
+        let m = Matcher::from_bytes(&bytes).unwrap();
+        let vars: Vec<String> = m.meta().vars.iter().map(|v| v.name.clone()).collect();
+        let mut urls: Vec<String> = policy.expects.iter().map(|e| e.url.clone()).collect();
+        for c in &policy.sites {
+            urls.extend(c.examples.iter().chain(c.patterns.iter().take(2)).map(|p| p.witness_url()));
+        }
+        urls.sort();
+        urls.dedup();
+        let mut regions: Vec<Option<String>> = vec![None];
+        regions.extend(policy.regions.iter().cloned().map(Some));
+        writeln!(out, "# {} ({})", policy.id, vars.join(", ")).unwrap();
+        for url in &urls {
+            for region in &regions {
+                let mut outcomes: BTreeMap<String, Vec<String>> = BTreeMap::new();
+                for k in 0..1u32 << vars.len() {
+                    let set = vars.iter().enumerate().map(|(i, n)| (n.clone(), k >> i & 1 == 1)).collect();
+                    let settings = Settings { set, region: region.clone() };
+                    let r = Report::decide(&m, url, &settings.state(&m).unwrap());
+                    let rules: Vec<&str> = r.rules.iter().chain(&r.blocked_by).map(|r| r.rule.as_str()).collect();
+                    let keep: Vec<String> = r.retention.iter().map(|(d, k)| format!("{d} {k}")).collect();
+                    let outcome = format!(
+                        "collect {} | linked {} | for {} | keep {} | by {}",
+                        r.collect.join(","),
+                        r.linked.join(","),
+                        r.purposes.join(","),
+                        keep.join(","),
+                        rules.join(",")
+                    );
+                    let bits: String = (0..vars.len()).map(|i| if k >> i & 1 == 1 { '1' } else { '0' }).collect();
+                    outcomes.entry(outcome).or_default().push(bits);
+                }
+                for (outcome, states) in outcomes {
+                    let region = region.as_deref().unwrap_or("-");
+                    writeln!(out, "{url} {region} {{{}}}: {outcome}", states.join(" ")).unwrap();
+                }
+            }
+        }
+    }
+    insta::assert_snapshot!(out);
+}
