@@ -39,6 +39,8 @@ pub enum Item {
     Header(Header),
     Signal(Decl),
     Feature(FeatureDecl),
+    /// `event NAME TEXT`.
+    Event(Decl),
     Data(Decl),
     Purpose(PurposeDecl),
     Recipient(RecipientDecl),
@@ -80,11 +82,11 @@ pub struct Header {
     pub span: Span,
 }
 
-/// A declaration that is a name and a text: `signal`, `data`.
+/// A declaration that is a name and a text: `signal`, `event`, `data`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Decl {
     pub name: Ident,
-    /// `category CATEGORY` of a data item (CCPA); always `None` for a signal.
+    /// `category CATEGORY` of a data item (CCPA); always `None` for a signal or an event.
     pub category: Option<Ident>,
     pub text: Option<Text>,
     pub span: Span,
@@ -210,6 +212,8 @@ pub enum Link {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CollectClause {
     On(Vec<Ident>),
+    /// `at EVENT, ...`: the events the rule collects on (a rule without it collects on page views).
+    At(Vec<Ident>),
     When(Cond),
     For(Vec<Ident>),
     Keep(Duration),
@@ -262,6 +266,8 @@ pub enum ExpectOutcome {
 pub struct ExpectDecl {
     pub url: String,
     pub url_span: Span,
+    /// `at EVENT`: the event decided; `None` is a page view.
+    pub event: Option<Ident>,
     pub settings: Vec<Setting>,
     pub region: Option<Vec<Ident>>,
     pub outcomes: Vec<ExpectOutcome>,

@@ -66,6 +66,9 @@ pub struct Witness {
     pub set: Vec<(String, bool)>,
     /// The region of that state, if any.
     pub region: Option<String>,
+    /// The event of that state, when it is not a page view.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event: Option<String>,
     pub before_collect: Vec<String>,
     pub after_collect: Vec<String>,
     pub before_linked: Vec<String>,
@@ -364,8 +367,14 @@ pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
                     .cloned()
                     .collect(),
                 region: state.region.clone().filter(|r| p.regions.contains(r)),
+                event: state.event.clone(),
             };
-            let (Ok(before), Ok(after)) = (ia.decide(url, &for_side(old)), ib.decide(url, &for_side(new))) else {
+            // An event one side does not declare collects nothing there (the matcher refuses it).
+            let decide = |i: &Interpreter<'_>, p: &Policy| match &state.event {
+                Some(e) if p.event(e).is_none() => Ok(crate::report::Report::nothing(url, None, "")),
+                _ => i.decide(url, &for_side(p)),
+            };
+            let (Ok(before), Ok(after)) = (decide(&ia, old), decide(&ib, new)) else {
                 continue;
             };
             if before.collect != after.collect || before.linked != after.linked || before.retention != after.retention {
@@ -401,6 +410,7 @@ pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
                     state: state.label(),
                     set: state.set.clone(),
                     region: state.region.clone(),
+                    event: state.event.clone(),
                     before_collect: before.collect,
                     after_collect: after.collect,
                     before_linked: before.linked,
@@ -436,17 +446,22 @@ struct State {
     /// Settings away from the defaults (signals off, features at their new default).
     set: Vec<(String, bool)>,
     region: Option<String>,
+    /// `None`: a page view.
+    event: Option<String>,
 }
 
 impl State {
     fn is_default(&self) -> bool {
-        self.set.is_empty() && self.region.is_none()
+        self.set.is_empty() && self.region.is_none() && self.event.is_none()
     }
 
     fn label(&self) -> String {
         let mut words: Vec<String> = self.set.iter().map(|(n, on)| format!("{n} {}", on_off(*on))).collect();
         if let Some(r) = &self.region {
             words.push(format!("in {r}"));
+        }
+        if let Some(e) = &self.event {
+            words.push(format!("at {e}"));
         }
         if words.is_empty() {
             "defaults".into()
@@ -479,8 +494,10 @@ fn witness_states(old: &Policy, new: &Policy) -> Vec<State> {
         old_never.iter().filter(|r| !new_never.contains(r)).chain(new_never.iter().filter(|r| !old_never.contains(r)));
     let mut vars: BTreeSet<String> = BTreeSet::new();
     let mut regions: BTreeSet<String> = BTreeSet::new();
+    let mut events: BTreeSet<String> = BTreeSet::new();
     let mut all_regions = false;
     for r in changed_collect {
+        events.extend(r.events.iter().filter(|e| *e != ir::PAGE_VIEW).cloned());
         for c in r.when.iter().chain(match &r.link {
             ir::Link::When(c) => Some(c),
             _ => None,
@@ -521,10 +538,15 @@ fn witness_states(old: &Policy, new: &Policy) -> Vec<State> {
     for region in std::iter::once(None).chain(regions.into_iter().map(Some)) {
         for f in &flips {
             let set = f.iter().map(|&i| (vars[i].clone(), !default_of(&vars[i]))).collect();
-            states.push(State { set, region: region.clone() });
+            states.push(State { set, region: region.clone(), event: None });
         }
     }
-    states.sort_by_key(|s| s.set.len() + usize::from(s.region.is_some()));
+    // Each event a changed rule names is decided in every state too; page views come first.
+    let page_views = states.clone();
+    for e in events {
+        states.extend(page_views.iter().map(|s| State { event: Some(e.clone()), ..s.clone() }));
+    }
+    states.sort_by_key(|s| (s.event.is_some(), s.set.len() + usize::from(s.region.is_some())));
     states
 }
 
@@ -536,7 +558,13 @@ fn states_summary(states: &[State]) -> String {
     }
     let mut vars: Vec<&str> = Vec::new();
     let mut regions: Vec<&str> = Vec::new();
+    let mut events: Vec<&str> = Vec::new();
     for st in states {
+        if let Some(e) = &st.event {
+            if !events.contains(&e.as_str()) {
+                events.push(e);
+            }
+        }
         for (n, _) in &st.set {
             if !vars.contains(&n.as_str()) {
                 vars.push(n);
@@ -555,6 +583,9 @@ fn states_summary(states: &[State]) -> String {
     }
     if !regions.is_empty() {
         parts.push(format!("in no region and in {}", regions.join(", ")));
+    }
+    if !events.is_empty() {
+        parts.push(format!("on page views and at {}", quoted(&events)));
     }
     format!("each decided under {} states: {}", states.len(), parts.join("; "))
 }

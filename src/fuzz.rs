@@ -102,7 +102,7 @@ pub fn decide_url(data: &[u8]) {
         assert_eq!(fast.path(), full.path, "{url:?}");
     }
     for (s, region) in [(false, None), (true, Some("DE"))] {
-        let settings = Settings { set: vec![("s".into(), s)], region: region.map(str::to_string) };
+        let settings = Settings { set: vec![("s".into(), s)], region: region.map(str::to_string), event: None };
         let got = Report::decide(&m, &url, &settings.state(&m).expect("known names"));
         let want = interp.decide(&url, &settings).expect("known names");
         assert_eq!(got, want, "{url:?}");

@@ -96,21 +96,28 @@ fn decide_with(interp: &Interpreter<'_>, url: &str, settings: &Settings) -> Resu
     for (name, on) in &settings.set {
         match vars.get_mut(name.as_str()) {
             Some(v) => *v = *on,
-            None => return Err(format!("`{name}` is not a signal, feature or region of this policy")),
+            None => return Err(format!("`{name}` is not a signal, feature, region or event of this policy")),
         }
     }
     if let Some(r) = &settings.region {
         if !crate::region::expand(&policy.regions).contains(r) {
-            return Err(format!("`{r}` is not a signal, feature or region of this policy"));
+            return Err(format!("`{r}` is not a signal, feature, region or event of this policy"));
         }
     }
+    let event = match settings.event.as_deref() {
+        None => ir::PAGE_VIEW,
+        Some(e) if e == ir::PAGE_VIEW || policy.event(e).is_some() => e,
+        Some(e) => return Err(format!("`{e}` is not a signal, feature, region or event of this policy")),
+    };
     let region = settings.region.as_deref();
     let value = |n: &str| vars.get(n).copied().unwrap_or(false);
+    let event_name = (event != ir::PAGE_VIEW).then(|| event.to_string());
     let norm = match urlnorm::normalize(url) {
         Ok(n) => n,
-        Err(e) => return Ok(Report::refused(url, &e.to_string(), policy_hash)),
+        Err(e) => return Ok(Report { event: event_name, ..Report::refused(url, &e.to_string(), policy_hash) }),
     };
     let mut report = Report::nothing(url, Some(&norm.host), policy_hash);
+    report.event = event_name;
     report.sites = interp.categories(&norm.host, &norm.path);
     let origin = |o: &Option<crate::source::Origin>| crate::source::Origin::short(o.as_ref());
     for (i, n) in policy.never.iter().enumerate() {
@@ -131,7 +138,7 @@ fn decide_with(interp: &Interpreter<'_>, url: &str, settings: &Settings) -> Resu
         let region_ok = crate::region::collect_applies(&r.regions, region);
         let site_ok = r.sites.iter().any(|s| report.sites.contains(s));
         let when_ok = r.when.as_ref().is_none_or(|c| c.eval(&value));
-        if !(region_ok && site_ok && when_ok) {
+        if !(region_ok && site_ok && when_ok && r.on_event(event)) {
             continue;
         }
         report.rules.push(RuleRef { rule: format!("collect {}", i + 1), origin: origin(&r.origin) });

@@ -50,6 +50,10 @@ pub struct Policy {
     pub signals: Vec<Signal>,
     #[serde(default)]
     pub features: Vec<Feature>,
+    /// Events a rule can collect on instead of page views. Left out of the data form when there are none, so
+    /// that the content hash of a policy without them is what it was before they existed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<Event>,
     pub data: Vec<DataItem>,
     pub purposes: Vec<Purpose>,
     #[serde(default)]
@@ -155,6 +159,18 @@ pub struct Signal {
     pub name: String,
     pub text: Text,
 }
+
+/// Something the user does that a collect rule can be triggered by (`offer_click`): the host component reports it
+/// with the decision. The text completes "when ..." in disclosures ("you click an offer").
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Event {
+    pub name: String,
+    pub text: Text,
+}
+
+/// The event every policy knows without declaring it: a page view, the event of every rule that names none.
+pub const PAGE_VIEW: &str = "page_view";
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -449,6 +465,10 @@ pub struct NeverRule {
 pub struct CollectRule {
     pub data: Vec<String>,
     pub sites: Vec<String>,
+    /// The events the rule collects on, `page_view` among them if it collects on page views too. Empty: on page
+    /// views only (what a rule without `at` says, and what every rule said before events existed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<String>,
     /// `None`: always, as far as runtime state goes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub when: Option<Cond>,
@@ -459,6 +479,17 @@ pub struct CollectRule {
     pub regions: Vec<String>,
     #[serde(skip)]
     pub origin: Option<Origin>,
+}
+
+impl CollectRule {
+    /// Whether the rule collects on `event` (`page_view` for a page view).
+    pub fn on_event(&self, event: &str) -> bool {
+        if self.events.is_empty() {
+            event == PAGE_VIEW
+        } else {
+            self.events.iter().any(|e| e == event)
+        }
+    }
 }
 
 pub use policyc_runtime::retention::{Period, TimeUnit};
@@ -590,6 +621,9 @@ pub struct Incentive {
 #[serde(deny_unknown_fields)]
 pub struct Expect {
     pub url: String,
+    /// The event decided; `None` is a page view.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<String>,
     /// Settings that differ from the defaults: `signed_in` or `not price_compare`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub with: Vec<String>,
@@ -621,6 +655,9 @@ impl Policy {
     }
     pub fn recipient(&self, name: &str) -> Option<&Recipient> {
         self.recipients.iter().find(|r| r.name == name)
+    }
+    pub fn event(&self, name: &str) -> Option<&Event> {
+        self.events.iter().find(|e| e.name == name)
     }
 
     /// The canonical JSON export, which the content hash is computed over.
@@ -671,6 +708,8 @@ pub mod limits {
     /// Decisions carry site categories, data items, purposes, signals and features, regions, and rules of each
     /// kind as 64-bit sets, so a policy has at most 64 of each.
     pub const MAX_PER_KIND: usize = 64;
+    /// Declared events: a rule's events are a 64-bit set too, whose first bit is the page view.
+    pub const MAX_EVENTS: usize = 63;
     /// Distinct domains, exact hosts and wildcard labels, by default (`compile --max-domains`).
     pub const MAX_DOMAINS: usize = 4_000_000;
     /// Path patterns, each a pattern of the path automaton, by default (`compile --max-path-patterns`).

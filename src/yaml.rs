@@ -252,6 +252,14 @@ impl Unlower<'_> {
                 span: self.item("features", n),
             }));
         }
+        for (n, e) in p.events.iter().enumerate() {
+            items.push(ast::Item::Event(ast::Decl {
+                name: self.ident(&e.name),
+                category: None,
+                text: Some(self.text(&e.text)),
+                span: self.item("events", n),
+            }));
+        }
         for (n, d) in p.data.iter().enumerate() {
             items.push(ast::Item::Data(ast::Decl {
                 name: self.ident(&d.name),
@@ -330,6 +338,9 @@ impl Unlower<'_> {
         }
         for (n, c) in p.collect.iter().enumerate() {
             let mut clauses = vec![(ast::CollectClause::On(self.idents(&c.sites)), sp)];
+            if !c.events.is_empty() {
+                clauses.push((ast::CollectClause::At(self.idents(&c.events)), sp));
+            }
             if let Some(w) = &c.when {
                 clauses.push((ast::CollectClause::When(self.cond(w)), sp));
             }
@@ -395,6 +406,7 @@ impl Unlower<'_> {
             items.push(ast::Item::Expect(ast::ExpectDecl {
                 url: e.url.clone(),
                 url_span: span,
+                event: e.event.as_ref().map(|ev| self.ident(ev)),
                 settings,
                 region: e.region.as_ref().map(|r| vec![self.ident(r)]),
                 outcomes,

@@ -55,6 +55,19 @@ pub struct Var {
     pub opt_in: Vec<(String, String)>,
 }
 
+/// An event a collect rule can be triggered by instead of a page view (`offer_click`), reported by the host
+/// component with the decision.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventRow {
+    pub name: String,
+    /// What the user does, as (language, text) pairs sorted by language: "you click an offer".
+    pub label: Vec<(String, String)>,
+}
+
+/// The name of the event every policy knows without declaring it: a page view. It is event 0 of every
+/// artifact; declared events follow from 1.
+pub const PAGE_VIEW: &str = "page_view";
+
 /// What a domain-index entry means: categories matched by the domain and its subdomains (`sub`), by this
 /// exact host (`exact`), and whether path patterns are anchored here.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -93,6 +106,9 @@ pub struct CollectRow {
     pub when_text: Option<String>,
     pub link_text: String,
     pub origin: String,
+    /// The events the rule collects on: bit 0 is a page view, bit `i + 1` is `Meta::events[i]`. A rule the
+    /// policy wrote without `at` has only bit 0.
+    pub events: u64,
 }
 
 /// The rule tables of an artifact.
@@ -110,19 +126,33 @@ pub struct Meta {
     pub path_categories: Vec<u8>,
     pub never: Vec<NeverRow>,
     pub collect: Vec<CollectRow>,
+    /// The declared events, in declaration order (at most 63: the page view takes the first bit of a rule's
+    /// event set).
+    pub events: Vec<EventRow>,
 }
 
 /// What a decision depends on besides the URL: the signals and feature switches the host component
 /// reports, and the user's region.
 ///
-/// Its fields are private so that it can grow without breaking anyone who embeds the runtime: the event
-/// being decided (a page view, an install) and the collection that does not depend on the page are the next
-/// things a policy will be able to say. Build one with [`Matcher::context`], then [`Matcher::set`] and
-/// [`Matcher::set_region`], or from names with [`Settings::context`](crate::report::Settings::context).
+/// The event being decided is part of it: a page view unless the host component says otherwise with
+/// [`Matcher::set_event`] (the user clicked an offer, reached an order confirmation).
+///
+/// Its fields are private so that it can grow without breaking anyone who embeds the runtime. Build one with
+/// [`Matcher::context`], then [`Matcher::set`], [`Matcher::set_region`] and [`Matcher::set_event`], or from
+/// names with [`Settings::context`](crate::report::Settings::context).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Context {
     vars: u64,
     region: Option<u8>,
+    /// 0: a page view; `i + 1`: `Meta::events[i]`.
+    event: u8,
+}
+
+impl Context {
+    /// The event this context decides: 0 for a page view, `i + 1` for [`Matcher::events`]`[i]`.
+    pub fn event(&self) -> u8 {
+        self.event
+    }
 }
 
 /// The name this type had before it carried more than the runtime state; kept so that code written against
@@ -145,6 +175,8 @@ pub struct Decision {
     pub rules: u64,
     /// Never rules that blocked collection.
     pub blocked_by: u64,
+    /// The event decided: 0 for a page view, `i + 1` for [`Matcher::events`]`[i]`.
+    pub event: u8,
 }
 
 /// A loaded artifact, borrowing its bytes.
@@ -169,13 +201,13 @@ impl std::fmt::Debug for Matcher<'_> {
     }
 }
 
-/// A name the context does not know.
+/// A name the context does not know: a signal, feature, region or event the policy does not declare.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UnknownName(pub String);
 
 impl std::fmt::Display for UnknownName {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "`{}` is not a signal, feature or region of this policy", self.0)
+        write!(f, "`{}` is not a signal, feature, region or event of this policy", self.0)
     }
 }
 
@@ -312,10 +344,25 @@ impl<'a> Matcher<'a> {
         self.meta.vars.iter().find(|v| v.name == name)
     }
 
-    /// The context with every signal off and every feature at its declared default, in no region.
+    /// The declared events, in declaration order, without the page view (which every policy has; see
+    /// [`PAGE_VIEW`]).
+    pub fn events(&self) -> impl Iterator<Item = &str> {
+        self.meta.events.iter().map(|e| e.name.as_str())
+    }
+
+    /// The name of event `i` of a decision: [`PAGE_VIEW`] for 0.
+    pub fn event_name(&self, i: u8) -> &str {
+        match i.checked_sub(1) {
+            None => PAGE_VIEW,
+            Some(j) => self.meta.events.get(usize::from(j)).map_or(PAGE_VIEW, |e| e.name.as_str()),
+        }
+    }
+
+    /// The context with every signal off and every feature at its declared default, in no region, for a page
+    /// view.
     pub fn context(&self) -> Context {
         let vars = self.meta.vars.iter().enumerate().fold(0, |m, (i, v)| m | (u64::from(v.default) << i));
-        Context { vars, region: None }
+        Context { vars, region: None, event: 0 }
     }
 
     /// The same as [`Matcher::context`], under its earlier name.
@@ -337,6 +384,21 @@ impl<'a> Matcher<'a> {
             None => None,
             Some(r) => {
                 Some(self.meta.regions.iter().position(|x| x == r).ok_or_else(|| UnknownName(r.to_string()))? as u8)
+            }
+        };
+        Ok(())
+    }
+
+    /// Sets the event being decided; `None` and `page_view` mean a page view. An event the policy does not
+    /// declare is an error, never a page view: a component that reports a click the policy has no word for
+    /// must not collect what page views collect.
+    pub fn set_event(&self, cx: &mut Context, event: Option<&str>) -> Result<(), UnknownName> {
+        cx.event = match event {
+            None | Some(PAGE_VIEW) => 0,
+            Some(e) => {
+                let i = self.meta.events.iter().position(|x| x.name == e).ok_or_else(|| UnknownName(e.to_string()))?;
+                // Validation bounds the events by 63, so `i + 1` fits.
+                u8::try_from(i + 1).map_err(|_| UnknownName(e.to_string()))?
             }
         };
         Ok(())
@@ -368,7 +430,7 @@ impl<'a> Matcher<'a> {
             Some(r) => mask >> r & 1 == 1,
             None => false,
         };
-        let mut d = Decision { sites, ..Decision::default() };
+        let mut d = Decision { sites, event: cx.event, ..Decision::default() };
         if sites == 0 {
             return d;
         }
@@ -383,7 +445,7 @@ impl<'a> Matcher<'a> {
             return d;
         }
         for (i, r) in self.meta.collect.iter().enumerate() {
-            if r.sites & sites == 0 || !region_ok(r.regions) {
+            if r.sites & sites == 0 || !region_ok(r.regions) || r.events >> cx.event & 1 == 0 {
                 continue;
             }
             if let Some(when) = &r.when {
@@ -574,6 +636,11 @@ fn validate_meta(m: &Meta) -> Result<(), ArtifactError> {
     if !unique(m.vars.iter().map(|v| &v.name)) || !unique(m.regions.iter()) {
         return bad("a signal, feature or region name is given twice");
     }
+    // The page view is event 0 of every artifact, so no declared event may take its name.
+    if m.events.len() > 63 || !unique(m.events.iter().map(|e| &e.name)) || m.events.iter().any(|e| e.name == PAGE_VIEW)
+    {
+        return bad("the events are more than 63, given twice or named `page_view`");
+    }
     // One encoding per table of texts, so that equal policies give equal bytes and a lookup by language has one
     // answer.
     let sorted = |t: &[(String, String)]| t.windows(2).all(|w| matches!(w, [a, b] if a.0 < b.0));
@@ -606,6 +673,10 @@ fn validate_meta(m: &Meta) -> Result<(), ArtifactError> {
     for r in &m.collect {
         if !within(r.sites, nc) || !within(r.regions, nr) || !within(r.data, nd) || !within(r.purposes, np) {
             return bad("a collect rule names a missing entry");
+        }
+        // A rule collects on at least one event, and only on events that exist: bit 0 and one per declared event.
+        if r.events == 0 || !within(r.events, m.events.len() + 1) {
+            return bad("a collect rule names a missing event or none");
         }
         if r.when.as_deref().is_some_and(|w| !ops_ok(w)) || matches!(&r.link, LinkRow::When(w) if !ops_ok(w)) {
             return bad("a condition is malformed");

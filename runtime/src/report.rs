@@ -6,11 +6,14 @@ use crate::matcher::{bits, Context, Decision, Matcher, UnknownName};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// Runtime settings by name: `--set NAME=on|off` and `--region R`, or an `expect` line's `with` and `region`.
+/// Runtime settings by name: `--set NAME=on|off`, `--region R` and `--event E`, or an `expect` line's `with`,
+/// `region` and `at`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Settings {
     pub set: Vec<(String, bool)>,
     pub region: Option<String>,
+    /// The event decided; `None` is a page view.
+    pub event: Option<String>,
 }
 
 impl Settings {
@@ -23,7 +26,12 @@ impl Settings {
                 None => (s.trim().to_string(), true),
             })
             .collect();
-        Settings { set, region: region.map(str::to_string) }
+        Settings { set, region: region.map(str::to_string), event: None }
+    }
+
+    /// The same settings for another event (`None`: a page view).
+    pub fn at(self, event: Option<&str>) -> Settings {
+        Settings { event: event.map(str::to_string), ..self }
     }
 
     /// The matcher's context for these settings; a name the policy does not declare is an error.
@@ -33,6 +41,7 @@ impl Settings {
             m.set(&mut cx, name, *on)?;
         }
         m.set_region(&mut cx, self.region.as_deref())?;
+        m.set_event(&mut cx, self.event.as_deref())?;
         Ok(cx)
     }
 
@@ -55,6 +64,10 @@ pub struct RuleRef {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Report {
     pub url: String,
+    /// The event decided, when it is not a page view (left out for a page view, so that page-view reports read
+    /// as they did before events existed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event: Option<String>,
     pub host: Option<String>,
     pub sites: Vec<String>,
     pub collect: Vec<String>,
@@ -77,6 +90,7 @@ impl Report {
     pub fn nothing(url: &str, host: Option<&str>, policy_hash: &str) -> Report {
         Report {
             url: url.to_string(),
+            event: None,
             host: host.map(str::to_string),
             sites: Vec::new(),
             collect: Vec::new(),
@@ -94,7 +108,9 @@ impl Report {
     pub fn decide(m: &Matcher<'_>, url: &str, cx: &Context) -> Report {
         match crate::urlnorm::parse(url) {
             Ok(u) => Report::build(m, url, Some(u.host()), &m.decide_parsed(&u, cx)),
-            Err(e) => Report::build(m, url, None, &Decision { error: Some(e), ..Decision::default() }),
+            Err(e) => {
+                Report::build(m, url, None, &Decision { error: Some(e), event: cx.event(), ..Decision::default() })
+            }
         }
     }
 
@@ -113,6 +129,7 @@ impl Report {
         };
         Report {
             url: url.to_string(),
+            event: (d.event != 0).then(|| m.event_name(d.event).to_string()),
             host: host.map(str::to_string),
             sites: names(&mut m.category_names(d.sites)),
             collect: names(&mut m.data_names(d.collect)),

@@ -42,7 +42,7 @@ impl Checker<'_> {
                 )
                 .with_label(format!("unknown {}", kind.word()));
                 let other =
-                    found.or_else(|| (0..6u8).find_map(|ns| self.symbols.get(&(ns, ident.name.clone())).copied()));
+                    found.or_else(|| (0..7u8).find_map(|ns| self.symbols.get(&(ns, ident.name.clone())).copied()));
                 let help = if let Some((other_kind, other_span)) = other {
                     d = d.with_secondary(
                         other_span,
@@ -422,6 +422,7 @@ fn declared(item: &ast::Item) -> Option<(Kind, &Ident)> {
         ast::Item::Recipient(d) => (Kind::Recipient, &d.name),
         ast::Item::Sites(s) => (Kind::Sites, &s.name),
         ast::Item::Incentive(i) => (Kind::Incentive, &i.name),
+        ast::Item::Event(e) => (Kind::Event, &e.name),
         _ => return None,
     })
 }

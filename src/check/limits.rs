@@ -3,7 +3,9 @@
 //! data item, the rule whose condition nests too deep), so that the author learns it while writing.
 
 use super::*;
-use crate::ir::limits::{MAX_CATEGORY_COMBINATIONS, MAX_CONDITION_DEPTH, MAX_DOMAINS, MAX_PATH_PATTERNS, MAX_PER_KIND};
+use crate::ir::limits::{
+    MAX_CATEGORY_COMBINATIONS, MAX_CONDITION_DEPTH, MAX_DOMAINS, MAX_EVENTS, MAX_PATH_PATTERNS, MAX_PER_KIND,
+};
 use crate::pattern::HostPattern;
 
 /// The stack depth of a condition's compiled program: operands are pushed left to right and each operator
@@ -55,6 +57,25 @@ impl Checker<'_> {
                 _ => continue,
             };
             kinds[k].1.push(span);
+        }
+        let events: Vec<Span> = file
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                ast::Item::Event(e) => Some(e.name.span),
+                _ => None,
+            })
+            .collect();
+        if let Some(first_over) = events.get(MAX_EVENTS) {
+            self.emit(
+                Diagnostic::new(
+                    Code::LimitExceeded,
+                    *first_over,
+                    format!("the policy has {} events, over the limit of {MAX_EVENTS}", events.len()),
+                )
+                .with_label("one more than an artifact can hold")
+                .with_help("a decision carries a rule's events as a 64-bit set, one bit of it the page view; split the policy into two"),
+            );
         }
         for (what, spans) in &kinds {
             if let Some(first_over) = spans.get(MAX_PER_KIND) {

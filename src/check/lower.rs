@@ -10,6 +10,7 @@ impl Checker<'_> {
 
         let mut signals = Vec::new();
         let mut features = Vec::new();
+        let mut events = Vec::new();
         let mut data = Vec::new();
         let mut purposes = Vec::new();
         let mut recipients = Vec::new();
@@ -50,6 +51,7 @@ impl Checker<'_> {
                         f.opt_in.as_ref().map(|t| self.text(t, &format!("how to opt in to feature `{}`", f.name.name)));
                     features.push(ir::Feature { name: f.name.name.clone(), default, text, opt_in });
                 }
+                ast::Item::Event(e) => events.extend(self.event(e)),
                 ast::Item::Data(d) => {
                     let text =
                         self.required_text(d.text.as_ref(), d.name.span, &format!("data item `{}`", d.name.name));
@@ -95,6 +97,7 @@ impl Checker<'_> {
             regions: self.regions.clone(),
             signals,
             features,
+            events,
             data,
             purposes,
             recipients,

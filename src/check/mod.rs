@@ -146,6 +146,7 @@ enum Kind {
     Recipient,
     Sites,
     Incentive,
+    Event,
 }
 
 impl Kind {
@@ -158,6 +159,7 @@ impl Kind {
             Kind::Recipient => "recipient",
             Kind::Sites => "site category",
             Kind::Incentive => "incentive",
+            Kind::Event => "event",
         }
     }
 
@@ -170,6 +172,7 @@ impl Kind {
             Kind::Recipient => "recipient",
             Kind::Sites => "sites",
             Kind::Incentive => "incentive",
+            Kind::Event => "event",
         }
     }
 
@@ -182,6 +185,7 @@ impl Kind {
             Kind::Recipient => 3,
             Kind::Sites => 4,
             Kind::Incentive => 5,
+            Kind::Event => 6,
         }
     }
 }

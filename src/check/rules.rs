@@ -28,6 +28,7 @@ impl Checker<'_> {
         }
         let mut seen: HashMap<&'static str, Span> = HashMap::new();
         let mut sites = None;
+        let mut events = Vec::new();
         let mut when = None;
         let mut purposes = None;
         let mut keep = None;
@@ -36,6 +37,7 @@ impl Checker<'_> {
         for (clause, span) in &c.clauses {
             let key = match clause {
                 ast::CollectClause::On(_) => "on",
+                ast::CollectClause::At(_) => "at",
                 ast::CollectClause::When(_) => "when",
                 ast::CollectClause::For(_) => "for",
                 ast::CollectClause::Keep(_) => "keep",
@@ -54,6 +56,18 @@ impl Checker<'_> {
                         }
                     }
                     sites = Some(v);
+                }
+                ast::CollectClause::At(es) => {
+                    for e in es {
+                        if self.resolve_event(e, "this collect rule", true) && !events.contains(&e.name) {
+                            events.push(e.name.clone());
+                        }
+                    }
+                    // `at page_view` alone says what no `at` says, and is stored as such, so that the two forms
+                    // of one rule are one rule (same export, same hash).
+                    if events.len() == 1 && events[0] == ir::PAGE_VIEW {
+                        events.clear();
+                    }
                 }
                 ast::CollectClause::When(cond) => when = Some(self.cond(cond, "the `when` condition")),
                 ast::CollectClause::For(ps) => {
@@ -113,6 +127,7 @@ impl Checker<'_> {
         Some(ir::CollectRule {
             data,
             sites: sites.unwrap_or_default(),
+            events,
             when,
             purposes: purposes.unwrap_or_default(),
             keep: keep.unwrap_or(ir::Retention { amount: 1, unit: ir::TimeUnit::Day }),
@@ -120,6 +135,53 @@ impl Checker<'_> {
             regions,
             origin: Some(self.sources.origin(c.span)),
         })
+    }
+
+    /// An `event` declaration: its text, which completes "when ..." in every language. `page_view` is the
+    /// built-in event of a page view and cannot be declared.
+    pub(super) fn event(&mut self, e: &ast::Decl) -> Option<ir::Event> {
+        let text = self.required_text(e.text.as_ref(), e.name.span, &format!("event `{}`", e.name.name));
+        if e.name.name == ir::PAGE_VIEW {
+            self.emit(
+                Diagnostic::new(Code::Duplicate, e.name.span, "`page_view` is the built-in event of a page view")
+                    .with_label("built in")
+                    .with_help(
+                        "every policy knows `page_view` without declaring it, and a rule without `at` collects on it; \
+                         give the event another name",
+                    ),
+            );
+            return None;
+        }
+        Some(ir::Event { name: e.name.name.clone(), text })
+    }
+
+    /// Resolves an event name: a declared event, or `page_view`. A use in a rule marks the event used; a use in an
+    /// `expect` line does not, since a test alone does not make an event part of what the policy does.
+    pub(super) fn resolve_event(&mut self, e: &Ident, context: &str, mark_used: bool) -> bool {
+        if e.name == ir::PAGE_VIEW {
+            return true;
+        }
+        let key = (Kind::Event.namespace(), e.name.clone());
+        if self.symbols.get(&key).is_some_and(|(k, _)| *k == Kind::Event) {
+            if mark_used {
+                self.used.insert(key);
+            }
+            return true;
+        }
+        let help = match self.suggest(&e.name, |k| k == Kind::Event) {
+            Some(best) => format!("did you mean `{best}`?"),
+            None => format!("declare it with `event {} en \"...\"`, or write `page_view` for a page view", e.name),
+        };
+        self.emit(
+            Diagnostic::new(
+                Code::Undefined,
+                e.span,
+                format!("{context} names `{}`, which is not a declared event", e.name),
+            )
+            .with_label("unknown event")
+            .with_help(help),
+        );
+        false
     }
 
     pub(super) fn retention(&mut self, d: &ast::Duration) -> Option<ir::Retention> {
@@ -291,6 +353,12 @@ impl Checker<'_> {
                     ),
             );
         }
+        let event = match &e.event {
+            Some(ev) if ev.name != ir::PAGE_VIEW => {
+                self.resolve_event(ev, "this `expect` line", false).then(|| ev.name.clone())
+            }
+            _ => None,
+        };
         let mut with = Vec::new();
         for s in &e.settings {
             if self.resolve_condition_name(&s.name, "this `expect` line") {
@@ -349,7 +417,15 @@ impl Checker<'_> {
             }
             *slot = Some(v);
         }
-        ir::Expect { url: e.url.clone(), with, region, collects, links, origin: Some(self.sources.origin(e.span)) }
+        ir::Expect {
+            url: e.url.clone(),
+            event,
+            with,
+            region,
+            collects,
+            links,
+            origin: Some(self.sources.origin(e.span)),
+        }
     }
 }
 

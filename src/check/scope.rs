@@ -259,7 +259,16 @@ pub fn shadowed(rules: &[(ir::CollectRule, Span)]) -> Vec<Diagnostic> {
                 continue;
             }
             let sup = |a: &[String], b: &[String]| b.iter().all(|x| a.contains(x));
-            let covers = sup(&ri.data, &rj.data)
+            // A rule triggered by a click adds something to one that collects on page views, and the reverse.
+            let events_of = |r: &ir::CollectRule| -> Vec<String> {
+                if r.events.is_empty() {
+                    vec![ir::PAGE_VIEW.to_string()]
+                } else {
+                    r.events.clone()
+                }
+            };
+            let covers = sup(&events_of(ri), &events_of(rj))
+                && sup(&ri.data, &rj.data)
                 && sup(&ri.sites, &rj.sites)
                 && sup(&ri.purposes, &rj.purposes)
                 && (ri.regions.is_empty() || (!rj.regions.is_empty() && sup(&ri.regions, &rj.regions)))
@@ -267,7 +276,11 @@ pub fn shadowed(rules: &[(ir::CollectRule, Span)]) -> Vec<Diagnostic> {
                 && ri.keep.max_days() >= rj.keep.max_days()
                 && ri.link == rj.link;
             // Of two identical rules, warn about the later one only.
-            let identical = ri.data == rj.data && ri.sites == rj.sites && ri.when == rj.when && ri.keep == rj.keep;
+            let identical = ri.data == rj.data
+                && ri.sites == rj.sites
+                && ri.events == rj.events
+                && ri.when == rj.when
+                && ri.keep == rj.keep;
             if covers && !(identical && i > j) {
                 out.push(
                     Diagnostic::new(Code::ShadowedRule, *span, "this collect rule adds nothing another rule does not")

@@ -29,11 +29,15 @@ pub struct StateArgs {
     /// The region to decide in, such as `DE`.
     #[arg(long)]
     pub region: Option<String>,
+    /// The event to decide, such as `offer_click`, declared by the policy with `event`; a page view
+    /// (`page_view`) when not given.
+    #[arg(long)]
+    pub event: Option<String>,
 }
 
 impl StateArgs {
     pub fn settings(&self) -> Settings {
-        Settings { set: self.set.clone(), region: self.region.clone() }
+        Settings { set: self.set.clone(), region: self.region.clone(), event: self.event.clone() }
     }
 }
 
@@ -63,7 +67,7 @@ pub fn with_matcher(path: &Path, state: Option<&StateArgs>, f: impl FnOnce(&Matc
     f(&matcher, st)
 }
 
-/// Checks the names of `--set` and `--region` against the policy, so that a misspelt name gets a suggestion
+/// Checks the names of `--set`, `--region` and `--event` against the policy, so that a misspelt name gets a suggestion
 /// and a region given as a switch (or a switch as a region) is said to be one. The error and its help line.
 pub fn check_settings(m: &Matcher<'_>, settings: &Settings) -> Result<(), (String, String)> {
     let switches: Vec<&str> = m.signals().chain(m.features().map(|(n, _)| n)).collect();
@@ -88,6 +92,21 @@ pub fn check_settings(m: &Matcher<'_>, settings: &Settings) -> Result<(), (Strin
             known("signals and features", &switches)
         };
         return Err((message, help));
+    }
+    if let Some(e) = &settings.event {
+        let events: Vec<&str> = m.events().collect();
+        if e != policyc::ir::PAGE_VIEW && !events.contains(&e.as_str()) {
+            let message = format!("`{e}` is not an event of this policy");
+            let help = if let Some(best) = did_you_mean(e, events.iter().copied()) {
+                format!("did you mean `--event {best}`?")
+            } else if events.is_empty() {
+                "the policy declares no events; its rules collect on page views (`--event page_view`, the default)"
+                    .to_string()
+            } else {
+                format!("{}; a page view is `page_view`", known("events", &events))
+            };
+            return Err((message, help));
+        }
     }
     if let Some(r) = &settings.region {
         if !regions.contains(&r.as_str()) {

@@ -52,6 +52,13 @@ fn rule_notes(m: &Matcher<'_>, d: &Decision) -> Vec<String> {
             notes.push(format!("linking:  `{name}` links to the account {}", row.link_text));
         } else if row.sites & d.sites != 0 {
             let mut only = Vec::new();
+            if row.events >> d.event & 1 == 0 {
+                let events: Vec<String> = (0..64u8)
+                    .filter(|b| row.events >> b & 1 == 1)
+                    .map(|b| if b == 0 { "page views".to_string() } else { format!("`{}`", m.event_name(b)) })
+                    .collect();
+                only.push(format!("on {}", events.join(" or ")));
+            }
             if let Some(w) = &row.when_text {
                 only.push(format!("when {w}"));
             }
@@ -80,9 +87,10 @@ fn text(r: &Report, state: &StateArgs, notes: &[String]) -> String {
     out += &format!("host:     {host}\n");
     let set: Vec<String> = state.set.iter().map(|(n, on)| format!("{n}={}", if *on { "on" } else { "off" })).collect();
     out += &format!(
-        "state:    {}{}\n",
+        "state:    {}{}{}\n",
         if set.is_empty() { "defaults".to_string() } else { set.join(", ") },
-        state.region.as_ref().map(|r| format!(", region {r}")).unwrap_or_default()
+        state.region.as_ref().map(|r| format!(", region {r}")).unwrap_or_default(),
+        r.event.as_ref().map(|e| format!(", event {e}")).unwrap_or_default()
     );
     out += &format!(
         "sites:    {}\n",

@@ -31,7 +31,7 @@ pub fn run(args: Args) -> i32 {
     let mut reports = Vec::new();
     for e in &policy.expects {
         let at = e.origin.as_ref().map(|o| o.to_string()).unwrap_or_else(|| args.policy.display().to_string());
-        let settings = Settings::from_expect(&e.with, e.region.as_deref());
+        let settings = Settings::from_expect(&e.with, e.region.as_deref()).at(e.event.as_deref());
         let state = match settings.state(&matcher) {
             Ok(s) => s,
             Err(err) => {
@@ -53,11 +53,16 @@ pub fn run(args: Args) -> i32 {
                 problems.push(format!("expected to link {}, links {}", words(want), words(&report.linked)));
             }
         }
+        // The event is named after the URL, as the `expect` line writes it; a page view is not.
+        let what = match &e.event {
+            Some(ev) => format!("{} at {ev}", e.url),
+            None => e.url.clone(),
+        };
         if problems.is_empty() {
-            outln!("ok   {at}: {}", e.url);
+            outln!("ok   {at}: {what}");
         } else {
             failed += 1;
-            outln!("FAIL {at}: {}: {}", e.url, problems.join("; "));
+            outln!("FAIL {at}: {what}: {}", problems.join("; "));
             if let Some(err) = &report.error {
                 outln!("     the URL was not decided: {err}");
             }

@@ -14,7 +14,7 @@ use crate::psl::PublicSuffixList;
 use policyc_runtime::artifact::{self, tag};
 use policyc_runtime::cond::{self, Op};
 use policyc_runtime::index;
-use policyc_runtime::matcher::{Class, CollectRow, LinkRow, Meta, NeverRow, Var, LONGER, NO_CLASS};
+use policyc_runtime::matcher::{Class, CollectRow, EventRow, LinkRow, Meta, NeverRow, Var, LONGER, NO_CLASS};
 use regex_automata::dfa::{dense, StartKind};
 use regex_automata::{nfa::thompson, util::syntax, MatchKind};
 use std::collections::BTreeMap;
@@ -109,6 +109,32 @@ pub fn compile(policy: &ir::Policy, limits: &Limits) -> Result<Vec<u8>, CompileE
         ("collect rules", policy.collect.len()),
         ("never rules", policy.never.len()),
     ];
+    if policy.events.len() > ir::limits::MAX_EVENTS {
+        return Err(limit_err(
+            "events",
+            policy.events.len(),
+            ir::limits::MAX_EVENTS,
+            "decisions carry a rule's events as a 64-bit set, one bit of it the page view; split the policy into two",
+        ));
+    }
+    let events: Vec<EventRow> = policy
+        .events
+        .iter()
+        .map(|e| EventRow { name: e.name.clone(), label: e.text.clone().into_iter().collect() })
+        .collect();
+    // Bit 0 is the page view, bit `i + 1` the declared event `i`; a rule without events collects on page views.
+    let event_mask = |names: &[String]| -> u64 {
+        if names.is_empty() {
+            return 1;
+        }
+        names.iter().fold(0, |m, n| {
+            m | if n == ir::PAGE_VIEW {
+                1
+            } else {
+                policy.events.iter().position(|e| &e.name == n).map_or(0, |i| 2 << i)
+            }
+        })
+    };
     for (what, n) in fixed {
         if n > ir::limits::MAX_PER_KIND {
             return Err(limit_err(
@@ -263,6 +289,7 @@ pub fn compile(policy: &ir::Policy, limits: &Limits) -> Result<Vec<u8>, CompileE
                 ir::Link::When(c) => format!("when {c}"),
             },
             origin: origin(&r.origin),
+            events: event_mask(&r.events),
         });
     }
     let meta = Meta {
@@ -277,6 +304,7 @@ pub fn compile(policy: &ir::Policy, limits: &Limits) -> Result<Vec<u8>, CompileE
         path_categories,
         never,
         collect,
+        events,
     };
     let meta_bytes = postcard::to_stdvec(&meta).expect("the tables always serialise");
     let hash = policy_hash_bytes(policy);

@@ -169,8 +169,8 @@ fn help_for(expected: &[&str], rest: &str) -> String {
                 `example.com/products/` or `from \"lists/file.txt\"`, and ends with `}`"
             .into();
     }
-    "each item starts with a keyword: `policy`, `signal`, `feature`, `data`, `purpose`, `recipient`, `sites`, \
-     `never`, `collect`, `incentive`, `store` or `expect`; see docs/language.md"
+    "each item starts with a keyword: `policy`, `signal`, `feature`, `event`, `data`, `purpose`, `recipient`, \
+     `sites`, `never`, `collect`, `incentive`, `store` or `expect`; see docs/language.md"
         .into()
 }
 
@@ -194,6 +194,8 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::policy_block | Rule::kw_policy => "`policy`",
         Rule::signal_decl | Rule::kw_signal => "`signal`",
         Rule::feature_decl | Rule::kw_feature => "`feature`",
+        Rule::event_decl | Rule::kw_event => "`event`",
+        Rule::at_clause | Rule::expect_at | Rule::kw_at => "`at`",
         Rule::data_decl | Rule::kw_data => "`data`",
         Rule::purpose_decl | Rule::kw_purpose => "`purpose`",
         Rule::recipient_decl | Rule::kw_recipient => "`recipient`",
@@ -329,7 +331,7 @@ impl Builder {
                 let fields = it.map(|f| self.header_field(f)).collect();
                 Item::Header(Header { id, fields, span })
             }
-            Rule::signal_decl | Rule::data_decl => {
+            Rule::signal_decl | Rule::data_decl | Rule::event_decl => {
                 let rule = p.as_rule();
                 let mut it = self.skip_kw(p);
                 let name = self.ident(it.next().expect(SHAPE));
@@ -344,6 +346,7 @@ impl Builder {
                 let decl = Decl { name, category, text, span };
                 match rule {
                     Rule::signal_decl => Item::Signal(decl),
+                    Rule::event_decl => Item::Event(decl),
                     _ => Item::Data(decl),
                 }
             }
@@ -486,6 +489,7 @@ impl Builder {
                 let url = self.string(url_pair);
                 let mut settings = Vec::new();
                 let mut region = None;
+                let mut event = None;
                 let mut outcomes = Vec::new();
                 for c in it {
                     let cs = self.span(&c);
@@ -498,6 +502,7 @@ impl Builder {
                             }
                         }
                         Rule::region_clause => region = Some(self.idents(self.first(c))),
+                        Rule::expect_at => event = Some(self.ident(self.first(c))),
                         Rule::expect_outcome => {
                             let mut inner = c.into_inner();
                             let kind = inner.next().expect(SHAPE).as_rule();
@@ -512,7 +517,7 @@ impl Builder {
                         _ => {}
                     }
                 }
-                Item::Expect(ExpectDecl { url, url_span, settings, region, outcomes, span })
+                Item::Expect(ExpectDecl { url, url_span, event, settings, region, outcomes, span })
             }
             Rule::store_decl => {
                 let mut it = self.skip_kw(p);
@@ -558,6 +563,7 @@ impl Builder {
         let mut it = self.skip_kw(c);
         match rule {
             Rule::on_clause => CollectClause::On(self.idents(it.next().expect(SHAPE))),
+            Rule::at_clause => CollectClause::At(self.idents(it.next().expect(SHAPE))),
             Rule::when_clause => CollectClause::When(self.cond(it.next().expect(SHAPE))),
             Rule::for_clause => CollectClause::For(self.idents(it.next().expect(SHAPE))),
             Rule::keep_clause => {
@@ -643,6 +649,8 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_method
             | Rule::kw_signal
             | Rule::kw_feature
+            | Rule::kw_event
+            | Rule::kw_at
             | Rule::kw_default
             | Rule::kw_on
             | Rule::kw_off
