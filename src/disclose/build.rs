@@ -61,10 +61,27 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
         let mut purposes: Vec<String> = Vec::new();
         let mut linked: Vec<String> = Vec::new();
         let mut keep: Option<ir::Retention> = None;
+        let mut events: Vec<String> = Vec::new();
+        let mut where_words: Vec<String> = Vec::new();
         for r in rules_for(&d.name) {
+            let rule_events = if r.events.is_empty() { vec![ir::PAGE_VIEW.to_string()] } else { r.events.clone() };
+            for e in rule_events {
+                if !events.contains(&e) {
+                    events.push(e);
+                }
+            }
             for s in &r.sites {
                 if !sites.contains(s) {
                     sites.push(s.clone());
+                }
+                // A category where the item is collected on an event says so: "order confirmation pages (when
+                // you complete an order)".
+                let text = match cx.events(r) {
+                    Some(ev) => l.t("summary_event", &[("where", &cx.category_text(s)), ("events", &ev)]),
+                    None => cx.category_text(s),
+                };
+                if !where_words.contains(&text) {
+                    where_words.push(text);
                 }
             }
             for p in &r.purposes {
@@ -100,7 +117,7 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
             });
         summary_rows.push(vec![
             cap(&cx.tx(&d.text)),
-            sites.iter().map(|s| cx.category_text(s)).collect::<Vec<_>>().join("; "),
+            where_words.join("; "),
             linked_words.join("; "),
             purposes
                 .iter()
@@ -121,6 +138,7 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
             sites,
             purposes,
             linked,
+            events,
             retention_days_max: keep.max_days(),
             retention: keep.to_string(),
         });
@@ -233,7 +251,14 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
                 Some(cond) => l.t("collects_when", &[("cond", &cx.cond(cond))]),
                 None => String::new(),
             };
-            extra.push(l.t("collects_there", &[("data", &cx.data_list(&r.data)), ("when", &when)]));
+            let event = match cx.events(r) {
+                Some(events) => l.t("collects_on_event", &[("events", &events)]),
+                None => String::new(),
+            };
+            extra.push(l.t(
+                "collects_there",
+                &[("data", &cx.data_list(&r.data)), ("event", &event), ("when", &when)],
+            ));
         }
         where_items.push(category_item(c, extra));
     }

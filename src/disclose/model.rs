@@ -89,8 +89,16 @@ pub struct DataFact {
     pub purposes: Vec<String>,
     /// `never`, `always`, or the condition as written in the policy (`when ...`), per collect rule.
     pub linked: Vec<String>,
+    /// The events the item is collected on (`page_view`, `offer_click`), in the order the rules name them; left
+    /// out when it is collected on page views only, as every item was before rules could name events.
+    #[serde(skip_serializing_if = "is_page_views_only")]
+    pub events: Vec<String>,
     pub retention_days_max: u64,
     pub retention: String,
+}
+
+fn is_page_views_only(events: &[String]) -> bool {
+    events.iter().all(|e| e == crate::ir::PAGE_VIEW)
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -30,6 +30,23 @@ impl Ctx<'_> {
         self.p.site_category(name).map(|c| self.tx(&c.text)).unwrap_or_else(|| name.to_string())
     }
 
+    /// What triggers a rule, as a clause that can follow "when" / "wenn": "you click an offer or you apply a
+    /// coupon". `None` for a rule that collects on page views only, which the sentences around it already say.
+    pub(super) fn events(&self, r: &ir::CollectRule) -> Option<String> {
+        if r.events.is_empty() {
+            return None;
+        }
+        let texts: Vec<String> = r
+            .events
+            .iter()
+            .map(|e| match self.p.event(e) {
+                Some(ev) => self.tx(&ev.text),
+                None => self.l.t("event_page_view", &[]),
+            })
+            .collect();
+        Some(self.l.list(&texts, "list_or"))
+    }
+
     pub(super) fn feature_name(&self, f: &ir::Feature) -> String {
         self.l.t("cond_feature_name", &[("feature", &self.tx(&f.text))])
     }
