@@ -36,10 +36,11 @@ impl fmt::Display for FormatError {
     }
 }
 
-const ITEM_KEYWORDS: [&str; 12] = [
+const ITEM_KEYWORDS: [&str; 13] = [
     "policy",
     "signal",
     "feature",
+    "event",
     "data",
     "purpose",
     "recipient",

@@ -25,6 +25,7 @@ pub enum SymbolKind {
     Recipient,
     Sites,
     Incentive,
+    Event,
 }
 
 impl SymbolKind {
@@ -39,6 +40,7 @@ impl SymbolKind {
             SymbolKind::Recipient => "recipient",
             SymbolKind::Sites => "site category",
             SymbolKind::Incentive => "incentive",
+            SymbolKind::Event => "event",
         }
     }
 
@@ -53,6 +55,7 @@ impl SymbolKind {
             SymbolKind::Recipient => 5,
             SymbolKind::Sites => 6,
             SymbolKind::Incentive => 7,
+            SymbolKind::Event => 8,
         }
     }
 }
@@ -207,6 +210,7 @@ pub fn index(file: &ast::File) -> Index {
                 declare(&s.name, SymbolKind::Sites, facts)
             }
             ast::Item::Incentive(i) => declare(&i.name, SymbolKind::Incentive, vec![]),
+            ast::Item::Event(e) => declare(&e.name, SymbolKind::Event, text_facts(e.text.as_ref())),
             _ => {}
         }
     }
@@ -247,6 +251,7 @@ pub fn index(file: &ast::File) -> Index {
                     let mut vars = Vec::new();
                     match clause {
                         ast::CollectClause::On(s) => uses(s, SymbolKind::Sites, "collect", c.span),
+                        ast::CollectClause::At(e) => uses(e, SymbolKind::Event, "collect", c.span),
                         ast::CollectClause::For(p) => uses(p, SymbolKind::Purpose, "collect", c.span),
                         ast::CollectClause::Region(r) => uses(r, SymbolKind::Region, "collect", c.span),
                         ast::CollectClause::When(cond) | ast::CollectClause::Link(ast::Link::When(cond)) => {
@@ -270,6 +275,7 @@ pub fn index(file: &ast::File) -> Index {
                 let vars: Vec<Ident> = e.settings.iter().map(|s| s.name.clone()).collect();
                 uses(&vars, SymbolKind::Signal, "expect", e.span);
                 uses(e.region.as_deref().unwrap_or(&[]), SymbolKind::Region, "expect", e.span);
+                uses(e.event.as_slice(), SymbolKind::Event, "expect", e.span);
                 for o in &e.outcomes {
                     match o {
                         ast::ExpectOutcome::Collects(d, _) | ast::ExpectOutcome::Links(d, _) => {
@@ -358,12 +364,36 @@ pub struct Completion {
     pub keyword: bool,
 }
 
-const ITEM_KEYWORDS: [&str; 11] =
-    ["policy", "signal", "feature", "data", "purpose", "recipient", "sites", "never", "collect", "incentive", "expect"];
-const CLAUSE_KEYWORDS: [&str; 11] =
-    ["on", "when", "for", "keep", "link to account", "region", "basis", "interest", "shared with", "from", "exact"];
+const ITEM_KEYWORDS: [&str; 12] = [
+    "policy",
+    "signal",
+    "feature",
+    "event",
+    "data",
+    "purpose",
+    "recipient",
+    "sites",
+    "never",
+    "collect",
+    "incentive",
+    "expect",
+];
+const CLAUSE_KEYWORDS: [&str; 12] = [
+    "on",
+    "at",
+    "when",
+    "for",
+    "keep",
+    "link to account",
+    "region",
+    "basis",
+    "interest",
+    "shared with",
+    "from",
+    "exact",
+];
 
-/// Names and keywords that fit at `offset`: after `on` site categories, after `for` purposes, after `collect`,
+/// Names and keywords that fit at `offset`: after `on` site categories, after `at` events, after `for` purposes, after `collect`,
 /// `collects`, `links` and `in exchange for` data items, in conditions signals and features, after `region`
 /// regions, after `shared with` recipients; elsewhere keywords and every name.
 pub fn completions(idx: &Index, text: &str, offset: usize) -> Vec<Completion> {
@@ -386,6 +416,7 @@ pub fn completions(idx: &Index, text: &str, offset: usize) -> Vec<Completion> {
         let prev = words.get(i + 1).copied().unwrap_or("");
         let kinds: &[SymbolKind] = match *w {
             "on" => &[SymbolKind::Sites],
+            "at" => &[SymbolKind::Event],
             "for" if prev == "exchange" => &[SymbolKind::Data],
             "for" => &[SymbolKind::Purpose],
             "collect" if prev == "never" => &[],

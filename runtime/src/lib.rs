@@ -12,19 +12,22 @@
 //! lines from anywhere), so the crate denies `unwrap`, `expect`, `panic!` and unchecked indexing outside tests,
 //! and every failure is a value: an [`ArtifactError`] for bytes that are not a valid artifact, a
 //! [`UrlError`](urlnorm::UrlError) inside a decision for a URL that cannot be decided (which then collects
-//! nothing), an [`UnknownName`] for a signal, feature or region the policy does not declare.
+//! nothing), an [`UnknownName`] for a signal, feature, region or event the policy does not declare.
 //!
 //! ```
 //! use policyc_runtime::{Matcher, Report, Settings};
 //! let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/demo.matcher")).unwrap();
 //! let m = Matcher::from_bytes(&bytes).unwrap();
 //! // Settings by name, as a CLI flag, a log line or a binding gives them.
-//! let settings = Settings { set: vec![("signed_in".into(), true)], region: Some("DE".into()) };
+//! let settings = Settings { set: vec![("signed_in".into(), true)], region: Some("DE".into()), event: None };
 //! let cx = settings.context(&m).unwrap();
 //! let r = Report::decide(&m, "https://shop.example/cart", &cx);
 //! assert_eq!(r.collect, ["page_url"]);
 //! assert_eq!(r.linked, ["page_url"]);
 //! assert_eq!(r.retention["page_url"], "30 days");
+//! // The same page when the user clicks an offer: what the policy collects on that event instead.
+//! let click = Settings { event: Some("offer_click".into()), ..settings }.context(&m).unwrap();
+//! assert_eq!(Report::decide(&m, "https://shop.example/cart", &click).collect, ["offer_id"]);
 //! ```
 
 #![forbid(unsafe_code)]
@@ -40,6 +43,6 @@ pub mod retention;
 pub mod urlnorm;
 
 pub use artifact::ArtifactError;
-pub use matcher::{Context, Decision, Matcher, State, UnknownName};
+pub use matcher::{Context, Decision, Matcher, State, UnknownName, PAGE_VIEW};
 pub use report::{Report, RuleRef, Settings};
 pub use retention::{Period, Retention, TimeUnit};

@@ -56,7 +56,7 @@ fn the_context_decides_switches_linkage_and_names() {
     assert_eq!(m.features().collect::<Vec<_>>(), [("stats_switch", true)]);
     // The declared regions, then the known regions inside them that a component may name (`US-CA` in `US`).
     assert_eq!(m.regions(), ["US", "DE", "US-CA"]);
-    assert_eq!(m.data(), ["page_url"]);
+    assert_eq!(m.data(), ["page_url", "offer_id"]);
     // The policy's words for its switches travel with the artifact, so a settings page labels them as the
     // disclosure does, also after an update.
     assert_eq!(m.label("stats_switch", "en"), Some("Visit statistics"));
@@ -65,23 +65,56 @@ fn the_context_decides_switches_linkage_and_names() {
     assert_eq!(m.label("no_such_switch", "en"), None);
     assert_eq!(m.languages(), ["en"]);
 
-    let off = Settings { set: vec![("stats_switch".into(), false)], region: None };
+    let off = Settings { set: vec![("stats_switch".into(), false)], region: None, ..Settings::default() };
     assert!(collects(&m, "https://shop.example/", &off).is_empty(), "the switch stops collection");
 
-    let signed_in = Settings { set: vec![("signed_in".into(), true)], region: Some("DE".into()) };
+    let signed_in = Settings { set: vec![("signed_in".into(), true)], region: Some("DE".into()), ..Settings::default() };
     let r = Report::decide(&m, "https://shop.example/", &signed_in.context(&m).unwrap());
     assert_eq!(r.linked, ["page_url"]);
     assert_eq!(r.retention["page_url"], "30 days");
     assert_eq!(r.policy_hash, m.policy_hash());
-    assert_eq!(r.rules[0].origin, "demo.policy:29", "the rule and the line it was written on");
+    assert_eq!(r.rules[0].origin, "demo.policy:31", "the rule and the line it was written on");
 
-    let unknown = Settings { set: vec![("signed_on".into(), true)], region: None };
+    let unknown = Settings { set: vec![("signed_on".into(), true)], region: None, ..Settings::default() };
     assert_eq!(
         unknown.context(&m).unwrap_err().to_string(),
-        "`signed_on` is not a signal, feature or region of this policy"
+        "`signed_on` is not a signal, feature, region or event of this policy"
     );
-    let unknown_region = Settings { set: vec![], region: Some("FR".into()) };
+    let unknown_region = Settings { set: vec![], region: Some("FR".into()), ..Settings::default() };
     assert!(unknown_region.context(&m).is_err());
+}
+
+/// A rule with `at offer_click` collects when the component reports that event, and page views collect what
+/// they did; an event the policy does not declare is refused, never decided as a page view.
+#[test]
+fn the_event_decides_with_the_url_and_state() {
+    let b = bytes();
+    let m = Matcher::from_bytes(&b).unwrap();
+    assert_eq!(m.events().collect::<Vec<_>>(), ["offer_click"]);
+    assert_eq!(m.event_name(0), "page_view");
+    let click = Settings { event: Some("offer_click".into()), ..Settings::default() };
+    let r = Report::decide(&m, "https://www.shop.example/cart", &click.context(&m).unwrap());
+    assert_eq!((r.collect.as_slice(), r.event.as_deref()), (&["offer_id".to_string()][..], Some("offer_click")));
+    assert_eq!(r.rules[0].rule, "collect 2");
+    // The same click off the rule's sites, or behind a `never`, collects nothing.
+    assert!(collects(&m, "https://notshop.example/", &click).is_empty());
+    assert!(collects(&m, "https://www.bank.example/", &click).is_empty());
+    // A page view, said or not, collects the page-view rule's data only, and its report names no event.
+    for page_view in [Settings::default(), Settings { event: Some("page_view".into()), ..Settings::default() }] {
+        let r = Report::decide(&m, "https://www.shop.example/cart", &page_view.context(&m).unwrap());
+        assert_eq!((r.collect.as_slice(), r.event.as_deref()), (&["page_url".to_string()][..], None));
+    }
+    // The event is part of the context: the matcher's own API sets it, and a decision carries it.
+    let mut cx = m.context();
+    m.set_event(&mut cx, Some("offer_click")).unwrap();
+    assert_eq!((cx.event(), m.decide("https://shop.example/", &cx).event), (1, 1));
+    let unknown = Settings { event: Some("offer_clik".into()), ..Settings::default() };
+    assert_eq!(
+        unknown.context(&m).unwrap_err().to_string(),
+        "`offer_clik` is not a signal, feature, region or event of this policy"
+    );
+    assert!(m.set_event(&mut cx, Some("install")).is_err());
+    assert_eq!(cx.event(), 1, "a refused event leaves the context as it was");
 }
 
 #[test]

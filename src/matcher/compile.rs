@@ -123,16 +123,23 @@ pub fn compile(policy: &ir::Policy, limits: &Limits) -> Result<Vec<u8>, CompileE
         .map(|e| EventRow { name: e.name.clone(), label: e.text.clone().into_iter().collect() })
         .collect();
     // Bit 0 is the page view, bit `i + 1` the declared event `i`; a rule without events collects on page views.
-    let event_mask = |names: &[String]| -> u64 {
+    // An IR built by hand rather than by the checker may name an event it does not declare; that is refused, so
+    // that no rule silently collects on nothing.
+    let event_mask = |names: &[String]| -> Result<u64, CompileError> {
         if names.is_empty() {
-            return 1;
+            return Ok(1);
         }
-        names.iter().fold(0, |m, n| {
-            m | if n == ir::PAGE_VIEW {
+        names.iter().try_fold(0, |m, n| {
+            let bit = if n == ir::PAGE_VIEW {
                 1
             } else {
-                policy.events.iter().position(|e| &e.name == n).map_or(0, |i| 2 << i)
-            }
+                let i = policy.events.iter().position(|e| &e.name == n).ok_or_else(|| CompileError {
+                    message: format!("a collect rule names the event `{n}`, which the policy does not declare"),
+                    help: "run the policy through `policyc check`, which refuses such rules".into(),
+                })?;
+                2 << i
+            };
+            Ok(m | bit)
         })
     };
     for (what, n) in fixed {
@@ -289,7 +296,7 @@ pub fn compile(policy: &ir::Policy, limits: &Limits) -> Result<Vec<u8>, CompileE
                 ir::Link::When(c) => format!("when {c}"),
             },
             origin: origin(&r.origin),
-            events: event_mask(&r.events),
+            events: event_mask(&r.events)?,
         });
     }
     let meta = Meta {
