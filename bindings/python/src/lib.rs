@@ -57,12 +57,18 @@ fn value_error(e: impl std::fmt::Display) -> PyErr {
     PyValueError::new_err(e.to_string())
 }
 
-/// The matcher's context for `set` and `region`; a name the policy does not declare is a `ValueError`.
-fn context(m: &RtMatcher<'_>, set: Option<HashMap<String, bool>>, region: Option<String>) -> PyResult<Context> {
+/// The matcher's context for `set`, `region` and `event` (`None`: a page view); a name the policy does not declare
+/// is a `ValueError`.
+fn context(
+    m: &RtMatcher<'_>,
+    set: Option<HashMap<String, bool>>,
+    region: Option<String>,
+    event: Option<String>,
+) -> PyResult<Context> {
     let mut set: Vec<(String, bool)> = set.unwrap_or_default().into_iter().collect();
     // A dict has no duplicate names, so the order cannot change the outcome; sorting keeps errors stable.
     set.sort();
-    Settings { set, region }.context(m).map_err(value_error)
+    Settings { set, region, event }.context(m).map_err(value_error)
 }
 
 /// A loaded matcher artifact: decides, per URL and runtime state, what may be collected and linked.
@@ -149,29 +155,42 @@ impl Matcher {
         Ok(self.loaded.first()?.data().to_vec())
     }
 
-    /// Decides one URL: `set` maps signals and features to on or off, `region` is one of the policy's regions.
-    /// A name the policy does not declare raises `ValueError`; a URL that cannot be decided collects nothing
-    /// and says why in `error`.
-    #[pyo3(signature = (url, set=None, region=None))]
-    fn decide(&self, url: &str, set: Option<HashMap<String, bool>>, region: Option<String>) -> PyResult<Decision> {
+    /// The events the policy declares, in declaration order; a page view (`page_view`) is not among them.
+    #[getter]
+    fn events(&self) -> PyResult<Vec<String>> {
+        Ok(self.loaded.first()?.events().map(str::to_string).collect())
+    }
+
+    /// Decides one URL: `set` maps signals and features to on or off, `region` is one of the policy's regions,
+    /// `event` one of its events (`None`: a page view). A name the policy does not declare raises `ValueError`;
+    /// a URL that cannot be decided collects nothing and says why in `error`.
+    #[pyo3(signature = (url, set=None, region=None, event=None))]
+    fn decide(
+        &self,
+        url: &str,
+        set: Option<HashMap<String, bool>>,
+        region: Option<String>,
+        event: Option<String>,
+    ) -> PyResult<Decision> {
         let m = self.loaded.first()?;
-        let cx = context(m, set, region)?;
+        let cx = context(m, set, region, event)?;
         Ok(Decision(Report::decide(m, url, &cx)))
     }
 
     /// Decides every URL of a pyarrow string array (or chunked array) in one call, without a Python loop, and
     /// returns a `pyarrow.RecordBatch` with one row per URL: `url`, `host`, `sites`, `collect`, `linked`,
     /// `purposes`, `retention` (a map from data item to period) and `error`. A null URL collects nothing.
-    #[pyo3(signature = (urls, set=None, region=None))]
+    #[pyo3(signature = (urls, set=None, region=None, event=None))]
     fn decide_arrow<'py>(
         &self,
         py: Python<'py>,
         urls: &Bound<'py, PyAny>,
         set: Option<HashMap<String, bool>>,
         region: Option<String>,
+        event: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let m = self.loaded.first()?;
-        let cx = context(m, set, region)?;
+        let cx = context(m, set, region, event)?;
         let array = import_array(urls)?;
         let batch = py.detach(|| with_strings(array.as_ref(), |it| decide_batch(m, &cx, it)))?;
         let batch = batch.map_err(value_error)?;
@@ -279,6 +298,12 @@ impl Decision {
         &self.0.url
     }
     /// The URL's host, lowercased and without `www.`-like changes; `None` when the URL could not be parsed.
+    /// The event decided, or `None` for a page view.
+    #[getter]
+    fn event(&self) -> Option<&str> {
+        self.0.event.as_deref()
+    }
+
     #[getter]
     fn host(&self) -> Option<&str> {
         self.0.host.as_deref()

@@ -154,3 +154,25 @@ def test_decide_arrow_takes_every_string_layout_and_fails_closed_on_null(artifac
     with pytest.raises(TypeError, match="strings"):
         m.decide_arrow(pa.array([1, 2]))
     assert m.decide_arrow(pa.array([], pa.string())).num_rows == 0
+
+
+def test_an_event_decides_as_policyc_match_with_event(policyc_bin, tmp_path):
+    """The events fixture: a click, an applied coupon and a completed order collect what the policy says for
+    each, a page view what it did, and `to_json` equals the CLI's line, `event` included."""
+    policy = ROOT / "tests/fixtures/events/cashback.policy"
+    run(policyc_bin, "compile", policy, "-o", tmp_path)
+    artifact = tmp_path / "cashback.matcher"
+    m = policyc.Matcher.open(artifact)
+    assert m.events == ["offer_click", "coupon_applied", "order_placed"]
+    urls = ["https://shop.example/p/1", "https://shop.example/checkout/thanks", "https://other.example/", "nope"]
+    for event in [None, "page_view", "offer_click", "coupon_applied", "order_placed"]:
+        args = ["match", artifact, "--set", "signed_in=on"] + (["--event", event] if event else [])
+        cli = [json.loads(line) for line in run(policyc_bin, *args, stdin="".join(u + "\n" for u in urls)).stdout.splitlines()]
+        for url, want in zip(urls, cli):
+            d = m.decide(url, set={"signed_in": True}, event=event)
+            assert json.loads(d.to_json()) == want, (url, event)
+            assert d.event == (None if event in (None, "page_view") else event)
+    assert m.decide("https://shop.example/p/1", event="offer_click").collect == ["offer_id"]
+    assert m.decide("https://shop.example/p/1").collect == ["page_url", "coupon_code"]
+    with pytest.raises(ValueError, match="`install`"):
+        m.decide("https://shop.example/p/1", event="install")

@@ -1,11 +1,19 @@
 // Types of policyc's matcher runtime for JavaScript (target/wasm-pkg/index.js).
 
-/** Runtime settings: signals and feature switches by name, and the user's region. */
+/** Runtime settings: signals and feature switches by name, the user's region, and the event decided. */
 export interface Options {
   /** Signals (default off) and features (default as the policy declares) to set; an unknown name throws. */
   set?: Record<string, boolean>;
   /** The user's region, one the policy names; an unknown region throws. None: no region. */
   region?: string | null;
+  /** The event decided, one the policy declares (`offer_click`); an unknown event throws. None: a page view. */
+  event?: string | null;
+}
+
+/** An event the policy declares: its name and what the user does, by language code. */
+export interface PolicyEvent {
+  readonly name: string;
+  readonly label: Readonly<Record<string, string>>;
 }
 
 /** What may be collected for one URL. */
@@ -33,6 +41,8 @@ export interface RuleRef {
 /** The full report `policyc match` prints, one per URL. */
 export interface Report {
   url: string;
+  /** The event decided, when it is not a page view. */
+  event?: string;
   host: string | null;
   sites: string[];
   collect: string[];
@@ -68,6 +78,8 @@ export declare class Matcher {
   /** What each signal stands for, in the policy's words, by signal name then language code. */
   readonly signalLabels: Readonly<Record<string, Readonly<Record<string, string>>>>;
   readonly regions: readonly string[];
+  /** The events the policy declares; a page view (`page_view`) is not among them. */
+  readonly events: readonly PolicyEvent[];
   readonly retentionTexts: readonly string[];
   decide(url: string, opts?: Options): Decision;
   decideMany(urls: string[], opts?: Options): Decision[];

@@ -162,6 +162,8 @@ export class Matcher {
       Object.fromEntries(Object.entries(info.signalLabels).map(([name, t]) => [name, Object.freeze(t)])),
     );
     this.regions = Object.freeze(info.regions);
+    /** The events the policy declares, each `{ name, label }`; a page view (`page_view`) is not among them. */
+    this.events = Object.freeze(info.events.map((e) => Object.freeze({ ...e, label: Object.freeze(e.label) })));
     this.retentionTexts = Object.freeze(info.retention);
     Object.freeze(this);
   }
@@ -182,10 +184,12 @@ export class Matcher {
   }
 
   #contextOf(opts) {
-    if (typeof opts !== "object") throw new TypeError("options must be an object: { set, region }");
-    const { set, region, ...rest } = opts;
+    if (typeof opts !== "object") throw new TypeError("options must be an object: { set, region, event }");
+    const { set, region, event, ...rest } = opts;
     const extra = Object.keys(rest);
-    if (extra.length > 0) throw new TypeError(`\`${extra[0]}\` is not an option (expected \`set\` or \`region\`)`);
+    if (extra.length > 0) {
+      throw new TypeError(`\`${extra[0]}\` is not an option (expected \`set\`, \`region\` or \`event\`)`);
+    }
     if (set !== undefined && (set === null || typeof set !== "object")) {
       throw new TypeError("`set` must be an object of names to true or false");
     }
@@ -195,7 +199,10 @@ export class Matcher {
     if (region !== undefined && region !== null && typeof region !== "string") {
       throw new TypeError("`region` must be a string");
     }
-    const key = JSON.stringify({ set: set ?? {}, region: region ?? null });
+    if (event !== undefined && event !== null && typeof event !== "string") {
+      throw new TypeError("`event` must be a string");
+    }
+    const key = JSON.stringify({ set: set ?? {}, region: region ?? null, event: event ?? null });
     let id = this.#contexts.get(key);
     if (id !== undefined) return id;
     const w = this.#w;
@@ -216,7 +223,7 @@ export class Matcher {
   /**
    * Decides one URL.
    * @param {string} url
-   * @param {{ set?: Record<string, boolean>, region?: string }} [opts]
+   * @param {{ set?: Record<string, boolean>, region?: string, event?: string }} [opts]
    */
   decide(url, opts) {
     checkUrl(url);
@@ -229,7 +236,7 @@ export class Matcher {
   /**
    * Decides many URLs with the same settings, in one call into the module.
    * @param {string[]} urls
-   * @param {{ set?: Record<string, boolean>, region?: string }} [opts]
+   * @param {{ set?: Record<string, boolean>, region?: string, event?: string }} [opts]
    */
   decideMany(urls, opts) {
     if (!Array.isArray(urls)) throw new TypeError("decideMany expects an array of URLs");

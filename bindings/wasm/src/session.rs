@@ -116,8 +116,8 @@ impl Loaded {
         self.contexts.get((id as usize).checked_sub(1)?)
     }
 
-    /// Builds the context of a settings object (`{"set": {"name": bool}, "region": "DE" | null}`, both
-    /// optional) and returns its id. An unknown name is an error, as on the command line.
+    /// Builds the context of a settings object (`{"set": {"name": bool}, "region": "DE" | null, "event":
+    /// "offer_click" | null}`, each optional; no event is a page view) and returns its id. An unknown name is an error, as on the command line.
     pub fn add_context(&mut self, settings_json: &[u8]) -> Result<u32, String> {
         let settings = parse_settings(settings_json)?;
         let cx = settings.context(&self.matcher).map_err(|e| e.to_string())?;
@@ -194,6 +194,10 @@ impl Loaded {
             })).collect::<Vec<_>>(),
             "signalLabels": m.signals().map(|name| (name.to_string(), texts(&langs, |l| m.label(name, l)))).collect::<serde_json::Map<_, _>>(),
             "regions": m.regions(),
+            "events": m.meta().events.iter().map(|e| json!({
+                "name": e.name,
+                "label": texts(&langs, |l| e.label.iter().find(|(x, _)| x == l).map(|(_, t)| t.as_str())),
+            })).collect::<Vec<_>>(),
             "retention": self.retention.iter().map(|r| r.to_string()).collect::<Vec<_>>(),
         });
         serde_json::to_vec(&info).unwrap_or_default()
@@ -264,7 +268,8 @@ fn take_u32(rest: &mut &[u8]) -> Option<u32> {
     Some(u32::from_le_bytes(*head))
 }
 
-/// Reads `{"set": {"name": bool, …}, "region": "DE" | null}`; both members are optional.
+/// Reads `{"set": {"name": bool, …}, "region": "DE" | null, "event": "offer_click" | null}`; every member is
+/// optional.
 fn parse_settings(json: &[u8]) -> Result<Settings, String> {
     let v: Value = serde_json::from_slice(json).map_err(|e| format!("settings are not valid JSON: {e}"))?;
     let Value::Object(obj) = v else { return Err("settings must be an object".into()) };
@@ -279,11 +284,13 @@ fn parse_settings(json: &[u8]) -> Result<Settings, String> {
                     }
                 }
             }
-            ("set", Value::Null) | ("region", Value::Null) => {}
+            ("set", Value::Null) | ("region", Value::Null) | ("event", Value::Null) => {}
             ("set", _) => return Err("`set` must be an object of names to true or false".into()),
             ("region", Value::String(r)) => settings.region = Some(r),
             ("region", _) => return Err("`region` must be a string".into()),
-            (other, _) => return Err(format!("`{other}` is not a setting (expected `set` or `region`)")),
+            ("event", Value::String(e)) => settings.event = Some(e),
+            ("event", _) => return Err("`event` must be a string".into()),
+            (other, _) => return Err(format!("`{other}` is not a setting (expected `set`, `region` or `event`)")),
         }
     }
     Ok(settings)
@@ -341,7 +348,7 @@ mod tests {
         let mut l = Loaded::new(DEMO).unwrap();
         assert_eq!(
             l.add_context(br#"{"set":{"nope":true}}"#).unwrap_err(),
-            "`nope` is not a signal, feature or region of this policy"
+            "`nope` is not a signal, feature, region or event of this policy"
         );
         assert!(l.add_context(br#"{"region":"XX"}"#).is_err());
         assert!(l.add_context(br#"{"set":{"signed_in":1}}"#).unwrap_err().contains("true or false"));

@@ -35,12 +35,25 @@ test("switches come with the policy's own words, for a settings page to show", a
   assert.ok(Object.isFrozen(m.features[0].label));
 });
 
+test("an event decides with the URL: a click collects what the policy collects on it, a page view as before", async () => {
+  const m = await loadMatcher(demo);
+  assert.deepEqual(m.events, [{ name: "offer_click", label: { en: "you click an offer" } }]);
+  assert.deepEqual(m.decide("https://shop.example/cart", { event: "offer_click" }).collect, ["offer_id"]);
+  assert.deepEqual(m.decide("https://shop.example/cart", { event: "page_view" }).collect, ["page_url"]);
+  assert.deepEqual(m.decide("https://shop.example/cart", { event: null }).collect, ["page_url"]);
+  assert.equal(m.report("https://shop.example/cart", { event: "offer_click" }).event, "offer_click");
+  assert.throws(() => m.decide("https://shop.example/", { event: "install" }), {
+    message: "`install` is not a signal, feature, region or event of this policy",
+  });
+  assert.throws(() => m.decide("https://shop.example/", { event: 1 }), TypeError);
+});
+
 test("unknown names throw as the CLI refuses them, and so do malformed settings", async () => {
   const m = await loadMatcher(demo);
   assert.throws(() => m.decide("https://shop.example/", { set: { nope: true } }), {
-    message: "`nope` is not a signal, feature or region of this policy",
+    message: "`nope` is not a signal, feature, region or event of this policy",
   });
-  assert.throws(() => m.decide("https://shop.example/", { region: "XX" }), /`XX` is not a signal, feature or region/);
+  assert.throws(() => m.decide("https://shop.example/", { region: "XX" }), /`XX` is not a signal, feature, region or event/);
   assert.throws(() => m.decide("https://shop.example/", { set: { signed_in: "yes" } }), TypeError);
   assert.throws(() => m.decide("https://shop.example/", { sett: {} }), TypeError);
   assert.throws(() => m.decide(42), TypeError);

@@ -11,6 +11,9 @@ class Decision:
     @property
     def url(self) -> str: ...
     @property
+    def event(self) -> Optional[str]:
+        """The event decided, or ``None`` for a page view."""
+    @property
     def host(self) -> Optional[str]: ...
     @property
     def sites(self) -> list[str]: ...
@@ -57,15 +60,24 @@ class Matcher:
     def regions(self) -> list[str]: ...
     @property
     def data(self) -> list[str]: ...
+    @property
+    def events(self) -> list[str]:
+        """The declared events; a page view (``page_view``) is not among them."""
     def decide(
-        self, url: str, set: Optional[Mapping[str, bool]] = None, region: Optional[str] = None
+        self,
+        url: str,
+        set: Optional[Mapping[str, bool]] = None,
+        region: Optional[str] = None,
+        event: Optional[str] = None,
     ) -> Decision:
-        """Decides one URL; an undeclared name in ``set`` or ``region`` raises ``ValueError``."""
+        """Decides one URL for ``event`` (``None``: a page view); an undeclared name in ``set``, ``region`` or
+        ``event`` raises ``ValueError``."""
     def decide_arrow(
         self,
         urls: Union[pyarrow.Array, pyarrow.ChunkedArray],
         set: Optional[Mapping[str, bool]] = None,
         region: Optional[str] = None,
+        event: Optional[str] = None,
     ) -> pyarrow.RecordBatch:
         """Decides every URL of a string array: columns ``url``, ``host``, ``sites``, ``collect``, ``linked``,
         ``purposes``, ``retention`` (map), ``error``."""
