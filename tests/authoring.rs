@@ -137,7 +137,8 @@ mod sensitive {
                 let Ok(u) = policyc::urlnorm::normalize(url) else { return false };
                 let listed = entries.iter().any(|e| pattern_matches(e, &u.host, &u.path));
                 listed && [None, Some("DE"), Some("US")].iter().any(|r| {
-                    let settings = Settings { set: vec![("s".into(), true)], region: r.map(str::to_string) };
+                    let settings =
+                        Settings { set: vec![("s".into(), true)], region: r.map(str::to_string), event: None };
                     !interp.decide(url, &settings).unwrap().collect.is_empty()
                 })
             };

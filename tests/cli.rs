@@ -410,3 +410,39 @@ fn fmt_keeps_meaning_and_bundled_policies_are_formatted() {
     let b = policyc(&["export", path.to_str().unwrap(), "--format", "json"]);
     assert_eq!(a.stdout, b.stdout);
 }
+
+/// `--event` decides what the user did instead of a page view; `test` runs `expect ... at EVENT`; an event the
+/// policy does not declare is refused with a suggestion, and a policy without events says it has none.
+#[test]
+fn events_decide_from_the_command_line_and_unknown_ones_are_refused() {
+    let policy = "tests/fixtures/events/cashback.policy";
+    let url = b"https://shop.example/checkout/thanks\n";
+    let page = policyc_stdin(&["match", policy], url);
+    let order = policyc_stdin(&["match", policy, "--event", "order_placed", "--set", "signed_in=on"], url);
+    let line = |o: &Output| serde_json::from_str::<serde_json::Value>(stdout(o).trim()).unwrap();
+    assert_eq!(line(&page)["collect"], serde_json::json!(["page_url", "coupon_code"]));
+    assert!(line(&page).get("event").is_none(), "a page view's report reads as before events existed");
+    assert_eq!(line(&order)["collect"], serde_json::json!(["order_total"]));
+    assert_eq!(line(&order)["event"], "order_placed");
+
+    let explain = policyc(&["explain", policy, "https://shop.example/p/1", "--event", "offer_click"]);
+    let text = stdout(&explain);
+    assert!(text.contains("state:    defaults, event offer_click"), "{text}");
+    assert!(text.contains("collect:  offer_id"), "{text}");
+    assert!(text.contains("`collect 1` at cashback.policy:42 collects there only on page views"), "{text}");
+
+    let tested = policyc(&["test", policy]);
+    assert_eq!(tested.status.code(), Some(0), "{}", stdout(&tested));
+    assert!(stdout(&tested).contains("https://shop.example/p/1 at offer_click"), "{}", stdout(&tested));
+
+    let typo = policyc_stdin(&["match", policy, "--event", "order_place"], url);
+    assert_eq!(typo.status.code(), Some(2));
+    assert_eq!(
+        stderr(&typo),
+        "error: `order_place` is not an event of this policy\nhelp: did you mean `--event order_placed`?\n"
+    );
+    let (_dir, shopping) = shopping_artifact();
+    let none = policyc(&["explain", shopping.to_str().unwrap(), "https://www.walmart.com/", "--event", "click"]);
+    assert_eq!(none.status.code(), Some(2));
+    assert!(stderr(&none).contains("the policy declares no events"), "{}", stderr(&none));
+}

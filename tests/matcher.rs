@@ -26,8 +26,11 @@ fn shopping() -> &'static (ir::Policy, Vec<u8>) {
 fn decide(url: &str, set: &[(&str, bool)], region: Option<&str>) -> Report {
     let (_, bytes) = shopping();
     let m = Matcher::from_bytes(bytes).unwrap();
-    let settings =
-        Settings { set: set.iter().map(|(n, v)| (n.to_string(), *v)).collect(), region: region.map(str::to_string) };
+    let settings = Settings {
+        set: set.iter().map(|(n, v)| (n.to_string(), *v)).collect(),
+        region: region.map(str::to_string),
+        event: None,
+    };
     Report::decide(&m, url, &settings.state(&m).unwrap())
 }
 
@@ -176,7 +179,7 @@ collect page_url on de_shops for stats keep 30 days region DE
         ("https://blocked.example/", Some("DE"), true),
     ];
     for (url, region, want) in cases {
-        let settings = Settings { set: vec![], region: region.map(str::to_string) };
+        let settings = Settings { set: vec![], region: region.map(str::to_string), event: None };
         let got = Report::decide(&m, url, &settings.context(&m).unwrap());
         let reference = interp.decide(url, &settings).unwrap();
         assert_eq!(!got.collect.is_empty(), want, "matcher: {url} in {region:?}");
@@ -244,7 +247,7 @@ collect d on all for p keep 2 days region EU
     let m = Matcher::from_bytes(&bytes).unwrap();
     let interp = Interpreter::new(&policy);
     let run = |url: &str, region: Option<&str>| {
-        let settings = Settings { set: vec![], region: region.map(str::to_string) };
+        let settings = Settings { set: vec![], region: region.map(str::to_string), event: None };
         let got = Report::decide(&m, url, &settings.state(&m).unwrap());
         assert_eq!(got, interp.decide(url, &settings).unwrap(), "{url} in {region:?}");
         got.collect
@@ -260,7 +263,7 @@ collect d on all for p keep 2 days region EU
     assert!(run("https://bank.example/", Some("EU")).is_empty());
     assert_eq!(run("https://bank.example/", Some("FR")), ["d"]);
     // A region outside every declared one is refused, as before.
-    let unknown = Settings { set: vec![], region: Some("CA".into()) };
+    let unknown = Settings { set: vec![], region: Some("CA".into()), event: None };
     assert!(unknown.state(&m).is_err() && interp.decide("https://shop.example/", &unknown).is_err());
 }
 
@@ -304,6 +307,7 @@ fn shopping_decides_as_its_2019_rules_except_on_pharmacies() {
                 .map(|(i, n)| (n.to_string(), k >> i & 1 == 1))
                 .collect(),
             region: [None, Some("US"), Some("US-CA"), Some("DE")][usize::from(k >> 3)].map(str::to_string),
+            event: None,
         })
         .collect();
     let mut checked = 0;
@@ -359,6 +363,7 @@ fn real_data_agrees_with_the_interpreter() {
     let settings = Settings {
         set: vec![("assistant_active".into(), true), ("signed_in".into(), true)],
         region: Some("DE".into()),
+        event: None,
     };
     let state = settings.state(&m).unwrap();
     let mut urls = Vec::new();
@@ -481,6 +486,12 @@ fn policy_from(cats: Vec<Vec<String>>, never: Option<(usize, u8)>, conds: Vec<(u
         .map(|(i, c)| ir::CollectRule {
             data: vec![format!("d{}", i % 2)],
             sites: vec![format!("c{}", i % sites.len())],
+            // Page views only, the event only, or both: by the condition byte's high bits.
+            events: match c.0 >> 6 {
+                0 | 1 => vec![],
+                2 => vec!["e0".into()],
+                _ => vec!["page_view".into(), "e0".into()],
+            },
             when: cond((c.0, c.1)),
             purposes: vec!["p".into()],
             keep: ir::Retention { amount: (i as u32 + 1) * 10, unit: ir::TimeUnit::Day },
@@ -508,6 +519,7 @@ fn policy_from(cats: Vec<Vec<String>>, never: Option<(usize, u8)>, conds: Vec<(u
         regions: vec!["EU".into(), "DE".into(), "US".into(), "US-CA".into()],
         signals: ["s0", "s1"].iter().map(|s| ir::Signal { name: s.to_string(), text: text("s") }).collect(),
         features: vec![ir::Feature { name: "f0".into(), default: true, text: text("f"), opt_in: None }],
+        events: vec![ir::Event { name: "e0".into(), text: text("e") }],
         data: ["d0", "d1"]
             .iter()
             .map(|d| ir::DataItem { name: d.to_string(), category: None, text: text("d") })
@@ -548,6 +560,7 @@ proptest! {
         s0 in any::<bool>(), s1 in any::<bool>(), f0 in any::<bool>(),
         // No region, a declared one, a coarse one, and nested ones the policy does not declare itself.
         region in prop::sample::select(vec![None, Some("EU"), Some("DE"), Some("FR"), Some("US"), Some("US-CA")]),
+        event in prop::sample::select(vec![None, Some("page_view"), Some("e0")]),
     ) {
         let Some(policy) = policy_from(cats, never, conds) else { return Ok(()) };
         let bytes = compile(&policy, &Limits::default()).unwrap();
@@ -556,6 +569,7 @@ proptest! {
         let settings = Settings {
             set: vec![("s0".into(), s0), ("s1".into(), s1), ("f0".into(), f0)],
             region: region.map(str::to_string),
+            event: event.map(str::to_string),
         };
         let state = settings.state(&m).unwrap();
         // Random URLs rarely hit a pattern; a URL inside every pattern makes sure that each rule's region,
@@ -597,7 +611,7 @@ fn page_views_decide_as_before_events_existed() {
                 let mut outcomes: BTreeMap<String, Vec<String>> = BTreeMap::new();
                 for k in 0..1u32 << vars.len() {
                     let set = vars.iter().enumerate().map(|(i, n)| (n.clone(), k >> i & 1 == 1)).collect();
-                    let settings = Settings { set, region: region.clone() };
+                    let settings = Settings { set, region: region.clone(), event: None };
                     let r = Report::decide(&m, url, &settings.state(&m).unwrap());
                     let rules: Vec<&str> = r.rules.iter().chain(&r.blocked_by).map(|r| r.rule.as_str()).collect();
                     let keep: Vec<String> = r.retention.iter().map(|(d, k)| format!("{d} {k}")).collect();
@@ -620,4 +634,58 @@ fn page_views_decide_as_before_events_existed() {
         }
     }
     insta::assert_snapshot!(out);
+}
+
+/// The events fixture: the matcher agrees with the interpreter on every URL, state and event (a page view among
+/// them), rules fire only on their events, and an undeclared event is refused by both rather than decided as a
+/// page view.
+#[test]
+fn events_decide_alike_in_the_matcher_and_the_interpreter() {
+    let policy = common::check_path(Path::new("tests/fixtures/events/cashback.policy")).checked.policy.unwrap();
+    let bytes = compile(&policy, &Limits::default()).unwrap();
+    let m = Matcher::from_bytes(&bytes).unwrap();
+    let interp = Interpreter::new(&policy);
+    let urls = [
+        "https://shop.example/p/1",
+        "https://www.store.example/order/confirmed",
+        "https://shop.example/checkout/thanks",
+        "https://elsewhere.example/",
+        "not a url",
+    ];
+    let mut fired_on_event = 0;
+    for event in [None, Some("page_view"), Some("offer_click"), Some("coupon_applied"), Some("order_placed")] {
+        for signed_in in [false, true] {
+            for region in [None, Some("DE")] {
+                let settings = Settings {
+                    set: vec![("signed_in".into(), signed_in)],
+                    region: region.map(str::to_string),
+                    event: event.map(str::to_string),
+                };
+                for url in urls {
+                    let a = Report::decide(&m, url, &settings.context(&m).unwrap());
+                    let b = interp.decide(url, &settings).unwrap();
+                    assert_eq!(a, b, "{url} {settings:?}");
+                    fired_on_event += usize::from(event.is_some_and(|e| e != "page_view") && !a.collect.is_empty());
+                }
+            }
+        }
+    }
+    assert!(fired_on_event > 0);
+    let page = Settings::default();
+    let click = Settings { event: Some("offer_click".into()), ..Settings::default() };
+    let decide = |s: &Settings| Report::decide(&m, "https://shop.example/p/1", &s.context(&m).unwrap()).collect;
+    assert_eq!(decide(&page), ["page_url", "coupon_code"]);
+    assert_eq!(decide(&click), ["offer_id"]);
+    let unknown = Settings { event: Some("install".into()), ..Settings::default() };
+    assert!(unknown.context(&m).is_err() && interp.decide("https://shop.example/p/1", &unknown).is_err());
+}
+
+/// An IR built by hand that names an event it does not declare is refused by the compiler, not compiled into a
+/// rule that collects on nothing (which the runtime would refuse to load).
+#[test]
+fn a_rule_naming_an_undeclared_event_does_not_compile() {
+    let mut policy = common::check_path(Path::new("tests/fixtures/events/cashback.policy")).checked.policy.unwrap();
+    policy.collect[1].events = vec!["install".into()];
+    let err = compile(&policy, &Limits::default()).unwrap_err();
+    assert_eq!(err.message, "a collect rule names the event `install`, which the policy does not declare");
 }

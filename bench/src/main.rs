@@ -177,6 +177,7 @@ fn policy_for(domains: &[String]) -> ir::Policy {
         regions: vec![],
         signals: vec![],
         features: vec![],
+        events: vec![],
         data: vec![ir::DataItem { name: "page_url".into(), category: None, text: text("d") }],
         purposes: vec![ir::Purpose {
             name: "p".into(),
@@ -200,6 +201,7 @@ fn policy_for(domains: &[String]) -> ir::Policy {
         collect: vec![ir::CollectRule {
             data: vec!["page_url".into()],
             sites: vec!["listed".into()],
+            events: vec![],
             when: None,
             purposes: vec!["p".into()],
             keep: ir::Retention { amount: 1, unit: ir::TimeUnit::Day },

@@ -37,6 +37,10 @@ pub struct Event {
     pub state: BTreeMap<String, bool>,
     #[serde(default)]
     pub region: Option<String>,
+    /// What the user did that the collection was triggered by (`offer_click`), as the policy's events name it;
+    /// absent or null for a page view.
+    #[serde(default)]
+    pub event: Option<String>,
     /// The policy hash of the artifact the collector ran.
     #[serde(default)]
     pub policy: Option<String>,
@@ -191,12 +195,13 @@ fn decide_and_compare(
     let mut state = m.context();
     let unknown = |UnknownName(n)| Malformed {
         line: line_no,
-        message: format!("`{n}` is not a signal, feature or region of the audited policy"),
+        message: format!("`{n}` is not a signal, feature, region or event of the audited policy"),
     };
     for (name, on) in &event.state {
         m.set(&mut state, name, *on).map_err(unknown)?;
     }
     m.set_region(&mut state, event.region.as_deref()).map_err(unknown)?;
+    m.set_event(&mut state, event.event.as_deref()).map_err(unknown)?;
     let decision = m.decide(&event.url, &state);
     let extra: Vec<String> = event.collect.iter().filter(|d| !allowed(m, decision.collect, d)).cloned().collect();
     let extra_linked: Vec<String> = event.linked.iter().filter(|d| !allowed(m, decision.linked, d)).cloned().collect();

@@ -68,7 +68,8 @@ fn the_context_decides_switches_linkage_and_names() {
     let off = Settings { set: vec![("stats_switch".into(), false)], region: None, ..Settings::default() };
     assert!(collects(&m, "https://shop.example/", &off).is_empty(), "the switch stops collection");
 
-    let signed_in = Settings { set: vec![("signed_in".into(), true)], region: Some("DE".into()), ..Settings::default() };
+    let signed_in =
+        Settings { set: vec![("signed_in".into(), true)], region: Some("DE".into()), ..Settings::default() };
     let r = Report::decide(&m, "https://shop.example/", &signed_in.context(&m).unwrap());
     assert_eq!(r.linked, ["page_url"]);
     assert_eq!(r.retention["page_url"], "30 days");

@@ -255,10 +255,7 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
                 Some(events) => l.t("collects_on_event", &[("events", &events)]),
                 None => String::new(),
             };
-            extra.push(l.t(
-                "collects_there",
-                &[("data", &cx.data_list(&r.data)), ("event", &event), ("when", &when)],
-            ));
+            extra.push(l.t("collects_there", &[("data", &cx.data_list(&r.data)), ("event", &event), ("when", &when)]));
         }
         where_items.push(category_item(c, extra));
     }

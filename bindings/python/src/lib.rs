@@ -656,6 +656,8 @@ impl<'a> EventColumns<'a> {
             linked: list(&self.linked)?.unwrap_or_default(),
             state,
             region: text(&self.region),
+            // Typed columns carry no event yet: each row is a page view (JSON lines may name an event).
+            event: None,
             policy: text(&self.policy),
         }))
     }

@@ -83,7 +83,7 @@ def test_a_generated_log_as_ndjson_and_as_parquet(spark, policyc_bin, artifacts,
     typed = pspark.read_events(spark, [str(parquet)])
     got, got_malformed, found = spark_rows(pspark.audit(typed, blobs))
     assert got == rows(want)
-    assert got_malformed == ["`dark_mode` is not a signal, feature or region of the audited policy"] * len(
+    assert got_malformed == ["`dark_mode` is not a signal, feature, region or event of the audited policy"] * len(
         [m for _, m in want_malformed if "dark_mode" in m])
     assert all(v["file"].endswith(".parquet") for v in found)
 

@@ -24,6 +24,7 @@ fn main() {
     let settings = Settings {
         set: vec![("assistant_active".into(), true), ("signed_in".into(), true)],
         region: Some("DE".into()),
+        event: None,
     };
     let cx = settings.context(&m).unwrap_or_else(|e| fail(&e.to_string()));
     // The best of a few rounds, as for the WebAssembly side.
