@@ -138,6 +138,50 @@ collect d on s when f for p keep 1 day
     }
 }
 
+/// Event tables the compiler never writes are refused: an event named `page_view` (event 0 of every artifact), an
+/// event given twice, a rule that collects on no event or on one that does not exist, event texts out of order.
+/// A loader that accepted them would decide a click as something the policy never said.
+#[test]
+fn malformed_event_tables_are_refused() {
+    use policyc::matcher::artifact::tag;
+    let good = common::artifact_from_text(
+        r#"
+policy p { name "P" controller "C" contact "c" version "1" languages en, de }
+event click en "you click" de "Sie klicken"
+event apply en "you apply" de "Sie einlösen"
+data d en "d" de "d"
+purpose p basis contract en "p" de "p"
+sites s en "s" de "s" { a.example }
+collect d on s at click, apply for p keep 1 day
+"#,
+    );
+    let parsed = artifact::parse(&good).unwrap();
+    let meta: policyc::matcher::Meta = postcard::from_bytes(parsed.section(tag::META).unwrap()).unwrap();
+    assert_eq!(meta.collect[0].events, 0b110, "bit 0 is the page view, then the events in order");
+    let mut hash = [0u8; 32];
+    hash.copy_from_slice(&good[24..56]);
+    type Forge = fn(&mut policyc::matcher::Meta);
+    let forges: [(Forge, &str); 5] = [
+        (|m| m.events[0].name = "page_view".into(), "named `page_view`"),
+        (|m| m.events[1].name = "click".into(), "given twice"),
+        (|m| m.collect[0].events = 0, "names a missing event or none"),
+        (|m| m.collect[0].events = 0b1000, "names a missing event or none"),
+        (|m| m.events[0].label.reverse(), "texts of an event are not sorted"),
+    ];
+    for (forge, want) in forges {
+        let mut bad = meta.clone();
+        forge(&mut bad);
+        let meta_bytes = postcard::to_stdvec(&bad).unwrap();
+        let sections: Vec<(u32, &[u8])> = parsed
+            .sections
+            .iter()
+            .map(|(t, b)| if *t == tag::META { (*t, meta_bytes.as_slice()) } else { (*t, *b) })
+            .collect();
+        let err = Matcher::from_bytes(&artifact::write(&hash, &sections)).unwrap_err();
+        assert!(err.to_string().contains(want), "{err}");
+    }
+}
+
 /// The runtime's examples and tests load `runtime/tests/data/demo.matcher`; it must be what the compiler makes of
 /// `demo.policy` today, or they would test a format the compiler no longer writes.
 #[test]

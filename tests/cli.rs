@@ -429,7 +429,7 @@ fn events_decide_from_the_command_line_and_unknown_ones_are_refused() {
     let text = stdout(&explain);
     assert!(text.contains("state:    defaults, event offer_click"), "{text}");
     assert!(text.contains("collect:  offer_id"), "{text}");
-    assert!(text.contains("`collect 1` at cashback.policy:42 collects there only on page views"), "{text}");
+    assert!(text.contains("`collect 1` at cashback.policy:41 collects there only on page views"), "{text}");
 
     let tested = policyc(&["test", policy]);
     assert_eq!(tested.status.code(), Some(0), "{}", stdout(&tested));

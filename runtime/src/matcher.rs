@@ -647,6 +647,9 @@ fn validate_meta(m: &Meta) -> Result<(), ArtifactError> {
     if !m.vars.iter().all(|v| sorted(&v.label) && sorted(&v.opt_in)) {
         return bad("the texts of a signal or feature are not sorted by language, or name a language twice");
     }
+    if !m.events.iter().all(|e| sorted(&e.label)) {
+        return bad("the texts of an event are not sorted by language, or name a language twice");
+    }
     // The format stores retention periods only; a criterion would come with a format that says so.
     if m.collect.iter().any(|r| !matches!(r.keep, Retention::Period(_))) {
         return bad("a retention is not a period");
