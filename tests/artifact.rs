@@ -158,8 +158,6 @@ collect d on s at click, apply for p keep 1 day
     let parsed = artifact::parse(&good).unwrap();
     let meta: policyc::matcher::Meta = postcard::from_bytes(parsed.section(tag::META).unwrap()).unwrap();
     assert_eq!(meta.collect[0].events, 0b110, "bit 0 is the page view, then the events in order");
-    let mut hash = [0u8; 32];
-    hash.copy_from_slice(&good[24..56]);
     type Forge = fn(&mut policyc::matcher::Meta);
     let forges: [(Forge, &str); 5] = [
         (|m| m.events[0].name = "page_view".into(), "named `page_view`"),
@@ -169,15 +167,7 @@ collect d on s at click, apply for p keep 1 day
         (|m| m.events[0].label.reverse(), "texts of an event are not sorted"),
     ];
     for (forge, want) in forges {
-        let mut bad = meta.clone();
-        forge(&mut bad);
-        let meta_bytes = postcard::to_stdvec(&bad).unwrap();
-        let sections: Vec<(u32, &[u8])> = parsed
-            .sections
-            .iter()
-            .map(|(t, b)| if *t == tag::META { (*t, meta_bytes.as_slice()) } else { (*t, *b) })
-            .collect();
-        let err = Matcher::from_bytes(&artifact::write(&hash, &sections)).unwrap_err();
+        let err = Matcher::from_bytes(&with_meta(&good, forge)).unwrap_err();
         assert!(err.to_string().contains(want), "{err}");
     }
 }
