@@ -50,6 +50,8 @@ pub enum Item {
     Incentive(IncentiveDecl),
     Expect(ExpectDecl),
     Store(StoreDecl),
+    /// `criterion NAME TEXT`: a retention criterion in words.
+    Criterion(Decl),
 }
 
 /// A field of the `policy` header block.
@@ -202,6 +204,30 @@ pub struct Duration {
     pub span: Span,
 }
 
+/// What a `keep` clause says: a period, or a criterion that determines it (GDPR Art. 13(2)(a)).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Retention {
+    Period(Duration),
+    /// `until uninstall`.
+    Uninstall,
+    /// `while account exists`.
+    AccountExists,
+    /// `until session ends`.
+    SessionEnds,
+    /// `until NAME`: a declared `criterion`.
+    Named(Ident),
+}
+
+/// A `keep` clause: how long the data is kept, and whether and how long it is kept afterwards in aggregated
+/// form (`then aggregated [DURATION]`; `Some(None)` is without a limit).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Keep {
+    pub retention: Retention,
+    pub aggregated: Option<Option<Duration>>,
+    /// The span of `then aggregated ...`, for diagnostics about it.
+    pub aggregated_span: Option<Span>,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Link {
     Always,
@@ -216,7 +242,7 @@ pub enum CollectClause {
     At(Vec<Ident>),
     When(Cond),
     For(Vec<Ident>),
-    Keep(Duration),
+    Keep(Keep),
     Link(Link),
     Region(Vec<Ident>),
 }

@@ -36,7 +36,7 @@ impl fmt::Display for FormatError {
     }
 }
 
-const ITEM_KEYWORDS: [&str; 13] = [
+const ITEM_KEYWORDS: [&str; 14] = [
     "policy",
     "signal",
     "feature",
@@ -50,6 +50,7 @@ const ITEM_KEYWORDS: [&str; 13] = [
     "incentive",
     "expect",
     "store",
+    "criterion",
 ];
 const INDENT: usize = 2;
 

@@ -26,6 +26,7 @@ pub enum SymbolKind {
     Sites,
     Incentive,
     Event,
+    Criterion,
 }
 
 impl SymbolKind {
@@ -41,6 +42,7 @@ impl SymbolKind {
             SymbolKind::Sites => "site category",
             SymbolKind::Incentive => "incentive",
             SymbolKind::Event => "event",
+            SymbolKind::Criterion => "retention criterion",
         }
     }
 
@@ -56,6 +58,7 @@ impl SymbolKind {
             SymbolKind::Sites => 6,
             SymbolKind::Incentive => 7,
             SymbolKind::Event => 8,
+            SymbolKind::Criterion => 9,
         }
     }
 }
@@ -211,6 +214,7 @@ pub fn index(file: &ast::File) -> Index {
             }
             ast::Item::Incentive(i) => declare(&i.name, SymbolKind::Incentive, vec![]),
             ast::Item::Event(e) => declare(&e.name, SymbolKind::Event, text_facts(e.text.as_ref())),
+            ast::Item::Criterion(d) => declare(&d.name, SymbolKind::Criterion, text_facts(d.text.as_ref())),
             _ => {}
         }
     }
@@ -254,6 +258,9 @@ pub fn index(file: &ast::File) -> Index {
                         ast::CollectClause::At(e) => uses(e, SymbolKind::Event, "collect", c.span),
                         ast::CollectClause::For(p) => uses(p, SymbolKind::Purpose, "collect", c.span),
                         ast::CollectClause::Region(r) => uses(r, SymbolKind::Region, "collect", c.span),
+                        ast::CollectClause::Keep(ast::Keep { retention: ast::Retention::Named(n), .. }) => {
+                            uses(std::slice::from_ref(n), SymbolKind::Criterion, "collect", c.span)
+                        }
                         ast::CollectClause::When(cond) | ast::CollectClause::Link(ast::Link::When(cond)) => {
                             cond_vars(cond, &mut vars)
                         }

@@ -153,9 +153,9 @@ fn decide_with(interp: &Interpreter<'_>, url: &str, settings: &Settings) -> Resu
             linked.extend(r.data.iter().cloned());
         }
         for d in &r.data {
-            let e = retention.entry(d.clone()).or_insert(r.keep);
-            if (r.keep.max_days(), r.keep) > (e.max_days(), *e) {
-                *e = r.keep;
+            let e = retention.entry(d.clone()).or_insert_with(|| r.keep.clone());
+            if r.keep.longest_key() > e.longest_key() {
+                *e = r.keep.clone();
             }
         }
     }

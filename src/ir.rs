@@ -58,6 +58,9 @@ pub struct Policy {
     pub purposes: Vec<Purpose>,
     #[serde(default)]
     pub recipients: Vec<Recipient>,
+    /// Retention criteria in words, named by `keep until NAME`. Left out of the data form when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub criteria: Vec<Criterion>,
     pub sites: Vec<SiteCategory>,
     #[serde(default)]
     pub never: Vec<NeverRule>,
@@ -474,6 +477,9 @@ pub struct CollectRule {
     pub when: Option<Cond>,
     pub purposes: Vec<String>,
     pub keep: Retention,
+    /// Whether, after `keep`, the data is kept in aggregated form, and how long.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aggregated: Option<Aggregated>,
     pub link: Link,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub regions: Vec<String>,
@@ -492,11 +498,72 @@ impl CollectRule {
     }
 }
 
-pub use policyc_runtime::retention::{Period, TimeUnit};
+pub use policyc_runtime::retention::{Period, Retention, TimeUnit};
 
-/// A retention period: what a `keep` clause says today. The runtime's [`Retention`](policyc_runtime::Retention)
-/// can also hold a criterion; the language gains that form later, and then this field changes type.
-pub type Retention = Period;
+/// The retention criteria the language names itself, as a `keep` clause writes them (and the artifact carries
+/// them): until the user uninstalls the extension, as long as the user's account exists, until the browsing
+/// session ends. A declared criterion is written `until NAME`.
+pub const BUILTIN_CRITERIA: [&str; 3] = policyc_runtime::retention::CRITERIA;
+
+/// The declared criterion a retention names (`until NAME`), if it names one.
+pub fn named_criterion(r: &Retention) -> Option<&str> {
+    match r {
+        Retention::Criterion(c) if !BUILTIN_CRITERIA.contains(&c.as_str()) => c.strip_prefix("until "),
+        _ => None,
+    }
+}
+
+/// Whether a rule keeping data for `a` keeps it at least as long as one keeping it for `b`: the same retention,
+/// or two periods of which `a` is the longer. A criterion and a period cannot be compared in advance.
+pub fn keeps_at_least(a: &Retention, b: &Retention) -> bool {
+    match (a, b) {
+        (Retention::Period(x), Retention::Period(y)) => x.max_days() >= y.max_days(),
+        _ => a == b,
+    }
+}
+
+/// A retention criterion declared in the policy: `criterion NAME TEXT`, the text fitting "we keep the data ...".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Criterion {
+    pub name: String,
+    pub text: Text,
+}
+
+/// What happens to data after its retention: it is kept only in aggregated form that no longer identifies the
+/// user, without a limit or for at most a period after collection. Written `indefinitely` or `5 years`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Aggregated {
+    Indefinitely,
+    For(Period),
+}
+
+impl fmt::Display for Aggregated {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Aggregated::Indefinitely => f.write_str("indefinitely"),
+            Aggregated::For(p) => p.fmt(f),
+        }
+    }
+}
+
+impl Serialize for Aggregated {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Aggregated {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        match text.trim() {
+            "indefinitely" => Ok(Aggregated::Indefinitely),
+            other => other.parse().map(Aggregated::For).map_err(|e: String| {
+                serde::de::Error::custom(format!("{e}; `aggregated` is `indefinitely` or a period such as `5 years`"))
+            }),
+        }
+    }
+}
 
 /// When collected data is linked to the user's account.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -658,6 +725,9 @@ impl Policy {
     }
     pub fn event(&self, name: &str) -> Option<&Event> {
         self.events.iter().find(|e| e.name == name)
+    }
+    pub fn criterion(&self, name: &str) -> Option<&Criterion> {
+        self.criteria.iter().find(|c| c.name == name)
     }
 
     /// The canonical JSON export, which the content hash is computed over.

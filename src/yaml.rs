@@ -289,6 +289,14 @@ impl Unlower<'_> {
             let span = self.item("recipients", n);
             items.push(ast::Item::Recipient(ast::RecipientDecl { name: self.ident(&r.name), clauses, span }));
         }
+        for (n, c) in p.criteria.iter().enumerate() {
+            items.push(ast::Item::Criterion(ast::Decl {
+                name: self.ident(&c.name),
+                category: None,
+                text: Some(self.text(&c.text)),
+                span: self.item("criteria", n),
+            }));
+        }
         for (n, pu) in p.purposes.iter().enumerate() {
             let mut clauses = vec![(ast::PurposeClause::Basis(self.ident(pu.basis.keyword())), sp)];
             if let Some(i) = &pu.interest {
@@ -345,14 +353,29 @@ impl Unlower<'_> {
                 clauses.push((ast::CollectClause::When(self.cond(w)), sp));
             }
             clauses.push((ast::CollectClause::For(self.idents(&c.purposes)), sp));
-            clauses.push((
-                ast::CollectClause::Keep(ast::Duration {
-                    amount: u64::from(c.keep.amount),
-                    unit: c.keep.unit.word().to_string(),
-                    span: sp,
-                }),
-                sp,
-            ));
+            let duration = |p: &ir::Period| ast::Duration {
+                amount: u64::from(p.amount),
+                unit: p.unit.word().to_string(),
+                span: sp,
+            };
+            let retention = match &c.keep {
+                ir::Retention::Period(p) => ast::Retention::Period(duration(p)),
+                ir::Retention::Criterion(t) if t == ir::BUILTIN_CRITERIA[0] => ast::Retention::Uninstall,
+                ir::Retention::Criterion(t) if t == ir::BUILTIN_CRITERIA[1] => ast::Retention::AccountExists,
+                ir::Retention::Criterion(t) if t == ir::BUILTIN_CRITERIA[2] => ast::Retention::SessionEnds,
+                // `until NAME` names a declared criterion; any other text is passed on whole as a name, which the
+                // checker then reports as an unknown criterion.
+                other => ast::Retention::Named(
+                    self.ident(ir::named_criterion(other).map(str::to_string).unwrap_or(other.to_string()).as_str()),
+                ),
+            };
+            let aggregated = c.aggregated.map(|a| match a {
+                ir::Aggregated::Indefinitely => None,
+                ir::Aggregated::For(p) => Some(duration(&p)),
+            });
+            let aggregated_span = aggregated.as_ref().map(|_| sp);
+            let keep = ast::Keep { retention, aggregated, aggregated_span };
+            clauses.push((ast::CollectClause::Keep(keep), sp));
             let link = match &c.link {
                 ir::Link::Never => ast::Link::Never,
                 ir::Link::Always => ast::Link::Always,

@@ -218,3 +218,30 @@ fn trailing_bytes_inside_sections_are_refused() {
         assert!(err.contains(what), "{err}");
     }
 }
+
+/// Format 3 carries retention criteria: the matcher reports them as written, and an artifact whose `keep` is a
+/// string no policy can write (a criterion the format does not know) is refused rather than read as some period.
+#[test]
+fn retention_criteria_load_and_unknown_ones_are_refused() {
+    let policy = common::check_path(Path::new("tests/fixtures/disclose/retention.policy")).checked.policy.unwrap();
+    let good = compile(&policy, &Limits::default()).unwrap();
+    let m = Matcher::from_bytes(&good).unwrap();
+    let d = m.decide("https://shop.example/", &m.context());
+    let kept: Vec<(String, String)> =
+        m.retention(&d).into_iter().map(|(n, r)| (n.to_string(), r.to_string())).collect();
+    assert_eq!(
+        kept,
+        [
+            ("page_url".to_string(), "until uninstall".to_string()),
+            ("order".to_string(), "while account exists".to_string()),
+            ("visits".to_string(), "1 year".to_string())
+        ]
+    );
+    for unknown in ["as long as needed", "while signed in", "until the end"] {
+        let mut bad = policy.clone();
+        bad.collect[0].keep = policyc::ir::Retention::Criterion(unknown.into());
+        let bytes = compile(&bad, &Limits::default()).unwrap();
+        let err = Matcher::from_bytes(&bytes).unwrap_err().to_string();
+        assert!(err.contains("neither a period nor a known criterion"), "{unknown}: {err}");
+    }
+}

@@ -207,7 +207,7 @@ mod snippets {
         out
     }
 
-    const ITEM_KEYWORDS: [&str; 10] = [
+    const ITEM_KEYWORDS: [&str; 11] = [
         "policy ",
         "signal ",
         "feature ",
@@ -218,6 +218,7 @@ mod snippets {
         "collect ",
         "incentive ",
         "expect ",
+        "criterion ",
     ];
 
     fn documents() -> Vec<String> {

@@ -95,9 +95,15 @@ fn every_item_of_the_ir_appears_in_every_rendering() {
                     needles.push(text);
                 }
             }
-            let days =
-                Locale::get(&lang).unwrap().plural(&format!("unit_{}", r.keep.unit.word()), r.keep.amount.into());
-            needles.push(days);
+            let locale = Locale::get(&lang).unwrap();
+            needles.push(match &r.keep {
+                ir::Retention::Period(p) => locale.plural(&format!("unit_{}", p.unit.word()), p.amount.into()),
+                // A criterion is said in words: the policy's for a declared one, the locale's otherwise.
+                keep => match ir::named_criterion(keep) {
+                    Some(name) => policy.criterion(name).unwrap().text[&lang].clone(),
+                    None => locale.t(&format!("criterion_{}", keep.to_string().replace(' ', "_")), &[]),
+                },
+            });
         }
         for n in policy.never.iter().filter(|n| in_region(&n.regions)) {
             for s in &n.sites {
@@ -129,7 +135,7 @@ fn a_changed_policy_changes_the_rendering() {
     let path = Path::new("policies/shopping-assistant.policy");
     let policy = common::check_path(path).checked.policy.unwrap();
     let mut changed = policy.clone();
-    changed.collect[1].keep = ir::Retention { amount: 30, unit: ir::TimeUnit::Day };
+    changed.collect[1].keep = ir::Retention::Period(ir::Period { amount: 30, unit: ir::TimeUnit::Day });
     for lang in ["en", "de"] {
         let before = render::markdown(&disclose::build(&policy, lang, Some("DE")).unwrap());
         let after = render::markdown(&disclose::build(&changed, lang, Some("DE")).unwrap());
@@ -144,12 +150,59 @@ fn a_changed_policy_changes_the_rendering() {
     assert!(md.contains("We always link the address (URL) of the page you visit to your account."), "{md}");
 }
 
+/// A policy that keeps data by criteria and in aggregated form.
+const RETENTION_FIXTURE: &str = "tests/fixtures/disclose/retention.policy";
+
+/// Retention by criteria is said in words, as the criteria that determine the period (GDPR Art. 13(2)(a)), never
+/// as an invented period; aggregated data is said with its own retention; the CCPA notice names each criterion.
+#[test]
+fn retention_criteria_and_aggregated_data_are_said_in_words() {
+    let policy = common::check_path(Path::new(RETENTION_FIXTURE)).checked.policy.unwrap();
+    for (lang, region) in [("en", "DE"), ("de", "DE"), ("en", "US-CA"), ("de", "US-CA")] {
+        let d = disclose::build(&policy, lang, Some(region)).unwrap();
+        let mut text = String::new();
+        for s in d.sections.iter().filter(|s| s.id == "retention" || s.id == "notice-at-collection") {
+            text += &format!("## {}\n", s.heading);
+            for p in &s.paragraphs {
+                text += &format!("{p}\n");
+            }
+            for i in &s.items {
+                text += &format!(
+                    "- {}{}\n",
+                    i.title.as_deref().map(|t| format!("{t}: ")).unwrap_or_default(),
+                    i.text.join(" ")
+                );
+            }
+        }
+        text += "## summary\n";
+        for row in &d.summary.rows {
+            text += &format!("{}: {}\n", row[0], row[4]);
+        }
+        insta::assert_snapshot!(format!("retention-criteria.{region}.{lang}"), text);
+        // No criterion is turned into a number of days.
+        let json: serde_json::Value = serde_json::from_str(&render::render(&d, Format::Json)).unwrap();
+        let facts = json["facts"]["data"].as_array().unwrap();
+        let page_url = facts.iter().find(|f| f["name"] == "page_url").unwrap();
+        assert_eq!(page_url["retention"], "until uninstall");
+        assert!(page_url["retention_days_max"].is_null());
+        let visits = facts.iter().find(|f| f["name"] == "visits").unwrap();
+        assert_eq!(
+            (visits["retention"].as_str(), visits["retention_aggregated"].as_str()),
+            (Some("1 year"), Some("indefinitely"))
+        );
+    }
+}
+
 #[test]
 fn json_follows_the_committed_schema() {
     let schema: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string("schemas/disclosure.schema.json").unwrap()).unwrap();
     let validator = jsonschema::validator_for(&schema).expect("the schema is valid");
-    for (stem, policy, region, lang) in cases() {
+    let mut all = cases();
+    let fixture = common::check_path(Path::new(RETENTION_FIXTURE)).checked.policy.unwrap();
+    all.push(("retention".into(), fixture.clone(), Some("DE".into()), "en".into()));
+    all.push(("retention".into(), fixture, Some("US-CA".into()), "de".into()));
+    for (stem, policy, region, lang) in all {
         let d = disclose::build(&policy, &lang, region.as_deref()).unwrap();
         let json: serde_json::Value = serde_json::from_str(&render::render(&d, Format::Json)).unwrap();
         let errors: Vec<String> = validator.iter_errors(&json).map(|e| format!("{e} at {}", e.instance_path)).collect();

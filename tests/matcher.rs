@@ -494,7 +494,13 @@ fn policy_from(cats: Vec<Vec<String>>, never: Option<(usize, u8)>, conds: Vec<(u
             },
             when: cond((c.0, c.1)),
             purposes: vec!["p".into()],
-            keep: ir::Retention { amount: (i as u32 + 1) * 10, unit: ir::TimeUnit::Day },
+            // Every third rule keeps by a criterion, so that the longest retention is chosen alike among
+            // periods and criteria.
+            keep: match i % 3 {
+                2 => ir::Retention::Criterion(ir::BUILTIN_CRITERIA[i % 2].to_string()),
+                _ => ir::Retention::Period(ir::Period { amount: (i as u32 + 1) * 10, unit: ir::TimeUnit::Day }),
+            },
+            aggregated: None,
             link: match cond((c.0 / 4, c.1)) {
                 None => ir::Link::Never,
                 Some(c) => ir::Link::When(c),
@@ -535,6 +541,7 @@ fn policy_from(cats: Vec<Vec<String>>, never: Option<(usize, u8)>, conds: Vec<(u
             text: text("p"),
         }],
         recipients: vec![],
+        criteria: vec![],
         never: never
             .filter(|(c, _)| *c < sites.len())
             .map(|(c, r)| ir::NeverRule { sites: vec![format!("c{c}")], regions: regions_of(r), origin: None })

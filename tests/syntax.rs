@@ -63,4 +63,14 @@ fn all_constructs_lower_as_written() {
     assert_eq!(p.site_category("clinics").unwrap().special.as_deref(), Some("health"));
     assert!(p.features[0].opt_in.is_some());
     assert!(p.incentives[0].reward_stays && p.incentives[0].method["en"] == "the revenue per user");
+    // Retention by criteria (GDPR Art. 13(2)(a)) and aggregated data with its own retention.
+    let keeps: Vec<String> = p.collect[4..].iter().map(|r| r.keep.to_string()).collect();
+    assert_eq!(keeps, ["until return_window", "while account exists", "until uninstall", "until session ends"]);
+    assert_eq!(
+        p.criterion("return_window").unwrap().text["de"],
+        "bis die Bestellung nicht mehr zurückgegeben werden kann"
+    );
+    assert_eq!(p.collect[4].aggregated, Some(ir::Aggregated::For("2 years".parse().unwrap())));
+    assert_eq!(p.collect[5].aggregated, Some(ir::Aggregated::Indefinitely));
+    assert_eq!(p.collect[6].aggregated, None);
 }

@@ -190,6 +190,7 @@ fn policy_for(domains: &[String]) -> ir::Policy {
             text: text("p"),
         }],
         recipients: vec![],
+        criteria: vec![],
         sites: vec![ir::SiteCategory {
             name: "listed".into(),
             special: None,
@@ -204,7 +205,8 @@ fn policy_for(domains: &[String]) -> ir::Policy {
             events: vec![],
             when: None,
             purposes: vec!["p".into()],
-            keep: ir::Retention { amount: 1, unit: ir::TimeUnit::Day },
+            keep: ir::Retention::Period(ir::Period { amount: 1, unit: ir::TimeUnit::Day }),
+            aggregated: None,
             link: ir::Link::Never,
             regions: vec![],
             origin: None,

@@ -650,9 +650,10 @@ fn validate_meta(m: &Meta) -> Result<(), ArtifactError> {
     if !m.events.iter().all(|e| sorted(&e.label)) {
         return bad("the texts of an event are not sorted by language, or name a language twice");
     }
-    // The format stores retention periods only; a criterion would come with a format that says so.
-    if m.collect.iter().any(|r| !matches!(r.keep, Retention::Period(_))) {
-        return bad("a retention is not a period");
+    // Format 3 stores periods and the criteria the language writes; anything else would come with a format
+    // that says what it means.
+    if m.collect.iter().any(|r| !r.keep.is_known()) {
+        return bad("a retention is neither a period nor a known criterion");
     }
     let within = |mask: u64, n: usize| n >= 64 || mask >> n == 0;
     let (nc, nd, np, nr) = (m.categories.len(), m.data.len(), m.purposes.len(), m.regions.len());

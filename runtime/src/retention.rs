@@ -2,8 +2,8 @@
 //!
 //! GDPR Art. 13(2)(a) asks for "the period for which the personal data will be stored, or if that is not
 //! possible, the criteria used to determine that period". So a retention is either a [`Period`] (`90 days`) or a
-//! criterion named by a keyword (`until uninstall`). The language that writes criteria comes with a later
-//! format; the type has room for them now so that bindings built on it need not change when it does.
+//! criterion named by keywords: one the language knows ([`CRITERIA`]: `until uninstall`, `while account exists`,
+//! `until session ends`), or `until NAME` for a criterion the policy declares in words (format 3 on).
 //!
 //! Both serialise as the text a policy would write (`90 days`), in the artifact and in decisions alike, so a
 //! reader in another language needs no schema beyond that text.
@@ -131,6 +131,26 @@ impl fmt::Display for Retention {
 /// Criteria start with one of these words; anything else must be a period.
 const CRITERION_WORDS: [&str; 4] = ["until", "while", "as", "for"];
 
+/// The criteria the language names itself: until the user uninstalls the extension, as long as the user's
+/// account exists, until the browsing session ends.
+pub const CRITERIA: [&str; 3] = ["until uninstall", "while account exists", "until session ends"];
+
+impl Retention {
+    /// Whether an artifact may carry this retention: a period, a criterion of [`CRITERIA`], or `until NAME` with
+    /// NAME a policy name (a letter or `_`, then letters, digits and `_`). A reader refuses anything else rather
+    /// than guess what it means.
+    pub fn is_known(&self) -> bool {
+        match self {
+            Retention::Period(_) => true,
+            Retention::Criterion(c) if CRITERIA.contains(&c.as_str()) => true,
+            Retention::Criterion(c) => c.strip_prefix("until ").is_some_and(|name| {
+                name.starts_with(|ch: char| ch.is_ascii_alphabetic() || ch == '_')
+                    && name.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
+            }),
+        }
+    }
+}
+
 impl std::str::FromStr for Retention {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
@@ -173,6 +193,17 @@ mod tests {
         }
         assert!("90 fortnights".parse::<Retention>().is_err());
         assert!("ninety days".parse::<Retention>().is_err());
+    }
+
+    #[test]
+    fn only_the_languages_criteria_and_declared_ones_are_known() {
+        for known in ["30 days", "until uninstall", "while account exists", "until session ends", "until return_window"]
+        {
+            assert!(known.parse::<Retention>().unwrap().is_known(), "{known}");
+        }
+        for unknown in ["while signed in", "as long as needed", "until the end", "for session", "until 3x"] {
+            assert!(!unknown.parse::<Retention>().unwrap().is_known(), "{unknown}");
+        }
     }
 
     #[test]

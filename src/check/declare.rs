@@ -42,7 +42,7 @@ impl Checker<'_> {
                 )
                 .with_label(format!("unknown {}", kind.word()));
                 let other =
-                    found.or_else(|| (0..7u8).find_map(|ns| self.symbols.get(&(ns, ident.name.clone())).copied()));
+                    found.or_else(|| (0..8u8).find_map(|ns| self.symbols.get(&(ns, ident.name.clone())).copied()));
                 let help = if let Some((other_kind, other_span)) = other {
                     d = d.with_secondary(
                         other_span,
@@ -423,6 +423,7 @@ fn declared(item: &ast::Item) -> Option<(Kind, &Ident)> {
         ast::Item::Sites(s) => (Kind::Sites, &s.name),
         ast::Item::Incentive(i) => (Kind::Incentive, &i.name),
         ast::Item::Event(e) => (Kind::Event, &e.name),
+        ast::Item::Criterion(c) => (Kind::Criterion, &c.name),
         _ => return None,
     })
 }

@@ -14,6 +14,7 @@ impl Checker<'_> {
         let mut data = Vec::new();
         let mut purposes = Vec::new();
         let mut recipients = Vec::new();
+        let mut criteria = Vec::new();
         let mut sites = Vec::new();
         let mut never = Vec::new();
         let mut collect = Vec::new();
@@ -70,6 +71,7 @@ impl Checker<'_> {
                 ast::Item::Incentive(i) => incentives.push(self.incentive(i)),
                 ast::Item::Expect(e) => expects.push(self.expect(e)),
                 ast::Item::Store(d) => store.extend(self.store(d)),
+                ast::Item::Criterion(c) => criteria.push(self.criterion(c)),
             }
         }
         // An unresolved name also makes its declaration look unused; say only the first, real problem.
@@ -101,6 +103,7 @@ impl Checker<'_> {
             data,
             purposes,
             recipients,
+            criteria,
             sites,
             never,
             collect: collect.into_iter().map(|(r, _)| r).collect(),

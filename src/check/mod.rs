@@ -147,6 +147,7 @@ enum Kind {
     Sites,
     Incentive,
     Event,
+    Criterion,
 }
 
 impl Kind {
@@ -160,6 +161,7 @@ impl Kind {
             Kind::Sites => "site category",
             Kind::Incentive => "incentive",
             Kind::Event => "event",
+            Kind::Criterion => "retention criterion",
         }
     }
 
@@ -173,6 +175,7 @@ impl Kind {
             Kind::Sites => "sites",
             Kind::Incentive => "incentive",
             Kind::Event => "event",
+            Kind::Criterion => "criterion",
         }
     }
 
@@ -186,6 +189,7 @@ impl Kind {
             Kind::Sites => 4,
             Kind::Incentive => 5,
             Kind::Event => 6,
+            Kind::Criterion => 7,
         }
     }
 }

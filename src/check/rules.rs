@@ -32,6 +32,7 @@ impl Checker<'_> {
         let mut when = None;
         let mut purposes = None;
         let mut keep = None;
+        let mut aggregated = None;
         let mut link = None;
         let mut regions = Vec::new();
         for (clause, span) in &c.clauses {
@@ -80,7 +81,12 @@ impl Checker<'_> {
                     }
                     purposes = Some(v);
                 }
-                ast::CollectClause::Keep(d) => keep = self.retention(d),
+                ast::CollectClause::Keep(k) => {
+                    if let Some((r, a)) = self.keep(k) {
+                        keep = Some(r);
+                        aggregated = a;
+                    }
+                }
                 ast::CollectClause::Link(l) => {
                     link = Some(match l {
                         ast::Link::Always => ir::Link::Always,
@@ -103,7 +109,9 @@ impl Checker<'_> {
             (
                 "keep",
                 seen.contains_key("keep"),
-                "collected data needs a retention period (GDPR Art. 13(2)(a)): add `keep 90 days`",
+                "collected data needs a retention period or the criteria that determine it (GDPR Art. 13(2)(a)): \
+                 add `keep 90 days`, or where no period can be given `keep until uninstall`, `keep while account \
+                 exists`, `keep until session ends` or `keep until NAME` with `criterion NAME TEXT`",
             ),
         ];
         for (clause, present, help) in missing {
@@ -130,7 +138,8 @@ impl Checker<'_> {
             events,
             when,
             purposes: purposes.unwrap_or_default(),
-            keep: keep.unwrap_or(ir::Retention { amount: 1, unit: ir::TimeUnit::Day }),
+            keep: keep.unwrap_or(ir::Retention::Period(ir::Period { amount: 1, unit: ir::TimeUnit::Day })),
+            aggregated,
             link: link.unwrap_or(ir::Link::Never),
             regions,
             origin: Some(self.sources.origin(c.span)),
@@ -184,9 +193,74 @@ impl Checker<'_> {
         false
     }
 
-    pub(super) fn retention(&mut self, d: &ast::Duration) -> Option<ir::Retention> {
+    /// A `keep` clause: the retention, and what is kept afterwards in aggregated form. `None` when something in
+    /// it was reported.
+    pub(super) fn keep(&mut self, k: &ast::Keep) -> Option<(ir::Retention, Option<ir::Aggregated>)> {
+        let retention = match &k.retention {
+            ast::Retention::Period(d) => ir::Retention::Period(self.retention(d)?),
+            ast::Retention::Uninstall => ir::Retention::Criterion(ir::BUILTIN_CRITERIA[0].into()),
+            ast::Retention::AccountExists => ir::Retention::Criterion(ir::BUILTIN_CRITERIA[1].into()),
+            ast::Retention::SessionEnds => ir::Retention::Criterion(ir::BUILTIN_CRITERIA[2].into()),
+            ast::Retention::Named(n) => {
+                if !self.resolve(n, Kind::Criterion, Code::Undefined, "this `keep` clause") {
+                    return None;
+                }
+                ir::Retention::Criterion(format!("until {}", n.name))
+            }
+        };
+        let aggregated = match &k.aggregated {
+            None => None,
+            Some(None) => Some(ir::Aggregated::Indefinitely),
+            Some(Some(d)) => {
+                let period = self.retention(d)?;
+                // Aggregated data outlasts the data it is made from; a limit no later than that says nothing.
+                if let ir::Retention::Period(p) = &retention {
+                    if period.max_days() <= p.max_days() {
+                        self.emit(
+                            Diagnostic::new(
+                                Code::BadValue,
+                                d.span,
+                                format!("aggregated data kept for {period} does not outlast the data itself ({p})"),
+                            )
+                            .with_label("not longer than the retention")
+                            .with_help(format!(
+                                "the aggregated period counts from collection, like the retention: give a period \
+                                 longer than {p}, or leave out `then aggregated`"
+                            )),
+                        );
+                        return None;
+                    }
+                }
+                Some(ir::Aggregated::For(period))
+            }
+        };
+        Some((retention, aggregated))
+    }
+
+    /// A declared retention criterion; its name must not be one the language gives a meaning itself.
+    pub(super) fn criterion(&mut self, c: &ast::Decl) -> ir::Criterion {
+        let what = format!("retention criterion `{}`", c.name.name);
+        if matches!(c.name.name.as_str(), "uninstall" | "session") {
+            self.emit(
+                Diagnostic::new(
+                    Code::BadValue,
+                    c.name.span,
+                    format!("`{}` is a built-in retention criterion", c.name.name),
+                )
+                .with_label("reserved name")
+                .with_help(format!(
+                    "`keep until {}` already has its meaning; give this criterion another name",
+                    if c.name.name == "uninstall" { "uninstall" } else { "session ends" }
+                )),
+            );
+        }
+        let text = self.required_text(c.text.as_ref(), c.name.span, &what);
+        ir::Criterion { name: c.name.name.clone(), text }
+    }
+
+    pub(super) fn retention(&mut self, d: &ast::Duration) -> Option<ir::Period> {
         let unit = ir::TimeUnit::parse(&d.unit)?;
-        let days = d.amount.saturating_mul(ir::Retention { amount: 1, unit }.max_days());
+        let days = d.amount.saturating_mul(ir::Period { amount: 1, unit }.max_days());
         if d.amount == 0 || days > MAX_RETENTION_DAYS {
             self.emit(
                 Diagnostic::new(
@@ -199,7 +273,7 @@ impl Checker<'_> {
             );
             return None;
         }
-        Some(ir::Retention { amount: d.amount as u32, unit })
+        Some(ir::Period { amount: d.amount as u32, unit })
     }
 
     pub(super) fn cond(&mut self, c: &ast::Cond, context: &str) -> ir::Cond {

@@ -273,7 +273,8 @@ pub fn shadowed(rules: &[(ir::CollectRule, Span)]) -> Vec<Diagnostic> {
                 && sup(&ri.purposes, &rj.purposes)
                 && (ri.regions.is_empty() || (!rj.regions.is_empty() && sup(&ri.regions, &rj.regions)))
                 && (ri.when.is_none() || ri.when == rj.when)
-                && ri.keep.max_days() >= rj.keep.max_days()
+                && ir::keeps_at_least(&ri.keep, &rj.keep)
+                && ri.aggregated == rj.aggregated
                 && ri.link == rj.link;
             // Of two identical rules, warn about the later one only.
             let identical = ri.data == rj.data

@@ -102,7 +102,9 @@ fn text(r: &Report, state: &StateArgs, notes: &[String]) -> String {
         out += &format!("purposes: {}\n", r.purposes.join(", "));
     }
     for (d, keep) in &r.retention {
-        out += &format!("keep:     {d} for {keep}\n");
+        // A period reads "for 90 days"; a criterion says its own preposition ("until uninstall").
+        let sep = if keep.starts_with(|c: char| c.is_ascii_digit()) { "for " } else { "" };
+        out += &format!("keep:     {d} {sep}{keep}\n");
     }
     for b in &r.blocked_by {
         out += &format!("blocked:  by `{}` at {}\n", b.rule, b.origin);

@@ -97,8 +97,8 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
             if !linked.contains(&link) {
                 linked.push(link);
             }
-            if keep.is_none_or(|k| (r.keep.max_days(), r.keep) > (k.max_days(), k)) {
-                keep = Some(r.keep);
+            if keep.as_ref().is_none_or(|k| r.keep.longest_key() > k.longest_key()) {
+                keep = Some(r.keep.clone());
             }
         }
         let keep = keep.expect("every listed data item has a rule");
@@ -124,13 +124,7 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
                 .map(|p| policy.purpose(p).map(|p| cx.tx(&p.text)).unwrap_or_default())
                 .collect::<Vec<_>>()
                 .join("; "),
-            if rules_for(&d.name).windows(2).all(|w| w[0].keep == w[1].keep) {
-                cx.duration(keep)
-            } else {
-                // Rules keep the item for different periods (see the retention section): the summary gives
-                // the longest as an upper bound.
-                l.t("up_to", &[("duration", &cx.duration(keep))])
-            },
+            summary_retention(&cx, &rules_for(&d.name), &keep),
         ]);
         data_facts.push(DataFact {
             name: d.name.clone(),
@@ -141,6 +135,14 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
             events,
             retention_days_max: keep.max_days(),
             retention: keep.to_string(),
+            retention_aggregated: rules_for(&d.name)
+                .iter()
+                .filter_map(|r| r.aggregated)
+                .max_by_key(|a| match a {
+                    ir::Aggregated::Indefinitely => u64::MAX,
+                    ir::Aggregated::For(p) => p.max_days(),
+                })
+                .map(|a| a.to_string()),
         });
     }
 
@@ -360,10 +362,10 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
     let mut differing: Vec<(&ir::CollectRule, Vec<String>)> = Vec::new();
     for d in &data {
         let rs = rules_for(&d.name);
-        if rs.windows(2).all(|w| w[0].keep == w[1].keep) {
+        if same_retention(&rs) {
             retention_items.push(Item {
                 title: None,
-                text: vec![l.t("retention", &[("data", &cx.tx(&d.text)), ("duration", &cx.duration(rs[0].keep))])],
+                text: cx.retention_sentences(&cx.tx(&d.text), None, &rs[0].keep, rs[0].aggregated),
             });
             continue;
         }
@@ -379,17 +381,19 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
             r.purposes.iter().filter_map(|p| policy.purpose(p)).map(|p| cx.tx(&p.text)).collect();
         retention_items.push(Item {
             title: None,
-            text: vec![l.t(
-                "retention_for",
-                &[
-                    ("data", &cx.data_list(&items)),
-                    ("purpose", &l.list(&purposes, "list_and")),
-                    ("duration", &cx.duration(r.keep)),
-                ],
-            )],
+            text: cx.retention_sentences(
+                &cx.data_list(&items),
+                Some(&l.list(&purposes, "list_and")),
+                &r.keep,
+                r.aggregated,
+            ),
         });
     }
-    sections.push(Section::new("retention", l.t("retention_heading", &[]), vec![], retention_items));
+    // Where a retention is a criterion, say that it is one: GDPR Art. 13(2)(a) allows the criteria used to
+    // determine the period only where the period itself cannot be given.
+    let criteria_intro = rules.iter().any(|r| matches!(r.keep, ir::Retention::Criterion(_)));
+    let intro = if criteria_intro { vec![l.t("retention_criteria_intro", &[])] } else { vec![] };
+    sections.push(Section::new("retention", l.t("retention_heading", &[]), intro, retention_items));
 
     // Recipients: each once, with every purpose it receives data for, whether it is a processor, where it
     // processes the data and, for a transfer to a third country, on which ground (Art. 13(1)(e), (f)).
@@ -727,6 +731,36 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
     })
 }
 
+/// Whether every rule keeps the data alike (retention and aggregated form), so one sentence says it.
+fn same_retention(rules: &[&ir::CollectRule]) -> bool {
+    rules.windows(2).all(|w| w[0].keep == w[1].keep && w[0].aggregated == w[1].aggregated)
+}
+
+/// The summary table's retention of one data item: the retention of its rules when they agree; the longest
+/// period as an upper bound when they differ in periods only; otherwise each retention, since a criterion
+/// bounds nothing in advance.
+fn summary_retention(cx: &Ctx, rules: &[&ir::CollectRule], longest: &ir::Retention) -> String {
+    let words = if rules.windows(2).all(|w| w[0].keep == w[1].keep) {
+        cx.retention_words(longest)
+    } else if let ir::Retention::Period(p) = longest {
+        cx.l.t("up_to", &[("duration", &cx.duration(*p))])
+    } else {
+        let mut all: Vec<String> = Vec::new();
+        for r in rules {
+            let w = cx.retention_words(&r.keep);
+            if !all.contains(&w) {
+                all.push(w);
+            }
+        }
+        cx.l.list(&all, "list_or")
+    };
+    if rules.iter().all(|r| r.aggregated.is_some()) {
+        cx.l.t("summary_aggregated", &[("retention", &words)])
+    } else {
+        words
+    }
+}
+
 /// The notice at collection (11 CCR §7012): one item per CCPA category of the data collected in the region.
 fn ccpa_notice(cx: &Ctx, rules: &[&ir::CollectRule], contact: &str) -> Section {
     let (p, l) = (cx.p, cx.l);
@@ -752,7 +786,7 @@ fn ccpa_notice(cx: &Ctx, rules: &[&ir::CollectRule], contact: &str) -> Section {
         let sold = recipients.iter().any(|r| r.sold);
         let shared = recipients.iter().any(|r| r.shared);
         sells |= sold || shared;
-        let keep = crules.iter().map(|r| r.keep).max_by_key(|k| (k.max_days(), *k));
+        let keep = crules.iter().map(|r| &r.keep).max_by_key(|k| k.longest_key());
         let ptexts: Vec<String> = purposes.iter().map(|pu| cx.tx(&pu.text)).collect();
         let mut text = vec![
             l.t("ccpa_what", &[("data", &cx.data_list(&names))]),
@@ -764,8 +798,22 @@ fn ccpa_notice(cx: &Ctx, rules: &[&ir::CollectRule], contact: &str) -> Section {
             (false, true) => l.t("ccpa_shared", &[]),
             (true, true) => l.t("ccpa_sold_shared", &[]),
         });
-        if let Some(k) = keep {
-            text.push(l.t("ccpa_keep", &[("duration", &cx.duration(k))]));
+        // Periods give an upper bound; where a criterion is among the retentions, each is said, since a criterion
+        // bounds nothing in advance (11 CCR §7012(e)(4) asks for the criteria then).
+        let mut clauses: Vec<String> = Vec::new();
+        for r in &crules {
+            let clause = match &r.keep {
+                ir::Retention::Period(p) => l.t("keep_for", &[("duration", &cx.duration(*p))]),
+                other => cx.retention_words(other),
+            };
+            if !clauses.contains(&clause) {
+                clauses.push(clause);
+            }
+        }
+        match keep {
+            Some(k @ ir::Retention::Period(_)) => text.push(l.t("ccpa_keep", &[("duration", &cx.retention_words(k))])),
+            Some(_) => text.push(l.t("ccpa_keep_criterion", &[("criterion", &l.list(&clauses, "list_or"))])),
+            None => {}
         }
         let title = match cat {
             Some(c) => l.t(&format!("pi_{}", c.keyword()), &[]),

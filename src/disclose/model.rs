@@ -93,8 +93,13 @@ pub struct DataFact {
     /// out when it is collected on page views only, as every item was before rules could name events.
     #[serde(skip_serializing_if = "is_page_views_only")]
     pub events: Vec<String>,
-    pub retention_days_max: u64,
+    /// The longest retention in days; `None` when it is a criterion, which bounds nothing in advance.
+    pub retention_days_max: Option<u64>,
+    /// The longest retention as the policy writes it: `90 days`, `until uninstall`.
     pub retention: String,
+    /// How long the data is kept afterwards in aggregated form (`indefinitely`, `5 years`), if it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retention_aggregated: Option<String>,
 }
 
 fn is_page_views_only(events: &[String]) -> bool {

@@ -89,8 +89,63 @@ impl Ctx<'_> {
         }
     }
 
-    pub(super) fn duration(&self, r: ir::Retention) -> String {
+    pub(super) fn duration(&self, r: ir::Period) -> String {
         self.l.plural(&format!("unit_{}", r.unit.word()), u64::from(r.amount))
+    }
+
+    /// A retention criterion as a clause that fits "we keep the data ..." (en) or "Wir speichern die Daten, ..."
+    /// (de): the language's own wording for a built-in criterion, the policy's text for a declared one.
+    pub(super) fn criterion(&self, c: &str) -> String {
+        match ir::named_criterion(&ir::Retention::Criterion(c.to_string())) {
+            Some(name) => self.p.criterion(name).map(|c| self.tx(&c.text)).unwrap_or_else(|| c.to_string()),
+            None => self.l.t(&format!("criterion_{}", c.replace(' ', "_")), &[]),
+        }
+    }
+
+    /// A retention in a few words, for the summary table: `90 days`, `until you uninstall the extension`.
+    pub(super) fn retention_words(&self, r: &ir::Retention) -> String {
+        match r {
+            ir::Retention::Period(p) => self.duration(*p),
+            ir::Retention::Criterion(c) => self.criterion(c),
+            other => other.to_string(),
+        }
+    }
+
+    /// The sentences that say how long `data` is kept: the period or the criterion (GDPR Art. 13(2)(a)), and
+    /// what is kept afterwards in aggregated form. `purpose` names the purposes when the retention is one
+    /// rule's rather than the item's.
+    pub(super) fn retention_sentences(
+        &self,
+        data: &str,
+        purpose: Option<&str>,
+        keep: &ir::Retention,
+        aggregated: Option<ir::Aggregated>,
+    ) -> Vec<String> {
+        let suffix = if purpose.is_some() { "_for" } else { "" };
+        let mut vars = vec![("data", data.to_string())];
+        if let Some(p) = purpose {
+            vars.push(("purpose", p.to_string()));
+        }
+        let key = match keep {
+            ir::Retention::Criterion(c) => {
+                vars.push(("criterion", self.criterion(c)));
+                format!("retention{suffix}_criterion")
+            }
+            other => {
+                vars.push(("duration", self.retention_words(other)));
+                format!("retention{suffix}")
+            }
+        };
+        let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let mut out = vec![self.l.t(&key, &vars)];
+        match aggregated {
+            None => {}
+            Some(ir::Aggregated::Indefinitely) => out.push(self.l.t("retention_aggregated", &[])),
+            Some(ir::Aggregated::For(p)) => {
+                out.push(self.l.t("retention_aggregated_for", &[("duration", &self.duration(p))]))
+            }
+        }
+        out
     }
 
     /// A legal basis in words, with its article of `law` (the GDPR or the UK GDPR) where one applies.

@@ -283,7 +283,7 @@ pub fn compile(policy: &ir::Policy, limits: &Limits) -> Result<Vec<u8>, CompileE
             when: r.when.as_ref().map(&compile_cond).transpose()?,
             data: mask(&data, &r.data),
             purposes: mask(&purposes, &r.purposes),
-            keep: r.keep.into(),
+            keep: r.keep.clone(),
             link: match &r.link {
                 ir::Link::Never => LinkRow::Never,
                 ir::Link::Always => LinkRow::Always,

@@ -151,8 +151,11 @@ fn help_for(expected: &[&str], rest: &str) -> String {
     if expected.contains(&"a language tag and a string") {
         return "texts are written per language: `en \"Price comparison\" de \"Preisvergleich\"`".into();
     }
-    if expected.iter().any(|e| e.starts_with("a unit")) {
-        return "retention is a number and a unit: `keep 90 days`, `keep 12 months`, `keep 1 year`".into();
+    if expected.iter().any(|e| e.starts_with("a unit") || e.starts_with("a retention criterion")) {
+        return "retention is a number and a unit (`keep 90 days`, `keep 1 year`), or the criterion that \
+                determines it: `keep until uninstall`, `keep while account exists`, `keep until session ends`, \
+                or `keep until NAME` for a declared `criterion NAME`"
+            .into();
     }
     if expected.iter().any(|e| e.starts_with("a condition")) {
         return "a condition combines signals and features with `and`, `or`, `not` and parentheses: \
@@ -170,7 +173,7 @@ fn help_for(expected: &[&str], rest: &str) -> String {
             .into();
     }
     "each item starts with a keyword: `policy`, `signal`, `feature`, `event`, `data`, `purpose`, `recipient`, \
-     `sites`, `never`, `collect`, `incentive`, `store` or `expect`; see docs/language.md"
+     `sites`, `never`, `collect`, `incentive`, `criterion`, `store` or `expect`; see docs/language.md"
         .into()
 }
 
@@ -204,6 +207,17 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::never_rule | Rule::kw_never => "`never`",
         Rule::collect_rule | Rule::kw_collect => "`collect`",
         Rule::incentive_decl | Rule::kw_incentive => "`incentive`",
+        Rule::criterion_decl | Rule::kw_criterion => "`criterion`",
+        Rule::criterion_ref => "a retention criterion (`until uninstall`, `while account exists`, ...)",
+        Rule::crit_uninstall | Rule::kw_uninstall => "`uninstall`",
+        Rule::kw_until => "`until`",
+        Rule::kw_while | Rule::crit_account => "`while account exists`",
+        Rule::kw_exists => "`exists`",
+        Rule::kw_session | Rule::crit_session => "`session ends`",
+        Rule::kw_ends => "`ends`",
+        Rule::crit_named => "`until NAME`",
+        Rule::aggregated_clause | Rule::kw_then => "`then aggregated`",
+        Rule::kw_aggregated => "`aggregated`",
         Rule::expect_decl | Rule::kw_expect => "`expect`",
         Rule::h_name | Rule::kw_name => "`name`",
         Rule::h_controller | Rule::kw_controller => "`controller`",
@@ -331,7 +345,7 @@ impl Builder {
                 let fields = it.map(|f| self.header_field(f)).collect();
                 Item::Header(Header { id, fields, span })
             }
-            Rule::signal_decl | Rule::data_decl | Rule::event_decl => {
+            Rule::signal_decl | Rule::data_decl | Rule::event_decl | Rule::criterion_decl => {
                 let rule = p.as_rule();
                 let mut it = self.skip_kw(p);
                 let name = self.ident(it.next().expect(SHAPE));
@@ -347,6 +361,7 @@ impl Builder {
                 match rule {
                     Rule::signal_decl => Item::Signal(decl),
                     Rule::event_decl => Item::Event(decl),
+                    Rule::criterion_decl => Item::Criterion(decl),
                     _ => Item::Data(decl),
                 }
             }
@@ -567,14 +582,27 @@ impl Builder {
             Rule::when_clause => CollectClause::When(self.cond(it.next().expect(SHAPE))),
             Rule::for_clause => CollectClause::For(self.idents(it.next().expect(SHAPE))),
             Rule::keep_clause => {
-                let d = it.next().expect(SHAPE);
-                let span = self.span(&d);
-                let mut di = d.into_inner();
-                // The grammar limits `int` to digits; a number too large for u64 saturates and is then
-                // reported by the checker as out of range rather than silently wrapping.
-                let amount = di.next().expect(SHAPE).as_str().parse::<u64>().unwrap_or(u64::MAX);
-                let unit = di.next().expect(SHAPE).as_str().to_string();
-                CollectClause::Keep(Duration { amount, unit, span })
+                let r = it.next().expect(SHAPE);
+                let retention = match r.as_rule() {
+                    Rule::duration => Retention::Period(self.duration(r)),
+                    _ => {
+                        let c = r.into_inner().next().expect(SHAPE);
+                        match c.as_rule() {
+                            Rule::crit_uninstall => Retention::Uninstall,
+                            Rule::crit_account => Retention::AccountExists,
+                            Rule::crit_session => Retention::SessionEnds,
+                            _ => Retention::Named(self.ident(self.first(c))),
+                        }
+                    }
+                };
+                let (aggregated, aggregated_span) = match it.next() {
+                    Some(a) => {
+                        let span = self.span(&a);
+                        (Some(self.skip_kw(a).next().map(|d| self.duration(d))), Some(span))
+                    }
+                    None => (None, None),
+                };
+                CollectClause::Keep(Keep { retention, aggregated, aggregated_span })
             }
             Rule::link_clause => match it.next() {
                 Some(p) if p.as_rule() == Rule::link_always => CollectClause::Link(Link::Always),
@@ -585,6 +613,16 @@ impl Builder {
             Rule::region_clause => CollectClause::Region(self.idents(it.next().expect(SHAPE))),
             r => unreachable!("unexpected clause rule {r:?}: {SHAPE}"),
         }
+    }
+
+    fn duration(&self, d: Pair<Rule>) -> Duration {
+        let span = self.span(&d);
+        let mut di = d.into_inner();
+        // The grammar limits `int` to digits; a number too large for u64 saturates and is then reported by the
+        // checker as out of range rather than silently wrapping.
+        let amount = di.next().expect(SHAPE).as_str().parse::<u64>().unwrap_or(u64::MAX);
+        let unit = di.next().expect(SHAPE).as_str().to_string();
+        Duration { amount, unit, span }
     }
 
     fn cond(&self, p: Pair<Rule>) -> Cond {
@@ -675,6 +713,15 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_always
             | Rule::kw_region
             | Rule::kw_incentive
+            | Rule::kw_criterion
+            | Rule::kw_until
+            | Rule::kw_while
+            | Rule::kw_uninstall
+            | Rule::kw_exists
+            | Rule::kw_session
+            | Rule::kw_ends
+            | Rule::kw_then
+            | Rule::kw_aggregated
             | Rule::kw_in
             | Rule::kw_exchange
             | Rule::kw_value
