@@ -52,6 +52,8 @@ pub enum Item {
     Store(StoreDecl),
     /// `criterion NAME TEXT`: a retention criterion in words.
     Criterion(Decl),
+    /// `never collect DATA, ...`: data items promised never to be collected.
+    NeverData(NeverData),
 }
 
 /// A field of the `policy` header block.
@@ -184,6 +186,13 @@ pub struct SitesDecl {
 pub struct NeverRule {
     pub sites: Vec<Ident>,
     pub regions: Option<Vec<Ident>>,
+    pub span: Span,
+}
+
+/// `never collect DATA, ...`: a promise not to collect these data items anywhere.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NeverData {
+    pub data: Vec<Ident>,
     pub span: Span,
 }
 

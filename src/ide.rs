@@ -245,6 +245,7 @@ pub fn index(file: &ast::File) -> Index {
                     }
                 }
             }
+            ast::Item::NeverData(n) => uses(&n.data, SymbolKind::Data, "never", n.span),
             ast::Item::Never(n) => {
                 uses(&n.sites, SymbolKind::Sites, "never", n.span);
                 uses(n.regions.as_deref().unwrap_or(&[]), SymbolKind::Region, "never", n.span);

@@ -64,6 +64,10 @@ pub struct Policy {
     pub sites: Vec<SiteCategory>,
     #[serde(default)]
     pub never: Vec<NeverRule>,
+    /// Data items the policy promises never to collect (`never collect DATA`), in the order first written. Left
+    /// out of the data form when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub never_collect: Vec<String>,
     pub collect: Vec<CollectRule>,
     #[serde(default)]
     pub incentives: Vec<Incentive>,

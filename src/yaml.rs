@@ -344,6 +344,9 @@ impl Unlower<'_> {
                 span: self.item("never", i),
             }));
         }
+        if !p.never_collect.is_empty() {
+            items.push(ast::Item::NeverData(ast::NeverData { data: self.idents(&p.never_collect), span: sp }));
+        }
         for (n, c) in p.collect.iter().enumerate() {
             let mut clauses = vec![(ast::CollectClause::On(self.idents(&c.sites)), sp)];
             if !c.events.is_empty() {

@@ -223,7 +223,7 @@ fn trailing_bytes_inside_sections_are_refused() {
 /// string no policy can write (a criterion the format does not know) is refused rather than read as some period.
 #[test]
 fn retention_criteria_load_and_unknown_ones_are_refused() {
-    let policy = common::check_path(Path::new("tests/fixtures/disclose/retention.policy")).checked.policy.unwrap();
+    let policy = common::check_path(Path::new("tests/fixtures/disclose/language-ii.policy")).checked.policy.unwrap();
     let good = compile(&policy, &Limits::default()).unwrap();
     let m = Matcher::from_bytes(&good).unwrap();
     let d = m.decide("https://shop.example/", &m.context());

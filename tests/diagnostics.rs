@@ -112,3 +112,22 @@ fn strict_lists_turn_skipped_entries_into_errors() {
     assert!(strict.checked.has_errors());
     assert_eq!(strict.checked.diagnostics.iter().filter(|d| d.is_error()).count(), 2);
 }
+
+/// `never collect DATA` is checked against every source of data: a collect rule (the fixture of E0050) and an
+/// incentive asking for the item in exchange, each reported where the item is named, with the promise.
+#[test]
+fn a_promise_not_to_collect_is_checked_against_incentives() {
+    let text = std::fs::read_to_string("tests/fixtures/diagnostics/E0050-collects-promised-data.policy")
+        .unwrap()
+        .replace("collect page_url, card_number on", "collect page_url on")
+        + "incentive credit region US en \"a credit\" in exchange for page_url, card_number value en \"US$3 per user\" \
+           method en \"revenue per user\" opt in en \"accept the offer\" withdraw en \"uninstall\"\n";
+    let out = policyc::check_source("promise.policy", &text, &mut policyc::NoLists, Default::default());
+    let d: Vec<_> = out.checked.diagnostics.iter().filter(|d| d.code == Code::CollectsPromisedData).collect();
+    assert_eq!(d.len(), 1, "{:#?}", out.checked.diagnostics);
+    assert_eq!(d[0].message, "incentive `credit` collects `card_number`, which the policy promises never to collect");
+    let file = out.sources.get(d[0].span.file);
+    assert_eq!(&file.text[d[0].span.start..d[0].span.end], "card_number");
+    assert!(file.text[..d[0].span.start].contains("in exchange for page_url, "));
+    assert_eq!(d[0].labels.len(), 1, "the promise is shown");
+}

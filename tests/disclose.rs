@@ -150,14 +150,14 @@ fn a_changed_policy_changes_the_rendering() {
     assert!(md.contains("We always link the address (URL) of the page you visit to your account."), "{md}");
 }
 
-/// A policy that keeps data by criteria and in aggregated form.
-const RETENTION_FIXTURE: &str = "tests/fixtures/disclose/retention.policy";
+/// A policy that keeps data by criteria and in aggregated form, and promises never to collect some data.
+const LANGUAGE_FIXTURE: &str = "tests/fixtures/disclose/language-ii.policy";
 
 /// Retention by criteria is said in words, as the criteria that determine the period (GDPR Art. 13(2)(a)), never
 /// as an invented period; aggregated data is said with its own retention; the CCPA notice names each criterion.
 #[test]
 fn retention_criteria_and_aggregated_data_are_said_in_words() {
-    let policy = common::check_path(Path::new(RETENTION_FIXTURE)).checked.policy.unwrap();
+    let policy = common::check_path(Path::new(LANGUAGE_FIXTURE)).checked.policy.unwrap();
     for (lang, region) in [("en", "DE"), ("de", "DE"), ("en", "US-CA"), ("de", "US-CA")] {
         let d = disclose::build(&policy, lang, Some(region)).unwrap();
         let mut text = String::new();
@@ -193,13 +193,36 @@ fn retention_criteria_and_aggregated_data_are_said_in_words() {
     }
 }
 
+/// `never collect DATA` is stated in every language, in words, and listed in the facts.
+#[test]
+fn promises_not_to_collect_are_stated() {
+    let policy = common::check_path(Path::new(LANGUAGE_FIXTURE)).checked.policy.unwrap();
+    for (lang, sentence) in [
+        ("en", "We never collect your passwords or your payment card numbers."),
+        ("de", "Wir erheben niemals Ihre Passwörter oder Ihre Kartennummern."),
+    ] {
+        for region in ["DE", "US-CA"] {
+            let d = disclose::build(&policy, lang, Some(region)).unwrap();
+            let data = d.sections.iter().find(|s| s.id == "data").unwrap();
+            assert_eq!(data.after, [sentence], "{lang} {region}");
+            assert_eq!(d.facts.never_collected, ["password", "card_number"]);
+            // Promised, not collected: the items are in no summary row.
+            assert!(d.summary.rows.iter().all(|r| !r[0].contains("assw")), "{lang} {region}");
+        }
+    }
+    // A policy without promises says nothing about them.
+    let shopping = common::check_path(Path::new("policies/shopping-assistant.policy")).checked.policy.unwrap();
+    let d = disclose::build(&shopping, "en", Some("DE")).unwrap();
+    assert!(d.sections.iter().find(|s| s.id == "data").unwrap().after.is_empty());
+}
+
 #[test]
 fn json_follows_the_committed_schema() {
     let schema: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string("schemas/disclosure.schema.json").unwrap()).unwrap();
     let validator = jsonschema::validator_for(&schema).expect("the schema is valid");
     let mut all = cases();
-    let fixture = common::check_path(Path::new(RETENTION_FIXTURE)).checked.policy.unwrap();
+    let fixture = common::check_path(Path::new(LANGUAGE_FIXTURE)).checked.policy.unwrap();
     all.push(("retention".into(), fixture.clone(), Some("DE".into()), "en".into()));
     all.push(("retention".into(), fixture, Some("US-CA".into()), "de".into()));
     for (stem, policy, region, lang) in all {

@@ -542,6 +542,7 @@ fn policy_from(cats: Vec<Vec<String>>, never: Option<(usize, u8)>, conds: Vec<(u
         }],
         recipients: vec![],
         criteria: vec![],
+        never_collect: vec![],
         never: never
             .filter(|(c, _)| *c < sites.len())
             .map(|(c, r)| ir::NeverRule { sites: vec![format!("c{c}")], regions: regions_of(r), origin: None })

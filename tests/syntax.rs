@@ -73,4 +73,5 @@ fn all_constructs_lower_as_written() {
     assert_eq!(p.collect[4].aggregated, Some(ir::Aggregated::For("2 years".parse().unwrap())));
     assert_eq!(p.collect[5].aggregated, Some(ir::Aggregated::Indefinitely));
     assert_eq!(p.collect[6].aggregated, None);
+    assert_eq!(p.never_collect, ["password"]);
 }

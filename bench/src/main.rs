@@ -191,6 +191,7 @@ fn policy_for(domains: &[String]) -> ir::Policy {
         }],
         recipients: vec![],
         criteria: vec![],
+        never_collect: vec![],
         sites: vec![ir::SiteCategory {
             name: "listed".into(),
             special: None,

@@ -17,6 +17,7 @@ impl Checker<'_> {
         let mut criteria = Vec::new();
         let mut sites = Vec::new();
         let mut never = Vec::new();
+        let mut never_collect: Vec<String> = Vec::new();
         let mut collect = Vec::new();
         let mut incentives = Vec::new();
         let mut expects = Vec::new();
@@ -63,6 +64,15 @@ impl Checker<'_> {
                 ast::Item::Recipient(r) => recipients.push(self.recipient(r)),
                 ast::Item::Sites(s) => sites.push(self.sites(s)),
                 ast::Item::Never(n) => never.push(self.never(n)),
+                ast::Item::NeverData(n) => {
+                    for d in &n.data {
+                        if self.resolve(d, Kind::Data, Code::Undefined, "this `never collect` promise")
+                            && !never_collect.contains(&d.name)
+                        {
+                            never_collect.push(d.name.clone());
+                        }
+                    }
+                }
                 ast::Item::Collect(c) => {
                     if let Some(rule) = self.collect(c) {
                         collect.push((rule, c.span));
@@ -106,6 +116,7 @@ impl Checker<'_> {
             criteria,
             sites,
             never,
+            never_collect,
             collect: collect.into_iter().map(|(r, _)| r).collect(),
             incentives,
             expects,
@@ -113,6 +124,7 @@ impl Checker<'_> {
         };
         // What the law requires is judged on a policy whose names and values are right: an unknown safeguard is
         // reported once, as itself, not also as a missing one.
+        self.promises(file, &policy, &collect_spans);
         if !self.diags.iter().any(|d| d.is_error()) {
             self.legal(file, &policy);
             self.consent(file, &policy, &collect_spans);

@@ -20,6 +20,7 @@
 //! | `consent.rs` | consent lints: opt-in before a feature that starts on, specific consent, withdrawal, special categories |
 //! | `limits.rs` | what one artifact can hold (64 of each kind, domains, path patterns, condition depth) |
 //! | `store.rs` | `store` lines: types, names, and that every collected data item has a store data type |
+//! | `promises.rs` | promises (`never collect DATA`) against every rule and incentive that takes data |
 //! | `legal.rs` | what each region's law requires the disclosure to carry: establishment, representative, profiling, transfers |
 
 mod consent;
@@ -27,6 +28,7 @@ mod declare;
 mod legal;
 mod limits;
 mod lower;
+mod promises;
 mod rules;
 mod scope;
 mod sites;

@@ -197,13 +197,21 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
         vec![],
     ));
 
-    // Data items.
-    sections.push(Section::new(
-        "data",
-        l.t("data_heading", &[]),
-        vec![l.t("data_intro", &[])],
-        data.iter().map(|d| Item { title: None, text: vec![cap(&cx.tx(&d.text))] }).collect(),
-    ));
+    // Data items, and the promises not to collect others.
+    let never_texts: Vec<String> = policy.never_collect.iter().map(|d| cx.data_text(d)).collect();
+    sections.push(Section {
+        after: if never_texts.is_empty() {
+            vec![]
+        } else {
+            vec![l.t("never_collected", &[("data", &l.list(&never_texts, "list_or"))])]
+        },
+        ..Section::new(
+            "data",
+            l.t("data_heading", &[]),
+            vec![l.t("data_intro", &[])],
+            data.iter().map(|d| Item { title: None, text: vec![cap(&cx.tx(&d.text))] }).collect(),
+        )
+    });
 
     // Where: each category some rule collects on, with what is collected there and when.
     let mut collect_cats: Vec<&ir::SiteCategory> = Vec::new();
@@ -712,6 +720,7 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
         data: data_facts,
         collected_on: collect_cats.iter().map(|c| category_fact(c)).collect(),
         never_on: never_cats.iter().map(|c| category_fact(c)).collect(),
+        never_collected: policy.never_collect.clone(),
         purposes: purpose_facts,
         features: feature_facts,
         incentives: incentive_facts,

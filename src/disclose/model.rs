@@ -76,6 +76,9 @@ pub struct Facts {
     pub data: Vec<DataFact>,
     pub collected_on: Vec<CategoryFact>,
     pub never_on: Vec<CategoryFact>,
+    /// Data items the policy promises never to collect.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub never_collected: Vec<String>,
     pub purposes: Vec<PurposeFact>,
     pub features: Vec<FeatureFact>,
     pub incentives: Vec<IncentiveFact>,

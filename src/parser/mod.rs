@@ -204,7 +204,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::recipient_decl | Rule::kw_recipient => "`recipient`",
         Rule::sites_decl | Rule::kw_sites => "`sites`",
         Rule::store_decl | Rule::kw_store => "`store`",
-        Rule::never_rule | Rule::kw_never => "`never`",
+        Rule::never_rule | Rule::never_data | Rule::kw_never => "`never`",
         Rule::collect_rule | Rule::kw_collect => "`collect`",
         Rule::incentive_decl | Rule::kw_incentive => "`incentive`",
         Rule::criterion_decl | Rule::kw_criterion => "`criterion`",
@@ -468,6 +468,10 @@ impl Builder {
                     }
                 }
                 Item::Never(NeverRule { sites, regions, span })
+            }
+            Rule::never_data => {
+                let data = self.idents(self.skip_kw(p).next().expect(SHAPE));
+                Item::NeverData(NeverData { data, span })
             }
             Rule::collect_rule => {
                 let mut it = self.skip_kw(p);
