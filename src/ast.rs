@@ -54,6 +54,8 @@ pub enum Item {
     Criterion(Decl),
     /// `never collect DATA, ...`: data items promised never to be collected.
     NeverData(NeverData),
+    /// `process DATA ... on device`: data used on the device only; its clauses are those of a collect rule.
+    Process(CollectRule),
 }
 
 /// A field of the `policy` header block.
@@ -92,6 +94,8 @@ pub struct Decl {
     pub name: Ident,
     /// `category CATEGORY` of a data item (CCPA); always `None` for a signal or an event.
     pub category: Option<Ident>,
+    /// `aggregated`: a data item held only in aggregated form; always false for other declarations.
+    pub aggregated: bool,
     pub text: Option<Text>,
     pub span: Span,
 }
@@ -254,6 +258,8 @@ pub enum CollectClause {
     Keep(Keep),
     Link(Link),
     Region(Vec<Ident>),
+    /// `on device`, in a `process` rule.
+    OnDevice,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -82,6 +82,7 @@ codes! {
     UnknownStoreType = "E0040", Error, "a `store` line names a type that is not a store data type or use";
     UnmappedStoreData = "E0041", Error, "a policy with `store` lines collects a data item that has no store data type";
     CollectsPromisedData = "E0050", Error, "a collect rule or incentive takes a data item the policy promises never to collect (`never collect DATA`)";
+    AggregatedLinked = "E0051", Error, "a rule may link a data item declared `aggregated` to the user's account";
 }
 
 impl fmt::Display for Code {

@@ -36,7 +36,7 @@ impl fmt::Display for FormatError {
     }
 }
 
-const ITEM_KEYWORDS: [&str; 14] = [
+const ITEM_KEYWORDS: [&str; 15] = [
     "policy",
     "signal",
     "feature",
@@ -51,6 +51,7 @@ const ITEM_KEYWORDS: [&str; 14] = [
     "expect",
     "store",
     "criterion",
+    "process",
 ];
 const INDENT: usize = 2;
 

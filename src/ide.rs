@@ -250,7 +250,7 @@ pub fn index(file: &ast::File) -> Index {
                 uses(&n.sites, SymbolKind::Sites, "never", n.span);
                 uses(n.regions.as_deref().unwrap_or(&[]), SymbolKind::Region, "never", n.span);
             }
-            ast::Item::Collect(c) => {
+            ast::Item::Collect(c) | ast::Item::Process(c) => {
                 uses(&c.data, SymbolKind::Data, "collect", c.span);
                 for (clause, _) in &c.clauses {
                     let mut vars = Vec::new();

@@ -69,6 +69,10 @@ pub struct Policy {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub never_collect: Vec<String>,
     pub collect: Vec<CollectRule>,
+    /// `process ... on device` rules: data used on the device only. Never in the artifact, since nothing of it is
+    /// collected. Left out of the data form when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub on_device: Vec<DeviceRule>,
     #[serde(default)]
     pub incentives: Vec<Incentive>,
     #[serde(default)]
@@ -204,6 +208,9 @@ pub struct DataItem {
     /// The category of personal information under the CCPA.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<PiCategory>,
+    /// Held only in aggregated form that does not identify the user, so never linked to an account.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub aggregated: bool,
     pub text: Text,
 }
 
@@ -500,6 +507,22 @@ impl CollectRule {
             self.events.iter().any(|e| e == event)
         }
     }
+}
+
+/// `process DATA on SITES [when COND] for PURPOSES [region R] on device`: data the extension uses on the user's
+/// device only, for the purposes, where the sites and the condition say; nothing of it is sent or kept.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceRule {
+    pub data: Vec<String>,
+    pub sites: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<Cond>,
+    pub purposes: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub regions: Vec<String>,
+    #[serde(skip)]
+    pub origin: Option<Origin>,
 }
 
 pub use policyc_runtime::retention::{Period, Retention, TimeUnit};

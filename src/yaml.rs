@@ -239,6 +239,7 @@ impl Unlower<'_> {
             items.push(ast::Item::Signal(ast::Decl {
                 name: self.ident(&s.name),
                 category: None,
+                aggregated: false,
                 text: Some(self.text(&s.text)),
                 span: self.item("signals", n),
             }));
@@ -256,6 +257,7 @@ impl Unlower<'_> {
             items.push(ast::Item::Event(ast::Decl {
                 name: self.ident(&e.name),
                 category: None,
+                aggregated: false,
                 text: Some(self.text(&e.text)),
                 span: self.item("events", n),
             }));
@@ -264,6 +266,7 @@ impl Unlower<'_> {
             items.push(ast::Item::Data(ast::Decl {
                 name: self.ident(&d.name),
                 category: d.category.map(|c| self.ident(c.keyword())),
+                aggregated: d.aggregated,
                 text: Some(self.text(&d.text)),
                 span: self.item("data", n),
             }));
@@ -293,6 +296,7 @@ impl Unlower<'_> {
             items.push(ast::Item::Criterion(ast::Decl {
                 name: self.ident(&c.name),
                 category: None,
+                aggregated: false,
                 text: Some(self.text(&c.text)),
                 span: self.item("criteria", n),
             }));
@@ -390,6 +394,19 @@ impl Unlower<'_> {
             }
             let span = self.item("collect", n);
             items.push(ast::Item::Collect(ast::CollectRule { data: self.idents(&c.data), clauses, span }));
+        }
+        for (n, r) in p.on_device.iter().enumerate() {
+            let mut clauses = vec![(ast::CollectClause::On(self.idents(&r.sites)), sp)];
+            if let Some(w) = &r.when {
+                clauses.push((ast::CollectClause::When(self.cond(w)), sp));
+            }
+            clauses.push((ast::CollectClause::For(self.idents(&r.purposes)), sp));
+            if !r.regions.is_empty() {
+                clauses.push((ast::CollectClause::Region(self.idents(&r.regions)), sp));
+            }
+            clauses.push((ast::CollectClause::OnDevice, sp));
+            let span = self.item("on_device", n);
+            items.push(ast::Item::Process(ast::CollectRule { data: self.idents(&r.data), clauses, span }));
         }
         for (n, i) in p.incentives.iter().enumerate() {
             let mut clauses = Vec::new();

@@ -227,6 +227,8 @@ fn retention_criteria_load_and_unknown_ones_are_refused() {
     let good = compile(&policy, &Limits::default()).unwrap();
     let m = Matcher::from_bytes(&good).unwrap();
     let d = m.decide("https://shop.example/", &m.context());
+    // Data used on the device only is never reported as collected.
+    assert_eq!(m.data_names(d.collect).collect::<Vec<_>>(), ["page_url", "order", "visits"]);
     let kept: Vec<(String, String)> =
         m.retention(&d).into_iter().map(|(n, r)| (n.to_string(), r.to_string())).collect();
     assert_eq!(

@@ -207,7 +207,7 @@ mod snippets {
         out
     }
 
-    const ITEM_KEYWORDS: [&str; 11] = [
+    const ITEM_KEYWORDS: [&str; 12] = [
         "policy ",
         "signal ",
         "feature ",
@@ -219,6 +219,7 @@ mod snippets {
         "incentive ",
         "expect ",
         "criterion ",
+        "process ",
     ];
 
     fn documents() -> Vec<String> {

@@ -216,6 +216,40 @@ fn promises_not_to_collect_are_stated() {
     assert!(d.sections.iter().find(|s| s.id == "data").unwrap().after.is_empty());
 }
 
+/// Processing on the device only is said apart from collection, in every language, and an aggregated item says
+/// that it does not identify the reader.
+#[test]
+fn on_device_processing_and_aggregated_items_are_said_apart() {
+    let policy = common::check_path(Path::new(LANGUAGE_FIXTURE)).checked.policy.unwrap();
+    for (lang, sentence, aggregated) in [
+        (
+            "en",
+            "On shops, it uses the domain of the page you visit on your device only, for the purpose of counting \
+             visits; nothing of it is sent to us.",
+            "The number of your visits (only in aggregated form, which does not identify you)",
+        ),
+        (
+            "de",
+            "Auf Shops verwendet sie die Domain der besuchten Seite nur auf Ihrem Gerät, um Besuche zu zählen; davon \
+             wird nichts an uns übermittelt.",
+            "Die Zahl Ihrer Besuche (nur in zusammengefasster Form, die keinen Rückschluss auf Sie zulässt)",
+        ),
+    ] {
+        let d = disclose::build(&policy, lang, Some("DE")).unwrap();
+        let device = d.sections.iter().find(|s| s.id == "on-device").expect("an on-device section");
+        assert_eq!(device.items[0].text, [sentence], "{lang}");
+        assert_eq!(d.facts.on_device, ["page_domain"]);
+        // Used on the device, not collected: in no summary row, data list or fact of collected data.
+        assert!(d.facts.data.iter().all(|f| f.name != "page_domain"));
+        let data = d.sections.iter().find(|s| s.id == "data").unwrap();
+        assert!(data.items.iter().any(|i| i.text == [aggregated]), "{lang}: {:?}", data.items);
+    }
+    // A policy without such rules has no such section.
+    let shopping = common::check_path(Path::new("policies/shopping-assistant.policy")).checked.policy.unwrap();
+    let d = disclose::build(&shopping, "en", Some("DE")).unwrap();
+    assert!(d.sections.iter().all(|s| s.id != "on-device"));
+}
+
 #[test]
 fn json_follows_the_committed_schema() {
     let schema: serde_json::Value =

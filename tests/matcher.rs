@@ -528,7 +528,7 @@ fn policy_from(cats: Vec<Vec<String>>, never: Option<(usize, u8)>, conds: Vec<(u
         events: vec![ir::Event { name: "e0".into(), text: text("e") }],
         data: ["d0", "d1"]
             .iter()
-            .map(|d| ir::DataItem { name: d.to_string(), category: None, text: text("d") })
+            .map(|d| ir::DataItem { name: d.to_string(), category: None, aggregated: false, text: text("d") })
             .collect(),
         purposes: vec![ir::Purpose {
             name: "p".into(),
@@ -543,6 +543,7 @@ fn policy_from(cats: Vec<Vec<String>>, never: Option<(usize, u8)>, conds: Vec<(u
         recipients: vec![],
         criteria: vec![],
         never_collect: vec![],
+        on_device: vec![],
         never: never
             .filter(|(c, _)| *c < sites.len())
             .map(|(c, r)| ir::NeverRule { sites: vec![format!("c{c}")], regions: regions_of(r), origin: None })

@@ -64,7 +64,7 @@ fn all_constructs_lower_as_written() {
     assert!(p.features[0].opt_in.is_some());
     assert!(p.incentives[0].reward_stays && p.incentives[0].method["en"] == "the revenue per user");
     // Retention by criteria (GDPR Art. 13(2)(a)) and aggregated data with its own retention.
-    let keeps: Vec<String> = p.collect[4..].iter().map(|r| r.keep.to_string()).collect();
+    let keeps: Vec<String> = p.collect[4..8].iter().map(|r| r.keep.to_string()).collect();
     assert_eq!(keeps, ["until return_window", "while account exists", "until uninstall", "until session ends"]);
     assert_eq!(
         p.criterion("return_window").unwrap().text["de"],
@@ -74,4 +74,11 @@ fn all_constructs_lower_as_written() {
     assert_eq!(p.collect[5].aggregated, Some(ir::Aggregated::Indefinitely));
     assert_eq!(p.collect[6].aggregated, None);
     assert_eq!(p.never_collect, ["password"]);
+    let local = &p.on_device[0];
+    assert_eq!(
+        (local.data.as_slice(), local.sites.as_slice(), local.regions.as_slice()),
+        (&["page_url".to_string()][..], &["shops".to_string()][..], &["DE".to_string()][..])
+    );
+    assert_eq!(local.when.as_ref().unwrap().to_string(), "stats");
+    assert!(p.data_item("visit_count").unwrap().aggregated && !p.data_item("page_url").unwrap().aggregated);
 }

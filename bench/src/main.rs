@@ -178,7 +178,7 @@ fn policy_for(domains: &[String]) -> ir::Policy {
         signals: vec![],
         features: vec![],
         events: vec![],
-        data: vec![ir::DataItem { name: "page_url".into(), category: None, text: text("d") }],
+        data: vec![ir::DataItem { name: "page_url".into(), category: None, aggregated: false, text: text("d") }],
         purposes: vec![ir::Purpose {
             name: "p".into(),
             basis: ir::LegalBasis::Consent,
@@ -192,6 +192,7 @@ fn policy_for(domains: &[String]) -> ir::Policy {
         recipients: vec![],
         criteria: vec![],
         never_collect: vec![],
+        on_device: vec![],
         sites: vec![ir::SiteCategory {
             name: "listed".into(),
             special: None,

@@ -19,6 +19,7 @@ impl Checker<'_> {
         let mut never = Vec::new();
         let mut never_collect: Vec<String> = Vec::new();
         let mut collect = Vec::new();
+        let mut on_device = Vec::new();
         let mut incentives = Vec::new();
         let mut expects = Vec::new();
         let mut store = Vec::new();
@@ -58,7 +59,7 @@ impl Checker<'_> {
                     let text =
                         self.required_text(d.text.as_ref(), d.name.span, &format!("data item `{}`", d.name.name));
                     let category = d.category.as_ref().and_then(|c| self.pi_category(c));
-                    data.push(ir::DataItem { name: d.name.name.clone(), category, text });
+                    data.push(ir::DataItem { name: d.name.name.clone(), category, aggregated: d.aggregated, text });
                 }
                 ast::Item::Purpose(p) => purposes.push(self.purpose(p)),
                 ast::Item::Recipient(r) => recipients.push(self.recipient(r)),
@@ -78,6 +79,7 @@ impl Checker<'_> {
                         collect.push((rule, c.span));
                     }
                 }
+                ast::Item::Process(c) => on_device.extend(self.process(c)),
                 ast::Item::Incentive(i) => incentives.push(self.incentive(i)),
                 ast::Item::Expect(e) => expects.push(self.expect(e)),
                 ast::Item::Store(d) => store.extend(self.store(d)),
@@ -118,6 +120,7 @@ impl Checker<'_> {
             never,
             never_collect,
             collect: collect.into_iter().map(|(r, _)| r).collect(),
+            on_device,
             incentives,
             expects,
             store,
@@ -125,6 +128,7 @@ impl Checker<'_> {
         // What the law requires is judged on a policy whose names and values are right: an unknown safeguard is
         // reported once, as itself, not also as a missing one.
         self.promises(file, &policy, &collect_spans);
+        self.aggregated_unlinked(file, &policy, &collect_spans);
         if !self.diags.iter().any(|d| d.is_error()) {
             self.legal(file, &policy);
             self.consent(file, &policy, &collect_spans);

@@ -44,6 +44,7 @@ impl Checker<'_> {
                 ast::CollectClause::Keep(_) => "keep",
                 ast::CollectClause::Link(_) => "link to account",
                 ast::CollectClause::Region(_) => "region",
+                ast::CollectClause::OnDevice => "on device",
             };
             if self.duplicate_clause(&mut seen, key, *span, &what) {
                 continue;
@@ -95,6 +96,8 @@ impl Checker<'_> {
                     })
                 }
                 ast::CollectClause::Region(rs) => regions = self.resolve_regions(rs),
+                // The grammar gives `on device` to `process` rules only.
+                ast::CollectClause::OnDevice => {}
             }
         }
         let first = c.data.first().map(|d| d.span).unwrap_or(c.span);
@@ -191,6 +194,122 @@ impl Checker<'_> {
             .with_help(help),
         );
         false
+    }
+
+    /// A `process ... on device` rule: what is used on the device, where, when and why. `None` when a clause it
+    /// needs is missing (reported).
+    pub(super) fn process(&mut self, c: &ast::CollectRule) -> Option<ir::DeviceRule> {
+        let what = format!(
+            "the rule processing {}",
+            c.data.iter().map(|d| format!("`{}`", d.name)).collect::<Vec<_>>().join(", ")
+        );
+        let mut out = ir::DeviceRule {
+            data: Vec::new(),
+            sites: Vec::new(),
+            when: None,
+            purposes: Vec::new(),
+            regions: Vec::new(),
+            origin: Some(self.sources.origin(c.span)),
+        };
+        for d in &c.data {
+            if self.resolve(d, Kind::Data, Code::Undefined, "this process rule") && !out.data.contains(&d.name) {
+                out.data.push(d.name.clone());
+            }
+        }
+        let mut seen: HashMap<&'static str, Span> = HashMap::new();
+        for (clause, span) in &c.clauses {
+            let key = match clause {
+                ast::CollectClause::On(_) => "on",
+                ast::CollectClause::When(_) => "when",
+                ast::CollectClause::For(_) => "for",
+                ast::CollectClause::Region(_) => "region",
+                ast::CollectClause::OnDevice => "on device",
+                // The grammar gives `at`, `keep` and `link to account` to collect rules only.
+                ast::CollectClause::At(_) | ast::CollectClause::Keep(_) | ast::CollectClause::Link(_) => continue,
+            };
+            if self.duplicate_clause(&mut seen, key, *span, &what) {
+                continue;
+            }
+            match clause {
+                ast::CollectClause::On(ss) => {
+                    for s in ss {
+                        if self.resolve(s, Kind::Sites, Code::Undefined, "this process rule")
+                            && !out.sites.contains(&s.name)
+                        {
+                            out.sites.push(s.name.clone());
+                        }
+                    }
+                }
+                ast::CollectClause::When(cond) => out.when = Some(self.cond(cond, "the `when` condition")),
+                ast::CollectClause::For(ps) => {
+                    for p in ps {
+                        if self.resolve(p, Kind::Purpose, Code::Undefined, "this process rule")
+                            && !out.purposes.contains(&p.name)
+                        {
+                            out.purposes.push(p.name.clone());
+                        }
+                    }
+                }
+                ast::CollectClause::Region(rs) => out.regions = self.resolve_regions(rs),
+                _ => {}
+            }
+        }
+        let at = c.data.first().map(|d| d.span).unwrap_or(c.span);
+        let mut complete = true;
+        for (key, msg, help) in [
+            ("on", "does not say where it processes", "where: add `on SITES` naming a `sites` category"),
+            ("for", "has no purpose", "processing needs a purpose, even on the device: add `for PURPOSE, ...`"),
+            (
+                "on device",
+                "does not say that it stays on the device",
+                "a `process` rule is for data used on the device only: add `on device`; data that is sent is \
+                 collected, with `collect ... keep ...`",
+            ),
+        ] {
+            if !seen.contains_key(key) {
+                complete = false;
+                self.emit(
+                    Diagnostic::new(Code::MissingClause, at, format!("{what} {msg}"))
+                        .with_label(format!("no `{key}` clause"))
+                        .with_help(help),
+                );
+            }
+        }
+        complete.then_some(out)
+    }
+
+    /// Data held only in aggregated form does not identify the user, so a rule that links it to the user's
+    /// account contradicts its declaration (E0051).
+    pub(super) fn aggregated_unlinked(&mut self, file: &ast::File, policy: &ir::Policy, collect_spans: &[Span]) {
+        for (rule, span) in policy.collect.iter().zip(collect_spans) {
+            if rule.link == ir::Link::Never {
+                continue;
+            }
+            for d in rule.data.iter().filter(|d| policy.data_item(d).is_some_and(|x| x.aggregated)) {
+                let link_span = file
+                    .items
+                    .iter()
+                    .find_map(|i| match i {
+                        ast::Item::Collect(c) if c.span == *span => {
+                            c.clauses.iter().find(|(k, _)| matches!(k, ast::CollectClause::Link(_))).map(|(_, s)| *s)
+                        }
+                        _ => None,
+                    })
+                    .unwrap_or(*span);
+                self.emit(
+                    Diagnostic::new(
+                        Code::AggregatedLinked,
+                        link_span,
+                        format!("this rule may link `{d}` to the user's account, but `{d}` is declared `aggregated`"),
+                    )
+                    .with_label("links aggregated data")
+                    .with_help(format!(
+                        "aggregated data does not identify anyone, so it cannot be linked: collect `{d}` in a rule \
+                         with `link to account never`, or drop `aggregated` from its declaration"
+                    )),
+                );
+            }
+        }
     }
 
     /// A `keep` clause: the retention, and what is kept afterwards in aggregated form. `None` when something in

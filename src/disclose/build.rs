@@ -209,9 +209,47 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
             "data",
             l.t("data_heading", &[]),
             vec![l.t("data_intro", &[])],
-            data.iter().map(|d| Item { title: None, text: vec![cap(&cx.tx(&d.text))] }).collect(),
+            data.iter()
+                .map(|d| {
+                    let text = cap(&cx.tx(&d.text));
+                    let text = if d.aggregated { l.t("aggregated_item", &[("data", &text)]) } else { text };
+                    Item { title: None, text: vec![text] }
+                })
+                .collect(),
         )
     });
+
+    // On the device only: what the extension uses without sending it, apart from what it collects.
+    let device: Vec<&ir::DeviceRule> = policy.on_device.iter().filter(|r| in_region(&r.regions, region)).collect();
+    if !device.is_empty() {
+        let items = device
+            .iter()
+            .map(|r| {
+                let sites: Vec<String> = r.sites.iter().map(|s| cx.category_text(s)).collect();
+                let purposes: Vec<String> =
+                    r.purposes.iter().filter_map(|p| policy.purpose(p)).map(|p| cx.tx(&p.text)).collect();
+                let when = r.when.as_ref().map(|c| l.t("collects_when", &[("cond", &cx.cond(c))])).unwrap_or_default();
+                Item {
+                    title: None,
+                    text: vec![l.t(
+                        "on_device_rule",
+                        &[
+                            ("sites", &l.list(&sites, "list_and")),
+                            ("data", &cx.data_list(&r.data)),
+                            ("purpose", &l.list(&purposes, "list_and")),
+                            ("when", &when),
+                        ],
+                    )],
+                }
+            })
+            .collect();
+        sections.push(Section::new(
+            "on-device",
+            l.t("on_device_heading", &[]),
+            vec![l.t("on_device_intro", &[])],
+            items,
+        ));
+    }
 
     // Where: each category some rule collects on, with what is collected there and when.
     let mut collect_cats: Vec<&ir::SiteCategory> = Vec::new();
@@ -721,6 +759,12 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
         collected_on: collect_cats.iter().map(|c| category_fact(c)).collect(),
         never_on: never_cats.iter().map(|c| category_fact(c)).collect(),
         never_collected: policy.never_collect.clone(),
+        on_device: device.iter().flat_map(|r| r.data.iter().cloned()).fold(Vec::new(), |mut v, d| {
+            if !v.contains(&d) {
+                v.push(d);
+            }
+            v
+        }),
         purposes: purpose_facts,
         features: feature_facts,
         incentives: incentive_facts,

@@ -79,6 +79,9 @@ pub struct Facts {
     /// Data items the policy promises never to collect.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub never_collected: Vec<String>,
+    /// Data items used on the device only, never sent.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub on_device: Vec<String>,
     pub purposes: Vec<PurposeFact>,
     pub features: Vec<FeatureFact>,
     pub incentives: Vec<IncentiveFact>,

@@ -173,7 +173,7 @@ fn help_for(expected: &[&str], rest: &str) -> String {
             .into();
     }
     "each item starts with a keyword: `policy`, `signal`, `feature`, `event`, `data`, `purpose`, `recipient`, \
-     `sites`, `never`, `collect`, `incentive`, `criterion`, `store` or `expect`; see docs/language.md"
+     `sites`, `never`, `collect`, `process`, `incentive`, `criterion`, `store` or `expect`; see docs/language.md"
         .into()
 }
 
@@ -208,6 +208,9 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::collect_rule | Rule::kw_collect => "`collect`",
         Rule::incentive_decl | Rule::kw_incentive => "`incentive`",
         Rule::criterion_decl | Rule::kw_criterion => "`criterion`",
+        Rule::process_rule | Rule::kw_process => "`process`",
+        Rule::device_clause | Rule::kw_device => "`on device`",
+        Rule::aggregated_item => "`aggregated`",
         Rule::criterion_ref => "a retention criterion (`until uninstall`, `while account exists`, ...)",
         Rule::crit_uninstall | Rule::kw_uninstall => "`uninstall`",
         Rule::kw_until => "`until`",
@@ -350,14 +353,16 @@ impl Builder {
                 let mut it = self.skip_kw(p);
                 let name = self.ident(it.next().expect(SHAPE));
                 let mut category = None;
+                let mut aggregated = false;
                 let mut text = None;
                 for c in it {
                     match c.as_rule() {
                         Rule::category_clause => category = Some(self.ident(self.first(c))),
+                        Rule::aggregated_item => aggregated = true,
                         _ => text = Some(self.text(c)),
                     }
                 }
-                let decl = Decl { name, category, text, span };
+                let decl = Decl { name, category, aggregated, text, span };
                 match rule {
                     Rule::signal_decl => Item::Signal(decl),
                     Rule::event_decl => Item::Event(decl),
@@ -473,11 +478,16 @@ impl Builder {
                 let data = self.idents(self.skip_kw(p).next().expect(SHAPE));
                 Item::NeverData(NeverData { data, span })
             }
-            Rule::collect_rule => {
+            Rule::collect_rule | Rule::process_rule => {
+                let rule = p.as_rule();
                 let mut it = self.skip_kw(p);
                 let data = self.idents(it.next().expect(SHAPE));
                 let clauses = it.map(|c| (self.collect_clause(c.clone()), self.span(&c))).collect();
-                Item::Collect(CollectRule { data, clauses, span })
+                if rule == Rule::process_rule {
+                    Item::Process(CollectRule { data, clauses, span })
+                } else {
+                    Item::Collect(CollectRule { data, clauses, span })
+                }
             }
             Rule::incentive_decl => {
                 let mut it = self.skip_kw(p);
@@ -615,6 +625,7 @@ impl Builder {
                 None => unreachable!("{SHAPE}"),
             },
             Rule::region_clause => CollectClause::Region(self.idents(it.next().expect(SHAPE))),
+            Rule::device_clause => CollectClause::OnDevice,
             r => unreachable!("unexpected clause rule {r:?}: {SHAPE}"),
         }
     }
@@ -726,6 +737,8 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_ends
             | Rule::kw_then
             | Rule::kw_aggregated
+            | Rule::kw_process
+            | Rule::kw_device
             | Rule::kw_in
             | Rule::kw_exchange
             | Rule::kw_value
