@@ -431,6 +431,10 @@ fn events_decide_from_the_command_line_and_unknown_ones_are_refused() {
     assert!(text.contains("collect:  offer_id"), "{text}");
     assert!(text.contains("`collect 1` at cashback.policy:41 collects there only on page views"), "{text}");
 
+    let nothing = stdout(&policyc(&["explain", policy, "https://shop.example/p/1", "--event", "order_placed"]));
+    assert!(nothing.contains("collect:  nothing"), "{nothing}");
+    assert!(nothing.contains("no collect rule's event, condition or region holds"), "{nothing}");
+
     let tested = policyc(&["test", policy]);
     assert_eq!(tested.status.code(), Some(0), "{}", stdout(&tested));
     assert!(stdout(&tested).contains("https://shop.example/p/1 at offer_click"), "{}", stdout(&tested));

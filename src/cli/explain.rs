@@ -114,6 +114,8 @@ fn text(r: &Report, state: &StateArgs, notes: &[String]) -> String {
     }
     if r.sites.is_empty() {
         out += "why:      no collect rule covers this host and path, so nothing is collected (default deny)\n";
+    } else if r.rules.is_empty() && r.blocked_by.is_empty() && r.event.is_some() {
+        out += "why:      the site is in scope, but no collect rule's event, condition or region holds in this state\n";
     } else if r.rules.is_empty() && r.blocked_by.is_empty() {
         out += "why:      the site is in scope, but no collect rule's condition or region holds in this state\n";
     }
