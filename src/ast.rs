@@ -89,6 +89,8 @@ pub struct Decl {
     /// `category CATEGORY` of a data item (CCPA); always `None` for a signal or an event.
     pub category: Option<Ident>,
     pub text: Option<Text>,
+    /// `label TEXT` of a data item: the text's form for headings and table cells; always `None` for a signal.
+    pub label: Option<Text>,
     pub span: Span,
 }
 
@@ -114,6 +116,8 @@ pub enum PurposeClause {
     Profiling(bool),
     /// `decisions none` is `Decisions(None)`; `decisions automated TEXT` carries the logic and consequences.
     Decisions(Option<Text>),
+    /// `label TEXT`: the purpose as a noun phrase, for headings and table cells.
+    Label(Text),
     Text(Text),
 }
 

@@ -240,6 +240,7 @@ impl Unlower<'_> {
                 name: self.ident(&s.name),
                 category: None,
                 text: Some(self.text(&s.text)),
+                label: None,
                 span: self.item("signals", n),
             }));
         }
@@ -257,6 +258,7 @@ impl Unlower<'_> {
                 name: self.ident(&e.name),
                 category: None,
                 text: Some(self.text(&e.text)),
+                label: None,
                 span: self.item("events", n),
             }));
         }
@@ -265,6 +267,7 @@ impl Unlower<'_> {
                 name: self.ident(&d.name),
                 category: d.category.map(|c| self.ident(c.keyword())),
                 text: Some(self.text(&d.text)),
+                label: d.label.as_ref().map(|t| self.text(t)),
                 span: self.item("data", n),
             }));
         }
@@ -309,6 +312,9 @@ impl Unlower<'_> {
                     ir::Decisions::Automated(t) => Some(self.text(t)),
                 };
                 clauses.push((ast::PurposeClause::Decisions(logic), sp));
+            }
+            if let Some(t) = &pu.label {
+                clauses.push((ast::PurposeClause::Label(self.text(t)), sp));
             }
             clauses.push((ast::PurposeClause::Text(self.text(&pu.text)), sp));
             let span = self.item("purposes", n);

@@ -34,6 +34,7 @@ mod store;
 mod texts;
 
 pub use lower::lower_cond;
+pub use scope::NeverIndex;
 
 use crate::ast::{self, Ident};
 use crate::diagnostic::{self, Code, Diagnostic, Severity};
