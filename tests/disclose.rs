@@ -415,6 +415,15 @@ fn mixed_linkage_names_the_cases_that_link_and_does_not_contradict_itself() {
     // In the US only the rule that never links applies: the item is never linked there.
     let us = disclose::build(&policy, "en", Some("US")).unwrap();
     assert_eq!(us.summary.rows[0][2], "never");
+    // And that is what the reference interpreter does: linked in Germany when signed in, and only then.
+    let interp = policyc::interp::Interpreter::new(&policy);
+    let linked = |with: &[&str], region: &str| {
+        let with: Vec<String> = with.iter().map(|s| s.to_string()).collect();
+        let settings = policyc::report::Settings::from_expect(&with, Some(region));
+        interp.decide("https://www.walmart.com/", &settings).unwrap().linked
+    };
+    assert_eq!(linked(&["signed_in"], "DE"), ["page_url"]);
+    assert!(linked(&[], "DE").is_empty() && linked(&["signed_in"], "US").is_empty());
 }
 
 /// Issue 18: a notice rendered without `--region` names the regions it covers, and says of each region-scoped
