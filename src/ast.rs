@@ -97,6 +97,8 @@ pub struct Decl {
     /// `aggregated`: a data item held only in aggregated form; always false for other declarations.
     pub aggregated: bool,
     pub text: Option<Text>,
+    /// `label TEXT` of a data item: the text's form for headings and table cells; always `None` for a signal.
+    pub label: Option<Text>,
     pub span: Span,
 }
 
@@ -122,6 +124,8 @@ pub enum PurposeClause {
     Profiling(bool),
     /// `decisions none` is `Decisions(None)`; `decisions automated TEXT` carries the logic and consequences.
     Decisions(Option<Text>),
+    /// `label TEXT`: the purpose as a noun phrase, for headings and table cells.
+    Label(Text),
     Text(Text),
 }
 

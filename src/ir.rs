@@ -212,6 +212,9 @@ pub struct DataItem {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub aggregated: bool,
     pub text: Text,
+    /// The text's form for headings and table cells (`label`), where the text runs on in sentences.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<Text>,
 }
 
 /// The categories of personal information of the CCPA (Cal. Civ. Code §1798.140(v)(1)), in the statute's order.
@@ -338,6 +341,9 @@ pub struct Purpose {
     /// Whether decisions with legal or similar effects are made solely by automated means (GDPR Art. 22).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decisions: Option<Decisions>,
+    /// The purpose as a noun phrase for headings and table cells (`label`); the text is a clause.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<Text>,
     pub text: Text,
 }
 

@@ -92,7 +92,12 @@ impl Locale {
     /// `{n} day` / `{n} days` and so on.
     pub fn plural(&self, key: &str, n: u64) -> String {
         let form = if n == 1 { "one" } else { "other" };
-        let count = self.number(n as usize);
+        // Small numbers are written as words where the language does so in running text ("zwei Wochen").
+        let words = self.t("number_words", &[]);
+        let count = match words.split_whitespace().nth(n as usize) {
+            Some(w) if w != "-" && !words.starts_with('[') => w.to_string(),
+            _ => self.number(n as usize),
+        };
         self.t(&format!("{key}_{form}"), &[("n", &count), ("count", &count)])
     }
 }

@@ -241,6 +241,7 @@ impl Unlower<'_> {
                 category: None,
                 aggregated: false,
                 text: Some(self.text(&s.text)),
+                label: None,
                 span: self.item("signals", n),
             }));
         }
@@ -259,6 +260,7 @@ impl Unlower<'_> {
                 category: None,
                 aggregated: false,
                 text: Some(self.text(&e.text)),
+                label: None,
                 span: self.item("events", n),
             }));
         }
@@ -268,6 +270,7 @@ impl Unlower<'_> {
                 category: d.category.map(|c| self.ident(c.keyword())),
                 aggregated: d.aggregated,
                 text: Some(self.text(&d.text)),
+                label: d.label.as_ref().map(|t| self.text(t)),
                 span: self.item("data", n),
             }));
         }
@@ -298,6 +301,7 @@ impl Unlower<'_> {
                 category: None,
                 aggregated: false,
                 text: Some(self.text(&c.text)),
+                label: None,
                 span: self.item("criteria", n),
             }));
         }
@@ -321,6 +325,9 @@ impl Unlower<'_> {
                     ir::Decisions::Automated(t) => Some(self.text(t)),
                 };
                 clauses.push((ast::PurposeClause::Decisions(logic), sp));
+            }
+            if let Some(t) = &pu.label {
+                clauses.push((ast::PurposeClause::Label(self.text(t)), sp));
             }
             clauses.push((ast::PurposeClause::Text(self.text(&pu.text)), sp));
             let span = self.item("purposes", n);

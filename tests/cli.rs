@@ -70,7 +70,7 @@ fn a_misspelt_name_fails_with_line_and_suggestion() {
     assert_eq!(o.status.code(), Some(1));
     let err = stderr(&o);
     assert!(err.contains("error[E0002]"), "{err}");
-    assert!(err.contains("typo.policy:56:22"), "{err}");
+    assert!(err.contains("typo.policy:61:22"), "{err}");
     assert!(err.contains("did you mean `product_price`?"), "{err}");
 
     let o = policyc(&["check", "--format", "json", path.to_str().unwrap()]);
@@ -80,7 +80,7 @@ fn a_misspelt_name_fails_with_line_and_suggestion() {
     for key in ["code", "severity", "message", "file", "line", "column", "end_line", "end_column", "help"] {
         assert!(d.get(key).is_some(), "missing {key}: {d}");
     }
-    assert_eq!(d["line"], 56);
+    assert_eq!(d["line"], 61);
 }
 
 #[test]

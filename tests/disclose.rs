@@ -145,7 +145,9 @@ fn a_changed_policy_changes_the_rendering() {
     }
     // Linking made unconditional shows up as "always".
     let mut always = policy.clone();
-    always.collect[0].link = ir::Link::Always;
+    for r in &mut always.collect {
+        r.link = ir::Link::Always;
+    }
     let md = render::markdown(&disclose::build(&always, "en", Some("US")).unwrap());
     assert!(md.contains("We always link the address (URL) of the page you visit to your account."), "{md}");
 }
@@ -460,7 +462,182 @@ fn notices_say_no_more_than_the_policy() {
 #[test]
 fn complete_site_lists_are_not_called_examples() {
     let en = shopping_md("US", "en");
-    assert!(en.contains("3 websites, namely walmart.com/ip/, target.com/p/, bestbuy.com/site/."), "{en}");
-    assert!(en.contains("websites, for example target.com, bestbuy.com, ebay.*, bücher.de."));
-    assert!(shopping_md("DE", "de").contains("3 Websites, nämlich walmart.com/ip/"));
+    assert!(en.contains("3 list entries, namely walmart.com/ip/, target.com/p/, bestbuy.com/site/."), "{en}");
+    assert!(en.contains("other list entry, for example target.com, bestbuy.com, ebay.*, bücher.de."), "{en}");
+    assert!(shopping_md("DE", "de").contains("Drei Listeneinträge, nämlich walmart.com/ip/"));
+}
+
+/// A policy with two rules for one item that link it differently, one of them scoped to a region, an offer
+/// for another region, and a category whose list holds a site a `never` rule blocks, a subdomain of a listed
+/// domain and a path pattern under every domain ending.
+const MIXED: &str = r#"
+policy p {
+  name "P" controller "P Inc." contact "p@p.test" version "2019-07-01" languages en, de
+  regions US, DE
+  established DE
+}
+signal signed_in en "you are signed in" de "Sie angemeldet sind"
+data page_url en "the page address" de "die Adresse der Seite" label en "Page address" de "Adresse der Seite"
+purpose recommend basis consent profiling no decisions none
+  en "showing you matching products" de "Ihnen passende Produkte zu zeigen"
+purpose ads basis consent profiling no decisions none
+  en "tailoring advertising to you" de "Werbung auf Sie zuzuschneiden"
+sites retail en "shops" de "Shops" { walmart.com  target.com  shop.target.com  amazon.*/dp/  chase.com }
+sites banks en "banks" de "Banken" { chase.com }
+never collect on banks
+collect page_url on retail for recommend keep 1 year link to account never
+collect page_url on retail for ads keep 2 weeks link to account when signed_in region DE
+incentive credit region US en "a credit" de "ein Guthaben" in exchange for page_url value "1 USD" method "m"
+  opt in "o" withdraw "w"
+"#;
+
+/// Issue 18: when one rule links an item and another does not, the notice says in which cases it is linked
+/// (the matcher links an item when any rule collecting it links it) instead of "never; only while you are
+/// signed in", and the linkage section does not say "never" and "only if" about the same item.
+#[test]
+fn mixed_linkage_names_the_cases_that_link_and_does_not_contradict_itself() {
+    let policy = common::policy_from_text(MIXED);
+    for (lang, never, case) in [
+        (
+            "en",
+            "We never link",
+            "only when collected on shops for tailoring advertising to you, if at that moment you are signed in",
+        ),
+        (
+            "de",
+            "Wir verknüpfen die Adresse der Seite niemals",
+            "nur bei einer Erhebung auf Shops zu dem Zweck, Werbung auf Sie zuzuschneiden, sofern Sie angemeldet sind",
+        ),
+    ] {
+        let d = disclose::build(&policy, lang, Some("DE")).unwrap();
+        let cell = &d.summary.rows[0][2];
+        assert!(cell.starts_with(case), "{lang}: {cell}");
+        assert!(!cell.contains("never;") && !cell.contains("nie;"), "{lang}: {cell}");
+        let linkage = d.sections.iter().find(|s| s.id == "linkage").unwrap();
+        let text = linkage.items[0].text.join(" ");
+        assert_eq!(linkage.items[0].text.len(), 1, "{lang}: one statement per item, not one per rule");
+        assert!(!text.contains(never), "{lang}: {text}");
+    }
+    // The cases are exactly when the matcher links: in Germany, signed in.
+    let en = disclose::build(&policy, "en", Some("DE")).unwrap();
+    assert!(en.sections.iter().find(|s| s.id == "linkage").unwrap().items[0].text[0]
+        .starts_with("We link the page address to your account only when collected on shops for tailoring"));
+    // In the US only the rule that never links applies: the item is never linked there.
+    let us = disclose::build(&policy, "en", Some("US")).unwrap();
+    assert_eq!(us.summary.rows[0][2], "never");
+    // And that is what the reference interpreter does: linked in Germany when signed in, and only then.
+    let interp = policyc::interp::Interpreter::new(&policy);
+    let linked = |with: &[&str], region: &str| {
+        let with: Vec<String> = with.iter().map(|s| s.to_string()).collect();
+        let settings = policyc::report::Settings::from_expect(&with, Some(region));
+        interp.decide("https://www.walmart.com/", &settings).unwrap().linked
+    };
+    assert_eq!(linked(&["signed_in"], "DE"), ["page_url"]);
+    assert!(linked(&[], "DE").is_empty() && linked(&["signed_in"], "US").is_empty());
+}
+
+/// Issue 18: a notice rendered without `--region` names the regions it covers, and says of each region-scoped
+/// part (a rule, an offer) for whom it holds, instead of "applies to users in every region".
+#[test]
+fn a_notice_for_every_region_says_which_regions_each_part_applies_to() {
+    let policy = common::policy_from_text(MIXED);
+    let en = render::markdown(&disclose::build(&policy, "en", None).unwrap());
+    assert!(!en.contains("every region"), "{en}");
+    assert!(en.contains("This notice covers users in the United States and in Germany."), "{en}");
+    assert!(en.contains("The parts that refer to the GDPR apply to users in Germany."), "{en}");
+    assert!(en.contains("There we collect the page address (only for users in Germany)."), "{en}");
+    assert!(en.contains("This offer applies only to users in the United States."), "{en}");
+    // What the offer's data is used for counts only the rules that hold where the offer does.
+    assert!(en.contains("use this data for showing you matching products; see"), "{en}");
+    let de = render::markdown(&disclose::build(&policy, "de", None).unwrap());
+    assert!(!de.contains("allen Regionen"), "{de}");
+    assert!(de.contains("Dort erheben wir die Adresse der Seite (nur für Nutzerinnen und Nutzer in Deutschland)."));
+    // A policy without regions applies to everyone, and says so plainly.
+    let plain = common::policy_from_text(
+        "policy q { name \"Q\" controller \"Q\" contact \"q@q.test\" version \"1\" languages en }\n\
+         data d \"the page address\"\npurpose s basis consent \"counting visits\"\nsites x \"shops\" { shop.example }\n\
+         collect d on x for s keep 1 day\n",
+    );
+    let md = render::markdown(&disclose::build(&plain, "en", None).unwrap());
+    assert!(md.contains("This notice applies to all users."), "{md}");
+}
+
+/// Issue 18: a site count leaves out entries a `never` rule blocks and entries another entry already covers,
+/// and counts as websites only entries that are one whole website each.
+#[test]
+fn site_counts_leave_out_blocked_and_covered_entries() {
+    let policy = common::policy_from_text(MIXED);
+    let d = disclose::build(&policy, "en", Some("DE")).unwrap();
+    let retail = &d.facts.collected_on[0];
+    // walmart.com, target.com (covering shop.target.com) and amazon.*/dp/; chase.com is a bank, never collected.
+    assert_eq!(retail.count, 3);
+    let md = render::markdown(&d);
+    assert!(md.contains("2 websites and 1 other list entry, namely walmart.com, target.com, amazon.*/dp/."), "{md}");
+    let appendix = &d.appendix.as_ref().unwrap().categories[0];
+    assert!(
+        !appendix.sites.contains(&"chase.com".to_string()) && !appendix.sites.contains(&"shop.target.com".to_string())
+    );
+    // The shopping policy's published list leaves out the shops the bank and pharmacy lists block.
+    let shopping = common::check_path(Path::new("policies/shopping-assistant.policy")).checked.policy.unwrap();
+    let files = disclose::site_list_files(&shopping);
+    let (_, retail) = files.iter().find(|(n, _)| n.ends_with(".retail.sites.txt")).unwrap();
+    let lines: Vec<&str> = retail.lines().collect();
+    assert!(!lines.contains(&"walgreens.com") && lines.contains(&"target.com"));
+    let d = disclose::build(&shopping, "en", Some("US")).unwrap();
+    assert_eq!(d.facts.collected_on[0].count, lines.len(), "the count is the published list's length");
+}
+
+/// Issue 18: German headings and table cells are in the nominative, purposes in tables are nouns, the version
+/// is a date as Germans write it, small numbers are words, and the offer is named in plain words up front.
+#[test]
+fn german_reads_as_german() {
+    for (stem, policy, region, lang) in cases().into_iter().filter(|c| c.3 == "de") {
+        let d = disclose::build(&policy, &lang, region.as_deref()).unwrap();
+        let at = format!("{stem} {region:?}");
+        let titles = d
+            .summary
+            .rows
+            .iter()
+            .flat_map(|r| [&r[0], &r[3]])
+            .chain(d.sections.iter().flat_map(|s| s.items.iter().filter_map(|i| i.title.as_ref())));
+        for t in titles {
+            for acc in ["Den ", "Dem ", "Einen ", "Um ", "Ihnen "] {
+                assert!(!t.starts_with(acc) && !t.contains(&format!("; {acc}")), "{at}: `{t}` is not a heading");
+            }
+        }
+        let md = render::markdown(&d);
+        assert!(!md.contains("Germany") && !md.contains("zwischen dem 1. und 14."), "{at}");
+    }
+    let md = shopping_md("DE", "de");
+    assert!(
+        md.contains("| Titel der Seite |") && md.contains("| Anzeige passender Produkte; Personalisierte Werbung |")
+    );
+    assert!(md.contains("Stand: Juli 2019.") && !md.contains("2019-07"));
+    assert!(md.contains("vom 1. bis 14. Juli 2019"));
+    let offer = md.find("Unser Angebot: 10 € Rabatt").expect("the offer is summarised");
+    assert!(offer < md.find("## Verantwortlicher").unwrap(), "the offer comes before the notice");
+    assert!(md.contains("## Ein Angebot im Gegenzug für Ihre Daten"));
+    assert!(
+        md.contains("verwenden diese Daten, um Ihnen passende Produkte zu zeigen und Werbung auf Sie zuzuschneiden")
+    );
+    let tracker = common::check_path(Path::new("policies/price-tracker.policy")).checked.policy.unwrap();
+    let md = render::markdown(&disclose::build(&tracker, "de", Some("DE")).unwrap());
+    assert!(md.contains("spätestens ein Jahr nach der Erhebung") && md.contains("höchstens ein Jahr"), "{md}");
+    assert!(md.contains("Version 3.1.") && md.contains("| Auf der Seite angezeigter Preis |"), "{md}");
+}
+
+/// Issue 18: the HTML links contacts with `mailto:` and the published site lists, and labels each table cell
+/// with its column for the phone layout (checked in Chromium by tests/html).
+#[test]
+fn html_links_contacts_and_site_lists() {
+    let policy = common::check_path(Path::new("policies/shopping-assistant.policy")).checked.policy.unwrap();
+    let html = render::html(&disclose::build(&policy, "en", Some("US-CA")).unwrap());
+    assert!(html.contains("<a href=\"mailto:privacy@example.com\">privacy@example.com</a>."), "{html}");
+    assert!(html.contains(
+        "<a href=\"shopping-assistant.retail.sites.txt\"><code>shopping-assistant.retail.sites.txt</code></a>"
+    ));
+    assert!(html.contains("<a href=\"https://www.example.com/privacy\">https://www.example.com/privacy</a>."));
+    assert!(html.contains("<td data-label=\"Linked to your account\">"));
+    let offer = html.find("<p class=\"offer\">").expect("the offer is summarised at the top");
+    assert!(offer < html.find("<table>").unwrap());
 }

@@ -528,7 +528,13 @@ fn policy_from(cats: Vec<Vec<String>>, never: Option<(usize, u8)>, conds: Vec<(u
         events: vec![ir::Event { name: "e0".into(), text: text("e") }],
         data: ["d0", "d1"]
             .iter()
-            .map(|d| ir::DataItem { name: d.to_string(), category: None, aggregated: false, text: text("d") })
+            .map(|d| ir::DataItem {
+                name: d.to_string(),
+                category: None,
+                aggregated: false,
+                text: text("d"),
+                label: None,
+            })
             .collect(),
         purposes: vec![ir::Purpose {
             name: "p".into(),
@@ -538,6 +544,7 @@ fn policy_from(cats: Vec<Vec<String>>, never: Option<(usize, u8)>, conds: Vec<(u
             direct_marketing: false,
             profiling: None,
             decisions: None,
+            label: None,
             text: text("p"),
         }],
         recipients: vec![],

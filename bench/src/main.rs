@@ -178,7 +178,13 @@ fn policy_for(domains: &[String]) -> ir::Policy {
         signals: vec![],
         features: vec![],
         events: vec![],
-        data: vec![ir::DataItem { name: "page_url".into(), category: None, aggregated: false, text: text("d") }],
+        data: vec![ir::DataItem {
+            name: "page_url".into(),
+            category: None,
+            aggregated: false,
+            text: text("d"),
+            label: None,
+        }],
         purposes: vec![ir::Purpose {
             name: "p".into(),
             basis: ir::LegalBasis::Consent,
@@ -187,6 +193,7 @@ fn policy_for(domains: &[String]) -> ir::Policy {
             direct_marketing: false,
             profiling: None,
             decisions: None,
+            label: None,
             text: text("p"),
         }],
         recipients: vec![],

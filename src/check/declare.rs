@@ -142,6 +142,7 @@ impl Checker<'_> {
         let mut basis: Option<ir::LegalBasis> = None;
         let mut basis_seen = false;
         let mut interest = None;
+        let mut label = None;
         let mut shared_with = Vec::new();
         let mut direct_marketing = false;
         let mut profiling = None;
@@ -156,6 +157,7 @@ impl Checker<'_> {
                 ast::PurposeClause::DirectMarketing => "direct marketing",
                 ast::PurposeClause::Profiling(_) => "profiling",
                 ast::PurposeClause::Decisions(_) => "decisions",
+                ast::PurposeClause::Label(_) => "label",
                 ast::PurposeClause::Text(_) => "text",
             };
             if self.duplicate_clause(&mut seen, key, *span, &what) {
@@ -183,6 +185,7 @@ impl Checker<'_> {
                     }
                 }
                 ast::PurposeClause::Interest(t) => interest = Some(self.text(t, &format!("the interest of {what}"))),
+                ast::PurposeClause::Label(t) => label = Some(self.text(t, &format!("the label of {what}"))),
                 ast::PurposeClause::SharedWith(rs) => {
                     for r in rs {
                         if self.resolve(r, Kind::Recipient, Code::Undefined, &what) && !shared_with.contains(&r.name) {
@@ -275,6 +278,7 @@ impl Checker<'_> {
             direct_marketing,
             profiling,
             decisions,
+            label,
             text,
         }
     }

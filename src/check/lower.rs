@@ -59,7 +59,15 @@ impl Checker<'_> {
                     let text =
                         self.required_text(d.text.as_ref(), d.name.span, &format!("data item `{}`", d.name.name));
                     let category = d.category.as_ref().and_then(|c| self.pi_category(c));
-                    data.push(ir::DataItem { name: d.name.name.clone(), category, aggregated: d.aggregated, text });
+                    let label =
+                        d.label.as_ref().map(|t| self.text(t, &format!("the label of data item `{}`", d.name.name)));
+                    data.push(ir::DataItem {
+                        name: d.name.name.clone(),
+                        category,
+                        aggregated: d.aggregated,
+                        text,
+                        label,
+                    });
                 }
                 ast::Item::Purpose(p) => purposes.push(self.purpose(p)),
                 ast::Item::Recipient(r) => recipients.push(self.recipient(r)),

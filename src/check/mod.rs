@@ -36,6 +36,7 @@ mod store;
 mod texts;
 
 pub use lower::lower_cond;
+pub use scope::NeverIndex;
 
 use crate::ast::{self, Ident};
 use crate::diagnostic::{self, Code, Diagnostic, Severity};

@@ -3,7 +3,9 @@
 
 use super::model::*;
 use super::wording::{cap, sentence, Ctx};
-use super::{display_pattern, in_region, list_file_name, requires, DiscloseError, INLINE_LIST_MAX};
+use super::{
+    all_whole_sites, display_pattern, in_region, list_file_name, net_patterns, requires, DiscloseError, INLINE_LIST_MAX,
+};
 use crate::ir::{self, LegalBasis, Link, Policy};
 use crate::locale::Locale;
 use crate::region::{self, Framework};
@@ -80,6 +82,10 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
                     Some(ev) => l.t("summary_event", &[("where", &cx.category_text(s)), ("events", &ev)]),
                     None => cx.category_text(s),
                 };
+                // Where only region-scoped rules collect the item on these sites, say for whom.
+                let on: Vec<&ir::CollectRule> =
+                    rules_for(&d.name).into_iter().filter(|r| r.sites.contains(s)).collect();
+                let text = format!("{text}{}", only_in(&cx, &on, region));
                 if !where_words.contains(&text) {
                     where_words.push(text);
                 }
@@ -102,26 +108,14 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
             }
         }
         let keep = keep.expect("every listed data item has a rule");
-        let linked_words: Vec<String> = rules_for(&d.name)
-            .into_iter()
-            .map(|r| match &r.link {
-                Link::Never => l.t("linked_never", &[]),
-                Link::Always => l.t("linked_always", &[]),
-                Link::When(c) => l.t("linked_when", &[("cond", &cx.cond(c))]),
-            })
-            .fold(Vec::new(), |mut v, s| {
-                if !v.contains(&s) {
-                    v.push(s);
-                }
-                v
-            });
+        let linked_cell = link_summary(&cx, &rules_for(&d.name), region);
         summary_rows.push(vec![
-            cap(&cx.tx(&d.text)),
+            cx.data_label(d),
             where_words.join("; "),
-            linked_words.join("; "),
+            linked_cell,
             purposes
                 .iter()
-                .map(|p| policy.purpose(p).map(|p| cx.tx(&p.text)).unwrap_or_default())
+                .map(|p| policy.purpose(p).map(|p| cx.purpose_label(p)).unwrap_or_default())
                 .collect::<Vec<_>>()
                 .join("; "),
             summary_retention(&cx, &rules_for(&d.name), &keep),
@@ -147,11 +141,21 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
     }
 
     let mut sections = Vec::new();
-    let mut preamble = vec![l.t("version", &[("version", &policy.version)])];
-    preamble.push(match region {
-        Some(r) => l.t("region", &[("region", &l.region(r))]),
-        None => l.t("all_regions", &[]),
-    });
+    let mut preamble = vec![cx.version(&policy.version)];
+    match region {
+        Some(r) => preamble.push(l.t("region", &[("region", &l.region(r))])),
+        None if policy.regions.is_empty() => preamble.push(l.t("all_regions", &[])),
+        None => {
+            // A notice for every region the policy declares names them, and says that parts scoped to some of
+            // them say so; the GDPR sections hold only where the GDPR applies.
+            preamble.push(l.t("regions_covered", &[("regions", &region_list(&l, &policy.regions))]));
+            let gdpr_regions: Vec<String> =
+                policy.regions.iter().filter(|r| region::framework(r).is_gdpr()).cloned().collect();
+            if gdpr && gdpr_regions.len() < policy.regions.len() {
+                preamble.push(l.t("gdpr_only_in", &[("law", &law), ("regions", &region_list(&l, &gdpr_regions))]));
+            }
+        }
+    }
 
     // The notice at collection for California (11 CCR §7012) comes first: per category of personal information
     // in the statute's terms, what is collected, why, whether it is sold or shared, and for how long.
@@ -165,7 +169,11 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
         .map(|c| &c.text)
         .unwrap_or(&policy.controller);
     let mut controller = vec![
-        l.t(if us { "business" } else { "controller" }, &[("controller", &cx.tx(controller_text))]),
+        l.t(
+            if us { "business" } else { "controller" },
+            // The template ends the sentence; a name ending in an abbreviation ("P Inc.") brings its own stop.
+            &[("controller", cx.tx(controller_text).trim_end_matches('.'))],
+        ),
         l.t("contact", &[("contact", &contact)]),
     ];
     if let (true, Some(est)) = (gdpr, &policy.established) {
@@ -211,7 +219,7 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
             vec![l.t("data_intro", &[])],
             data.iter()
                 .map(|d| {
-                    let text = cap(&cx.tx(&d.text));
+                    let text = cx.data_label(d);
                     let text = if d.aggregated { l.t("aggregated_item", &[("data", &text)]) } else { text };
                     Item { title: None, text: vec![text] }
                 })
@@ -258,21 +266,56 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
             collect_cats.push(c);
         }
     }
+    let mut never_cats: Vec<&ir::SiteCategory> = Vec::new();
+    for c in &policy.sites {
+        if nevers.iter().any(|n| n.sites.contains(&c.name)) {
+            never_cats.push(c);
+        }
+    }
+    // The entries each category is counted, listed and exemplified with: for a category collected on, without
+    // what a `never` rule blocks; for every category, without entries another entry already covers.
+    let mut nets: Vec<(String, Vec<&crate::pattern::Pattern>)> = Vec::new();
+    for c in collect_cats.iter().chain(never_cats.iter()) {
+        let never: Vec<&ir::SiteCategory> =
+            if never_cats.iter().any(|n| n.name == c.name) { Vec::new() } else { never_cats.clone() };
+        nets.push((c.name.clone(), net_patterns(c, &never)));
+    }
+    let net_for = |name: &str| -> &[&crate::pattern::Pattern] {
+        nets.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_slice()).unwrap_or(&[])
+    };
     let mut appendix = Vec::new();
     let mut wildcard_example = None;
-    let category_fact = |c: &ir::SiteCategory| CategoryFact {
-        name: c.name.clone(),
-        description: cx.tx(&c.text),
-        count: c.patterns.len(),
-        examples: cx.examples(c),
-        list_file: (c.patterns.len() > INLINE_LIST_MAX).then(|| list_file_name(policy, &c.name)),
+    let mut path_example = None;
+    let category_fact = |c: &ir::SiteCategory| {
+        let net = net_for(&c.name);
+        CategoryFact {
+            name: c.name.clone(),
+            description: cx.tx(&c.text),
+            count: net.len(),
+            examples: cx.examples(c, net),
+            list_file: (net.len() > INLINE_LIST_MAX).then(|| list_file_name(policy, &c.name)),
+        }
     };
     let mut category_item = |c: &ir::SiteCategory, extra: Vec<String>| -> Item {
         let fact = category_fact(c);
-        let count = l.plural("site_count", fact.count as u64);
+        let net = net_for(&c.name);
+        // A count of entries is a count of websites only for entries that are one whole website each; an entry
+        // with a path is part of a website, and `name.*` stands for many. Those are counted apart, as entries.
+        let whole = net.iter().filter(|p| all_whole_sites(&[p])).count();
+        let count = match (whole, fact.count - whole) {
+            (_, 0) => l.plural("site_count", whole as u64),
+            (0, rest) => l.plural("entry_count", rest as u64),
+            (whole, rest) => l.t(
+                "site_and_entry_count",
+                &[
+                    ("sites", &l.plural("site_count", whole as u64)),
+                    ("entries", &l.plural("other_entry_count", rest as u64)),
+                ],
+            ),
+        };
         // "for example" only where the examples are not the whole list; a complete list is introduced as such.
         let key = if fact.examples.len() == fact.count { "examples_all" } else { "examples" };
-        let mut text = vec![format!("{count}, {}.", l.t(key, &[("examples", &fact.examples.join(", "))]))];
+        let mut text = vec![cap(&format!("{count}, {}.", l.t(key, &[("examples", &fact.examples.join(", "))])))];
         match &fact.list_file {
             Some(file) => text.push(l.t("full_list_file", &[("file", &format!("`{file}`"))])),
             None => {
@@ -280,13 +323,16 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
                 appendix.push(AppendixCategory {
                     name: c.name.clone(),
                     title: l.t("appendix_category", &[("description", &cap(&fact.description)), ("count", &count)]),
-                    sites: c.patterns.iter().map(display_pattern).collect(),
+                    sites: net.iter().map(|p| display_pattern(p)).collect(),
                 });
             }
         }
         if wildcard_example.is_none() {
             wildcard_example =
                 fact.examples.iter().find(|e| e.contains(".*")).map(|e| e.split('/').next().unwrap_or(e).to_string());
+        }
+        if path_example.is_none() {
+            path_example = net.iter().find(|p| p.path.is_some()).map(|p| display_pattern(p));
         }
         text.extend(extra);
         Item { title: Some(cap(&fact.description)), text }
@@ -303,20 +349,37 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
                 Some(events) => l.t("collects_on_event", &[("events", &events)]),
                 None => String::new(),
             };
-            extra.push(l.t("collects_there", &[("data", &cx.data_list(&r.data)), ("event", &event), ("when", &when)]));
+            extra.push(l.t(
+                "collects_there",
+                &[
+                    ("data", &cx.data_list(&r.data)),
+                    ("event", &event),
+                    ("when", &when),
+                    ("regions", &only_in(&cx, &[r], region)),
+                ],
+            ));
         }
         where_items.push(category_item(c, extra));
     }
-    let mut never_cats: Vec<&ir::SiteCategory> = Vec::new();
-    for c in &policy.sites {
-        if nevers.iter().any(|n| n.sites.contains(&c.name)) {
-            never_cats.push(c);
-        }
-    }
-    let never_items: Vec<Item> = never_cats.iter().map(|c| category_item(c, vec![])).collect();
+    let never_items: Vec<Item> = never_cats
+        .iter()
+        .map(|c| {
+            // In a notice for every region, a `never` rule scoped to some regions says for whom it holds.
+            let scoped: Vec<&&ir::NeverRule> = nevers.iter().filter(|n| n.sites.contains(&c.name)).collect();
+            let mut extra = Vec::new();
+            if region.is_none() && scoped.iter().all(|n| !n.regions.is_empty()) {
+                let regions: Vec<String> = scoped.iter().flat_map(|n| n.regions.iter().cloned()).collect();
+                extra.push(l.t("never_only_in", &[("regions", &region_list(&l, &regions))]));
+            }
+            category_item(c, extra)
+        })
+        .collect();
     let mut where_after = Vec::new();
     if let Some(example) = &wildcard_example {
         where_after.push(l.t("wildcard_note", &[("example", &format!("`{example}`"))]));
+    }
+    if let Some(example) = &path_example {
+        where_after.push(l.t("path_note", &[("example", &format!("`{example}`"))]));
     }
     sections.push(Section {
         after: where_after,
@@ -340,20 +403,12 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
         let sentences = if same {
             vec![cap(&cx.link_sentence(&rs[0].link, &text))]
         } else {
-            rs.iter()
-                .map(|r| {
-                    let sites: Vec<String> = r.sites.iter().map(|s| cx.category_text(s)).collect();
-                    l.t(
-                        "link_on_sites",
-                        &[
-                            ("sites", &l.list(&sites, "list_and")),
-                            ("sentence", &cap(&cx.link_sentence(&r.link, &text))),
-                        ],
-                    )
-                })
-                .collect()
+            // The rules that collect the item link it differently. The matcher links an item when any rule
+            // that collects it links it, so the notice names every case that links and says that nothing else
+            // does; a sentence per rule ("for shops: never"; "for shops: when signed in") would contradict itself.
+            vec![l.t("link_mixed", &[("data", &text), ("cases", &link_cases(&cx, &rs, region))])]
         };
-        link_items.push(Item { title: Some(cap(&text)), text: sentences });
+        link_items.push(Item { title: Some(cx.data_label(d)), text: sentences });
     }
     sections.push(Section::new("linkage", l.t("link_heading", &[]), vec![l.t("link_intro", &[])], link_items));
 
@@ -387,7 +442,7 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
                 None => {}
             }
         }
-        purpose_items.push(Item { title: Some(cap(&cx.tx(&p.text))), text });
+        purpose_items.push(Item { title: Some(cx.purpose_label(p)), text });
         purpose_facts.push(PurposeFact {
             name: p.name.clone(),
             text: cx.tx(&p.text),
@@ -688,13 +743,46 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
 
     // Notices of financial incentive.
     let mut incentive_facts = Vec::new();
+    let mut offers = Vec::new();
     for (n, i) in incentives.iter().enumerate() {
         let summary = cx.tx(&i.summary);
+        let heading = if incentives.len() > 1 {
+            format!("{} ({})", l.t("incentive_heading", &[]), n + 1)
+        } else {
+            l.t("incentive_heading", &[])
+        };
+        // What the data given in exchange is used for: the purposes of the rules that collect it where the offer
+        // holds (in a notice for every region, a rule scoped to regions the offer does not reach does not count).
+        let reaches = |r: &ir::CollectRule| {
+            r.regions.is_empty()
+                || i.regions.is_empty()
+                || r.regions.iter().any(|x| i.regions.iter().any(|y| region::overlaps(x, y)))
+        };
+        let used_for: Vec<String> = policy
+            .purposes
+            .iter()
+            .filter(|p| {
+                rules
+                    .iter()
+                    .any(|r| reaches(r) && r.purposes.contains(&p.name) && r.data.iter().any(|d| i.data.contains(d)))
+            })
+            .map(|p| cx.tx(&p.text))
+            .collect();
+        let used_for = l.list(&used_for, "list_and");
+        offers.push(l.t(
+            "incentive_offer",
+            &[
+                ("summary", summary.trim_end_matches('.')),
+                ("data", &cx.data_list(&i.data)),
+                ("purpose", &used_for),
+                ("heading", &heading),
+            ],
+        ));
         let items = vec![
             Item { title: Some(l.t("incentive_summary", &[])), text: vec![sentence(&summary)] },
             Item {
                 title: Some(l.t("incentive_terms", &[])),
-                text: vec![l.t("incentive_data", &[("data", &cx.data_list(&i.data))])],
+                text: vec![l.t("incentive_data", &[("data", &cx.data_list(&i.data)), ("purpose", &used_for)])],
             },
             Item {
                 title: Some(l.t("incentive_value", &[])),
@@ -724,12 +812,19 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
         ];
         sections.push(Section {
             id: format!("incentive-{}", i.name),
-            heading: if incentives.len() > 1 {
-                format!("{} ({})", l.t("incentive_heading", &[]), n + 1)
-            } else {
-                l.t("incentive_heading", &[])
+            heading,
+            // In a notice for every region, an offer scoped to some regions says for whom it holds.
+            paragraphs: {
+                let mut p = vec![];
+                if region.is_none() && !i.regions.is_empty() {
+                    p.push(l.t("incentive_only_in", &[("regions", &region_list(&l, &i.regions))]));
+                }
+                // California's rules name this notice; the heading says what it is in plain words.
+                if framework == Framework::Ccpa {
+                    p.push(l.t("incentive_legal_name", &[]));
+                }
+                p
             },
-            paragraphs: vec![],
             items,
             after: vec![],
         });
@@ -743,6 +838,7 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
 
     let summary = Summary {
         heading: l.t("summary_heading", &[]),
+        offers,
         intro: l.t("summary_intro", &[]),
         columns: ["col_data", "col_where", "col_linked", "col_why", "col_how_long"]
             .iter()
@@ -889,4 +985,69 @@ fn ccpa_notice(cx: &Ctx, rules: &[&ir::CollectRule], contact: &str) -> Section {
         items,
         after,
     }
+}
+
+/// The summary cell on linkage for the rules that collect one item.
+fn link_summary(cx: &Ctx, rs: &[&ir::CollectRule], region: Option<&str>) -> String {
+    let l = cx.l;
+    if rs.windows(2).all(|w| w[0].link == w[1].link) {
+        return match &rs[0].link {
+            Link::Never => l.t("linked_never", &[]),
+            Link::Always => l.t("linked_always", &[]),
+            Link::When(c) => l.t("linked_when", &[("cond", &cx.cond(c))]),
+        };
+    }
+    l.t("linked_mixed", &[("cases", &link_cases(cx, rs, region))])
+}
+
+/// The cases in which an item collected by rules that link it differently is linked: one per rule that links
+/// (where, for what, and the condition), joined by "or". The matcher links an item when any rule collecting it
+/// on the page links it, so these cases are exactly when the item is linked.
+fn link_cases(cx: &Ctx, rs: &[&ir::CollectRule], region: Option<&str>) -> String {
+    let l = cx.l;
+    let mut cases: Vec<String> = Vec::new();
+    for r in rs {
+        let cond = match &r.link {
+            Link::Never => continue,
+            Link::Always => String::new(),
+            Link::When(c) => l.t("link_case_cond", &[("cond", &cx.cond(c))]),
+        };
+        let sites: Vec<String> = r.sites.iter().map(|s| cx.category_text(s)).collect();
+        let purposes: Vec<String> = r.purposes.iter().filter_map(|p| cx.p.purpose(p)).map(|p| cx.tx(&p.text)).collect();
+        let case = l.t(
+            "link_case",
+            &[
+                ("sites", &l.list(&sites, "list_and")),
+                ("purpose", &l.list(&purposes, "list_and")),
+                ("cond", &cond),
+                ("regions", &only_in(cx, &[r], region)),
+            ],
+        );
+        if !cases.contains(&case) {
+            cases.push(case);
+        }
+    }
+    l.list(&cases, "list_or")
+}
+
+/// For a disclosure that covers every region: " (only for users in …)" when every one of `rules` is scoped to
+/// regions, naming the regions; empty otherwise (an unscoped rule holds everywhere, and a disclosure for one
+/// region holds only what applies there).
+fn only_in(cx: &Ctx, rules: &[&ir::CollectRule], region: Option<&str>) -> String {
+    if region.is_some() || rules.is_empty() || rules.iter().any(|r| r.regions.is_empty()) {
+        return String::new();
+    }
+    let mut regions: Vec<String> = Vec::new();
+    for r in rules.iter().flat_map(|r| r.regions.iter()) {
+        if !regions.contains(r) {
+            regions.push(r.clone());
+        }
+    }
+    cx.l.t("only_in", &[("regions", &region_list(cx.l, &regions))])
+}
+
+/// Regions by name after a preposition, as a list: "in Germany and in California".
+fn region_list(l: &Locale, regions: &[String]) -> String {
+    let names: Vec<String> = regions.iter().map(|r| l.region(r)).collect();
+    l.list(&names, "list_and")
 }

@@ -23,7 +23,7 @@ mod wording;
 pub use build::build;
 pub use model::*;
 
-use crate::ir::{Cond, Policy};
+use crate::ir::{self, Cond, Policy};
 use crate::pattern::{HostPattern, Pattern};
 
 /// Categories with more patterns than this get their full list in a separate file instead of the appendix.
@@ -52,17 +52,43 @@ pub fn list_file_name(policy: &Policy, category: &str) -> String {
     format!("{}.{}.sites.txt", policy.file_stem(), category)
 }
 
-/// Every site list too long for an appendix: (file name, contents), one pattern per line.
+/// Every site list too long for an appendix: (file name, contents), one entry per line. A list holds the
+/// entries a disclosure counts ([`net_patterns`]), without the sites a `never` rule for every region blocks;
+/// a `never` rule scoped to some regions is said in those regions' disclosures.
 pub fn site_list_files(policy: &Policy) -> Vec<(String, String)> {
+    let blocking: Vec<&ir::SiteCategory> = policy
+        .sites
+        .iter()
+        .filter(|c| policy.never.iter().any(|n| n.regions.is_empty() && n.sites.contains(&c.name)))
+        .collect();
     policy
         .sites
         .iter()
-        .filter(|c| c.patterns.len() > INLINE_LIST_MAX)
-        .map(|c| {
-            let body: String = c.patterns.iter().map(|p| format!("{}\n", display_pattern(p))).collect();
-            (list_file_name(policy, &c.name), body)
+        .filter_map(|c| {
+            let never: Vec<&ir::SiteCategory> = blocking.iter().copied().filter(|b| b.name != c.name).collect();
+            let net = net_patterns(c, &never);
+            (net.len() > INLINE_LIST_MAX).then(|| {
+                let body: String = net.iter().map(|p| format!("{}\n", display_pattern(p))).collect();
+                (list_file_name(policy, &c.name), body)
+            })
         })
         .collect()
+}
+
+/// The entries of category `c` that a reader is told about: without an entry some entry of a `never`
+/// category covers entirely (the extension collects nothing there), and without an entry another entry of the
+/// same category already covers (`shop.target.com` under `target.com`, `ebay.de` under `ebay.*`), so that a
+/// count says how many distinct places the list reaches.
+pub fn net_patterns<'a>(c: &'a ir::SiteCategory, never: &[&ir::SiteCategory]) -> Vec<&'a Pattern> {
+    let own = crate::check::NeverIndex::new(c.patterns.iter());
+    let blocked = crate::check::NeverIndex::new(never.iter().flat_map(|n| n.patterns.iter()));
+    c.patterns.iter().filter(|p| !own.covers_strictly(p) && !blocked.covers(p)).collect()
+}
+
+/// Whether every entry is a whole website (a domain with its subdomains, or one host), so that a count of
+/// entries is a count of websites; a path or a name under every domain ending is not one website.
+pub fn all_whole_sites(patterns: &[&Pattern]) -> bool {
+    patterns.iter().all(|p| p.path.is_none() && !matches!(p.host, HostPattern::Wildcard(_)))
 }
 
 /// A pattern as a reader should see it: Unicode host names, `exact` spelled out as the host alone.

@@ -24,6 +24,8 @@ pub struct Disclosure {
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
     pub heading: String,
+    /// Each offer in exchange for data, in one sentence, so that the trade is seen before anything else.
+    pub offers: Vec<String>,
     pub intro: String,
     pub columns: Vec<String>,
     pub rows: Vec<Vec<String>>,

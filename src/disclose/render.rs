@@ -45,7 +45,11 @@ pub fn markdown(d: &Disclosure) -> String {
     let mut o = String::new();
     let _ = writeln!(o, "# {}\n", d.title);
     let _ = writeln!(o, "{}\n", d.preamble.join(" "));
-    let _ = writeln!(o, "## {}\n\n{}\n", d.summary.heading, d.summary.intro);
+    let _ = writeln!(o, "## {}\n", d.summary.heading);
+    for offer in &d.summary.offers {
+        let _ = writeln!(o, "**{offer}**\n");
+    }
+    let _ = writeln!(o, "{}\n", d.summary.intro);
     let _ = writeln!(o, "| {} |", d.summary.columns.join(" | "));
     let _ = writeln!(o, "|{}", "---|".repeat(d.summary.columns.len()));
     for row in &d.summary.rows {
@@ -91,18 +95,58 @@ pub fn markdown(d: &Disclosure) -> String {
     o
 }
 
-/// Escapes text for HTML and turns `code` spans into `<code>` elements.
+/// Escapes text for HTML and turns `code` spans into `<code>` elements. A code span naming a published site
+/// list becomes a link to it (the list is written next to the page), and e-mail and web addresses in the text
+/// become `mailto:` and web links.
 fn h(s: &str) -> String {
     let escaped = s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
     let mut out = String::with_capacity(escaped.len());
     for (i, part) in escaped.split('`').enumerate() {
         if i % 2 == 1 {
-            let _ = write!(out, "<code>{part}</code>");
+            if part.ends_with(".sites.txt") && !part.contains('/') {
+                let _ = write!(out, "<a href=\"{part}\"><code>{part}</code></a>");
+            } else {
+                let _ = write!(out, "<code>{part}</code>");
+            }
         } else {
-            out.push_str(part);
+            out.push_str(&linkify(part));
         }
     }
     out
+}
+
+/// Turns each e-mail address into a `mailto:` link and each `http(s)://` address into a link, in escaped text.
+/// Punctuation around an address (a final full stop, brackets, quotes) stays outside the link.
+fn linkify(escaped: &str) -> String {
+    let mut out = String::with_capacity(escaped.len());
+    for (i, word) in escaped.split(' ').enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        let start = word.find(|c: char| !matches!(c, '(' | '[' | '„' | '“' | '‘')).unwrap_or(word.len());
+        let core_end = word.trim_end_matches(['.', ',', ';', ':', ')', ']', '“', '”', '’', '!', '?']).len().max(start);
+        let (before, core, after) = (&word[..start], &word[start..core_end], &word[core_end..]);
+        let is_web = core.starts_with("https://") || core.starts_with("http://");
+        let is_mail = !is_web && is_email(core);
+        if is_web || is_mail {
+            let href = if is_mail { format!("mailto:{core}") } else { core.to_string() };
+            let _ = write!(out, "{before}<a href=\"{href}\">{core}</a>{after}");
+        } else {
+            out.push_str(word);
+        }
+    }
+    out
+}
+
+/// Whether a word is an e-mail address: one `@` with a local part before it and a dotted domain after it.
+fn is_email(w: &str) -> bool {
+    let Some((local, domain)) = w.split_once('@') else { return false };
+    let local_ok = !local.is_empty() && local.chars().all(|c| c.is_alphanumeric() || "._%+-".contains(c));
+    let domain_ok = domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && domain.chars().all(|c| c.is_alphanumeric() || ".-".contains(c));
+    local_ok && domain_ok
 }
 
 pub fn html(d: &Disclosure) -> String {
@@ -112,17 +156,27 @@ pub fn html(d: &Disclosure) -> String {
     let _ = writeln!(o, "<head>\n<meta charset=\"utf-8\"/>");
     let _ = writeln!(o, "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>");
     let _ = writeln!(o, "<title>{}</title>", h(&d.title));
+    // On a narrow screen the summary table becomes one card per data item, each cell under its column's name
+    // (`data-label`), so that nothing scrolls sideways; long names and addresses wrap anywhere.
     let _ = writeln!(
         o,
         "<style>body{{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;\
-         line-height:1.5;color:#1a1a1a}}table{{border-collapse:collapse;width:100%}}th,td{{border:1px solid #777;\
-         padding:.4rem;text-align:left;vertical-align:top}}th{{background:#eee}}code{{background:#f3f3f3}}</style>"
+         line-height:1.5;color:#1a1a1a}}h1,h2,h3,p,li,td,th,caption{{overflow-wrap:break-word;hyphens:auto}}\
+         table{{border-collapse:collapse;width:100%}}caption{{text-align:left;margin-bottom:.4rem}}\
+         th,td{{border:1px solid #777;padding:.4rem;text-align:left;vertical-align:top}}th{{background:#eee}}\
+         code{{background:#f3f3f3}}a{{color:#0b57a4}}.offer{{border-left:4px solid #0b57a4;padding-left:.75rem}}\
+         @media (max-width:40rem){{h1{{font-size:1.6rem}}table,caption,tbody,tr,th,td{{display:block}}thead{{position:absolute;width:1px;\
+         height:1px;overflow:hidden;clip-path:inset(50%)}}tr{{border:1px solid #777;margin-bottom:.75rem}}\
+         th,td{{border:0}}td::before{{content:attr(data-label) \": \";font-weight:bold}}}}</style>"
     );
     let _ = writeln!(o, "</head>\n<body>\n<main>");
     let _ = writeln!(o, "<h1>{}</h1>", h(&d.title));
     let _ = writeln!(o, "<p>{}</p>", h(&d.preamble.join(" ")));
     let _ = writeln!(o, "<section id=\"summary\" aria-labelledby=\"summary-h\">");
     let _ = writeln!(o, "<h2 id=\"summary-h\">{}</h2>", h(&d.summary.heading));
+    for offer in &d.summary.offers {
+        let _ = writeln!(o, "<p class=\"offer\"><strong>{}</strong></p>", h(offer));
+    }
     let _ = writeln!(o, "<table>\n<caption>{}</caption>\n<thead>\n<tr>", h(&d.summary.intro));
     for c in &d.summary.columns {
         let _ = writeln!(o, "<th scope=\"col\">{}</th>", h(c));
@@ -134,7 +188,8 @@ pub fn html(d: &Disclosure) -> String {
             if i == 0 {
                 let _ = write!(o, "<th scope=\"row\">{}</th>", h(c));
             } else {
-                let _ = write!(o, "<td>{}</td>", h(c));
+                let label = d.summary.columns.get(i).map(|c| h(c)).unwrap_or_default();
+                let _ = write!(o, "<td data-label=\"{label}\">{}</td>", h(c));
             }
         }
         let _ = writeln!(o, "</tr>");
@@ -215,6 +270,10 @@ pub fn text(d: &Disclosure) -> String {
     o.push_str(&wrap(&d.preamble.join(" "), W, "", ""));
     o.push('\n');
     underline(&mut o, &d.summary.heading, '-');
+    for offer in &d.summary.offers {
+        o.push_str(&wrap(offer, W, "", ""));
+        o.push('\n');
+    }
     o.push_str(&wrap(&d.summary.intro, W, "", ""));
     o.push('\n');
     for row in &d.summary.rows {

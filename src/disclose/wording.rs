@@ -21,6 +21,46 @@ impl Ctx<'_> {
         self.p.data_item(name).map(|d| self.tx(&d.text)).unwrap_or_else(|| name.to_string())
     }
 
+    /// A data item as a heading or table cell: its `label`, else its text capitalised.
+    pub(super) fn data_label(&self, d: &ir::DataItem) -> String {
+        match &d.label {
+            Some(t) => self.tx(t),
+            None => cap(&self.tx(&d.text)),
+        }
+    }
+
+    /// A purpose as a heading or table cell: its `label`, else its text made to stand alone (in German the
+    /// clause `Ihnen … zu zeigen` needs its `um`).
+    pub(super) fn purpose_label(&self, p: &ir::Purpose) -> String {
+        match &p.label {
+            Some(t) => self.tx(t),
+            None => cap(&self.l.t("purpose_alone", &[("purpose", &self.tx(&p.text))])),
+        }
+    }
+
+    /// The policy's version as the language writes it: `2019-07` as a month, `2019-07-01` as a day, anything
+    /// else as a version number.
+    pub(super) fn version(&self, v: &str) -> String {
+        let parts: Vec<&str> = v.split('-').collect();
+        let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+        let month = |m: &str| {
+            Some(m).filter(|m| digits(m, 2) && ("01"..="12").contains(m)).map(|m| self.l.t(&format!("month_{m}"), &[]))
+        };
+        match parts.as_slice() {
+            [y, m] if digits(y, 4) => match month(m) {
+                Some(name) => self.l.t("version_month", &[("month", &name), ("year", y)]),
+                None => self.l.t("version", &[("version", v)]),
+            },
+            [y, m, d] if digits(y, 4) && digits(d, 2) && ("01"..="31").contains(d) => match month(m) {
+                Some(name) => {
+                    self.l.t("version_day", &[("day", d.trim_start_matches('0')), ("month", &name), ("year", y)])
+                }
+                None => self.l.t("version", &[("version", v)]),
+            },
+            _ => self.l.t("version", &[("version", v)]),
+        }
+    }
+
     pub(super) fn data_list(&self, names: &[String]) -> String {
         let texts: Vec<String> = names.iter().map(|n| self.data_text(n)).collect();
         self.l.list(&texts, "list_and")
@@ -165,13 +205,16 @@ impl Ctx<'_> {
         }
     }
 
-    pub(super) fn examples(&self, c: &ir::SiteCategory) -> Vec<String> {
-        if !c.examples.is_empty() {
-            return c.examples.iter().map(display_pattern).collect();
+    /// Up to four examples from the entries `net` the disclosure counts: the policy's own examples where it
+    /// gives them and they are counted, else typical entries.
+    pub(super) fn examples(&self, c: &ir::SiteCategory, net: &[&Pattern]) -> Vec<String> {
+        let own: Vec<String> = c.examples.iter().filter(|e| net.contains(e)).map(display_pattern).collect();
+        if !own.is_empty() {
+            return own;
         }
         // A category made only of imported lists: take names of typical length without digits, so that the
         // examples read like ordinary sites; the choice is deterministic, so disclosures are byte-identical.
-        let mut v: Vec<&Pattern> = c.patterns.iter().collect();
+        let mut v: Vec<&Pattern> = net.to_vec();
         v.sort_by_key(|p| {
             let s = p.to_string();
             (s.chars().any(|ch| ch.is_ascii_digit() || ch == '-'), s.len().abs_diff(11), s)

@@ -269,6 +269,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::exchange_clause | Rule::kw_in => "`in exchange for`",
         Rule::kw_exchange => "`exchange`",
         Rule::value_clause | Rule::kw_value => "`value`",
+        Rule::label_clause | Rule::kw_label => "`label`",
         Rule::optin_clause | Rule::kw_opt => "`opt in`",
         Rule::withdraw_clause | Rule::kw_withdraw => "`withdraw`",
         Rule::expect_outcome | Rule::kw_collects => "`collects`",
@@ -355,14 +356,16 @@ impl Builder {
                 let mut category = None;
                 let mut aggregated = false;
                 let mut text = None;
+                let mut label = None;
                 for c in it {
                     match c.as_rule() {
                         Rule::category_clause => category = Some(self.ident(self.first(c))),
                         Rule::aggregated_item => aggregated = true,
+                        Rule::label_clause => label = Some(self.text(self.first(c))),
                         _ => text = Some(self.text(c)),
                     }
                 }
-                let decl = Decl { name, category, aggregated, text, span };
+                let decl = Decl { name, category, aggregated, text, label, span };
                 match rule {
                     Rule::signal_decl => Item::Signal(decl),
                     Rule::event_decl => Item::Event(decl),
@@ -426,6 +429,7 @@ impl Builder {
                             Rule::decisions_clause => {
                                 PurposeClause::Decisions(self.skip_kw(c).next().map(|t| self.text(t)))
                             }
+                            Rule::label_clause => PurposeClause::Label(self.text(self.first(c))),
                             Rule::text => PurposeClause::Text(self.text(c)),
                             _ => unreachable!("{SHAPE}"),
                         };
@@ -700,6 +704,7 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_out
             | Rule::kw_url
             | Rule::kw_method
+            | Rule::kw_label
             | Rule::kw_signal
             | Rule::kw_feature
             | Rule::kw_event
