@@ -196,6 +196,7 @@ fn policy_for(domains: &[String]) -> ir::Policy {
             text: text("listed"),
             patterns: domains.iter().map(|d| Pattern { host: HostPattern::Domain(d.clone()), path: None }).collect(),
             examples: vec![],
+            allow: vec![],
         }],
         never: vec![],
         collect: vec![ir::CollectRule {
@@ -207,11 +208,13 @@ fn policy_for(domains: &[String]) -> ir::Policy {
             keep: ir::Retention { amount: 1, unit: ir::TimeUnit::Day },
             link: ir::Link::Never,
             regions: vec![],
+            allow: vec![],
             origin: None,
         }],
         incentives: vec![],
         expects: vec![],
         store: vec![],
+        allow: vec![],
     }
 }
 

@@ -30,7 +30,7 @@ impl Checker<'_> {
     pub(super) fn resolve(&mut self, ident: &Ident, kind: Kind, code: Code, context: &str) -> bool {
         let key = (kind.namespace(), ident.name.clone());
         match self.symbols.get(&key).copied() {
-            Some((k, _)) if k == kind || (kind.namespace() == 0) => {
+            Some((k, _)) if k == kind || kind.namespace() == Kind::Signal.namespace() => {
                 self.used.insert(key);
                 true
             }
@@ -41,8 +41,9 @@ impl Checker<'_> {
                     format!("{context} names `{}`, which is not a declared {}", ident.name, kind.word()),
                 )
                 .with_label(format!("unknown {}", kind.word()));
-                let other =
-                    found.or_else(|| (0..7u8).find_map(|ns| self.symbols.get(&(ns, ident.name.clone())).copied()));
+                let other = found.or_else(|| {
+                    Kind::ALL.iter().find_map(|k| self.symbols.get(&(k.namespace(), ident.name.clone())).copied())
+                });
                 let help = if let Some((other_kind, other_span)) = other {
                     d = d.with_secondary(
                         other_span,
@@ -68,7 +69,7 @@ impl Checker<'_> {
     }
 
     pub(super) fn resolve_condition_name(&mut self, ident: &Ident, context: &str) -> bool {
-        let key = (0u8, ident.name.clone());
+        let key = (Kind::Signal.namespace(), ident.name.clone());
         if self.symbols.contains_key(&key) {
             self.used.insert(key);
             return true;

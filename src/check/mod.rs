@@ -20,8 +20,10 @@
 //! | `consent.rs` | consent lints: opt-in before a feature that starts on, specific consent, withdrawal, special categories |
 //! | `limits.rs` | what one artifact can hold (64 of each kind, domains, path patterns, condition depth) |
 //! | `store.rs` | `store` lines: types, names, and that every collected data item has a store data type |
+//! | `allow.rs` | `allow CODE "REASON"`: the warnings an author accepts, and unused `allow`s (runs last) |
 //! | `legal.rs` | what each region's law requires the disclosure to carry: establishment, representative, profiling, transfers |
 
+mod allow;
 mod consent;
 mod declare;
 mod legal;
@@ -33,6 +35,7 @@ mod sites;
 mod store;
 mod texts;
 
+pub use allow::{AllowScope, Allowed};
 pub use lower::lower_cond;
 
 use crate::ast::{self, Ident};
@@ -98,6 +101,8 @@ impl Default for InputLimits {
 pub struct Checked {
     pub policy: Option<ir::Policy>,
     pub diagnostics: Vec<Diagnostic>,
+    /// The warnings that an `allow` accepted: left out of `diagnostics`, kept for review.
+    pub allowed: Vec<Allowed>,
 }
 
 impl Checked {
@@ -130,65 +135,15 @@ pub fn check(
         pattern_limit_reported: false,
     };
     let policy = cx.run(file);
+    let allowed = cx.apply_allows(file);
     let mut diagnostics = cx.diags;
     diagnostic::sort(&mut diagnostics);
     let policy = if diagnostics.iter().any(|d| d.is_error()) { None } else { policy };
-    Checked { policy, diagnostics }
+    Checked { policy, diagnostics, allowed }
 }
 
-/// What a name was declared as.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-enum Kind {
-    Signal,
-    Feature,
-    Data,
-    Purpose,
-    Recipient,
-    Sites,
-    Incentive,
-    Event,
-}
-
-impl Kind {
-    fn word(self) -> &'static str {
-        match self {
-            Kind::Signal => "signal",
-            Kind::Feature => "feature",
-            Kind::Data => "data item",
-            Kind::Purpose => "purpose",
-            Kind::Recipient => "recipient",
-            Kind::Sites => "site category",
-            Kind::Incentive => "incentive",
-            Kind::Event => "event",
-        }
-    }
-
-    fn keyword(self) -> &'static str {
-        match self {
-            Kind::Signal => "signal",
-            Kind::Feature => "feature",
-            Kind::Data => "data",
-            Kind::Purpose => "purpose",
-            Kind::Recipient => "recipient",
-            Kind::Sites => "sites",
-            Kind::Incentive => "incentive",
-            Kind::Event => "event",
-        }
-    }
-
-    /// Signals and features share one namespace, because conditions name both.
-    fn namespace(self) -> u8 {
-        match self {
-            Kind::Signal | Kind::Feature => 0,
-            Kind::Data => 1,
-            Kind::Purpose => 2,
-            Kind::Recipient => 3,
-            Kind::Sites => 4,
-            Kind::Incentive => 5,
-            Kind::Event => 6,
-        }
-    }
-}
+// The kinds of declared names are shared with the editor support (`ide.rs`); the checker calls them `Kind`.
+use crate::ast::SymbolKind as Kind;
 
 struct Checker<'a> {
     sources: &'a mut SourceMap,

@@ -34,8 +34,14 @@ impl Checker<'_> {
         let mut keep = None;
         let mut link = None;
         let mut regions = Vec::new();
+        let allow = self.allows(c.clauses.iter().filter_map(|(clause, _)| match clause {
+            ast::CollectClause::Allow(a) => Some(a),
+            _ => None,
+        }));
         for (clause, span) in &c.clauses {
             let key = match clause {
+                // Any number of codes can be allowed; `allows` reports a code allowed twice.
+                ast::CollectClause::Allow(_) => continue,
                 ast::CollectClause::On(_) => "on",
                 ast::CollectClause::At(_) => "at",
                 ast::CollectClause::When(_) => "when",
@@ -89,6 +95,7 @@ impl Checker<'_> {
                     })
                 }
                 ast::CollectClause::Region(rs) => regions = self.resolve_regions(rs),
+                ast::CollectClause::Allow(_) => {}
             }
         }
         let first = c.data.first().map(|d| d.span).unwrap_or(c.span);
@@ -133,6 +140,7 @@ impl Checker<'_> {
             keep: keep.unwrap_or(ir::Retention { amount: 1, unit: ir::TimeUnit::Day }),
             link: link.unwrap_or(ir::Link::Never),
             regions,
+            allow,
             origin: Some(self.sources.origin(c.span)),
         })
     }
