@@ -354,3 +354,54 @@ fn complete_site_lists_are_not_called_examples() {
     assert!(en.contains("websites, for example target.com, bestbuy.com, ebay.*, bücher.de."));
     assert!(shopping_md("DE", "de").contains("3 Websites, nämlich walmart.com/ip/"));
 }
+
+/// A policy for the notices of issue 17's defects: one rule, for the US only; `FEATURE` marks where a feature goes.
+const US_ONLY: &str =
+    "policy p {\n  name \"P\"\n  controller \"C Inc., 1 Street, Springfield\"\n  contact \"c@p.test\"\n\
+    version \"1\"\n  languages en, de\n  regions US, JP\n}\nFEATURE\
+    data d en \"the page address\" de \"die Seitenadresse\"\n\
+    purpose u basis contract en \"showing prices\" de \"Preise anzeigen\"\n\
+    sites s en \"shops\" de \"Shops\" { example.com }\n\
+    collect d on s for u keep 1 days region US\n";
+
+/// Issue 17: a notice for a region where no rule applies says plainly that nothing is collected there, instead
+/// of introducing empty lists ("we collect:", "and on no others:") and an empty summary table.
+#[test]
+fn a_notice_where_no_rule_applies_says_nothing_is_collected() {
+    let policy = common::policy_from_text(&US_ONLY.replace("FEATURE", ""));
+    for (lang, says, intro, others) in [
+        ("en", "We collect no data at all", "we collect:", "on no others:"),
+        ("de", "Wir erheben keinerlei Daten", "erheben wir:", "auf keinen anderen:"),
+    ] {
+        let d = disclose::build(&policy, lang, Some("JP")).unwrap();
+        for format in [Format::Markdown, Format::Text, Format::Html] {
+            let out = render::render(&d, format);
+            assert!(out.contains(says), "{lang} {format:?}: {out}");
+            assert!(!out.contains(intro) && !out.contains(others), "{lang} {format:?}: {out}");
+            assert!(!out.contains("| --- |") && !out.contains("---|") && !out.contains("<table>"), "{out}");
+        }
+        // Where the rule applies, the notice is as before.
+        let us = render::markdown(&disclose::build(&policy, lang, Some("US")).unwrap());
+        assert!(us.contains(intro) && us.contains(others) && !us.contains(says), "{us}");
+    }
+}
+
+/// Issue 17: the data section points to "the settings below" only when the notice has a settings section, and
+/// the duty to provide names "the features above" only then.
+#[test]
+fn settings_are_named_only_when_the_notice_has_them() {
+    let without = common::policy_from_text(&US_ONLY.replace("FEATURE", ""));
+    let with = common::policy_from_text(
+        &US_ONLY
+            .replace("FEATURE", "feature f default on en \"Prices\" de \"Preise\"\n")
+            .replace("for u keep", "when f for u keep"),
+    );
+    for (lang, settings, features) in
+        [("en", "the settings below", "features above"), ("de", "Ihren Einstellungen", "oben genannten Funktionen")]
+    {
+        let md = render::markdown(&disclose::build(&without, lang, Some("US")).unwrap());
+        assert!(!md.contains(settings) && !md.contains(features), "{lang}: {md}");
+        let md = render::markdown(&disclose::build(&with, lang, Some("US")).unwrap());
+        assert!(md.contains(settings) && md.contains(features), "{lang}: {md}");
+    }
+}

@@ -691,9 +691,37 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
         });
     }
 
+    // A notice for a region where no rule applies says once, plainly, that nothing is collected, instead of
+    // introducing empty lists: where, linkage, purposes, retention and the duty to provide have nothing to say.
+    if data.is_empty() {
+        sections.retain(|s| {
+            !matches!(s.id.as_str(), "where" | "never" | "linkage" | "purposes" | "retention" | "requirement")
+        });
+        if let Some(s) = sections.iter_mut().find(|s| s.id == "data") {
+            s.paragraphs = vec![l.t("data_none", &[])];
+        }
+    }
+    // The data section points to the settings, and the duty to provide to the features, only when the notice
+    // has a section on them.
+    if !sections.iter().any(|s| s.id == "features") {
+        for s in &mut sections {
+            for p in &mut s.paragraphs {
+                for (key, plain) in [
+                    ("data_intro", "data_intro_no_settings"),
+                    ("requirement_voluntary", "requirement_voluntary_no_settings"),
+                    ("requirement_rest", "requirement_rest_no_settings"),
+                ] {
+                    if *p == l.t(key, &[]) {
+                        *p = l.t(plain, &[]);
+                    }
+                }
+            }
+        }
+    }
+
     let summary = Summary {
         heading: l.t("summary_heading", &[]),
-        intro: l.t("summary_intro", &[]),
+        intro: l.t(if summary_rows.is_empty() { "summary_none" } else { "summary_intro" }, &[]),
         columns: ["col_data", "col_where", "col_linked", "col_why", "col_how_long"]
             .iter()
             .map(|k| l.t(k, &[]))

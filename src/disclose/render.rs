@@ -46,13 +46,16 @@ pub fn markdown(d: &Disclosure) -> String {
     let _ = writeln!(o, "# {}\n", d.title);
     let _ = writeln!(o, "{}\n", d.preamble.join(" "));
     let _ = writeln!(o, "## {}\n\n{}\n", d.summary.heading, d.summary.intro);
-    let _ = writeln!(o, "| {} |", d.summary.columns.join(" | "));
-    let _ = writeln!(o, "|{}", "---|".repeat(d.summary.columns.len()));
-    for row in &d.summary.rows {
-        let cells: Vec<String> = row.iter().map(|c| md_cell(c)).collect();
-        let _ = writeln!(o, "| {} |", cells.join(" | "));
+    // A notice where nothing is collected has no table: its intro says so.
+    if !d.summary.rows.is_empty() {
+        let _ = writeln!(o, "| {} |", d.summary.columns.join(" | "));
+        let _ = writeln!(o, "|{}", "---|".repeat(d.summary.columns.len()));
+        for row in &d.summary.rows {
+            let cells: Vec<String> = row.iter().map(|c| md_cell(c)).collect();
+            let _ = writeln!(o, "| {} |", cells.join(" | "));
+        }
+        o.push('\n');
     }
-    o.push('\n');
     for s in &d.sections {
         let _ = writeln!(o, "## {}\n", s.heading);
         for p in &s.paragraphs {
@@ -123,23 +126,28 @@ pub fn html(d: &Disclosure) -> String {
     let _ = writeln!(o, "<p>{}</p>", h(&d.preamble.join(" ")));
     let _ = writeln!(o, "<section id=\"summary\" aria-labelledby=\"summary-h\">");
     let _ = writeln!(o, "<h2 id=\"summary-h\">{}</h2>", h(&d.summary.heading));
-    let _ = writeln!(o, "<table>\n<caption>{}</caption>\n<thead>\n<tr>", h(&d.summary.intro));
-    for c in &d.summary.columns {
-        let _ = writeln!(o, "<th scope=\"col\">{}</th>", h(c));
-    }
-    let _ = writeln!(o, "</tr>\n</thead>\n<tbody>");
-    for row in &d.summary.rows {
-        let _ = write!(o, "<tr>");
-        for (i, c) in row.iter().enumerate() {
-            if i == 0 {
-                let _ = write!(o, "<th scope=\"row\">{}</th>", h(c));
-            } else {
-                let _ = write!(o, "<td>{}</td>", h(c));
-            }
+    if d.summary.rows.is_empty() {
+        // Nothing is collected: the intro says so, and there is no table.
+        let _ = writeln!(o, "<p>{}</p>\n</section>", h(&d.summary.intro));
+    } else {
+        let _ = writeln!(o, "<table>\n<caption>{}</caption>\n<thead>\n<tr>", h(&d.summary.intro));
+        for c in &d.summary.columns {
+            let _ = writeln!(o, "<th scope=\"col\">{}</th>", h(c));
         }
-        let _ = writeln!(o, "</tr>");
+        let _ = writeln!(o, "</tr>\n</thead>\n<tbody>");
+        for row in &d.summary.rows {
+            let _ = write!(o, "<tr>");
+            for (i, c) in row.iter().enumerate() {
+                if i == 0 {
+                    let _ = write!(o, "<th scope=\"row\">{}</th>", h(c));
+                } else {
+                    let _ = write!(o, "<td>{}</td>", h(c));
+                }
+            }
+            let _ = writeln!(o, "</tr>");
+        }
+        let _ = writeln!(o, "</tbody>\n</table>\n</section>");
     }
-    let _ = writeln!(o, "</tbody>\n</table>\n</section>");
     for s in &d.sections {
         let _ = writeln!(o, "<section id=\"{0}\" aria-labelledby=\"{0}-h\">", h(&s.id));
         let _ = writeln!(o, "<h2 id=\"{}-h\">{}</h2>", h(&s.id), h(&s.heading));
