@@ -128,6 +128,21 @@ fn syntax_diagnostic(file: FileId, text: &str, err: pest::error::Error<Rule>) ->
             .with_label("string starts here")
             .with_help("add the closing `\"`; a `\"` inside a string is written `\\\"`");
     }
+    // `expect "URL" region GB with X collects ...`: the settings come before the region. Say that, rather than
+    // that `collects` was expected.
+    let is_word =
+        |w: &str| rest.strip_prefix(w).is_some_and(|r| !r.starts_with(|c: char| c.is_alphanumeric() || c == '_'));
+    let in_expect = text[..pos].rfind("expect").map(|at| &text[at..pos]);
+    if is_word("with")
+        && expected.contains(&"`collects`")
+        && in_expect.is_some_and(|e| e.split_whitespace().any(|w| w == "region"))
+    {
+        return Diagnostic::new(Code::Syntax, span, "in an `expect` line, `with` comes before `region`")
+            .with_label("after `region`")
+            .with_help(
+                "write the settings first: `expect \"https://...\" with signed_in region GB collects page_url`",
+            );
+    }
     let message = match expected.len() {
         0 => format!("unexpected {found}"),
         _ => format!("expected {}, found {found}", one_of(&expected)),
