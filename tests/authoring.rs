@@ -636,3 +636,22 @@ mod allow {
         }
     }
 }
+
+/// Issue 17: a signal that only `expect` lines mention is still unused (W0019): tests do not make the matcher
+/// read it, and the help says that only tests name it.
+#[test]
+fn a_signal_only_tests_mention_is_unused() {
+    let text = "policy p { name \"P\" controller \"C\" contact \"c@p.test\" version \"1\" languages en }\n\
+        signal signed_in \"you are signed in\"\ndata d \"d\"\npurpose u basis contract \"u\"\n\
+        sites s \"s\" { example.com }\ncollect d on s for u keep 1 days\n\
+        expect \"https://example.com/\" with signed_in collects d\n";
+    let out = policyc::check_source("p.policy", text, &mut policyc::NoLists, Default::default());
+    let d: Vec<_> = out.checked.diagnostics.iter().filter(|d| d.code == policyc::Code::UnusedDeclaration).collect();
+    assert_eq!(d.len(), 1, "{:#?}", out.checked.diagnostics);
+    assert_eq!(d[0].message, "signal `signed_in` is never used");
+    assert!(d[0].help.as_deref().unwrap().starts_with("only `expect` lines name it and no rule refers to it"));
+    // A rule that reads it makes it used.
+    let used = text.replace("keep 1 days", "keep 1 days when signed_in");
+    let out = policyc::check_source("p.policy", &used, &mut policyc::NoLists, Default::default());
+    assert!(out.checked.diagnostics.is_empty(), "{:#?}", out.checked.diagnostics);
+}

@@ -130,6 +130,7 @@ pub fn check(
         regions: Vec::new(),
         symbols: HashMap::new(),
         used: HashSet::new(),
+        tested: HashSet::new(),
         duplicates: Vec::new(),
         pattern_count: 0,
         pattern_limit_reported: false,
@@ -158,6 +159,8 @@ struct Checker<'a> {
     symbols: HashMap<(u8, String), (Kind, Span)>,
     /// Declarations referenced by some rule, for the unused-declaration lint.
     used: HashSet<(u8, String)>,
+    /// Signals and features that `expect` lines set, to say so when no rule reads them.
+    tested: HashSet<(u8, String)>,
     /// Patterns seen twice in the category being checked.
     duplicates: Vec<String>,
     pattern_count: usize,

@@ -369,7 +369,7 @@ impl Checker<'_> {
         };
         let mut with = Vec::new();
         for s in &e.settings {
-            if self.resolve_condition_name(&s.name, "this `expect` line") {
+            if self.resolve_tested_name(&s.name, "this `expect` line") {
                 with.push(if s.on { s.name.name.clone() } else { format!("not {}", s.name.name) });
             }
         }
