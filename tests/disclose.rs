@@ -405,3 +405,35 @@ fn settings_are_named_only_when_the_notice_has_them() {
         assert!(md.contains(settings) && md.contains(features), "{lang}: {md}");
     }
 }
+
+/// Issue 17: two rules collecting the same item on the same sites under different conditions say how they
+/// differ, instead of one sentence twice ("For shops: ..." and "For shops: ...", or two retention sentences that
+/// differ only in the period).
+#[test]
+fn rules_that_differ_only_in_their_condition_say_so() {
+    let policy = common::policy_from_text(
+        "policy p { name \"P\" controller \"C Inc., 1 Street, Springfield\" contact \"c@p.test\" version \"1\" \
+         languages en, de }\n\
+         signal signed_in en \"you are signed in\" de \"Sie angemeldet sind\"\n\
+         feature compare default on en \"Price comparison\" de \"Preisvergleich\"\n\
+         data d en \"the page address\" de \"die Seitenadresse\"\n\
+         purpose u basis contract en \"showing prices\" de \"Preise anzuzeigen\"\n\
+         sites s en \"shops\" de \"Shops\" { example.com }\n\
+         collect d on s when compare for u keep 30 days link to account when signed_in\n\
+         collect d on s when signed_in for u keep 90 days link to account always\n",
+    );
+    for (lang, compare, signed_in) in [
+        ("en", "while the “Price comparison” feature is switched on", "while you are signed in"),
+        ("de", "solange die Funktion „Preisvergleich“ eingeschaltet ist", "solange Sie angemeldet sind"),
+    ] {
+        let d = disclose::build(&policy, lang, None).unwrap();
+        let texts = |id: &str| -> Vec<String> {
+            d.sections.iter().find(|s| s.id == id).unwrap().items.iter().flat_map(|i| i.text.clone()).collect()
+        };
+        for id in ["linkage", "retention"] {
+            let t = texts(id);
+            assert_eq!(t.len(), 2, "{lang} {id}: {t:#?}");
+            assert!(t[0].contains(compare) && t[1].contains(signed_in), "{lang} {id}: {t:#?}");
+        }
+    }
+}

@@ -295,13 +295,15 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
             rs.iter()
                 .map(|r| {
                     let sites: Vec<String> = r.sites.iter().map(|s| cx.category_text(s)).collect();
-                    l.t(
-                        "link_on_sites",
-                        &[
-                            ("sites", &l.list(&sites, "list_and")),
-                            ("sentence", &cap(&cx.link_sentence(&r.link, &text))),
-                        ],
-                    )
+                    let sentence = cap(&cx.link_sentence(&r.link, &text));
+                    let sites = l.list(&sites, "list_and");
+                    match distinguishing_cond(r, &rs, |a, b| same_set(&a.sites, &b.sites)) {
+                        Some(c) => l.t(
+                            "link_on_sites_when",
+                            &[("sites", &sites), ("cond", &cx.cond(c)), ("sentence", &sentence)],
+                        ),
+                        None => l.t("link_on_sites", &[("sites", &sites), ("sentence", &sentence)]),
+                    }
                 })
                 .collect()
         };
@@ -374,20 +376,25 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
             }
         }
     }
-    for (r, items) in differing {
+    let differing_rules: Vec<&ir::CollectRule> = differing.iter().map(|(r, _)| *r).collect();
+    for (r, items) in &differing {
         let purposes: Vec<String> =
             r.purposes.iter().filter_map(|p| policy.purpose(p)).map(|p| cx.tx(&p.text)).collect();
-        retention_items.push(Item {
-            title: None,
-            text: vec![l.t(
-                "retention_for",
-                &[
-                    ("data", &cx.data_list(&items)),
-                    ("purpose", &l.list(&purposes, "list_and")),
-                    ("duration", &cx.duration(r.keep)),
-                ],
-            )],
-        });
+        let mut args = vec![
+            ("data", cx.data_list(items)),
+            ("purpose", l.list(&purposes, "list_and")),
+            ("duration", cx.duration(r.keep)),
+        ];
+        // Rules for the same purposes that differ in their condition: say which period holds when.
+        let key = match distinguishing_cond(r, &differing_rules, |a, b| same_set(&a.purposes, &b.purposes)) {
+            Some(c) => {
+                args.push(("cond", cx.cond(c)));
+                "retention_for_when"
+            }
+            None => "retention_for",
+        };
+        let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        retention_items.push(Item { title: None, text: vec![l.t(key, &args)] });
     }
     sections.push(Section::new("retention", l.t("retention_heading", &[]), vec![], retention_items));
 
@@ -753,6 +760,22 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
             .then(|| Appendix { heading: l.t("appendix_heading", &[]), categories: appendix }),
         facts,
     })
+}
+
+/// The condition that tells `rule` apart from another rule of `rules` that `alike` says would read the same
+/// (same sites, same purposes): its `when`, if it has one and the other's differs. Two rules collecting the same
+/// item on the same sites under different conditions would otherwise render as one sentence said twice.
+fn distinguishing_cond<'r>(
+    rule: &'r ir::CollectRule,
+    rules: &[&ir::CollectRule],
+    alike: impl Fn(&ir::CollectRule, &ir::CollectRule) -> bool,
+) -> Option<&'r ir::Cond> {
+    let cond = rule.when.as_ref()?;
+    rules.iter().any(|o| !std::ptr::eq(*o, rule) && alike(rule, o) && o.when.as_ref() != Some(cond)).then_some(cond)
+}
+
+fn same_set(a: &[String], b: &[String]) -> bool {
+    a.len() == b.len() && a.iter().all(|x| b.contains(x))
 }
 
 /// The notice at collection (11 CCR §7012): one item per CCPA category of the data collected in the region.
