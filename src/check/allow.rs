@@ -210,6 +210,11 @@ impl Checker<'_> {
             }
         }
         self.diags = kept;
+        // In position order, as diagnostics are listed.
+        allowed.sort_by(|a, b| {
+            let key = |x: &Allowed| (x.diagnostic.span.file, x.diagnostic.span.start, x.diagnostic.code);
+            key(a).cmp(&key(b))
+        });
         if !self.diags.iter().any(|d| d.is_error()) {
             let no_sensitive = self.options.sensitive.is_empty();
             let silent = |s: &Scoped| s.used || s.quiet || (s.code == Code::SensitiveSite && no_sensitive);
