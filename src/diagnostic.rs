@@ -86,7 +86,7 @@ codes! {
     SpecialCategorySite = "E0035", Error, "a collect rule's scope includes sites of a special category (GDPR Art. 9) without explicit consent";
     UnknownStoreType = "E0040", Error, "a `store` line names a type that is not a store data type or use";
     UnmappedStoreData = "E0041", Error, "a policy with `store` lines collects a data item that has no store data type";
-    UnusedAllow = "W0050", Warning, "an `allow` accepts no finding in its scope";
+    UnusedAllow = "W0060", Warning, "an `allow` accepts no finding in its scope";
 }
 
 impl fmt::Display for Code {

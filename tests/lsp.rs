@@ -281,7 +281,7 @@ mod analysis {
         // `allow` itself.
         let codes = ide::completions(&idx, "collect page_url allow ", "collect page_url allow ".len());
         assert!(codes.iter().any(|c| c.label == "W0025" && c.detail.contains("adds nothing")), "{codes:?}");
-        assert!(!codes.iter().any(|c| c.label.starts_with('E') || c.label == "W0050"), "{codes:?}");
+        assert!(!codes.iter().any(|c| c.label.starts_with('E') || c.label == "W0060"), "{codes:?}");
     }
 
     #[test]

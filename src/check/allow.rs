@@ -5,7 +5,7 @@
 //! (a skipped list entry, reported in its list file, belongs where the list is imported). Only warnings can be
 //! allowed: an error means the policy cannot be built as written. The findings an `allow` silences are kept, with
 //! its reason, so that `check --format json` lists them for review; an `allow` that silences nothing is itself a
-//! warning (W0050), so that accepted findings do not outlive the finding.
+//! warning (W0060), so that accepted findings do not outlive the finding.
 
 // The checker's state, its shared helpers and the imports every pass needs.
 use super::*;
