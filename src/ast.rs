@@ -6,6 +6,93 @@
 
 use crate::source::Span;
 
+/// What a declared name is: the kind of item (or header field) that declares it. The checker's symbol tables and
+/// the editor support (`ide.rs`) both use it, so that the two agree on what a name is and where it may be used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SymbolKind {
+    /// The policy's id (`policy NAME { ... }`).
+    Policy,
+    /// A region of the header's `regions` line.
+    Region,
+    Signal,
+    Feature,
+    Data,
+    Purpose,
+    Recipient,
+    Sites,
+    Incentive,
+    Event,
+    /// A retention criterion (`criterion NAME TEXT`, for `keep until NAME`).
+    Criterion,
+}
+
+impl SymbolKind {
+    pub const ALL: [SymbolKind; 11] = [
+        SymbolKind::Policy,
+        SymbolKind::Region,
+        SymbolKind::Signal,
+        SymbolKind::Feature,
+        SymbolKind::Data,
+        SymbolKind::Purpose,
+        SymbolKind::Recipient,
+        SymbolKind::Sites,
+        SymbolKind::Incentive,
+        SymbolKind::Event,
+        SymbolKind::Criterion,
+    ];
+
+    /// The kind in words, as diagnostics and hover say it.
+    pub fn word(self) -> &'static str {
+        match self {
+            SymbolKind::Policy => "policy",
+            SymbolKind::Region => "region",
+            SymbolKind::Signal => "signal",
+            SymbolKind::Feature => "feature",
+            SymbolKind::Data => "data item",
+            SymbolKind::Purpose => "purpose",
+            SymbolKind::Recipient => "recipient",
+            SymbolKind::Sites => "site category",
+            SymbolKind::Incentive => "incentive",
+            SymbolKind::Event => "event",
+            SymbolKind::Criterion => "retention criterion",
+        }
+    }
+
+    /// The keyword that declares a name of this kind.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            SymbolKind::Policy => "policy",
+            SymbolKind::Region => "regions",
+            SymbolKind::Signal => "signal",
+            SymbolKind::Feature => "feature",
+            SymbolKind::Data => "data",
+            SymbolKind::Purpose => "purpose",
+            SymbolKind::Recipient => "recipient",
+            SymbolKind::Sites => "sites",
+            SymbolKind::Incentive => "incentive",
+            SymbolKind::Event => "event",
+            SymbolKind::Criterion => "criterion",
+        }
+    }
+
+    /// Names of one namespace can refer to each other; signals and features share one, because conditions name
+    /// both.
+    pub fn namespace(self) -> u8 {
+        match self {
+            SymbolKind::Policy => 0,
+            SymbolKind::Region => 1,
+            SymbolKind::Signal | SymbolKind::Feature => 2,
+            SymbolKind::Data => 3,
+            SymbolKind::Purpose => 4,
+            SymbolKind::Recipient => 5,
+            SymbolKind::Sites => 6,
+            SymbolKind::Incentive => 7,
+            SymbolKind::Event => 8,
+            SymbolKind::Criterion => 9,
+        }
+    }
+}
+
 /// A name with where it was written.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Ident {
@@ -78,6 +165,19 @@ pub enum HeaderField {
     Url(Text),
     /// `representative TEXT`: the representative in the Union (GDPR Art. 27).
     Representative(Text),
+    /// `allow CODE "REASON"` in the header: a warning accepted in the whole policy.
+    Allow(Allow),
+}
+
+/// `allow CODE "REASON"`: a warning the author accepts in the scope where the clause is written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Allow {
+    /// The code as written (`W0025`); the checker says when it is not a warning's code.
+    pub code: Ident,
+    /// The reason and the span of its string; `None` when none was written (an error).
+    pub reason: Option<(String, Span)>,
+    /// The whole clause.
+    pub span: Span,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -184,6 +284,8 @@ pub struct SitesDecl {
     pub special: Option<Ident>,
     pub text: Option<Text>,
     pub entries: Vec<SiteEntry>,
+    /// `allow CODE "REASON"` lines of the block: warnings accepted for this category.
+    pub allows: Vec<Allow>,
     /// Examples given explicitly (only by the data form, which has lost the difference between written and
     /// imported patterns); the policy language derives them from the patterns written in the block.
     pub examples: Option<Vec<String>>,
@@ -264,6 +366,8 @@ pub enum CollectClause {
     Region(Vec<Ident>),
     /// `on device`, in a `process` rule.
     OnDevice,
+    /// `allow CODE "REASON"`: a warning accepted for this rule.
+    Allow(Allow),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

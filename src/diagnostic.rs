@@ -32,6 +32,11 @@ macro_rules! codes {
                 match self { $(Code::$variant => $code),* }
             }
 
+            /// The code of its printed form (`W0025`), if there is one.
+            pub fn parse(s: &str) -> Option<Code> {
+                match s { $($code => Some(Code::$variant),)* _ => None }
+            }
+
             /// The default severity of diagnostics with this code.
             pub fn severity(self) -> Severity {
                 match self { $(Code::$variant => Severity::$severity),* }
@@ -83,6 +88,7 @@ codes! {
     UnmappedStoreData = "E0041", Error, "a policy with `store` lines collects a data item that has no store data type";
     CollectsPromisedData = "E0050", Error, "a collect rule or incentive takes a data item the policy promises never to collect (`never collect DATA`)";
     AggregatedLinked = "E0051", Error, "a rule may link a data item declared `aggregated` to the user's account";
+    UnusedAllow = "W0060", Warning, "an `allow` accepts no finding in its scope";
 }
 
 impl fmt::Display for Code {
@@ -225,11 +231,14 @@ fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
     }
 }
 
-/// The JSON form of a diagnostic, as `policyc check --format json` prints it.
+/// The JSON form of a diagnostic, as `policyc check --format json` prints it. A warning that an `allow` accepted
+/// is printed too, with severity `allowed` (so that a tool counting `warning`s does not count it) and the `allow`
+/// that accepted it.
 #[derive(Clone, Debug, Serialize)]
 pub struct JsonDiagnostic {
     pub code: &'static str,
-    pub severity: Severity,
+    /// `error`, `warning`, or `allowed` for an accepted warning.
+    pub severity: &'static str,
     pub message: String,
     pub file: String,
     pub line: usize,
@@ -237,16 +246,49 @@ pub struct JsonDiagnostic {
     pub end_line: usize,
     pub end_column: usize,
     pub help: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed: Option<JsonAllow>,
+}
+
+/// The `allow` that accepted a finding: its scope (`policy`, `sites` with the category's `name`, or `rule`), its
+/// reason, and where it is written.
+#[derive(Clone, Debug, Serialize)]
+pub struct JsonAllow {
+    pub scope: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub reason: String,
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
 }
 
 impl JsonDiagnostic {
+    /// A finding an `allow` accepted: `scope` and `name` say where the `allow` holds, `at` where it is written.
+    pub fn allowed(
+        d: &Diagnostic,
+        sources: &SourceMap,
+        scope: &'static str,
+        name: Option<String>,
+        reason: &str,
+        at: Span,
+    ) -> Self {
+        let file = sources.get(at.file);
+        let (line, column) = file.line_col(at.start);
+        JsonDiagnostic {
+            severity: "allowed",
+            allowed: Some(JsonAllow { scope, name, reason: reason.to_string(), file: file.name.clone(), line, column }),
+            ..JsonDiagnostic::new(d, sources)
+        }
+    }
+
     pub fn new(d: &Diagnostic, sources: &SourceMap) -> Self {
         let file = sources.get(d.span.file);
         let (line, column) = file.line_col(d.span.start);
         let (end_line, end_column) = file.line_col(d.span.end);
         JsonDiagnostic {
             code: d.code.as_str(),
-            severity: d.severity,
+            severity: severity_word(d.severity),
             message: d.message.clone(),
             file: file.name.clone(),
             line,
@@ -254,6 +296,7 @@ impl JsonDiagnostic {
             end_line,
             end_column,
             help: d.help.clone(),
+            allowed: None,
         }
     }
 }

@@ -9,59 +9,12 @@
 //! line and UTF-16 column.
 
 use crate::ast::{self, Ident};
-use crate::diagnostic::{self, Diagnostic, Severity};
+use crate::diagnostic::{self, Code, Diagnostic, Severity};
 use crate::source::{FileId, Span};
 use crate::{check_source, CheckOptions, ListLoader, SourceCheck};
 
-/// What a declared name is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SymbolKind {
-    Policy,
-    Region,
-    Signal,
-    Feature,
-    Data,
-    Purpose,
-    Recipient,
-    Sites,
-    Incentive,
-    Event,
-    Criterion,
-}
-
-impl SymbolKind {
-    pub fn word(self) -> &'static str {
-        match self {
-            SymbolKind::Policy => "policy",
-            SymbolKind::Region => "region",
-            SymbolKind::Signal => "signal",
-            SymbolKind::Feature => "feature",
-            SymbolKind::Data => "data item",
-            SymbolKind::Purpose => "purpose",
-            SymbolKind::Recipient => "recipient",
-            SymbolKind::Sites => "site category",
-            SymbolKind::Incentive => "incentive",
-            SymbolKind::Event => "event",
-            SymbolKind::Criterion => "retention criterion",
-        }
-    }
-
-    /// Names of one namespace can refer to each other; signals and features share one, as in conditions.
-    fn namespace(self) -> u8 {
-        match self {
-            SymbolKind::Policy => 0,
-            SymbolKind::Region => 1,
-            SymbolKind::Signal | SymbolKind::Feature => 2,
-            SymbolKind::Data => 3,
-            SymbolKind::Purpose => 4,
-            SymbolKind::Recipient => 5,
-            SymbolKind::Sites => 6,
-            SymbolKind::Incentive => 7,
-            SymbolKind::Event => 8,
-            SymbolKind::Criterion => 9,
-        }
-    }
-}
+/// What a declared name is: the checker's own kinds, so that the editor and `check` agree.
+pub use crate::ast::SymbolKind;
 
 /// A declaration: the name, where it is declared, and what hover shows about it.
 #[derive(Clone, Debug)]
@@ -84,11 +37,22 @@ pub struct Reference {
     pub item_span: Span,
 }
 
-/// The names of one parsed file: every declaration and every use.
+/// The code of an `allow` clause, for hover.
+#[derive(Clone, Debug)]
+pub struct AllowRef {
+    pub code: String,
+    /// The code as written.
+    pub span: Span,
+    /// The whole `allow` clause, to find what it accepted.
+    pub allow: Span,
+}
+
+/// The names of one parsed file: every declaration and every use, and the codes of its `allow` clauses.
 #[derive(Clone, Debug, Default)]
 pub struct Index {
     pub symbols: Vec<Symbol>,
     pub references: Vec<Reference>,
+    pub allows: Vec<AllowRef>,
 }
 
 /// The result of analysing one version of a file.
@@ -236,6 +200,25 @@ pub fn index(file: &ast::File) -> Index {
             ast::Cond::And(cs, _) | ast::Cond::Or(cs, _) => cs.iter().for_each(|c| cond_vars(c, out)),
         }
     }
+    let mut allow = |a: &ast::Allow| {
+        idx.allows.push(AllowRef { code: a.code.name.clone(), span: a.code.span, allow: a.span });
+    };
+    for item in &file.items {
+        match item {
+            ast::Item::Header(h) => h.fields.iter().for_each(|(f, _)| {
+                if let ast::HeaderField::Allow(a) = f {
+                    allow(a)
+                }
+            }),
+            ast::Item::Sites(s) => s.allows.iter().for_each(&mut allow),
+            ast::Item::Collect(c) => c.clauses.iter().for_each(|(clause, _)| {
+                if let ast::CollectClause::Allow(a) = clause {
+                    allow(a)
+                }
+            }),
+            _ => {}
+        }
+    }
     for item in &file.items {
         match item {
             ast::Item::Purpose(p) => {
@@ -328,6 +311,9 @@ pub fn references(idx: &Index, offset: usize, include_declaration: bool) -> Vec<
 /// Hover text (Markdown) for the name at `offset`: its kind, declaration, texts and, for a site category, how
 /// many sites it has, examples and which rules collect there.
 pub fn hover(a: &Analysis, idx: &Index, text: &str, offset: usize) -> Option<String> {
+    if let Some(allow) = idx.allows.iter().find(|r| r.span.start <= offset && offset <= r.span.end) {
+        return hover_allow(a, allow);
+    }
     let sym = definition(idx, offset)?;
     let (line, _) = line_col(text, sym.span.start);
     let mut out = format!("**{}** `{}` (declared on line {line})", sym.kind.word(), sym.name);
@@ -364,6 +350,25 @@ pub fn hover(a: &Analysis, idx: &Index, text: &str, offset: usize) -> Option<Str
     Some(out)
 }
 
+/// Hover on the code of an `allow`: what the code means and what the `allow` accepts in this version of the file.
+fn hover_allow(a: &Analysis, allow: &AllowRef) -> Option<String> {
+    let code = Code::parse(&allow.code)?;
+    let severity = match code.severity() {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    };
+    let mut out = format!("**{severity}** `{code}`: {}", code.summary());
+    let accepted = a.check.checked.allowed.iter().filter(|x| x.allow == allow.allow).count();
+    if code.severity() == Severity::Warning {
+        out.push_str(&match accepted {
+            0 => "\n\naccepts no finding here".to_string(),
+            1 => "\n\naccepts 1 finding here".to_string(),
+            n => format!("\n\naccepts {n} findings here"),
+        });
+    }
+    Some(out)
+}
+
 /// What completion offers: a label and what it is.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Completion {
@@ -386,7 +391,7 @@ const ITEM_KEYWORDS: [&str; 12] = [
     "incentive",
     "expect",
 ];
-const CLAUSE_KEYWORDS: [&str; 12] = [
+const CLAUSE_KEYWORDS: [&str; 13] = [
     "on",
     "at",
     "when",
@@ -399,11 +404,12 @@ const CLAUSE_KEYWORDS: [&str; 12] = [
     "shared with",
     "from",
     "exact",
+    "allow",
 ];
 
 /// Names and keywords that fit at `offset`: after `on` site categories, after `at` events, after `for` purposes, after `collect`,
 /// `collects`, `links` and `in exchange for` data items, in conditions signals and features, after `region`
-/// regions, after `shared with` recipients; elsewhere keywords and every name.
+/// regions, after `shared with` recipients, after `allow` the codes of warnings; elsewhere keywords and every name.
 pub fn completions(idx: &Index, text: &str, offset: usize) -> Vec<Completion> {
     let before = prefix(text, offset);
     // The words before the cursor, skipping the one being typed, names listed so far and commas.
@@ -418,6 +424,14 @@ pub fn completions(idx: &Index, text: &str, offset: usize) -> Vec<Completion> {
             .map(|s| Completion { label: s.name.clone(), detail: s.kind.word().to_string(), keyword: false })
             .collect()
     };
+    // After `allow`, the codes of the warnings an author can accept.
+    if words.first() == Some(&"allow") {
+        return Code::ALL
+            .iter()
+            .filter(|c| c.severity() == Severity::Warning && **c != Code::UnusedAllow)
+            .map(|c| Completion { label: c.as_str().to_string(), detail: c.summary().to_string(), keyword: false })
+            .collect();
+    }
     // The nearest word that decides the list: a keyword, passing over names already listed.
     let declared = |w: &str| names.iter().any(|s| s.name == w);
     for (i, w) in words.iter().enumerate() {

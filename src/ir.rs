@@ -81,6 +81,22 @@ pub struct Policy {
     /// that the content hash of a policy without them is what it was before they existed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub store: Vec<StoreDecl>,
+    /// Warnings accepted in the whole policy (`allow` in the header). Left out when there are none, like every
+    /// `allow` list, so that adding the construct changed no content hash.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allow: Vec<Allow>,
+}
+
+/// `allow CODE "REASON"`: a warning the author accepts where it is written (the policy, a site category or a
+/// collect rule). It changes no decision and no disclosure; the checker leaves the findings it matches out of
+/// the warnings and lists them as accepted (`check --format json`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Allow {
+    /// A warning's code: `W0025`.
+    pub code: String,
+    /// Why the finding is acceptable, for reviewers.
+    pub reason: String,
 }
 
 /// What data items are, or what purposes do, in the terms of the browser extension stores' data declarations.
@@ -467,6 +483,9 @@ pub struct SiteCategory {
     /// from a list (at most four), so that readers see the sites the author had in mind.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub examples: Vec<Pattern>,
+    /// Warnings accepted for this category.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allow: Vec<Allow>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -500,6 +519,9 @@ pub struct CollectRule {
     pub link: Link,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub regions: Vec<String>,
+    /// Warnings accepted for this rule.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allow: Vec<Allow>,
     #[serde(skip)]
     pub origin: Option<Origin>,
 }

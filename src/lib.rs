@@ -69,7 +69,7 @@ pub fn check_source(name: &str, text: &str, loader: &mut dyn ListLoader, options
             format!("the policy is {} bytes, over the limit of {}", text.len(), options.limits.max_policy_bytes),
         )
         .with_help("move long site lists into `from` files, or raise the limit with `--max-policy-bytes`");
-        return SourceCheck { sources, checked: Checked { policy: None, diagnostics: vec![d] } };
+        return SourceCheck { sources, checked: Checked { policy: None, diagnostics: vec![d], allowed: vec![] } };
     }
     let main = sources.add(name, text);
     let lower = name.to_ascii_lowercase();
@@ -80,7 +80,7 @@ pub fn check_source(name: &str, text: &str, loader: &mut dyn ListLoader, options
     };
     let checked = match file {
         Ok(file) => check::check(&file, &mut sources, main, loader, options),
-        Err(d) => Checked { policy: None, diagnostics: vec![*d] },
+        Err(d) => Checked { policy: None, diagnostics: vec![*d], allowed: vec![] },
     };
     SourceCheck { sources, checked }
 }

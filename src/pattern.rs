@@ -118,6 +118,18 @@ impl Pattern {
                     "`name.*` already means the name under any public suffix; drop `exact` or write one host",
                 ));
             }
+            if name.contains('*') {
+                // `*.*` or `a.*.*`: a wildcard is one label before one `.*`.
+                let help = if name == "*" {
+                    "`*.*` would match every website; name the sites, as in `ebay.*` or `example.com`"
+                } else {
+                    "`.*` stands for a whole public suffix, once, at the end: write one label before it, as in `ebay.*`"
+                };
+                return Err(PatternError::malformed(
+                    format!("`*` is only allowed as the last label, as in `ebay.*`, not in `{host_text}`"),
+                    help,
+                ));
+            }
             let label = to_ascii_host(name)?;
             if label.contains('.') {
                 return Err(PatternError::malformed(
@@ -128,9 +140,28 @@ impl Pattern {
             return Ok(Pattern { host: HostPattern::Wildcard(label), path });
         }
         if host_text.contains('*') {
+            // Suggest dropping a `*.` prefix only where what remains is a pattern: a domain that is no public
+            // suffix (`*.example.com`, not `*.de` or `*`).
+            let rest = host_text.strip_prefix("*.").filter(|r| !r.contains('*'));
+            let help = match rest.and_then(|r| to_ascii_host(r).ok()) {
+                Some(r) if r.contains('.') && psl.public_suffix_section(&r).is_none() => format!(
+                    "a domain pattern already covers every subdomain: write `{}` instead of `{host_text}`",
+                    rest.unwrap_or_default()
+                ),
+                Some(_) => format!(
+                    "`{host_text}` would cover every site under a public suffix; name the sites, as in `example.{}`",
+                    rest.unwrap_or_default()
+                ),
+                None if host_text == "*" => {
+                    "`*` alone would match every website; name the sites, as in `ebay.*` or `example.com`".to_string()
+                }
+                None => "a `*` cannot stand for part of a name: list each site, or the domain that covers them, as \
+                         in `example.com`"
+                    .to_string(),
+            };
             return Err(PatternError::malformed(
                 format!("`*` is only allowed as the last label, as in `ebay.*`, not in `{host_text}`"),
-                "a domain pattern already covers every subdomain: write `example.com` instead of `*.example.com`",
+                help,
             ));
         }
         let host = to_ascii_host(host_text)?;
@@ -335,5 +366,21 @@ mod tests {
         for bad in ["a_b.example.com", "1.2.3.4", "-a.com", "*.example.com", "https://a.com/", "a..com", "co.*.uk"] {
             assert!(matches!(p(bad), Err(PatternError::Malformed { .. })), "{bad}");
         }
+    }
+
+    /// Issue 17: the help for a `*` suggests dropping a `*.` prefix only where what remains is a pattern.
+    #[test]
+    fn the_help_for_a_star_fits_the_pattern() {
+        let help = |text: &str| match p(text) {
+            Err(PatternError::Malformed { help, .. }) => help,
+            other => panic!("{text}: {other:?}"),
+        };
+        assert!(help("*.example.com").contains("write `example.com` instead of `*.example.com`"));
+        for text in ["*.*", "*", "*.de", "*.co.uk", "shop*.com", "ebay.*.*"] {
+            let h = help(text);
+            assert!(!h.contains("instead of"), "{text}: {h}");
+        }
+        assert!(help("*.*").contains("would match every website"));
+        assert!(help("*.de").contains("`example.de`"));
     }
 }

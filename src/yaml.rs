@@ -194,6 +194,19 @@ impl Unlower<'_> {
         }
     }
 
+    /// `allow` entries, each at the line of the item it is in (a finding of the item is reported there too, so
+    /// the `allow` holds for it).
+    fn allows(&self, allows: &[ir::Allow], at: Span) -> Vec<ast::Allow> {
+        allows
+            .iter()
+            .map(|a| ast::Allow {
+                code: Ident { name: a.code.clone(), span: self.locate(&a.code) },
+                reason: Some((a.reason.clone(), at)),
+                span: at,
+            })
+            .collect()
+    }
+
     fn cond(&self, c: &ir::Cond) -> ast::Cond {
         match c {
             ir::Cond::Var(n) => ast::Cond::Var(self.ident(n)),
@@ -234,6 +247,7 @@ impl Unlower<'_> {
         if let Some(r) = &p.representative {
             fields.push((ast::HeaderField::Representative(self.text(r)), sp));
         }
+        fields.extend(self.allows(&p.allow, sp).into_iter().map(|a| (ast::HeaderField::Allow(a), sp)));
         items.push(ast::Item::Header(ast::Header { id: self.ident(&p.id), fields, span: sp }));
         for (n, s) in p.signals.iter().enumerate() {
             items.push(ast::Item::Signal(ast::Decl {
@@ -339,13 +353,15 @@ impl Unlower<'_> {
                 .iter()
                 .map(|pat| ast::SiteEntry::Pattern { text: pat.to_string(), exact: false, span: sp })
                 .collect();
+            let span = self.item("sites", n);
             items.push(ast::Item::Sites(ast::SitesDecl {
                 name: self.ident(&s.name),
                 special: s.special.as_ref().map(|k| self.ident(k)),
                 text: Some(self.text(&s.text)),
                 entries,
+                allows: self.allows(&s.allow, span),
                 examples: Some(s.examples.iter().map(|p| p.to_string()).collect()),
-                span: self.item("sites", n),
+                span,
             }));
         }
         for (i, n) in p.never.iter().enumerate() {
@@ -400,6 +416,7 @@ impl Unlower<'_> {
                 clauses.push((ast::CollectClause::Region(self.idents(&c.regions)), sp));
             }
             let span = self.item("collect", n);
+            clauses.extend(self.allows(&c.allow, span).into_iter().map(|a| (ast::CollectClause::Allow(a), span)));
             items.push(ast::Item::Collect(ast::CollectRule { data: self.idents(&c.data), clauses, span }));
         }
         for (n, r) in p.on_device.iter().enumerate() {

@@ -330,9 +330,29 @@ fn test_command_reports_failures_with_their_line() {
     let line = source.lines().count();
     let others = source.lines().filter(|l| l.starts_with("expect ")).count() - 1;
     assert!(out.contains("FAIL") && out.contains(&format!("wrong.policy:{line}:")), "{out}");
-    assert!(out.contains("expected to collect product_url, collects nothing"), "{out}");
+    assert!(out.contains("expected to collect `product_url`, but collects nothing"), "{out}");
     assert!(out.contains("blocked by `never 1`"), "{out}");
     assert!(out.contains(&format!("{others} passed, 1 failed")), "{out}");
+}
+
+/// Issue 17: a failing expectation shows where the expected list ends and the actual one begins, and how they
+/// differ ("expected to link a, b, links a, c" had no visible boundary).
+#[test]
+fn a_failing_expectation_separates_the_two_lists() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("links.policy");
+    std::fs::write(
+        &path,
+        "policy p { name \"P\" controller \"C\" contact \"c@p.test\" version \"1\" languages en }\n\
+         data a \"a\"\ndata b \"b\"\ndata c \"c\"\npurpose u basis contract \"u\"\nsites s \"s\" { example.com }\n\
+         collect a, c on s for u keep 1 days link to account always\ncollect b on s for u keep 1 days\n\
+         expect \"https://example.com/\" collects a, b, c links a, b\n",
+    )
+    .unwrap();
+    let o = policyc(&["test", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(out.contains("expected to link `a`, `b`, but links `a`, `c` (`b` missing, `c` not expected)"), "{out}");
 }
 
 #[test]

@@ -641,3 +641,90 @@ fn html_links_contacts_and_site_lists() {
     let offer = html.find("<p class=\"offer\">").expect("the offer is summarised at the top");
     assert!(offer < html.find("<table>").unwrap());
 }
+
+/// A policy for the notices of issue 17's defects: one rule, for the US only; `FEATURE` marks where a feature goes.
+const US_ONLY: &str =
+    "policy p {\n  name \"P\"\n  controller \"C Inc., 1 Street, Springfield\"\n  contact \"c@p.test\"\n\
+    version \"1\"\n  languages en, de\n  regions US, JP\n}\nFEATURE\
+    data d en \"the page address\" de \"die Seitenadresse\"\n\
+    purpose u basis contract en \"showing prices\" de \"Preise anzeigen\"\n\
+    sites s en \"shops\" de \"Shops\" { example.com }\n\
+    collect d on s for u keep 1 days region US\n";
+
+/// Issue 17: a notice for a region where no rule applies says plainly that nothing is collected there, instead
+/// of introducing empty lists ("we collect:", "and on no others:") and an empty summary table.
+#[test]
+fn a_notice_where_no_rule_applies_says_nothing_is_collected() {
+    let policy = common::policy_from_text(&US_ONLY.replace("FEATURE", ""));
+    for (lang, says, intro, others) in [
+        ("en", "We collect no data at all", "we collect the following data:", "on no others:"),
+        ("de", "Wir erheben keinerlei Daten", "erheben wir folgende Daten:", "auf keinen anderen:"),
+    ] {
+        let d = disclose::build(&policy, lang, Some("JP")).unwrap();
+        for format in [Format::Markdown, Format::Text, Format::Html] {
+            let out = render::render(&d, format);
+            assert!(out.contains(says), "{lang} {format:?}: {out}");
+            assert!(!out.contains(intro) && !out.contains(others), "{lang} {format:?}: {out}");
+            assert!(!out.contains("| --- |") && !out.contains("---|") && !out.contains("<table>"), "{out}");
+        }
+        // Where the rule applies, the notice is as before.
+        let us = render::markdown(&disclose::build(&policy, lang, Some("US")).unwrap());
+        assert!(us.contains(intro) && us.contains(others) && !us.contains(says), "{us}");
+    }
+}
+
+/// Issue 17: the data section points to "the settings below" only when the notice has a settings section, and
+/// the duty to provide names "the features above" only then.
+#[test]
+fn settings_are_named_only_when_the_notice_has_them() {
+    let without = common::policy_from_text(&US_ONLY.replace("FEATURE", ""));
+    let with = common::policy_from_text(
+        &US_ONLY
+            .replace("FEATURE", "feature f default on en \"Prices\" de \"Preise\"\n")
+            .replace("for u keep", "when f for u keep"),
+    );
+    for (lang, settings, features) in
+        [("en", "the settings below", "features above"), ("de", "Ihren Einstellungen", "oben genannten Funktionen")]
+    {
+        let md = render::markdown(&disclose::build(&without, lang, Some("US")).unwrap());
+        assert!(!md.contains(settings) && !md.contains(features), "{lang}: {md}");
+        let md = render::markdown(&disclose::build(&with, lang, Some("US")).unwrap());
+        assert!(md.contains(settings) && md.contains(features), "{lang}: {md}");
+    }
+}
+
+/// Issue 17: two rules collecting the same item on the same sites under different conditions say how they
+/// differ, instead of one sentence twice ("For shops: ..." and "For shops: ...", or two retention sentences that
+/// differ only in the period).
+#[test]
+fn rules_that_differ_only_in_their_condition_say_so() {
+    let policy = common::policy_from_text(
+        "policy p { name \"P\" controller \"C Inc., 1 Street, Springfield\" contact \"c@p.test\" version \"1\" \
+         languages en, de }\n\
+         signal signed_in en \"you are signed in\" de \"Sie angemeldet sind\"\n\
+         feature compare default on en \"Price comparison\" de \"Preisvergleich\"\n\
+         data d en \"the page address\" de \"die Seitenadresse\"\n\
+         purpose u basis contract en \"showing prices\" de \"Preise anzuzeigen\"\n\
+         sites s en \"shops\" de \"Shops\" { example.com }\n\
+         collect d on s when compare for u keep 30 days link to account when signed_in\n\
+         collect d on s when signed_in for u keep 90 days link to account always\n",
+    );
+    for (lang, compare, signed_in) in [
+        ("en", "while the “Price comparison” feature is switched on", "while you are signed in"),
+        ("de", "solange die Funktion „Preisvergleich“ eingeschaltet ist", "solange Sie angemeldet sind"),
+    ] {
+        let d = disclose::build(&policy, lang, None).unwrap();
+        let texts = |id: &str| -> Vec<String> {
+            d.sections.iter().find(|s| s.id == id).unwrap().items.iter().flat_map(|i| i.text.clone()).collect()
+        };
+        let t = texts("retention");
+        assert_eq!(t.len(), 2, "{lang} retention: {t:#?}");
+        assert!(t[0].contains(compare) && t[1].contains(signed_in), "{lang} retention: {t:#?}");
+        // Linkage is one sentence naming every case that links (the mixed-linkage wording of issue 18); each case
+        // names the condition under which its rule collects.
+        let t = texts("linkage");
+        assert_eq!(t.len(), 1, "{lang} linkage: {t:#?}");
+        let compare_at = t[0].find(compare).unwrap_or_else(|| panic!("{lang}: {t:#?}"));
+        assert!(t[0][compare_at + compare.len()..].contains(signed_in), "{lang} linkage: {t:#?}");
+    }
+}

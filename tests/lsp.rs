@@ -276,5 +276,27 @@ mod analysis {
         assert_eq!(labels("expect \"https://a.com/\" collects "), ["page_url", "product_price"]);
         let top = labels("");
         assert!(top.contains(&"collect".to_string()) && top.contains(&"retail".to_string()), "{top:?}");
+        assert!(top.contains(&"allow".to_string()), "{top:?}");
+        // After `allow`, the warnings an author can accept, with what they mean; no errors, and not the unused
+        // `allow` itself.
+        let codes = ide::completions(&idx, "collect page_url allow ", "collect page_url allow ".len());
+        assert!(codes.iter().any(|c| c.label == "W0025" && c.detail.contains("adds nothing")), "{codes:?}");
+        assert!(!codes.iter().any(|c| c.label.starts_with('E') || c.label == "W0060"), "{codes:?}");
+    }
+
+    #[test]
+    fn hover_on_an_allow_says_what_the_code_means_and_what_it_accepts() {
+        let text = "policy p { name \"P\" controller \"C\" contact \"c@p.test\" version \"1\" languages en }\n\
+            data d \"d\"\npurpose u basis contract \"u\"\nsites s \"s\" { example.com }\n\
+            collect d on s for u keep 1 days\ncollect d on s for u keep 1 days allow W0025 \"apart\" allow W0022 \"no\"\n";
+        let a = ide::analyse("p.policy", text, &mut policyc::NoLists);
+        let idx = a.index.as_ref().unwrap();
+        let at = |code: &str| text.find(code).unwrap() + 2;
+        assert_eq!(
+            ide::hover(&a, idx, text, at("W0025")).unwrap(),
+            "**warning** `W0025`: a collect rule adds nothing that another rule does not already do\n\n\
+             accepts 1 finding here"
+        );
+        assert!(ide::hover(&a, idx, text, at("W0022")).unwrap().ends_with("accepts no finding here"));
     }
 }

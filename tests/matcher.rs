@@ -467,7 +467,14 @@ fn policy_from(cats: Vec<Vec<String>>, never: Option<(usize, u8)>, conds: Vec<(u
         .map(|(i, ps)| {
             let mut patterns: Vec<Pattern> = ps.iter().filter_map(|p| Pattern::parse(p, false, psl).ok()).collect();
             patterns.dedup();
-            ir::SiteCategory { name: format!("c{i}"), special: None, text: text("c"), patterns, examples: vec![] }
+            ir::SiteCategory {
+                name: format!("c{i}"),
+                special: None,
+                text: text("c"),
+                patterns,
+                examples: vec![],
+                allow: vec![],
+            }
         })
         .collect();
     if sites.iter().any(|s| s.patterns.is_empty()) {
@@ -506,6 +513,7 @@ fn policy_from(cats: Vec<Vec<String>>, never: Option<(usize, u8)>, conds: Vec<(u
                 Some(c) => ir::Link::When(c),
             },
             regions: regions_of(c.2),
+            allow: vec![],
             origin: None,
         })
         .collect();
@@ -561,6 +569,7 @@ fn policy_from(cats: Vec<Vec<String>>, never: Option<(usize, u8)>, conds: Vec<(u
         incentives: vec![],
         expects: vec![],
         store: vec![],
+        allow: vec![],
     })
 }
 

@@ -206,6 +206,7 @@ fn policy_for(domains: &[String]) -> ir::Policy {
             text: text("listed"),
             patterns: domains.iter().map(|d| Pattern { host: HostPattern::Domain(d.clone()), path: None }).collect(),
             examples: vec![],
+            allow: vec![],
         }],
         never: vec![],
         collect: vec![ir::CollectRule {
@@ -218,11 +219,13 @@ fn policy_for(domains: &[String]) -> ir::Policy {
             aggregated: None,
             link: ir::Link::Never,
             regions: vec![],
+            allow: vec![],
             origin: None,
         }],
         incentives: vec![],
         expects: vec![],
         store: vec![],
+        allow: vec![],
     }
 }
 

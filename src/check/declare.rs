@@ -30,7 +30,7 @@ impl Checker<'_> {
     pub(super) fn resolve(&mut self, ident: &Ident, kind: Kind, code: Code, context: &str) -> bool {
         let key = (kind.namespace(), ident.name.clone());
         match self.symbols.get(&key).copied() {
-            Some((k, _)) if k == kind || (kind.namespace() == 0) => {
+            Some((k, _)) if k == kind || kind.namespace() == Kind::Signal.namespace() => {
                 self.used.insert(key);
                 true
             }
@@ -41,8 +41,9 @@ impl Checker<'_> {
                     format!("{context} names `{}`, which is not a declared {}", ident.name, kind.word()),
                 )
                 .with_label(format!("unknown {}", kind.word()));
-                let other =
-                    found.or_else(|| (0..8u8).find_map(|ns| self.symbols.get(&(ns, ident.name.clone())).copied()));
+                let other = found.or_else(|| {
+                    Kind::ALL.iter().find_map(|k| self.symbols.get(&(k.namespace(), ident.name.clone())).copied())
+                });
                 let help = if let Some((other_kind, other_span)) = other {
                     d = d.with_secondary(
                         other_span,
@@ -68,9 +69,25 @@ impl Checker<'_> {
     }
 
     pub(super) fn resolve_condition_name(&mut self, ident: &Ident, context: &str) -> bool {
-        let key = (0u8, ident.name.clone());
+        self.condition_name(ident, context, true)
+    }
+
+    /// Resolves a setting of an `expect` line. A test does not make a signal or feature used: only a rule that
+    /// reads it does, so a switch that only tests mention is still reported as unused.
+    pub(super) fn resolve_tested_name(&mut self, ident: &Ident, context: &str) -> bool {
+        let found = self.condition_name(ident, context, false);
+        if found {
+            self.tested.insert((Kind::Signal.namespace(), ident.name.clone()));
+        }
+        found
+    }
+
+    fn condition_name(&mut self, ident: &Ident, context: &str, uses: bool) -> bool {
+        let key = (Kind::Signal.namespace(), ident.name.clone());
         if self.symbols.contains_key(&key) {
-            self.used.insert(key);
+            if uses {
+                self.used.insert(key);
+            }
             return true;
         }
         let help = match self.suggest(&ident.name, |k| matches!(k, Kind::Signal | Kind::Feature)) {
@@ -367,7 +384,9 @@ impl Checker<'_> {
     pub(super) fn unused(&mut self, file: &ast::File) {
         // An incentive is not used by rules: it is disclosed for its own sake.
         for (kind, ident) in file.items.iter().filter_map(declared).filter(|(k, _)| *k != Kind::Incentive) {
-            if !self.used.contains(&(kind.namespace(), ident.name.clone())) {
+            let key = (kind.namespace(), ident.name.clone());
+            if !self.used.contains(&key) {
+                let only_tests = if self.tested.contains(&key) { "only `expect` lines name it and " } else { "" };
                 self.emit(
                     Diagnostic::new(
                         Code::UnusedDeclaration,
@@ -376,8 +395,8 @@ impl Checker<'_> {
                     )
                     .with_label("declared here")
                     .with_help(format!(
-                        "no rule refers to it, so disclosures would describe something the matcher never does; \
-                             use it in a rule or remove the `{}` declaration",
+                        "{only_tests}no rule refers to it, so disclosures would describe something the matcher never \
+                         does; use it in a rule or remove the `{}` declaration",
                         kind.keyword()
                     )),
                 );

@@ -7,6 +7,21 @@ impl Checker<'_> {
     pub(super) fn run(&mut self, file: &ast::File) -> Option<ir::Policy> {
         let header = self.header(file);
         self.declare_all(file);
+        let header_allows: Vec<&ast::Allow> = file
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                ast::Item::Header(h) => Some(h),
+                _ => None,
+            })
+            .take(1)
+            .flat_map(|h| h.fields.iter())
+            .filter_map(|(f, _)| match f {
+                ast::HeaderField::Allow(a) => Some(a),
+                _ => None,
+            })
+            .collect();
+        let allow = self.allows(header_allows);
 
         let mut signals = Vec::new();
         let mut features = Vec::new();
@@ -132,6 +147,7 @@ impl Checker<'_> {
             incentives,
             expects,
             store,
+            allow,
         };
         // What the law requires is judged on a policy whose names and values are right: an unknown safeguard is
         // reported once, as itself, not also as a missing one.

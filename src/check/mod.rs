@@ -21,8 +21,10 @@
 //! | `limits.rs` | what one artifact can hold (64 of each kind, domains, path patterns, condition depth) |
 //! | `store.rs` | `store` lines: types, names, and that every collected data item has a store data type |
 //! | `promises.rs` | promises (`never collect DATA`) against every rule and incentive that takes data |
+//! | `allow.rs` | `allow CODE "REASON"`: the warnings an author accepts, and unused `allow`s (runs last) |
 //! | `legal.rs` | what each region's law requires the disclosure to carry: establishment, representative, profiling, transfers |
 
+mod allow;
 mod consent;
 mod declare;
 mod legal;
@@ -35,6 +37,7 @@ mod sites;
 mod store;
 mod texts;
 
+pub use allow::{AllowScope, Allowed};
 pub use lower::lower_cond;
 pub use scope::NeverIndex;
 
@@ -101,6 +104,8 @@ impl Default for InputLimits {
 pub struct Checked {
     pub policy: Option<ir::Policy>,
     pub diagnostics: Vec<Diagnostic>,
+    /// The warnings that an `allow` accepted: left out of `diagnostics`, kept for review.
+    pub allowed: Vec<Allowed>,
 }
 
 impl Checked {
@@ -128,74 +133,21 @@ pub fn check(
         regions: Vec::new(),
         symbols: HashMap::new(),
         used: HashSet::new(),
+        tested: HashSet::new(),
         duplicates: Vec::new(),
         pattern_count: 0,
         pattern_limit_reported: false,
     };
     let policy = cx.run(file);
+    let allowed = cx.apply_allows(file);
     let mut diagnostics = cx.diags;
     diagnostic::sort(&mut diagnostics);
     let policy = if diagnostics.iter().any(|d| d.is_error()) { None } else { policy };
-    Checked { policy, diagnostics }
+    Checked { policy, diagnostics, allowed }
 }
 
-/// What a name was declared as.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-enum Kind {
-    Signal,
-    Feature,
-    Data,
-    Purpose,
-    Recipient,
-    Sites,
-    Incentive,
-    Event,
-    Criterion,
-}
-
-impl Kind {
-    fn word(self) -> &'static str {
-        match self {
-            Kind::Signal => "signal",
-            Kind::Feature => "feature",
-            Kind::Data => "data item",
-            Kind::Purpose => "purpose",
-            Kind::Recipient => "recipient",
-            Kind::Sites => "site category",
-            Kind::Incentive => "incentive",
-            Kind::Event => "event",
-            Kind::Criterion => "retention criterion",
-        }
-    }
-
-    fn keyword(self) -> &'static str {
-        match self {
-            Kind::Signal => "signal",
-            Kind::Feature => "feature",
-            Kind::Data => "data",
-            Kind::Purpose => "purpose",
-            Kind::Recipient => "recipient",
-            Kind::Sites => "sites",
-            Kind::Incentive => "incentive",
-            Kind::Event => "event",
-            Kind::Criterion => "criterion",
-        }
-    }
-
-    /// Signals and features share one namespace, because conditions name both.
-    fn namespace(self) -> u8 {
-        match self {
-            Kind::Signal | Kind::Feature => 0,
-            Kind::Data => 1,
-            Kind::Purpose => 2,
-            Kind::Recipient => 3,
-            Kind::Sites => 4,
-            Kind::Incentive => 5,
-            Kind::Event => 6,
-            Kind::Criterion => 7,
-        }
-    }
-}
+// The kinds of declared names are shared with the editor support (`ide.rs`); the checker calls them `Kind`.
+use crate::ast::SymbolKind as Kind;
 
 struct Checker<'a> {
     sources: &'a mut SourceMap,
@@ -210,6 +162,8 @@ struct Checker<'a> {
     symbols: HashMap<(u8, String), (Kind, Span)>,
     /// Declarations referenced by some rule, for the unused-declaration lint.
     used: HashSet<(u8, String)>,
+    /// Signals and features that `expect` lines set, to say so when no rule reads them.
+    tested: HashSet<(u8, String)>,
     /// Patterns seen twice in the category being checked.
     duplicates: Vec<String>,
     pattern_count: usize,

@@ -35,8 +35,14 @@ impl Checker<'_> {
         let mut aggregated = None;
         let mut link = None;
         let mut regions = Vec::new();
+        let allow = self.allows(c.clauses.iter().filter_map(|(clause, _)| match clause {
+            ast::CollectClause::Allow(a) => Some(a),
+            _ => None,
+        }));
         for (clause, span) in &c.clauses {
             let key = match clause {
+                // Any number of codes can be allowed; `allows` reports a code allowed twice.
+                ast::CollectClause::Allow(_) => continue,
                 ast::CollectClause::On(_) => "on",
                 ast::CollectClause::At(_) => "at",
                 ast::CollectClause::When(_) => "when",
@@ -98,6 +104,7 @@ impl Checker<'_> {
                 ast::CollectClause::Region(rs) => regions = self.resolve_regions(rs),
                 // The grammar gives `on device` to `process` rules only.
                 ast::CollectClause::OnDevice => {}
+                ast::CollectClause::Allow(_) => {}
             }
         }
         let first = c.data.first().map(|d| d.span).unwrap_or(c.span);
@@ -145,6 +152,7 @@ impl Checker<'_> {
             aggregated,
             link: link.unwrap_or(ir::Link::Never),
             regions,
+            allow,
             origin: Some(self.sources.origin(c.span)),
         })
     }
@@ -224,8 +232,11 @@ impl Checker<'_> {
                 ast::CollectClause::For(_) => "for",
                 ast::CollectClause::Region(_) => "region",
                 ast::CollectClause::OnDevice => "on device",
-                // The grammar gives `at`, `keep` and `link to account` to collect rules only.
-                ast::CollectClause::At(_) | ast::CollectClause::Keep(_) | ast::CollectClause::Link(_) => continue,
+                // The grammar gives `at`, `keep`, `link to account` and `allow` to collect rules only.
+                ast::CollectClause::At(_)
+                | ast::CollectClause::Keep(_)
+                | ast::CollectClause::Link(_)
+                | ast::CollectClause::Allow(_) => continue,
             };
             if self.duplicate_clause(&mut seen, key, *span, &what) {
                 continue;
@@ -554,7 +565,7 @@ impl Checker<'_> {
         };
         let mut with = Vec::new();
         for s in &e.settings {
-            if self.resolve_condition_name(&s.name, "this `expect` line") {
+            if self.resolve_tested_name(&s.name, "this `expect` line") {
                 with.push(if s.on { s.name.name.clone() } else { format!("not {}", s.name.name) });
             }
         }

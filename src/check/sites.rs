@@ -93,7 +93,8 @@ impl Checker<'_> {
             );
             None
         });
-        ir::SiteCategory { name: s.name.name.clone(), special, text, patterns, examples }
+        let allow = self.allows(&s.allows);
+        ir::SiteCategory { name: s.name.name.clone(), special, text, patterns, examples, allow }
     }
 
     /// Adds a pattern to a category once; a repeat from the same kind of source is noted as a duplicate.

@@ -33,7 +33,9 @@ impl Checker<'_> {
         let mut seen: HashMap<&'static str, Span> = HashMap::new();
         for (field, span) in &h.fields {
             let key = header_key(field);
-            if let (Some(first), false) = (seen.get(key), matches!(field, ast::HeaderField::RegionalController(..))) {
+            if let (Some(first), false) =
+                (seen.get(key), matches!(field, ast::HeaderField::RegionalController(..) | ast::HeaderField::Allow(_)))
+            {
                 self.emit(
                     Diagnostic::new(Code::Duplicate, *span, format!("`{key}` is given twice in the policy header"))
                         .with_label("repeated here")
@@ -274,5 +276,6 @@ pub(super) fn header_key(f: &ast::HeaderField) -> &'static str {
         ast::HeaderField::RegionalController(..) => "controller region",
         ast::HeaderField::OptOut(_) => "opt out",
         ast::HeaderField::Url(_) => "url",
+        ast::HeaderField::Allow(_) => "allow",
     }
 }

@@ -82,10 +82,21 @@ pub fn run(args: Args) -> i32 {
             Format::Human => {
                 print_diagnostics(&result);
                 let verdict = if result.checked.has_errors() { "failed" } else { "ok" };
-                eprintln!("{}: {verdict} ({})", path.display(), summary_line(&result.checked.diagnostics));
+                let mut summary = summary_line(&result.checked.diagnostics);
+                if !result.checked.allowed.is_empty() {
+                    summary.push_str(&format!(", {} accepted by `allow`", result.checked.allowed.len()));
+                }
+                eprintln!("{}: {verdict} ({summary})", path.display());
             }
             Format::Json => {
                 json.extend(result.checked.diagnostics.iter().map(|d| JsonDiagnostic::new(d, &result.sources)));
+                json.extend(result.checked.allowed.iter().map(|a| {
+                    let name = match &a.scope {
+                        policyc::check::AllowScope::Sites(n) => Some(n.clone()),
+                        _ => None,
+                    };
+                    JsonDiagnostic::allowed(&a.diagnostic, &result.sources, a.scope.kind(), name, &a.reason, a.allow)
+                }));
             }
         }
     }

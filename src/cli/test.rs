@@ -45,12 +45,12 @@ pub fn run(args: Args) -> i32 {
         let mut problems = Vec::new();
         if let Some(want) = &e.collects {
             if !same(want, &report.collect) {
-                problems.push(format!("expected to collect {}, collects {}", words(want), words(&report.collect)));
+                problems.push(mismatch("collect", "collects", want, &report.collect));
             }
         }
         if let Some(want) = &e.links {
             if !same(want, &report.linked) {
-                problems.push(format!("expected to link {}, links {}", words(want), words(&report.linked)));
+                problems.push(mismatch("link", "links", want, &report.linked));
             }
         }
         // The event is named after the URL, as the `expect` line writes it; a page view is not.
@@ -104,10 +104,26 @@ fn same(a: &[String], b: &[String]) -> bool {
     a == b
 }
 
+/// "expected to link `a`, `b`, but links `a`, `c` (`b` missing, `c` not expected)": names in backticks, so that
+/// where one list ends and the other begins is visible, and the difference spelt out.
+fn mismatch(verb: &str, verbs: &str, want: &[String], got: &[String]) -> String {
+    let missing: Vec<String> = want.iter().filter(|w| !got.contains(w)).cloned().collect();
+    let extra: Vec<String> = got.iter().filter(|g| !want.contains(g)).cloned().collect();
+    let mut diff = Vec::new();
+    if !missing.is_empty() && !got.is_empty() {
+        diff.push(format!("{} missing", words(&missing)));
+    }
+    if !extra.is_empty() && !want.is_empty() {
+        diff.push(format!("{} not expected", words(&extra)));
+    }
+    let diff = if diff.is_empty() { String::new() } else { format!(" ({})", diff.join(", ")) };
+    format!("expected to {verb} {}, but {verbs} {}{diff}", words(want), words(got))
+}
+
 fn words(v: &[String]) -> String {
     if v.is_empty() {
         "nothing".into()
     } else {
-        v.join(", ")
+        v.iter().map(|w| format!("`{w}`")).collect::<Vec<_>>().join(", ")
     }
 }

@@ -477,18 +477,27 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
             }
         }
     }
-    for (r, items) in differing {
+    let differing_rules: Vec<&ir::CollectRule> = differing.iter().map(|(r, _)| *r).collect();
+    for (r, items) in &differing {
         let purposes: Vec<String> =
             r.purposes.iter().filter_map(|p| policy.purpose(p)).map(|p| cx.tx(&p.text)).collect();
-        retention_items.push(Item {
-            title: None,
-            text: cx.retention_sentences(
-                &cx.data_list(&items),
-                Some(&l.list(&purposes, "list_and")),
-                &r.keep,
-                r.aggregated,
-            ),
-        });
+        let purpose_list = l.list(&purposes, "list_and");
+        let mut text = cx.retention_sentences(&cx.data_list(items), Some(&purpose_list), &r.keep, r.aggregated);
+        // Rules for the same purposes that differ in their condition: say which period holds when.
+        if let Some(c) = distinguishing_cond(r, &differing_rules, |a, b| same_set(&a.purposes, &b.purposes)) {
+            if let (ir::Retention::Period(period), Some(first)) = (&r.keep, text.first_mut()) {
+                *first = l.t(
+                    "retention_for_when",
+                    &[
+                        ("data", &cx.data_list(items)),
+                        ("purpose", &purpose_list),
+                        ("duration", &cx.duration(*period)),
+                        ("cond", &cx.cond(c)),
+                    ],
+                );
+            }
+        }
+        retention_items.push(Item { title: None, text });
     }
     // Where a retention is a criterion, say that it is one: GDPR Art. 13(2)(a) allows the criteria used to
     // determine the period only where the period itself cannot be given.
@@ -836,10 +845,38 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
         });
     }
 
+    // A notice for a region where no rule applies says once, plainly, that nothing is collected, instead of
+    // introducing empty lists: where, linkage, purposes, retention and the duty to provide have nothing to say.
+    if data.is_empty() {
+        sections.retain(|s| {
+            !matches!(s.id.as_str(), "where" | "never" | "linkage" | "purposes" | "retention" | "requirement")
+        });
+        if let Some(s) = sections.iter_mut().find(|s| s.id == "data") {
+            s.paragraphs = vec![l.t("data_none", &[])];
+        }
+    }
+    // The data section points to the settings, and the duty to provide to the features, only when the notice
+    // has a section on them.
+    if !sections.iter().any(|s| s.id == "features") {
+        for s in &mut sections {
+            for p in &mut s.paragraphs {
+                for (key, plain) in [
+                    ("data_intro", "data_intro_no_settings"),
+                    ("requirement_voluntary", "requirement_voluntary_no_settings"),
+                    ("requirement_rest", "requirement_rest_no_settings"),
+                ] {
+                    if *p == l.t(key, &[]) {
+                        *p = l.t(plain, &[]);
+                    }
+                }
+            }
+        }
+    }
+
     let summary = Summary {
         heading: l.t("summary_heading", &[]),
         offers,
-        intro: l.t("summary_intro", &[]),
+        intro: l.t(if summary_rows.is_empty() { "summary_none" } else { "summary_intro" }, &[]),
         columns: ["col_data", "col_where", "col_linked", "col_why", "col_how_long"]
             .iter()
             .map(|k| l.t(k, &[]))
@@ -908,6 +945,22 @@ fn summary_retention(cx: &Ctx, rules: &[&ir::CollectRule], longest: &ir::Retenti
     } else {
         words
     }
+}
+
+/// The condition that tells `rule` apart from another rule of `rules` that `alike` says would read the same
+/// (same sites, same purposes): its `when`, if it has one and the other's differs. Two rules collecting the same
+/// item on the same sites under different conditions would otherwise render as one sentence said twice.
+fn distinguishing_cond<'r>(
+    rule: &'r ir::CollectRule,
+    rules: &[&ir::CollectRule],
+    alike: impl Fn(&ir::CollectRule, &ir::CollectRule) -> bool,
+) -> Option<&'r ir::Cond> {
+    let cond = rule.when.as_ref()?;
+    rules.iter().any(|o| !std::ptr::eq(*o, rule) && alike(rule, o) && o.when.as_ref() != Some(cond)).then_some(cond)
+}
+
+fn same_set(a: &[String], b: &[String]) -> bool {
+    a.len() == b.len() && a.iter().all(|x| b.contains(x))
 }
 
 /// The notice at collection (11 CCR §7012): one item per CCPA category of the data collected in the region.
@@ -1014,11 +1067,20 @@ fn link_cases(cx: &Ctx, rs: &[&ir::CollectRule], region: Option<&str>) -> String
         };
         let sites: Vec<String> = r.sites.iter().map(|s| cx.category_text(s)).collect();
         let purposes: Vec<String> = r.purposes.iter().filter_map(|p| cx.p.purpose(p)).map(|p| cx.tx(&p.text)).collect();
+        // Two rules on the same sites for the same purposes read alike; the condition under which each collects
+        // tells their cases apart.
+        let alike = |a: &ir::CollectRule, b: &ir::CollectRule| {
+            same_set(&a.sites, &b.sites) && same_set(&a.purposes, &b.purposes)
+        };
+        let when = distinguishing_cond(r, rs, alike)
+            .map(|c| l.t("link_case_when", &[("cond", &cx.cond(c))]))
+            .unwrap_or_default();
         let case = l.t(
             "link_case",
             &[
                 ("sites", &l.list(&sites, "list_and")),
                 ("purpose", &l.list(&purposes, "list_and")),
+                ("when", &when),
                 ("cond", &cond),
                 ("regions", &only_in(cx, &[r], region)),
             ],

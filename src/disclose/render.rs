@@ -50,13 +50,16 @@ pub fn markdown(d: &Disclosure) -> String {
         let _ = writeln!(o, "**{offer}**\n");
     }
     let _ = writeln!(o, "{}\n", d.summary.intro);
-    let _ = writeln!(o, "| {} |", d.summary.columns.join(" | "));
-    let _ = writeln!(o, "|{}", "---|".repeat(d.summary.columns.len()));
-    for row in &d.summary.rows {
-        let cells: Vec<String> = row.iter().map(|c| md_cell(c)).collect();
-        let _ = writeln!(o, "| {} |", cells.join(" | "));
+    // A notice where nothing is collected has no table: its intro says so.
+    if !d.summary.rows.is_empty() {
+        let _ = writeln!(o, "| {} |", d.summary.columns.join(" | "));
+        let _ = writeln!(o, "|{}", "---|".repeat(d.summary.columns.len()));
+        for row in &d.summary.rows {
+            let cells: Vec<String> = row.iter().map(|c| md_cell(c)).collect();
+            let _ = writeln!(o, "| {} |", cells.join(" | "));
+        }
+        o.push('\n');
     }
-    o.push('\n');
     for s in &d.sections {
         let _ = writeln!(o, "## {}\n", s.heading);
         for p in &s.paragraphs {
@@ -177,24 +180,29 @@ pub fn html(d: &Disclosure) -> String {
     for offer in &d.summary.offers {
         let _ = writeln!(o, "<p class=\"offer\"><strong>{}</strong></p>", h(offer));
     }
-    let _ = writeln!(o, "<table>\n<caption>{}</caption>\n<thead>\n<tr>", h(&d.summary.intro));
-    for c in &d.summary.columns {
-        let _ = writeln!(o, "<th scope=\"col\">{}</th>", h(c));
-    }
-    let _ = writeln!(o, "</tr>\n</thead>\n<tbody>");
-    for row in &d.summary.rows {
-        let _ = write!(o, "<tr>");
-        for (i, c) in row.iter().enumerate() {
-            if i == 0 {
-                let _ = write!(o, "<th scope=\"row\">{}</th>", h(c));
-            } else {
-                let label = d.summary.columns.get(i).map(|c| h(c)).unwrap_or_default();
-                let _ = write!(o, "<td data-label=\"{label}\">{}</td>", h(c));
-            }
+    if d.summary.rows.is_empty() {
+        // Nothing is collected: the intro says so, and there is no table.
+        let _ = writeln!(o, "<p>{}</p>\n</section>", h(&d.summary.intro));
+    } else {
+        let _ = writeln!(o, "<table>\n<caption>{}</caption>\n<thead>\n<tr>", h(&d.summary.intro));
+        for c in &d.summary.columns {
+            let _ = writeln!(o, "<th scope=\"col\">{}</th>", h(c));
         }
-        let _ = writeln!(o, "</tr>");
+        let _ = writeln!(o, "</tr>\n</thead>\n<tbody>");
+        for row in &d.summary.rows {
+            let _ = write!(o, "<tr>");
+            for (i, c) in row.iter().enumerate() {
+                if i == 0 {
+                    let _ = write!(o, "<th scope=\"row\">{}</th>", h(c));
+                } else {
+                    let label = d.summary.columns.get(i).map(|c| h(c)).unwrap_or_default();
+                    let _ = write!(o, "<td data-label=\"{label}\">{}</td>", h(c));
+                }
+            }
+            let _ = writeln!(o, "</tr>");
+        }
+        let _ = writeln!(o, "</tbody>\n</table>\n</section>");
     }
-    let _ = writeln!(o, "</tbody>\n</table>\n</section>");
     for s in &d.sections {
         let _ = writeln!(o, "<section id=\"{0}\" aria-labelledby=\"{0}-h\">", h(&s.id));
         let _ = writeln!(o, "<h2 id=\"{}-h\">{}</h2>", h(&s.id), h(&s.heading));

@@ -128,6 +128,21 @@ fn syntax_diagnostic(file: FileId, text: &str, err: pest::error::Error<Rule>) ->
             .with_label("string starts here")
             .with_help("add the closing `\"`; a `\"` inside a string is written `\\\"`");
     }
+    // `expect "URL" region GB with X collects ...`: the settings come before the region. Say that, rather than
+    // that `collects` was expected.
+    let is_word =
+        |w: &str| rest.strip_prefix(w).is_some_and(|r| !r.starts_with(|c: char| c.is_alphanumeric() || c == '_'));
+    let in_expect = text[..pos].rfind("expect").map(|at| &text[at..pos]);
+    if is_word("with")
+        && expected.contains(&"`collects`")
+        && in_expect.is_some_and(|e| e.split_whitespace().any(|w| w == "region"))
+    {
+        return Diagnostic::new(Code::Syntax, span, "in an `expect` line, `with` comes before `region`")
+            .with_label("after `region`")
+            .with_help(
+                "write the settings first: `expect \"https://...\" with signed_in region GB collects page_url`",
+            );
+    }
     let message = match expected.len() {
         0 => format!("unexpected {found}"),
         _ => format!("expected {}, found {found}", one_of(&expected)),
@@ -278,6 +293,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::kw_and => "`and`",
         Rule::kw_or => "`or`",
         Rule::kw_not | Rule::setting => "`not`",
+        Rule::allow_clause | Rule::kw_allow => "`allow`",
         _ => return None,
     })
 }
@@ -443,6 +459,7 @@ impl Builder {
                 let mut special = None;
                 let mut text = None;
                 let mut entries = Vec::new();
+                let mut allows = Vec::new();
                 for c in self.skip_kw(p) {
                     let cs = self.span(&c);
                     match c.as_rule() {
@@ -456,6 +473,7 @@ impl Builder {
                             let pat = self.first(c);
                             entries.push(SiteEntry::Pattern { text: pat.as_str().to_string(), exact: true, span: cs });
                         }
+                        Rule::allow_clause => allows.push(self.allow(cs, self.skip_kw(c))),
                         Rule::from_list => {
                             let s = self.first(c);
                             let ss = self.span(&s);
@@ -464,7 +482,15 @@ impl Builder {
                         _ => {}
                     }
                 }
-                Item::Sites(SitesDecl { name: name.expect(SHAPE), special, text, entries, examples: None, span })
+                Item::Sites(SitesDecl {
+                    name: name.expect(SHAPE),
+                    special,
+                    text,
+                    entries,
+                    allows,
+                    examples: None,
+                    span,
+                })
             }
             Rule::never_rule => {
                 let mut sites = Vec::new();
@@ -586,12 +612,24 @@ impl Builder {
             Rule::h_regions => HeaderField::Regions(self.idents(it.next().expect(SHAPE))),
             Rule::h_established => HeaderField::Established(self.ident(it.next().expect(SHAPE))),
             Rule::h_representative => HeaderField::Representative(self.text(it.next().expect(SHAPE))),
+            Rule::allow_clause => HeaderField::Allow(self.allow(span, it)),
             r => unreachable!("unexpected header rule {r:?}: {SHAPE}"),
         };
         (field, span)
     }
 
+    /// `allow CODE ["REASON"]`, from the pairs after the keyword.
+    fn allow<'i>(&self, span: Span, mut it: impl Iterator<Item = Pair<'i, Rule>>) -> Allow {
+        let code = self.ident(it.next().expect(SHAPE));
+        let reason = it.next().map(|r| {
+            let rs = self.span(&r);
+            (self.string(r), rs)
+        });
+        Allow { code, reason, span }
+    }
+
     fn collect_clause(&self, c: Pair<Rule>) -> CollectClause {
+        let span = self.span(&c);
         let rule = c.as_rule();
         let mut it = self.skip_kw(c);
         match rule {
@@ -630,6 +668,7 @@ impl Builder {
             },
             Rule::region_clause => CollectClause::Region(self.idents(it.next().expect(SHAPE))),
             Rule::device_clause => CollectClause::OnDevice,
+            Rule::allow_clause => CollectClause::Allow(self.allow(span, it)),
             r => unreachable!("unexpected clause rule {r:?}: {SHAPE}"),
         }
     }
@@ -679,6 +718,7 @@ fn is_keyword(rule: Rule) -> bool {
         rule,
         Rule::close_brace
             | Rule::kw_policy
+            | Rule::kw_allow
             | Rule::kw_name
             | Rule::kw_controller
             | Rule::kw_contact
