@@ -52,6 +52,10 @@ fn bundled_policies_check_clean() {
         "policies/shopping-assistant.policy",
         "policies/news-analytics.policy",
         "policies/price-tracker.policy",
+        "policies/real/capital-one-shopping.policy",
+        "policies/real/honey.policy",
+        "policies/real/rakuten.policy",
+        "policies/real/shoptimate.policy",
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(!stderr(&o).contains("error["), "{}", stderr(&o));
@@ -411,6 +415,10 @@ fn fmt_keeps_meaning_and_bundled_policies_are_formatted() {
         "policies/shopping-assistant.policy",
         "policies/news-analytics.policy",
         "policies/price-tracker.policy",
+        "policies/real/capital-one-shopping.policy",
+        "policies/real/honey.policy",
+        "policies/real/rakuten.policy",
+        "policies/real/shoptimate.policy",
     ]);
     assert_eq!(o.status.code(), Some(0), "unformatted: {}", stdout(&o));
 

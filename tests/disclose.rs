@@ -12,8 +12,10 @@ use std::path::Path;
 /// Every (file stem, policy, region, language) to render.
 fn cases() -> Vec<(String, Policy, Option<String>, String)> {
     let mut v = Vec::new();
-    // The bundled policies, and the events fixture for the wording of collection triggered by what the user does.
+    // The bundled policies, the real ones, and the events fixture for the wording of collection triggered by what
+    // the user does.
     let mut paths = common::bundled_policies();
+    paths.extend(common::real_policies());
     paths.push("tests/fixtures/events/cashback.policy".into());
     for path in paths {
         let policy = common::check_path(&path).checked.policy.expect("bundled policies check");

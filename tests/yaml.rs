@@ -6,8 +6,9 @@ use policyc::{check_source, yaml, NoLists};
 
 #[test]
 fn yaml_twin_exports_identically() {
-    // The bundled policies, and the fixture that uses every construct of the language once.
+    // The bundled policies (the real ones too), and the fixture that uses every construct of the language once.
     let mut paths = common::bundled_policies();
+    paths.extend(common::real_policies());
     paths.push("tests/fixtures/syntax/valid/all-constructs.policy".into());
     for path in paths {
         let original = common::check_path(&path);

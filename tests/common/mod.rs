@@ -39,6 +39,18 @@ pub fn bundled_policies() -> Vec<PathBuf> {
     v
 }
 
+/// The real extensions' policies bundled in `policies/real/` (issue 17): kept apart from [`bundled_policies`], since
+/// tests that record what the example policies decide were written before these existed.
+pub fn real_policies() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir("policies/real")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "policy"))
+        .collect();
+    v.sort();
+    v
+}
+
 /// Checks a policy given as text (named `p.policy`, no list files); panics with the diagnostics if it has errors.
 pub fn policy_from_text(text: &str) -> policyc::ir::Policy {
     let out = policyc::check_source("p.policy", text, &mut policyc::NoLists, Default::default());
