@@ -108,6 +108,26 @@ pub struct TextPart {
     pub span: Span,
 }
 
+/// The keywords that begin an item at the top level of a file: the formatter starts a new item at them, and
+/// the language server offers them where an item can begin.
+pub const ITEM_KEYWORDS: [&str; 15] = [
+    "policy",
+    "signal",
+    "feature",
+    "event",
+    "data",
+    "purpose",
+    "recipient",
+    "sites",
+    "never",
+    "collect",
+    "incentive",
+    "expect",
+    "store",
+    "criterion",
+    "process",
+];
+
 /// A text in one or more languages.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Text {

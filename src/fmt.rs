@@ -36,23 +36,6 @@ impl fmt::Display for FormatError {
     }
 }
 
-const ITEM_KEYWORDS: [&str; 15] = [
-    "policy",
-    "signal",
-    "feature",
-    "event",
-    "data",
-    "purpose",
-    "recipient",
-    "sites",
-    "never",
-    "collect",
-    "incentive",
-    "expect",
-    "store",
-    "criterion",
-    "process",
-];
 const INDENT: usize = 2;
 
 /// The lines of a text, split at `\n` only: a `\r` inside a multi-line string is content and must survive.
@@ -107,7 +90,7 @@ fn scan_line(mut s: Scan, line: &str) -> Scan {
 }
 
 fn starts_item(trimmed: &str) -> bool {
-    ITEM_KEYWORDS.iter().any(|k| {
+    crate::ast::ITEM_KEYWORDS.iter().any(|k| {
         trimmed.strip_prefix(k).is_some_and(|rest| !rest.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_'))
     })
 }

@@ -377,20 +377,6 @@ pub struct Completion {
     pub keyword: bool,
 }
 
-const ITEM_KEYWORDS: [&str; 12] = [
-    "policy",
-    "signal",
-    "feature",
-    "event",
-    "data",
-    "purpose",
-    "recipient",
-    "sites",
-    "never",
-    "collect",
-    "incentive",
-    "expect",
-];
 const CLAUSE_KEYWORDS: [&str; 13] = [
     "on",
     "at",
@@ -454,7 +440,7 @@ pub fn completions(idx: &Index, text: &str, offset: usize) -> Vec<Completion> {
         }
         break;
     }
-    let mut out: Vec<Completion> = ITEM_KEYWORDS
+    let mut out: Vec<Completion> = crate::ast::ITEM_KEYWORDS
         .iter()
         .chain(CLAUSE_KEYWORDS.iter())
         .map(|k| Completion { label: k.to_string(), detail: "keyword".into(), keyword: true })
