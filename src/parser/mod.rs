@@ -11,7 +11,7 @@ use pest::iterators::Pair;
 use pest::Parser as _;
 
 #[derive(pest_derive::Parser)]
-#[grammar = "../grammar/policy.pest"]
+#[grammar = "grammar/policy.pest"]
 struct PolicyParser;
 
 /// Parses one policy file. On a syntax error, returns the one diagnostic that describes it (pest stops at the
