@@ -18,16 +18,19 @@ const registry = new vsctm.Registry({
     vsctm.parseRawGrammar(fs.readFileSync(path.join(__dirname, "..", "syntaxes", "policy.tmLanguage.json"), "utf8"), "policy.tmLanguage.json"),
 });
 
-const ITEM = /^(policy|signal|feature|data|purpose|recipient|sites|never|collect|incentive|expect)\b/;
+const ITEM = /^(policy|signal|feature|event|data|purpose|recipient|sites|never|collect|process|incentive|expect|store|criterion)\b/;
 
 async function main() {
   const grammar = await registry.loadGrammar("source.policy");
-  const dir = path.join(__dirname, "..", "..", "..", "policies");
-  const files = fs.readdirSync(dir).filter((f) => f.endsWith(".policy")).sort();
+  const root = path.join(__dirname, "..", "..", "..", "policies");
+  // The bundled examples and the real policies beside them (policies/real).
+  const files = [root, path.join(root, "real")]
+    .flatMap((d) => fs.readdirSync(d).filter((f) => f.endsWith(".policy")).map((f) => path.join(d, f)))
+    .sort();
   const problems = [];
   let lines = 0;
   for (const f of files) {
-    const text = fs.readFileSync(path.join(dir, f), "utf8").split("\n");
+    const text = fs.readFileSync(f, "utf8").split("\n");
     let stack = vsctm.INITIAL;
     text.forEach((line, n) => {
       const r = grammar.tokenizeLine(line, stack);
