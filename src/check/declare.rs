@@ -185,19 +185,13 @@ impl Checker<'_> {
                     basis_seen = true;
                     basis = ir::LegalBasis::from_keyword(&b.name);
                     if basis.is_none() {
-                        let help = match did_you_mean(&b.name, ir::LegalBasis::ALL.iter().map(|b| b.keyword())) {
-                            Some(best) => format!("did you mean `{best}`?"),
-                            None => format!(
-                                "the legal bases of GDPR Art. 6(1) are {}",
-                                list_words(
-                                    &ir::LegalBasis::ALL.iter().map(|b| b.keyword().to_string()).collect::<Vec<_>>()
-                                )
-                            ),
-                        };
-                        self.emit(
-                            Diagnostic::new(Code::BadValue, b.span, format!("`{}` is not a legal basis", b.name))
-                                .with_label("unknown legal basis")
-                                .with_help(help),
+                        let known = ir::LegalBasis::ALL.map(|b| b.keyword());
+                        self.unknown_keyword(
+                            b,
+                            &known,
+                            "a legal basis",
+                            "legal basis",
+                            "the legal bases of GDPR Art. 6(1) are",
                         );
                     }
                 }
@@ -331,20 +325,9 @@ impl Checker<'_> {
                 ast::RecipientClause::Safeguard(k) => {
                     out.safeguard = ir::Safeguard::from_keyword(&k.name);
                     if out.safeguard.is_none() {
-                        let kinds: Vec<String> = ir::Safeguard::ALL.iter().map(|s| s.keyword().to_string()).collect();
-                        let help = match did_you_mean(&k.name, ir::Safeguard::ALL.iter().map(|s| s.keyword())) {
-                            Some(best) => format!("did you mean `{best}`?"),
-                            None => format!("the grounds of GDPR Art. 45-49 are written {}", list_words(&kinds)),
-                        };
-                        self.emit(
-                            Diagnostic::new(
-                                Code::BadValue,
-                                k.span,
-                                format!("`{}` is not a transfer safeguard", k.name),
-                            )
-                            .with_label("unknown safeguard")
-                            .with_help(help),
-                        );
+                        let known = ir::Safeguard::ALL.map(|s| s.keyword());
+                        let listed = "the grounds of GDPR Art. 45-49 are written";
+                        self.unknown_keyword(k, &known, "a transfer safeguard", "safeguard", listed);
                     }
                 }
                 ast::RecipientClause::Sold => out.sold = true,
@@ -363,22 +346,25 @@ impl Checker<'_> {
     pub(super) fn pi_category(&mut self, c: &Ident) -> Option<ir::PiCategory> {
         let found = ir::PiCategory::from_keyword(&c.name);
         if found.is_none() {
-            let all: Vec<String> = ir::PiCategory::ALL.iter().map(|c| c.keyword().to_string()).collect();
-            let help = match did_you_mean(&c.name, ir::PiCategory::ALL.iter().map(|c| c.keyword())) {
-                Some(best) => format!("did you mean `{best}`?"),
-                None => format!("the categories of Cal. Civ. Code §1798.140(v) are written {}", list_words(&all)),
-            };
-            self.emit(
-                Diagnostic::new(
-                    Code::BadValue,
-                    c.span,
-                    format!("`{}` is not a category of personal information", c.name),
-                )
-                .with_label("unknown category")
-                .with_help(help),
-            );
+            let known = ir::PiCategory::ALL.map(|c| c.keyword());
+            let listed = "the categories of Cal. Civ. Code §1798.140(v) are written";
+            self.unknown_keyword(c, &known, "a category of personal information", "category", listed);
         }
         found
+    }
+
+    /// An E0016 for a word that is not one of the `known` keywords of its place: a did-you-mean where one is
+    /// close, else the keywords themselves after `listed` ("the legal bases of GDPR Art. 6(1) are").
+    pub(super) fn unknown_keyword(&mut self, written: &Ident, known: &[&str], what: &str, label: &str, listed: &str) {
+        let help = match did_you_mean(&written.name, known.iter().copied()) {
+            Some(best) => format!("did you mean `{best}`?"),
+            None => format!("{listed} {}", list_words(&known.iter().map(|k| k.to_string()).collect::<Vec<_>>())),
+        };
+        self.emit(
+            Diagnostic::new(Code::BadValue, written.span, format!("`{}` is not {what}", written.name))
+                .with_label(format!("unknown {label}"))
+                .with_help(help),
+        );
     }
 
     pub(super) fn unused(&mut self, file: &ast::File) {

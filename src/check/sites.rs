@@ -81,16 +81,8 @@ impl Checker<'_> {
             if SPECIAL_CATEGORIES.contains(&k.name.as_str()) {
                 return Some(k.name.clone());
             }
-            let all: Vec<String> = SPECIAL_CATEGORIES.iter().map(|c| c.to_string()).collect();
-            let help = match did_you_mean(&k.name, SPECIAL_CATEGORIES.iter().copied()) {
-                Some(best) => format!("did you mean `{best}`?"),
-                None => format!("the special categories of GDPR Art. 9(1) are written {}", list_words(&all)),
-            };
-            self.emit(
-                Diagnostic::new(Code::BadValue, k.span, format!("`{}` is not a special category of data", k.name))
-                    .with_label("unknown special category")
-                    .with_help(help),
-            );
+            let listed = "the special categories of GDPR Art. 9(1) are written";
+            self.unknown_keyword(k, SPECIAL_CATEGORIES, "a special category of data", "special category", listed);
             None
         });
         let allow = self.allows(&s.allows);
