@@ -133,22 +133,9 @@ pub extern "C" fn pc_reset_contexts(handle: u32) {
 /// context (the answer is the error).
 #[unsafe(no_mangle)]
 pub extern "C" fn pc_decide(handle: u32, context: u32, len: u32) -> u32 {
-    with(|s| {
-        let mut out = std::mem::take(&mut s.out);
-        out.clear();
-        let done = match s.slot(handle).map(|l| (l, l.context(context))) {
-            Some((l, Some(cx))) => {
-                l.decide_into(s.input(len), cx, &mut out);
-                true
-            }
-            _ => false,
-        };
-        s.out = out;
-        if done {
-            1
-        } else {
-            s.fail("the matcher or its context was freed")
-        }
+    answer(handle, context, len, "the matcher or its context was freed", |l, url, cx, out| {
+        l.decide_into(url, cx, out);
+        true
     })
 }
 
@@ -156,18 +143,32 @@ pub extern "C" fn pc_decide(handle: u32, context: u32, len: u32) -> u32 {
 /// is one record per URL. Returns 1, or 0 (the answer is the error).
 #[unsafe(no_mangle)]
 pub extern "C" fn pc_decide_many(handle: u32, context: u32, len: u32) -> u32 {
+    let failure = "the batch is malformed, or the matcher or its context was freed";
+    answer(handle, context, len, failure, |l, batch, cx, out| l.decide_many_into(batch, cx, out))
+}
+
+/// Runs `write` on a live matcher and context with the input buffer's first `len` bytes, writing into the
+/// output buffer, which is kept between calls so that deciding allocates nothing once it has grown. Returns 1,
+/// or 0 with `failure` as the answer when the handle or context is gone or `write` says the input was bad.
+fn answer(
+    handle: u32,
+    context: u32,
+    len: u32,
+    failure: &str,
+    write: impl FnOnce(&Loaded, &[u8], &policyc_runtime::Context, &mut Vec<u8>) -> bool,
+) -> u32 {
     with(|s| {
         let mut out = std::mem::take(&mut s.out);
         out.clear();
         let done = match s.slot(handle).map(|l| (l, l.context(context))) {
-            Some((l, Some(cx))) => l.decide_many_into(s.input(len), cx, &mut out),
+            Some((l, Some(cx))) => write(l, s.input(len), cx, &mut out),
             _ => false,
         };
         s.out = out;
         if done {
             1
         } else {
-            s.fail("the batch is malformed, or the matcher or its context was freed")
+            s.fail(failure)
         }
     })
 }
