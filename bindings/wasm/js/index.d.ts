@@ -16,20 +16,23 @@ export interface PolicyEvent {
   readonly label: Readonly<Record<string, string>>;
 }
 
-/** What may be collected for one URL. */
+/**
+ * What may be collected for one URL. Decisions are frozen, and the same decision is the same object: a matcher
+ * builds each distinct decision once and hands it out again (compare them with `===`, never change them).
+ */
 export interface Decision {
   /** Data items that may be collected, in the policy's order. */
-  collect: string[];
+  readonly collect: readonly string[];
   /** Collected items that may be linked to the user's account. */
-  linked: string[];
+  readonly linked: readonly string[];
   /** Purposes of the rules that allowed collection. */
-  purposes: string[];
+  readonly purposes: readonly string[];
   /** How long each collected item is kept, such as `"30 days"`. */
-  retention: Record<string, string>;
+  readonly retention: Readonly<Record<string, string>>;
   /** The content hash of the policy that decided. */
-  policyHash: string;
+  readonly policyHash: string;
   /** Why the URL could not be decided (then nothing is collected), or null. */
-  error: string | null;
+  readonly error: string | null;
 }
 
 /** A rule that fired or blocked, and where it was written. */

@@ -13,6 +13,9 @@ const WASM_URL = new URL("./policyc.wasm", import.meta.url);
 
 // Most distinct settings a matcher caches contexts for; a caller with more starts the cache over.
 const MAX_CONTEXTS = 1024;
+// Most distinct decisions a matcher keeps to hand out again; past that it starts over, so memory stays bounded
+// whatever a caller decides.
+const MAX_DECISIONS = 4096;
 
 let instancePromise = null;
 
@@ -132,8 +135,6 @@ function checkUrl(url) {
   if (typeof url !== "string") throw new TypeError("a URL must be a string");
 }
 
-const EMPTY = Object.freeze([]);
-
 export class Matcher {
   #w;
   #handle;
@@ -142,6 +143,9 @@ export class Matcher {
   // case: one settings object per page) skips building its key.
   #byObject = new WeakMap();
   #noOptions = 0;
+  // The decisions built so far, frozen, by a hash of their masks (see `#read`).
+  #decisions = new Map();
+  #decisionCount = 0;
 
   /** @internal use loadMatcher */
   constructor(w, handle, info) {
@@ -284,33 +288,72 @@ export class Matcher {
     this.#handle = 0;
   }
 
-  // Reads one record at `ptr` (layout in bindings/wasm/src/session.rs).
+  // Reads one record at `ptr` (layout in bindings/wasm/src/session.rs). A decision is a function of four masks
+  // of the record (what is collected, linked, for which purposes, and which rules fired: retention follows from
+  // the collected items and the rules), and a policy has few distinct decisions while a caller decides many
+  // URLs, so each distinct decision is built once, frozen, and handed out again whenever the same masks come
+  // back. That saves building arrays of names and an object per call, a third of a call's cost before.
   #read(ptr) {
     const v = this.#w.view;
     const word = (i) => v.getUint32(ptr + 4 * i, true);
-    const failed = word(0) === 1;
-    const collect = failed ? EMPTY : names(this.data, word(3), word(4));
-    const linked = failed ? EMPTY : names(this.data, word(5), word(6));
-    const purposes = failed ? EMPTY : names(this.purposes, word(7), word(8));
     const n = word(13);
+    const at = 14 + 2 * n;
+    const len = word(at);
+    const start = ptr + 4 * (at + 1);
+    const next = start + ((len + 3) & ~3);
+    if (word(0) === 1) {
+      const error = decoder.decode(this.#w.bytes.subarray(start, start + len));
+      return { decision: this.#freeze([], [], [], {}, error), next };
+    }
+    const key = [word(3), word(4), word(5), word(6), word(7), word(8), word(9), word(10)];
+    let h = 0;
+    for (const k of key) h = Math.imul(h ^ k, 0x9e3779b1) ^ (h >>> 15);
+    let chain = this.#decisions.get(h);
+    if (chain !== undefined) {
+      for (const entry of chain) {
+        if (sameWords(entry.key, key)) return { decision: entry.decision, next };
+      }
+    }
     const retention = {};
     for (let i = 0; i < n; i++) {
       retention[this.data[word(14 + 2 * i)]] = this.retentionTexts[word(15 + 2 * i)];
     }
-    const at = 14 + 2 * n;
-    const len = word(at);
-    const start = ptr + 4 * (at + 1);
-    const error = failed ? decoder.decode(this.#w.bytes.subarray(start, start + len)) : null;
-    const decision = {
-      collect: collect === EMPTY ? [] : collect,
-      linked: linked === EMPTY ? [] : linked,
-      purposes: purposes === EMPTY ? [] : purposes,
+    const decision = this.#freeze(
+      names(this.data, key[0], key[1]),
+      names(this.data, key[2], key[3]),
+      names(this.purposes, key[4], key[5]),
       retention,
+      null,
+    );
+    if (this.#decisionCount >= MAX_DECISIONS) {
+      this.#decisions.clear();
+      this.#decisionCount = 0;
+      chain = undefined;
+    }
+    if (chain === undefined) {
+      chain = [];
+      this.#decisions.set(h, chain);
+    }
+    chain.push({ key, decision });
+    this.#decisionCount++;
+    return { decision, next };
+  }
+
+  #freeze(collect, linked, purposes, retention, error) {
+    return Object.freeze({
+      collect: Object.freeze(collect),
+      linked: Object.freeze(linked),
+      purposes: Object.freeze(purposes),
+      retention: Object.freeze(retention),
       policyHash: this.policyHash,
       error,
-    };
-    return { decision, next: start + ((len + 3) & ~3) };
+    });
   }
+}
+
+function sameWords(a, b) {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 // The names at the set bits of a 64-bit mask given as two 32-bit words, in declaration order.

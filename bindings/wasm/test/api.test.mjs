@@ -75,6 +75,22 @@ test("decideMany answers in order, like decide one by one", async () => {
   assert.deepEqual(m.decideMany([]), []);
 });
 
+test("a decision is frozen, and the same decision is the same object, whatever the URL or settings", async () => {
+  const m = await loadMatcher(demo);
+  const a = m.decide("https://shop.example/cart", { set: { signed_in: true } });
+  const b = m.decide("https://shop.example/other/page?q=1", { set: { signed_in: true }, region: "DE" });
+  assert.equal(a, b);
+  assert.ok(Object.isFrozen(a) && Object.isFrozen(a.collect) && Object.isFrozen(a.retention));
+  assert.throws(() => a.collect.push("title"), TypeError);
+  // A different answer is a different object, and the first is unchanged by it.
+  const unlinked = m.decide("https://shop.example/cart");
+  assert.notEqual(unlinked, a);
+  assert.deepEqual([a.linked, unlinked.linked], [["page_url"], []]);
+  assert.equal(m.decideMany(["https://shop.example/cart"], { set: { signed_in: true } })[0], a);
+  // Refusals say why per URL, so they are never shared.
+  assert.notEqual(m.decide("nope").error, m.decide("ftp://shop.example/").error);
+});
+
 test("many matchers live side by side, and a freed one refuses to decide", async () => {
   const a = await loadMatcher(demo);
   const shopping = readFileSync(join(root, "runtime/tests/data/demo.matcher"));
