@@ -161,6 +161,8 @@ pub enum Item {
     Criterion(Decl),
     /// `never collect DATA, ...`: data items promised never to be collected.
     NeverData(NeverData),
+    /// `never sell`, `never share`, `never disclose` (or several joined by `or`): promises about recipients.
+    Promise(PromiseDecl),
     /// `process DATA ... on device`: data used on the device only; its clauses are those of a collect rule.
     Process(CollectRule),
 }
@@ -253,6 +255,8 @@ pub enum PurposeClause {
 pub enum RecipientClause {
     /// `processor`: acts on the controller's behalf (GDPR Art. 28).
     Processor,
+    /// `own purposes`: uses the data for its own purposes, under its own privacy policy.
+    OwnPurposes,
     /// `in US`: where the recipient processes the data.
     Located(Ident),
     /// `safeguard standard_clauses`: the ground of a transfer to a third country (GDPR Art. 45-49).
@@ -323,6 +327,13 @@ pub struct NeverRule {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NeverData {
     pub data: Vec<Ident>,
+    pub span: Span,
+}
+
+/// `never sell or share`: promises about recipients, each with the span of its verb.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PromiseDecl {
+    pub promises: Vec<(crate::ir::Promise, Span)>,
     pub span: Span,
 }
 

@@ -89,6 +89,9 @@ codes! {
     CollectsPromisedData = "E0050", Error, "a collect rule or incentive takes a data item the policy promises never to collect (`never collect DATA`)";
     AggregatedLinked = "E0051", Error, "a rule may link a data item declared `aggregated` to the user's account";
     UnusedAllow = "W0060", Warning, "an `allow` accepts no finding in its scope";
+    ConflictingRecipientRoles = "E0061", Error, "a recipient is a `processor` and also uses the data for its `own purposes`, or is `sold` or `shared`";
+    BrokenPromise = "E0062", Error, "a recipient that collected data reaches breaks a promise of the policy (`never sell`, `never share`, `never disclose`)";
+    ThirdPartyNotSold = "W0063", Warning, "a recipient uses data collected in California for its own purposes and is marked neither `sold` nor `shared`";
 }
 
 impl fmt::Display for Code {

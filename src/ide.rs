@@ -377,7 +377,7 @@ pub struct Completion {
     pub keyword: bool,
 }
 
-const CLAUSE_KEYWORDS: [&str; 13] = [
+const CLAUSE_KEYWORDS: [&str; 14] = [
     "on",
     "at",
     "when",
@@ -388,6 +388,7 @@ const CLAUSE_KEYWORDS: [&str; 13] = [
     "basis",
     "interest",
     "shared with",
+    "own purposes",
     "from",
     "exact",
     "allow",
@@ -416,6 +417,21 @@ pub fn completions(idx: &Index, text: &str, offset: usize) -> Vec<Completion> {
             .iter()
             .filter(|c| c.severity() == Severity::Warning && **c != Code::UnusedAllow)
             .map(|c| Completion { label: c.as_str().to_string(), detail: c.summary().to_string(), keyword: false })
+            .collect();
+    }
+    // After `never`, and after `or` in a promise (`never sell or share`), what can be promised.
+    let promise_verb = |w: &str| matches!(w, "sell" | "share" | "disclose");
+    if words.first() == Some(&"never")
+        || (words.first() == Some(&"or") && words.get(1).is_some_and(|w| promise_verb(w)))
+    {
+        let verbs: &[&str] = if words.first() == Some(&"never") {
+            &["collect", "sell", "share", "disclose"]
+        } else {
+            &["sell", "share", "disclose"]
+        };
+        return verbs
+            .iter()
+            .map(|k| Completion { label: k.to_string(), detail: "keyword".into(), keyword: true })
             .collect();
     }
     // The nearest word that decides the list: a keyword, passing over names already listed.

@@ -68,6 +68,10 @@ pub struct Policy {
     /// out of the data form when there are none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub never_collect: Vec<String>,
+    /// Promises about recipients (`never sell`, `never share`, `never disclose`), each once, in the order first
+    /// written. Left out of the data form when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub promises: Vec<Promise>,
     pub collect: Vec<CollectRule>,
     /// `process ... on device` rules: data used on the device only. Never in the artifact, since nothing of it is
     /// collected. Left out of the data form when there are none.
@@ -413,6 +417,10 @@ pub struct Recipient {
     /// A processor acting on the controller's behalf (GDPR Art. 28) rather than a recipient on its own account.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub processor: bool,
+    /// The recipient uses the data for its own purposes, under its own privacy policy: in GDPR terms an
+    /// independent controller, under the CCPA a third party. Never together with `processor`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub own_purposes: bool,
     /// Where the recipient processes the data (a region code).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub located: Option<String>,
@@ -426,6 +434,40 @@ pub struct Recipient {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub shared: bool,
     pub text: Text,
+}
+
+/// A promise about recipients, checked against every recipient that collected data reaches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Promise {
+    /// `never sell`: no recipient is one to whom disclosing is a sale (CCPA), and no purpose is a store `sale`.
+    NeverSell,
+    /// `never share`: no recipient is one to whom disclosing is sharing for cross-context behavioral advertising.
+    NeverShare,
+    /// `never disclose`: no recipient but processors acting on the controller's behalf.
+    NeverDisclose,
+}
+
+impl Promise {
+    pub const ALL: [Promise; 3] = [Promise::NeverSell, Promise::NeverShare, Promise::NeverDisclose];
+
+    /// The verb as written after `never`.
+    pub fn verb(self) -> &'static str {
+        match self {
+            Promise::NeverSell => "sell",
+            Promise::NeverShare => "share",
+            Promise::NeverDisclose => "disclose",
+        }
+    }
+
+    /// Whether disclosing data to `r` breaks the promise.
+    pub fn broken_by(self, r: &Recipient) -> bool {
+        match self {
+            Promise::NeverSell => r.sold,
+            Promise::NeverShare => r.shared,
+            Promise::NeverDisclose => !r.processor,
+        }
+    }
 }
 
 /// The grounds for a transfer to a third country (GDPR Chapter V).
@@ -783,6 +825,15 @@ impl Policy {
     }
     pub fn criterion(&self, name: &str) -> Option<&Criterion> {
         self.criteria.iter().find(|c| c.name == name)
+    }
+
+    /// The recipients that data collected by `rule` reaches: those its purposes are `shared with`, each once, in
+    /// declaration order. Every check and sentence about who receives data goes through this.
+    pub fn recipients_of<'p>(&'p self, rule: &CollectRule) -> Vec<&'p Recipient> {
+        self.recipients
+            .iter()
+            .filter(|r| rule.purposes.iter().any(|p| self.purpose(p).is_some_and(|p| p.shared_with.contains(&r.name))))
+            .collect()
     }
 
     /// The canonical JSON export, which the content hash is computed over.

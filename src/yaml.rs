@@ -293,6 +293,9 @@ impl Unlower<'_> {
             if r.processor {
                 clauses.push((ast::RecipientClause::Processor, sp));
             }
+            if r.own_purposes {
+                clauses.push((ast::RecipientClause::OwnPurposes, sp));
+            }
             if let Some(c) = &r.located {
                 clauses.push((ast::RecipientClause::Located(self.ident(c)), sp));
             }
@@ -373,6 +376,10 @@ impl Unlower<'_> {
         }
         if !p.never_collect.is_empty() {
             items.push(ast::Item::NeverData(ast::NeverData { data: self.idents(&p.never_collect), span: sp }));
+        }
+        if !p.promises.is_empty() {
+            let promises = p.promises.iter().map(|x| (*x, sp)).collect();
+            items.push(ast::Item::Promise(ast::PromiseDecl { promises, span: sp }));
         }
         for (n, c) in p.collect.iter().enumerate() {
             let mut clauses = vec![(ast::CollectClause::On(self.idents(&c.sites)), sp)];

@@ -300,6 +300,7 @@ impl Checker<'_> {
         let mut out = ir::Recipient {
             name: r.name.name.clone(),
             processor: false,
+            own_purposes: false,
             located: None,
             safeguard: None,
             sold: false,
@@ -310,6 +311,7 @@ impl Checker<'_> {
         for (clause, span) in &r.clauses {
             let key = match clause {
                 ast::RecipientClause::Processor => "processor",
+                ast::RecipientClause::OwnPurposes => "own purposes",
                 ast::RecipientClause::Located(_) => "in",
                 ast::RecipientClause::Safeguard(_) => "safeguard",
                 ast::RecipientClause::Sold => "sold",
@@ -321,6 +323,7 @@ impl Checker<'_> {
             }
             match clause {
                 ast::RecipientClause::Processor => out.processor = true,
+                ast::RecipientClause::OwnPurposes => out.own_purposes = true,
                 ast::RecipientClause::Located(c) => out.located = Some(c.name.clone()),
                 ast::RecipientClause::Safeguard(k) => {
                     out.safeguard = ir::Safeguard::from_keyword(&k.name);
@@ -339,6 +342,33 @@ impl Checker<'_> {
             Some(t) => t,
             None => self.required_text(None, r.name.span, &what),
         };
+        // A processor acts on the controller's behalf and on its instructions (GDPR Art. 28; a service provider
+        // under the CCPA), so it neither uses the data for purposes of its own nor is disclosing to it a sale or
+        // sharing (Cal. Civ. Code §1798.140(ad)(2), (ah)(2)). The disclosure would say both; refuse the pair.
+        if let Some(processor) = seen.get("processor").copied() {
+            for (key, what_it_is) in [
+                ("own purposes", "uses the data for its own purposes"),
+                ("sold", "is one to whom disclosing data is a sale"),
+                ("shared", "is one to whom disclosing data is sharing for cross-context behavioral advertising"),
+            ] {
+                let Some(span) = seen.get(key).copied() else { continue };
+                self.emit(
+                    Diagnostic::new(
+                        Code::ConflictingRecipientRoles,
+                        span,
+                        format!("recipient `{}` is a processor, but `{key}` says it {what_it_is}", r.name.name),
+                    )
+                    .with_label(format!("`{key}` here"))
+                    .with_secondary(processor, "a processor acts only on our behalf and on our instructions")
+                    .with_help(format!(
+                        "remove `processor` if `{0}` uses the data under its own responsibility (an independent \
+                         controller, a third party under the CCPA), or remove `{key}` if it processes the data only \
+                         on your behalf",
+                        r.name.name
+                    )),
+                );
+            }
+        }
         out
     }
 

@@ -55,6 +55,45 @@ impl Checker<'_> {
                     .iter()
                     .any(|p| p.shared_with.contains(&rec.name) && rules.iter().any(|r| r.purposes.contains(&p.name)))
         });
+        // A recipient that uses the data for its own purposes is a third party under the CCPA, and disclosing to
+        // a third party for monetary or other valuable consideration is a sale (§1798.140(ad)). Whether anything of
+        // value is received is the author's to say, so this is a warning: the notice would otherwise tell
+        // Californians "we do not sell" on the author's silence.
+        for rec in policy.recipients.iter().filter(|r| r.own_purposes && !r.sold && !r.shared) {
+            if !rules.iter().any(|r| policy.recipients_of(r).iter().any(|x| x.name == rec.name)) {
+                continue;
+            }
+            let at = file.items.iter().find_map(|i| match i {
+                ast::Item::Recipient(d) if d.name.name == rec.name => Some(
+                    d.clauses
+                        .iter()
+                        .find(|(c, _)| *c == ast::RecipientClause::OwnPurposes)
+                        .map(|(_, s)| *s)
+                        .unwrap_or(d.name.span),
+                ),
+                _ => None,
+            });
+            self.emit(
+                Diagnostic::new(
+                    Code::ThirdPartyNotSold,
+                    at.unwrap_or(header.id.span),
+                    format!(
+                        "recipient `{}` uses personal information from users in `{ca}` for its own purposes, and is \
+                         marked neither `sold` nor `shared`",
+                        rec.name
+                    ),
+                )
+                .with_label("a third party under the CCPA")
+                .with_help(format!(
+                    "disclosing personal information to a third party for monetary or other valuable consideration is \
+                     a sale (Cal. Civ. Code §1798.140(ad)), and the notice at collection would say \"We do not sell \
+                     this information\": add `sold` (or `shared`, for cross-context behavioral advertising) to \
+                     `recipient {0}`, or, where it is no sale (the consumer directs the disclosure, or nothing of \
+                     value is received), accept it with `allow W0063 \"REASON\"` in the header",
+                    rec.name
+                )),
+            );
+        }
         if sells && policy.opt_out.is_none() {
             self.emit(
                 Diagnostic::new(

@@ -33,6 +33,7 @@ impl Checker<'_> {
         let mut sites = Vec::new();
         let mut never = Vec::new();
         let mut never_collect: Vec<String> = Vec::new();
+        let mut promises: Vec<ir::Promise> = Vec::new();
         let mut collect = Vec::new();
         let mut on_device = Vec::new();
         let mut incentives = Vec::new();
@@ -97,6 +98,14 @@ impl Checker<'_> {
                         }
                     }
                 }
+                // A promise written twice is the same promise; like `never collect`, it is kept once.
+                ast::Item::Promise(n) => {
+                    for (promise, _) in &n.promises {
+                        if !promises.contains(promise) {
+                            promises.push(*promise);
+                        }
+                    }
+                }
                 ast::Item::Collect(c) => {
                     if let Some(rule) = self.collect(c) {
                         collect.push((rule, c.span));
@@ -142,6 +151,7 @@ impl Checker<'_> {
             sites,
             never,
             never_collect,
+            promises,
             collect: collect.into_iter().map(|(r, _)| r).collect(),
             on_device,
             incentives,

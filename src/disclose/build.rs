@@ -538,6 +538,14 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
                 l.t("recipient_processor_plain", &[])
             });
         }
+        // A recipient on its own account: the reader's data is then governed by its policy, not only ours.
+        if r.own_purposes {
+            text.push(if gdpr {
+                l.t("recipient_own_purposes", &[("law", &law)])
+            } else {
+                l.t("recipient_own_purposes_plain", &[])
+            });
+        }
         if let Some(country) = &r.located {
             let transfer = gdpr && !region::in_territory(country, framework);
             match (transfer, r.safeguard) {
@@ -558,12 +566,32 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
         }
         recipient_items.push(Item { title: None, text });
     }
-    sections.push(Section::new(
-        "recipients",
-        l.t("recipients_heading", &[]),
-        if recipient_items.is_empty() { vec![l.t("recipients_none", &[])] } else { vec![] },
-        recipient_items,
-    ));
+    // The promises about recipients, which the checker has held against every recipient that collected data
+    // reaches, so they agree with the sentences above and with the notice at collection's "we do not sell".
+    let promised = |p: ir::Promise| policy.promises.contains(&p);
+    let mut promises = Vec::new();
+    match (promised(ir::Promise::NeverSell), promised(ir::Promise::NeverShare)) {
+        (true, true) => promises.push(l.t("promise_never_sell_share", &[])),
+        (true, false) => promises.push(l.t("promise_never_sell", &[])),
+        (false, true) => promises.push(l.t("promise_never_share", &[])),
+        (false, false) => {}
+    }
+    if promised(ir::Promise::NeverDisclose) {
+        promises.push(if recipient_items.is_empty() {
+            l.t("promise_never_disclose", &[])
+        } else {
+            l.t("promise_never_disclose_processors", &[])
+        });
+    }
+    sections.push(Section {
+        after: promises,
+        ..Section::new(
+            "recipients",
+            l.t("recipients_heading", &[]),
+            if recipient_items.is_empty() { vec![l.t("recipients_none", &[])] } else { vec![] },
+            recipient_items,
+        )
+    });
 
     // Feature switches.
     let mut feature_items = Vec::new();
@@ -892,6 +920,7 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
         collected_on: collect_cats.iter().map(|c| category_fact(c)).collect(),
         never_on: never_cats.iter().map(|c| category_fact(c)).collect(),
         never_collected: policy.never_collect.clone(),
+        promises: policy.promises.clone(),
         on_device: device.iter().flat_map(|r| r.data.iter().cloned()).fold(Vec::new(), |mut v, d| {
             if !v.contains(&d) {
                 v.push(d);

@@ -81,6 +81,9 @@ pub struct Facts {
     /// Data items the policy promises never to collect.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub never_collected: Vec<String>,
+    /// Promises about recipients (`never_sell`, `never_share`, `never_disclose`), which the checker has held.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub promises: Vec<crate::ir::Promise>,
     /// Data items used on the device only, never sent.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub on_device: Vec<String>,

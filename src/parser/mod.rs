@@ -219,7 +219,13 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::recipient_decl | Rule::kw_recipient => "`recipient`",
         Rule::sites_decl | Rule::kw_sites => "`sites`",
         Rule::store_decl | Rule::kw_store => "`store`",
-        Rule::never_rule | Rule::never_data | Rule::kw_never => "`never`",
+        Rule::never_rule | Rule::never_data | Rule::never_promise | Rule::kw_never => "`never`",
+        Rule::promise_kind => "`sell`, `share` or `disclose`",
+        Rule::kw_sell => "`sell`",
+        Rule::kw_share => "`share`",
+        Rule::kw_disclose => "`disclose`",
+        Rule::own_purposes_clause | Rule::kw_own => "`own purposes`",
+        Rule::kw_purposes => "`purposes`",
         Rule::collect_rule | Rule::kw_collect => "`collect`",
         Rule::incentive_decl | Rule::kw_incentive => "`incentive`",
         Rule::criterion_decl | Rule::kw_criterion => "`criterion`",
@@ -397,6 +403,7 @@ impl Builder {
                         let cs = self.span(&c);
                         let clause = match c.as_rule() {
                             Rule::processor_clause => RecipientClause::Processor,
+                            Rule::own_purposes_clause => RecipientClause::OwnPurposes,
                             Rule::located_clause => RecipientClause::Located(self.ident(self.first(c))),
                             Rule::safeguard_clause => RecipientClause::Safeguard(self.ident(self.first(c))),
                             Rule::sold_clause => RecipientClause::Sold,
@@ -507,6 +514,21 @@ impl Builder {
             Rule::never_data => {
                 let data = self.idents(self.skip_kw(p).next().expect(SHAPE));
                 Item::NeverData(NeverData { data, span })
+            }
+            Rule::never_promise => {
+                let promises = self
+                    .skip_kw(p)
+                    .filter(|c| c.as_rule() == Rule::promise_kind)
+                    .map(|c| {
+                        let promise = match c.as_str() {
+                            "sell" => crate::ir::Promise::NeverSell,
+                            "share" => crate::ir::Promise::NeverShare,
+                            _ => crate::ir::Promise::NeverDisclose,
+                        };
+                        (promise, self.span(&c))
+                    })
+                    .collect();
+                Item::Promise(PromiseDecl { promises, span })
             }
             Rule::collect_rule | Rule::process_rule => {
                 let rule = p.as_rule();
@@ -719,6 +741,8 @@ fn is_keyword(rule: Rule) -> bool {
         Rule::close_brace
             | Rule::kw_policy
             | Rule::kw_allow
+            | Rule::kw_own
+            | Rule::kw_purposes
             | Rule::kw_name
             | Rule::kw_controller
             | Rule::kw_contact
