@@ -56,6 +56,8 @@ fn all_constructs_lower_as_written() {
     assert!(vendor.processor && vendor.located.as_deref() == Some("DE") && vendor.safeguard.is_none());
     let broker = p.recipient("broker").unwrap();
     assert!(broker.sold && broker.shared && broker.safeguard == Some(ir::Safeguard::StandardClauses));
+    let merchant = p.recipient("merchant").unwrap();
+    assert!(merchant.own_purposes && merchant.sold && !merchant.processor);
     let ads = p.purpose("ads").unwrap();
     assert!(ads.direct_marketing && ads.profiling == Some(true) && ads.basis == ir::LegalBasis::ExplicitConsent);
     assert!(matches!(&ads.decisions, Some(ir::Decisions::Automated(t)) if t["de"].starts_with("ein Punktwert")));

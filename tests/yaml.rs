@@ -10,6 +10,7 @@ fn yaml_twin_exports_identically() {
     let mut paths = common::bundled_policies();
     paths.extend(common::real_policies());
     paths.push("tests/fixtures/syntax/valid/all-constructs.policy".into());
+    paths.push("tests/fixtures/syntax/valid/promises.policy".into());
     for path in paths {
         let original = common::check_path(&path);
         let policy = original.checked.policy.unwrap_or_else(|| panic!("{} does not check", path.display()));

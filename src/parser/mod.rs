@@ -160,6 +160,12 @@ fn one_of(items: &[&str]) -> String {
 }
 
 fn help_for(expected: &[&str], rest: &str) -> String {
+    if expected.contains(&"`sell`") {
+        return "after `never` comes `collect on SITES` (nowhere there), `collect DATA` (a promise not to collect \
+                it), or a promise about recipients: `never sell`, `never share`, `never disclose`, or several \
+                joined by `or` (`never sell or share`)"
+            .into();
+    }
     if rest.starts_with('"') && expected.iter().any(|e| e.contains("name")) {
         return "names are written without quotes: `page_url`, not `\"page_url\"`".into();
     }
@@ -220,7 +226,6 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::sites_decl | Rule::kw_sites => "`sites`",
         Rule::store_decl | Rule::kw_store => "`store`",
         Rule::never_rule | Rule::never_data | Rule::never_promise | Rule::kw_never => "`never`",
-        Rule::promise_kind => "`sell`, `share` or `disclose`",
         Rule::kw_sell => "`sell`",
         Rule::kw_share => "`share`",
         Rule::kw_disclose => "`disclose`",
@@ -518,14 +523,14 @@ impl Builder {
             Rule::never_promise => {
                 let promises = self
                     .skip_kw(p)
-                    .filter(|c| c.as_rule() == Rule::promise_kind)
-                    .map(|c| {
-                        let promise = match c.as_str() {
-                            "sell" => crate::ir::Promise::NeverSell,
-                            "share" => crate::ir::Promise::NeverShare,
-                            _ => crate::ir::Promise::NeverDisclose,
+                    .filter_map(|c| {
+                        let promise = match c.as_rule() {
+                            Rule::kw_sell => crate::ir::Promise::NeverSell,
+                            Rule::kw_share => crate::ir::Promise::NeverShare,
+                            Rule::kw_disclose => crate::ir::Promise::NeverDisclose,
+                            _ => return None,
                         };
-                        (promise, self.span(&c))
+                        Some((promise, self.span(&c)))
                     })
                     .collect();
                 Item::Promise(PromiseDecl { promises, span })
