@@ -131,3 +131,107 @@ fn a_promise_not_to_collect_is_checked_against_incentives() {
     assert!(file.text[..d[0].span.start].contains("in exchange for page_url, "));
     assert_eq!(d[0].labels.len(), 1, "the promise is shown");
 }
+
+/// The codes a policy text gets, in order.
+fn codes_of(text: &str) -> Vec<(Code, String)> {
+    let out = policyc::check_source("t.policy", text, &mut policyc::NoLists, Default::default());
+    out.checked.diagnostics.iter().map(|d| (d.code, d.message.clone())).collect()
+}
+
+/// `never sell`, `never share` and `never disclose` are held against every recipient that collected data reaches,
+/// whatever the rule's region, and only against those: a recipient no collected data reaches breaks nothing.
+#[test]
+fn promises_about_recipients_are_checked_against_every_recipient_data_reaches() {
+    let base = std::fs::read_to_string("tests/fixtures/diagnostics/E0062-sold-despite-never-sell.policy").unwrap();
+    let broken = |text: &str| -> Vec<String> {
+        codes_of(text).into_iter().filter(|(c, _)| *c == Code::BrokenPromise).map(|(_, m)| m).collect()
+    };
+    assert_eq!(broken(&base), ["recipient `partners` is `sold`, but the policy promises never to sell"]);
+    // Sharing for cross-context behavioral advertising.
+    let shared = base.replace("partners sold", "partners shared").replace("never sell", "never share");
+    assert_eq!(
+        broken(&shared),
+        ["recipient `partners` is `shared` (cross-context behavioral advertising), but the policy promises never to \
+          share"]
+    );
+    assert!(broken(&shared.replace("never share", "never sell")).is_empty(), "sharing is no sale");
+    // `never sell or share` holds both promises.
+    assert_eq!(broken(&shared.replace("never share", "never sell or share")).len(), 1);
+    // Disclosure to anyone but a processor: a recipient on its own account, and one whose role is not said.
+    let own = base.replace("partners sold", "partners own purposes").replace("never sell", "never disclose");
+    assert_eq!(
+        broken(&own),
+        ["recipient `partners` is not a processor, but the policy promises never to disclose data to anyone but \
+          processors"]
+    );
+    assert_eq!(broken(&base.replace("partners sold", "partners").replace("never sell", "never disclose")).len(), 1);
+    assert!(
+        broken(&base.replace("partners sold", "partners processor").replace("never sell", "never disclose")).is_empty()
+    );
+    // A rule scoped to a region still discloses: a promise holds everywhere.
+    assert_eq!(broken(&base.replace("keep 1 year", "keep 1 year region US")).len(), 1);
+    // No collected data reaches the recipient: its purpose collects nothing.
+    let unused =
+        base.replace("for offers", "for other") + "purpose other basis contract en \"showing you other offers\"\n";
+    assert!(broken(&unused).is_empty(), "{:?}", codes_of(&unused));
+    // A purpose declared a sale to the extension stores sells too.
+    let store = base.replace("partners sold", "partners") + "store sale for offers\n";
+    assert_eq!(
+        broken(&store),
+        ["purpose `offers` is declared a sale to the extension stores, but the policy promises never to sell"]
+    );
+}
+
+/// The diagnostic points at what breaks the promise, and shows the promise and the purpose that discloses.
+#[test]
+fn a_broken_promise_shows_the_recipient_the_promise_and_the_purpose() {
+    let text = std::fs::read_to_string("tests/fixtures/diagnostics/E0062-sold-despite-never-sell.policy").unwrap();
+    let out = policyc::check_source("p.policy", &text, &mut policyc::NoLists, Default::default());
+    let d = out.checked.diagnostics.iter().find(|d| d.code == Code::BrokenPromise).unwrap();
+    let at = |s: policyc::source::Span| &text[s.start..s.end];
+    assert_eq!(at(d.span), "sold");
+    let labels: Vec<(&str, &str)> = d.labels.iter().map(|l| (at(l.span), l.message.as_str())).collect();
+    assert_eq!(labels, [("sell", "promised here"), ("partners", "purpose `offers` discloses collected data to it")]);
+    let help = d.help.as_deref().unwrap();
+    assert!(help.contains("remove `sold`") && help.contains("remove the promise `never sell`"), "{help}");
+}
+
+/// A processor acts only on the controller's behalf: it cannot also use the data for its own purposes, nor can
+/// disclosing to it be a sale or sharing.
+#[test]
+fn a_processor_has_no_purposes_of_its_own_and_buys_nothing() {
+    let base = std::fs::read_to_string("tests/fixtures/diagnostics/E0061-processor-own-purposes.policy").unwrap();
+    let roles = |text: &str| -> Vec<String> {
+        codes_of(text).into_iter().filter(|(c, _)| *c == Code::ConflictingRecipientRoles).map(|(_, m)| m).collect()
+    };
+    assert_eq!(roles(&base).len(), 1);
+    assert_eq!(
+        roles(&base.replace("own purposes", "sold shared")),
+        [
+            "recipient `merchant` is a processor, but `sold` says it is one to whom disclosing data is a sale",
+            "recipient `merchant` is a processor, but `shared` says it is one to whom disclosing data is sharing for \
+             cross-context behavioral advertising"
+        ]
+    );
+    assert!(roles(&base.replace("processor own purposes", "own purposes")).is_empty());
+    assert!(roles(&base.replace("processor own purposes", "processor")).is_empty());
+}
+
+/// A recipient on its own account in California is a third party: unless it is marked `sold` or `shared`, the
+/// author is asked whether disclosing to it is a sale, and can accept the answer "no" with a reason.
+#[test]
+fn a_third_party_in_california_is_asked_about_sale() {
+    let base = std::fs::read_to_string("tests/fixtures/diagnostics/W0063-own-purposes-not-sold.policy").unwrap();
+    let warned = |text: &str| codes_of(text).iter().filter(|(c, _)| *c == Code::ThirdPartyNotSold).count();
+    assert_eq!(warned(&base), 1);
+    assert_eq!(warned(&base.replace("own purposes", "own purposes sold")), 0);
+    assert_eq!(warned(&base.replace("own purposes", "own purposes shared")), 0);
+    assert_eq!(warned(&base.replace("US-CA", "US")), 0, "the CCPA notice is for California");
+    let allowed = base.replace(
+        "  regions    US-CA\n",
+        "  regions    US-CA\n  allow W0063 \"the consumer directs the disclosure by ordering\"\n",
+    );
+    let out = policyc::check_source("a.policy", &allowed, &mut policyc::NoLists, Default::default());
+    assert!(out.checked.diagnostics.is_empty(), "{:#?}", out.checked.diagnostics);
+    assert_eq!(out.checked.allowed.len(), 1);
+}

@@ -739,3 +739,96 @@ fn rules_that_differ_only_in_their_condition_say_so() {
         assert!(t[0][compare_at + compare.len()..].contains(signed_in), "{lang} linkage: {t:#?}");
     }
 }
+
+/// A recipient on its own account is said to be one, in every language: under the GDPR as a controller in its own
+/// right, elsewhere plainly.
+#[test]
+fn a_recipient_using_data_for_its_own_purposes_is_said_so() {
+    let text = std::fs::read_to_string("tests/fixtures/syntax/valid/promises.policy")
+        .unwrap()
+        .replace("never disclose\n", "")
+        .replace("recipient host processor", "recipient host own purposes");
+    let policy = common::policy_from_text(&text);
+    for (lang, region, sentence) in [
+        (
+            "en",
+            "DE",
+            "This recipient uses the data for its own purposes and under its own privacy policy, as a controller in \
+             its own right (Art. 4(7) GDPR).",
+        ),
+        (
+            "de",
+            "DE",
+            "Dieser Empfänger verwendet die Daten für eigene Zwecke und nach seiner eigenen Datenschutzerklärung, als \
+             eigenständiger Verantwortlicher (Art. 4 Nr. 7 DSGVO).",
+        ),
+        ("en", "US-CA", "This recipient uses the data for its own purposes and under its own privacy policy."),
+        (
+            "de",
+            "US-CA",
+            "Dieser Empfänger verwendet die Daten für eigene Zwecke und nach seiner eigenen Datenschutzerklärung.",
+        ),
+    ] {
+        let d = disclose::build(&policy, lang, Some(region)).unwrap();
+        let recipients = d.sections.iter().find(|s| s.id == "recipients").unwrap();
+        assert_eq!(recipients.items[0].text[1], sentence, "{lang} {region}");
+        // Nothing of a processor is said of it.
+        assert!(recipients.items[0].text.iter().all(|t| !t.contains("on our behalf") && !t.contains("Auftrag")));
+    }
+}
+
+/// `never sell`, `never share` and `never disclose` are stated after the recipients in every language and region,
+/// agree with the notice at collection (which says per category that nothing is sold or shared, and offers no
+/// opt-out), and are listed in the facts.
+#[test]
+fn promises_about_recipients_are_stated_and_agree_with_the_notice_at_collection() {
+    let policy = common::check_path(Path::new("tests/fixtures/syntax/valid/promises.policy")).checked.policy.unwrap();
+    assert_eq!(policy.promises, [ir::Promise::NeverSell, ir::Promise::NeverShare, ir::Promise::NeverDisclose]);
+    for (lang, promises, not_sold) in [
+        (
+            "en",
+            [
+                "We never sell your data or share it for cross-context behavioral advertising.",
+                "We never disclose your data to third parties: only the recipients named above receive it, and they \
+                 process it only on our behalf and on our instructions.",
+            ],
+            "We do not sell this information or share it for cross-context behavioral advertising.",
+        ),
+        (
+            "de",
+            [
+                "Wir verkaufen Ihre Daten niemals und geben sie niemals für kontextübergreifende verhaltensbezogene \
+                 Werbung weiter.",
+                "Wir geben Ihre Daten niemals an Dritte weiter: Nur die oben genannten Empfänger erhalten sie, und \
+                 diese verarbeiten sie nur in unserem Auftrag und nach unseren Weisungen.",
+            ],
+            "Wir verkaufen diese Informationen nicht und geben sie nicht für kontextübergreifende verhaltensbezogene \
+             Werbung weiter.",
+        ),
+    ] {
+        for region in ["DE", "US-CA"] {
+            let d = disclose::build(&policy, lang, Some(region)).unwrap();
+            let recipients = d.sections.iter().find(|s| s.id == "recipients").unwrap();
+            assert_eq!(recipients.after, promises, "{lang} {region}");
+            assert_eq!(d.facts.promises, [ir::Promise::NeverSell, ir::Promise::NeverShare, ir::Promise::NeverDisclose]);
+        }
+        let d = disclose::build(&policy, lang, Some("US-CA")).unwrap();
+        let notice = d.sections.iter().find(|s| s.id == "notice-at-collection").unwrap();
+        assert!(notice.items.iter().all(|i| i.text.contains(&not_sold.to_string())), "{:?}", notice.items);
+        assert!(notice.after.iter().all(|a| !a.contains("Do Not Sell")), "{:?}", notice.after);
+    }
+    // Only one promise, without recipients: said once, without pointing to recipients above.
+    let one = common::policy_from_text(
+        &std::fs::read_to_string("tests/fixtures/syntax/valid/promises.policy")
+            .unwrap()
+            .replace("never sell or share\n", "")
+            .replace(" shared with host", ""),
+    );
+    let d = disclose::build(&one, "en", Some("DE")).unwrap();
+    let recipients = d.sections.iter().find(|s| s.id == "recipients").unwrap();
+    assert_eq!(recipients.after, ["We never disclose your data to third parties."]);
+    // A policy without promises says nothing about them.
+    let shopping = common::check_path(Path::new("policies/shopping-assistant.policy")).checked.policy.unwrap();
+    let d = disclose::build(&shopping, "en", Some("DE")).unwrap();
+    assert!(d.sections.iter().find(|s| s.id == "recipients").unwrap().after.is_empty());
+}
