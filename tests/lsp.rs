@@ -277,6 +277,10 @@ mod analysis {
         let top = labels("");
         assert!(top.contains(&"collect".to_string()) && top.contains(&"retail".to_string()), "{top:?}");
         assert!(top.contains(&"allow".to_string()), "{top:?}");
+        // After `never`, what can be promised; after `or` in a promise, the promises about recipients.
+        assert_eq!(labels("never "), ["collect", "sell", "share", "disclose"]);
+        assert_eq!(labels("never sell or "), ["sell", "share", "disclose"]);
+        assert!(top.contains(&"own purposes".to_string()), "{top:?}");
         // After `allow`, the warnings an author can accept, with what they mean; no errors, and not the unused
         // `allow` itself.
         let codes = ide::completions(&idx, "collect page_url allow ", "collect page_url allow ".len());
