@@ -1,7 +1,9 @@
 //! What the law requires a region's disclosure to carry, checked over the lowered policy: where the controller
 //! is established and its representative in the Union (GDPR Art. 3(2), 27), profiling and automated decisions
 //! per purpose (Art. 13(2)(f)), and, per recipient, where it is and on which safeguard data goes there
-//! (Art. 13(1)(f), 44-49). Each gap is an E0020 error at the declaration that must say more.
+//! (Art. 13(1)(f), 44-49). Each gap is an E0020 error at the declaration that must say more. For California, a
+//! recipient on its own account that is neither `sold` nor `shared` is W0063: whether disclosing to it is a sale is
+//! the author's to say, not the notice's to assume.
 
 // The checker's state, its shared helpers and the imports every pass needs.
 use super::*;
