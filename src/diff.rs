@@ -93,6 +93,15 @@ impl PolicyDiff {
     }
 }
 
+/// A recipient's kind in clauses: `` `processor` ``, `` `own purposes`, `sold` ``, or that none is said.
+fn role_words(v: &[String]) -> String {
+    if v.is_empty() {
+        "a recipient of no stated kind".into()
+    } else {
+        v.join(", ")
+    }
+}
+
 fn list(v: &[String]) -> String {
     if v.is_empty() {
         "nothing".into()
@@ -244,6 +253,38 @@ pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
     for p in &old.purposes {
         if new.purpose(&p.name).is_none() {
             push("purposes", format!("purpose `{}` is removed", p.name));
+        }
+    }
+
+    // Recipients: what each is to the reader (on our behalf, on its own account, a sale, sharing), and the
+    // promises about them. Who receives data for which purpose is under purposes above.
+    let roles = |r: &ir::Recipient| -> Vec<String> {
+        [(r.processor, "processor"), (r.own_purposes, "own purposes"), (r.sold, "sold"), (r.shared, "shared")]
+            .into_iter()
+            .filter(|(on, _)| *on)
+            .map(|(_, w)| format!("`{w}`"))
+            .collect()
+    };
+    for r in &new.recipients {
+        match old.recipient(&r.name) {
+            None => push("recipients", format!("new recipient `{}`: \"{}\"", r.name, en(&r.text))),
+            Some(o) if roles(o) != roles(r) => push(
+                "recipients",
+                format!("recipient `{}` is now {} (was {})", r.name, role_words(&roles(r)), role_words(&roles(o))),
+            ),
+            _ => {}
+        }
+    }
+    for r in &old.recipients {
+        if new.recipient(&r.name).is_none() {
+            push("recipients", format!("recipient `{}` is removed", r.name));
+        }
+    }
+    for p in ir::Promise::ALL {
+        match (old.promises.contains(&p), new.promises.contains(&p)) {
+            (false, true) => push("promises", format!("new promise `never {}`", p.verb())),
+            (true, false) => push("promises", format!("the promise `never {}` is withdrawn", p.verb())),
+            _ => {}
         }
     }
 

@@ -558,6 +558,7 @@ fn policy_from(cats: Vec<Vec<String>>, never: Option<(usize, u8)>, conds: Vec<(u
         recipients: vec![],
         criteria: vec![],
         never_collect: vec![],
+        promises: vec![],
         on_device: vec![],
         never: never
             .filter(|(c, _)| *c < sites.len())

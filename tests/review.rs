@@ -97,6 +97,37 @@ fn purposes_features_and_never_rules_are_compared() {
     assert!(texts.contains(&"`banks` is no longer excluded by a `never` rule"), "{texts:#?}");
 }
 
+/// What a recipient is to the reader, and the promises about recipients, are compared in words.
+#[test]
+fn recipients_and_promises_are_compared() {
+    let with_merchant = BASE.replace("basis consent", "basis consent shared with merchant")
+        + "recipient merchant en \"the merchant\"\nnever disclose\n";
+    let old = with_merchant.replace("never disclose", "").replace("recipient merchant", "recipient merchant processor");
+    let new = with_merchant
+        .replace("never disclose", "never sell or share")
+        .replace("merchant en", "merchant own purposes en");
+    let d = diff(&policy(&old), &policy(&new));
+    let texts: Vec<&str> = d.changes.iter().map(|c| c.text.as_str()).collect();
+    assert_eq!(
+        texts,
+        [
+            "recipient `merchant` is now `own purposes` (was `processor`)",
+            "new promise `never sell`",
+            "new promise `never share`"
+        ]
+    );
+    let back = diff(&policy(&new), &policy(&with_merchant.replace("never disclose", "")));
+    let texts: Vec<&str> = back.changes.iter().map(|c| c.text.as_str()).collect();
+    assert_eq!(
+        texts,
+        [
+            "recipient `merchant` is now a recipient of no stated kind (was `own purposes`)",
+            "the promise `never sell` is withdrawn",
+            "the promise `never share` is withdrawn"
+        ]
+    );
+}
+
 #[test]
 fn identical_policies_have_an_empty_diff_and_yaml_compares_equal() {
     let p = policy(BASE);

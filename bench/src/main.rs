@@ -199,6 +199,7 @@ fn policy_for(domains: &[String]) -> ir::Policy {
         recipients: vec![],
         criteria: vec![],
         never_collect: vec![],
+        promises: vec![],
         on_device: vec![],
         sites: vec![ir::SiteCategory {
             name: "listed".into(),
