@@ -231,6 +231,28 @@ pub fn chrome(p: &ir::Policy, lang: &str) -> Result<ChromePractices, Vec<StoreEr
                 });
             }
         }
+        // A sale is also what a `sold` recipient receives: the certification and the policy's `never sell` read the
+        // same facts, so the store is never told "not sold" about data the notice says is sold.
+        if forbidden == StoreType::Sale {
+            for rule in &p.collect {
+                for rec in p.recipients_of(rule).into_iter().filter(|r| r.sold) {
+                    errors.push(StoreError {
+                        message: format!(
+                            "cannot certify {label} to the Chrome Web Store: the rule at `{}` collects {} for \
+                             purposes shared with `{}`, to whom disclosing data is a sale",
+                            Origin::short(rule.origin.as_ref()),
+                            rule.data.iter().map(|d| format!("`{d}`")).collect::<Vec<_>>().join(", "),
+                            rec.name
+                        ),
+                        help: format!(
+                            "stop disclosing that data to `{}`, or do not publish this policy's extension on the \
+                             Chrome Web Store (`sold` on the recipient says that disclosing to it is a sale)",
+                            rec.name
+                        ),
+                    });
+                }
+            }
+        }
         certifications.push(Certification { id, text, certified: true });
     }
     if !errors.is_empty() {

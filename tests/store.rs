@@ -83,6 +83,21 @@ fn advertising_blocks_the_limited_use_certification_with_the_rule_that_causes_it
     assert!(e.message.contains("`marketing`"), "{}", e.message);
 }
 
+/// Data disclosed to a `sold` recipient is sold, whatever the purposes' store uses say: the "not sold"
+/// certification is refused with the rule and the recipient, as the promise `never sell` would be (E0062).
+#[test]
+fn a_sold_recipient_blocks_the_no_sale_certification() {
+    let text = format!(
+        "{}collect page_url on shops for stats keep 30 days\nrecipient broker sold \"a data broker\"\n",
+        HEADER.replace("basis consent", "basis consent shared with broker")
+    );
+    let errors = store::chrome(&common::policy_from_text(&text), "en").unwrap_err();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].message.contains("not sold") && errors[0].message.contains("`broker`"), "{}", errors[0].message);
+    let fine = store::chrome(&common::policy_from_text(&text.replace("broker sold", "broker processor")), "en");
+    assert!(fine.is_ok(), "{fine:?}");
+}
+
 #[test]
 fn chrome_answers_list_the_collected_types_and_certify() {
     let c = store::chrome(&policy("policies/price-tracker.policy"), "de").unwrap();
