@@ -50,13 +50,7 @@ impl Checker<'_> {
                 )),
             );
         }
-        let sells = policy.recipients.iter().any(|rec| {
-            (rec.sold || rec.shared)
-                && policy
-                    .purposes
-                    .iter()
-                    .any(|p| p.shared_with.contains(&rec.name) && rules.iter().any(|r| r.purposes.contains(&p.name)))
-        });
+        let sells = rules.iter().any(|r| policy.recipients_of(r).iter().any(|rec| rec.sold || rec.shared));
         // A recipient that uses the data for its own purposes is a third party under the CCPA, and disclosing to
         // a third party for monetary or other valuable consideration is a sale (§1798.140(ad)). Whether anything of
         // value is received is the author's to say, so this is a warning: the notice would otherwise tell

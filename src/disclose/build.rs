@@ -1012,8 +1012,8 @@ fn ccpa_notice(cx: &Ctx, rules: &[&ir::CollectRule], contact: &str) -> Section {
                 purposes.push(pu);
             }
         }
-        let recipients: Vec<&ir::Recipient> =
-            p.recipients.iter().filter(|r| purposes.iter().any(|pu| pu.shared_with.contains(&r.name))).collect();
+        // The recipients this category reaches, as the checker's promises (`never sell`, `never share`) see them.
+        let recipients: Vec<&ir::Recipient> = crules.iter().flat_map(|r| p.recipients_of(r)).collect();
         let sold = recipients.iter().any(|r| r.sold);
         let shared = recipients.iter().any(|r| r.shared);
         sells |= sold || shared;
