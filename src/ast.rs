@@ -440,6 +440,12 @@ pub enum ExpectOutcome {
     /// `collects ...`; an empty list is `collects nothing`.
     Collects(Vec<Ident>, Span),
     Links(Vec<Ident>, Span),
+    /// `uses DATA, ... for PURPOSE, ...`.
+    Uses(Vec<Ident>, Vec<Ident>, Span),
+    /// `keeps DATA, ... RETENTION`.
+    Keeps(Vec<Ident>, Retention, Span),
+    /// `shares DATA, ... with RECIPIENT, ...`; an empty list is `with nobody`.
+    Shares(Vec<Ident>, Vec<Ident>, Span),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -92,6 +92,8 @@ codes! {
     ConflictingRecipientRoles = "E0061", Error, "a recipient is a `processor` and also uses the data for its `own purposes`, or is `sold` or `shared`";
     BrokenPromise = "E0062", Error, "a recipient that collected data reaches breaks a promise of the policy (`never sell`, `never share`, `never disclose`)";
     ThirdPartyNotSold = "W0063", Warning, "a recipient uses data collected in California for its own purposes and is marked neither `sold` nor `shared`";
+    ExpectUnknownName = "E0070", Error, "an `expect` line names a purpose, recipient or retention criterion that is not declared";
+    NotStatedBasis = "W0071", Warning, "a purpose's legal basis is `not_stated` where the GDPR applies";
 }
 
 impl fmt::Display for Code {

@@ -272,6 +272,20 @@ pub fn index(file: &ast::File) -> Index {
                         ast::ExpectOutcome::Collects(d, _) | ast::ExpectOutcome::Links(d, _) => {
                             uses(d, SymbolKind::Data, "expect", e.span)
                         }
+                        ast::ExpectOutcome::Uses(d, p, _) => {
+                            uses(d, SymbolKind::Data, "expect", e.span);
+                            uses(p, SymbolKind::Purpose, "expect", e.span);
+                        }
+                        ast::ExpectOutcome::Keeps(d, keep, _) => {
+                            uses(d, SymbolKind::Data, "expect", e.span);
+                            if let ast::Retention::Named(n) = keep {
+                                uses(std::slice::from_ref(n), SymbolKind::Criterion, "expect", e.span);
+                            }
+                        }
+                        ast::ExpectOutcome::Shares(d, r, _) => {
+                            uses(d, SymbolKind::Data, "expect", e.span);
+                            uses(r, SymbolKind::Recipient, "expect", e.span);
+                        }
                     }
                 }
             }
@@ -377,7 +391,7 @@ pub struct Completion {
     pub keyword: bool,
 }
 
-const CLAUSE_KEYWORDS: [&str; 14] = [
+const CLAUSE_KEYWORDS: [&str; 19] = [
     "on",
     "at",
     "when",
@@ -392,11 +406,17 @@ const CLAUSE_KEYWORDS: [&str; 14] = [
     "from",
     "exact",
     "allow",
+    "collects",
+    "links",
+    "uses",
+    "keeps",
+    "shares",
 ];
 
 /// Names and keywords that fit at `offset`: after `on` site categories, after `at` events, after `for` purposes, after `collect`,
-/// `collects`, `links` and `in exchange for` data items, in conditions signals and features, after `region`
-/// regions, after `shared with` recipients, after `allow` the codes of warnings; elsewhere keywords and every name.
+/// `collects`, `links`, `uses`, `keeps`, `shares` and `in exchange for` data items, in conditions signals and features,
+/// after `region` regions, after `shared with` and `shares DATA with` recipients, after `until` criteria, after
+/// `allow` the codes of warnings; elsewhere keywords and every name.
 pub fn completions(idx: &Index, text: &str, offset: usize) -> Vec<Completion> {
     let before = prefix(text, offset);
     // The words before the cursor, skipping the one being typed, names listed so far and commas.
@@ -444,8 +464,11 @@ pub fn completions(idx: &Index, text: &str, offset: usize) -> Vec<Completion> {
             "for" if prev == "exchange" => &[SymbolKind::Data],
             "for" => &[SymbolKind::Purpose],
             "collect" if prev == "never" => &[],
-            "collect" | "collects" | "links" => &[SymbolKind::Data],
-            "with" if prev == "shared" => &[SymbolKind::Recipient],
+            "collect" | "collects" | "links" | "uses" | "keeps" | "shares" => &[SymbolKind::Data],
+            "with" if prev == "shared" || words[i + 1..].iter().find(|w| !declared(w)) == Some(&"shares") => {
+                &[SymbolKind::Recipient]
+            }
+            "until" => &[SymbolKind::Criterion],
             "when" | "and" | "or" | "not" | "with" => &[SymbolKind::Signal, SymbolKind::Feature],
             "region" => &[SymbolKind::Region],
             _ if declared(w) => continue,

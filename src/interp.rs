@@ -12,7 +12,7 @@
 use crate::ir;
 use crate::pattern::{HostPattern, Pattern};
 use crate::psl::PublicSuffixList;
-use crate::report::{Report, RuleRef, Settings};
+use crate::report::{ItemReport, Report, RuleRef, Settings};
 use crate::urlnorm::{self, path_has_prefix};
 use std::collections::{BTreeMap, HashMap};
 
@@ -84,11 +84,46 @@ impl<'p> Interpreter<'p> {
 
     /// Decides a URL under `settings`. Unknown setting names are an error, as for the matcher.
     pub fn decide(&self, url: &str, settings: &Settings) -> Result<Report, String> {
-        decide_with(self, url, settings)
+        decide_with(self, url, settings).map(|(r, _)| r)
+    }
+
+    /// Decides a URL and reports each collected item apart: its purposes over the rules that fired for it, its
+    /// retention, its linkage and those rules, as [`ItemReport::of`] reads them from the matcher.
+    pub fn decide_items(&self, url: &str, settings: &Settings) -> Result<(Report, Vec<ItemReport>), String> {
+        let (report, fired) = decide_with(self, url, settings)?;
+        let policy = self.policy;
+        let items = policy
+            .data
+            .iter()
+            .filter(|d| report.collect.contains(&d.name))
+            .map(|d| {
+                let rules: Vec<&(usize, RuleRef)> =
+                    fired.iter().filter(|(i, _)| policy.collect[*i].data.contains(&d.name)).collect();
+                let purposes = policy
+                    .purposes
+                    .iter()
+                    .filter(|p| rules.iter().any(|(i, _)| policy.collect[*i].purposes.contains(&p.name)))
+                    .map(|p| p.name.clone())
+                    .collect();
+                ItemReport {
+                    data: d.name.clone(),
+                    purposes,
+                    retention: report.retention.get(&d.name).cloned().unwrap_or_default(),
+                    linked: report.linked.contains(&d.name),
+                    rules: rules.iter().map(|(_, r)| r.clone()).collect(),
+                }
+            })
+            .collect();
+        Ok((report, items))
     }
 }
 
-fn decide_with(interp: &Interpreter<'_>, url: &str, settings: &Settings) -> Result<Report, String> {
+/// The report, and the collect rules that fired (their index and reference).
+fn decide_with(
+    interp: &Interpreter<'_>,
+    url: &str,
+    settings: &Settings,
+) -> Result<(Report, Vec<(usize, RuleRef)>), String> {
     let policy = interp.policy;
     let policy_hash = interp.policy_hash.as_str();
     let mut vars: BTreeMap<&str, bool> = policy.signals.iter().map(|s| (s.name.as_str(), false)).collect();
@@ -114,7 +149,9 @@ fn decide_with(interp: &Interpreter<'_>, url: &str, settings: &Settings) -> Resu
     let event_name = (event != ir::PAGE_VIEW).then(|| event.to_string());
     let norm = match urlnorm::normalize(url) {
         Ok(n) => n,
-        Err(e) => return Ok(Report { event: event_name, ..Report::refused(url, &e.to_string(), policy_hash) }),
+        Err(e) => {
+            return Ok((Report { event: event_name, ..Report::refused(url, &e.to_string(), policy_hash) }, Vec::new()))
+        }
     };
     let mut report = Report::nothing(url, Some(&norm.host), policy_hash);
     report.event = event_name;
@@ -128,8 +165,9 @@ fn decide_with(interp: &Interpreter<'_>, url: &str, settings: &Settings) -> Resu
         }
     }
     if !report.blocked_by.is_empty() {
-        return Ok(report);
+        return Ok((report, Vec::new()));
     }
+    let mut fired = Vec::new();
     let mut collect = Vec::new();
     let mut linked = Vec::new();
     let mut purposes = Vec::new();
@@ -141,7 +179,9 @@ fn decide_with(interp: &Interpreter<'_>, url: &str, settings: &Settings) -> Resu
         if !(region_ok && site_ok && when_ok && r.on_event(event)) {
             continue;
         }
-        report.rules.push(RuleRef { rule: format!("collect {}", i + 1), origin: origin(&r.origin) });
+        let rule = RuleRef { rule: format!("collect {}", i + 1), origin: origin(&r.origin) };
+        fired.push((i, rule.clone()));
+        report.rules.push(rule);
         collect.extend(r.data.iter().cloned());
         purposes.extend(r.purposes.iter().cloned());
         let link = match &r.link {
@@ -167,5 +207,5 @@ fn decide_with(interp: &Interpreter<'_>, url: &str, settings: &Settings) -> Resu
     report.linked = ordered(&linked, policy.data.iter().map(|d| &d.name).collect());
     report.purposes = ordered(&purposes, policy.purposes.iter().map(|p| &p.name).collect());
     report.retention = retention.into_iter().map(|(k, v)| (k, v.to_string())).collect();
-    Ok(report)
+    Ok((report, fired))
 }

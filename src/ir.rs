@@ -797,8 +797,42 @@ pub struct Expect {
     pub collects: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub links: Option<Vec<String>>,
+    /// `uses DATA for PURPOSES`: the exact purposes each item is collected for.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub uses: Vec<ExpectUses>,
+    /// `keeps DATA RETENTION`: the retention each item is reported with.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keeps: Vec<ExpectKeeps>,
+    /// `shares DATA with RECIPIENTS|nobody`: the exact recipients each item is disclosed to.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shares: Vec<ExpectShares>,
     #[serde(skip)]
     pub origin: Option<Origin>,
+}
+
+/// `uses DATA, ... for PURPOSE, ...` in an `expect` line.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectUses {
+    pub data: Vec<String>,
+    #[serde(rename = "for")]
+    pub purposes: Vec<String>,
+}
+
+/// `keeps DATA, ... RETENTION` in an `expect` line.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectKeeps {
+    pub data: Vec<String>,
+    pub keep: Retention,
+}
+
+/// `shares DATA, ... with RECIPIENT, ...` in an `expect` line; an empty list is `with nobody`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectShares {
+    pub data: Vec<String>,
+    pub with: Vec<String>,
 }
 
 impl Policy {

@@ -180,6 +180,25 @@ impl Unlower<'_> {
         }
     }
 
+    /// A retention as a `keep` clause or a `keeps` outcome writes it.
+    fn retention(&self, r: &ir::Retention, sp: Span) -> ast::Retention {
+        match r {
+            ir::Retention::Period(p) => ast::Retention::Period(ast::Duration {
+                amount: u64::from(p.amount),
+                unit: p.unit.word().to_string(),
+                span: sp,
+            }),
+            ir::Retention::Criterion(t) if t == ir::BUILTIN_CRITERIA[0] => ast::Retention::Uninstall,
+            ir::Retention::Criterion(t) if t == ir::BUILTIN_CRITERIA[1] => ast::Retention::AccountExists,
+            ir::Retention::Criterion(t) if t == ir::BUILTIN_CRITERIA[2] => ast::Retention::SessionEnds,
+            // `until NAME` names a declared criterion; any other text is passed on whole as a name, which the
+            // checker then reports as an unknown criterion.
+            other => ast::Retention::Named(
+                self.ident(ir::named_criterion(other).map(str::to_string).unwrap_or(other.to_string()).as_str()),
+            ),
+        }
+    }
+
     fn idents(&self, v: &[String]) -> Vec<Ident> {
         v.iter().map(|s| self.ident(s)).collect()
     }
@@ -395,17 +414,7 @@ impl Unlower<'_> {
                 unit: p.unit.word().to_string(),
                 span: sp,
             };
-            let retention = match &c.keep {
-                ir::Retention::Period(p) => ast::Retention::Period(duration(p)),
-                ir::Retention::Criterion(t) if t == ir::BUILTIN_CRITERIA[0] => ast::Retention::Uninstall,
-                ir::Retention::Criterion(t) if t == ir::BUILTIN_CRITERIA[1] => ast::Retention::AccountExists,
-                ir::Retention::Criterion(t) if t == ir::BUILTIN_CRITERIA[2] => ast::Retention::SessionEnds,
-                // `until NAME` names a declared criterion; any other text is passed on whole as a name, which the
-                // checker then reports as an unknown criterion.
-                other => ast::Retention::Named(
-                    self.ident(ir::named_criterion(other).map(str::to_string).unwrap_or(other.to_string()).as_str()),
-                ),
-            };
+            let retention = self.retention(&c.keep, sp);
             let aggregated = c.aggregated.map(|a| match a {
                 ir::Aggregated::Indefinitely => None,
                 ir::Aggregated::For(p) => Some(duration(&p)),
@@ -475,6 +484,15 @@ impl Unlower<'_> {
             }
             if let Some(l) = &e.links {
                 outcomes.push(ast::ExpectOutcome::Links(self.idents(l), sp));
+            }
+            for u in &e.uses {
+                outcomes.push(ast::ExpectOutcome::Uses(self.idents(&u.data), self.idents(&u.purposes), sp));
+            }
+            for k in &e.keeps {
+                outcomes.push(ast::ExpectOutcome::Keeps(self.idents(&k.data), self.retention(&k.keep, sp), sp));
+            }
+            for s in &e.shares {
+                outcomes.push(ast::ExpectOutcome::Shares(self.idents(&s.data), self.idents(&s.with), sp));
             }
             let span = self.item("expects", n);
             items.push(ast::Item::Expect(ast::ExpectDecl {

@@ -44,5 +44,5 @@ pub mod urlnorm;
 
 pub use artifact::ArtifactError;
 pub use matcher::{Context, Decision, Matcher, State, UnknownName, PAGE_VIEW};
-pub use report::{Report, RuleRef, Settings};
+pub use report::{ItemReport, Report, RuleRef, Settings};
 pub use retention::{Period, Retention, TimeUnit};

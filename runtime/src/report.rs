@@ -60,6 +60,46 @@ pub struct RuleRef {
     pub origin: String,
 }
 
+/// One collected data item of a decision, with what concerns it alone: the purposes of the rules that fired for
+/// it, its retention (the longest among them), whether it may be linked to the account, and those rules. This is
+/// what `explain` prints per item and what an `expect` line's `uses` and `keeps` compare with.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ItemReport {
+    pub data: String,
+    pub purposes: Vec<String>,
+    pub retention: String,
+    pub linked: bool,
+    pub rules: Vec<RuleRef>,
+}
+
+impl ItemReport {
+    /// The items of a decision, in declaration order.
+    pub fn of(m: &Matcher<'_>, d: &Decision) -> Vec<ItemReport> {
+        let meta = m.meta();
+        let keep: BTreeMap<&str, String> = m.retention(d).into_iter().map(|(n, r)| (n, r.to_string())).collect();
+        bits(d.collect)
+            .filter_map(|di| {
+                let data = meta.data.get(di)?;
+                let rules: Vec<(usize, &crate::matcher::CollectRow)> = bits(d.rules)
+                    .filter_map(|ri| meta.collect.get(ri).map(|r| (ri, r)))
+                    .filter(|(_, r)| r.data >> di & 1 == 1)
+                    .collect();
+                let purposes = rules.iter().fold(0, |acc, (_, r)| acc | r.purposes);
+                Some(ItemReport {
+                    data: data.clone(),
+                    purposes: m.purpose_names(purposes).map(str::to_string).collect(),
+                    retention: keep.get(data.as_str()).cloned().unwrap_or_default(),
+                    linked: d.linked >> di & 1 == 1,
+                    rules: rules
+                        .iter()
+                        .map(|(ri, r)| RuleRef { rule: format!("collect {}", ri + 1), origin: r.origin.clone() })
+                        .collect(),
+                })
+            })
+            .collect()
+    }
+}
+
 /// One decision, in names.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Report {

@@ -584,10 +584,37 @@ impl Checker<'_> {
         };
         let mut collects = None;
         let mut links = None;
+        let (mut uses, mut keeps, mut shares) = (Vec::new(), Vec::new(), Vec::new());
+        // Per kind of per-item outcome, the items already checked, so that one line does not ask two things.
+        let mut checked: HashMap<(&'static str, String), Span> = HashMap::new();
         for o in &e.outcomes {
             let (names, span, slot, key) = match o {
                 ast::ExpectOutcome::Collects(n, s) => (n, *s, &mut collects, "collects"),
                 ast::ExpectOutcome::Links(n, s) => (n, *s, &mut links, "links"),
+                ast::ExpectOutcome::Uses(data, purposes, _) => {
+                    let data = self.expect_items(data, "uses", &mut checked);
+                    let purposes = self.expect_names(purposes, Kind::Purpose, "purpose");
+                    if let (Some(data), Some(purposes)) = (data, purposes) {
+                        uses.push(ir::ExpectUses { data, purposes });
+                    }
+                    continue;
+                }
+                ast::ExpectOutcome::Keeps(data, keep, _) => {
+                    let data = self.expect_items(data, "keeps", &mut checked);
+                    let keep = self.expect_retention(keep);
+                    if let (Some(data), Some(keep)) = (data, keep) {
+                        keeps.push(ir::ExpectKeeps { data, keep });
+                    }
+                    continue;
+                }
+                ast::ExpectOutcome::Shares(data, to, _) => {
+                    let data = self.expect_items(data, "shares", &mut checked);
+                    let with = self.expect_names(to, Kind::Recipient, "recipient");
+                    if let (Some(data), Some(with)) = (data, with) {
+                        shares.push(ir::ExpectShares { data, with });
+                    }
+                    continue;
+                }
             };
             if slot.is_some() {
                 self.diags.push(
@@ -596,30 +623,7 @@ impl Checker<'_> {
                 );
                 continue;
             }
-            let mut v: Vec<String> = Vec::new();
-            for n in names {
-                let key = (Kind::Data.namespace(), n.name.clone());
-                if self.symbols.get(&key).is_some_and(|(k, _)| *k == Kind::Data) {
-                    if !v.contains(&n.name) {
-                        v.push(n.name.clone());
-                    }
-                } else {
-                    let help = match self.suggest(&n.name, |k| k == Kind::Data) {
-                        Some(best) => format!("did you mean `{best}`?"),
-                        None => "an `expect` line names data items declared with `data`".to_string(),
-                    };
-                    self.diags.push(
-                        Diagnostic::new(
-                            Code::ExpectUnknownData,
-                            n.span,
-                            format!("`{}` is not a declared data item", n.name),
-                        )
-                        .with_label("unknown data item")
-                        .with_help(help),
-                    );
-                }
-            }
-            *slot = Some(v);
+            *slot = Some(self.expect_data(names));
         }
         ir::Expect {
             url: e.url.clone(),
@@ -628,8 +632,113 @@ impl Checker<'_> {
             region,
             collects,
             links,
+            uses,
+            keeps,
+            shares,
             origin: Some(self.sources.origin(e.span)),
         }
+    }
+
+    /// The declared data items among `names`, once each; an unknown one is E0012.
+    fn expect_data(&mut self, names: &[Ident]) -> Vec<String> {
+        let mut v: Vec<String> = Vec::new();
+        for n in names {
+            let key = (Kind::Data.namespace(), n.name.clone());
+            if self.symbols.get(&key).is_some_and(|(k, _)| *k == Kind::Data) {
+                if !v.contains(&n.name) {
+                    v.push(n.name.clone());
+                }
+            } else {
+                let help = match self.suggest(&n.name, |k| k == Kind::Data) {
+                    Some(best) => format!("did you mean `{best}`?"),
+                    None => "an `expect` line names data items declared with `data`".to_string(),
+                };
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::ExpectUnknownData,
+                        n.span,
+                        format!("`{}` is not a declared data item", n.name),
+                    )
+                    .with_label("unknown data item")
+                    .with_help(help),
+                );
+            }
+        }
+        v
+    }
+
+    /// The data items of a `uses`, `keeps` or `shares` outcome; an item that an earlier outcome of the same
+    /// kind on this line already checks is E0003 (two answers to one question). `None` when one was reported.
+    fn expect_items(
+        &mut self,
+        names: &[Ident],
+        verb: &'static str,
+        checked: &mut HashMap<(&'static str, String), Span>,
+    ) -> Option<Vec<String>> {
+        let before = self.diags.len();
+        let data = self.expect_data(names);
+        for n in names {
+            if let Some(first) = checked.get(&(verb, n.name.clone())) {
+                if *first != n.span {
+                    self.diags.push(
+                        Diagnostic::new(
+                            Code::Duplicate,
+                            n.span,
+                            format!("this `expect` line has two `{verb}` outcomes for `{}`", n.name),
+                        )
+                        .with_label("checked again")
+                        .with_help(format!("give `{}` one `{verb}` outcome on this line", n.name)),
+                    );
+                }
+            } else {
+                checked.insert((verb, n.name.clone()), n.span);
+            }
+        }
+        (self.diags.len() == before).then_some(data)
+    }
+
+    /// The purposes or recipients an outcome names, once each; an unknown one is E0070 with the declared name
+    /// it most resembles. `None` when one was reported.
+    fn expect_names(&mut self, names: &[Ident], kind: Kind, what: &str) -> Option<Vec<String>> {
+        let mut v: Vec<String> = Vec::new();
+        let mut ok = true;
+        for n in names {
+            if self.symbols.get(&(kind.namespace(), n.name.clone())).is_some_and(|(k, _)| *k == kind) {
+                if !v.contains(&n.name) {
+                    v.push(n.name.clone());
+                }
+                continue;
+            }
+            ok = false;
+            let help = match self.suggest(&n.name, |k| k == kind) {
+                Some(best) => format!("did you mean `{best}`?"),
+                None if kind == Kind::Recipient => {
+                    "name recipients declared with `recipient`, or write `with nobody` for an item shared with no one"
+                        .to_string()
+                }
+                None => format!("name {what}s declared with `{what}`"),
+            };
+            self.diags.push(
+                Diagnostic::new(Code::ExpectUnknownName, n.span, format!("`{}` is not a declared {what}", n.name))
+                    .with_label(format!("unknown {what}"))
+                    .with_help(help),
+            );
+        }
+        ok.then_some(v)
+    }
+
+    /// The retention of a `keeps` outcome, as a `keep` clause would give it; an unknown criterion is E0070.
+    fn expect_retention(&mut self, r: &ast::Retention) -> Option<ir::Retention> {
+        Some(match r {
+            ast::Retention::Period(d) => ir::Retention::Period(self.retention(d)?),
+            ast::Retention::Uninstall => ir::Retention::Criterion(ir::BUILTIN_CRITERIA[0].into()),
+            ast::Retention::AccountExists => ir::Retention::Criterion(ir::BUILTIN_CRITERIA[1].into()),
+            ast::Retention::SessionEnds => ir::Retention::Criterion(ir::BUILTIN_CRITERIA[2].into()),
+            ast::Retention::Named(n) => {
+                self.expect_names(std::slice::from_ref(n), Kind::Criterion, "retention criterion")?;
+                ir::Retention::Criterion(format!("until {}", n.name))
+            }
+        })
     }
 }
 

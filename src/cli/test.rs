@@ -2,9 +2,10 @@
 
 use super::load::load_policy;
 use policyc::coverage::Coverage;
+use policyc::ir;
 use policyc::matcher::compile::{compile, Limits};
 use policyc::matcher::Matcher;
-use policyc::report::{Report, Settings};
+use policyc::report::{ItemReport, Report, Settings};
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -40,7 +41,9 @@ pub fn run(args: Args) -> i32 {
                 continue;
             }
         };
-        let report = Report::decide(&matcher, &e.url, &state);
+        let decision = matcher.decide(&e.url, &state);
+        let report = Report::from_decision(&matcher, &e.url, &decision);
+        let items = ItemReport::of(&matcher, &decision);
         reports.push(report.clone());
         let mut problems = Vec::new();
         if let Some(want) = &e.collects {
@@ -53,6 +56,7 @@ pub fn run(args: Args) -> i32 {
                 problems.push(mismatch("link", "links", want, &report.linked));
             }
         }
+        problems.extend(item_problems(policy, e, &items));
         // The event is named after the URL, as the `expect` line writes it; a page view is not.
         let what = match &e.event {
             Some(ev) => format!("{} at {ev}", e.url),
@@ -96,6 +100,85 @@ pub fn run(args: Args) -> i32 {
     }
 }
 
+/// What the `uses`, `keeps` and `shares` outcomes of `e` find wrong with the decision's items: per item, both
+/// sides, or that the item is not collected at all.
+fn item_problems(policy: &ir::Policy, e: &ir::Expect, items: &[ItemReport]) -> Vec<String> {
+    let mut problems = Vec::new();
+    let item = |d: &str| items.iter().find(|i| i.data == d);
+    for u in &e.uses {
+        for d in &u.data {
+            match item(d) {
+                None => {
+                    problems.push(format!("expected to use `{d}` for {}, but does not collect it", words(&u.purposes)))
+                }
+                Some(i) if !same(&u.purposes, &i.purposes) => {
+                    problems.push(mismatch(&format!("use `{d}` for"), "uses it for", &u.purposes, &i.purposes))
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    for k in &e.keeps {
+        let want = k.keep.to_string();
+        for d in &k.data {
+            match item(d) {
+                None => problems.push(format!("expected to keep `{d}` {}, but does not collect it", keep_words(&want))),
+                Some(i) if i.retention != want => problems.push(format!(
+                    "expected to keep `{d}` {}, but keeps it {}",
+                    keep_words(&want),
+                    keep_words(&i.retention)
+                )),
+                Some(_) => {}
+            }
+        }
+    }
+    for s in &e.shares {
+        for d in &s.data {
+            match item(d) {
+                None => {
+                    problems.push(format!("expected to share `{d}` with {}, but does not collect it", who(&s.with)))
+                }
+                Some(i) => {
+                    let got = recipients(policy, &i.purposes);
+                    if !same(&s.with, &got) {
+                        let what = format!("share `{d}` with");
+                        problems.push(mismatch_of(&what, "shares it with", &s.with, &got, "nobody"));
+                    }
+                }
+            }
+        }
+    }
+    problems
+}
+
+/// The recipients an item collected for `purposes` is disclosed to (their `shared with`), in declaration order.
+pub(super) fn recipients(policy: &ir::Policy, purposes: &[String]) -> Vec<String> {
+    policy
+        .recipients
+        .iter()
+        .filter(|r| purposes.iter().filter_map(|p| policy.purpose(p)).any(|p| p.shared_with.contains(&r.name)))
+        .map(|r| r.name.clone())
+        .collect()
+}
+
+/// A retention as a sentence ends with it: "for 90 days", "until uninstall".
+fn keep_words(keep: &str) -> String {
+    if keep.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("for {keep}")
+    } else {
+        keep.to_string()
+    }
+}
+
+/// Recipients in words: "nobody" for none.
+fn who(v: &[String]) -> String {
+    if v.is_empty() {
+        "nobody".into()
+    } else {
+        words(v)
+    }
+}
+
 fn same(a: &[String], b: &[String]) -> bool {
     let mut a = a.to_vec();
     let mut b = b.to_vec();
@@ -107,6 +190,11 @@ fn same(a: &[String], b: &[String]) -> bool {
 /// "expected to link `a`, `b`, but links `a`, `c` (`b` missing, `c` not expected)": names in backticks, so that
 /// where one list ends and the other begins is visible, and the difference spelt out.
 fn mismatch(verb: &str, verbs: &str, want: &[String], got: &[String]) -> String {
+    mismatch_of(verb, verbs, want, got, "nothing")
+}
+
+/// [`mismatch`], with the word for an empty list ("nothing", or "nobody" for recipients).
+fn mismatch_of(verb: &str, verbs: &str, want: &[String], got: &[String], empty: &str) -> String {
     let missing: Vec<String> = want.iter().filter(|w| !got.contains(w)).cloned().collect();
     let extra: Vec<String> = got.iter().filter(|g| !want.contains(g)).cloned().collect();
     let mut diff = Vec::new();
@@ -117,7 +205,8 @@ fn mismatch(verb: &str, verbs: &str, want: &[String], got: &[String]) -> String 
         diff.push(format!("{} not expected", words(&extra)));
     }
     let diff = if diff.is_empty() { String::new() } else { format!(" ({})", diff.join(", ")) };
-    format!("expected to {verb} {}, but {verbs} {}{diff}", words(want), words(got))
+    let list = |v: &[String]| if v.is_empty() { empty.to_string() } else { words(v) };
+    format!("expected to {verb} {}, but {verbs} {}{diff}", list(want), list(got))
 }
 
 fn words(v: &[String]) -> String {

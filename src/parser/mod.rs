@@ -300,6 +300,10 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::withdraw_clause | Rule::kw_withdraw => "`withdraw`",
         Rule::expect_outcome | Rule::kw_collects => "`collects`",
         Rule::kw_links => "`links`",
+        Rule::expect_uses | Rule::kw_uses => "`uses`",
+        Rule::expect_keeps | Rule::kw_keeps => "`keeps`",
+        Rule::expect_shares | Rule::kw_shares => "`shares`",
+        Rule::kw_nobody => "`nobody`",
         Rule::kw_nothing => "`nothing`",
         Rule::kw_and => "`and`",
         Rule::kw_or => "`or`",
@@ -600,6 +604,25 @@ impl Builder {
                                 ExpectOutcome::Links(names, cs)
                             });
                         }
+                        Rule::expect_uses => {
+                            let mut inner = self.skip_kw(c);
+                            let data = self.idents(inner.next().expect(SHAPE));
+                            let purposes = self.idents(inner.next().expect(SHAPE));
+                            outcomes.push(ExpectOutcome::Uses(data, purposes, cs));
+                        }
+                        Rule::expect_keeps => {
+                            let mut inner = self.skip_kw(c);
+                            let data = self.idents(inner.next().expect(SHAPE));
+                            let keep = self.retention(inner.next().expect(SHAPE));
+                            outcomes.push(ExpectOutcome::Keeps(data, keep, cs));
+                        }
+                        Rule::expect_shares => {
+                            let mut inner = self.skip_kw(c);
+                            let data = self.idents(inner.next().expect(SHAPE));
+                            // `with nobody` is a keyword, which `skip_kw` leaves out: no list.
+                            let to = inner.next().map(|r| self.idents(r)).unwrap_or_default();
+                            outcomes.push(ExpectOutcome::Shares(data, to, cs));
+                        }
                         _ => {}
                     }
                 }
@@ -665,19 +688,7 @@ impl Builder {
             Rule::when_clause => CollectClause::When(self.cond(it.next().expect(SHAPE))),
             Rule::for_clause => CollectClause::For(self.idents(it.next().expect(SHAPE))),
             Rule::keep_clause => {
-                let r = it.next().expect(SHAPE);
-                let retention = match r.as_rule() {
-                    Rule::duration => Retention::Period(self.duration(r)),
-                    _ => {
-                        let c = r.into_inner().next().expect(SHAPE);
-                        match c.as_rule() {
-                            Rule::crit_uninstall => Retention::Uninstall,
-                            Rule::crit_account => Retention::AccountExists,
-                            Rule::crit_session => Retention::SessionEnds,
-                            _ => Retention::Named(self.ident(self.first(c))),
-                        }
-                    }
-                };
+                let retention = self.retention(it.next().expect(SHAPE));
                 let (aggregated, aggregated_span) = match it.next() {
                     Some(a) => {
                         let span = self.span(&a);
@@ -697,6 +708,22 @@ impl Builder {
             Rule::device_clause => CollectClause::OnDevice,
             Rule::allow_clause => CollectClause::Allow(self.allow(span, it)),
             r => unreachable!("unexpected clause rule {r:?}: {SHAPE}"),
+        }
+    }
+
+    /// A period or a criterion, as `keep` and `keeps` write it.
+    fn retention(&self, r: Pair<Rule>) -> Retention {
+        match r.as_rule() {
+            Rule::duration => Retention::Period(self.duration(r)),
+            _ => {
+                let c = r.into_inner().next().expect(SHAPE);
+                match c.as_rule() {
+                    Rule::crit_uninstall => Retention::Uninstall,
+                    Rule::crit_account => Retention::AccountExists,
+                    Rule::crit_session => Retention::SessionEnds,
+                    _ => Retention::Named(self.ident(self.first(c))),
+                }
+            }
         }
     }
 
@@ -745,6 +772,10 @@ fn is_keyword(rule: Rule) -> bool {
         rule,
         Rule::close_brace
             | Rule::kw_policy
+            | Rule::kw_uses
+            | Rule::kw_keeps
+            | Rule::kw_shares
+            | Rule::kw_nobody
             | Rule::kw_allow
             | Rule::kw_own
             | Rule::kw_purposes
