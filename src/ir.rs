@@ -306,10 +306,13 @@ pub enum LegalBasis {
     LegitimateInterest,
     /// Explicit consent (Art. 6(1)(a) with Art. 9(2)(a)), which special categories of data need.
     ExplicitConsent,
+    /// `not_stated`: the source the policy is written from does not state the basis. The disclosure says so; it
+    /// is never read as consent, and no decision treats it as any particular basis.
+    NotStated,
 }
 
 impl LegalBasis {
-    pub const ALL: [LegalBasis; 7] = [
+    pub const ALL: [LegalBasis; 8] = [
         LegalBasis::Consent,
         LegalBasis::Contract,
         LegalBasis::LegalObligation,
@@ -317,6 +320,7 @@ impl LegalBasis {
         LegalBasis::PublicTask,
         LegalBasis::LegitimateInterest,
         LegalBasis::ExplicitConsent,
+        LegalBasis::NotStated,
     ];
 
     /// The keyword as written in a policy.
@@ -329,6 +333,7 @@ impl LegalBasis {
             LegalBasis::PublicTask => "public_task",
             LegalBasis::LegitimateInterest => "legitimate_interest",
             LegalBasis::ExplicitConsent => "explicit_consent",
+            LegalBasis::NotStated => "not_stated",
         }
     }
 

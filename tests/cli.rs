@@ -359,6 +359,42 @@ fn a_failing_expectation_separates_the_two_lists() {
     assert!(out.contains("expected to link `a`, `b`, but links `a`, `c` (`b` missing, `c` not expected)"), "{out}");
 }
 
+/// `uses`, `keeps` and `shares` check each data item's purposes, retention and recipients, exactly: a passing line,
+/// and a failing one that prints both sides per item, or says that the item is not collected.
+#[test]
+fn expectations_check_each_items_purposes_retention_and_recipients() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("items.policy");
+    std::fs::write(
+        &path,
+        "policy p { name \"P\" controller \"C\" contact \"c@p.test\" version \"1\" languages en }\n\
+         data a \"a\"\ndata b \"b\"\npurpose u basis contract \"u\"\n\
+         purpose v basis contract shared with ad \"v\"\nrecipient ad \"ads\"\ncriterion later \"later\"\n\
+         sites s \"s\" { example.com }\n\
+         collect a, b on s for u keep 1 day\ncollect b on s for v keep until later\n\
+         expect \"https://example.com/\" collects a, b uses a for u uses b for v, u keeps a 1 day keeps b until later \
+         shares a with nobody shares b with ad\n\
+         expect \"https://example.com/\" uses a for u, v keeps b 1 day shares a with ad shares b with nobody\n\
+         expect \"https://other.example/\" uses a for u\n",
+    )
+    .unwrap();
+    let o = policyc(&["test", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].starts_with("ok   "), "{out}");
+    for want in [
+        "expected to use `a` for `u`, `v`, but uses it for `u` (`v` missing)",
+        "expected to keep `b` for 1 day, but keeps it until later",
+        "expected to share `a` with `ad`, but shares it with nobody",
+        "expected to share `b` with nobody, but shares it with `ad`",
+    ] {
+        assert!(lines[1].contains(want), "{want}: {out}");
+    }
+    assert!(lines[2].ends_with("expected to use `a` for `u`, but does not collect it"), "{out}");
+    assert!(out.ends_with("1 passed, 2 failed\n"), "{out}");
+}
+
 #[test]
 fn check_sensitive_reports_collection_on_supplied_lists() {
     let dir = tempfile::tempdir().unwrap();

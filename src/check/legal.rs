@@ -179,6 +179,29 @@ impl Checker<'_> {
             if !rules.iter().any(|r| r.purposes.contains(&p.name)) {
                 continue;
             }
+            if p.basis == ir::LegalBasis::NotStated {
+                // Allowed, so that a policy written from a published text need not invent a basis, but the notice
+                // then lacks what Art. 13(1)(c) requires, which the author should know.
+                let span = decl_span(file, |i| match i {
+                    ast::Item::Purpose(d) if d.name.name == p.name => d.clauses.iter().find_map(|(c, _)| match c {
+                        ast::PurposeClause::Basis(b) => Some(b.span),
+                        _ => None,
+                    }),
+                    _ => None,
+                });
+                self.emit(
+                    Diagnostic::new(
+                        Code::NotStatedBasis,
+                        span.unwrap_or(header.id.span),
+                        format!("purpose `{}` does not state its legal basis, and the GDPR applies in `{first}`", p.name),
+                    )
+                    .with_label("not stated")
+                    .with_help(
+                        "state the basis (`basis consent`, `contract`, `legitimate_interest`, ...): GDPR Art. 13(1)(c) \
+                         requires the notice to give one; the disclosure says that it is not stated",
+                    ),
+                );
+            }
             let missing: Vec<&str> = [("profiling", p.profiling.is_none()), ("decisions", p.decisions.is_none())]
                 .into_iter()
                 .filter(|(_, m)| *m)

@@ -716,6 +716,10 @@ impl Checker<'_> {
                     "name recipients declared with `recipient`, or write `with nobody` for an item shared with no one"
                         .to_string()
                 }
+                None if kind == Kind::Criterion => "the built-in criteria are `until uninstall`, `while account \
+                                                    exists` and `until session ends`; others are declared with \
+                                                    `criterion NAME TEXT`"
+                    .to_string(),
                 None => format!("name {what}s declared with `{what}`"),
             };
             self.diags.push(

@@ -706,6 +706,14 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
                 .push(l.t(key, &[("data", &cx.data_list(&data_for_purpose(&p.name))), ("purpose", &cx.tx(&p.text))]));
         }
     }
+    // Without a basis, whether the data must be provided is not stated either; the notice says so rather than
+    // calling it voluntary.
+    for p in applied.iter().filter(|p| p.basis == LegalBasis::NotStated && !us) {
+        requirement.push(l.t(
+            "requirement_not_stated",
+            &[("data", &cx.data_list(&data_for_purpose(&p.name))), ("purpose", &cx.tx(&p.text))],
+        ));
+    }
     requirement.push(l.t(if requirement.is_empty() { "requirement_voluntary" } else { "requirement_rest" }, &[]));
     for i in &incentives {
         requirement.push(l.t("requirement_incentive", &[("data", &cx.data_list(&i.data))]));
@@ -741,6 +749,11 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
                 l.t("objection_interest", &[("purpose", &cx.tx(&p.text)), ("ref", &ref_of(p.basis)), ("law", &law)]),
             );
         }
+        // A basis the source does not state may be one the user can object to: say so rather than leave the
+        // right out (the notice errs towards the user's rights).
+        for p in applied.iter().filter(|p| p.basis == LegalBasis::NotStated) {
+            objection.push(l.t("objection_not_stated", &[("purpose", &cx.tx(&p.text)), ("law", &law)]));
+        }
         for p in applied.iter().filter(|p| p.direct_marketing) {
             objection.push(l.t("objection_marketing", &[("purpose", &cx.tx(&p.text)), ("law", &law)]));
         }
@@ -749,7 +762,10 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
             sections.push(Section::new("objection", l.t("objection_heading", &[]), objection, vec![]));
         }
         // Portability only for processing based on consent or contract (Art. 20(1)(a)).
-        let portable = applied.iter().any(|p| p.basis.is_consent() || p.basis == LegalBasis::Contract);
+        // A basis the source does not state may be either, so the right is listed (its text says when it holds).
+        let portable = applied
+            .iter()
+            .any(|p| p.basis.is_consent() || matches!(p.basis, LegalBasis::Contract | LegalBasis::NotStated));
         let mut rights = vec!["right_access", "right_rectification", "right_erasure", "right_restriction"];
         if portable {
             rights.push("right_portability");

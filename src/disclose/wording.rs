@@ -192,6 +192,8 @@ impl Ctx<'_> {
     pub(super) fn basis(&self, b: LegalBasis, law: Option<&str>) -> String {
         let name = self.l.t(&format!("basis_{}", b.keyword()), &[]);
         match law {
+            // No article to cite for a basis the source does not state.
+            Some(_) if b == LegalBasis::NotStated => name,
             Some(law) => format!("{name} ({})", self.l.t(&format!("gdpr_ref_{}", b.keyword()), &[("law", law)])),
             None => name,
         }
