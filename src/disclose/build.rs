@@ -708,11 +708,8 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
     }
     // Without a basis, whether the data must be provided is not stated either; the notice says so rather than
     // calling it voluntary.
-    for p in applied.iter().filter(|p| p.basis == LegalBasis::NotStated && !us) {
-        requirement.push(l.t(
-            "requirement_not_stated",
-            &[("data", &cx.data_list(&data_for_purpose(&p.name))), ("purpose", &cx.tx(&p.text))],
-        ));
+    for p in applied.iter().filter(|p| p.basis == LegalBasis::NotStated) {
+        requirement.push(l.t("requirement_not_stated", &[("purpose", &cx.tx(&p.text))]));
     }
     requirement.push(l.t(if requirement.is_empty() { "requirement_voluntary" } else { "requirement_rest" }, &[]));
     for i in &incentives {
