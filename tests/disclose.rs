@@ -197,6 +197,39 @@ fn retention_criteria_and_aggregated_data_are_said_in_words() {
     }
 }
 
+/// A legal basis the source does not state is said to be not stated, in every language and format, and is
+/// never read as consent: no withdrawal of consent is offered, the right to object is (the basis may be one the
+/// user can object to), and whether the data must be provided is not stated either.
+#[test]
+fn a_basis_the_source_does_not_state_is_said_so_and_never_read_as_consent() {
+    let path = Path::new("tests/fixtures/diagnostics/W0071-not-stated-basis.policy");
+    let policy = common::check_path(path).checked.policy.unwrap();
+    for (lang, basis, requirement, withdraw) in [
+        (
+            "en",
+            "Legal basis: not stated in the source.",
+            "The source does not state whether you must provide the data we use for the purpose of counting visits.",
+            "withdraw",
+        ),
+        (
+            "de",
+            "Rechtsgrundlage: in der Quelle nicht angegeben.",
+            "Die Quelle gibt nicht an, ob Sie die Daten bereitstellen müssen, die wir verwenden, um Besuche zu zählen.",
+            "widerruf",
+        ),
+    ] {
+        let d = disclose::build(&policy, lang, Some("DE")).unwrap();
+        for format in [Format::Markdown, Format::Html, Format::Text, Format::Json] {
+            let out = norm(&render::render(&d, format));
+            assert!(out.contains(basis), "{lang} {format:?}: {out}");
+            assert!(out.contains(requirement), "{lang} {format:?}: {out}");
+            assert!(!out.to_lowercase().contains(withdraw), "{lang} {format:?}: consent is not the basis");
+        }
+        assert!(d.sections.iter().any(|s| s.id == "objection"), "{lang}");
+        assert_eq!(d.facts.purposes[0].basis, ir::LegalBasis::NotStated);
+    }
+}
+
 /// `never collect DATA` is stated in every language, in words, and listed in the facts.
 #[test]
 fn promises_not_to_collect_are_stated() {
