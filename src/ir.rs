@@ -869,9 +869,15 @@ impl Policy {
     /// The recipients that data collected by `rule` reaches: those its purposes are `shared with`, each once, in
     /// declaration order. Every check and sentence about who receives data goes through this.
     pub fn recipients_of<'p>(&'p self, rule: &CollectRule) -> Vec<&'p Recipient> {
+        self.recipients_for(&rule.purposes)
+    }
+
+    /// The recipients that data collected for `purposes` reaches, each once, in declaration order: one collected
+    /// item's, as `explain` and an `expect` line's `shares` read them (its purposes over the rules that fired).
+    pub fn recipients_for<'p>(&'p self, purposes: &[String]) -> Vec<&'p Recipient> {
         self.recipients
             .iter()
-            .filter(|r| rule.purposes.iter().any(|p| self.purpose(p).is_some_and(|p| p.shared_with.contains(&r.name))))
+            .filter(|r| purposes.iter().any(|p| self.purpose(p).is_some_and(|p| p.shared_with.contains(&r.name))))
             .collect()
     }
 

@@ -395,6 +395,50 @@ fn expectations_check_each_items_purposes_retention_and_recipients() {
     assert!(out.ends_with("1 passed, 2 failed\n"), "{out}");
 }
 
+/// `explain` shows purposes, retention, linkage, recipients and rules per data item, not per URL: an item collected
+/// by two rules has both rules' purposes, the other item only its own; from an artifact, which does not carry
+/// recipients, it says so.
+#[test]
+fn explain_shows_each_item_with_its_own_purposes_and_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("items.policy");
+    std::fs::write(
+        &path,
+        "policy p { name \"P\" controller \"C\" contact \"c@p.test\" version \"1\" languages en }\n\
+         signal signed_in \"you are signed in\"\n\
+         data a \"a\"\ndata b \"b\"\npurpose u basis contract \"u\"\n\
+         purpose v basis contract shared with ad \"v\"\nrecipient ad \"ads\"\n\
+         sites s \"s\" { example.com }\n\
+         collect a, b on s for u keep 1 day link to account when signed_in\ncollect b on s for v keep until uninstall\n",
+    )
+    .unwrap();
+    let p = path.to_str().unwrap();
+    let text = stdout(&policyc(&["explain", p, "https://example.com/", "--set", "signed_in=on"]));
+    let want = "item:     a\n  for:    u\n  keep:   for 1 day\n  link:   linked to the account\n  shared: with nobody\n  \
+                by:     `collect 1` at items.policy:9\n\
+                item:     b\n  for:    u, v\n  keep:   until uninstall\n  link:   linked to the account\n  shared: with ad\n  \
+                by:     `collect 1` at items.policy:9, `collect 2` at items.policy:10\n";
+    assert!(text.contains(want), "{text}");
+    assert!(!text.contains("purposes:"), "purposes are per item, not per URL: {text}");
+
+    let json = stdout(&policyc(&["explain", p, "https://example.com/", "--format", "json"]));
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["items"][0]["data"], "a");
+    assert_eq!(v["items"][0]["linked"], false);
+    assert_eq!(v["items"][1]["purposes"], serde_json::json!(["u", "v"]));
+    assert_eq!(v["items"][1]["recipients"], serde_json::json!(["ad"]));
+    assert_eq!(v["items"][1]["retention"], "until uninstall");
+    assert_eq!(v["purposes"], serde_json::json!(["u", "v"]), "the decision's keys stay as `match` prints them");
+
+    let out = dir.path().join("out");
+    let o = policyc(&["compile", p, "-o", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let artifact = out.join("p.matcher");
+    let text = stdout(&policyc(&["explain", artifact.to_str().unwrap(), "https://example.com/"]));
+    assert!(text.contains("item:     b\n  for:    u, v\n"), "{text}");
+    assert!(text.contains("  shared: not in the artifact"), "{text}");
+}
+
 #[test]
 fn check_sensitive_reports_collection_on_supplied_lists() {
     let dir = tempfile::tempdir().unwrap();

@@ -9,7 +9,7 @@ use policyc::matcher::compile::{compile, Limits};
 use policyc::matcher::Matcher;
 use policyc::pattern::Pattern;
 use policyc::psl::PublicSuffixList;
-use policyc::report::{Report, Settings};
+use policyc::report::{ItemReport, Report, Settings};
 use proptest::prelude::*;
 use std::path::Path;
 use std::sync::OnceLock;
@@ -602,9 +602,12 @@ proptest! {
         // condition and `never` scope are decided both ways.
         let witnesses: Vec<String> = policy.sites.iter().flat_map(|c| &c.patterns).map(|p| p.witness_url()).collect();
         for url in urls.iter().chain(&witnesses) {
-            let got = Report::decide(&m, url, &state);
-            let want = interp.decide(url, &settings).unwrap();
+            let decision = m.decide(url, &state);
+            let got = Report::from_decision(&m, url, &decision);
+            let (want, items) = interp.decide_items(url, &settings).unwrap();
             prop_assert_eq!(got, want, "{}", url);
+            // Each item's purposes, retention, linkage and rules, as `explain` and `expect` read them.
+            prop_assert_eq!(ItemReport::of(&m, &decision), items, "{}", url);
         }
     }
 }

@@ -7,7 +7,7 @@ mod common;
 use policyc::interp::Interpreter;
 use policyc::matcher::compile::{compile, Limits};
 use policyc::matcher::Matcher;
-use policyc::report::{Report, Settings};
+use policyc::report::{ItemReport, Report, Settings};
 use std::process::Command;
 
 #[test]
@@ -75,9 +75,11 @@ fn real_policies_decide_alike_in_the_matcher_and_the_interpreter() {
                     let settings = Settings { set: set.clone(), region: region.clone(), event: event.clone() };
                     let cx = settings.context(&m).unwrap();
                     for url in &urls {
-                        let a = Report::decide(&m, url, &cx);
-                        let b = interp.decide(url, &settings).unwrap();
+                        let decision = m.decide(url, &cx);
+                        let a = Report::from_decision(&m, url, &decision);
+                        let (b, items) = interp.decide_items(url, &settings).unwrap();
                         assert_eq!(a, b, "{}: {url} {settings:?}", path.display());
+                        assert_eq!(ItemReport::of(&m, &decision), items, "{}: {url} {settings:?}", path.display());
                         collected += usize::from(!a.collect.is_empty());
                     }
                 }

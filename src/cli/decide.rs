@@ -3,6 +3,7 @@
 
 use super::load::{check_file, print_diagnostics};
 use policyc::check::did_you_mean;
+use policyc::ir::Policy;
 use policyc::matcher::compile::{compile, Limits};
 use policyc::matcher::{artifact, Matcher, State};
 use policyc::report::Settings;
@@ -44,7 +45,17 @@ impl StateArgs {
 /// Loads the matcher of `path` (an artifact, or a policy compiled on the fly) and runs `f` with it and the
 /// state `state` describes; a problem with either is a one-line error and exit code 2.
 pub fn with_matcher(path: &Path, state: Option<&StateArgs>, f: impl FnOnce(&Matcher<'_>, State) -> i32) -> i32 {
-    let bytes = match load_bytes(path) {
+    with_matcher_and_policy(path, state, |m, st, _| f(m, st))
+}
+
+/// [`with_matcher`], and the checked policy when `path` is a policy rather than an artifact (an artifact does
+/// not carry everything a policy says, such as its recipients).
+pub fn with_matcher_and_policy(
+    path: &Path,
+    state: Option<&StateArgs>,
+    f: impl FnOnce(&Matcher<'_>, State, Option<&Policy>) -> i32,
+) -> i32 {
+    let (bytes, policy) = match load(path) {
         Ok(b) => b,
         Err(e) => return super::fail(e),
     };
@@ -64,7 +75,7 @@ pub fn with_matcher(path: &Path, state: Option<&StateArgs>, f: impl FnOnce(&Matc
         Ok(st) => st.unwrap_or_else(|| matcher.default_state()),
         Err(e) => return super::fail(e),
     };
-    f(&matcher, st)
+    f(&matcher, st, policy.as_ref())
 }
 
 /// Checks the names of `--set`, `--region` and `--event` against the policy, so that a misspelt name gets a suggestion
@@ -132,14 +143,20 @@ pub fn check_settings(m: &Matcher<'_>, settings: &Settings) -> Result<(), (Strin
 /// Artifact bytes from a `.matcher` file (not yet validated: [`with_matcher`] does that), or compiled on the
 /// fly from a policy. Errors are one line; policy diagnostics are printed before.
 pub fn load_bytes(path: &Path) -> Result<Vec<u8>, String> {
+    load(path).map(|(bytes, _)| bytes)
+}
+
+/// [`load_bytes`], with the checked policy when the file is one.
+fn load(path: &Path) -> Result<(Vec<u8>, Option<Policy>), String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read `{}`: {}", path.display(), e))?;
     if bytes.starts_with(artifact::LABEL) || path.extension().is_some_and(|e| e == "matcher") {
-        return Ok(bytes);
+        return Ok((bytes, None));
     }
     let result = check_file(path, CheckOptions::default())?;
-    let Some(policy) = &result.checked.policy else {
+    let Some(policy) = result.checked.policy else {
         print_diagnostics(&result);
         return Err(format!("`{}` has errors; fix them first (`policyc check`)", path.display()));
     };
-    compile(policy, &Limits::default()).map_err(|e| format!("{} ({})", e.message, e.help))
+    let bytes = compile(&policy, &Limits::default()).map_err(|e| format!("{} ({})", e.message, e.help))?;
+    Ok((bytes, Some(policy)))
 }

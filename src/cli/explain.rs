@@ -1,9 +1,11 @@
 //! `policyc explain`: one URL's decision, and why.
 
-use super::decide::{with_matcher, StateArgs};
+use super::decide::{with_matcher_and_policy, StateArgs};
 use super::TextOrJson;
+use policyc::ir::Policy;
 use policyc::matcher::{Decision, Matcher};
-use policyc::report::Report;
+use policyc::report::{ItemReport, Report};
+use serde::Serialize;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -19,16 +21,49 @@ pub struct Args {
     format: TextOrJson,
 }
 
+/// The decision as `match` reports it, and each collected item apart.
+#[derive(Serialize)]
+struct Explained<'a> {
+    #[serde(flatten)]
+    report: &'a Report,
+    items: Vec<Item>,
+}
+
+/// A collected item: its purposes, retention, linkage and rules, and, when the source is a policy, the
+/// recipients it goes to (an artifact does not carry recipients).
+#[derive(Serialize)]
+struct Item {
+    #[serde(flatten)]
+    item: ItemReport,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    recipients: Option<Vec<String>>,
+}
+
 pub fn run(args: Args) -> i32 {
-    with_matcher(&args.source, Some(&args.state), |matcher, state| {
+    with_matcher_and_policy(&args.source, Some(&args.state), |matcher, state, policy| {
         let decision = matcher.decide(&args.url, &state);
         let report = Report::from_decision(matcher, &args.url, &decision);
+        let items = items(matcher, &decision, policy);
         match args.format {
-            TextOrJson::Json => outln!("{}", serde_json::to_string_pretty(&report).expect("reports serialise")),
-            TextOrJson::Text => out!("{}", text(&report, &args.state, &rule_notes(matcher, &decision))),
+            TextOrJson::Json => outln!(
+                "{}",
+                serde_json::to_string_pretty(&Explained { report: &report, items }).expect("reports serialise")
+            ),
+            TextOrJson::Text => out!("{}", text(&report, &items, &args.state, &rule_notes(matcher, &decision))),
         }
         0
     })
+}
+
+fn items(m: &Matcher<'_>, d: &Decision, policy: Option<&Policy>) -> Vec<Item> {
+    ItemReport::of(m, d)
+        .into_iter()
+        .map(|item| {
+            let recipients =
+                policy.map(|p| p.recipients_for(&item.purposes).into_iter().map(|r| r.name.clone()).collect());
+            Item { item, recipients }
+        })
+        .collect()
 }
 
 fn list(v: &[String]) -> String {
@@ -77,7 +112,7 @@ fn rule_notes(m: &Matcher<'_>, d: &Decision) -> Vec<String> {
 }
 
 /// The decision in a few plain lines, rule evidence last.
-fn text(r: &Report, state: &StateArgs, notes: &[String]) -> String {
+fn text(r: &Report, items: &[Item], state: &StateArgs, notes: &[String]) -> String {
     let mut out = format!("url:      {}\n", r.url);
     if let Some(e) = &r.error {
         out += &format!("decision: collect nothing, because {e}\n");
@@ -98,13 +133,28 @@ fn text(r: &Report, state: &StateArgs, notes: &[String]) -> String {
     );
     out += &format!("collect:  {}\n", list(&r.collect));
     out += &format!("linked:   {}\n", list(&r.linked));
-    if !r.purposes.is_empty() {
-        out += &format!("purposes: {}\n", r.purposes.join(", "));
-    }
-    for (d, keep) in &r.retention {
+    // Per item, what concerns it alone: an item collected by two rules for different purposes shows the purposes
+    // of both, and another item on the same URL only its own.
+    for Item { item, recipients } in items {
+        out += &format!("item:     {}\n", item.data);
+        out += &format!("  for:    {}\n", list(&item.purposes));
         // A period reads "for 90 days"; a criterion says its own preposition ("until uninstall").
-        let sep = if keep.starts_with(|c: char| c.is_ascii_digit()) { "for " } else { "" };
-        out += &format!("keep:     {d} {sep}{keep}\n");
+        let sep = if item.retention.starts_with(|c: char| c.is_ascii_digit()) { "for " } else { "" };
+        out += &format!("  keep:   {sep}{}\n", item.retention);
+        out += &format!("  link:   {}\n", if item.linked { "linked to the account" } else { "not linked" });
+        out += &match recipients {
+            Some(v) if v.is_empty() => "  shared: with nobody\n".to_string(),
+            Some(v) => format!("  shared: with {}\n", v.join(", ")),
+            None => "  shared: not in the artifact (explain the policy file to see recipients)\n".to_string(),
+        };
+        let by: Vec<String> = item
+            .rules
+            .iter()
+            .map(
+                |r| if r.origin.is_empty() { format!("`{}`", r.rule) } else { format!("`{}` at {}", r.rule, r.origin) },
+            )
+            .collect();
+        out += &format!("  by:     {}\n", by.join(", "));
     }
     for b in &r.blocked_by {
         out += &format!("blocked:  by `{}` at {}\n", b.rule, b.origin);

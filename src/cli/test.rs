@@ -139,7 +139,8 @@ fn item_problems(policy: &ir::Policy, e: &ir::Expect, items: &[ItemReport]) -> V
                     problems.push(format!("expected to share `{d}` with {}, but does not collect it", who(&s.with)))
                 }
                 Some(i) => {
-                    let got = recipients(policy, &i.purposes);
+                    let got =
+                        policy.recipients_for(&i.purposes).into_iter().map(|r| r.name.clone()).collect::<Vec<_>>();
                     if !same(&s.with, &got) {
                         let what = format!("share `{d}` with");
                         problems.push(mismatch_of(&what, "shares it with", &s.with, &got, "nobody"));
@@ -149,16 +150,6 @@ fn item_problems(policy: &ir::Policy, e: &ir::Expect, items: &[ItemReport]) -> V
         }
     }
     problems
-}
-
-/// The recipients an item collected for `purposes` is disclosed to (their `shared with`), in declaration order.
-pub(super) fn recipients(policy: &ir::Policy, purposes: &[String]) -> Vec<String> {
-    policy
-        .recipients
-        .iter()
-        .filter(|r| purposes.iter().filter_map(|p| policy.purpose(p)).any(|p| p.shared_with.contains(&r.name)))
-        .map(|r| r.name.clone())
-        .collect()
 }
 
 /// A retention as a sentence ends with it: "for 90 days", "until uninstall".
