@@ -382,6 +382,8 @@ pub struct Keep {
 pub enum Link {
     Always,
     Never,
+    /// `not stated`.
+    NotStated,
     When(Cond),
 }
 

@@ -136,6 +136,7 @@ fn item_view(p: &Policy, data: &str) -> ItemView {
         v.link.insert(match &r.link {
             ir::Link::Never => "never".into(),
             ir::Link::Always => "always".into(),
+            ir::Link::NotStated => "not stated".into(),
             ir::Link::When(c) => format!("when {c}"),
         });
         v.when.insert(r.when.as_ref().map(|c| c.to_string()).unwrap_or_else(|| "always".into()));

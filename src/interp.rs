@@ -185,7 +185,7 @@ fn decide_with(
         collect.extend(r.data.iter().cloned());
         purposes.extend(r.purposes.iter().cloned());
         let link = match &r.link {
-            ir::Link::Never => false,
+            ir::Link::Never | ir::Link::NotStated => false,
             ir::Link::Always => true,
             ir::Link::When(c) => c.eval(&value),
         };

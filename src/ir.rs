@@ -672,6 +672,9 @@ impl<'de> Deserialize<'de> for Aggregated {
 pub enum Link {
     Never,
     Always,
+    /// The source the policy is written from does not say whether the data is linked: never linked by the
+    /// matcher (fail closed), and said to be not stated in the disclosure.
+    NotStated,
     When(Cond),
 }
 
@@ -917,6 +920,7 @@ impl Serialize for Link {
         match self {
             Link::Never => s.serialize_str("never"),
             Link::Always => s.serialize_str("always"),
+            Link::NotStated => s.serialize_str("not stated"),
             Link::When(c) => s.collect_str(&format_args!("when {c}")),
         }
     }

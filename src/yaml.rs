@@ -425,6 +425,7 @@ impl Unlower<'_> {
             let link = match &c.link {
                 ir::Link::Never => ast::Link::Never,
                 ir::Link::Always => ast::Link::Always,
+                ir::Link::NotStated => ast::Link::NotStated,
                 ir::Link::When(cond) => ast::Link::When(self.cond(cond)),
             };
             clauses.push((ast::CollectClause::Link(link), sp));
@@ -535,6 +536,7 @@ impl<'de> serde::Deserialize<'de> for ir::Link {
         match text.trim() {
             "never" => Ok(ir::Link::Never),
             "always" => Ok(ir::Link::Always),
+            "not stated" => Ok(ir::Link::NotStated),
             other => match other.strip_prefix("when ") {
                 Some(cond) => crate::parser::parse_cond(Default::default(), cond)
                     .map(|c| ir::Link::When(crate::check::lower_cond(&c)))

@@ -98,6 +98,7 @@ impl Checker<'_> {
                     link = Some(match l {
                         ast::Link::Always => ir::Link::Always,
                         ast::Link::Never => ir::Link::Never,
+                        ast::Link::NotStated => ir::Link::NotStated,
                         ast::Link::When(cond) => ir::Link::When(self.cond(cond, "the link condition")),
                     })
                 }
@@ -293,7 +294,7 @@ impl Checker<'_> {
     /// account contradicts its declaration (E0051).
     pub(super) fn aggregated_unlinked(&mut self, file: &ast::File, policy: &ir::Policy, collect_spans: &[Span]) {
         for (rule, span) in policy.collect.iter().zip(collect_spans) {
-            if rule.link == ir::Link::Never {
+            if matches!(rule.link, ir::Link::Never | ir::Link::NotStated) {
                 continue;
             }
             for d in rule.data.iter().filter(|d| policy.data_item(d).is_some_and(|x| x.aggregated)) {

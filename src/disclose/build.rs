@@ -98,6 +98,7 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
             let link = match &r.link {
                 Link::Never => "never".to_string(),
                 Link::Always => "always".to_string(),
+                Link::NotStated => "not stated".to_string(),
                 Link::When(c) => format!("when {c}"),
             };
             if !linked.contains(&link) {
@@ -406,7 +407,9 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
             // The rules that collect the item link it differently. The matcher links an item when any rule
             // that collects it links it, so the notice names every case that links and says that nothing else
             // does; a sentence per rule ("for shops: never"; "for shops: when signed in") would contradict itself.
-            vec![l.t("link_mixed", &[("data", &text), ("cases", &link_cases(&cx, &rs, region))])]
+            // Where some of them are not stated, "otherwise never" would state what the source does not.
+            let key = if rs.iter().any(|r| r.link == Link::NotStated) { "link_mixed_not_stated" } else { "link_mixed" };
+            vec![l.t(key, &[("data", &text), ("cases", &link_cases(&cx, &rs, region))])]
         };
         link_items.push(Item { title: Some(cx.data_label(d)), text: sentences });
     }
@@ -1089,10 +1092,12 @@ fn link_summary(cx: &Ctx, rs: &[&ir::CollectRule], region: Option<&str>) -> Stri
         return match &rs[0].link {
             Link::Never => l.t("linked_never", &[]),
             Link::Always => l.t("linked_always", &[]),
+            Link::NotStated => l.t("linked_not_stated", &[]),
             Link::When(c) => l.t("linked_when", &[("cond", &cx.cond(c))]),
         };
     }
-    l.t("linked_mixed", &[("cases", &link_cases(cx, rs, region))])
+    let key = if rs.iter().any(|r| r.link == Link::NotStated) { "linked_mixed_not_stated" } else { "linked_mixed" };
+    l.t(key, &[("cases", &link_cases(cx, rs, region))])
 }
 
 /// The cases in which an item collected by rules that link it differently is linked: one per rule that links
@@ -1103,7 +1108,7 @@ fn link_cases(cx: &Ctx, rs: &[&ir::CollectRule], region: Option<&str>) -> String
     let mut cases: Vec<String> = Vec::new();
     for r in rs {
         let cond = match &r.link {
-            Link::Never => continue,
+            Link::Never | Link::NotStated => continue,
             Link::Always => String::new(),
             Link::When(c) => l.t("link_case_cond", &[("cond", &cx.cond(c))]),
         };

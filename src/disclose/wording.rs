@@ -203,6 +203,7 @@ impl Ctx<'_> {
         match link {
             Link::Never => self.l.t("link_never", &[("data", data)]),
             Link::Always => self.l.t("link_always", &[("data", data)]),
+            Link::NotStated => self.l.t("link_not_stated", &[("data", data)]),
             Link::When(c) => self.l.t("link_when", &[("data", data), ("cond", &self.cond(c))]),
         }
     }

@@ -285,7 +285,8 @@ pub fn compile(policy: &ir::Policy, limits: &Limits) -> Result<Vec<u8>, CompileE
             purposes: mask(&purposes, &r.purposes),
             keep: r.keep.clone(),
             link: match &r.link {
-                ir::Link::Never => LinkRow::Never,
+                // Not stated links nothing: the matcher fails closed.
+                ir::Link::Never | ir::Link::NotStated => LinkRow::Never,
                 ir::Link::Always => LinkRow::Always,
                 ir::Link::When(c) => LinkRow::When(compile_cond(c)?),
             },
@@ -293,6 +294,7 @@ pub fn compile(policy: &ir::Policy, limits: &Limits) -> Result<Vec<u8>, CompileE
             link_text: match &r.link {
                 ir::Link::Never => "never".into(),
                 ir::Link::Always => "always".into(),
+                ir::Link::NotStated => "never (the source does not say)".into(),
                 ir::Link::When(c) => format!("when {c}"),
             },
             origin: origin(&r.origin),

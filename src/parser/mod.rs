@@ -291,6 +291,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::kw_account => "`account`",
         Rule::link_always | Rule::kw_always => "`always`",
         Rule::link_never => "`never`",
+        Rule::link_not_stated | Rule::kw_stated => "`not stated`",
         Rule::region_clause | Rule::kw_region => "`region`",
         Rule::exchange_clause | Rule::kw_in => "`in exchange for`",
         Rule::kw_exchange => "`exchange`",
@@ -701,6 +702,7 @@ impl Builder {
             Rule::link_clause => match it.next() {
                 Some(p) if p.as_rule() == Rule::link_always => CollectClause::Link(Link::Always),
                 Some(p) if p.as_rule() == Rule::link_never => CollectClause::Link(Link::Never),
+                Some(p) if p.as_rule() == Rule::link_not_stated => CollectClause::Link(Link::NotStated),
                 Some(p) => CollectClause::Link(Link::When(self.cond(p))),
                 None => unreachable!("{SHAPE}"),
             },
