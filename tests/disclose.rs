@@ -230,6 +230,47 @@ fn a_basis_the_source_does_not_state_is_said_so_and_never_read_as_consent() {
     }
 }
 
+/// `link to account not stated`: the matcher never links (fail closed), and the disclosure says that the source
+/// does not say, in every language, also where another rule links the same item (no "otherwise never").
+#[test]
+fn a_linkage_the_source_does_not_state_is_said_so_and_never_linked() {
+    let text = "policy p { name en \"P\" de \"P\" controller \"C\" contact \"c@p.test\" version \"1\" languages en, de }\n\
+        signal signed_in en \"you are signed in\" de \"Sie angemeldet sind\"\n\
+        data a en \"the address\" de \"die Adresse\"\ndata b en \"the title\" de \"den Titel\"\n\
+        purpose u basis contract en \"showing prices\" de \"Preise zu zeigen\"\n\
+        sites s en \"shops\" de \"Shops\" { example.com }\nsites t en \"other shops\" de \"andere Shops\" { other.example }\n\
+        collect a, b on s for u keep 1 day link to account not stated\n\
+        collect b on t for u keep 1 day link to account always\n\
+        expect \"https://example.com/\" with signed_in collects a, b links nothing\n";
+    let policy = common::policy_from_text(text);
+    let bytes = common::artifact_from_text(text);
+    let m = policyc::matcher::Matcher::from_bytes(&bytes).unwrap();
+    let settings = policyc::report::Settings { set: vec![("signed_in".into(), true)], ..Default::default() };
+    let d = policyc::report::Report::decide(&m, "https://example.com/", &settings.context(&m).unwrap());
+    assert_eq!(d.collect, ["a", "b"]);
+    assert!(d.linked.is_empty(), "not stated is never linked: {d:?}");
+    for (lang, only, mixed) in [
+        (
+            "en",
+            "The source does not say whether we link the address to your account.",
+            "In other cases the source does not say whether we link it.",
+        ),
+        (
+            "de",
+            "Die Quelle gibt nicht an, ob wir die Adresse mit Ihrem Konto verknüpfen.",
+            "In anderen Fällen gibt die Quelle nicht an, ob wir den Titel mit Ihrem Konto verknüpfen.",
+        ),
+    ] {
+        let d = disclose::build(&policy, lang, None).unwrap();
+        let out = norm(&render::render(&d, Format::Text));
+        assert!(out.contains(only), "{lang}: {out}");
+        assert!(out.contains(mixed), "{lang}: {out}");
+        assert!(!out.contains("never link") && !out.contains("nie mit Ihrem Konto"), "{lang}: {out}");
+    }
+    let yaml = policyc::yaml::to_yaml(&policy);
+    assert!(yaml.contains("link: not stated"), "{yaml}");
+}
+
 /// `never collect DATA` is stated in every language, in words, and listed in the facts.
 #[test]
 fn promises_not_to_collect_are_stated() {
