@@ -274,6 +274,13 @@ mod analysis {
         assert_eq!(labels("collect page_url on retail when "), ["signed_in"]);
         assert_eq!(labels("collect page_url on retail when signed_in and no"), ["signed_in"]);
         assert_eq!(labels("expect \"https://a.com/\" collects "), ["page_url", "product_price"]);
+        // The per-item outcomes: data after the verb, purposes after `for`, signals after `with` in the settings
+        // but recipients after `shares DATA with`.
+        assert_eq!(labels("expect \"https://a.com/\" uses "), ["page_url", "product_price"]);
+        assert_eq!(labels("expect \"https://a.com/\" uses page_url for "), ["recommend"]);
+        assert_eq!(labels("expect \"https://a.com/\" with "), ["signed_in"]);
+        let recipients = labels("expect \"https://a.com/\" shares page_url, product_price with ");
+        assert!(recipients.is_empty(), "the policy declares no recipients: {recipients:?}");
         let top = labels("");
         assert!(top.contains(&"collect".to_string()) && top.contains(&"retail".to_string()), "{top:?}");
         assert!(top.contains(&"allow".to_string()), "{top:?}");

@@ -602,8 +602,8 @@ proptest! {
         // condition and `never` scope are decided both ways.
         let witnesses: Vec<String> = policy.sites.iter().flat_map(|c| &c.patterns).map(|p| p.witness_url()).collect();
         for url in urls.iter().chain(&witnesses) {
+            let got = Report::decide(&m, url, &state);
             let decision = m.decide(url, &state);
-            let got = Report::from_decision(&m, url, &decision);
             let (want, items) = interp.decide_items(url, &settings).unwrap();
             prop_assert_eq!(got, want, "{}", url);
             // Each item's purposes, retention, linkage and rules, as `explain` and `expect` read them.

@@ -75,8 +75,8 @@ fn real_policies_decide_alike_in_the_matcher_and_the_interpreter() {
                     let settings = Settings { set: set.clone(), region: region.clone(), event: event.clone() };
                     let cx = settings.context(&m).unwrap();
                     for url in &urls {
+                        let a = Report::decide(&m, url, &cx);
                         let decision = m.decide(url, &cx);
-                        let a = Report::from_decision(&m, url, &decision);
                         let (b, items) = interp.decide_items(url, &settings).unwrap();
                         assert_eq!(a, b, "{}: {url} {settings:?}", path.display());
                         assert_eq!(ItemReport::of(&m, &decision), items, "{}: {url} {settings:?}", path.display());

@@ -41,9 +41,8 @@ pub fn run(args: Args) -> i32 {
                 continue;
             }
         };
-        let decision = matcher.decide(&e.url, &state);
-        let report = Report::from_decision(&matcher, &e.url, &decision);
-        let items = ItemReport::of(&matcher, &decision);
+        let report = Report::decide(&matcher, &e.url, &state);
+        let items = ItemReport::of(&matcher, &matcher.decide(&e.url, &state));
         reports.push(report.clone());
         let mut problems = Vec::new();
         if let Some(want) = &e.collects {
