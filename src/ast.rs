@@ -24,10 +24,12 @@ pub enum SymbolKind {
     Event,
     /// A retention criterion (`criterion NAME TEXT`, for `keep until NAME`).
     Criterion,
+    /// A source of data other than the pages (`source NAME TEXT`, for `collect ... from NAME`).
+    Source,
 }
 
 impl SymbolKind {
-    pub const ALL: [SymbolKind; 11] = [
+    pub const ALL: [SymbolKind; 12] = [
         SymbolKind::Policy,
         SymbolKind::Region,
         SymbolKind::Signal,
@@ -39,6 +41,7 @@ impl SymbolKind {
         SymbolKind::Incentive,
         SymbolKind::Event,
         SymbolKind::Criterion,
+        SymbolKind::Source,
     ];
 
     /// The kind in words, as diagnostics and hover say it.
@@ -55,6 +58,7 @@ impl SymbolKind {
             SymbolKind::Incentive => "incentive",
             SymbolKind::Event => "event",
             SymbolKind::Criterion => "retention criterion",
+            SymbolKind::Source => "source",
         }
     }
 
@@ -72,6 +76,7 @@ impl SymbolKind {
             SymbolKind::Incentive => "incentive",
             SymbolKind::Event => "event",
             SymbolKind::Criterion => "criterion",
+            SymbolKind::Source => "source",
         }
     }
 
@@ -89,6 +94,7 @@ impl SymbolKind {
             SymbolKind::Incentive => 7,
             SymbolKind::Event => 8,
             SymbolKind::Criterion => 9,
+            SymbolKind::Source => 10,
         }
     }
 }
@@ -110,7 +116,7 @@ pub struct TextPart {
 
 /// The keywords that begin an item at the top level of a file: the formatter starts a new item at them, and
 /// the language server offers them where an item can begin.
-pub const ITEM_KEYWORDS: [&str; 15] = [
+pub const ITEM_KEYWORDS: [&str; 16] = [
     "policy",
     "signal",
     "feature",
@@ -126,6 +132,7 @@ pub const ITEM_KEYWORDS: [&str; 15] = [
     "store",
     "criterion",
     "process",
+    "source",
 ];
 
 /// A text in one or more languages.
@@ -165,6 +172,8 @@ pub enum Item {
     Promise(PromiseDecl),
     /// `process DATA ... on device`: data used on the device only; its clauses are those of a collect rule.
     Process(CollectRule),
+    /// `source NAME TEXT [label TEXT]`: where data comes from other than the pages.
+    Source(Decl),
 }
 
 /// A field of the `policy` header block.
@@ -399,6 +408,12 @@ pub enum CollectClause {
     Region(Vec<Ident>),
     /// `on device`, in a `process` rule.
     OnDevice,
+    /// `from SOURCE`: the rule collects from a source other than the pages (`device`, `account` or a declared
+    /// `source`), whatever page is open.
+    From(Ident),
+    /// `necessary TEXT`: why storing or reading on the device is strictly necessary for the service the user
+    /// asked for (ePrivacy Directive Art. 5(3)).
+    Necessary(Text),
     /// `allow CODE "REASON"`: a warning accepted for this rule.
     Allow(Allow),
 }

@@ -179,6 +179,7 @@ pub fn index(file: &ast::File) -> Index {
             ast::Item::Incentive(i) => declare(&i.name, SymbolKind::Incentive, vec![]),
             ast::Item::Event(e) => declare(&e.name, SymbolKind::Event, text_facts(e.text.as_ref())),
             ast::Item::Criterion(d) => declare(&d.name, SymbolKind::Criterion, text_facts(d.text.as_ref())),
+            ast::Item::Source(d) => declare(&d.name, SymbolKind::Source, text_facts(d.text.as_ref())),
             _ => {}
         }
     }
@@ -240,6 +241,10 @@ pub fn index(file: &ast::File) -> Index {
                     match clause {
                         ast::CollectClause::On(s) => uses(s, SymbolKind::Sites, "collect", c.span),
                         ast::CollectClause::At(e) => uses(e, SymbolKind::Event, "collect", c.span),
+                        // `device` and `account` are built in and declared nowhere.
+                        ast::CollectClause::From(s) if !["device", "account"].contains(&s.name.as_str()) => {
+                            uses(std::slice::from_ref(s), SymbolKind::Source, "collect", c.span)
+                        }
                         ast::CollectClause::For(p) => uses(p, SymbolKind::Purpose, "collect", c.span),
                         ast::CollectClause::Region(r) => uses(r, SymbolKind::Region, "collect", c.span),
                         ast::CollectClause::Keep(ast::Keep { retention: ast::Retention::Named(n), .. }) => {

@@ -77,6 +77,14 @@ pub struct Policy {
     /// collected. Left out of the data form when there are none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub on_device: Vec<DeviceRule>,
+    /// Declared sources of data other than the pages (`source NAME TEXT`). Left out of the data form when there
+    /// are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<Source>,
+    /// `collect ... from SOURCE` rules: collection that does not depend on the page. Left out of the data form
+    /// when there are none, so that the content hash of a policy without them is what it was before.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub independent: Vec<IndependentRule>,
     #[serde(default)]
     pub incentives: Vec<Incentive>,
     #[serde(default)]
@@ -596,6 +604,49 @@ pub struct DeviceRule {
     pub purposes: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub regions: Vec<String>,
+    #[serde(skip)]
+    pub origin: Option<Origin>,
+}
+
+/// The built-in source of what is stored on or read from the user's device (an install id, a cookie).
+pub const SOURCE_DEVICE: &str = "device";
+/// The built-in source of what the user gives when creating or using an account.
+pub const SOURCE_ACCOUNT: &str = "account";
+
+/// `source NAME TEXT [label TEXT]`: where data comes from other than the pages the user visits and the built-in
+/// `device` and `account` (an affiliate network's reports, a card issuer). The text completes "from ...".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    pub name: String,
+    pub text: Text,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<Text>,
+}
+
+/// `collect DATA from SOURCE [when COND] for PURPOSES keep RETENTION [link ...] [region R] [necessary TEXT]`:
+/// collection that does not depend on the page. It holds in a state (signals, features) and region, whatever URL
+/// is open; `source` is `device`, `account` or a declared [`Source`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndependentRule {
+    pub data: Vec<String>,
+    pub source: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<Cond>,
+    pub purposes: Vec<String>,
+    pub keep: Retention,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aggregated: Option<Aggregated>,
+    pub link: Link,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub regions: Vec<String>,
+    /// Why storing or reading on the device is strictly necessary for the service the user asked for (ePrivacy
+    /// Directive Art. 5(3)); only meaningful `from device`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub necessary: Option<Text>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allow: Vec<Allow>,
     #[serde(skip)]
     pub origin: Option<Origin>,
 }

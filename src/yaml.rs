@@ -226,6 +226,29 @@ impl Unlower<'_> {
             .collect()
     }
 
+    /// A `keep` clause: the retention, and what is kept afterwards in aggregated form.
+    fn keep(&self, keep: &ir::Retention, aggregated: Option<ir::Aggregated>) -> ast::Keep {
+        let sp = self.span;
+        let duration =
+            |p: &ir::Period| ast::Duration { amount: u64::from(p.amount), unit: p.unit.word().to_string(), span: sp };
+        let retention = self.retention(keep, sp);
+        let aggregated = aggregated.map(|a| match a {
+            ir::Aggregated::Indefinitely => None,
+            ir::Aggregated::For(p) => Some(duration(&p)),
+        });
+        let aggregated_span = aggregated.as_ref().map(|_| sp);
+        ast::Keep { retention, aggregated, aggregated_span }
+    }
+
+    fn link(&self, link: &ir::Link) -> ast::Link {
+        match link {
+            ir::Link::Never => ast::Link::Never,
+            ir::Link::Always => ast::Link::Always,
+            ir::Link::NotStated => ast::Link::NotStated,
+            ir::Link::When(cond) => ast::Link::When(self.cond(cond)),
+        }
+    }
+
     fn cond(&self, c: &ir::Cond) -> ast::Cond {
         match c {
             ir::Cond::Var(n) => ast::Cond::Var(self.ident(n)),
@@ -341,6 +364,16 @@ impl Unlower<'_> {
                 span: self.item("criteria", n),
             }));
         }
+        for (n, so) in p.sources.iter().enumerate() {
+            items.push(ast::Item::Source(ast::Decl {
+                name: self.ident(&so.name),
+                category: None,
+                aggregated: false,
+                text: Some(self.text(&so.text)),
+                label: so.label.as_ref().map(|t| self.text(t)),
+                span: self.item("sources", n),
+            }));
+        }
         for (n, pu) in p.purposes.iter().enumerate() {
             let mut clauses = vec![(ast::PurposeClause::Basis(self.ident(pu.basis.keyword())), sp)];
             if let Some(i) = &pu.interest {
@@ -409,32 +442,32 @@ impl Unlower<'_> {
                 clauses.push((ast::CollectClause::When(self.cond(w)), sp));
             }
             clauses.push((ast::CollectClause::For(self.idents(&c.purposes)), sp));
-            let duration = |p: &ir::Period| ast::Duration {
-                amount: u64::from(p.amount),
-                unit: p.unit.word().to_string(),
-                span: sp,
-            };
-            let retention = self.retention(&c.keep, sp);
-            let aggregated = c.aggregated.map(|a| match a {
-                ir::Aggregated::Indefinitely => None,
-                ir::Aggregated::For(p) => Some(duration(&p)),
-            });
-            let aggregated_span = aggregated.as_ref().map(|_| sp);
-            let keep = ast::Keep { retention, aggregated, aggregated_span };
-            clauses.push((ast::CollectClause::Keep(keep), sp));
-            let link = match &c.link {
-                ir::Link::Never => ast::Link::Never,
-                ir::Link::Always => ast::Link::Always,
-                ir::Link::NotStated => ast::Link::NotStated,
-                ir::Link::When(cond) => ast::Link::When(self.cond(cond)),
-            };
-            clauses.push((ast::CollectClause::Link(link), sp));
+            clauses.push((ast::CollectClause::Keep(self.keep(&c.keep, c.aggregated)), sp));
+            clauses.push((ast::CollectClause::Link(self.link(&c.link)), sp));
             if !c.regions.is_empty() {
                 clauses.push((ast::CollectClause::Region(self.idents(&c.regions)), sp));
             }
             let span = self.item("collect", n);
             clauses.extend(self.allows(&c.allow, span).into_iter().map(|a| (ast::CollectClause::Allow(a), span)));
             items.push(ast::Item::Collect(ast::CollectRule { data: self.idents(&c.data), clauses, span }));
+        }
+        for (n, r) in p.independent.iter().enumerate() {
+            let mut clauses = vec![(ast::CollectClause::From(self.ident(&r.source)), sp)];
+            if let Some(w) = &r.when {
+                clauses.push((ast::CollectClause::When(self.cond(w)), sp));
+            }
+            clauses.push((ast::CollectClause::For(self.idents(&r.purposes)), sp));
+            clauses.push((ast::CollectClause::Keep(self.keep(&r.keep, r.aggregated)), sp));
+            clauses.push((ast::CollectClause::Link(self.link(&r.link)), sp));
+            if !r.regions.is_empty() {
+                clauses.push((ast::CollectClause::Region(self.idents(&r.regions)), sp));
+            }
+            if let Some(t) = &r.necessary {
+                clauses.push((ast::CollectClause::Necessary(self.text(t)), sp));
+            }
+            let span = self.item("independent", n);
+            clauses.extend(self.allows(&r.allow, span).into_iter().map(|a| (ast::CollectClause::Allow(a), span)));
+            items.push(ast::Item::Collect(ast::CollectRule { data: self.idents(&r.data), clauses, span }));
         }
         for (n, r) in p.on_device.iter().enumerate() {
             let mut clauses = vec![(ast::CollectClause::On(self.idents(&r.sites)), sp)];

@@ -1,11 +1,13 @@
 //! Consent lints over the lowered policy, each with the source it rests on: consent given by default is no
 //! consent (CJEU C-673/17, Planet49), consent is specific (GDPR Art. 6(1)(a), Recital 43), withdrawing it is as
 //! easy as giving it and costs nothing (Art. 7(3), Recital 42), and special categories of data need explicit
-//! consent (Art. 9(2)(a)).
+//! consent (Art. 9(2)(a)); storing or reading information on the user's device needs consent unless strictly
+//! necessary for a service the user asked for (ePrivacy Directive Art. 5(3), § 25 TDDDG, UK PECR reg. 6).
 
 // The checker's state, its shared helpers and the imports every pass needs.
 use super::scope::NeverIndex;
 use super::*;
+use crate::region;
 
 impl Checker<'_> {
     pub(super) fn consent(&mut self, file: &ast::File, policy: &ir::Policy, collect_spans: &[Span]) {
@@ -215,6 +217,61 @@ impl Checker<'_> {
                     );
                 }
             }
+        }
+    }
+
+    /// A `collect ... from device` rule stores or reads information on the user's device, which the ePrivacy
+    /// Directive (Art. 5(3); in Germany § 25 TDDDG, in the United Kingdom PECR reg. 6) allows only with consent or
+    /// where strictly necessary for a service the user explicitly asked for, whatever the GDPR basis of the later
+    /// processing. The warning (W0062) is given where the rule applies in the EU, the EEA or the United Kingdom,
+    /// when a purpose is not based on consent and the rule says no `necessary TEXT`.
+    pub(super) fn device_consent(&mut self, file: &ast::File, policy: &ir::Policy, spans: &[Span]) {
+        for (rule, span) in policy.independent.iter().zip(spans) {
+            if rule.source != ir::SOURCE_DEVICE || rule.necessary.is_some() {
+                continue;
+            }
+            let applies = policy.regions.iter().any(|r| {
+                matches!(region::framework(r), region::Framework::Gdpr | region::Framework::UkGdpr)
+                    && (rule.regions.is_empty() || rule.regions.iter().any(|x| region::overlaps(r, x)))
+            });
+            if !applies {
+                continue;
+            }
+            let other: Vec<String> = rule
+                .purposes
+                .iter()
+                .filter(|p| policy.purposes.iter().find(|x| &x.name == *p).is_none_or(|x| !x.basis.is_consent()))
+                .map(|p| format!("`{p}`"))
+                .collect();
+            if other.is_empty() {
+                continue;
+            }
+            let from_span = file
+                .items
+                .iter()
+                .find_map(|i| match i {
+                    ast::Item::Collect(c) if c.span == *span => {
+                        c.clauses.iter().find(|(k, _)| matches!(k, ast::CollectClause::From(_))).map(|(_, s)| *s)
+                    }
+                    _ => None,
+                })
+                .unwrap_or(*span);
+            self.emit(
+                Diagnostic::new(
+                    Code::DeviceWithoutConsent,
+                    from_span,
+                    format!(
+                        "this rule stores or reads information on the user's device for {} without consent",
+                        other.join(", ")
+                    ),
+                )
+                .with_label("on the device")
+                .with_help(
+                    "storing or reading information on the device needs consent unless it is strictly necessary for \
+                     a service the user explicitly asked for (ePrivacy Directive Art. 5(3), § 25 TDDDG): base the \
+                     purposes on `consent`, or say why it is strictly necessary with `necessary \"...\"`",
+                ),
+            );
         }
     }
 }

@@ -463,6 +463,7 @@ fn declared(item: &ast::Item) -> Option<(Kind, &Ident)> {
         ast::Item::Incentive(i) => (Kind::Incentive, &i.name),
         ast::Item::Event(e) => (Kind::Event, &e.name),
         ast::Item::Criterion(c) => (Kind::Criterion, &c.name),
+        ast::Item::Source(c) => (Kind::Source, &c.name),
         _ => return None,
     })
 }

@@ -36,6 +36,8 @@ impl Checker<'_> {
         let mut promises: Vec<ir::Promise> = Vec::new();
         let mut collect = Vec::new();
         let mut on_device = Vec::new();
+        let mut sources = Vec::new();
+        let mut independent = Vec::new();
         let mut incentives = Vec::new();
         let mut expects = Vec::new();
         let mut store = Vec::new();
@@ -107,8 +109,10 @@ impl Checker<'_> {
                     }
                 }
                 ast::Item::Collect(c) => {
-                    if let Some(rule) = self.collect(c) {
-                        collect.push((rule, c.span));
+                    match self.collect(c) {
+                        Some(Lowered::Page(rule)) => collect.push((rule, c.span)),
+                        Some(Lowered::Independent(rule)) => independent.push((rule, c.span)),
+                        None => {}
                     }
                 }
                 ast::Item::Process(c) => on_device.extend(self.process(c)),
@@ -116,6 +120,7 @@ impl Checker<'_> {
                 ast::Item::Expect(e) => expects.push(self.expect(e)),
                 ast::Item::Store(d) => store.extend(self.store(d)),
                 ast::Item::Criterion(c) => criteria.push(self.criterion(c)),
+                ast::Item::Source(s) => sources.extend(self.source(s)),
             }
         }
         // An unresolved name also makes its declaration look unused; say only the first, real problem.
@@ -127,6 +132,7 @@ impl Checker<'_> {
         self.store_coverage(file, &store);
         let header = header?;
         let collect_spans: Vec<Span> = collect.iter().map(|(_, s)| *s).collect();
+        let independent_spans: Vec<Span> = independent.iter().map(|(_, s)| *s).collect();
         let policy = ir::Policy {
             id: header.id,
             name: header.name,
@@ -154,6 +160,8 @@ impl Checker<'_> {
             promises,
             collect: collect.into_iter().map(|(r, _)| r).collect(),
             on_device,
+            sources,
+            independent: independent.into_iter().map(|(r, _)| r).collect(),
             incentives,
             expects,
             store,
@@ -161,8 +169,9 @@ impl Checker<'_> {
         };
         // What the law requires is judged on a policy whose names and values are right: an unknown safeguard is
         // reported once, as itself, not also as a missing one.
-        self.promises(file, &policy, &collect_spans);
-        self.aggregated_unlinked(file, &policy, &collect_spans);
+        self.promises(file, &policy, &collect_spans, &independent_spans);
+        self.aggregated_unlinked(file, &policy, &collect_spans, &independent_spans);
+        self.device_consent(file, &policy, &independent_spans);
         if !self.diags.iter().any(|d| d.is_error()) {
             self.legal(file, &policy);
             self.consent(file, &policy, &collect_spans);

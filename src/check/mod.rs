@@ -149,6 +149,12 @@ pub fn check(
 // The kinds of declared names are shared with the editor support (`ide.rs`); the checker calls them `Kind`.
 use crate::ast::SymbolKind as Kind;
 
+/// A lowered `collect` rule: on the pages, or from a source independently of them.
+pub(super) enum Lowered {
+    Page(ir::CollectRule),
+    Independent(ir::IndependentRule),
+}
+
 struct Checker<'a> {
     sources: &'a mut SourceMap,
     main: FileId,

@@ -10,7 +10,13 @@ use super::*;
 impl Checker<'_> {
     /// Reports every collect rule and incentive that takes a data item the policy promises never to collect.
     /// `collect_spans` are the spans of the lowered collect rules, in the order of `policy.collect`.
-    pub(super) fn promises(&mut self, file: &ast::File, policy: &ir::Policy, collect_spans: &[Span]) {
+    pub(super) fn promises(
+        &mut self,
+        file: &ast::File,
+        policy: &ir::Policy,
+        collect_spans: &[Span],
+        independent_spans: &[Span],
+    ) {
         self.recipient_promises(file, policy, collect_spans);
         if policy.never_collect.is_empty() {
             return;
@@ -23,12 +29,19 @@ impl Checker<'_> {
             })
         };
         let mut found: Vec<(Span, String, String)> = Vec::new();
-        for (rule, span) in policy.collect.iter().zip(collect_spans) {
+        // Rules on the pages and rules from a source are held to the promise alike.
+        let rules = policy
+            .collect
+            .iter()
+            .map(|r| &r.data)
+            .zip(collect_spans)
+            .chain(policy.independent.iter().map(|r| &r.data).zip(independent_spans));
+        for (rule_data, span) in rules {
             let written = file.items.iter().find_map(|i| match i {
                 ast::Item::Collect(c) if c.span == *span => Some(c),
                 _ => None,
             });
-            for d in rule.data.iter().filter(|d| policy.never_collect.contains(d)) {
+            for d in rule_data.iter().filter(|d| policy.never_collect.contains(d)) {
                 let at = written.and_then(|c| c.data.iter().find(|x| &x.name == d)).map(|x| x.span).unwrap_or(*span);
                 found.push((at, d.clone(), "this collect rule".into()));
             }

@@ -16,7 +16,7 @@ impl Checker<'_> {
         ir::NeverRule { sites, regions, origin: Some(self.sources.origin(n.span)) }
     }
 
-    pub(super) fn collect(&mut self, c: &ast::CollectRule) -> Option<ir::CollectRule> {
+    pub(super) fn collect(&mut self, c: &ast::CollectRule) -> Option<Lowered> {
         let names: Vec<&str> = c.data.iter().map(|d| d.name.as_str()).collect();
         let what =
             format!("the rule collecting {}", names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", "));
@@ -35,6 +35,8 @@ impl Checker<'_> {
         let mut aggregated = None;
         let mut link = None;
         let mut regions = Vec::new();
+        let mut source = None;
+        let mut necessary = None;
         let allow = self.allows(c.clauses.iter().filter_map(|(clause, _)| match clause {
             ast::CollectClause::Allow(a) => Some(a),
             _ => None,
@@ -51,11 +53,21 @@ impl Checker<'_> {
                 ast::CollectClause::Link(_) => "link to account",
                 ast::CollectClause::Region(_) => "region",
                 ast::CollectClause::OnDevice => "on device",
+                ast::CollectClause::From(_) => "from",
+                ast::CollectClause::Necessary(_) => "necessary",
             };
             if self.duplicate_clause(&mut seen, key, *span, &what) {
                 continue;
             }
             match clause {
+                ast::CollectClause::From(s) => {
+                    if self.resolve_source(s) {
+                        source = Some(s.name.clone());
+                    }
+                }
+                ast::CollectClause::Necessary(t) => {
+                    necessary = Some(self.text(t, "why storing or reading on the device is strictly necessary"))
+                }
                 ast::CollectClause::On(ss) => {
                     let mut v = Vec::new();
                     for s in ss {
@@ -110,8 +122,53 @@ impl Checker<'_> {
         }
         let first = c.data.first().map(|d| d.span).unwrap_or(c.span);
         let mut complete = true;
+        // A rule collects either on the pages (`on`, perhaps `at`) or from a source (`from`), never both; and
+        // `necessary` answers the ePrivacy question, which only storing or reading on the device raises.
+        if let Some(from) = seen.get("from").copied() {
+            for key in ["on", "at"] {
+                if let Some(at) = seen.get(key).copied() {
+                    complete = false;
+                    self.emit(
+                        Diagnostic::new(
+                            Code::SourceAndSites,
+                            at,
+                            format!("{what} says both `{key}` and `from`"),
+                        )
+                        .with_label(format!("`{key}` names pages or events on them"))
+                        .with_secondary(from, "`from` says the data does not come from the pages")
+                        .with_help(
+                            "a rule collects either on the pages the user visits (`on SITES`, optionally `at \
+                             EVENT`) or independently of them (`from device`, `from account` or `from SOURCE`): \
+                             split it into two rules, or remove one of the clauses",
+                        ),
+                    );
+                }
+            }
+        }
+        if let Some(at) = seen.get("necessary").copied() {
+            // A `from` whose source is unknown was reported already.
+            if !seen.contains_key("from") || source.as_deref().is_some_and(|s| s != ir::SOURCE_DEVICE) {
+                complete = false;
+                self.emit(
+                    Diagnostic::new(Code::SourceAndSites, at, format!("{what} says `necessary` without `from device`"))
+                        .with_label("only for storing or reading on the device")
+                        .with_help(
+                            "`necessary TEXT` says why storing or reading information on the user's device is \
+                             strictly necessary for a service the user asked for (ePrivacy Directive Art. 5(3)); \
+                             it belongs to a `collect ... from device` rule: remove it here",
+                        ),
+                );
+            }
+        }
+        let independent = seen.contains_key("from");
         let missing: [(&str, bool, &str); 3] = [
-            ("on", seen.contains_key("on"), "where: add `on SITES` naming a `sites` category"),
+            (
+                "on",
+                independent || seen.contains_key("on"),
+                "where: add `on SITES` naming a `sites` category, or, for data that does not come from the pages, \
+                 `from device` (stored on or read from the device), `from account` or `from SOURCE` with `source \
+                 NAME TEXT`",
+            ),
             (
                 "for",
                 seen.contains_key("for"),
@@ -143,7 +200,23 @@ impl Checker<'_> {
         if !complete {
             return None;
         }
-        Some(ir::CollectRule {
+        if independent {
+            // An unresolved source was reported; the rule is left out like any incomplete one.
+            return Some(Lowered::Independent(ir::IndependentRule {
+                data,
+                source: source?,
+                when,
+                purposes: purposes.unwrap_or_default(),
+                keep: keep.unwrap_or(ir::Retention::Period(ir::Period { amount: 1, unit: ir::TimeUnit::Day })),
+                aggregated,
+                link: link.unwrap_or(ir::Link::Never),
+                regions,
+                necessary,
+                allow,
+                origin: Some(self.sources.origin(c.span)),
+            }));
+        }
+        Some(Lowered::Page(ir::CollectRule {
             data,
             sites: sites.unwrap_or_default(),
             events,
@@ -155,7 +228,56 @@ impl Checker<'_> {
             regions,
             allow,
             origin: Some(self.sources.origin(c.span)),
-        })
+        }))
+    }
+
+    /// A `source` declaration: its text, which completes "from ..." in every language. `device` and `account`
+    /// are the built-in sources and cannot be declared.
+    pub(super) fn source(&mut self, s: &ast::Decl) -> Option<ir::Source> {
+        let text = self.required_text(s.text.as_ref(), s.name.span, &format!("source `{}`", s.name.name));
+        let label = s.label.as_ref().map(|t| self.text(t, &format!("the label of source `{}`", s.name.name)));
+        if [ir::SOURCE_DEVICE, ir::SOURCE_ACCOUNT].contains(&s.name.name.as_str()) {
+            self.emit(
+                Diagnostic::new(Code::Duplicate, s.name.span, format!("`{}` is a built-in source", s.name.name))
+                    .with_label("built in")
+                    .with_help(
+                        "every policy knows `device` (stored on or read from the user's device) and `account` (what \
+                         the user gives in an account) without declaring them; give this source another name",
+                    ),
+            );
+            return None;
+        }
+        Some(ir::Source { name: s.name.name.clone(), text, label })
+    }
+
+    /// Resolves the source of a `from` clause: `device`, `account` or a declared `source`, marked used.
+    fn resolve_source(&mut self, s: &Ident) -> bool {
+        if [ir::SOURCE_DEVICE, ir::SOURCE_ACCOUNT].contains(&s.name.as_str()) {
+            return true;
+        }
+        let key = (Kind::Source.namespace(), s.name.clone());
+        if self.symbols.get(&key).is_some_and(|(k, _)| *k == Kind::Source) {
+            self.used.insert(key);
+            return true;
+        }
+        let help = match self.suggest(&s.name, |k| k == Kind::Source) {
+            Some(best) => format!("did you mean `{best}`?"),
+            None => format!(
+                "write `device` for what is stored on or read from the user's device, `account` for what the user \
+                 gives in an account, or declare it with `source {} en \"...\"`",
+                s.name
+            ),
+        };
+        self.emit(
+            Diagnostic::new(
+                Code::Undefined,
+                s.span,
+                format!("this collect rule names `{}`, which is not a declared source", s.name),
+            )
+            .with_label("unknown source")
+            .with_help(help),
+        );
+        false
     }
 
     /// An `event` declaration: its text, which completes "when ..." in every language. `page_view` is the
@@ -237,6 +359,8 @@ impl Checker<'_> {
                 ast::CollectClause::At(_)
                 | ast::CollectClause::Keep(_)
                 | ast::CollectClause::Link(_)
+                | ast::CollectClause::From(_)
+                | ast::CollectClause::Necessary(_)
                 | ast::CollectClause::Allow(_) => continue,
             };
             if self.duplicate_clause(&mut seen, key, *span, &what) {
@@ -292,12 +416,24 @@ impl Checker<'_> {
 
     /// Data held only in aggregated form does not identify the user, so a rule that links it to the user's
     /// account contradicts its declaration (E0051).
-    pub(super) fn aggregated_unlinked(&mut self, file: &ast::File, policy: &ir::Policy, collect_spans: &[Span]) {
-        for (rule, span) in policy.collect.iter().zip(collect_spans) {
-            if matches!(rule.link, ir::Link::Never | ir::Link::NotStated) {
+    pub(super) fn aggregated_unlinked(
+        &mut self,
+        file: &ast::File,
+        policy: &ir::Policy,
+        collect_spans: &[Span],
+        independent_spans: &[Span],
+    ) {
+        let rules = policy
+            .collect
+            .iter()
+            .map(|r| (&r.link, &r.data))
+            .chain(policy.independent.iter().map(|r| (&r.link, &r.data)))
+            .zip(collect_spans.iter().chain(independent_spans));
+        for ((link, data), span) in rules {
+            if matches!(link, ir::Link::Never | ir::Link::NotStated) {
                 continue;
             }
-            for d in rule.data.iter().filter(|d| policy.data_item(d).is_some_and(|x| x.aggregated)) {
+            for d in data.iter().filter(|d| policy.data_item(d).is_some_and(|x| x.aggregated)) {
                 let link_span = file
                     .items
                     .iter()

@@ -310,6 +310,9 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::kw_or => "`or`",
         Rule::kw_not | Rule::setting => "`not`",
         Rule::allow_clause | Rule::kw_allow => "`allow`",
+        Rule::source_decl | Rule::kw_source => "`source`",
+        Rule::from_clause => "`from`",
+        Rule::necessary_clause | Rule::kw_necessary => "`necessary`",
         _ => return None,
     })
 }
@@ -381,7 +384,7 @@ impl Builder {
                 let fields = it.map(|f| self.header_field(f)).collect();
                 Item::Header(Header { id, fields, span })
             }
-            Rule::signal_decl | Rule::data_decl | Rule::event_decl | Rule::criterion_decl => {
+            Rule::signal_decl | Rule::data_decl | Rule::event_decl | Rule::criterion_decl | Rule::source_decl => {
                 let rule = p.as_rule();
                 let mut it = self.skip_kw(p);
                 let name = self.ident(it.next().expect(SHAPE));
@@ -402,6 +405,7 @@ impl Builder {
                     Rule::signal_decl => Item::Signal(decl),
                     Rule::event_decl => Item::Event(decl),
                     Rule::criterion_decl => Item::Criterion(decl),
+                    Rule::source_decl => Item::Source(decl),
                     _ => Item::Data(decl),
                 }
             }
@@ -686,6 +690,8 @@ impl Builder {
         match rule {
             Rule::on_clause => CollectClause::On(self.idents(it.next().expect(SHAPE))),
             Rule::at_clause => CollectClause::At(self.idents(it.next().expect(SHAPE))),
+            Rule::from_clause => CollectClause::From(self.ident(it.next().expect(SHAPE))),
+            Rule::necessary_clause => CollectClause::Necessary(self.text(it.next().expect(SHAPE))),
             Rule::when_clause => CollectClause::When(self.cond(it.next().expect(SHAPE))),
             Rule::for_clause => CollectClause::For(self.idents(it.next().expect(SHAPE))),
             Rule::keep_clause => {
