@@ -108,13 +108,11 @@ impl Checker<'_> {
                         }
                     }
                 }
-                ast::Item::Collect(c) => {
-                    match self.collect(c) {
-                        Some(Lowered::Page(rule)) => collect.push((rule, c.span)),
-                        Some(Lowered::Independent(rule)) => independent.push((rule, c.span)),
-                        None => {}
-                    }
-                }
+                ast::Item::Collect(c) => match self.collect(c) {
+                    Some(Lowered::Page(rule)) => collect.push((rule, c.span)),
+                    Some(Lowered::Independent(rule)) => independent.push((rule, c.span)),
+                    None => {}
+                },
                 ast::Item::Process(c) => on_device.extend(self.process(c)),
                 ast::Item::Incentive(i) => incentives.push(self.incentive(i)),
                 ast::Item::Expect(e) => expects.push(self.expect(e)),

@@ -129,18 +129,14 @@ impl Checker<'_> {
                 if let Some(at) = seen.get(key).copied() {
                     complete = false;
                     self.emit(
-                        Diagnostic::new(
-                            Code::SourceAndSites,
-                            at,
-                            format!("{what} says both `{key}` and `from`"),
-                        )
-                        .with_label(format!("`{key}` names pages or events on them"))
-                        .with_secondary(from, "`from` says the data does not come from the pages")
-                        .with_help(
-                            "a rule collects either on the pages the user visits (`on SITES`, optionally `at \
+                        Diagnostic::new(Code::SourceAndSites, at, format!("{what} says both `{key}` and `from`"))
+                            .with_label(format!("`{key}` names pages or events on them"))
+                            .with_secondary(from, "`from` says the data does not come from the pages")
+                            .with_help(
+                                "a rule collects either on the pages the user visits (`on SITES`, optionally `at \
                              EVENT`) or independently of them (`from device`, `from account` or `from SOURCE`): \
                              split it into two rules, or remove one of the clauses",
-                        ),
+                            ),
                     );
                 }
             }

@@ -40,6 +40,8 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
     let territory = l.t(if uk { "territory_uk" } else { "territory_eu" }, &[]);
     let rules: Vec<&ir::CollectRule> = policy.collect.iter().filter(|r| in_region(&r.regions, region)).collect();
     let nevers: Vec<&ir::NeverRule> = policy.never.iter().filter(|n| in_region(&n.regions, region)).collect();
+    let independent: Vec<&ir::IndependentRule> =
+        policy.independent.iter().filter(|r| in_region(&r.regions, region)).collect();
     let contact = cx.tx(&policy.contact);
 
     // Data items collected in this region, in declaration order.
@@ -49,10 +51,16 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
         rules.iter().filter(|r| r.data.iter().any(|x| x == d)).copied().collect()
     };
 
-    // The data items some rule collects for a purpose, in declaration order.
+    // The data items some rule collects for a purpose, on the pages or independently of them, in declaration
+    // order.
     let data_for_purpose = |purpose: &str| -> Vec<String> {
-        data.iter()
-            .filter(|d| rules_for(&d.name).into_iter().any(|r| r.purposes.iter().any(|p| p == purpose)))
+        policy
+            .data
+            .iter()
+            .filter(|d| {
+                rules_for(&d.name).into_iter().any(|r| r.purposes.iter().any(|p| p == purpose))
+                    || independent.iter().any(|r| r.data.contains(&d.name) && r.purposes.iter().any(|p| p == purpose))
+            })
             .map(|d| d.name.clone())
             .collect()
     };
@@ -256,6 +264,49 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
             "on-device",
             l.t("on_device_heading", &[]),
             vec![l.t("on_device_intro", &[])],
+            items,
+        ));
+    }
+
+    // Independently of the pages: what is collected from the device, the account or a declared source, whatever
+    // page is open (GDPR Art. 14(2)(f) for the source of data not obtained from the user).
+    if !independent.is_empty() {
+        let items = independent
+            .iter()
+            .map(|r| {
+                let title = match r.source.as_str() {
+                    ir::SOURCE_DEVICE => l.t("source_device", &[]),
+                    ir::SOURCE_ACCOUNT => l.t("source_account", &[]),
+                    name => {
+                        let text = policy
+                            .sources
+                            .iter()
+                            .find(|s| s.name == name)
+                            .map(|s| cx.tx(s.label.as_ref().unwrap_or(&s.text)))
+                            .unwrap_or_else(|| name.to_string());
+                        l.t("source_named", &[("source", &text)])
+                    }
+                };
+                let purposes: Vec<String> =
+                    r.purposes.iter().filter_map(|p| policy.purpose(p)).map(|p| cx.tx(&p.text)).collect();
+                let when = r.when.as_ref().map(|c| l.t("collects_when", &[("cond", &cx.cond(c))])).unwrap_or_default();
+                let data = cx.data_list(&r.data);
+                let mut text = vec![l.t(
+                    "independent_rule",
+                    &[("data", &data), ("purpose", &l.list(&purposes, "list_and")), ("when", &when)],
+                )];
+                text.extend(cx.retention_sentences(&data, None, &r.keep, r.aggregated));
+                text.push(cap(&cx.link_sentence(&r.link, &data)));
+                if let Some(n) = &r.necessary {
+                    text.push(l.t("independent_necessary", &[("reason", &cx.tx(n))]));
+                }
+                Item { title: Some(title), text }
+            })
+            .collect();
+        sections.push(Section::new(
+            "independent",
+            l.t("independent_heading", &[]),
+            vec![l.t("independent_intro", &[])],
             items,
         ));
     }
@@ -667,11 +718,28 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
         if !link_stopped.is_empty() {
             text.push(l.t("feature_stops_link", &[("feature", &name), ("data", &cx.data_list(&link_stopped))]));
         }
-        if stopped.is_empty() && link_stopped.is_empty() {
+        // What the switch stops of the collection independent of the pages: an item stops where every such rule
+        // that collects it requires the switch.
+        let indep_stopped: Vec<&ir::IndependentRule> =
+            independent.iter().filter(|r| r.when.as_ref().is_some_and(|c| requires(c, &f.name))).copied().collect();
+        let indep_data: Vec<String> = policy
+            .data
+            .iter()
+            .filter(|d| {
+                let rs: Vec<&&ir::IndependentRule> = independent.iter().filter(|r| r.data.contains(&d.name)).collect();
+                !rs.is_empty() && rs.iter().all(|r| r.when.as_ref().is_some_and(|c| requires(c, &f.name)))
+            })
+            .map(|d| d.name.clone())
+            .collect();
+        if !indep_data.is_empty() {
+            text.push(l.t("feature_stops_independent", &[("feature", &name), ("data", &cx.data_list(&indep_data))]));
+        }
+        if stopped.is_empty() && link_stopped.is_empty() && indep_stopped.is_empty() {
             text.push(l.t("feature_stops_nothing", &[("feature", &name)]));
         } else if stopped
             .iter()
             .flat_map(|r| r.purposes.iter())
+            .chain(indep_stopped.iter().flat_map(|r| r.purposes.iter()))
             .all(|p| policy.purpose(p).is_some_and(|p| p.basis.is_consent()))
         {
             // A switch is a way to withdraw consent only if it stops nothing but consent-based processing;
@@ -697,8 +765,14 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
 
     // Whether the data must be provided (Art. 13(2)(e)): said in every notice, per purpose that makes it a
     // requirement, and for the data that is the price of an incentive.
-    let applied: Vec<&ir::Purpose> =
-        policy.purposes.iter().filter(|p| rules.iter().any(|r| r.purposes.contains(&p.name))).collect();
+    let applied: Vec<&ir::Purpose> = policy
+        .purposes
+        .iter()
+        .filter(|p| {
+            rules.iter().any(|r| r.purposes.contains(&p.name))
+                || independent.iter().any(|r| r.purposes.contains(&p.name))
+        })
+        .collect();
     let incentives: Vec<&ir::Incentive> = policy.incentives.iter().filter(|i| in_region(&i.regions, region)).collect();
     let mut requirement = Vec::new();
     for (basis, key) in
@@ -891,12 +965,19 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
 
     // A notice for a region where no rule applies says once, plainly, that nothing is collected, instead of
     // introducing empty lists: where, linkage, purposes, retention and the duty to provide have nothing to say.
-    if data.is_empty() {
+    // When only rules independent of the pages apply, the notice says that nothing is collected on the pages,
+    // and keeps the purposes and the duty to provide, which speak of what those rules collect.
+    if data.is_empty() && independent.is_empty() {
         sections.retain(|s| {
             !matches!(s.id.as_str(), "where" | "never" | "linkage" | "purposes" | "retention" | "requirement")
         });
         if let Some(s) = sections.iter_mut().find(|s| s.id == "data") {
             s.paragraphs = vec![l.t("data_none", &[])];
+        }
+    } else if data.is_empty() {
+        sections.retain(|s| !matches!(s.id.as_str(), "where" | "never" | "linkage" | "retention"));
+        if let Some(s) = sections.iter_mut().find(|s| s.id == "data") {
+            s.paragraphs = vec![l.t("data_none_pages", &[])];
         }
     }
     // The data section points to the settings, and the duty to provide to the features, only when the notice
@@ -920,7 +1001,14 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
     let summary = Summary {
         heading: l.t("summary_heading", &[]),
         offers,
-        intro: l.t(if summary_rows.is_empty() { "summary_none" } else { "summary_intro" }, &[]),
+        intro: l.t(
+            match (summary_rows.is_empty(), independent.is_empty()) {
+                (false, _) => "summary_intro",
+                (true, true) => "summary_none",
+                (true, false) => "summary_none_pages",
+            },
+            &[],
+        ),
         columns: ["col_data", "col_where", "col_linked", "col_why", "col_how_long"]
             .iter()
             .map(|k| l.t(k, &[]))
@@ -943,6 +1031,22 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
             }
             v
         }),
+        independent: independent
+            .iter()
+            .map(|r| IndependentFact {
+                source: r.source.clone(),
+                data: r.data.clone(),
+                purposes: r.purposes.clone(),
+                linked: match &r.link {
+                    Link::Never => "never".to_string(),
+                    Link::Always => "always".to_string(),
+                    Link::NotStated => "not stated".to_string(),
+                    Link::When(c) => format!("when {c}"),
+                },
+                when: r.when.as_ref().map(|c| c.to_string()),
+                retention: r.keep.to_string(),
+            })
+            .collect(),
         purposes: purpose_facts,
         features: feature_facts,
         incentives: incentive_facts,

@@ -87,9 +87,28 @@ pub struct Facts {
     /// Data items used on the device only, never sent.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub on_device: Vec<String>,
+    /// What is collected independently of the pages visited (`collect ... from SOURCE`), per rule.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub independent: Vec<IndependentFact>,
     pub purposes: Vec<PurposeFact>,
     pub features: Vec<FeatureFact>,
     pub incentives: Vec<IncentiveFact>,
+}
+
+/// A rule that collects independently of the pages: from which source, what, for what and for how long.
+#[derive(Debug, Clone, Serialize)]
+pub struct IndependentFact {
+    /// `device`, `account` or the name of a declared source.
+    pub source: String,
+    pub data: Vec<String>,
+    pub purposes: Vec<String>,
+    /// `never`, `always`, or the condition as written in the policy (`when ...`).
+    pub linked: String,
+    /// The condition under which the rule collects, as written in the policy; left out when it always does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub when: Option<String>,
+    /// The retention as the policy writes it: `90 days`, `until uninstall`.
+    pub retention: String,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -787,6 +787,8 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_allow
             | Rule::kw_own
             | Rule::kw_purposes
+            | Rule::kw_source
+            | Rule::kw_necessary
             | Rule::kw_name
             | Rule::kw_controller
             | Rule::kw_contact
