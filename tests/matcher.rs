@@ -560,6 +560,8 @@ fn policy_from(cats: Vec<Vec<String>>, never: Option<(usize, u8)>, conds: Vec<(u
         never_collect: vec![],
         promises: vec![],
         on_device: vec![],
+        sources: vec![],
+        independent: vec![],
         never: never
             .filter(|(c, _)| *c < sites.len())
             .map(|(c, r)| ir::NeverRule { sites: vec![format!("c{c}")], regions: regions_of(r), origin: None })

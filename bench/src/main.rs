@@ -201,6 +201,8 @@ fn policy_for(domains: &[String]) -> ir::Policy {
         never_collect: vec![],
         promises: vec![],
         on_device: vec![],
+        sources: vec![],
+        independent: vec![],
         sites: vec![ir::SiteCategory {
             name: "listed".into(),
             special: None,

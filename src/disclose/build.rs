@@ -298,7 +298,7 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
                 text.extend(cx.retention_sentences(&data, None, &r.keep, r.aggregated));
                 text.push(cap(&cx.link_sentence(&r.link, &data)));
                 if let Some(n) = &r.necessary {
-                    text.push(l.t("independent_necessary", &[("reason", &cx.tx(n))]));
+                    text.push(l.t("independent_necessary", &[("reason", &sentence(&cx.tx(n)))]));
                 }
                 Item { title: Some(title), text }
             })

@@ -1,0 +1,193 @@
+//! Collection that does not depend on the page (issue 17): `source` declarations and `collect ... from SOURCE`
+//! rules, their checks (E0061, the ePrivacy warning W0062, the promises of `never collect`), their data form and
+//! their disclosure in every language.
+
+mod common;
+
+use policyc::disclose::{self, render, render::Format};
+use std::path::Path;
+
+const FIXTURE: &str = "tests/fixtures/disclose/independent.policy";
+
+/// The header of a small policy in `regions`, with the statements a GDPR region needs.
+fn policy_text(regions: &str, rest: &str) -> String {
+    format!(
+        r#"policy p {{ name "P" controller "P GmbH, Berlin" contact "p@p.test" version "1" languages en
+  regions {regions} established DE }}
+data install_id "an identifier of this installation"
+data password "your passwords"
+purpose service basis contract profiling no decisions none "providing the service"
+purpose stats basis legitimate_interest interest "counting installations" profiling no decisions none "counting"
+purpose offers basis consent profiling no decisions none "showing you offers"
+{rest}
+"#
+    )
+}
+
+/// The codes of the diagnostics of a policy given as text.
+fn codes(text: &str) -> Vec<&'static str> {
+    let out = policyc::check_source("p.policy", text, &mut policyc::NoLists, Default::default());
+    out.checked.diagnostics.iter().map(|d| d.code.as_str()).collect()
+}
+
+#[test]
+fn the_fixture_checks_clean_and_lowers_each_rule_with_its_source() {
+    let out = common::check_path(Path::new(FIXTURE));
+    assert!(out.checked.diagnostics.is_empty(), "{}", common::render(&out));
+    let policy = out.checked.policy.unwrap();
+    let sources: Vec<&str> = policy.independent.iter().map(|r| r.source.as_str()).collect();
+    assert_eq!(sources, ["device", "account", "networks", "cards"]);
+    // Not page rules: nothing of them is in the rules the matcher is compiled from.
+    assert!(policy.collect.is_empty());
+    assert_eq!(policy.sources.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), ["networks", "cards"]);
+}
+
+/// Storing or reading on the device needs consent unless strictly necessary (ePrivacy Directive Art. 5(3)): a
+/// warning where it applies (the EU, the EEA, the UK), with both ways out, and none elsewhere.
+#[test]
+fn device_rules_without_consent_or_necessity_are_warned_about_where_eprivacy_applies() {
+    let rule = "collect install_id from device for stats keep until uninstall";
+    assert_eq!(codes(&policy_text("DE", rule)), ["W0062"]);
+    assert_eq!(codes(&policy_text("EU", rule)), ["W0062"]);
+    assert_eq!(codes(&policy_text("US, DE", &format!("{rule} region US"))), Vec::<&str>::new());
+    assert_eq!(codes(&policy_text("US", rule)), Vec::<&str>::new());
+    // Consent, or a reason why it is strictly necessary, answers it.
+    assert_eq!(codes(&policy_text("DE", "collect install_id from device for offers keep until uninstall")), [""; 0]);
+    assert_eq!(
+        codes(&policy_text("DE", &format!("{rule} necessary \"the service needs it\""))),
+        Vec::<&str>::new()
+    );
+    // Only the device: the account and declared sources store nothing on it.
+    assert_eq!(
+        codes(&policy_text("DE", "collect install_id from account for stats keep while account exists")),
+        Vec::<&str>::new()
+    );
+    // The help names both ways out.
+    let out = policyc::check_source("p.policy", &policy_text("DE", rule), &mut policyc::NoLists, Default::default());
+    let help = out.checked.diagnostics[0].help.clone().unwrap();
+    assert!(help.contains("`consent`") && help.contains("`necessary") && help.contains("§ 25 TDDDG"), "{help}");
+}
+
+#[test]
+fn a_rule_says_either_on_or_from() {
+    assert_eq!(
+        codes(&policy_text(
+            "US",
+            "sites s \"shops\" { shop.example }\ncollect install_id on s from device for service keep 1 year"
+        )),
+        ["E0061"]
+    );
+    assert_eq!(
+        codes(&policy_text(
+            "US",
+            "event e \"you click\"\ncollect install_id from device at e for service keep 1 year"
+        )),
+        ["E0061"]
+    );
+    assert_eq!(codes(&policy_text("US", "collect install_id for service keep 1 year")), ["E0009"]);
+    assert_eq!(
+        codes(&policy_text("US", "collect install_id from account for service keep 1 year necessary \"x\"")),
+        ["E0061"]
+    );
+}
+
+#[test]
+fn sources_are_declared_resolved_and_used() {
+    assert_eq!(codes(&policy_text("US", "collect install_id from nowhere for service keep 1 year")), ["E0002"]);
+    assert_eq!(
+        codes(&policy_text("US", "source device \"the device\"\ncollect install_id from device for service keep 1 year")),
+        ["E0003"]
+    );
+    assert_eq!(
+        codes(&policy_text(
+            "US",
+            "source cards \"your cards\"\ncollect install_id from account for service keep 1 year"
+        )),
+        ["W0019"]
+    );
+}
+
+/// `never collect DATA` holds against rules from a source as against every other (E0050).
+#[test]
+fn promises_not_to_collect_hold_against_rules_from_a_source() {
+    assert_eq!(
+        codes(&policy_text("US", "never collect password\ncollect password from account for service keep 1 year")),
+        ["E0050"]
+    );
+}
+
+#[test]
+fn the_data_form_keeps_sources_and_rules() {
+    let policy = common::check_path(Path::new(FIXTURE)).checked.policy.unwrap();
+    let yaml = policyc::yaml::to_yaml(&policy);
+    assert!(yaml.contains("independent:") && yaml.contains("sources:"), "{yaml}");
+    let again = policyc::check_source("p.yaml", &yaml, &mut policyc::NoLists, Default::default());
+    assert_eq!(again.checked.policy.as_ref(), Some(&policy), "{:#?}", again.checked.diagnostics);
+    assert_eq!(policyc::yaml::to_yaml(&again.checked.policy.unwrap()), yaml);
+}
+
+/// The notice says what is collected independently of the pages, from which source, for what, for how long and
+/// under which condition, in every language; the purposes and the settings speak of it too.
+#[test]
+fn the_notice_says_what_is_collected_from_each_source() {
+    let policy = common::check_path(Path::new(FIXTURE)).checked.policy.unwrap();
+    for (lang, title, first, necessary, stop) in [
+        (
+            "en",
+            "Stored on or read from your device",
+            "We collect an identifier of this installation for the purpose of crediting your cash back.",
+            "Storing or reading it on your device is strictly necessary for the service you asked for: The identifier \
+             tells your installation apart when you ask for cash back.",
+            "If you switch off the “Card offers” feature, we stop collecting the transactions on your linked cards \
+             from the sources named above.",
+        ),
+        (
+            "de",
+            "Auf Ihrem Gerät gespeichert oder von dort ausgelesen",
+            "Wir erheben eine Kennung dieser Installation, um Ihnen Ihr Cashback gutzuschreiben.",
+            "Das Speichern auf Ihrem Gerät oder das Auslesen von dort ist für den von Ihnen gewünschten Dienst \
+             unbedingt erforderlich: Die Kennung unterscheidet Ihre Installation, wenn Sie Cashback anfordern.",
+            "Wenn Sie die Funktion „Kartenangebote“ ausschalten, erheben wir die Umsätze Ihrer verknüpften Karten \
+             nicht mehr aus den oben genannten Quellen.",
+        ),
+    ] {
+        let d = disclose::build(&policy, lang, Some("DE")).unwrap();
+        let section = d.sections.iter().find(|s| s.id == "independent").expect("an independent section");
+        assert_eq!(section.items.len(), 4, "{lang}");
+        assert_eq!(section.items[0].title.as_deref(), Some(title));
+        assert_eq!(section.items[0].text[0], first, "{lang}");
+        assert_eq!(section.items[0].text.last().unwrap(), necessary, "{lang}");
+        // Nothing is collected on the pages, and the notice says so without saying that nothing is collected.
+        let data = d.sections.iter().find(|s| s.id == "data").unwrap();
+        assert!(!data.paragraphs.iter().any(|p| p.contains("no data at all") || p.contains("keinerlei")), "{lang}");
+        // The purposes section names the data of these rules with their legal basis.
+        assert!(d.sections.iter().any(|s| s.id == "purposes" && !s.items.is_empty()), "{lang}");
+        let features = d.sections.iter().find(|s| s.id == "features").unwrap();
+        assert!(features.items[0].text.iter().any(|t| t == stop), "{lang}: {:?}", features.items[0].text);
+        let md = render::render(&d, Format::Markdown);
+        assert!(md.contains(title), "{lang}");
+    }
+    // A declared source is named by its label; the rule scoped to DE is not in the notice for the US.
+    let en = disclose::build(&policy, "en", Some("US")).unwrap();
+    let section = en.sections.iter().find(|s| s.id == "independent").unwrap();
+    let titles: Vec<&str> = section.items.iter().filter_map(|i| i.title.as_deref()).collect();
+    assert_eq!(titles, ["Stored on or read from your device", "From your account", "From affiliate networks"]);
+    // The facts list each rule with its source.
+    let json: serde_json::Value = serde_json::from_str(&render::render(&en, Format::Json)).unwrap();
+    let facts = json["facts"]["independent"].as_array().unwrap();
+    assert_eq!(facts[2]["source"], "networks");
+    assert_eq!(facts[2]["when"], "signed_in");
+    assert_eq!(facts[2]["linked"], "when signed_in");
+}
+
+/// Capital One Shopping's notice used to say that nothing at all is collected, which was true of the pages only:
+/// it now says what the card-linked offers programme collects from the linked cards.
+#[test]
+fn capital_one_shopping_says_what_it_collects_from_linked_cards() {
+    let policy =
+        common::check_path(Path::new("policies/real/capital-one-shopping.policy")).checked.policy.unwrap();
+    let md = render::render(&disclose::build(&policy, "en", None).unwrap(), Format::Markdown);
+    assert!(!md.contains("We collect no data at all"), "{md}");
+    assert!(md.contains("From the payment cards you link"), "{md}");
+    assert!(md.contains("We collect the transactions on the payment cards you link"), "{md}");
+}
