@@ -18,7 +18,7 @@ const registry = new vsctm.Registry({
     vsctm.parseRawGrammar(fs.readFileSync(path.join(__dirname, "..", "syntaxes", "policy.tmLanguage.json"), "utf8"), "policy.tmLanguage.json"),
 });
 
-const ITEM = /^(policy|signal|feature|event|data|purpose|recipient|sites|never|collect|process|incentive|expect|store|criterion)\b/;
+const ITEM = /^(policy|signal|feature|event|data|purpose|recipient|sites|never|collect|process|incentive|expect|store|criterion|source)\b/;
 
 async function main() {
   const grammar = await registry.loadGrammar("source.policy");
