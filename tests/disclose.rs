@@ -468,8 +468,8 @@ fn rights_follow_the_legal_bases() {
     assert!(md.contains("We need the address (URL) of the product page and the price shown on the page to perform"));
     for (_, policy, region, lang) in cases() {
         let d = disclose::build(&policy, &lang, region.as_deref()).unwrap();
-        // Whether data must be provided is said wherever data is collected.
-        let collects = !d.summary.rows.is_empty();
+        // Whether data must be provided is said wherever data is collected, on the pages or independently of them.
+        let collects = !d.summary.rows.is_empty() || !d.facts.independent.is_empty();
         assert_eq!(d.sections.iter().any(|s| s.id == "requirement"), collects, "{} {region:?} {lang}", policy.id);
     }
 }
