@@ -1,5 +1,5 @@
 //! Collection that does not depend on the page (issue 17): `source` declarations and `collect ... from SOURCE`
-//! rules, their checks (E0061, the ePrivacy warning W0062, the promises of `never collect`), their data form and
+//! rules, their checks (E0064, the ePrivacy warning W0065, the promises of `never collect`), their data form and
 //! their disclosure in every language.
 
 mod common;
@@ -53,8 +53,8 @@ fn the_fixture_checks_clean_and_lowers_each_rule_with_its_source() {
 #[test]
 fn device_rules_without_consent_or_necessity_are_warned_about_where_eprivacy_applies() {
     let rule = "collect install_id from device for stats keep until uninstall";
-    assert_eq!(codes(&policy_text("DE", rule)), ["W0062"]);
-    assert_eq!(codes(&policy_text("EU", rule)), ["W0062"]);
+    assert_eq!(codes(&policy_text("DE", rule)), ["W0065"]);
+    assert_eq!(codes(&policy_text("EU", rule)), ["W0065"]);
     assert_eq!(codes(&policy_text("US, DE", &format!("{rule} region US"))), Vec::<&str>::new());
     assert_eq!(codes(&policy_text("US", rule)), Vec::<&str>::new());
     // Consent, or a reason why it is strictly necessary, answers it.
@@ -67,7 +67,7 @@ fn device_rules_without_consent_or_necessity_are_warned_about_where_eprivacy_app
     );
     // The help names both ways out.
     let out = policyc::check_source("p.policy", &policy_text("DE", rule), &mut policyc::NoLists, Default::default());
-    let warning = out.checked.diagnostics.iter().find(|d| d.code.as_str() == "W0062").unwrap();
+    let warning = out.checked.diagnostics.iter().find(|d| d.code.as_str() == "W0065").unwrap();
     let help = warning.help.clone().unwrap();
     assert!(help.contains("`consent`") && help.contains("`necessary") && help.contains("§ 25 TDDDG"), "{help}");
 }
@@ -79,16 +79,16 @@ fn a_rule_says_either_on_or_from() {
             "US",
             "sites s \"shops\" { shop.example }\ncollect install_id on s from device for service keep 1 year"
         )),
-        ["E0061"]
+        ["E0064"]
     );
     assert_eq!(
         codes(&policy_text("US", "event e \"you click\"\ncollect install_id from device at e for service keep 1 year")),
-        ["E0061"]
+        ["E0064"]
     );
     assert_eq!(codes(&policy_text("US", "collect install_id for service keep 1 year")), ["E0009"]);
     assert_eq!(
         codes(&policy_text("US", "collect install_id from account for service keep 1 year necessary \"x\"")),
-        ["E0061"]
+        ["E0064"]
     );
 }
 

@@ -223,7 +223,7 @@ impl Checker<'_> {
     /// A `collect ... from device` rule stores or reads information on the user's device, which the ePrivacy
     /// Directive (Art. 5(3); in Germany § 25 TDDDG, in the United Kingdom PECR reg. 6) allows only with consent or
     /// where strictly necessary for a service the user explicitly asked for, whatever the GDPR basis of the later
-    /// processing. The warning (W0062) is given where the rule applies in the EU, the EEA or the United Kingdom,
+    /// processing. The warning (W0065) is given where the rule applies in the EU, the EEA or the United Kingdom,
     /// when a purpose is not based on consent and the rule says no `necessary TEXT`.
     pub(super) fn device_consent(&mut self, file: &ast::File, policy: &ir::Policy, spans: &[Span]) {
         for (rule, span) in policy.independent.iter().zip(spans) {
