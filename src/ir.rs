@@ -927,7 +927,8 @@ impl Policy {
     }
 
     /// The recipients that data collected for `purposes` reaches, each once, in declaration order: one collected
-    /// item's, as `explain` and an `expect` line's `shares` read them (its purposes over the rules that fired).
+    /// item's, as `explain` and an `expect` line's `shares` read them (its purposes over the rules that fired), or
+    /// a rule's, on the pages or independently of them.
     pub fn recipients_for<'p>(&'p self, purposes: &[String]) -> Vec<&'p Recipient> {
         self.recipients
             .iter()

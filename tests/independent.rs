@@ -120,6 +120,25 @@ fn promises_not_to_collect_hold_against_rules_from_a_source() {
     );
 }
 
+/// Data collected independently of the pages reaches recipients through its purposes like any other: a promise
+/// about recipients (`never sell`) holds against it (E0062), and the notice names it among what they receive.
+#[test]
+fn promises_about_recipients_hold_against_rules_from_a_source() {
+    let text = r#"policy p { name "P" controller "P Inc." contact "p@p.test" version "1" languages en }
+never sell
+data email "your e-mail address"
+recipient broker sold "a data broker"
+purpose resale basis consent shared with broker "selling your address"
+collect email from account for resale keep 1 year
+"#;
+    assert_eq!(codes(text), ["E0062"]);
+    let ok = text.replace("never sell\n", "");
+    let policy = common::policy_from_text(&ok);
+    let md = render::markdown(&disclose::build(&policy, "en", None).unwrap());
+    assert!(md.contains("your e-mail address") && md.contains("a data broker"), "{md}");
+    assert!(!md.contains("We do not disclose the collected data to anyone else."), "{md}");
+}
+
 #[test]
 fn the_data_form_keeps_sources_and_rules() {
     let policy = common::check_path(Path::new(FIXTURE)).checked.policy.unwrap();

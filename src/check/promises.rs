@@ -17,7 +17,7 @@ impl Checker<'_> {
         collect_spans: &[Span],
         independent_spans: &[Span],
     ) {
-        self.recipient_promises(file, policy, collect_spans);
+        self.recipient_promises(file, policy, collect_spans, independent_spans);
         if policy.never_collect.is_empty() {
             return;
         }
@@ -89,7 +89,21 @@ impl Checker<'_> {
     /// recipient and promise, with the promise and the purpose that discloses the data to it. Every rule that
     /// collects data counts, whatever its region, since a promise holds everywhere; an incentive's data reaches
     /// recipients through the rules that collect it, which are among these.
-    fn recipient_promises(&mut self, file: &ast::File, policy: &ir::Policy, collect_spans: &[Span]) {
+    fn recipient_promises(
+        &mut self,
+        file: &ast::File,
+        policy: &ir::Policy,
+        collect_spans: &[Span],
+        independent_spans: &[Span],
+    ) {
+        // The purposes of every rule, on the pages or independently of them, with the rule's span.
+        let rules: Vec<(&[String], &Span)> = policy
+            .collect
+            .iter()
+            .map(|r| r.purposes.as_slice())
+            .zip(collect_spans)
+            .chain(policy.independent.iter().map(|r| r.purposes.as_slice()).zip(independent_spans))
+            .collect();
         let promised = |want: ir::Promise| {
             file.items.iter().find_map(|i| match i {
                 ast::Item::Promise(n) => n.promises.iter().find(|(p, _)| *p == want).map(|(_, s)| *s),
@@ -106,16 +120,13 @@ impl Checker<'_> {
             let Some(at_promise) = promised(promise) else { continue };
             for rec in policy.recipients.iter().filter(|r| promise.broken_by(r)) {
                 // The first rule, in file order, whose data reaches the recipient, and the purpose that takes it there.
-                let Some((rule, rule_span)) = policy
-                    .collect
-                    .iter()
-                    .zip(collect_spans)
-                    .find(|(r, _)| policy.recipients_of(r).iter().any(|x| x.name == rec.name))
+                let Some((rule_purposes, rule_span)) =
+                    rules.iter().find(|(ps, _)| policy.recipients_for(ps).iter().any(|x| x.name == rec.name))
                 else {
                     continue;
                 };
                 let Some(purpose) =
-                    rule.purposes.iter().find(|p| policy.purpose(p).is_some_and(|p| p.shared_with.contains(&rec.name)))
+                    rule_purposes.iter().find(|p| policy.purpose(p).is_some_and(|p| p.shared_with.contains(&rec.name)))
                 else {
                     continue;
                 };
@@ -123,7 +134,7 @@ impl Checker<'_> {
                 let clause = |want: &ast::RecipientClause| {
                     decl.and_then(|d| d.clauses.iter().find(|(c, _)| c == want).map(|(_, s)| *s))
                 };
-                let name_span = decl.map(|d| d.name.span).unwrap_or(*rule_span);
+                let name_span = decl.map(|d| d.name.span).unwrap_or(**rule_span);
                 let (at, message, label, help) = match promise {
                     ir::Promise::NeverSell => (
                         clause(&ast::RecipientClause::Sold).unwrap_or(name_span),

@@ -571,7 +571,9 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
         if purposes.is_empty() {
             continue;
         }
-        let rdata: Vec<String> = data
+        // Data of rules on the pages and of rules independent of them alike.
+        let rdata: Vec<String> = policy
+            .data
             .iter()
             .filter(|d| purposes.iter().any(|p| data_for_purpose(&p.name).contains(&d.name)))
             .map(|d| d.name.clone())
