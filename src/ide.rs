@@ -396,7 +396,7 @@ pub struct Completion {
     pub keyword: bool,
 }
 
-const CLAUSE_KEYWORDS: [&str; 19] = [
+const CLAUSE_KEYWORDS: [&str; 20] = [
     "on",
     "at",
     "when",
@@ -416,6 +416,7 @@ const CLAUSE_KEYWORDS: [&str; 19] = [
     "uses",
     "keeps",
     "shares",
+    "necessary",
 ];
 
 /// Names and keywords that fit at `offset`: after `on` site categories, after `at` events, after `for` purposes, after `collect`,
@@ -466,6 +467,8 @@ pub fn completions(idx: &Index, text: &str, offset: usize) -> Vec<Completion> {
         let kinds: &[SymbolKind] = match *w {
             "on" => &[SymbolKind::Sites],
             "at" => &[SymbolKind::Event],
+            // In a collect rule; in a `sites` block a string follows, and no name fits there anyway.
+            "from" => &[SymbolKind::Source],
             "for" if prev == "exchange" => &[SymbolKind::Data],
             "for" => &[SymbolKind::Purpose],
             "collect" if prev == "never" => &[],

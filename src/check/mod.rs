@@ -15,9 +15,9 @@
 //! | `declare.rs` | declarations and name resolution: symbol tables, did-you-mean, purposes, unused names |
 //! | `texts.rs` | the header, texts and languages: every text in every declared language |
 //! | `sites.rs` | site patterns and list import |
-//! | `rules.rs` | `never` and `collect` rules, conditions, retention, incentives, `expect` lines |
+//! | `rules.rs` | `never` and `collect` rules (on the pages or `from` a source), sources, conditions, retention, incentives, `expect` lines |
 //! | `scope.rs` | scope analysis over the lowered rules: overlaps with `never`, shadowed rules, sensitive lists |
-//! | `consent.rs` | consent lints: opt-in before a feature that starts on, specific consent, withdrawal, special categories |
+//! | `consent.rs` | consent lints: opt-in before a feature that starts on, specific consent, withdrawal, special categories, the device (ePrivacy Art. 5(3)) |
 //! | `limits.rs` | what one artifact can hold (64 of each kind, domains, path patterns, condition depth) |
 //! | `store.rs` | `store` lines: types, names, and that every collected data item has a store data type |
 //! | `promises.rs` | promises (`never collect DATA`) against every rule and incentive that takes data |
