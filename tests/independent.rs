@@ -72,6 +72,15 @@ fn device_rules_without_consent_or_necessity_are_warned_about_where_eprivacy_app
     assert!(help.contains("`consent`") && help.contains("`necessary") && help.contains("§ 25 TDDDG"), "{help}");
 }
 
+/// A switch that starts on and gates a consent-based rule from a source needs an opt-in step too (W0031).
+#[test]
+fn consent_lints_read_rules_from_a_source() {
+    let rest =
+        "feature cards default on \"Card offers\"\ncollect install_id from account when cards for offers keep 1 year";
+    assert_eq!(codes(&policy_text("US", rest)), ["W0031"]);
+    assert_eq!(codes(&policy_text("US", &rest.replace("default on", "default off"))), Vec::<&str>::new());
+}
+
 #[test]
 fn a_rule_says_either_on_or_from() {
     assert_eq!(

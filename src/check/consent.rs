@@ -20,12 +20,23 @@ impl Checker<'_> {
         let purpose = |name: &str| policy.purpose(name);
         for f in &policy.features {
             let Some(span) = feature_span(&f.name) else { continue };
-            // The rules this switch gates, and their purposes.
-            let gated: Vec<&ir::CollectRule> =
-                policy.collect.iter().filter(|r| r.when.as_ref().is_some_and(|c| c.requires(&f.name))).collect();
+            // The purposes of the rules this switch gates, on the pages or independently of them.
+            let gated: Vec<&[String]> = policy
+                .collect
+                .iter()
+                .filter(|r| r.when.as_ref().is_some_and(|c| c.requires(&f.name)))
+                .map(|r| r.purposes.as_slice())
+                .chain(
+                    policy
+                        .independent
+                        .iter()
+                        .filter(|r| r.when.as_ref().is_some_and(|c| c.requires(&f.name)))
+                        .map(|r| r.purposes.as_slice()),
+                )
+                .collect();
             let mut consented: Vec<&ir::Purpose> = Vec::new();
-            for r in &gated {
-                for p in r.purposes.iter().filter_map(|p| purpose(p)) {
+            for purposes in &gated {
+                for p in purposes.iter().filter_map(|p| purpose(p)) {
                     if p.basis.is_consent() && !consented.iter().any(|c| c.name == p.name) {
                         consented.push(p);
                     }
