@@ -651,6 +651,28 @@ pub struct IndependentRule {
     pub origin: Option<Origin>,
 }
 
+/// What one rule collects, for which purposes, for how long and where: the part a collect rule on the pages and a
+/// rule from a source have in common (see [`Policy::collections`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Collection<'p> {
+    pub data: &'p [String],
+    pub purposes: &'p [String],
+    pub keep: &'p Retention,
+    pub regions: &'p [String],
+}
+
+impl CollectRule {
+    pub fn collection(&self) -> Collection<'_> {
+        Collection { data: &self.data, purposes: &self.purposes, keep: &self.keep, regions: &self.regions }
+    }
+}
+
+impl IndependentRule {
+    pub fn collection(&self) -> Collection<'_> {
+        Collection { data: &self.data, purposes: &self.purposes, keep: &self.keep, regions: &self.regions }
+    }
+}
+
 pub use policyc_runtime::retention::{Period, Retention, TimeUnit};
 
 /// The retention criteria the language names itself, as a `keep` clause writes them (and the artifact carries
@@ -922,6 +944,13 @@ impl Policy {
 
     /// The recipients that data collected by `rule` reaches: those its purposes are `shared with`, each once, in
     /// declaration order. Every check and sentence about who receives data goes through this.
+    /// What every rule collects, for what and for how long, whether on the pages or from a source: the view of
+    /// the California notice at collection and its checks, since the CCPA asks about every category of personal
+    /// information collected, wherever it comes from. Page rules first, each list in declaration order.
+    pub fn collections(&self) -> impl Iterator<Item = Collection<'_>> {
+        self.collect.iter().map(CollectRule::collection).chain(self.independent.iter().map(IndependentRule::collection))
+    }
+
     pub fn recipients_of<'p>(&'p self, rule: &CollectRule) -> Vec<&'p Recipient> {
         self.recipients_for(&rule.purposes)
     }

@@ -224,3 +224,35 @@ fn capital_one_shopping_says_what_it_collects_from_linked_cards() {
     assert!(md.contains("From the payment cards you link"), "{md}");
     assert!(md.contains("We collect the transactions on the payment cards you link"), "{md}");
 }
+
+/// The California notice at collection names every category of personal information collected, wherever it comes
+/// from (11 CCR §7012(e)(1)): data collected only from a source needs its category and is listed with it.
+#[test]
+fn the_california_notice_names_what_is_collected_from_a_source() {
+    let text = |category: &str| {
+        format!(
+            r#"policy p {{ name "P" controller "P Inc." contact "p@p.test" version "1" languages en
+  regions US-CA url "https://p.test/privacy" }}
+source networks "the affiliate networks that report your purchases"
+data purchases {category} "the purchases made through our links"
+purpose cashback basis contract "crediting your cash back"
+collect purchases from networks for cashback keep 2 years
+"#
+        )
+    };
+    let missing = policyc::check_source("p.policy", &text(""), &mut policyc::NoLists, Default::default());
+    let diagnostics = &missing.checked.diagnostics;
+    assert!(
+        diagnostics.iter().any(|d| d.message == "data item `purchases` has no category of personal information"),
+        "{diagnostics:?}"
+    );
+    let out =
+        policyc::check_source("p.policy", &text("category commercial"), &mut policyc::NoLists, Default::default());
+    assert!(out.checked.diagnostics.is_empty(), "{:?}", out.checked.diagnostics);
+    let policy = out.checked.policy.unwrap();
+    let d = disclose::build(&policy, "en", Some("US-CA")).unwrap();
+    let notice = d.sections.iter().find(|s| s.id == "notice-at-collection").expect("a notice at collection");
+    assert_eq!(notice.items.len(), 1, "{:?}", notice.items);
+    assert_eq!(notice.items[0].text[0], "We collect the purchases made through our links.");
+    assert!(notice.items[0].text.iter().any(|t| t == "We keep it for at most 2 years."), "{:?}", notice.items[0].text);
+}

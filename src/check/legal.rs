@@ -25,8 +25,9 @@ impl Checker<'_> {
         }) else {
             return;
         };
-        let rules: Vec<&ir::CollectRule> =
-            policy.collect.iter().filter(|r| region::collect_applies(&r.regions, Some(ca))).collect();
+        // Rules on the pages and rules from a source alike: the notice names every category collected.
+        let rules: Vec<ir::Collection> =
+            policy.collections().filter(|r| region::collect_applies(r.regions, Some(ca))).collect();
         for d in policy.data.iter().filter(|d| d.category.is_none()) {
             if !rules.iter().any(|r| r.data.contains(&d.name)) {
                 continue;
@@ -50,13 +51,13 @@ impl Checker<'_> {
                 )),
             );
         }
-        let sells = rules.iter().any(|r| policy.recipients_of(r).iter().any(|rec| rec.sold || rec.shared));
+        let sells = rules.iter().any(|r| policy.recipients_for(r.purposes).iter().any(|rec| rec.sold || rec.shared));
         // A recipient that uses the data for its own purposes is a third party under the CCPA, and disclosing to
         // a third party for monetary or other valuable consideration is a sale (§1798.140(ad)). Whether anything of
         // value is received is the author's to say, so this is a warning: the notice would otherwise tell
         // Californians "we do not sell" on the author's silence.
         for rec in policy.recipients.iter().filter(|r| r.own_purposes && !r.sold && !r.shared) {
-            if !rules.iter().any(|r| policy.recipients_of(r).iter().any(|x| x.name == rec.name)) {
+            if !rules.iter().any(|r| policy.recipients_for(r.purposes).iter().any(|x| x.name == rec.name)) {
                 continue;
             }
             let at = file.items.iter().find_map(|i| match i {

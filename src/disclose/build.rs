@@ -169,7 +169,10 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
     // The notice at collection for California (11 CCR §7012) comes first: per category of personal information
     // in the statute's terms, what is collected, why, whether it is sold or shared, and for how long.
     if framework == Framework::Ccpa {
-        sections.push(ccpa_notice(&cx, &rules, &contact));
+        // Every category collected, on the pages or from a source (11 CCR §7012(e)(1)).
+        let collections: Vec<ir::Collection> =
+            rules.iter().map(|r| r.collection()).chain(independent.iter().map(|r| r.collection())).collect();
+        sections.push(ccpa_notice(&cx, &collections, &contact));
     }
 
     // Controller and contact: the one for the region where the policy names one, else the main one.
@@ -1115,7 +1118,7 @@ fn same_set(a: &[String], b: &[String]) -> bool {
 }
 
 /// The notice at collection (11 CCR §7012): one item per CCPA category of the data collected in the region.
-fn ccpa_notice(cx: &Ctx, rules: &[&ir::CollectRule], contact: &str) -> Section {
+fn ccpa_notice(cx: &Ctx, rules: &[ir::Collection], contact: &str) -> Section {
     let (p, l) = (cx.p, cx.l);
     let collected: Vec<&ir::DataItem> =
         p.data.iter().filter(|d| rules.iter().any(|r| r.data.contains(&d.name))).collect();
@@ -1126,8 +1129,7 @@ fn ccpa_notice(cx: &Ctx, rules: &[&ir::CollectRule], contact: &str) -> Section {
     let mut sells = false;
     for cat in categories {
         let names: Vec<String> = collected.iter().filter(|d| d.category == cat).map(|d| d.name.clone()).collect();
-        let crules: Vec<&&ir::CollectRule> =
-            rules.iter().filter(|r| r.data.iter().any(|d| names.contains(d))).collect();
+        let crules: Vec<&ir::Collection> = rules.iter().filter(|r| r.data.iter().any(|d| names.contains(d))).collect();
         let mut purposes: Vec<&ir::Purpose> = Vec::new();
         for pu in &p.purposes {
             if crules.iter().any(|r| r.purposes.contains(&pu.name)) {
@@ -1135,11 +1137,11 @@ fn ccpa_notice(cx: &Ctx, rules: &[&ir::CollectRule], contact: &str) -> Section {
             }
         }
         // The recipients this category reaches, as the checker's promises (`never sell`, `never share`) see them.
-        let recipients: Vec<&ir::Recipient> = crules.iter().flat_map(|r| p.recipients_of(r)).collect();
+        let recipients: Vec<&ir::Recipient> = crules.iter().flat_map(|r| p.recipients_for(r.purposes)).collect();
         let sold = recipients.iter().any(|r| r.sold);
         let shared = recipients.iter().any(|r| r.shared);
         sells |= sold || shared;
-        let keep = crules.iter().map(|r| &r.keep).max_by_key(|k| k.longest_key());
+        let keep = crules.iter().map(|r| r.keep).max_by_key(|k| k.longest_key());
         let ptexts: Vec<String> = purposes.iter().map(|pu| cx.tx(&pu.text)).collect();
         let mut text = vec![
             l.t("ccpa_what", &[("data", &cx.data_list(&names))]),
@@ -1155,7 +1157,7 @@ fn ccpa_notice(cx: &Ctx, rules: &[&ir::CollectRule], contact: &str) -> Section {
         // bounds nothing in advance (11 CCR §7012(e)(4) asks for the criteria then).
         let mut clauses: Vec<String> = Vec::new();
         for r in &crules {
-            let clause = match &r.keep {
+            let clause = match r.keep {
                 ir::Retention::Period(p) => l.t("keep_for", &[("duration", &cx.duration(*p))]),
                 other => cx.retention_words(other),
             };
