@@ -207,14 +207,14 @@ fn a_basis_the_source_does_not_state_is_said_so_and_never_read_as_consent() {
     for (lang, basis, requirement, withdraw) in [
         (
             "en",
-            "Legal basis: not stated in the source.",
-            "The source does not state whether you must provide the data we use for the purpose of counting visits.",
+            "Legal basis: not stated in the underlying privacy policy.",
+            "The underlying privacy policy does not state whether you must provide the data we use for the purpose of counting visits.",
             "withdraw",
         ),
         (
             "de",
-            "Rechtsgrundlage: in der Quelle nicht angegeben.",
-            "Die Quelle gibt nicht an, ob Sie die Daten bereitstellen müssen, die wir verwenden, um Besuche zu zählen.",
+            "Rechtsgrundlage: in der zugrunde liegenden Datenschutzerklärung nicht angegeben.",
+            "Die zugrunde liegende Datenschutzerklärung gibt nicht an, ob Sie die Daten bereitstellen müssen, die wir verwenden, um Besuche zu zählen.",
             "widerruf",
         ),
     ] {
@@ -252,13 +252,14 @@ fn a_linkage_the_source_does_not_state_is_said_so_and_never_linked() {
     for (lang, only, mixed) in [
         (
             "en",
-            "The source does not say whether we link the address to your account.",
-            "In other cases the source does not say whether we link it.",
+            "The underlying privacy policy does not say whether we link the address to your account.",
+            "In other cases the underlying privacy policy does not say whether we link it.",
         ),
         (
             "de",
-            "Die Quelle gibt nicht an, ob wir die Adresse mit Ihrem Konto verknüpfen.",
-            "In anderen Fällen gibt die Quelle nicht an, ob wir den Titel mit Ihrem Konto verknüpfen.",
+            "Die zugrunde liegende Datenschutzerklärung gibt nicht an, ob wir die Adresse mit Ihrem Konto verknüpfen.",
+            "Für alle anderen Fälle gibt die zugrunde liegende Datenschutzerklärung nicht an, ob wir den Titel mit Ihrem Konto \
+             verknüpfen.",
         ),
     ] {
         let d = disclose::build(&policy, lang, None).unwrap();
@@ -833,14 +834,14 @@ fn a_recipient_using_data_for_its_own_purposes_is_said_so() {
         (
             "de",
             "DE",
-            "Dieser Empfänger verwendet die Daten für eigene Zwecke und nach seiner eigenen Datenschutzerklärung, als \
-             eigenständiger Verantwortlicher (Art. 4 Nr. 7 DSGVO).",
+            "Dieser Empfänger verarbeitet die Daten als eigenständiger Verantwortlicher (Art. 4 Nr. 7 DSGVO) für eigene \
+             Zwecke und nach seiner eigenen Datenschutzerklärung.",
         ),
         ("en", "US-CA", "This recipient uses the data for its own purposes and under its own privacy policy."),
         (
             "de",
             "US-CA",
-            "Dieser Empfänger verwendet die Daten für eigene Zwecke und nach seiner eigenen Datenschutzerklärung.",
+            "Dieser Empfänger verarbeitet die Daten für eigene Zwecke und nach seiner eigenen Datenschutzerklärung.",
         ),
     ] {
         let d = disclose::build(&policy, lang, Some(region)).unwrap();
@@ -863,8 +864,8 @@ fn promises_about_recipients_are_stated_and_agree_with_the_notice_at_collection(
             "en",
             [
                 "We never sell your data or share it for cross-context behavioral advertising.",
-                "We never disclose your data to third parties: only the recipients named above receive it, and they \
-                 process it only on our behalf and on our instructions.",
+                "We never disclose your data to third parties. The recipients named above receive it only to process it \
+                 on our behalf and on our instructions.",
             ],
             "We do not sell this information or share it for cross-context behavioral advertising.",
         ),
@@ -873,8 +874,8 @@ fn promises_about_recipients_are_stated_and_agree_with_the_notice_at_collection(
             [
                 "Wir verkaufen Ihre Daten niemals und geben sie niemals für kontextübergreifende verhaltensbezogene \
                  Werbung weiter.",
-                "Wir geben Ihre Daten niemals an Dritte weiter: Nur die oben genannten Empfänger erhalten sie, und \
-                 diese verarbeiten sie nur in unserem Auftrag und nach unseren Weisungen.",
+                "Wir geben Ihre Daten niemals an Dritte weiter. Die oben genannten Empfänger erhalten sie \
+                 ausschließlich, um sie in unserem Auftrag und nach unseren Weisungen zu verarbeiten.",
             ],
             "Wir verkaufen diese Informationen nicht und geben sie nicht für kontextübergreifende verhaltensbezogene \
              Werbung weiter.",

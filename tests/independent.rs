@@ -170,17 +170,18 @@ fn the_notice_says_what_is_collected_from_each_source() {
             "en",
             "Stored on or read from your device",
             "We collect an identifier of this installation for the purpose of crediting your cash back.",
-            "Storing or reading it on your device is strictly necessary for the service you asked for: The identifier \
-             tells your installation apart when you ask for cash back.",
+            "Storing this data on your device or reading it from there is strictly necessary for the service you \
+             explicitly asked for: The identifier tells your installation apart when you ask for cash back.",
             "If you switch off the “Card offers” feature, we stop collecting the transactions on your linked cards \
              from the sources named above.",
         ),
         (
             "de",
-            "Auf Ihrem Gerät gespeichert oder von dort ausgelesen",
+            "Quelle: Ihr Gerät (dort gespeichert oder von dort ausgelesen)",
             "Wir erheben eine Kennung dieser Installation, um Ihnen Ihr Cashback gutzuschreiben.",
-            "Das Speichern auf Ihrem Gerät oder das Auslesen von dort ist für den von Ihnen gewünschten Dienst \
-             unbedingt erforderlich: Die Kennung unterscheidet Ihre Installation, wenn Sie Cashback anfordern.",
+            "Diese Daten auf Ihrem Gerät zu speichern oder dort auszulesen, ist unbedingt erforderlich, damit wir den \
+             von Ihnen ausdrücklich gewünschten Dienst bereitstellen können: Die Kennung unterscheidet Ihre \
+             Installation, wenn Sie Cashback anfordern.",
             "Wenn Sie die Funktion „Kartenangebote“ ausschalten, erheben wir die Umsätze Ihrer verknüpften Karten \
              nicht mehr aus den oben genannten Quellen.",
         ),
