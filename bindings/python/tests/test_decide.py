@@ -92,7 +92,14 @@ def test_decides_as_policyc_explain(policyc_bin, artifacts):
     d = m.decide("https://www.walmart.com/ip/1", set={"assistant_active": True, "signed_in": True}, region="DE")
     p = run(policyc_bin, "explain", path, "https://www.walmart.com/ip/1", "--set", "assistant_active=on",
             "--set", "signed_in=on", "--region", "DE", "--format", "json")
-    assert json.loads(d.to_json()) == json.loads(p.stdout)
+    explained = json.loads(p.stdout)
+    # `explain` adds each collected item with its own purposes, retention and linkage; the rest is the decision.
+    items = explained.pop("items")
+    assert json.loads(d.to_json()) == explained
+    assert [i["data"] for i in items] == d.collect
+    assert [i["data"] for i in items if i["linked"]] == d.linked
+    assert {i["data"]: i["retention"] for i in items} == d.retention
+    assert sorted({p for i in items for p in i["purposes"]}) == sorted(d.purposes)
     assert d.collect and d.linked and d.purposes and d.retention and d.error is None
     assert d.rules and all(origin.startswith(str(ROOT / "policies")) or origin for _, origin in d.rules)
 
