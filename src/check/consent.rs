@@ -257,16 +257,7 @@ impl Checker<'_> {
             if other.is_empty() {
                 continue;
             }
-            let from_span = file
-                .items
-                .iter()
-                .find_map(|i| match i {
-                    ast::Item::Collect(c) if c.span == *span => {
-                        c.clauses.iter().find(|(k, _)| matches!(k, ast::CollectClause::From(_))).map(|(_, s)| *s)
-                    }
-                    _ => None,
-                })
-                .unwrap_or(*span);
+            let from_span = collect_clause_span(file, *span, |k| matches!(k, ast::CollectClause::From(_)));
             self.emit(
                 Diagnostic::new(
                     Code::DeviceWithoutConsent,

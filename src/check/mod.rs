@@ -218,6 +218,18 @@ pub fn did_you_mean<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -
         .map(|(_, c)| c.to_string())
 }
 
+/// Where the collect rule written at `rule` has its first clause that `is` picks, so that a diagnostic about one
+/// clause points at it; the whole rule when it has none.
+fn collect_clause_span(file: &ast::File, rule: Span, is: impl Fn(&ast::CollectClause) -> bool) -> Span {
+    file.items
+        .iter()
+        .find_map(|i| match i {
+            ast::Item::Collect(c) if c.span == rule => c.clauses.iter().find(|(k, _)| is(k)).map(|(_, s)| *s),
+            _ => None,
+        })
+        .unwrap_or(rule)
+}
+
 /// `a`, `a and b`, `a, b and c` with each item in backticks.
 fn list_words(items: &[String]) -> String {
     let quoted: Vec<String> = items.iter().map(|i| format!("`{i}`")).collect();

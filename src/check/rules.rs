@@ -430,16 +430,7 @@ impl Checker<'_> {
                 continue;
             }
             for d in data.iter().filter(|d| policy.data_item(d).is_some_and(|x| x.aggregated)) {
-                let link_span = file
-                    .items
-                    .iter()
-                    .find_map(|i| match i {
-                        ast::Item::Collect(c) if c.span == *span => {
-                            c.clauses.iter().find(|(k, _)| matches!(k, ast::CollectClause::Link(_))).map(|(_, s)| *s)
-                        }
-                        _ => None,
-                    })
-                    .unwrap_or(*span);
+                let link_span = collect_clause_span(file, *span, |k| matches!(k, ast::CollectClause::Link(_)));
                 self.emit(
                     Diagnostic::new(
                         Code::AggregatedLinked,
