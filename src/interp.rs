@@ -12,7 +12,7 @@
 use crate::ir;
 use crate::pattern::{HostPattern, Pattern};
 use crate::psl::PublicSuffixList;
-use crate::report::{ItemReport, Report, RuleRef, Settings};
+use crate::report::{ItemReport, Report, RuleRef, Settings, SourceItem, SourceReport};
 use crate::urlnorm::{self, path_has_prefix};
 use std::collections::{BTreeMap, HashMap};
 
@@ -118,14 +118,9 @@ impl<'p> Interpreter<'p> {
     }
 }
 
-/// The report, and the collect rules that fired (their index and reference).
-fn decide_with(
-    interp: &Interpreter<'_>,
-    url: &str,
-    settings: &Settings,
-) -> Result<(Report, Vec<(usize, RuleRef)>), String> {
-    let policy = interp.policy;
-    let policy_hash = interp.policy_hash.as_str();
+/// The variables' values under `settings` (signals off, features at their defaults, then what `settings` set),
+/// after checking that every name and the region are the policy's.
+fn variables<'p>(policy: &'p ir::Policy, settings: &Settings) -> Result<BTreeMap<&'p str, bool>, String> {
     let mut vars: BTreeMap<&str, bool> = policy.signals.iter().map(|s| (s.name.as_str(), false)).collect();
     vars.extend(policy.features.iter().map(|f| (f.name.as_str(), f.default)));
     for (name, on) in &settings.set {
@@ -139,6 +134,96 @@ fn decide_with(
             return Err(format!("`{r}` is not a signal, feature, region or event of this policy"));
         }
     }
+    Ok(vars)
+}
+
+impl Interpreter<'_> {
+    /// What may be collected independently of the page under `settings`: every rule from a source whose region
+    /// and condition hold (the event plays no part), reported per source and item as the matcher's
+    /// [`SourceReport`] does.
+    pub fn decide_sources(&self, settings: &Settings) -> Result<SourceReport, String> {
+        let policy = self.policy;
+        let vars = variables(policy, settings)?;
+        let value = |n: &str| vars.get(n).copied().unwrap_or(false);
+        let region = settings.region.as_deref();
+        let link_holds = |l: &ir::Link| match l {
+            ir::Link::Never | ir::Link::NotStated => false,
+            ir::Link::Always => true,
+            ir::Link::When(c) => c.eval(&value),
+        };
+        let holding: Vec<(usize, &ir::IndependentRule)> = policy
+            .independent
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| crate::region::collect_applies(&r.regions, region))
+            .filter(|(_, r)| r.when.as_ref().is_none_or(|c| c.eval(&value)))
+            .collect();
+        let rule_ref = |i: usize, r: &ir::IndependentRule| RuleRef {
+            rule: format!("from {}", i + 1),
+            origin: crate::source::Origin::short(r.origin.as_ref()),
+        };
+        // In declaration order, once each, as the matcher reports them.
+        let in_order = |all: &mut dyn Iterator<Item = &String>, wanted: &dyn Fn(&str) -> bool| -> Vec<String> {
+            all.filter(|n| wanted(n)).cloned().collect()
+        };
+        let data_names = || policy.data.iter().map(|d| &d.name);
+        let sources = [ir::SOURCE_DEVICE.to_string(), ir::SOURCE_ACCOUNT.to_string()]
+            .into_iter()
+            .chain(policy.sources.iter().map(|s| s.name.clone()));
+        let mut items = Vec::new();
+        for source in sources {
+            let from: Vec<&(usize, &ir::IndependentRule)> =
+                holding.iter().filter(|(_, r)| r.source == source).collect();
+            for data in data_names() {
+                let fired: Vec<&&(usize, &ir::IndependentRule)> =
+                    from.iter().filter(|(_, r)| r.data.contains(data)).collect();
+                if fired.is_empty() {
+                    continue;
+                }
+                let purposes = in_order(&mut policy.purposes.iter().map(|p| &p.name), &|p| {
+                    fired.iter().any(|(_, r)| r.purposes.iter().any(|x| x == p))
+                });
+                // The longest retention among the rules, as the matcher's `max_by` picks it.
+                let keep = fired
+                    .iter()
+                    .map(|(_, r)| &r.keep)
+                    .max_by(|a, b| a.longest_key().cmp(&b.longest_key()))
+                    .map(ToString::to_string)
+                    .unwrap_or_default();
+                items.push(SourceItem {
+                    data: data.clone(),
+                    source: source.clone(),
+                    purposes,
+                    retention: keep,
+                    linked: fired.iter().any(|(_, r)| link_holds(&r.link)),
+                    rules: fired.iter().map(|(i, r)| rule_ref(*i, r)).collect(),
+                });
+            }
+        }
+        let collected = |d: &str| holding.iter().any(|(_, r)| r.data.iter().any(|x| x == d));
+        let linked = |d: &str| holding.iter().any(|(_, r)| link_holds(&r.link) && r.data.iter().any(|x| x == d));
+        Ok(SourceReport {
+            collect: in_order(&mut data_names(), &collected),
+            linked: in_order(&mut data_names(), &linked),
+            purposes: in_order(&mut policy.purposes.iter().map(|p| &p.name), &|p| {
+                holding.iter().any(|(_, r)| r.purposes.iter().any(|x| x == p))
+            }),
+            items,
+            rules: holding.iter().map(|(i, r)| rule_ref(*i, r)).collect(),
+            policy_hash: self.policy_hash.clone(),
+        })
+    }
+}
+
+/// The report, and the collect rules that fired (their index and reference).
+fn decide_with(
+    interp: &Interpreter<'_>,
+    url: &str,
+    settings: &Settings,
+) -> Result<(Report, Vec<(usize, RuleRef)>), String> {
+    let policy = interp.policy;
+    let policy_hash = interp.policy_hash.as_str();
+    let vars = variables(policy, settings)?;
     let event = match settings.event.as_deref() {
         None => ir::PAGE_VIEW,
         Some(e) if e == ir::PAGE_VIEW || policy.event(e).is_some() => e,

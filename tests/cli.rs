@@ -558,3 +558,44 @@ fn events_decide_from_the_command_line_and_unknown_ones_are_refused() {
     assert_eq!(none.status.code(), Some(2));
     assert!(stderr(&none).contains("the policy declares no events"), "{}", stderr(&none));
 }
+
+/// `policyc sources` says per state what may be collected independently of the page, from a policy or its
+/// artifact alike, in text and JSON; a misspelt switch is a usage error with a suggestion, and `--event` is no
+/// flag of it (such collection does not depend on what the user does).
+#[test]
+fn sources_reports_collection_from_a_source_per_state() {
+    let fixture = "tests/fixtures/disclose/independent.policy";
+    let dir = tempfile::tempdir().unwrap();
+    let o = policyc(&["compile", fixture, "-o", dir.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let artifact = dir.path().join("independent-demo.matcher");
+    for source in [fixture, artifact.to_str().unwrap()] {
+        let o = policyc(&["sources", source, "--set", "signed_in=on"]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let text = stdout(&o);
+        assert!(text.contains("collect:  install_id, email, purchases\n"), "{text}");
+        assert!(text.contains("item:     purchases from networks\n  for:    cashback\n  keep:   for 2 years\n  link:   linked to the account\n"), "{text}");
+        // The DE-only cards rule says why it is not in force.
+        assert!(text.contains("collects from `cards` only when card_offers and in DE"), "{text}");
+    }
+    let json: serde_json::Value = serde_json::from_str(&stdout(&policyc(&[
+        "sources",
+        artifact.to_str().unwrap(),
+        "--set",
+        "card_offers=on",
+        "--region",
+        "DE",
+        "--format",
+        "json",
+    ])))
+    .unwrap();
+    assert_eq!(json["collect"], serde_json::json!(["install_id", "email", "card_tx"]));
+    assert_eq!(json["items"][2]["source"], "cards");
+    assert_eq!(json["items"][2]["rules"][0]["rule"], "from 4");
+
+    let o = policyc(&["sources", fixture, "--set", "signed_on=on"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("did you mean `--set signed_in=on`?"));
+    let o = policyc(&["sources", fixture, "--event", "page_view"]);
+    assert_eq!(o.status.code(), Some(2));
+}

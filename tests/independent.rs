@@ -257,3 +257,75 @@ collect purchases from networks for cashback keep 2 years
     assert_eq!(notice.items[0].text[0], "We collect the purchases made through our links.");
     assert!(notice.items[0].text.iter().any(|t| t == "We keep it for at most 2 years."), "{:?}", notice.items[0].text);
 }
+
+/// What may be collected from a source is decided per state by the compiled matcher exactly as the reference
+/// interpreter reads the rules: in every combination of signals and features, in every region the artifact
+/// lists and in none, for every policy that collects from a source (the fixture, the runtime's demo policy, the
+/// bundled and real policies).
+#[test]
+fn sources_decide_alike_in_the_matcher_and_the_interpreter() {
+    use policyc::interp::Interpreter;
+    use policyc::matcher::Matcher;
+    use policyc::report::{Settings, SourceReport};
+    let mut paths = vec![Path::new(FIXTURE).to_path_buf(), Path::new("runtime/tests/data/demo.policy").to_path_buf()];
+    paths.extend(common::bundled_policies());
+    paths.extend(common::real_policies());
+    let mut decided = 0;
+    for path in paths {
+        let policy = common::check_path(&path).checked.policy.unwrap();
+        let bytes = policyc::matcher::compile::compile(&policy, &Default::default()).unwrap();
+        let m = Matcher::from_bytes(&bytes).unwrap();
+        let interp = Interpreter::new(&policy);
+        let vars: Vec<String> = m.meta().vars.iter().map(|v| v.name.clone()).collect();
+        let regions: Vec<Option<String>> = std::iter::once(None).chain(m.regions().iter().cloned().map(Some)).collect();
+        for k in 0..1u32 << vars.len() {
+            let set: Vec<(String, bool)> = vars.iter().enumerate().map(|(i, n)| (n.clone(), k >> i & 1 == 1)).collect();
+            for region in &regions {
+                let settings = Settings { set: set.clone(), region: region.clone(), event: None };
+                let a = SourceReport::decide(&m, &settings.context(&m).unwrap());
+                let b = interp.decide_sources(&settings).unwrap();
+                assert_eq!(a, b, "{}: {settings:?}", path.display());
+                decided += a.items.len();
+            }
+        }
+    }
+    assert!(decided > 0, "some policy collects from a source in some state");
+}
+
+/// The fixture's four rules, decided per state: the device's install id and the account's email always, the
+/// networks' purchase reports only when signed in (and then linked), the linked cards' transactions only in
+/// Germany with the switch on.
+#[test]
+fn the_matcher_reports_each_source_per_state() {
+    use policyc::matcher::Matcher;
+    use policyc::report::{Settings, SourceReport};
+    let policy = common::check_path(Path::new(FIXTURE)).checked.policy.unwrap();
+    let bytes = policyc::matcher::compile::compile(&policy, &Default::default()).unwrap();
+    let m = Matcher::from_bytes(&bytes).unwrap();
+    assert_eq!(m.sources(), ["device", "account", "networks", "cards"]);
+    let items = |set: &[(&str, bool)], region: Option<&str>| -> Vec<(String, String, bool)> {
+        let settings = Settings {
+            set: set.iter().map(|(n, on)| (n.to_string(), *on)).collect(),
+            region: region.map(str::to_string),
+            event: None,
+        };
+        SourceReport::decide(&m, &settings.context(&m).unwrap())
+            .items
+            .into_iter()
+            .map(|i| (i.source, i.data, i.linked))
+            .collect()
+    };
+    let s = |a: &str, b: &str, l: bool| (a.to_string(), b.to_string(), l);
+    let base = [s("device", "install_id", false), s("account", "email", true)];
+    assert_eq!(items(&[], None), base);
+    assert_eq!(
+        items(&[("signed_in", true)], None),
+        [base[0].clone(), base[1].clone(), s("networks", "purchases", true)]
+    );
+    // The cards rule is for DE only: not in an unknown region, not elsewhere.
+    assert_eq!(items(&[("card_offers", true)], None), base);
+    assert_eq!(
+        items(&[("card_offers", true)], Some("DE")),
+        [base[0].clone(), base[1].clone(), s("cards", "card_tx", true)]
+    );
+}

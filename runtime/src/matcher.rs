@@ -111,6 +111,25 @@ pub struct CollectRow {
     pub events: u64,
 }
 
+/// A rule that collects independently of the page (`collect DATA from SOURCE ...`): it holds in a context
+/// (signals, features, region), whatever URL is open, so it has no sites and no events (format 4).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndependentRow {
+    /// The index of the rule's source in `Meta::sources`.
+    pub source: u8,
+    /// 0: every region.
+    pub regions: u64,
+    pub when: Option<Vec<Op>>,
+    pub data: u64,
+    pub purposes: u64,
+    pub keep: Retention,
+    pub link: LinkRow,
+    /// The `when` and `link to account` clauses as written, for explanations.
+    pub when_text: Option<String>,
+    pub link_text: String,
+    pub origin: String,
+}
+
 /// The rule tables of an artifact.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Meta {
@@ -129,6 +148,11 @@ pub struct Meta {
     /// The declared events, in declaration order (at most 63: the page view takes the first bit of a rule's
     /// event set).
     pub events: Vec<EventRow>,
+    /// Where data collected independently of the page comes from: the built-in `device` and `account`, then the
+    /// sources the policy declares, in declaration order (format 4).
+    pub sources: Vec<String>,
+    /// The rules that collect from a source, in policy order (format 4).
+    pub independent: Vec<IndependentRow>,
 }
 
 /// What a decision depends on besides the URL: the signals and feature switches the host component
@@ -177,6 +201,24 @@ pub struct Decision {
     pub blocked_by: u64,
     /// The event decided: 0 for a page view, `i + 1` for [`Matcher::events`]`[i]`.
     pub event: u8,
+}
+
+/// What may be collected independently of the page in one context: the rules from a source (the device, the
+/// account, a source the policy declares) that hold, as sets of indices into the matcher's tables.
+///
+/// A page decision ([`Decision`]) never includes these: a component asks for them once per change of state
+/// ([`Matcher::decide_sources`]), not per URL.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct SourceDecision {
+    /// Data items that may be collected, from any source.
+    pub collect: u64,
+    /// Of those, the items that may be linked to the account.
+    pub linked: u64,
+    pub purposes: u64,
+    /// The rules that hold: bit `i` is [`Meta::independent`]`[i]`.
+    pub rules: u64,
+    /// The rules among `rules` whose link clause holds, so that linkage can be told per source.
+    pub linking: u64,
 }
 
 /// A loaded artifact, borrowing its bytes.
@@ -425,11 +467,7 @@ impl<'a> Matcher<'a> {
 
     fn decide_with<'p>(&self, host: &str, path: impl FnOnce() -> Cow<'p, str>, cx: &Context) -> Decision {
         let sites = self.site_mask(host, path);
-        let region_ok = |mask: u64| match cx.region {
-            _ if mask == 0 => true,
-            Some(r) => mask >> r & 1 == 1,
-            None => false,
-        };
+        let region_ok = |mask: u64| region_applies(mask, cx.region);
         let mut d = Decision { sites, event: cx.event, ..Decision::default() };
         if sites == 0 {
             return d;
@@ -456,16 +494,46 @@ impl<'a> Matcher<'a> {
             d.rules |= 1 << i;
             d.collect |= r.data;
             d.purposes |= r.purposes;
-            let linked = match &r.link {
-                LinkRow::Never => false,
-                LinkRow::Always => true,
-                LinkRow::When(c) => cond::eval(c, cx.vars),
-            };
-            if linked {
+            if link_holds(&r.link, cx.vars) {
                 d.linked |= r.data;
             }
         }
         d
+    }
+
+    /// Decides what may be collected independently of the page in a context: every rule from a source whose
+    /// region and condition hold. The context's event plays no part (such rules hold whatever the user does); an
+    /// unknown region, as for page rules, lets no region-scoped rule apply.
+    pub fn decide_sources(&self, cx: &Context) -> SourceDecision {
+        let mut d = SourceDecision::default();
+        for (i, r) in self.meta.independent.iter().enumerate() {
+            if !region_applies(r.regions, cx.region) || r.when.as_deref().is_some_and(|w| !cond::eval(w, cx.vars)) {
+                continue;
+            }
+            d.rules |= 1 << i;
+            d.collect |= r.data;
+            d.purposes |= r.purposes;
+            if link_holds(&r.link, cx.vars) {
+                d.linked |= r.data;
+                d.linking |= 1 << i;
+            }
+        }
+        d
+    }
+
+    /// The sources, in table order: `device`, `account`, then the policy's own.
+    pub fn sources(&self) -> &[String] {
+        &self.meta.sources
+    }
+
+    /// The data items a source decision allows from one source, as a data mask; 0 for a source the policy does
+    /// not know (fail closed).
+    pub fn collects_from(&self, d: &SourceDecision, source: &str) -> u64 {
+        let Some(s) = self.meta.sources.iter().position(|x| x == source) else { return 0 };
+        bits(d.rules)
+            .filter_map(|i| self.meta.independent.get(i))
+            .filter(|r| usize::from(r.source) == s)
+            .fold(0, |m, r| m | r.data)
     }
 
     /// The class of an index entry; validation bounds every value by the number of classes.
@@ -617,6 +685,25 @@ impl crate::psl::RuleLookup for &Matcher<'_> {
     }
 }
 
+/// Whether a collect rule with region mask `mask` applies in `region`: a mask of 0 is every region, and an
+/// unknown region lets no region-scoped rule apply (fail closed).
+fn region_applies(mask: u64, region: Option<u8>) -> bool {
+    match region {
+        _ if mask == 0 => true,
+        Some(r) => mask >> r & 1 == 1,
+        None => false,
+    }
+}
+
+/// Whether a fired rule's data may be linked to the account under the variables `vars`.
+fn link_holds(link: &LinkRow, vars: u64) -> bool {
+    match link {
+        LinkRow::Never => false,
+        LinkRow::Always => true,
+        LinkRow::When(c) => cond::eval(c, vars),
+    }
+}
+
 /// The text of a (language, text) table in one language.
 fn in_lang<'t>(texts: &'t [(String, String)], lang: &str) -> Option<&'t str> {
     texts.iter().find(|(l, _)| l == lang).map(|(_, t)| t.as_str())
@@ -626,15 +713,20 @@ fn in_lang<'t>(texts: &'t [(String, String)], lang: &str) -> Option<&'t str> {
 fn validate_meta(m: &Meta) -> Result<(), ArtifactError> {
     let bad = |what: &str| Err(ArtifactError::new(format!("artifact rule tables are inconsistent: {what}")));
     let too_many = [m.categories.len(), m.data.len(), m.purposes.len(), m.vars.len(), m.regions.len()];
-    if too_many.iter().any(|n| *n > 64) || m.never.len() > 64 || m.collect.len() > 64 {
+    if too_many.iter().any(|n| *n > 64)
+        || m.never.len() > 64
+        || m.collect.len() > 64
+        || m.independent.len() > 64
+        || m.sources.len() > 64
+    {
         return bad("more than 64 entries in a table");
     }
     fn unique<'n>(names: impl Iterator<Item = &'n String>) -> bool {
         let mut seen = std::collections::BTreeSet::new();
         names.into_iter().all(|n| seen.insert(n))
     }
-    if !unique(m.vars.iter().map(|v| &v.name)) || !unique(m.regions.iter()) {
-        return bad("a signal, feature or region name is given twice");
+    if !unique(m.vars.iter().map(|v| &v.name)) || !unique(m.regions.iter()) || !unique(m.sources.iter()) {
+        return bad("a signal, feature, region or source name is given twice");
     }
     // The page view is event 0 of every artifact, so no declared event may take its name.
     if m.events.len() > 63 || !unique(m.events.iter().map(|e| &e.name)) || m.events.iter().any(|e| e.name == PAGE_VIEW)
@@ -652,7 +744,7 @@ fn validate_meta(m: &Meta) -> Result<(), ArtifactError> {
     }
     // Format 3 stores periods and the criteria the language writes; anything else would come with a format
     // that says what it means.
-    if m.collect.iter().any(|r| !r.keep.is_known()) {
+    if m.collect.iter().map(|r| &r.keep).chain(m.independent.iter().map(|r| &r.keep)).any(|k| !k.is_known()) {
         return bad("a retention is neither a period nor a known criterion");
     }
     let within = |mask: u64, n: usize| n >= 64 || mask >> n == 0;
@@ -681,6 +773,18 @@ fn validate_meta(m: &Meta) -> Result<(), ArtifactError> {
         // A rule collects on at least one event, and only on events that exist: bit 0 and one per declared event.
         if r.events == 0 || !within(r.events, m.events.len() + 1) {
             return bad("a collect rule names a missing event or none");
+        }
+        if r.when.as_deref().is_some_and(|w| !ops_ok(w)) || matches!(&r.link, LinkRow::When(w) if !ops_ok(w)) {
+            return bad("a condition is malformed");
+        }
+    }
+    for r in &m.independent {
+        if usize::from(r.source) >= m.sources.len()
+            || !within(r.regions, nr)
+            || !within(r.data, nd)
+            || !within(r.purposes, np)
+        {
+            return bad("a rule from a source names a missing entry");
         }
         if r.when.as_deref().is_some_and(|w| !ops_ok(w)) || matches!(&r.link, LinkRow::When(w) if !ops_ok(w)) {
             return bad("a condition is malformed");

@@ -2,7 +2,7 @@
 //! by the compiled matcher and by the compiler's reference interpreter, so that the two can be compared field
 //! by field.
 
-use crate::matcher::{bits, Context, Decision, Matcher, UnknownName};
+use crate::matcher::{bits, Context, Decision, Matcher, SourceDecision, UnknownName};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -180,6 +180,86 @@ impl Report {
             blocked_by: bits(d.blocked_by).map(|i| rule("never", i, meta.never.get(i).map(|r| &r.origin))).collect(),
             policy_hash: m.policy_hash(),
             error: d.error.as_ref().map(|e| e.to_string()),
+        }
+    }
+}
+
+/// One data item from one source in a [`SourceReport`]: the purposes of the rules from that source that hold
+/// for it, its retention (the longest among them), whether it may be linked to the account, and those rules.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SourceItem {
+    pub data: String,
+    pub source: String,
+    pub purposes: Vec<String>,
+    pub retention: String,
+    pub linked: bool,
+    pub rules: Vec<RuleRef>,
+}
+
+/// What may be collected independently of the page in one context, in names: what `policyc sources` prints and
+/// the bindings return. Rules are named `from N`, N counting the rules from a source in policy order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SourceReport {
+    /// Every item that may be collected, from any source, in declaration order.
+    pub collect: Vec<String>,
+    /// Of those, the items that may be linked to the account.
+    pub linked: Vec<String>,
+    pub purposes: Vec<String>,
+    /// Per source (in the table order: `device`, `account`, then the policy's own) and item (in declaration
+    /// order), what concerns that item from that source alone.
+    pub items: Vec<SourceItem>,
+    pub rules: Vec<RuleRef>,
+    pub policy_hash: String,
+}
+
+impl SourceReport {
+    /// Decides and reports what may be collected independently of the page in a context.
+    pub fn decide(m: &Matcher<'_>, cx: &Context) -> SourceReport {
+        SourceReport::build(m, &m.decide_sources(cx))
+    }
+
+    /// The report of a source decision already made.
+    pub fn build(m: &Matcher<'_>, d: &SourceDecision) -> SourceReport {
+        let meta = m.meta();
+        let rows: Vec<(usize, &crate::matcher::IndependentRow)> =
+            bits(d.rules).filter_map(|i| meta.independent.get(i).map(|r| (i, r))).collect();
+        let rule_ref = |i: usize, r: &crate::matcher::IndependentRow| RuleRef {
+            rule: format!("from {}", i + 1),
+            origin: r.origin.clone(),
+        };
+        let mut items = Vec::new();
+        for (si, source) in meta.sources.iter().enumerate() {
+            let of_source: Vec<&(usize, &crate::matcher::IndependentRow)> =
+                rows.iter().filter(|(_, r)| usize::from(r.source) == si).collect();
+            let data = of_source.iter().fold(0u64, |m, (_, r)| m | r.data);
+            for di in bits(data) {
+                let Some(name) = meta.data.get(di) else { continue };
+                let fired: Vec<&&(usize, &crate::matcher::IndependentRow)> =
+                    of_source.iter().filter(|(_, r)| r.data >> di & 1 == 1).collect();
+                let purposes = fired.iter().fold(0, |m, (_, r)| m | r.purposes);
+                let keep = fired
+                    .iter()
+                    .map(|(_, r)| &r.keep)
+                    .max_by(|a, b| a.longest_key().cmp(&b.longest_key()))
+                    .map(ToString::to_string)
+                    .unwrap_or_default();
+                items.push(SourceItem {
+                    data: name.clone(),
+                    source: source.clone(),
+                    purposes: m.purpose_names(purposes).map(str::to_string).collect(),
+                    retention: keep,
+                    linked: fired.iter().any(|(i, _)| d.linking >> i & 1 == 1),
+                    rules: fired.iter().map(|(i, r)| rule_ref(*i, r)).collect(),
+                });
+            }
+        }
+        SourceReport {
+            collect: m.data_names(d.collect).map(str::to_string).collect(),
+            linked: m.data_names(d.linked).map(str::to_string).collect(),
+            purposes: m.purpose_names(d.purposes).map(str::to_string).collect(),
+            items,
+            rules: rows.iter().map(|(i, r)| rule_ref(*i, r)).collect(),
+            policy_hash: m.policy_hash(),
         }
     }
 }

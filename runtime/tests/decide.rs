@@ -2,7 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // Tests fail by panicking.
 
-use policyc_runtime::{Matcher, Report, Settings};
+use policyc_runtime::{Matcher, Report, Settings, SourceReport};
 
 fn bytes() -> Vec<u8> {
     std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/demo.matcher")).unwrap()
@@ -56,7 +56,7 @@ fn the_context_decides_switches_linkage_and_names() {
     assert_eq!(m.features().collect::<Vec<_>>(), [("stats_switch", true)]);
     // The declared regions, then the known regions inside them that a component may name (`US-CA` in `US`).
     assert_eq!(m.regions(), ["US", "DE", "US-CA"]);
-    assert_eq!(m.data(), ["page_url", "offer_id"]);
+    assert_eq!(m.data(), ["page_url", "offer_id", "install_id", "purchases"]);
     // The policy's words for its switches travel with the artifact, so a settings page labels them as the
     // disclosure does, also after an update.
     assert_eq!(m.label("stats_switch", "en"), Some("Visit statistics"));
@@ -74,7 +74,7 @@ fn the_context_decides_switches_linkage_and_names() {
     assert_eq!(r.linked, ["page_url"]);
     assert_eq!(r.retention["page_url"], "30 days");
     assert_eq!(r.policy_hash, m.policy_hash());
-    assert_eq!(r.rules[0].origin, "demo.policy:31", "the rule and the line it was written on");
+    assert_eq!(r.rules[0].origin, "demo.policy:35", "the rule and the line it was written on");
 
     let unknown = Settings { set: vec![("signed_on".into(), true)], region: None, ..Settings::default() };
     assert_eq!(
@@ -142,4 +142,50 @@ fn hosts_with_very_many_labels_cost_a_few_probes() {
     let url = format!("https://{many}/");
     assert!(url.len() < policyc_runtime::urlnorm::MAX_URL_LEN);
     assert_eq!(collects(&m, &url, &Settings::default()), ["page_url"], "a subdomain of shop.example, however deep");
+}
+
+/// Collection that does not depend on the page is decided per state: the device's install id while the
+/// statistics switch is on, the partners' purchase reports only when signed in and in Germany, linked to the
+/// account; none of it ever appears in a page decision.
+#[test]
+fn sources_are_decided_per_state_and_never_per_url() {
+    let b = bytes();
+    let m = Matcher::from_bytes(&b).unwrap();
+    assert_eq!(m.sources(), ["device", "account", "partners"]);
+    let cx = |set: &[(&str, bool)], region: Option<&str>| {
+        Settings {
+            set: set.iter().map(|(n, on)| (n.to_string(), *on)).collect(),
+            region: region.map(Into::into),
+            event: None,
+        }
+        .context(&m)
+        .unwrap()
+    };
+
+    let defaults = m.decide_sources(&cx(&[], None));
+    assert_eq!(m.data_names(defaults.collect).collect::<Vec<_>>(), ["install_id"]);
+    assert_eq!(defaults.linked, 0);
+    assert_eq!(m.data_names(m.collects_from(&defaults, "device")).collect::<Vec<_>>(), ["install_id"]);
+    assert_eq!(m.collects_from(&defaults, "partners"), 0);
+    assert_eq!(m.collects_from(&defaults, "no_such_source"), 0, "an unknown source gives nothing");
+
+    // Signed in, but the region is unknown or another one: the DE-only rule does not apply (fail closed).
+    for region in [None, Some("US")] {
+        let d = m.decide_sources(&cx(&[("signed_in", true)], region));
+        assert_eq!(m.data_names(d.collect).collect::<Vec<_>>(), ["install_id"], "{region:?}");
+    }
+    let de = cx(&[("signed_in", true)], Some("DE"));
+    let r = SourceReport::decide(&m, &de);
+    assert_eq!(r.collect, ["install_id", "purchases"]);
+    assert_eq!(r.linked, ["purchases"]);
+    let items: Vec<(&str, &str, &str, bool)> =
+        r.items.iter().map(|i| (i.source.as_str(), i.data.as_str(), i.retention.as_str(), i.linked)).collect();
+    assert_eq!(items, [("device", "install_id", "until uninstall", false), ("partners", "purchases", "1 year", true)]);
+    assert_eq!(r.rules.iter().map(|r| r.rule.as_str()).collect::<Vec<_>>(), ["from 1", "from 2"]);
+
+    // The switch stops the device rule; the page decision of the same state never carries source items.
+    let off = cx(&[("stats_switch", false), ("signed_in", true)], Some("DE"));
+    assert_eq!(m.data_names(m.decide_sources(&off).collect).collect::<Vec<_>>(), ["purchases"]);
+    let page = m.decide("https://www.shop.example/cart", &de);
+    assert_eq!(m.data_names(page.collect).collect::<Vec<_>>(), ["page_url"]);
 }

@@ -24,6 +24,7 @@ mod load;
 mod lsp;
 mod matchcmd;
 mod parallel;
+mod sources;
 mod store;
 mod test;
 
@@ -67,6 +68,9 @@ enum Command {
     Disclose(disclose::Args),
     /// Decide one URL and say why.
     Explain(explain::Args),
+    /// Say what may be collected independently of the page in one state (from the device, the account and the
+    /// policy's sources), and why.
+    Sources(sources::Args),
     /// Decide URLs read from standard input, one JSON decision per line.
     Match(matchcmd::Args),
     /// Run a policy's `expect` lines.
@@ -99,6 +103,7 @@ pub fn run() -> i32 {
         Command::Compile(a) => compile::run(a),
         Command::Disclose(a) => disclose::run(a),
         Command::Explain(a) => explain::run(a),
+        Command::Sources(a) => sources::run(a),
         Command::Match(a) => matchcmd::run(a),
         Command::Test(a) => test::run(a),
         Command::Audit(a) => audit::run(a),

@@ -14,7 +14,9 @@ use crate::psl::PublicSuffixList;
 use policyc_runtime::artifact::{self, tag};
 use policyc_runtime::cond::{self, Op};
 use policyc_runtime::index;
-use policyc_runtime::matcher::{Class, CollectRow, EventRow, LinkRow, Meta, NeverRow, Var, LONGER, NO_CLASS};
+use policyc_runtime::matcher::{
+    Class, CollectRow, EventRow, IndependentRow, LinkRow, Meta, NeverRow, Var, LONGER, NO_CLASS,
+};
 use regex_automata::dfa::{dense, StartKind};
 use regex_automata::{nfa::thompson, util::syntax, MatchKind};
 use std::collections::BTreeMap;
@@ -108,6 +110,8 @@ pub fn compile(policy: &ir::Policy, limits: &Limits) -> Result<Vec<u8>, CompileE
         ("regions", regions.len()),
         ("collect rules", policy.collect.len()),
         ("never rules", policy.never.len()),
+        ("rules that collect from a source", policy.independent.len()),
+        ("sources", policy.sources.len() + 2),
     ];
     if policy.events.len() > ir::limits::MAX_EVENTS {
         return Err(limit_err(
@@ -270,35 +274,69 @@ pub fn compile(policy: &ir::Policy, limits: &Limits) -> Result<Vec<u8>, CompileE
             origin: origin(&n.origin),
         })
         .collect();
+    // A rule's region mask: every listed region that lies inside one of the rule's regions (a rule for `US`
+    // collects in `US-CA`); 0, every region, for a rule without regions.
+    let collect_regions = |rs: &[String]| -> u64 {
+        if rs.is_empty() {
+            0
+        } else {
+            region_mask(&|x| rs.iter().any(|y| crate::region::within(x, y)))
+        }
+    };
+    let link_row = |l: &ir::Link| -> Result<LinkRow, CompileError> {
+        Ok(match l {
+            // Not stated links nothing: the matcher fails closed.
+            ir::Link::Never | ir::Link::NotStated => LinkRow::Never,
+            ir::Link::Always => LinkRow::Always,
+            ir::Link::When(c) => LinkRow::When(compile_cond(c)?),
+        })
+    };
+    let link_text = |l: &ir::Link| match l {
+        ir::Link::Never => "never".to_string(),
+        ir::Link::Always => "always".into(),
+        ir::Link::NotStated => "never (the source does not say)".into(),
+        ir::Link::When(c) => format!("when {c}"),
+    };
     let mut collect = Vec::new();
     for r in &policy.collect {
         collect.push(CollectRow {
             sites: mask(&categories, &r.sites),
-            // Every region that lies inside one of the rule's regions: a rule for `US` collects in `US-CA`.
-            regions: if r.regions.is_empty() {
-                0
-            } else {
-                region_mask(&|x| r.regions.iter().any(|y| crate::region::within(x, y)))
-            },
+            regions: collect_regions(&r.regions),
             when: r.when.as_ref().map(&compile_cond).transpose()?,
             data: mask(&data, &r.data),
             purposes: mask(&purposes, &r.purposes),
             keep: r.keep.clone(),
-            link: match &r.link {
-                // Not stated links nothing: the matcher fails closed.
-                ir::Link::Never | ir::Link::NotStated => LinkRow::Never,
-                ir::Link::Always => LinkRow::Always,
-                ir::Link::When(c) => LinkRow::When(compile_cond(c)?),
-            },
+            link: link_row(&r.link)?,
             when_text: r.when.as_ref().map(|c| c.to_string()),
-            link_text: match &r.link {
-                ir::Link::Never => "never".into(),
-                ir::Link::Always => "always".into(),
-                ir::Link::NotStated => "never (the source does not say)".into(),
-                ir::Link::When(c) => format!("when {c}"),
-            },
+            link_text: link_text(&r.link),
             origin: origin(&r.origin),
             events: event_mask(&r.events)?,
+        });
+    }
+    // The built-in sources first, so that `device` and `account` have the same index in every artifact.
+    let sources: Vec<String> = [ir::SOURCE_DEVICE, ir::SOURCE_ACCOUNT]
+        .into_iter()
+        .map(str::to_string)
+        .chain(policy.sources.iter().map(|s| s.name.clone()))
+        .collect();
+    let mut independent = Vec::new();
+    for r in &policy.independent {
+        let source = sources.iter().position(|s| *s == r.source).ok_or_else(|| CompileError {
+            message: format!("a rule collects from `{}`, which the policy does not declare as a source", r.source),
+            help: "run the policy through `policyc check`, which refuses such rules".into(),
+        })?;
+        independent.push(IndependentRow {
+            // Bounded by the limit on sources checked above.
+            source: source as u8,
+            regions: collect_regions(&r.regions),
+            when: r.when.as_ref().map(&compile_cond).transpose()?,
+            data: mask(&data, &r.data),
+            purposes: mask(&purposes, &r.purposes),
+            keep: r.keep.clone(),
+            link: link_row(&r.link)?,
+            when_text: r.when.as_ref().map(|c| c.to_string()),
+            link_text: link_text(&r.link),
+            origin: origin(&r.origin),
         });
     }
     let meta = Meta {
@@ -314,6 +352,8 @@ pub fn compile(policy: &ir::Policy, limits: &Limits) -> Result<Vec<u8>, CompileE
         never,
         collect,
         events,
+        sources,
+        independent,
     };
     let meta_bytes = postcard::to_stdvec(&meta).expect("the tables always serialise");
     let hash = policy_hash_bytes(policy);
