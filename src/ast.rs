@@ -467,8 +467,11 @@ pub enum ExpectOutcome {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ExpectDecl {
-    pub url: String,
-    pub url_span: Span,
+    /// The URL decided, with its span; `None` for `expect from SOURCE`. The parser gives exactly one of `url`
+    /// and `from`; the data form can give both or neither, which the checker refuses.
+    pub url: Option<(String, Span)>,
+    /// `from SOURCE`: what is collected from a source in the line's state, whatever page is open.
+    pub from: Option<Ident>,
     /// `at EVENT`: the event decided; `None` is a page view.
     pub event: Option<Ident>,
     pub settings: Vec<Setting>,

@@ -272,6 +272,7 @@ pub fn index(file: &ast::File) -> Index {
                 uses(&vars, SymbolKind::Signal, "expect", e.span);
                 uses(e.region.as_deref().unwrap_or(&[]), SymbolKind::Region, "expect", e.span);
                 uses(e.event.as_slice(), SymbolKind::Event, "expect", e.span);
+                uses(e.from.as_slice(), SymbolKind::Source, "expect", e.span);
                 for o in &e.outcomes {
                     match o {
                         ast::ExpectOutcome::Collects(d, _) | ast::ExpectOutcome::Links(d, _) => {

@@ -865,7 +865,12 @@ pub struct Incentive {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Expect {
-    pub url: String,
+    /// The URL decided; `None` for a line that tests a source (`from`). Exactly one of `url` and `from` is given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// `expect from SOURCE`: what is collected from the source in the line's state, whatever page is open.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
     /// The event decided; `None` is a page view.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event: Option<String>,

@@ -530,8 +530,8 @@ impl Unlower<'_> {
             }
             let span = self.item("expects", n);
             items.push(ast::Item::Expect(ast::ExpectDecl {
-                url: e.url.clone(),
-                url_span: span,
+                url: e.url.clone().map(|u| (u, span)),
+                from: e.from.as_ref().map(|f| self.ident(f)),
                 event: e.event.as_ref().map(|ev| self.ident(ev)),
                 settings,
                 region: e.region.as_ref().map(|r| vec![self.ident(r)]),

@@ -599,3 +599,44 @@ fn sources_reports_collection_from_a_source_per_state() {
     let o = policyc(&["sources", fixture, "--event", "page_view"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// `expect from SOURCE` tests what a source gives in a state, whatever page is open: exact sets per source (an
+/// item the line's source does not give is not counted, even when another source gives it), per-item purposes,
+/// retention and recipients; a failing line names the source and prints both sides.
+#[test]
+fn expectations_test_what_a_source_gives_in_a_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let head = "policy p { name \"P\" controller \"C\" contact \"c@p.test\" version \"1\" languages en }\n\
+        signal signed_in \"you are signed in\"\n\
+        source networks \"affiliate networks\"\n\
+        data install_id \"an install id\"\ndata purchases \"purchases\"\n\
+        purpose cashback basis contract \"cash back\"\n\
+        recipient bank processor \"a bank\"\npurpose payout basis contract \"paying out\" shared with bank\n\
+        collect install_id from device for cashback keep until uninstall\n\
+        collect purchases from networks when signed_in for cashback, payout keep 2 years link to account always\n\
+        collect install_id from networks for cashback keep 1 year\n";
+    let passing = "expect from device collects install_id links nothing keeps install_id until uninstall\n\
+        expect from networks collects install_id\n\
+        expect from networks with signed_in collects install_id, purchases links purchases\n  \
+          uses purchases for cashback, payout shares purchases with bank keeps purchases 2 years\n\
+        expect from account collects nothing\n";
+    let path = dir.path().join("ok.policy");
+    std::fs::write(&path, format!("{head}{passing}")).unwrap();
+    let o = policyc(&["test", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("ok.policy:14: from networks\n"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("4 passed, 0 failed"), "{}", stdout(&o));
+
+    let failing = "expect from networks collects purchases\n\
+        expect from device with signed_in keeps install_id 1 year\n";
+    let path = dir.path().join("bad.policy");
+    std::fs::write(&path, format!("{head}{failing}")).unwrap();
+    let o = policyc(&["test", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(
+        out.contains("bad.policy:12: from networks: expected to collect `purchases`, but collects `install_id`"),
+        "{out}"
+    );
+    assert!(out.contains("expected to keep `install_id` for 1 year, but keeps it until uninstall"), "{out}");
+}

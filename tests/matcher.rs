@@ -628,7 +628,7 @@ fn page_views_decide_as_before_events_existed() {
         let bytes = compile(&policy, &Limits::default()).unwrap();
         let m = Matcher::from_bytes(&bytes).unwrap();
         let vars: Vec<String> = m.meta().vars.iter().map(|v| v.name.clone()).collect();
-        let mut urls: Vec<String> = policy.expects.iter().map(|e| e.url.clone()).collect();
+        let mut urls: Vec<String> = policy.expects.iter().filter_map(|e| e.url.clone()).collect();
         for c in &policy.sites {
             urls.extend(c.examples.iter().chain(c.patterns.iter().take(2)).map(|p| p.witness_url()));
         }

@@ -57,7 +57,7 @@ fn real_policies_decide_alike_in_the_matcher_and_the_interpreter() {
         let m = Matcher::from_bytes(&bytes).unwrap();
         let interp = Interpreter::new(&policy);
         let vars: Vec<String> = m.meta().vars.iter().map(|v| v.name.clone()).collect();
-        let mut urls: Vec<String> = policy.expects.iter().map(|e| e.url.clone()).collect();
+        let mut urls: Vec<String> = policy.expects.iter().filter_map(|e| e.url.clone()).collect();
         for c in &policy.sites {
             urls.extend(c.examples.iter().chain(c.patterns.iter().take(20)).map(|p| p.witness_url()));
         }

@@ -43,3 +43,28 @@ fn yaml_policies_get_the_same_checks() {
     let (line, _) = file.line_col(d.span.start);
     assert_eq!(broken.lines().nth(line - 1).unwrap().trim(), "- price_histroy");
 }
+
+/// An `expect` entry of the data form tests either a URL or a source: `from` reads back as `expect from`, and an
+/// entry with both or neither is E0009 (the grammar cannot write either, the data form can).
+#[test]
+fn an_expect_entry_has_a_url_or_a_source() {
+    let path = std::path::Path::new("policies/real/capital-one-shopping.policy");
+    let policy = common::check_path(path).checked.policy.unwrap();
+    let yaml_text = yaml::to_yaml(&policy);
+    assert!(yaml_text.contains("- from: linked_cards\n"), "{yaml_text}");
+    let codes = |text: &str| -> Vec<String> {
+        let out = check_source("p.yaml", text, &mut NoLists, Default::default());
+        out.checked
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == policyc::Severity::Error)
+            .map(|d| d.code.to_string())
+            .collect()
+    };
+    assert_eq!(codes(&yaml_text), Vec::<String>::new());
+    let both =
+        yaml_text.replacen("- from: linked_cards\n", "- from: linked_cards\n  url: https://www.bestbuy.com/\n", 1);
+    assert_eq!(codes(&both), ["E0009"]);
+    let neither = yaml_text.replacen("- from: linked_cards\n", "- with: []\n", 1);
+    assert_eq!(codes(&neither), ["E0009"]);
+}

@@ -61,7 +61,7 @@ impl Checker<'_> {
             }
             match clause {
                 ast::CollectClause::From(s) => {
-                    if self.resolve_source(s) {
+                    if self.resolve_source(s, "this collect rule", true) {
                         source = Some(s.name.clone());
                     }
                 }
@@ -246,14 +246,18 @@ impl Checker<'_> {
         Some(ir::Source { name: s.name.name.clone(), text, label })
     }
 
-    /// Resolves the source of a `from` clause: `device`, `account` or a declared `source`, marked used.
-    fn resolve_source(&mut self, s: &Ident) -> bool {
+    /// Resolves the source of a `from` clause: `device`, `account` or a declared `source`, marked used when a
+    /// rule names it (`uses`; an `expect` line testing a source does not use it, so an unused source still gets
+    /// W0019).
+    fn resolve_source(&mut self, s: &Ident, context: &str, uses: bool) -> bool {
         if [ir::SOURCE_DEVICE, ir::SOURCE_ACCOUNT].contains(&s.name.as_str()) {
             return true;
         }
         let key = (Kind::Source.namespace(), s.name.clone());
         if self.symbols.get(&key).is_some_and(|(k, _)| *k == Kind::Source) {
-            self.used.insert(key);
+            if uses {
+                self.used.insert(key);
+            }
             return true;
         }
         let help = match self.suggest(&s.name, |k| k == Kind::Source) {
@@ -268,7 +272,7 @@ impl Checker<'_> {
             Diagnostic::new(
                 Code::Undefined,
                 s.span,
-                format!("this collect rule names `{}`, which is not a declared source", s.name),
+                format!("{context} names `{}`, which is not a declared source", s.name),
             )
             .with_label("unknown source")
             .with_help(help),
@@ -671,15 +675,60 @@ impl Checker<'_> {
     }
 
     pub(super) fn expect(&mut self, e: &ast::ExpectDecl) -> ir::Expect {
-        if let Err(err) = crate::urlnorm::normalize(&e.url) {
-            self.emit(
-                Diagnostic::new(Code::BadExpectUrl, e.url_span, format!("`{}` cannot be decided: {err}", e.url))
-                    .with_label("this URL")
+        let mut from = None;
+        match (&e.url, &e.from) {
+            (Some((url, span)), None) => {
+                if let Err(err) = crate::urlnorm::normalize(url) {
+                    self.emit(
+                        Diagnostic::new(Code::BadExpectUrl, *span, format!("`{url}` cannot be decided: {err}"))
+                            .with_label("this URL")
+                            .with_help(
+                                "write a full http or https URL with a domain host, such as \
+                                 \"https://www.example.com/\"; to test that something collects nothing, use a URL \
+                                 whose domain is in a never list",
+                            ),
+                    );
+                }
+            }
+            (None, Some(source)) => {
+                if self.resolve_source(source, "this `expect` line", false) {
+                    from = Some(source.name.clone());
+                }
+                // What comes from a source does not depend on what the user does on a page.
+                if let Some(ev) = &e.event {
+                    self.emit(
+                        Diagnostic::new(
+                            Code::SourceAndSites,
+                            ev.span,
+                            "an `expect from` line says `at`, but collection from a source has no event",
+                        )
+                        .with_label("an event on the pages")
+                        .with_help(
+                            "a rule `from` a source holds in a state whatever the user does: remove `at EVENT`, or \
+                             test the event with `expect \"URL\" at EVENT ...`",
+                        ),
+                    );
+                }
+            }
+            // Only the data form can get here: the grammar takes one of the two.
+            (url, _) => {
+                let both = url.is_some();
+                self.emit(
+                    Diagnostic::new(
+                        Code::MissingClause,
+                        e.span,
+                        if both {
+                            "this `expect` entry gives both `url` and `from`"
+                        } else {
+                            "this `expect` entry gives neither `url` nor `from`"
+                        },
+                    )
                     .with_help(
-                        "write a full http or https URL with a domain host, such as \"https://www.example.com/\"; \
-                                to test that something collects nothing, use a URL whose domain is in a never list",
+                        "an `expect` line tests either one URL (`url: \"https://...\"`) or what is collected from a \
+                         source in a state (`from: device`): give exactly one",
                     ),
-            );
+                );
+            }
         }
         let event = match &e.event {
             Some(ev) if ev.name != ir::PAGE_VIEW => {
@@ -750,7 +799,8 @@ impl Checker<'_> {
             *slot = Some(self.expect_data(names));
         }
         ir::Expect {
-            url: e.url.clone(),
+            url: e.url.as_ref().map(|(u, _)| u.clone()),
+            from,
             event,
             with,
             region,

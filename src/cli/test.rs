@@ -1,11 +1,12 @@
-//! `policyc test`: run a policy's `expect` lines against its compiled matcher.
+//! `policyc test`: run a policy's `expect` lines against its compiled matcher: a URL line against the page
+//! decision, an `expect from SOURCE` line against what the source gives in the line's state.
 
 use super::load::load_policy;
 use policyc::coverage::Coverage;
 use policyc::ir;
 use policyc::matcher::compile::{compile, Limits};
 use policyc::matcher::Matcher;
-use policyc::report::{ItemReport, Report, Settings};
+use policyc::report::{ItemReport, Report, Settings, SourceReport};
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -41,36 +42,67 @@ pub fn run(args: Args) -> i32 {
                 continue;
             }
         };
-        let report = Report::decide(&matcher, &e.url, &state);
-        let items = ItemReport::of(&matcher, &matcher.decide(&e.url, &state));
-        reports.push(report.clone());
+        // A URL line compares with the page decision; a `from` line with what the source gives in the state.
+        let (collect, linked, items, report) = match (&e.url, &e.from) {
+            (Some(url), _) => {
+                let report = Report::decide(&matcher, url, &state);
+                let items = ItemReport::of(&matcher, &matcher.decide(url, &state));
+                reports.push(report.clone());
+                (report.collect.clone(), report.linked.clone(), items, Some(report))
+            }
+            (None, Some(source)) => {
+                let items: Vec<ItemReport> = SourceReport::decide(&matcher, &state)
+                    .items
+                    .into_iter()
+                    .filter(|i| &i.source == source)
+                    .map(|i| ItemReport {
+                        data: i.data,
+                        purposes: i.purposes,
+                        retention: i.retention,
+                        linked: i.linked,
+                        rules: i.rules,
+                    })
+                    .collect();
+                let collect = items.iter().map(|i| i.data.clone()).collect();
+                let linked = items.iter().filter(|i| i.linked).map(|i| i.data.clone()).collect();
+                (collect, linked, items, None)
+            }
+            // The checker refuses a line with neither.
+            (None, None) => continue,
+        };
         let mut problems = Vec::new();
         if let Some(want) = &e.collects {
-            if !same(want, &report.collect) {
-                problems.push(mismatch("collect", "collects", want, &report.collect));
+            if !same(want, &collect) {
+                problems.push(mismatch("collect", "collects", want, &collect));
             }
         }
         if let Some(want) = &e.links {
-            if !same(want, &report.linked) {
-                problems.push(mismatch("link", "links", want, &report.linked));
+            if !same(want, &linked) {
+                problems.push(mismatch("link", "links", want, &linked));
             }
         }
         problems.extend(item_problems(policy, e, &items));
         // The event is named after the URL, as the `expect` line writes it; a page view is not.
+        let target = match (&e.url, &e.from) {
+            (Some(url), _) => url.clone(),
+            (None, from) => format!("from {}", from.as_deref().unwrap_or_default()),
+        };
         let what = match &e.event {
-            Some(ev) => format!("{} at {ev}", e.url),
-            None => e.url.clone(),
+            Some(ev) => format!("{target} at {ev}"),
+            None => target,
         };
         if problems.is_empty() {
             outln!("ok   {at}: {what}");
         } else {
             failed += 1;
             outln!("FAIL {at}: {what}: {}", problems.join("; "));
-            if let Some(err) = &report.error {
-                outln!("     the URL was not decided: {err}");
-            }
-            for b in &report.blocked_by {
-                outln!("     blocked by `{}` at {}", b.rule, b.origin);
+            if let Some(report) = &report {
+                if let Some(err) = &report.error {
+                    outln!("     the URL was not decided: {err}");
+                }
+                for b in &report.blocked_by {
+                    outln!("     blocked by `{}` at {}", b.rule, b.origin);
+                }
             }
         }
     }

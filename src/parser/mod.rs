@@ -311,7 +311,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::kw_not | Rule::setting => "`not`",
         Rule::allow_clause | Rule::kw_allow => "`allow`",
         Rule::source_decl | Rule::kw_source => "`source`",
-        Rule::from_clause => "`from`",
+        Rule::from_clause | Rule::expect_from => "`from`",
         Rule::necessary_clause | Rule::kw_necessary => "`necessary`",
         _ => return None,
     })
@@ -579,9 +579,13 @@ impl Builder {
             }
             Rule::expect_decl => {
                 let mut it = self.skip_kw(p);
-                let url_pair = it.next().expect(SHAPE);
-                let url_span = self.span(&url_pair);
-                let url = self.string(url_pair);
+                let target = it.next().expect(SHAPE);
+                let (url, from) = if target.as_rule() == Rule::expect_from {
+                    (None, Some(self.ident(self.first(target))))
+                } else {
+                    let span = self.span(&target);
+                    (Some((self.string(target), span)), None)
+                };
                 let mut settings = Vec::new();
                 let mut region = None;
                 let mut event = None;
@@ -631,7 +635,7 @@ impl Builder {
                         _ => {}
                     }
                 }
-                Item::Expect(ExpectDecl { url, url_span, event, settings, region, outcomes, span })
+                Item::Expect(ExpectDecl { url, from, event, settings, region, outcomes, span })
             }
             Rule::store_decl => {
                 let mut it = self.skip_kw(p);
