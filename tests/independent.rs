@@ -207,6 +207,20 @@ fn the_notice_says_what_is_collected_from_each_source() {
     let section = en.sections.iter().find(|s| s.id == "independent").unwrap();
     let titles: Vec<&str> = section.items.iter().filter_map(|i| i.title.as_deref()).collect();
     assert_eq!(titles, ["Stored on or read from your device", "From your account", "From affiliate networks"]);
+    // The label titles the entry, and the source's full text, which may say more, follows in its own sentence
+    // (it was left out of the notice before); a source without a label is named by its text alone.
+    assert!(section.items[2]
+        .text
+        .iter()
+        .any(|t| t == "This data comes from the affiliate networks that report your purchases."));
+    assert!(!section.items[0].text.iter().any(|t| t.starts_with("This data comes from")));
+    let de = disclose::build(&policy, "de", Some("DE")).unwrap();
+    let section = de.sections.iter().find(|s| s.id == "independent").unwrap();
+    assert!(section.items[2]
+        .text
+        .iter()
+        .any(|t| t == "Herkunft der Daten: Affiliate-Netzwerke, die uns Ihre Einkäufe melden."));
+    assert!(!section.items[3].text.iter().any(|t| t.starts_with("Herkunft")), "the cards source has no label");
     // The facts list each rule with its source.
     let json: serde_json::Value = serde_json::from_str(&render::render(&en, Format::Json)).unwrap();
     let facts = json["facts"]["independent"].as_array().unwrap();

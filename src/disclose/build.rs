@@ -277,19 +277,23 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
         let items = independent
             .iter()
             .map(|r| {
+                // A declared source is titled by its label where it has one; its full text, which may say more
+                // (who reports the data, what the policy leaves open), then follows as a sentence of its own, so
+                // that nothing the author wrote about the source is left out of the notice.
+                let declared = policy.sources.iter().find(|s| s.name == r.source);
                 let title = match r.source.as_str() {
                     ir::SOURCE_DEVICE => l.t("source_device", &[]),
                     ir::SOURCE_ACCOUNT => l.t("source_account", &[]),
                     name => {
-                        let text = policy
-                            .sources
-                            .iter()
-                            .find(|s| s.name == name)
+                        let text = declared
                             .map(|s| cx.tx(s.label.as_ref().unwrap_or(&s.text)))
                             .unwrap_or_else(|| name.to_string());
                         l.t("source_named", &[("source", &text)])
                     }
                 };
+                let source_text = declared
+                    .filter(|s| s.label.as_ref().is_some_and(|label| cx.tx(label) != cx.tx(&s.text)))
+                    .map(|s| l.t("source_text", &[("source", &cx.tx(&s.text))]));
                 let purposes: Vec<String> =
                     r.purposes.iter().filter_map(|p| policy.purpose(p)).map(|p| cx.tx(&p.text)).collect();
                 let when = r.when.as_ref().map(|c| l.t("collects_when", &[("cond", &cx.cond(c))])).unwrap_or_default();
@@ -298,6 +302,7 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
                     "independent_rule",
                     &[("data", &data), ("purpose", &l.list(&purposes, "list_and")), ("when", &when)],
                 )];
+                text.extend(source_text);
                 text.extend(cx.retention_sentences(&data, None, &r.keep, r.aggregated));
                 text.push(cap(&cx.link_sentence(&r.link, &data)));
                 if let Some(n) = &r.necessary {

@@ -294,7 +294,7 @@ pub fn compile(policy: &ir::Policy, limits: &Limits) -> Result<Vec<u8>, CompileE
     let link_text = |l: &ir::Link| match l {
         ir::Link::Never => "never".to_string(),
         ir::Link::Always => "always".into(),
-        ir::Link::NotStated => "never (the source does not say)".into(),
+        ir::Link::NotStated => "never (the underlying privacy policy does not say)".into(),
         ir::Link::When(c) => format!("when {c}"),
     };
     let mut collect = Vec::new();
