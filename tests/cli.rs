@@ -274,6 +274,55 @@ fn match_on_many_threads_writes_what_one_thread_writes_in_order() {
     assert!(default.stdout == one.stdout, "the default (every core) differs from --jobs 1");
 }
 
+/// `match` decides its lines in batches (which overlap the memory accesses of several URLs); each line's
+/// output is still exactly the report one call for that URL alone gives, in input order, with refused lines
+/// (not UTF-8) in their places between the batched ones.
+#[test]
+fn match_prints_for_each_line_what_deciding_it_alone_gives() {
+    use policyc::matcher::Matcher;
+    use policyc::report::{Report, Settings};
+    let (_dir, artifact) = shopping_artifact();
+    let forms = [
+        "https://www.walmart.com/ip/1", // a path pattern
+        "https://www.walmart.com/cart", // its host, off the path
+        "https://www.ebay.de/itm/2",    // a wildcard
+        "https://ebay.co.uk/",          // the wildcard under a two-label suffix
+        "https://www.chase.com/",       // a bank: never collected
+        "HTTPS://WWW.TARGET.COM/p/x",   // the full parser
+        "https://unknown.example/",     // no category
+        "ftp://www.walmart.com/",       // refused by the matcher
+        "not a url",
+        "",
+    ];
+    let mut input = Vec::new();
+    let mut lines: Vec<Option<&str>> = Vec::new();
+    for i in 0..150 {
+        if i % 23 == 5 {
+            input.extend_from_slice(b"https://www.walmart.com/\xff\n");
+            lines.push(None);
+        } else {
+            let url = forms[(i * 7) % forms.len()];
+            input.extend_from_slice(format!("{url}\n").as_bytes());
+            lines.push(Some(url));
+        }
+    }
+    let o = policyc_stdin(&["match", artifact.to_str().unwrap(), "--set", "signed_in=on", "--jobs", "1"], &input);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let bytes = std::fs::read(&artifact).unwrap();
+    let m = Matcher::from_bytes(&bytes).unwrap();
+    let cx = Settings { set: vec![("signed_in".into(), true)], ..Settings::default() }.context(&m).unwrap();
+    let out = stdout(&o);
+    let got: Vec<&str> = out.lines().collect();
+    assert_eq!(got.len(), lines.len());
+    for (got, line) in got.iter().zip(&lines) {
+        match line {
+            Some(url) => assert_eq!(*got, serde_json::to_string(&Report::decide(&m, url, &cx)).unwrap(), "{url}"),
+            None => assert!(got.contains("not UTF-8"), "{got}"),
+        }
+    }
+    assert!(got.iter().any(|l| l.contains("product_price")), "some line collects");
+}
+
 #[test]
 fn bad_artifacts_are_refused_in_one_line() {
     let dir = tempfile::tempdir().unwrap();

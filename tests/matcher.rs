@@ -388,6 +388,13 @@ fn real_data_agrees_with_the_interpreter() {
         collected += usize::from(!got.collect.is_empty());
     }
     assert!(collected > 30_000, "the lists should collect somewhere: {collected}");
+    // The batch decision agrees with one call per URL on all of them (wildcards, path patterns and refused
+    // URLs among them).
+    let batch = m.decide_many(urls.iter().map(String::as_str), &state);
+    assert_eq!(batch.len(), urls.len());
+    for (url, got) in urls.iter().zip(batch) {
+        assert_eq!(got, m.decide(url, &state), "{url}");
+    }
 }
 
 // ---- property test ---------------------------------------------------------------------------------------
@@ -611,6 +618,14 @@ proptest! {
             // Each item's purposes, retention, linkage and rules, as `explain` and `expect` read them.
             prop_assert_eq!(ItemReport::of(&m, &decision), items, "{}", url);
         }
+        // The batch decision (what `match` and the WebAssembly `decideMany` use) decides each URL as one call
+        // does, in order, also when the batch spans several groups.
+        let all: Vec<&str> = urls.iter().chain(&witnesses).chain(&urls).chain(&witnesses).map(String::as_str).collect();
+        let one: Vec<_> = all.iter().map(|u| m.decide(u, &state)).collect();
+        prop_assert_eq!(m.decide_many(all.iter().copied(), &state), one);
+        let mut reports = Vec::new();
+        Report::decide_each(&m, all.iter().copied(), &state, |r| reports.push(r));
+        prop_assert_eq!(reports, all.iter().map(|u| Report::decide(&m, u, &state)).collect::<Vec<_>>());
     }
 }
 

@@ -2,7 +2,8 @@
 //!
 //! For each domain-list size (synthetic lists from a fixed seed, and the real UT1 lists) it builds
 //!
-//! - **policyc**: the compiled matcher (`Matcher::decide`, full WHATWG URL parsing included);
+//! - **policyc**: the compiled matcher (`Matcher::decide`, full WHATWG URL parsing included), one call per URL
+//!   and through the batch API (`Matcher::decide_each`, which overlaps the cache misses of groups of URLs);
 //! - **fx-suffix**: the baseline of the performance target: lowercase the host, look it and each parent suffix
 //!   up in an `FxHashSet`;
 //! - **adblock**: Brave's `adblock` 0.13 with one `||domain^` rule per domain, `Request::new` plus
@@ -135,6 +136,20 @@ fn time_per_item(items: &[String], runs: usize, mut f: impl FnMut(&str) -> bool)
     (times[times.len() / 2], hits)
 }
 
+/// Median over `runs` of ns per item of `f` applied to all of `items` at once (a batch API); returns the hit
+/// count too.
+fn time_batch(items: &[String], runs: usize, mut f: impl FnMut(&[String]) -> usize) -> (f64, usize) {
+    let mut times = Vec::new();
+    let mut hits = 0;
+    for _ in 0..runs {
+        let t = Instant::now();
+        hits = std::hint::black_box(f(items));
+        times.push(t.elapsed().as_nanos() as f64 / items.len() as f64);
+    }
+    times.sort_by(f64::total_cmp);
+    (times[times.len() / 2], hits)
+}
+
 /// What the fx-suffix baseline does to get a host: cut it out of the URL and lowercase it.
 fn host_of(url: &str) -> Option<&str> {
     let rest = url.split_once("://")?.1;
@@ -244,6 +259,9 @@ struct Row {
     peak_mb: f64,
     /// Domain-index buckets (64-byte cache lines) read per URL, on average; policyc only.
     lines_per_url: f64,
+    /// ns per URL through the batch API (`Matcher::decide_each`), random and repeat order; policyc only.
+    batch_random: f64,
+    batch_repeat: f64,
 }
 
 /// Builds something, timing it and reading the peak memory of the build.
@@ -295,6 +313,8 @@ impl Run<'_> {
             load_ms,
             peak_mb,
             lines_per_url: f64::NAN,
+            batch_random: f64::NAN,
+            batch_repeat: f64::NAN,
         }
     }
 }
@@ -330,6 +350,17 @@ fn measure(
     let lines: usize =
         urls.iter().filter_map(|u| policyc::urlnorm::parse(u).ok()).map(|p| m.domain_buckets_read(p.host())).sum();
     row.lines_per_url = lines as f64 / urls.len().max(1) as f64;
+    // The same decisions through the batch API, which overlaps the cache misses of a group of URLs; it must
+    // find the same hits.
+    let batch = |urls: &[String]| {
+        let mut hits = 0;
+        m.decide_each(urls.iter().map(String::as_str), &st, |_, _, d| hits += usize::from(d.collect != 0));
+        hits
+    };
+    let (batch_random, batch_hits) = time_batch(urls, runs, batch);
+    let (batch_repeat, _) = time_batch(repeat, runs, batch);
+    assert_eq!(Some(batch_hits), run.policyc_hits, "policyc's batch and single decisions disagree");
+    (row.batch_random, row.batch_repeat) = (batch_random, batch_repeat);
     rows.push(row);
     drop(m);
     drop(policy);
@@ -397,6 +428,14 @@ fn callgrind_policyc(m: &Matcher<'_>, st: &policyc::matcher::Context, urls: &[St
     urls.iter().filter(|u| m.decide(u, st).collect != 0).count()
 }
 
+/// The same through the batch API (`--toggle-collect=*callgrind_batch*`).
+#[inline(never)]
+fn callgrind_batch(m: &Matcher<'_>, st: &policyc::matcher::Context, urls: &[String]) -> usize {
+    let mut hits = 0;
+    m.decide_each(urls.iter().map(String::as_str), st, |_, _, d| hits += usize::from(d.collect != 0));
+    hits
+}
+
 /// The fx-suffix baseline over the same URLs, for the same count.
 #[inline(never)]
 fn callgrind_fx(set: &FxHashSet<String>, urls: &[String]) -> usize {
@@ -417,6 +456,7 @@ fn callgrind(n: usize) {
     let set: FxHashSet<String> = domains.iter().cloned().collect();
     let (a, b) = (callgrind_policyc(&m, &st, &urls), callgrind_fx(&set, &urls));
     assert_eq!(a, b, "policyc and fx-suffix disagree");
+    assert_eq!(callgrind_batch(&m, &st, &urls), a, "policyc's batch and single decisions disagree");
     println!("{n} domains, {} URLs, {a} hits", urls.len());
 }
 
@@ -493,29 +533,36 @@ fn main() {
         }
     }
 
-    println!("| set | domains | matcher | ns/URL random | ns/URL repeat | bytes/domain | build s | load ms | peak MB | index lines/URL | ns vs fx | adblock / policyc random | adblock / policyc repeat |");
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("| set | domains | matcher | ns/URL random | ns/URL repeat | batch ns/URL random | batch ns/URL repeat | bytes/domain | build s | load ms | peak MB | index lines/URL | ns vs fx | adblock / policyc random | adblock / policyc repeat | adblock / batch random | adblock / batch repeat |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for r in &rows {
         let fx = rows.iter().find(|x| x.set == r.set && x.name == "fx-suffix").map(|x| x.ns_random).unwrap_or(f64::NAN);
         let ours = rows.iter().find(|x| x.set == r.set && x.name == "policyc");
         let ours_random = ours.map(|x| x.ns_random).unwrap_or(f64::NAN);
         let ours_repeat = ours.map(|x| x.ns_repeat).unwrap_or(f64::NAN);
+        let batch_random = ours.map(|x| x.batch_random).unwrap_or(f64::NAN);
+        let batch_repeat = ours.map(|x| x.batch_repeat).unwrap_or(f64::NAN);
         let f = |v: f64, p: usize| if v.is_nan() { "-".to_string() } else { format!("{v:.p$}") };
+        let adblock = r.name == "adblock";
         println!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             r.set,
             r.n,
             r.name,
             f(r.ns_random, 0),
             f(r.ns_repeat, 0),
+            f(r.batch_random, 0),
+            f(r.batch_repeat, 0),
             f(r.bytes_per_domain, 1),
             f(r.build_s, 3),
             f(r.load_ms, 2),
             f(r.peak_mb, 0),
             f(r.lines_per_url, 2),
             f(r.ns_random / fx, 2),
-            if r.name == "adblock" { f(r.ns_random / ours_random, 1) } else { "-".into() },
-            if r.name == "adblock" { f(r.ns_repeat / ours_repeat, 1) } else { "-".into() },
+            if adblock { f(r.ns_random / ours_random, 1) } else { "-".into() },
+            if adblock { f(r.ns_repeat / ours_repeat, 1) } else { "-".into() },
+            if adblock { f(r.ns_random / batch_random, 1) } else { "-".into() },
+            if adblock { f(r.ns_repeat / batch_repeat, 1) } else { "-".into() },
         );
     }
 }

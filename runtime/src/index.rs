@@ -262,10 +262,15 @@ impl<'a> Index<'a> {
     /// is larger than the caches.
     #[inline]
     pub fn get_counting(&self, key: &[u8], buckets_read: &mut usize) -> Option<u32> {
-        if key.len() > self.max_key || key.is_empty() {
-            return None;
-        }
-        let home = bucket_of(hash(key), self.n);
+        let home = self.home_bucket(key)?;
+        self.get_at(key, home, buckets_read)
+    }
+
+    /// [`Index::get_counting`] with the key's home bucket already computed by [`Index::home_bucket`]: the batch
+    /// decision computes it once, to touch the bucket ahead of the probe. A `home` that is not the key's makes
+    /// the lookup miss.
+    #[inline]
+    pub(crate) fn get_at(&self, key: &[u8], home: usize, buckets_read: &mut usize) -> Option<u32> {
         // A key sits at most `reach` buckets past its home (the home bucket's high bits say how far the farthest
         // does), so a miss reads `reach + 1` buckets and no more, however full the neighbours are.
         let reach = self.buckets.get(home * BUCKET).map_or(0, |h| usize::from(h >> REACH_SHIFT));
@@ -285,6 +290,25 @@ impl<'a> Index<'a> {
             b = if b + 1 == self.n { 0 } else { b + 1 };
         }
         None
+    }
+
+    /// The bucket a probe for `key` reads first (its home), or `None` when the probe would read nothing (an
+    /// empty key, or one longer than every key). [`Index::touch`] reads it ahead of the probe.
+    #[inline]
+    pub(crate) fn home_bucket(&self, key: &[u8]) -> Option<usize> {
+        if key.len() > self.max_key || key.is_empty() {
+            return None;
+        }
+        Some(bucket_of(hash(key), self.n))
+    }
+
+    /// Reads the first byte of bucket `b` (from [`Index::home_bucket`]), which brings the bucket's cache line
+    /// in, and returns it so that the caller can hand it to [`std::hint::black_box`] (a load whose value is
+    /// never used is removed). Issued for several keys back to back, the loads wait for memory together
+    /// instead of one after another; see `Matcher::decide_each`. An out-of-range `b` reads nothing.
+    #[inline]
+    pub(crate) fn touch(&self, b: usize) -> u8 {
+        self.buckets.get(b.saturating_mul(BUCKET)).copied().unwrap_or(0)
     }
 
     /// Every (key, value) pair, in bucket order.

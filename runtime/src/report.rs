@@ -154,6 +154,24 @@ impl Report {
         }
     }
 
+    /// [`Report::decide`] for many URLs in one context, through [`Matcher::decide_each`] (which overlaps the
+    /// cache misses of several URLs): calls `each` with the report of every URL, in input order, each equal to
+    /// what [`Report::decide`] gives for it.
+    pub fn decide_each<'u>(
+        m: &Matcher<'_>,
+        urls: impl IntoIterator<Item = &'u str>,
+        cx: &Context,
+        mut each: impl FnMut(Report),
+    ) {
+        m.decide_each(urls, cx, |url, host, mut d| {
+            // A report names the event of a URL it could not decide too, as `Report::decide` does.
+            if d.error.is_some() {
+                d.event = cx.event();
+            }
+            each(Report::build(m, url, host, &d));
+        });
+    }
+
     /// Builds the report of a decision already made (the URL is parsed again for its host).
     pub fn from_decision(m: &Matcher<'_>, url: &str, d: &Decision) -> Report {
         let parsed = if d.error.is_none() { crate::urlnorm::parse(url).ok() } else { None };

@@ -82,6 +82,7 @@ enum Repr<'a> {
 
 impl ParsedUrl<'_> {
     /// ASCII, lowercase, punycode, no trailing dot.
+    #[inline]
     pub fn host(&self) -> &str {
         let h = match &self.repr {
             Repr::Fast { host, .. } => host,

@@ -189,3 +189,58 @@ fn sources_are_decided_per_state_and_never_per_url() {
     let page = m.decide("https://www.shop.example/cart", &de);
     assert_eq!(m.data_names(page.collect).collect::<Vec<_>>(), ["page_url"]);
 }
+
+/// Every pattern form of the demo policy, and URLs it refuses, in one list for the batch tests.
+const MIXED: &[&str] = &[
+    "https://shop.example/",
+    "https://www.shop.example/cart",
+    "https://books.co.uk/",
+    "https://books.de/x",
+    "https://checkout.example.org/pay",
+    "https://store.example/p/1",
+    "https://store.example/pages",
+    "https://notshop.example/",
+    "https://shop.example.evil.net/",
+    "https://books.blogspot.com/",
+    "https://books.local/",
+    "https://a..shop.example/",
+    "https://xn--xn---epa.shop.example/",
+    "https://www.bank.example/",
+    "HTTPS://WWW.SHOP.EXAMPLE:443/Cart",
+    "ftp://shop.example/",
+    "https://192.168.0.1/",
+    "https://localhost/",
+    "not a url",
+    "",
+];
+
+/// The batch decision gives what one call per URL gives, in input order: for batches shorter than a group,
+/// exactly a group, across group boundaries and empty, in every context the demo policy's switches, region
+/// and event make.
+#[test]
+fn a_batch_decides_each_url_as_a_single_call_does() {
+    let b = bytes();
+    let m = Matcher::from_bytes(&b).unwrap();
+    let group = policyc_runtime::matcher::GROUP;
+    for settings in [
+        Settings::default(),
+        Settings { set: vec![("signed_in".into(), true)], region: Some("DE".into()), event: None },
+        Settings { set: vec![("stats_switch".into(), false)], region: Some("US-CA".into()), event: None },
+        Settings { event: Some("offer_click".into()), ..Settings::default() },
+    ] {
+        let cx = settings.context(&m).unwrap();
+        for len in [0, 1, group - 1, group, group + 1, 3 * group + 5] {
+            // The mixed URLs in a different order for each length, so that each sits at every place of a group.
+            let urls: Vec<&str> = (0..len).map(|i| MIXED[(i * 7 + len) % MIXED.len()]).collect();
+            let one: Vec<_> = urls.iter().map(|u| m.decide(u, &cx)).collect();
+            assert_eq!(m.decide_many(urls.iter().copied(), &cx), one, "{len} URLs, {settings:?}");
+            let mut reports = Vec::new();
+            Report::decide_each(&m, urls.iter().copied(), &cx, |r| reports.push(r));
+            let one: Vec<_> = urls.iter().map(|u| Report::decide(&m, u, &cx)).collect();
+            assert_eq!(reports, one, "{len} URLs, {settings:?}");
+        }
+    }
+    // The batch sees both kinds of URL: some collect, some are refused.
+    let d = m.decide_many(MIXED.iter().copied(), &m.context());
+    assert!(d.iter().any(|d| d.collect != 0) && d.iter().any(|d| d.error.is_some()));
+}

@@ -33,12 +33,24 @@ fn stream(matcher: &Matcher<'_>, state: &Context, jobs: usize) -> i32 {
     let mut out = BufWriter::new(std::io::stdout().lock());
     let decide_chunk = |lines: &[Line], _first: u64| {
         let mut buf = Vec::with_capacity(lines.len() * 256);
-        for line in lines {
-            let report = decide_line(matcher, state, &hash, line);
+        let mut write = |report: Report| {
             // Serialising a report cannot fail: it is strings, lists and maps of strings.
             let _ = serde_json::to_writer(&mut buf, &report);
             buf.push(b'\n');
+        };
+        // The URLs go to the batch decision (which overlaps the memory accesses of several URLs) in runs
+        // between the lines refused outright, so that every report keeps its line's place.
+        let mut urls: Vec<&str> = Vec::with_capacity(lines.len());
+        for line in lines {
+            match url_of(line, &hash) {
+                Ok(url) => urls.push(url),
+                Err(refused) => {
+                    Report::decide_each(matcher, urls.drain(..), state, &mut write);
+                    write(*refused);
+                }
+            }
         }
+        Report::decide_each(matcher, urls.drain(..), state, &mut write);
         buf
     };
     // A closed pipe (`policyc match ... | head`) ends the stream quietly.
@@ -49,20 +61,20 @@ fn stream(matcher: &Matcher<'_>, state: &Context, jobs: usize) -> i32 {
     }
 }
 
-/// The decision for one input line.
-fn decide_line(matcher: &Matcher<'_>, state: &Context, hash: &str, line: &Line) -> Report {
+/// The URL of one input line, or the report refusing the line (too long, not UTF-8).
+fn url_of<'l>(line: &'l Line, hash: &str) -> Result<&'l str, Box<Report>> {
     if line.too_long {
-        return Report::refused("", &format!("line longer than {MAX_LINE} bytes"), hash);
+        return Err(Box::new(Report::refused("", &format!("line longer than {MAX_LINE} bytes"), hash)));
     }
     match std::str::from_utf8(&line.bytes) {
         // Only the line break goes: the URL standard itself strips leading and trailing C0 controls and spaces,
         // and nothing else (not U+3000 or U+00A0), so the decision sees, and reports, the URL exactly as given.
-        Ok(s) => Report::decide(matcher, without_line_break(s), state),
-        Err(e) => Report::refused(
+        Ok(s) => Ok(without_line_break(s)),
+        Err(e) => Err(Box::new(Report::refused(
             without_line_break(&String::from_utf8_lossy(&line.bytes)),
             &format!("line is not UTF-8 (invalid byte at offset {})", e.valid_up_to()),
             hash,
-        ),
+        ))),
     }
 }
 

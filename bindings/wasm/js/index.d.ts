@@ -85,6 +85,10 @@ export declare class Matcher {
   readonly events: readonly PolicyEvent[];
   readonly retentionTexts: readonly string[];
   decide(url: string, opts?: Options): Decision;
+  /**
+   * The decisions of many URLs in one context, in order: each what `decide` gives for it, with one call into
+   * the module, which also overlaps the URLs' memory accesses (faster on large lists).
+   */
   decideMany(urls: string[], opts?: Options): Decision[];
   report(url: string, opts?: Options): Report;
   /** Frees the module's copy of the artifact; the matcher cannot decide afterwards. */

@@ -23,6 +23,9 @@ use policyc_runtime::{ArtifactError, Context, Decision, Matcher, Report, Retenti
 use serde_json::{json, Value};
 use std::mem::ManuallyDrop;
 
+/// The error of a URL that is not UTF-8.
+const NOT_UTF8: &str = "the URL is not UTF-8";
+
 /// Most contexts a loaded matcher keeps; the JavaScript side caches their ids and resets both together.
 pub const MAX_CONTEXTS: usize = 4096;
 
@@ -140,7 +143,7 @@ impl Loaded {
     pub fn decide_into(&self, url: &[u8], cx: &Context, out: &mut Vec<u8>) {
         let d = match std::str::from_utf8(url) {
             Ok(url) => self.matcher.decide(url, cx),
-            Err(_) => return encode_error(out, "the URL is not UTF-8"),
+            Err(_) => return encode_error(out, NOT_UTF8),
         };
         self.encode(&d, out);
     }
@@ -148,16 +151,41 @@ impl Loaded {
     /// Decides a batch: `input` is `u32` count, then per URL a `u32` byte length and the UTF-8 bytes. Appends
     /// one record per URL, in order. A truncated batch gives the records of the URLs that are complete, and
     /// `false`.
+    ///
+    /// The URLs are decided through [`Matcher::decide_each`], which overlaps the memory accesses of several
+    /// URLs, in runs between the URLs that are not UTF-8 (refused on the spot), so that every record keeps its
+    /// place.
     pub fn decide_many_into(&self, input: &[u8], cx: &Context, out: &mut Vec<u8>) -> bool {
         let mut rest = input;
         let Some(n) = take_u32(&mut rest) else { return false };
+        // Grown only by URLs actually present, never sized by the untrusted count.
+        let mut urls: Vec<&str> = Vec::new();
+        let mut complete = true;
         for _ in 0..n {
-            let Some(len) = take_u32(&mut rest) else { return false };
-            let Some((url, tail)) = rest.split_at_checked(len as usize) else { return false };
+            let Some(len) = take_u32(&mut rest) else {
+                complete = false;
+                break;
+            };
+            let Some((url, tail)) = rest.split_at_checked(len as usize) else {
+                complete = false;
+                break;
+            };
             rest = tail;
-            self.decide_into(url, cx, out);
+            match std::str::from_utf8(url) {
+                Ok(url) => urls.push(url),
+                Err(_) => {
+                    self.decide_run(&mut urls, cx, out);
+                    encode_error(out, NOT_UTF8);
+                }
+            }
         }
-        rest.is_empty()
+        self.decide_run(&mut urls, cx, out);
+        complete && rest.is_empty()
+    }
+
+    /// Decides and encodes the URLs gathered so far, in order, and empties the list.
+    fn decide_run(&self, urls: &mut Vec<&str>, cx: &Context, out: &mut Vec<u8>) {
+        self.matcher.decide_each(urls.drain(..), cx, |_, _, d| self.encode(&d, out));
     }
 
     /// The JSON report of one URL, byte for byte what `policyc match` prints for it (without the newline).
@@ -372,6 +400,39 @@ mod tests {
         assert_eq!(a, b);
         let mut c = Vec::new();
         assert!(!l.decide_many_into(&batch[..batch.len() - 1], &cx, &mut c));
+        // The truncated batch still answers the URL that was complete.
+        assert_eq!(c, b[..c.len()]);
+        assert_eq!(words(&c)[0], 0);
+    }
+
+    /// A batch longer than a group of the batch decision, with URLs that are not UTF-8 among the others, gives
+    /// the records one call per URL gives, in order.
+    #[test]
+    fn a_long_batch_with_bad_bytes_answers_each_url_in_place() {
+        let l = Loaded::new(DEMO).unwrap();
+        let cx = l.matcher().context();
+        let forms: [&[u8]; 6] = [
+            b"https://shop.example/cart",
+            b"https://www.shop.example/",
+            b"https://store.example/p/1",
+            b"https://\xff.example/",
+            b"ftp://shop.example/",
+            b"https://books.co.uk/",
+        ];
+        let urls: Vec<&[u8]> = (0..50).map(|i| forms[(i * 7) % forms.len()]).collect();
+        let mut batch = Vec::new();
+        put(&mut batch, urls.len() as u32);
+        for u in &urls {
+            put(&mut batch, u.len() as u32);
+            batch.extend_from_slice(u);
+        }
+        let (mut many, mut one) = (Vec::new(), Vec::new());
+        assert!(l.decide_many_into(&batch, &cx, &mut many));
+        for u in &urls {
+            l.decide_into(u, &cx, &mut one);
+        }
+        assert_eq!(many, one);
+        assert!(String::from_utf8_lossy(&many).contains(NOT_UTF8));
     }
 
     #[test]
