@@ -12,7 +12,7 @@ use arrow_array::{
 use arrow_pyarrow::{FromPyArrow, ToPyArrow};
 use policyc_runtime::audit::{Auditor as RtAuditor, Event, Malformed, Violation};
 use policyc_runtime::matcher::Matcher as RtMatcher;
-use policyc_runtime::{urlnorm, Context, Decision as RtDecision, Report, Settings};
+use policyc_runtime::{urlnorm, Context, Decision as RtDecision, Report, Settings, SourceReport};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
@@ -159,6 +159,51 @@ impl Matcher {
     #[getter]
     fn events(&self) -> PyResult<Vec<String>> {
         Ok(self.loaded.first()?.events().map(str::to_string).collect())
+    }
+
+    /// Where data collected independently of the page comes from: `device`, `account`, then the sources the
+    /// policy declares.
+    #[getter]
+    fn source_names(&self) -> PyResult<Vec<String>> {
+        Ok(self.loaded.first()?.sources().to_vec())
+    }
+
+    /// What may be collected independently of the page in one state (`collect DATA from SOURCE`: from the device,
+    /// the account, a source the policy declares), as the dict `policyc sources --format json` prints: `collect`,
+    /// `linked`, `purposes`, `items` (per source and data item: `data`, `source`, `purposes`, `retention`,
+    /// `linked`, `rules`), `rules` and `policy_hash`. Such collection does not depend on the page or on events,
+    /// so there is no URL and no `event`; a name the policy does not declare raises `ValueError`.
+    #[pyo3(signature = (set=None, region=None))]
+    fn sources<'py>(
+        &self,
+        py: Python<'py>,
+        set: Option<HashMap<String, bool>>,
+        region: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let m = self.loaded.first()?;
+        let cx = context(m, set, region, None)?;
+        // Through JSON, so that the dict is the CLI's by construction, key order included.
+        let json = serde_json::to_string(&SourceReport::decide(m, &cx)).map_err(value_error)?;
+        py.import("json")?.call_method1("loads", (json,))
+    }
+
+    /// The data items a report of `sources` allows from one source, in the policy's order. A source the policy
+    /// does not name gives nothing (fail closed), like a source with no rule in force.
+    fn collects_from(&self, report: &Bound<'_, PyDict>, source: &str) -> PyResult<Vec<String>> {
+        if !self.loaded.first()?.sources().iter().any(|s| s == source) {
+            return Ok(Vec::new());
+        }
+        let items = report
+            .get_item("items")?
+            .ok_or_else(|| PyTypeError::new_err("collects_from expects a report that sources returned"))?;
+        let mut out = Vec::new();
+        for item in items.try_iter()? {
+            let item = item?;
+            if item.get_item("source")?.extract::<String>()? == source {
+                out.push(item.get_item("data")?.extract()?);
+            }
+        }
+        Ok(out)
     }
 
     /// Decides one URL: `set` maps signals and features to on or off, `region` is one of the policy's regions,

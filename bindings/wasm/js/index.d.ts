@@ -58,6 +58,48 @@ export interface Report {
   error: string | null;
 }
 
+/** Options of `sources`: a state without an event (collection from a source does not depend on events). */
+export interface SourceOptions {
+  /** Signals (default off) and features (default as the policy declares) to set; an unknown name throws. */
+  set?: Record<string, boolean>;
+  /** The user's region, one the policy names; an unknown region throws. None: no region. */
+  region?: string | null;
+  /** Refused: passing an event throws a TypeError. */
+  event?: never;
+}
+
+/** One data item from one source in a `SourceReport`. */
+export interface SourceItem {
+  readonly data: string;
+  /** `device`, `account`, or a source the policy declares. */
+  readonly source: string;
+  /** The purposes of the rules from this source that collect the item. */
+  readonly purposes: readonly string[];
+  /** The longest retention among those rules, such as `"1 year"` or `"until uninstall"`. */
+  readonly retention: string;
+  /** Whether one of those rules links the item to the account in this state. */
+  readonly linked: boolean;
+  /** Those rules, named `from N`. */
+  readonly rules: readonly Readonly<RuleRef>[];
+}
+
+/**
+ * What may be collected independently of the page in one state: the object `policyc sources --format json`
+ * prints. Frozen; the same state gives the same object.
+ */
+export interface SourceReport {
+  /** Every item that may be collected, from any source, in the policy's order. */
+  readonly collect: readonly string[];
+  /** Of those, the items that may be linked to the account. */
+  readonly linked: readonly string[];
+  readonly purposes: readonly string[];
+  /** Per source (`device`, `account`, then the policy's own) and item. */
+  readonly items: readonly SourceItem[];
+  /** The rules from a source in force, named `from N` in policy order. */
+  readonly rules: readonly Readonly<RuleRef>[];
+  readonly policy_hash: string;
+}
+
 export interface Feature {
   name: string;
   default: boolean;
@@ -84,6 +126,8 @@ export declare class Matcher {
   /** The events the policy declares; a page view (`page_view`) is not among them. */
   readonly events: readonly PolicyEvent[];
   readonly retentionTexts: readonly string[];
+  /** Where data collected independently of the page comes from: `device`, `account`, then the policy's own. */
+  readonly sourceNames: readonly string[];
   decide(url: string, opts?: Options): Decision;
   /**
    * The decisions of many URLs in one context, in order: each what `decide` gives for it, with one call into
@@ -91,6 +135,10 @@ export declare class Matcher {
    */
   decideMany(urls: string[], opts?: Options): Decision[];
   report(url: string, opts?: Options): Report;
+  /** What may be collected independently of the page in a state; an unknown name or an `event` throws. */
+  sources(opts?: SourceOptions): SourceReport;
+  /** The items a source report allows from `source`; nothing for a source the policy does not name. */
+  collectsFrom(report: SourceReport, source: string): readonly string[];
   /** Frees the module's copy of the artifact; the matcher cannot decide afterwards. */
   free(): void;
 }

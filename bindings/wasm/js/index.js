@@ -7,7 +7,8 @@
 //
 // Decisions cross the boundary as a few integers per URL (bit sets over the policy's names, which are read
 // once at load), not as JSON, so that a single `decide` stays close to the native runtime's cost. The record
-// layout is documented in bindings/wasm/src/session.rs.
+// layout is documented in bindings/wasm/src/session.rs. What may be collected independently of the page
+// (`sources`) is asked once per state, not per URL, so it crosses as JSON.
 
 const WASM_URL = new URL("./policyc.wasm", import.meta.url);
 
@@ -146,6 +147,8 @@ export class Matcher {
   // The decisions built so far, frozen, by a hash of their masks (see `#read`).
   #decisions = new Map();
   #decisionCount = 0;
+  // The source reports built so far, frozen, by context id; cleared with the contexts, whose ids start over.
+  #sourceReports = new Map();
 
   /** @internal use loadMatcher */
   constructor(w, handle, info) {
@@ -166,6 +169,8 @@ export class Matcher {
       Object.fromEntries(Object.entries(info.signalLabels).map(([name, t]) => [name, Object.freeze(t)])),
     );
     this.regions = Object.freeze(info.regions);
+    /** Where data collected independently of the page comes from: `device`, `account`, then the policy's own. */
+    this.sourceNames = Object.freeze(info.sources);
     /** The events the policy declares, each `{ name, label }`; a page view (`page_view`) is not among them. */
     this.events = Object.freeze(info.events.map((e) => Object.freeze({ ...e, label: Object.freeze(e.label) })));
     this.retentionTexts = Object.freeze(info.retention);
@@ -213,6 +218,7 @@ export class Matcher {
     if (this.#contexts.size >= MAX_CONTEXTS) {
       w.x.pc_reset_contexts(this.#handle);
       this.#contexts.clear();
+      this.#sourceReports.clear();
       this.#byObject = new WeakMap();
       this.#noOptions = 0;
     }
@@ -282,6 +288,44 @@ export class Matcher {
     return JSON.parse(w.outString());
   }
 
+  /**
+   * What may be collected independently of the page in one state (from the device, the account and the
+   * policy's sources), the object `policyc sources --format json` prints. Ask once per change of signals,
+   * switches or region, not per URL. The report is frozen, and the same state gives the same object.
+   *
+   * `event` is refused: collection from a source does not depend on what the user does, so an event could
+   * only be a mistake that a silently ignored option would hide (the CLI has no `--event` here either).
+   * @param {{ set?: Record<string, boolean>, region?: string }} [opts]
+   */
+  sources(opts) {
+    if (opts !== null && typeof opts === "object" && opts.event !== undefined && opts.event !== null) {
+      throw new TypeError("`event` is not an option of sources (collection from a source does not depend on events)");
+    }
+    const cx = this.#context(opts);
+    let report = this.#sourceReports.get(cx);
+    if (report !== undefined) return report;
+    const w = this.#w;
+    if (w.x.pc_sources(this.#handle, cx) === 0) throw new Error(w.outString());
+    report = deepFreeze(JSON.parse(w.outString()));
+    this.#sourceReports.set(cx, report);
+    return report;
+  }
+
+  /**
+   * The data items a source report allows from one source, in the policy's order. A source the policy does not
+   * name gives nothing (fail closed), like a source with no rule in force.
+   * @param {SourceReport} report what `sources` returned
+   * @param {string} source such as `device`
+   */
+  collectsFrom(report, source) {
+    if (report === null || typeof report !== "object" || !Array.isArray(report.items)) {
+      throw new TypeError("collectsFrom expects a report that sources returned");
+    }
+    if (typeof source !== "string") throw new TypeError("a source must be a string");
+    if (!this.sourceNames.includes(source)) return Object.freeze([]);
+    return Object.freeze(report.items.filter((i) => i.source === source).map((i) => i.data));
+  }
+
   /** Frees the module's copy of the artifact; the matcher cannot decide afterwards. */
   free() {
     this.#w.x.pc_free(this.#handle);
@@ -349,6 +393,14 @@ export class Matcher {
       error,
     });
   }
+}
+
+function deepFreeze(v) {
+  if (v !== null && typeof v === "object") {
+    for (const x of Object.values(v)) deepFreeze(x);
+    Object.freeze(v);
+  }
+  return v;
 }
 
 function sameWords(a, b) {

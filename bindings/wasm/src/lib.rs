@@ -1,7 +1,7 @@
 //! policyc-wasm: the runtime as a WebAssembly module with a small hand-written export surface.
 //!
 //! The module imports nothing and exports plain functions over integers; `js/index.js` wraps them as the
-//! package's ES module API (`loadMatcher`, `decide`, `decideMany`). A hand-written surface was chosen over
+//! package's ES module API (`loadMatcher`, `decide`, `decideMany`, `sources`). A hand-written surface was chosen over
 //! wasm-bindgen because the binding is a dozen calls that move bytes, and wasm-bindgen would need its CLI at
 //! exactly the crate's version in every build and in CI, which on machines without prebuilt downloads means
 //! compiling it from source each time.
@@ -176,9 +176,27 @@ fn answer(
 /// The JSON report of the URL in the input buffer, as `policyc match` prints it. Returns 1, or 0.
 #[unsafe(no_mangle)]
 pub extern "C" fn pc_report(handle: u32, context: u32, len: u32) -> u32 {
+    json_answer(handle, context, len, |l, url, cx| l.report_json(url, cx))
+}
+
+/// The JSON report of what may be collected independently of the page in a context, as `policyc sources
+/// --format json` prints it. Returns 1, or 0.
+#[unsafe(no_mangle)]
+pub extern "C" fn pc_sources(handle: u32, context: u32) -> u32 {
+    json_answer(handle, context, 0, |l, _, cx| l.sources_json(cx))
+}
+
+/// Answers with the JSON `write` makes from a live matcher and context and the input buffer's first `len` bytes.
+/// Returns 1, or 0 with the error as the answer when the handle or context is gone.
+fn json_answer(
+    handle: u32,
+    context: u32,
+    len: u32,
+    write: impl FnOnce(&Loaded, &[u8], &policyc_runtime::Context) -> Vec<u8>,
+) -> u32 {
     with(|s| {
         let json = match s.slot(handle).map(|l| (l, l.context(context))) {
-            Some((l, Some(cx))) => Some(l.report_json(s.input(len), cx)),
+            Some((l, Some(cx))) => Some(write(l, s.input(len), cx)),
             _ => None,
         };
         match json {

@@ -6,7 +6,9 @@
 //! [`Decision`] are a few integers, and the names they stand for are sent once, at load ([`info_json`]), so
 //! the JavaScript side turns bits into names without parsing text per call. That keeps a single `decide`
 //! close to the native cost. The full JSON [`Report`] (what `policyc match` prints) is available too
-//! ([`report_json`]), for agreement tests and for callers that want the rules and origins.
+//! ([`report_json`]), for agreement tests and for callers that want the rules and origins. What may be collected
+//! independently of the page ([`sources_json`]) is asked once per state, not per URL, so it crosses as the JSON
+//! [`SourceReport`] that `policyc sources --format json` prints.
 //!
 //! Record layout (all `u32`, little-endian):
 //!
@@ -19,7 +21,7 @@
 //! len, bytes        the error message (UTF-8, len bytes), padded with zeros to a multiple of 4
 //! ```
 
-use policyc_runtime::{ArtifactError, Context, Decision, Matcher, Report, Retention, Settings};
+use policyc_runtime::{ArtifactError, Context, Decision, Matcher, Report, Retention, Settings, SourceReport};
 use serde_json::{json, Value};
 use std::mem::ManuallyDrop;
 
@@ -202,6 +204,13 @@ impl Loaded {
         serde_json::to_vec(&report).unwrap_or_default()
     }
 
+    /// What may be collected independently of the page in a context, from the device, the account and the
+    /// policy's sources: byte for byte the JSON `policyc sources --format json` prints (compact, where the CLI
+    /// indents). The context's event plays no part (`Matcher::decide_sources` ignores it).
+    pub fn sources_json(&self, cx: &Context) -> Vec<u8> {
+        serde_json::to_vec(&SourceReport::decide(&self.matcher, cx)).unwrap_or_default()
+    }
+
     /// The names a JavaScript caller needs to read records, sent once at load.
     pub fn info_json(&self) -> Vec<u8> {
         let m = &*self.matcher;
@@ -222,6 +231,7 @@ impl Loaded {
             })).collect::<Vec<_>>(),
             "signalLabels": m.signals().map(|name| (name.to_string(), texts(&langs, |l| m.label(name, l)))).collect::<serde_json::Map<_, _>>(),
             "regions": m.regions(),
+            "sources": m.sources(),
             "events": m.meta().events.iter().map(|e| json!({
                 "name": e.name,
                 "label": texts(&langs, |l| e.label.iter().find(|(x, _)| x == l).map(|(_, t)| t.as_str())),
@@ -433,6 +443,24 @@ mod tests {
         }
         assert_eq!(many, one);
         assert!(String::from_utf8_lossy(&many).contains(NOT_UTF8));
+    }
+
+    #[test]
+    fn sources_are_decided_per_state_and_named_at_load() {
+        let mut l = Loaded::new(DEMO).unwrap();
+        let info: Value = serde_json::from_slice(&l.info_json()).unwrap();
+        assert_eq!(info["sources"], json!(["device", "account", "partners"]));
+        let de = l.add_context(br#"{"set":{"signed_in":true},"region":"DE"}"#).unwrap();
+        let report: Value = serde_json::from_slice(&l.sources_json(l.context(de).unwrap())).unwrap();
+        assert_eq!(report["collect"], json!(["install_id", "purchases"]));
+        assert_eq!(report["linked"], json!(["purchases"]));
+        // The event of a context plays no part: the JavaScript side refuses one, and the answer would not change.
+        let click = l.add_context(br#"{"set":{"signed_in":true},"region":"DE","event":"offer_click"}"#).unwrap();
+        assert_ne!(click, de);
+        assert_eq!(l.sources_json(l.context(click).unwrap()), l.sources_json(l.context(de).unwrap()));
+        let us = l.add_context(br#"{"set":{"signed_in":true},"region":"US"}"#).unwrap();
+        let report: Value = serde_json::from_slice(&l.sources_json(l.context(us).unwrap())).unwrap();
+        assert_eq!(report["collect"], json!(["install_id"]));
     }
 
     #[test]

@@ -116,3 +116,19 @@ test("an options object changed between calls is read again; a frozen one may be
   assert.deepEqual(m.decide("https://shop.example/cart", frozen).linked, ["page_url"]);
   assert.deepEqual(m.decide("https://shop.example/cart").linked, []);
 });
+
+// The type declarations are written by hand, so nothing else keeps them in step with the object.
+test("index.d.ts declares every property and method of a Matcher, and nothing it lacks", async () => {
+  const m = await loadMatcher(demo);
+  const dts = readFileSync(join(root, "bindings/wasm/js/index.d.ts"), "utf8");
+  const body = dts.match(/export declare class Matcher \{([\s\S]*?)\n\}/)[1].replace(/\/\*\*[\s\S]*?\*\//g, "");
+  const declared = [...body.matchAll(/^\s+(?:readonly\s+)?([A-Za-z]\w*)\??(?:\(|:)/gm)]
+    .map((x) => x[1])
+    .filter((n) => n !== "constructor")
+    .sort();
+  const actual = [
+    ...Object.keys(m),
+    ...Object.getOwnPropertyNames(Object.getPrototypeOf(m)).filter((n) => n !== "constructor"),
+  ].sort();
+  assert.deepEqual(declared, actual);
+});

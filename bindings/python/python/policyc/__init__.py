@@ -10,7 +10,8 @@ give::
     d = m.decide("https://www.walmart.com/ip/1", set={"assistant_active": True, "signed_in": True}, region="DE")
     d.collect, d.linked, d.purposes, d.retention, d.error
 
-``Matcher.decide_arrow`` decides a whole pyarrow array of URLs in one call; ``Auditor`` audits collection-log
+``Matcher.sources`` says what may be collected independently of the page in one state (the dict ``policyc sources
+--format json`` prints); ``Matcher.decide_arrow`` decides a whole pyarrow array of URLs in one call; ``Auditor`` audits collection-log
 events (``docs/audit.md``), and ``policyc.spark.audit`` does that over a Spark DataFrame.
 """
 

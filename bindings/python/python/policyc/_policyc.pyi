@@ -1,7 +1,7 @@
 """Type stubs of the native module; the public names are re-exported by ``policyc``."""
 
 import os
-from typing import Iterable, Mapping, Optional, Union
+from typing import Any, Iterable, Mapping, Optional, Union
 
 import pyarrow
 
@@ -63,6 +63,21 @@ class Matcher:
     @property
     def events(self) -> list[str]:
         """The declared events; a page view (``page_view``) is not among them."""
+    @property
+    def source_names(self) -> list[str]:
+        """Where data collected independently of the page comes from: ``device``, ``account``, then the
+        policy's own sources."""
+    def sources(
+        self,
+        set: Optional[Mapping[str, bool]] = None,
+        region: Optional[str] = None,
+    ) -> dict[str, Any]:
+        """What may be collected independently of the page in one state: the dict ``policyc sources --format
+        json`` prints (``collect``, ``linked``, ``purposes``, ``items``, ``rules``, ``policy_hash``). There is no
+        ``event``: such collection does not depend on one. An undeclared name raises ``ValueError``."""
+    def collects_from(self, report: Mapping[str, Any], source: str) -> list[str]:
+        """The items a report of ``sources`` allows from ``source``; nothing for a source the policy does not
+        name."""
     def decide(
         self,
         url: str,
