@@ -13,17 +13,25 @@ pub struct Coverage {
     pub never_unexercised: Vec<RuleRef>,
     /// Site categories no decided URL fell in.
     pub sites_unexercised: Vec<String>,
+    /// Rules from a source (`from N`) that no `expect from` line saw hold.
+    pub from_unexercised: Vec<RuleRef>,
     pub collect_total: usize,
     pub never_total: usize,
     pub sites_total: usize,
+    pub from_total: usize,
 }
 
 impl Coverage {
-    /// Coverage of `reports` over `policy`. Rules are named as in reports (`collect 2`); origins come from the
-    /// policy (file name and line).
-    pub fn of(policy: &ir::Policy, reports: &[Report]) -> Coverage {
-        let fired: std::collections::BTreeSet<&str> =
-            reports.iter().flat_map(|r| r.rules.iter().chain(&r.blocked_by)).map(|r| r.rule.as_str()).collect();
+    /// Coverage of `reports` (the decisions of URL lines) and `from_rules` (the rules from a source that held
+    /// for the source of an `expect from` line) over `policy`. Rules are named as in reports (`collect 2`,
+    /// `from 1`); origins come from the policy (file name and line).
+    pub fn of(policy: &ir::Policy, reports: &[Report], from_rules: &[RuleRef]) -> Coverage {
+        let fired: std::collections::BTreeSet<&str> = reports
+            .iter()
+            .flat_map(|r| r.rules.iter().chain(&r.blocked_by))
+            .chain(from_rules)
+            .map(|r| r.rule.as_str())
+            .collect();
         let sites: std::collections::BTreeSet<&str> =
             reports.iter().flat_map(|r| r.sites.iter()).map(String::as_str).collect();
         let origin = |o: &Option<crate::source::Origin>| o.as_ref().map(|o| o.to_string()).unwrap_or_default();
@@ -44,6 +52,13 @@ impl Coverage {
                     RuleRef { origin: origin(&policy.never[i - 1].origin), rule }
                 })
                 .collect(),
+            from_unexercised: policy
+                .independent
+                .iter()
+                .enumerate()
+                .map(|(i, r)| RuleRef { rule: format!("from {}", i + 1), origin: origin(&r.origin) })
+                .filter(|r| !fired.contains(r.rule.as_str()))
+                .collect(),
             sites_unexercised: policy
                 .sites
                 .iter()
@@ -53,6 +68,7 @@ impl Coverage {
             collect_total: policy.collect.len(),
             never_total: policy.never.len(),
             sites_total: policy.sites.len(),
+            from_total: policy.independent.len(),
         }
     }
 }

@@ -688,4 +688,11 @@ fn expectations_test_what_a_source_gives_in_a_state() {
         "{out}"
     );
     assert!(out.contains("expected to keep `install_id` for 1 year, but keeps it until uninstall"), "{out}");
+
+    // Coverage counts the rules from a source that an `expect from` line saw hold for its source.
+    let ok = stdout(&policyc(&["test", "--coverage", dir.path().join("ok.policy").to_str().unwrap()]));
+    assert!(ok.contains("rules from a source 3/3"), "{ok}");
+    let bad = stdout(&policyc(&["test", "--coverage", path.to_str().unwrap()]));
+    assert!(bad.contains("rules from a source 2/3"), "{bad}");
+    assert!(bad.contains("not exercised: `from 2` at "), "{bad}");
 }

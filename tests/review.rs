@@ -151,7 +151,7 @@ fn coverage_names_what_no_expect_line_exercises() {
             Some(interp.decide(e.url.as_deref()?, &Settings::from_expect(&e.with, e.region.as_deref())).unwrap())
         })
         .collect();
-    let c = Coverage::of(&p, &reports);
+    let c = Coverage::of(&p, &reports, &[]);
     let rules: Vec<&str> = c.collect_unexercised.iter().chain(&c.never_unexercised).map(|r| r.rule.as_str()).collect();
     assert_eq!(rules, ["collect 2", "never 1"]);
     assert_eq!(c.collect_unexercised[0].origin, "p.policy:13");

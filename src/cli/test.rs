@@ -31,6 +31,7 @@ pub fn run(args: Args) -> i32 {
     let matcher = Matcher::from_bytes(&bytes).expect("a freshly compiled artifact loads");
     let mut failed = 0;
     let mut reports = Vec::new();
+    let mut from_rules = Vec::new();
     for e in &policy.expects {
         let at = e.origin.as_ref().map(|o| o.to_string()).unwrap_or_else(|| args.policy.display().to_string());
         let settings = Settings::from_expect(&e.with, e.region.as_deref()).at(e.event.as_deref());
@@ -63,6 +64,7 @@ pub fn run(args: Args) -> i32 {
                         rules: i.rules,
                     })
                     .collect();
+                from_rules.extend(items.iter().flat_map(|i| i.rules.iter().cloned()));
                 let collect = items.iter().map(|i| i.data.clone()).collect();
                 let linked = items.iter().filter(|i| i.linked).map(|i| i.data.clone()).collect();
                 (collect, linked, items, None)
@@ -107,15 +109,21 @@ pub fn run(args: Args) -> i32 {
         }
     }
     if args.coverage {
-        let c = Coverage::of(policy, &reports);
+        let c = Coverage::of(policy, &reports, &from_rules);
         let covered = |total: usize, missing: usize| format!("{}/{total}", total - missing);
+        // Rules from a source are counted only where the policy has some, so that other policies read as before.
+        let from = if c.from_total > 0 {
+            format!(", rules from a source {}", covered(c.from_total, c.from_unexercised.len()))
+        } else {
+            String::new()
+        };
         outln!(
-            "coverage: collect rules {}, never rules {}, site categories {}",
+            "coverage: collect rules {}, never rules {}, site categories {}{from}",
             covered(c.collect_total, c.collect_unexercised.len()),
             covered(c.never_total, c.never_unexercised.len()),
             covered(c.sites_total, c.sites_unexercised.len())
         );
-        for r in c.collect_unexercised.iter().chain(&c.never_unexercised) {
+        for r in c.collect_unexercised.iter().chain(&c.never_unexercised).chain(&c.from_unexercised) {
             outln!("  not exercised: `{}` at {}", r.rule, r.origin);
         }
         for s in &c.sites_unexercised {
