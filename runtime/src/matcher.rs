@@ -473,11 +473,12 @@ impl<'a> Matcher<'a> {
         Ok(())
     }
 
-    /// Decides a URL.
+    /// Decides a URL. A URL that does not parse collects nothing, and its decision still names the event it was
+    /// asked for, as every other decision does (and as [`Report::decide`](crate::report::Report::decide) reports it).
     pub fn decide(&self, url: &str, cx: &Context) -> Decision {
         match urlnorm::parse(url) {
             Ok(u) => self.decide_parsed(&u, cx),
-            Err(e) => Decision { error: Some(e), ..Decision::default() },
+            Err(e) => Decision { error: Some(e), event: cx.event, ..Decision::default() },
         }
     }
 
@@ -543,7 +544,9 @@ impl<'a> Matcher<'a> {
                         let d = self.decide_parsed_from(u, *first, cx);
                         each(url, Some(u.host()), d);
                     }
-                    Err(e) => each(url, None, Decision { error: Some(e.clone()), ..Decision::default() }),
+                    Err(e) => {
+                        each(url, None, Decision { error: Some(e.clone()), event: cx.event, ..Decision::default() })
+                    }
                 }
             }
             group.clear();

@@ -163,13 +163,7 @@ impl Report {
         cx: &Context,
         mut each: impl FnMut(Report),
     ) {
-        m.decide_each(urls, cx, |url, host, mut d| {
-            // A report names the event of a URL it could not decide too, as `Report::decide` does.
-            if d.error.is_some() {
-                d.event = cx.event();
-            }
-            each(Report::build(m, url, host, &d));
-        });
+        m.decide_each(urls, cx, |url, host, d| each(Report::build(m, url, host, &d)));
     }
 
     /// Builds the report of a decision already made (the URL is parsed again for its host).

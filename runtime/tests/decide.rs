@@ -244,3 +244,17 @@ fn a_batch_decides_each_url_as_a_single_call_does() {
     let d = m.decide_many(MIXED.iter().copied(), &m.context());
     assert!(d.iter().any(|d| d.collect != 0) && d.iter().any(|d| d.error.is_some()));
 }
+
+/// A URL that cannot be decided collects nothing, and its decision names the event it was asked for, one call
+/// or many: the report and the masks say the same.
+#[test]
+fn a_refused_url_keeps_the_event_it_was_asked_for() {
+    let b = bytes();
+    let m = Matcher::from_bytes(&b).unwrap();
+    let cx = Settings::default().at(Some("offer_click")).context(&m).unwrap();
+    let d = m.decide("ftp://shop.example/", &cx);
+    assert!(d.error.is_some());
+    assert_eq!((d.collect, d.event), (0, cx.event()));
+    assert_eq!(m.decide_many(["not a url", "https://shop.example/"], &cx)[0].event, cx.event());
+    assert_eq!(Report::decide(&m, "ftp://shop.example/", &cx).event.as_deref(), Some("offer_click"));
+}
