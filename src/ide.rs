@@ -468,8 +468,16 @@ pub fn completions(idx: &Index, text: &str, offset: usize) -> Vec<Completion> {
         let kinds: &[SymbolKind] = match *w {
             "on" => &[SymbolKind::Sites],
             "at" => &[SymbolKind::Event],
-            // In a collect rule; in a `sites` block a string follows, and no name fits there anyway.
-            "from" => &[SymbolKind::Source],
+            // In a collect rule or an `expect from` line: the built-in sources, then the declared ones; in a
+            // `sites` block a string follows, and no name fits there anyway.
+            "from" => {
+                let builtin = [crate::ir::SOURCE_DEVICE, crate::ir::SOURCE_ACCOUNT].map(|b| Completion {
+                    label: b.to_string(),
+                    detail: "built-in source".into(),
+                    keyword: false,
+                });
+                return builtin.into_iter().chain(of(&[SymbolKind::Source])).collect();
+            }
             "for" if prev == "exchange" => &[SymbolKind::Data],
             "for" => &[SymbolKind::Purpose],
             "collect" if prev == "never" => &[],

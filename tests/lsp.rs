@@ -289,12 +289,13 @@ mod analysis {
         assert_eq!(labels("never sell or "), ["sell", "share", "disclose"]);
         assert!(top.contains(&"own purposes".to_string()), "{top:?}");
         assert!(top.contains(&"source".to_string()) && top.contains(&"necessary".to_string()), "{top:?}");
-        // After `from` in a collect rule, the declared sources.
+        // After `from` in a collect rule or an `expect` line, the built-in sources and the declared ones.
         let with_source = format!("{POLICY}\nsource cards \"your cards\"\n");
         let idx2 = ide::analyse("p.policy", &with_source, &mut policyc::NoLists).index.unwrap();
-        let from = "collect page_url from ";
-        let sources: Vec<String> = ide::completions(&idx2, from, from.len()).into_iter().map(|c| c.label).collect();
-        assert_eq!(sources, ["cards"]);
+        for from in ["collect page_url from ", "expect from "] {
+            let sources: Vec<String> = ide::completions(&idx2, from, from.len()).into_iter().map(|c| c.label).collect();
+            assert_eq!(sources, ["device", "account", "cards"], "{from}");
+        }
         // After `allow`, the warnings an author can accept, with what they mean; no errors, and not the unused
         // `allow` itself.
         let codes = ide::completions(&idx, "collect page_url allow ", "collect page_url allow ".len());
