@@ -69,6 +69,25 @@ pub fn hash(key: &[u8]) -> u64 {
     h ^ (h >> 29)
 }
 
+/// Whether two keys are equal, compared eight bytes at a time. A key is a host name, short, and the lengths
+/// usually differ already; `==` on slices would call `memcmp`, which in WebAssembly is a byte-by-byte loop.
+#[inline]
+fn same_key(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let (mut x, mut y) = (a.chunks_exact(8), b.chunks_exact(8));
+    for (p, q) in (&mut x).zip(&mut y) {
+        let word = |c: &[u8]| c.try_into().map_or(0, u64::from_ne_bytes);
+        if word(p) != word(q) {
+            return false;
+        }
+    }
+    // The last few bytes as one word each, assembled by shifts (as in `hash`), so that no call is made.
+    let tail = |t: &[u8]| t.iter().fold(0u64, |w, &c| w << 8 | u64::from(c));
+    tail(x.remainder()) == tail(y.remainder())
+}
+
 /// The home bucket of a hash among `n`.
 #[inline]
 fn bucket_of(h: u64, n: usize) -> usize {
@@ -282,7 +301,7 @@ impl<'a> Index<'a> {
             let mut at = 1;
             for _ in 0..head & COUNT {
                 let (k, value, next) = entry_at(bucket, self.strings, at)?;
-                if k == key {
+                if same_key(k, key) {
                     return Some(value);
                 }
                 at = next;
@@ -323,6 +342,29 @@ impl<'a> Index<'a> {
                 Some((std::str::from_utf8(key).ok()?, value))
             })
         })
+    }
+}
+
+#[cfg(test)]
+mod key_tests {
+    use super::same_key;
+
+    /// The word-wise comparison agrees with `==` for every pair of short strings differing anywhere, and for
+    /// every length around the eight-byte words.
+    #[test]
+    fn same_key_is_byte_equality() {
+        for len in 0..40usize {
+            let a: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+            assert!(same_key(&a, &a.clone()));
+            for i in 0..len {
+                let mut b = a.clone();
+                b[i] ^= 1;
+                assert!(!same_key(&a, &b), "{len} {i}");
+            }
+            let mut longer = a.clone();
+            longer.push(0);
+            assert!(!same_key(&a, &longer), "a trailing zero byte is not padding");
+        }
     }
 }
 
