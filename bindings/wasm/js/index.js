@@ -14,9 +14,12 @@ const WASM_URL = new URL("./policyc.wasm", import.meta.url);
 
 // Most distinct settings a matcher caches contexts for; a caller with more starts the cache over.
 const MAX_CONTEXTS = 1024;
-// Most distinct decisions a matcher keeps to hand out again; past that it starts over, so memory stays bounded
-// whatever a caller decides.
-const MAX_DECISIONS = 4096;
+// Answer codes (bindings/wasm/src/session.rs): a record follows for a decision without an id; decision id 0's
+// code (ids follow); the flag of a code whose record follows and whose id is new. The module gives ids to at
+// most 4096 distinct decisions, then starts over, always sending an id's record before using it alone.
+const ONCE = 1;
+const FIRST_ID = 2;
+const NEW = 1 << 30;
 
 let instancePromise = null;
 
@@ -144,9 +147,13 @@ export class Matcher {
   // case: one settings object per page) skips building its key.
   #byObject = new WeakMap();
   #noOptions = 0;
-  // The decisions built so far, frozen, by a hash of their masks (see `#read`).
-  #decisions = new Map();
-  #decisionCount = 0;
+  // The frozen options object of the last call and its context id.
+  #lastOpts = null;
+  #lastId = 0;
+  // The decisions the module has sent, frozen, by their ids (see `#read`).
+  #byId = [];
+  // Where the record `#read` read last ends.
+  #next = 0;
   // The source reports built so far, frozen, by context id; cleared with the contexts, whose ids start over.
   #sourceReports = new Map();
 
@@ -184,11 +191,18 @@ export class Matcher {
       if (this.#noOptions === 0) this.#noOptions = this.#contextOf({});
       return this.#noOptions;
     }
-    const known = this.#byObject.get(opts);
-    // Only a frozen object is cached by identity: a caller may change an unfrozen one between calls.
-    if (known !== undefined) return known;
-    const id = this.#contextOf(opts);
-    if (Object.isFrozen(opts) && (opts.set === undefined || Object.isFrozen(opts.set))) this.#byObject.set(opts, id);
+    // The same frozen object as last time costs one comparison (most callers pass one settings object for
+    // many calls); other frozen objects seen before cost a WeakMap lookup.
+    if (opts === this.#lastOpts) return this.#lastId;
+    let id = this.#byObject.get(opts);
+    if (id === undefined) {
+      id = this.#contextOf(opts);
+      // Only a frozen object is cached by identity: a caller may change an unfrozen one between calls.
+      if (!(Object.isFrozen(opts) && (opts.set === undefined || Object.isFrozen(opts.set)))) return id;
+      this.#byObject.set(opts, id);
+    }
+    this.#lastOpts = opts;
+    this.#lastId = id;
     return id;
   }
 
@@ -221,6 +235,7 @@ export class Matcher {
       this.#sourceReports.clear();
       this.#byObject = new WeakMap();
       this.#noOptions = 0;
+      this.#lastOpts = null;
     }
     id = w.x.pc_context(this.#handle, w.putString(key));
     if (id === 0) {
@@ -239,8 +254,11 @@ export class Matcher {
     checkUrl(url);
     const cx = this.#context(opts);
     const w = this.#w;
-    if (w.x.pc_decide(this.#handle, cx, w.putString(url)) === 0) throw new Error(w.outString());
-    return this.#read(w.outPtr()).decision;
+    const code = w.x.pc_decide(this.#handle, cx, w.putString(url));
+    // Most calls end here: a decision the module has sent before, by its id.
+    if (code >= FIRST_ID && code < NEW) return this.#known(code);
+    if (code === 0) throw new Error(w.outString());
+    return this.#answer(code, w.outPtr());
   }
 
   /**
@@ -266,12 +284,18 @@ export class Matcher {
       at += 4 + written;
     }
     if (w.x.pc_decide_many(this.#handle, cx, at - base) === 0) throw new Error(w.outString());
+    // Per URL, its code, then its record when one follows.
     let ptr = w.outPtr();
     const out = new Array(urls.length);
     for (let i = 0; i < urls.length; i++) {
-      const r = this.#read(ptr);
-      out[i] = r.decision;
-      ptr = r.next;
+      const code = w.view.getUint32(ptr, true);
+      ptr += 4;
+      if (code >= FIRST_ID && code < NEW) {
+        out[i] = this.#known(code);
+      } else {
+        out[i] = this.#answer(code, ptr);
+        ptr = this.#next;
+      }
     }
     return out;
   }
@@ -332,11 +356,27 @@ export class Matcher {
     this.#handle = 0;
   }
 
-  // Reads one record at `ptr` (layout in bindings/wasm/src/session.rs). A decision is a function of four masks
-  // of the record (what is collected, linked, for which purposes, and which rules fired: retention follows from
-  // the collected items and the rules), and a policy has few distinct decisions while a caller decides many
-  // URLs, so each distinct decision is built once, frozen, and handed out again whenever the same masks come
-  // back. That saves building arrays of names and an object per call, a third of a call's cost before.
+  // The decision the module sent before under the id of `code`.
+  #known(code) {
+    const d = this.#byId[code - FIRST_ID];
+    // The module sends every id's record before it uses the id alone, so this cannot be missing; if it were,
+    // answering anything would be a guess.
+    if (d === undefined) throw new Error("internal error: the matcher module answered with an unknown decision id");
+    return d;
+  }
+
+  // The decision of a code whose record follows at `ptr`: built, frozen, and kept under its id when it has
+  // one. Sets `#next` to where the record ends.
+  #answer(code, ptr) {
+    const d = this.#read(ptr);
+    if (code !== ONCE) this.#byId[(code & ~NEW) - FIRST_ID] = d;
+    return d;
+  }
+
+  // Reads one record at `ptr` (layout in bindings/wasm/src/session.rs) into a frozen decision, and sets
+  // `#next` to the address after it. A policy has few distinct decisions while a caller decides many URLs, so
+  // the module sends each one's record once and its id afterwards: building names and objects per call was a
+  // third of a call's cost.
   #read(ptr) {
     const v = this.#w.view;
     const word = (i) => v.getUint32(ptr + 4 * i, true);
@@ -344,43 +384,22 @@ export class Matcher {
     const at = 14 + 2 * n;
     const len = word(at);
     const start = ptr + 4 * (at + 1);
-    const next = start + ((len + 3) & ~3);
+    this.#next = start + ((len + 3) & ~3);
     if (word(0) === 1) {
       const error = decoder.decode(this.#w.bytes.subarray(start, start + len));
-      return { decision: this.#freeze([], [], [], {}, error), next };
-    }
-    const key = [word(3), word(4), word(5), word(6), word(7), word(8), word(9), word(10)];
-    let h = 0;
-    for (const k of key) h = Math.imul(h ^ k, 0x9e3779b1) ^ (h >>> 15);
-    let chain = this.#decisions.get(h);
-    if (chain !== undefined) {
-      for (const entry of chain) {
-        if (sameWords(entry.key, key)) return { decision: entry.decision, next };
-      }
+      return this.#freeze([], [], [], {}, error);
     }
     const retention = {};
     for (let i = 0; i < n; i++) {
       retention[this.data[word(14 + 2 * i)]] = this.retentionTexts[word(15 + 2 * i)];
     }
-    const decision = this.#freeze(
-      names(this.data, key[0], key[1]),
-      names(this.data, key[2], key[3]),
-      names(this.purposes, key[4], key[5]),
+    return this.#freeze(
+      names(this.data, word(3), word(4)),
+      names(this.data, word(5), word(6)),
+      names(this.purposes, word(7), word(8)),
       retention,
       null,
     );
-    if (this.#decisionCount >= MAX_DECISIONS) {
-      this.#decisions.clear();
-      this.#decisionCount = 0;
-      chain = undefined;
-    }
-    if (chain === undefined) {
-      chain = [];
-      this.#decisions.set(h, chain);
-    }
-    chain.push({ key, decision });
-    this.#decisionCount++;
-    return { decision, next };
   }
 
   #freeze(collect, linked, purposes, retention, error) {
@@ -401,11 +420,6 @@ function deepFreeze(v) {
     Object.freeze(v);
   }
   return v;
-}
-
-function sameWords(a, b) {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 // The names at the set bits of a 64-bit mask given as two 32-bit words, in declaration order.

@@ -129,46 +129,47 @@ pub extern "C" fn pc_reset_contexts(handle: u32) {
     })
 }
 
-/// Decides the URL in the input buffer; the answer is one record. Returns 1, or 0 for an unknown handle or
-/// context (the answer is the error).
+/// Decides the URL in the input buffer. Returns the answer's code (see [`session`]: the decision's id, and
+/// its record as the answer when the caller has not had it yet), or 0 for an unknown handle or context (the
+/// answer is the error).
 #[unsafe(no_mangle)]
 pub extern "C" fn pc_decide(handle: u32, context: u32, len: u32) -> u32 {
     answer(handle, context, len, "the matcher or its context was freed", |l, url, cx, out| {
-        l.decide_into(url, cx, out);
-        true
+        Some(l.decide_into(url, cx, out))
     })
 }
 
 /// Decides a batch of URLs in the input buffer (layout in [`session::Loaded::decide_many_into`]); the answer
-/// is one record per URL. Returns 1, or 0 (the answer is the error).
+/// is a code per URL, each followed by its record when one follows. Returns 1, or 0 (the answer is the error).
 #[unsafe(no_mangle)]
 pub extern "C" fn pc_decide_many(handle: u32, context: u32, len: u32) -> u32 {
     let failure = "the batch is malformed, or the matcher or its context was freed";
-    answer(handle, context, len, failure, |l, batch, cx, out| l.decide_many_into(batch, cx, out))
+    answer(handle, context, len, failure, |l, batch, cx, out| l.decide_many_into(batch, cx, out).then_some(1))
 }
 
 /// Runs `write` on a live matcher and context with the input buffer's first `len` bytes, writing into the
-/// output buffer, which is kept between calls so that deciding allocates nothing once it has grown. Returns 1,
-/// or 0 with `failure` as the answer when the handle or context is gone or `write` says the input was bad.
+/// output buffer, which is kept between calls so that deciding allocates nothing once it has grown. Returns
+/// what `write` returns, or 0 with `failure` as the answer when the handle or context is gone or `write` says
+/// the input was bad (`None`).
 fn answer(
     handle: u32,
     context: u32,
     len: u32,
     failure: &str,
-    write: impl FnOnce(&Loaded, &[u8], &policyc_runtime::Context, &mut Vec<u8>) -> bool,
+    write: impl FnOnce(&mut Loaded, &[u8], &policyc_runtime::Context, &mut Vec<u8>) -> Option<u32>,
 ) -> u32 {
     with(|s| {
-        let mut out = std::mem::take(&mut s.out);
+        let State { input, out, slots } = &mut *s;
         out.clear();
-        let done = match s.slot(handle).map(|l| (l, l.context(context))) {
-            Some((l, Some(cx))) => write(l, s.input(len), cx, &mut out),
-            _ => false,
+        let input = input.get(..len as usize).unwrap_or(&[]);
+        let slot = (handle as usize).checked_sub(1).and_then(|i| slots.get_mut(i)).and_then(Option::as_mut);
+        let code = match slot.and_then(|l| Some((l.context(context).copied()?, l))) {
+            Some((cx, l)) => write(l, input, &cx, out),
+            None => None,
         };
-        s.out = out;
-        if done {
-            1
-        } else {
-            s.fail(failure)
+        match code {
+            Some(code) => code,
+            None => s.fail(failure),
         }
     })
 }

@@ -10,6 +10,21 @@
 //! independently of the page ([`sources_json`]) is asked once per state, not per URL, so it crosses as the JSON
 //! [`SourceReport`] that `policyc sources --format json` prints.
 //!
+//! Most URLs a caller decides share a few distinct decisions (a policy has a few dozen outcomes, not one per
+//! URL), so a decision crosses in full only the first time: the module gives it an id, and afterwards answers
+//! with the id alone, which the JavaScript side maps to the decision it built the first time. Each answer
+//! starts with a code (the return value of `pc_decide`; in a batch, the word before each URL's answer):
+//!
+//! ```text
+//! ONCE                   a record follows; the decision has no id (a refused URL, whose message is its own)
+//! id + FIRST_ID          the decision last sent with this id; nothing follows
+//! (id + FIRST_ID) | NEW  a record follows, and from now on the decision is known by this id
+//! ```
+//!
+//! Ids are kept per loaded matcher for at most [`MAX_DECISIONS`] distinct decisions; past that the module
+//! forgets them and hands ids out from 0 again, each with `NEW` the first time, so the reader's table is
+//! always overwritten before an id is reused without a record.
+//!
 //! Record layout (all `u32`, little-endian):
 //!
 //! ```text
@@ -22,6 +37,7 @@
 //! ```
 
 use policyc_runtime::{ArtifactError, Context, Decision, Matcher, Report, Retention, Settings, SourceReport};
+use rustc_hash::FxHashMap;
 use serde_json::{json, Value};
 use std::mem::ManuallyDrop;
 
@@ -30,6 +46,15 @@ const NOT_UTF8: &str = "the URL is not UTF-8";
 
 /// Most contexts a loaded matcher keeps; the JavaScript side caches their ids and resets both together.
 pub const MAX_CONTEXTS: usize = 4096;
+
+/// Answer code: a record follows, for a decision without an id.
+pub const ONCE: u32 = 1;
+/// The code of decision id 0; ids follow.
+pub const FIRST_ID: u32 = 2;
+/// Set in a code whose record follows and whose id is new (or reused after the ids started over).
+pub const NEW: u32 = 1 << 30;
+/// Most distinct decisions a loaded matcher gives ids to before it starts over.
+pub const MAX_DECISIONS: usize = 4096;
 
 /// A loaded artifact with the contexts built for it so far.
 pub struct Loaded {
@@ -46,6 +71,9 @@ pub struct Loaded {
     /// retention is a few integer comparisons rather than a search by name per call.
     rule_keep: Vec<(u64, (u32, u32))>,
     contexts: Vec<Context>,
+    /// The decisions given ids so far, by what the reader builds from them: the collected, linked and purpose
+    /// masks and the rules that fired (which, with the collected items, give the retention).
+    known: FxHashMap<[u64; 4], u32>,
 }
 
 impl Drop for Loaded {
@@ -99,6 +127,7 @@ impl Loaded {
                     retention,
                     rule_keep,
                     contexts: Vec::new(),
+                    known: FxHashMap::default(),
                 })
             }
             Err(e) => {
@@ -141,23 +170,29 @@ impl Loaded {
         self.contexts.clear();
     }
 
-    /// Decides one URL and appends its record to `out`.
-    pub fn decide_into(&self, url: &[u8], cx: &Context, out: &mut Vec<u8>) {
-        let d = match std::str::from_utf8(url) {
-            Ok(url) => self.matcher.decide(url, cx),
-            Err(_) => return encode_error(out, NOT_UTF8),
-        };
-        self.encode(&d, out);
+    /// Decides one URL and appends its answer to `out` (the record, if the code says one follows); returns the
+    /// answer's code (see the module docs).
+    pub fn decide_into(&mut self, url: &[u8], cx: &Context, out: &mut Vec<u8>) -> u32 {
+        match std::str::from_utf8(url) {
+            Ok(url) => {
+                let d = self.matcher.decide(url, cx);
+                answer(&mut self.known, &self.rule_keep, &d, out)
+            }
+            Err(_) => {
+                encode_error(out, NOT_UTF8);
+                ONCE
+            }
+        }
     }
 
     /// Decides a batch: `input` is `u32` count, then per URL a `u32` byte length and the UTF-8 bytes. Appends
-    /// one record per URL, in order. A truncated batch gives the records of the URLs that are complete, and
-    /// `false`.
+    /// per URL, in order, its code and the record if one follows. A truncated batch gives the answers of the
+    /// URLs that are complete, and `false`.
     ///
     /// The URLs are decided through [`Matcher::decide_each`], which overlaps the memory accesses of several
-    /// URLs, in runs between the URLs that are not UTF-8 (refused on the spot), so that every record keeps its
+    /// URLs, in runs between the URLs that are not UTF-8 (refused on the spot), so that every answer keeps its
     /// place.
-    pub fn decide_many_into(&self, input: &[u8], cx: &Context, out: &mut Vec<u8>) -> bool {
+    pub fn decide_many_into(&mut self, input: &[u8], cx: &Context, out: &mut Vec<u8>) -> bool {
         let mut rest = input;
         let Some(n) = take_u32(&mut rest) else { return false };
         // Grown only by URLs actually present, never sized by the untrusted count.
@@ -177,17 +212,32 @@ impl Loaded {
                 Ok(url) => urls.push(url),
                 Err(_) => {
                     self.decide_run(&mut urls, cx, out);
+                    put(out, ONCE);
                     encode_error(out, NOT_UTF8);
                 }
             }
         }
         self.decide_run(&mut urls, cx, out);
-        complete && rest.is_empty()
+        let whole = complete && rest.is_empty();
+        if !whole {
+            // The caller gets an error instead of these answers, so the ids they introduced never reach it:
+            // forgetting every id makes each decision come with its record again.
+            self.known.clear();
+        }
+        whole
     }
 
-    /// Decides and encodes the URLs gathered so far, in order, and empties the list.
-    fn decide_run(&self, urls: &mut Vec<&str>, cx: &Context, out: &mut Vec<u8>) {
-        self.matcher.decide_each(urls.drain(..), cx, |_, _, d| self.encode(&d, out));
+    /// Decides and answers the URLs gathered so far, in order, and empties the list.
+    fn decide_run(&mut self, urls: &mut Vec<&str>, cx: &Context, out: &mut Vec<u8>) {
+        let Loaded { matcher, known, rule_keep, .. } = self;
+        matcher.decide_each(urls.drain(..), cx, |_, _, d| {
+            let code_at = out.len();
+            put(out, 0);
+            let code = answer(known, rule_keep, &d, out);
+            if let Some(slot) = out.get_mut(code_at..code_at + 4) {
+                slot.copy_from_slice(&code.to_le_bytes());
+            }
+        });
     }
 
     /// The JSON report of one URL, byte for byte what `policyc match` prints for it (without the newline).
@@ -240,46 +290,72 @@ impl Loaded {
         });
         serde_json::to_vec(&info).unwrap_or_default()
     }
+}
 
-    fn encode(&self, d: &Decision, out: &mut Vec<u8>) {
-        put(out, u32::from(d.error.is_some()));
-        for mask in [d.sites, d.collect, d.linked, d.purposes, d.rules, d.blocked_by] {
-            put(out, mask as u32);
-            put(out, (mask >> 32) as u32);
-        }
-        // Per data item collected, the longest retention among the rules that fired and collect it: the same
-        // answer as `Matcher::retention`, which the tests hold this to.
-        let count_at = out.len();
-        put(out, 0);
-        let mut count = 0u32;
-        let mut items = d.collect;
-        while items != 0 {
-            let di = items.trailing_zeros();
-            items &= items - 1;
-            let mut rules = d.rules;
-            let mut best: Option<(u32, u32)> = None;
-            while rules != 0 {
-                let ri = rules.trailing_zeros() as usize;
-                rules &= rules - 1;
-                if let Some(&(data, keep)) = self.rule_keep.get(ri) {
-                    if data >> di & 1 == 1 && best.is_none_or(|b| keep.0 > b.0) {
-                        best = Some(keep);
-                    }
+/// Answers one decision: its code, after appending its record when the reader does not know it yet (see the
+/// module docs). A refused URL always gets its record, since its message is its own.
+fn answer(
+    known: &mut FxHashMap<[u64; 4], u32>,
+    rule_keep: &[(u64, (u32, u32))],
+    d: &Decision,
+    out: &mut Vec<u8>,
+) -> u32 {
+    if d.error.is_some() {
+        encode(rule_keep, d, out);
+        return ONCE;
+    }
+    let key = [d.collect, d.linked, d.purposes, d.rules];
+    if let Some(id) = known.get(&key) {
+        return id + FIRST_ID;
+    }
+    if known.len() >= MAX_DECISIONS {
+        known.clear();
+    }
+    let id = known.len() as u32;
+    known.insert(key, id);
+    encode(rule_keep, d, out);
+    (id + FIRST_ID) | NEW
+}
+
+/// Appends the record of a decision (layout in the module docs).
+fn encode(rule_keep: &[(u64, (u32, u32))], d: &Decision, out: &mut Vec<u8>) {
+    put(out, u32::from(d.error.is_some()));
+    for mask in [d.sites, d.collect, d.linked, d.purposes, d.rules, d.blocked_by] {
+        put(out, mask as u32);
+        put(out, (mask >> 32) as u32);
+    }
+    // Per data item collected, the longest retention among the rules that fired and collect it: the same
+    // answer as `Matcher::retention`, which the tests hold this to.
+    let count_at = out.len();
+    put(out, 0);
+    let mut count = 0u32;
+    let mut items = d.collect;
+    while items != 0 {
+        let di = items.trailing_zeros();
+        items &= items - 1;
+        let mut rules = d.rules;
+        let mut best: Option<(u32, u32)> = None;
+        while rules != 0 {
+            let ri = rules.trailing_zeros() as usize;
+            rules &= rules - 1;
+            if let Some(&(data, keep)) = rule_keep.get(ri) {
+                if data >> di & 1 == 1 && best.is_none_or(|b| keep.0 > b.0) {
+                    best = Some(keep);
                 }
             }
-            if let Some((_, index)) = best {
-                put(out, di);
-                put(out, index);
-                count += 1;
-            }
         }
-        if let Some(slot) = out.get_mut(count_at..count_at + 4) {
-            slot.copy_from_slice(&count.to_le_bytes());
+        if let Some((_, index)) = best {
+            put(out, di);
+            put(out, index);
+            count += 1;
         }
-        match &d.error {
-            Some(e) => put_str(out, &e.to_string()),
-            None => put(out, 0),
-        }
+    }
+    if let Some(slot) = out.get_mut(count_at..count_at + 4) {
+        slot.copy_from_slice(&count.to_le_bytes());
+    }
+    match &d.error {
+        Some(e) => put_str(out, &e.to_string()),
+        None => put(out, 0),
     }
 }
 
@@ -355,7 +431,7 @@ mod tests {
         let id = l.add_context(br#"{"set":{"signed_in":true},"region":"DE"}"#).unwrap();
         let cx = *l.context(id).unwrap();
         let mut out = Vec::new();
-        l.decide_into(b"https://shop.example/cart", &cx, &mut out);
+        assert_eq!(l.decide_into(b"https://shop.example/cart", &cx, &mut out), FIRST_ID | NEW);
         let d = l.matcher().decide("https://shop.example/cart", &cx);
         let w = words(&out);
         assert_eq!(w[0], 0);
@@ -367,12 +443,56 @@ mod tests {
         assert_eq!(w[14 + 2 * n], 0, "no error");
     }
 
+    /// The same decision, for another URL, crosses as its id alone; a different one gets the next id and its
+    /// record.
     #[test]
-    fn an_undecidable_url_has_its_reason_and_nothing_collected() {
-        let l = Loaded::new(DEMO).unwrap();
+    fn a_decision_already_sent_crosses_as_its_id() {
+        let mut l = Loaded::new(DEMO).unwrap();
         let cx = l.matcher().context();
         let mut out = Vec::new();
-        l.decide_into(b"ftp://shop.example/", &cx, &mut out);
+        assert_eq!(l.decide_into(b"https://shop.example/cart", &cx, &mut out), FIRST_ID | NEW);
+        let first = out.clone();
+        out.clear();
+        assert_eq!(l.decide_into(b"https://www.shop.example/other", &cx, &mut out), FIRST_ID);
+        assert!(out.is_empty(), "a known decision sends no record");
+        assert_eq!(l.decide_into(b"https://unrelated.example/", &cx, &mut out), (FIRST_ID + 1) | NEW);
+        assert_ne!(out, first);
+        out.clear();
+        // A refused URL has no id: its message is its own.
+        assert_eq!(l.decide_into(b"https://192.168.0.1/", &cx, &mut out), ONCE);
+        assert!(String::from_utf8_lossy(&out).contains("192.168.0.1"));
+        out.clear();
+        assert_eq!(l.decide_into(b"https://shop.example/", &cx, &mut out), FIRST_ID);
+    }
+
+    /// Past `MAX_DECISIONS` distinct decisions the ids start over, and every id is sent with `NEW` (and its
+    /// record) before it is used alone, so a reader that stores each `NEW` record under its id always maps an
+    /// id to the decision it stands for now.
+    #[test]
+    fn ids_start_over_with_records_when_the_table_is_full() {
+        let mut l = Loaded::new(DEMO).unwrap();
+        let cx = l.matcher().context();
+        let mut out = Vec::new();
+        l.decide_into(b"https://shop.example/", &cx, &mut out);
+        l.known.extend((1..MAX_DECISIONS as u32).map(|i| ([u64::from(i), 0, 0, u64::MAX], i)));
+        out.clear();
+        assert_eq!(l.decide_into(b"https://unrelated.example/", &cx, &mut out), FIRST_ID | NEW);
+        assert!(!out.is_empty());
+        out.clear();
+        assert_eq!(
+            l.decide_into(b"https://shop.example/", &cx, &mut out),
+            (FIRST_ID + 1) | NEW,
+            "forgotten, sent again"
+        );
+        assert!(!out.is_empty());
+    }
+
+    #[test]
+    fn an_undecidable_url_has_its_reason_and_nothing_collected() {
+        let mut l = Loaded::new(DEMO).unwrap();
+        let cx = l.matcher().context();
+        let mut out = Vec::new();
+        assert_eq!(l.decide_into(b"ftp://shop.example/", &cx, &mut out), ONCE);
         let w = words(&out);
         assert_eq!(w[0], 1);
         assert!(w[1..14].iter().all(|x| *x == 0));
@@ -393,33 +513,57 @@ mod tests {
         assert_eq!(l.add_context(b"{}").unwrap(), l.add_context(br#"{"set":{},"region":null}"#).unwrap());
     }
 
-    #[test]
-    fn a_batch_gives_one_record_per_url_and_refuses_a_truncated_one() {
-        let l = Loaded::new(DEMO).unwrap();
-        let cx = l.matcher().context();
+    fn batch_of(urls: &[&[u8]]) -> Vec<u8> {
         let mut batch = Vec::new();
-        put(&mut batch, 2);
-        for u in ["https://shop.example/cart", "nope"] {
+        put(&mut batch, urls.len() as u32);
+        for u in urls {
             put(&mut batch, u.len() as u32);
-            batch.extend_from_slice(u.as_bytes());
+            batch.extend_from_slice(u);
         }
-        let (mut a, mut b) = (Vec::new(), Vec::new());
+        batch
+    }
+
+    /// The answers of single calls, as a batch lays them out: per URL its code, then its record if one follows.
+    fn one_by_one(urls: &[&[u8]], cx: &Context) -> Vec<u8> {
+        let mut l = Loaded::new(DEMO).unwrap();
+        let mut out = Vec::new();
+        for u in urls {
+            let at = out.len();
+            put(&mut out, 0);
+            let code = l.decide_into(u, cx, &mut out);
+            out[at..at + 4].copy_from_slice(&code.to_le_bytes());
+        }
+        out
+    }
+
+    #[test]
+    fn a_batch_gives_one_answer_per_url_and_refuses_a_truncated_one() {
+        let mut l = Loaded::new(DEMO).unwrap();
+        let cx = l.matcher().context();
+        let urls: [&[u8]; 3] = [b"https://shop.example/cart", b"nope", b"https://www.shop.example/"];
+        let batch = batch_of(&urls);
+        let mut a = Vec::new();
         assert!(l.decide_many_into(&batch, &cx, &mut a));
-        l.decide_into(b"https://shop.example/cart", &cx, &mut b);
-        l.decide_into(b"nope", &cx, &mut b);
+        let b = one_by_one(&urls, &cx);
         assert_eq!(a, b);
+        assert_eq!(words(&a)[0], FIRST_ID | NEW);
+        assert_eq!(*words(&a).last().unwrap(), FIRST_ID, "the third URL's decision is the first's");
+        let mut l = Loaded::new(DEMO).unwrap();
         let mut c = Vec::new();
         assert!(!l.decide_many_into(&batch[..batch.len() - 1], &cx, &mut c));
-        // The truncated batch still answers the URL that was complete.
+        // The truncated batch still answers the URLs that were complete...
         assert_eq!(c, b[..c.len()]);
-        assert_eq!(words(&c)[0], 0);
+        // ...but the caller is told the batch failed and never reads them, so their ids are forgotten and the
+        // next answer carries its record again.
+        let mut d = Vec::new();
+        assert_eq!(l.decide_into(b"https://shop.example/cart", &cx, &mut d), FIRST_ID | NEW);
     }
 
     /// A batch longer than a group of the batch decision, with URLs that are not UTF-8 among the others, gives
-    /// the records one call per URL gives, in order.
+    /// the answers one call per URL gives, in order.
     #[test]
     fn a_long_batch_with_bad_bytes_answers_each_url_in_place() {
-        let l = Loaded::new(DEMO).unwrap();
+        let mut l = Loaded::new(DEMO).unwrap();
         let cx = l.matcher().context();
         let forms: [&[u8]; 6] = [
             b"https://shop.example/cart",
@@ -430,18 +574,9 @@ mod tests {
             b"https://books.co.uk/",
         ];
         let urls: Vec<&[u8]> = (0..50).map(|i| forms[(i * 7) % forms.len()]).collect();
-        let mut batch = Vec::new();
-        put(&mut batch, urls.len() as u32);
-        for u in &urls {
-            put(&mut batch, u.len() as u32);
-            batch.extend_from_slice(u);
-        }
-        let (mut many, mut one) = (Vec::new(), Vec::new());
-        assert!(l.decide_many_into(&batch, &cx, &mut many));
-        for u in &urls {
-            l.decide_into(u, &cx, &mut one);
-        }
-        assert_eq!(many, one);
+        let mut many = Vec::new();
+        assert!(l.decide_many_into(&batch_of(&urls), &cx, &mut many));
+        assert_eq!(many, one_by_one(&urls, &cx));
         assert!(String::from_utf8_lossy(&many).contains(NOT_UTF8));
     }
 
