@@ -209,6 +209,10 @@ pub struct Index<'a> {
     n: usize,
     len: usize,
     max_key: usize,
+    /// Bit `i` is set when some key is `i` bytes long (bit 63: 63 bytes or more). A probe for a length no key
+    /// has reads nothing: small indexes (the `name.*` labels) are asked about every label of every host, and
+    /// most labels have a length none of their keys has.
+    lengths: u64,
 }
 
 /// One entry of a bucket: its key bytes (from the bucket or from `strings`) and value, and where the next
@@ -228,6 +232,12 @@ fn entry_at<'a>(bucket: &'a [u8], strings: &'a [u8], at: usize) -> Option<(&'a [
     }
 }
 
+/// The bit of [`Index::lengths`] for keys of `len` bytes.
+#[inline]
+fn length_bit(len: usize) -> u64 {
+    1 << len.min(63)
+}
+
 impl<'a> Index<'a> {
     /// Checks every bucket, so that lookups stay in bounds and always end. `valid` says which values may occur
     /// (they index tables of the artifact).
@@ -236,7 +246,7 @@ impl<'a> Index<'a> {
             return Err("index buckets have an impossible size".into());
         }
         let n = buckets.len() / BUCKET;
-        let (mut len, mut max_key) = (0, 0);
+        let (mut len, mut max_key, mut lengths) = (0, 0, 0u64);
         for (b, bucket) in buckets.chunks_exact(BUCKET).enumerate() {
             let head = bucket.first().copied().unwrap_or(0);
             let mut at = 1;
@@ -250,11 +260,12 @@ impl<'a> Index<'a> {
                     return Err(format!("index bucket {b} holds a value outside its table (a missing class or flag)"));
                 }
                 max_key = max_key.max(key.len());
+                lengths |= length_bit(key.len());
                 len += 1;
                 at = next;
             }
         }
-        Ok(Index { strings, buckets, n, len, max_key })
+        Ok(Index { strings, buckets, n, len, max_key, lengths })
     }
 
     /// Number of keys.
@@ -311,11 +322,11 @@ impl<'a> Index<'a> {
         None
     }
 
-    /// The bucket a probe for `key` reads first (its home), or `None` when the probe would read nothing (an
-    /// empty key, or one longer than every key). [`Index::touch`] reads it ahead of the probe.
+    /// The bucket a probe for `key` reads first (its home), or `None` when the probe would read nothing (a key
+    /// of a length no key has, which includes the empty key and any longer than every key). [`Index::touch`] reads it ahead of the probe.
     #[inline]
     pub(crate) fn home_bucket(&self, key: &[u8]) -> Option<usize> {
-        if key.len() > self.max_key || key.is_empty() {
+        if key.len() > self.max_key || self.lengths & length_bit(key.len()) == 0 {
             return None;
         }
         Some(bucket_of(hash(key), self.n))
@@ -429,6 +440,29 @@ mod tests {
             idx.get_counting(k.as_bytes(), &mut read);
         }
         assert!((read as f64 / keys.len() as f64) < 1.5, "{read} buckets read for {} keys", keys.len());
+    }
+
+    #[test]
+    fn a_probe_of_a_length_no_key_has_reads_nothing() {
+        let long = "x".repeat(70);
+        let b = build(vec![("ebay", 0), ("amazon", 1), (long.as_str(), 2)]);
+        let idx = Index::new(&b.strings, &b.slots, |v| v <= 2).unwrap();
+        let read = |key: &[u8]| {
+            let mut read = 0;
+            let found = idx.get_counting(key, &mut read);
+            (found, read)
+        };
+        assert_eq!(read(b"ebay"), (Some(0), 1));
+        assert_eq!(read(long.as_bytes()), (Some(2), 1));
+        // Lengths no key has: nothing is read.
+        for key in [&b""[..], b"www", b"shop.example", &[b'x'; 71][..]] {
+            assert_eq!(read(key), (None, 0), "{key:?}");
+        }
+        // A length some key has is probed, and misses.
+        assert_eq!(read(b"ebey").0, None);
+        assert_eq!(read(b"ebey").1, 1);
+        // Keys of 63 bytes and more share a bit, so a length between them is probed too, and still misses.
+        assert_eq!(read(&[b'x'; 69]).0, None);
     }
 
     #[test]

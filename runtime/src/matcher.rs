@@ -675,7 +675,10 @@ impl<'a> Matcher<'a> {
         if need_dfa {
             cats |= self.path_matches(&[host.as_bytes(), get_path().as_bytes()]);
         }
-        if !self.wild.is_empty() {
+        // The public suffix is looked up only for a host that has a `name.*` label somewhere: the label right
+        // before the suffix is one of the host's labels but the last, so a host with none of them cannot match,
+        // and asking the small wildcard index about each label costs less than the suffix lookup.
+        if self.has_wild_label(host) {
             // Only a suffix the ICANN section lists counts: `ebay.*` promises `ebay` under a public suffix, and
             // a name the list does not know (`ebay.local`) is not one.
             let start = crate::psl::listed_suffix_start(&self, host).unwrap_or(0);
@@ -694,6 +697,25 @@ impl<'a> Matcher<'a> {
             }
         }
         cats
+    }
+
+    /// Whether a label of `host` other than its last is a key of the wildcard index.
+    fn has_wild_label(&self, host: &str) -> bool {
+        if self.wild.is_empty() {
+            return false;
+        }
+        let b = host.as_bytes();
+        let Some(mut end) = last_dot(b, b.len()) else { return false };
+        loop {
+            let start = last_dot(b, end).map_or(0, |d| d + 1);
+            if b.get(start..end).is_some_and(|label| self.wild.get(label).is_some()) {
+                return true;
+            }
+            match start.checked_sub(1) {
+                Some(dot) if dot > 0 => end = dot,
+                _ => return false,
+            }
+        }
     }
 
     /// Looks up the host's suffixes of two labels and more in the domain index, shortest first (the first as

@@ -70,8 +70,10 @@ fn lookup(rules: &impl RuleLookup, host: &str) -> (usize, bool) {
     }
     let starts = starts.get(N - n..).unwrap_or(&[]);
     let suffix = |k: usize| starts.get(k).and_then(|s| host.get(*s..)).unwrap_or("");
+    // Each suffix is looked up once: the flags read for the parent (to see whether a wildcard covers this
+    // suffix) are the next suffix's own flags.
+    let mut flags = rules.rule(suffix(0));
     for k in 0..starts.len() {
-        let flags = rules.rule(suffix(k));
         if flags & RULE_EXCEPTION != 0 {
             // `!city.kawasaki.jp`: the suffix is `kawasaki.jp`.
             return (starts.get(k + 1).copied().unwrap_or(host.len()), true);
@@ -79,8 +81,11 @@ fn lookup(rules: &impl RuleLookup, host: &str) -> (usize, bool) {
         if flags & RULE_NORMAL != 0 {
             return (starts.get(k).copied().unwrap_or(0), true);
         }
-        if k + 1 < starts.len() && rules.rule(suffix(k + 1)) & RULE_WILDCARD != 0 {
-            return (starts.get(k).copied().unwrap_or(0), true);
+        if k + 1 < starts.len() {
+            flags = rules.rule(suffix(k + 1));
+            if flags & RULE_WILDCARD != 0 {
+                return (starts.get(k).copied().unwrap_or(0), true);
+            }
         }
     }
     (starts.last().copied().unwrap_or(0), false)
@@ -122,6 +127,26 @@ mod tests {
         assert_eq!(listed_suffix_start(&r, "www.ck"), Some(4));
         assert_eq!(listed_suffix_start(&r, "ebay.local"), None);
         assert_eq!(suffix_start(&r, "ebay.local"), 5, "the implicit rule still says where the suffix is");
+    }
+
+    /// Counts the lookups, to show that each suffix is looked up at most once.
+    struct Counting(HashMap<String, u8>, std::cell::RefCell<Vec<String>>);
+
+    impl RuleLookup for Counting {
+        fn rule(&self, domain: &str) -> u8 {
+            self.1.borrow_mut().push(domain.to_string());
+            self.0.rule(domain)
+        }
+    }
+
+    #[test]
+    fn each_suffix_is_looked_up_once() {
+        let r = Counting(rules(&[("com", 1), ("ck", 2), ("www.ck", 4)]), Default::default());
+        assert_eq!(suffix_start(&r, "www.shop.example.com"), "www.shop.example.".len());
+        assert_eq!(*r.1.borrow(), ["www.shop.example.com", "shop.example.com", "example.com", "com"]);
+        r.1.borrow_mut().clear();
+        assert_eq!(suffix_start(&r, "a.b.ck"), "a.".len());
+        assert_eq!(*r.1.borrow(), ["a.b.ck", "b.ck", "ck"]);
     }
 
     #[test]
