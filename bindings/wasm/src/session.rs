@@ -73,7 +73,47 @@ pub struct Loaded {
     contexts: Vec<Context>,
     /// The decisions given ids so far, by what the reader builds from them: the collected, linked and purpose
     /// masks and the rules that fired (which, with the collected items, give the retention).
-    known: FxHashMap<[u64; 4], u32>,
+    known: Sent,
+}
+
+/// The decisions sent to the reader so far, by their key (see [`Loaded::known`]), with the last one looked up
+/// kept apart: consecutive URLs often get the same decision (most pages collect nothing), and comparing four
+/// words costs less than hashing them.
+#[derive(Default)]
+struct Sent {
+    ids: FxHashMap<[u64; 4], u32>,
+    last: Option<([u64; 4], u32)>,
+}
+
+impl Sent {
+    /// The id of `key`, and whether it is new (just given the next id, starting over from 0 once the table
+    /// holds [`MAX_DECISIONS`]).
+    fn id(&mut self, key: [u64; 4]) -> (u32, bool) {
+        if let Some((last, id)) = self.last {
+            if last == key {
+                return (id, false);
+            }
+        }
+        let (id, new) = match self.ids.get(&key) {
+            Some(id) => (*id, false),
+            None => {
+                if self.ids.len() >= MAX_DECISIONS {
+                    self.ids.clear();
+                }
+                let id = self.ids.len() as u32;
+                self.ids.insert(key, id);
+                (id, true)
+            }
+        };
+        self.last = Some((key, id));
+        (id, new)
+    }
+
+    /// Forgets every id, so that each decision comes with its record again.
+    fn clear(&mut self) {
+        self.ids.clear();
+        self.last = None;
+    }
 }
 
 impl Drop for Loaded {
@@ -127,7 +167,7 @@ impl Loaded {
                     retention,
                     rule_keep,
                     contexts: Vec::new(),
-                    known: FxHashMap::default(),
+                    known: Sent::default(),
                 })
             }
             Err(e) => {
@@ -173,12 +213,12 @@ impl Loaded {
     /// Decides one URL and appends its answer to `out` (the record, if the code says one follows); returns the
     /// answer's code (see the module docs).
     pub fn decide_into(&mut self, url: &[u8], cx: &Context, out: &mut Vec<u8>) -> u32 {
-        match std::str::from_utf8(url) {
-            Ok(url) => {
+        match utf8(url) {
+            Some(url) => {
                 let d = self.matcher.decide(url, cx);
                 answer(&mut self.known, &self.rule_keep, &d, out)
             }
-            Err(_) => {
+            None => {
                 encode_error(out, NOT_UTF8);
                 ONCE
             }
@@ -208,9 +248,9 @@ impl Loaded {
                 break;
             };
             rest = tail;
-            match std::str::from_utf8(url) {
-                Ok(url) => urls.push(url),
-                Err(_) => {
+            match utf8(url) {
+                Some(url) => urls.push(url),
+                None => {
                     self.decide_run(&mut urls, cx, out);
                     put(out, ONCE);
                     encode_error(out, NOT_UTF8);
@@ -292,29 +332,37 @@ impl Loaded {
     }
 }
 
+/// `bytes` as text when they are UTF-8. Nearly every URL is ASCII, which this checks eight bytes at a time
+/// without a branch per word; `std::str::from_utf8` validates only what is not. On wasm32, where `usize` is four
+/// bytes, the standard check's word-wise fast path covers half as much per step and costs about a tenth of a
+/// `decide` (measured in Node on the sitelist URLs).
+fn utf8(bytes: &[u8]) -> Option<&str> {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let words = bytes.chunks_exact(8);
+    let tail = words.remainder().iter().fold(0u8, |acc, b| acc | b);
+    let high = words.fold(0u64, |acc, w| acc | u64::from_le_bytes(w.try_into().unwrap_or([0xff; 8])));
+    if high & HIGH == 0 && tail & 0x80 == 0 {
+        // SAFETY: no byte has its high bit set, so every byte is an ASCII character, and ASCII is UTF-8.
+        #[allow(unsafe_code)]
+        return Some(unsafe { std::str::from_utf8_unchecked(bytes) });
+    }
+    std::str::from_utf8(bytes).ok()
+}
+
 /// Answers one decision: its code, after appending its record when the reader does not know it yet (see the
 /// module docs). A refused URL always gets its record, since its message is its own.
-fn answer(
-    known: &mut FxHashMap<[u64; 4], u32>,
-    rule_keep: &[(u64, (u32, u32))],
-    d: &Decision,
-    out: &mut Vec<u8>,
-) -> u32 {
+fn answer(known: &mut Sent, rule_keep: &[(u64, (u32, u32))], d: &Decision, out: &mut Vec<u8>) -> u32 {
     if d.error.is_some() {
         encode(rule_keep, d, out);
         return ONCE;
     }
-    let key = [d.collect, d.linked, d.purposes, d.rules];
-    if let Some(id) = known.get(&key) {
-        return id + FIRST_ID;
+    match known.id([d.collect, d.linked, d.purposes, d.rules]) {
+        (id, false) => id + FIRST_ID,
+        (id, true) => {
+            encode(rule_keep, d, out);
+            (id + FIRST_ID) | NEW
+        }
     }
-    if known.len() >= MAX_DECISIONS {
-        known.clear();
-    }
-    let id = known.len() as u32;
-    known.insert(key, id);
-    encode(rule_keep, d, out);
-    (id + FIRST_ID) | NEW
 }
 
 /// Appends the record of a decision (layout in the module docs).
@@ -446,6 +494,24 @@ mod tests {
     /// The same decision, for another URL, crosses as its id alone; a different one gets the next id and its
     /// record.
     #[test]
+    fn text_is_checked_as_the_standard_library_checks_it() {
+        let cases: [&[u8]; 9] = [
+            b"",
+            b"https://shop.example/",
+            b"https://shop.example/a-path-longer-than-eight",
+            "https://bücher.example/straße".as_bytes(),
+            b"https://shop.example/\xff",
+            b"https://shop.example/\x80abcdefgh",
+            b"\xc3",
+            b"abcdefg\xc3\xa4",
+            b"abcdefgh\xe2\x82",
+        ];
+        for bytes in cases {
+            assert_eq!(utf8(bytes), std::str::from_utf8(bytes).ok(), "{bytes:?}");
+        }
+    }
+
+    #[test]
     fn a_decision_already_sent_crosses_as_its_id() {
         let mut l = Loaded::new(DEMO).unwrap();
         let cx = l.matcher().context();
@@ -474,7 +540,7 @@ mod tests {
         let cx = l.matcher().context();
         let mut out = Vec::new();
         l.decide_into(b"https://shop.example/", &cx, &mut out);
-        l.known.extend((1..MAX_DECISIONS as u32).map(|i| ([u64::from(i), 0, 0, u64::MAX], i)));
+        l.known.ids.extend((1..MAX_DECISIONS as u32).map(|i| ([u64::from(i), 0, 0, u64::MAX], i)));
         out.clear();
         assert_eq!(l.decide_into(b"https://unrelated.example/", &cx, &mut out), FIRST_ID | NEW);
         assert!(!out.is_empty());
