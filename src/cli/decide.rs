@@ -40,6 +40,33 @@ impl StateArgs {
     pub fn settings(&self) -> Settings {
         Settings { set: self.set.clone(), region: self.region.clone(), event: self.event.clone() }
     }
+
+    /// The switches set on the command line, as `explain` and `sources` print them (`signed_in=on, ...`), or
+    /// `defaults` when none is.
+    pub fn switches_text(&self) -> String {
+        if self.set.is_empty() {
+            return "defaults".into();
+        }
+        let set: Vec<String> =
+            self.set.iter().map(|(n, on)| format!("{n}={}", if *on { "on" } else { "off" })).collect();
+        set.join(", ")
+    }
+}
+
+/// Names as a text line: comma-separated, or `nothing` for none.
+pub fn list_text(names: &[String]) -> String {
+    if names.is_empty() {
+        "nothing".into()
+    } else {
+        names.join(", ")
+    }
+}
+
+/// The regions of a rule's region mask, comma-separated.
+pub fn regions_text(m: &Matcher<'_>, mask: u64) -> String {
+    let regions: Vec<&str> =
+        policyc::matcher::bits(mask).filter_map(|b| m.meta().regions.get(b).map(String::as_str)).collect();
+    regions.join(", ")
 }
 
 /// Loads the matcher of `path` (an artifact, or a policy compiled on the fly) and runs `f` with it and the

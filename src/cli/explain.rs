@@ -1,6 +1,6 @@
 //! `policyc explain`: one URL's decision, and why.
 
-use super::decide::{with_matcher_and_policy, StateArgs};
+use super::decide::{list_text, regions_text, with_matcher_and_policy, StateArgs};
 use super::TextOrJson;
 use policyc::ir::Policy;
 use policyc::matcher::{Decision, Matcher};
@@ -66,14 +66,6 @@ fn items(m: &Matcher<'_>, d: &Decision, policy: Option<&Policy>) -> Vec<Item> {
         .collect()
 }
 
-fn list(v: &[String]) -> String {
-    if v.is_empty() {
-        "nothing".into()
-    } else {
-        v.join(", ")
-    }
-}
-
 /// Why each rule that concerns the URL's sites did what it did: the conditions of rules that did not fire
 /// (although the site is theirs), and the link clause of rules that did.
 fn rule_notes(m: &Matcher<'_>, d: &Decision) -> Vec<String> {
@@ -98,11 +90,7 @@ fn rule_notes(m: &Matcher<'_>, d: &Decision) -> Vec<String> {
                 only.push(format!("when {w}"));
             }
             if row.regions != 0 {
-                let regions: Vec<&str> = (0..64)
-                    .filter(|b| row.regions >> b & 1 == 1)
-                    .filter_map(|b| m.meta().regions.get(b).map(String::as_str))
-                    .collect();
-                only.push(format!("in {}", regions.join(", ")));
+                only.push(format!("in {}", regions_text(m, row.regions)));
             }
             let why = format!("collects there only {}", only.join(" and "));
             notes.push(format!("not fired: `{name}` at {} {why}", row.origin));
@@ -120,10 +108,9 @@ fn text(r: &Report, items: &[Item], state: &StateArgs, notes: &[String]) -> Stri
     }
     let host = r.host.as_deref().unwrap_or("");
     out += &format!("host:     {host}\n");
-    let set: Vec<String> = state.set.iter().map(|(n, on)| format!("{n}={}", if *on { "on" } else { "off" })).collect();
     out += &format!(
         "state:    {}{}{}\n",
-        if set.is_empty() { "defaults".to_string() } else { set.join(", ") },
+        state.switches_text(),
         state.region.as_ref().map(|r| format!(", region {r}")).unwrap_or_default(),
         r.event.as_ref().map(|e| format!(", event {e}")).unwrap_or_default()
     );
@@ -131,13 +118,13 @@ fn text(r: &Report, items: &[Item], state: &StateArgs, notes: &[String]) -> Stri
         "sites:    {}\n",
         if r.sites.is_empty() { "in no site category".to_string() } else { r.sites.join(", ") }
     );
-    out += &format!("collect:  {}\n", list(&r.collect));
-    out += &format!("linked:   {}\n", list(&r.linked));
+    out += &format!("collect:  {}\n", list_text(&r.collect));
+    out += &format!("linked:   {}\n", list_text(&r.linked));
     // Per item, what concerns it alone: an item collected by two rules for different purposes shows the purposes
     // of both, and another item on the same URL only its own.
     for Item { item, recipients } in items {
         out += &format!("item:     {}\n", item.data);
-        out += &format!("  for:    {}\n", list(&item.purposes));
+        out += &format!("  for:    {}\n", list_text(&item.purposes));
         // A period reads "for 90 days"; a criterion says its own preposition ("until uninstall").
         let sep = if item.retention.starts_with(|c: char| c.is_ascii_digit()) { "for " } else { "" };
         out += &format!("  keep:   {sep}{}\n", item.retention);

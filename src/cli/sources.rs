@@ -1,9 +1,9 @@
 //! `policyc sources`: what may be collected independently of the page in one state, from the device, the
 //! account and the sources the policy declares, and why.
 
-use super::decide::{parse_setting, with_matcher, StateArgs};
+use super::decide::{list_text, parse_setting, regions_text, with_matcher, StateArgs};
 use super::TextOrJson;
-use policyc::matcher::{bits, Matcher, SourceDecision};
+use policyc::matcher::{Matcher, SourceDecision};
 use policyc::report::SourceReport;
 use std::path::PathBuf;
 
@@ -36,14 +36,6 @@ pub fn run(args: Args) -> i32 {
     })
 }
 
-fn list(v: &[String]) -> String {
-    if v.is_empty() {
-        "nothing".into()
-    } else {
-        v.join(", ")
-    }
-}
-
 /// Why each rule from a source that does not hold in this state does not: its condition or its regions.
 fn notes(m: &Matcher<'_>, d: &SourceDecision) -> Vec<String> {
     let meta = m.meta();
@@ -57,9 +49,7 @@ fn notes(m: &Matcher<'_>, d: &SourceDecision) -> Vec<String> {
             only.push(format!("when {w}"));
         }
         if row.regions != 0 {
-            let regions: Vec<&str> =
-                bits(row.regions).filter_map(|b| meta.regions.get(b).map(String::as_str)).collect();
-            only.push(format!("in {}", regions.join(", ")));
+            only.push(format!("in {}", regions_text(m, row.regions)));
         }
         let source = meta.sources.get(usize::from(row.source)).map_or("", String::as_str);
         notes.push(format!(
@@ -74,17 +64,16 @@ fn notes(m: &Matcher<'_>, d: &SourceDecision) -> Vec<String> {
 
 /// The report in a few plain lines, per source and item, rule evidence last.
 fn text(r: &SourceReport, state: &StateArgs, notes: &[String]) -> String {
-    let set: Vec<String> = state.set.iter().map(|(n, on)| format!("{n}={}", if *on { "on" } else { "off" })).collect();
     let mut out = format!(
         "state:    {}{}\n",
-        if set.is_empty() { "defaults".to_string() } else { set.join(", ") },
+        state.switches_text(),
         state.region.as_ref().map(|r| format!(", region {r}")).unwrap_or_default(),
     );
-    out += &format!("collect:  {}\n", list(&r.collect));
-    out += &format!("linked:   {}\n", list(&r.linked));
+    out += &format!("collect:  {}\n", list_text(&r.collect));
+    out += &format!("linked:   {}\n", list_text(&r.linked));
     for item in &r.items {
         out += &format!("item:     {} from {}\n", item.data, item.source);
-        out += &format!("  for:    {}\n", list(&item.purposes));
+        out += &format!("  for:    {}\n", list_text(&item.purposes));
         let sep = if item.retention.starts_with(|c: char| c.is_ascii_digit()) { "for " } else { "" };
         out += &format!("  keep:   {sep}{}\n", item.retention);
         out += &format!("  link:   {}\n", if item.linked { "linked to the account" } else { "not linked" });
