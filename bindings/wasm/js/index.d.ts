@@ -143,5 +143,8 @@ export declare class Matcher {
   free(): void;
 }
 
-/** Loads a matcher artifact; a bad artifact rejects with an Error whose message is the one-line reason. */
+/**
+ * Loads a matcher artifact; a bad artifact rejects with an Error whose message is the one-line reason. After the
+ * module traps (runs out of memory, say), its matchers throw and the next load starts a fresh module.
+ */
 export declare function loadMatcher(bytes: Uint8Array | ArrayBuffer): Promise<Matcher>;

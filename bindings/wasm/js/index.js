@@ -39,13 +39,38 @@ function instance() {
   if (instancePromise === null) {
     instancePromise = wasmBytes()
       .then((bytes) => WebAssembly.instantiate(bytes, {}))
-      .then(({ instance }) => new Wasm(instance.exports));
+      .then(({ instance }) => new Wasm(guard(instance.exports)));
     // A failed load is not cached, so that a later call can try again.
     instancePromise.catch(() => {
       instancePromise = null;
     });
   }
   return instancePromise;
+}
+
+// The exports, each retiring the instance when it traps. A trap (running out of memory on a huge batch, say)
+// stops the module in the middle of a call, with its state half changed: every later call into that instance
+// would trap too, or answer from that state. So a trapped instance answers nothing more: each later call throws,
+// and the next `loadMatcher` starts a fresh instance.
+function guard(exports) {
+  let trapped = null;
+  const guarded = { memory: exports.memory };
+  for (const [name, f] of Object.entries(exports)) {
+    if (typeof f !== "function") continue;
+    // Every export takes at most three integers; a fixed arity keeps the wrapper cheap on the hot path.
+    guarded[name] = (a, b, c) => {
+      if (trapped !== null) throw trapped;
+      try {
+        return f(a, b, c);
+      } catch (e) {
+        if (!(e instanceof WebAssembly.RuntimeError)) throw e;
+        trapped = new Error(`the matcher module stopped (${e.message}); load the matcher again`, { cause: e });
+        instancePromise = null;
+        throw trapped;
+      }
+    };
+  }
+  return guarded;
 }
 
 const encoder = new TextEncoder();
@@ -268,6 +293,9 @@ export class Matcher {
    */
   decideMany(urls, opts) {
     if (!Array.isArray(urls)) throw new TypeError("decideMany expects an array of URLs");
+    // One copy, read once: a Proxy or a getter could answer differently on each read, and the batch is sized
+    // from the same strings it is written from. Holes become `undefined`, which `checkUrl` refuses.
+    urls = Array.from(urls);
     urls.forEach(checkUrl);
     const cx = this.#context(opts);
     const w = this.#w;

@@ -132,3 +132,53 @@ test("index.d.ts declares every property and method of a Matcher, and nothing it
   ].sort();
   assert.deepEqual(declared, actual);
 });
+
+test("decideMany reads the list once, so a list that changes while it is read cannot corrupt the module", async () => {
+  const m = await loadMatcher(demo);
+  let reads = 0;
+  const shifty = new Proxy(["https://shop.example/cart", "https://unrelated.example/"], {
+    get(target, key, receiver) {
+      // After the first read of element 0, every read gives a far longer URL than the batch was sized for.
+      if (key === "0" && ++reads > 1) return "https://shop.example/" + "a".repeat(200000);
+      return Reflect.get(target, key, receiver);
+    },
+  });
+  const [first, second] = m.decideMany(shifty);
+  assert.equal(reads, 1, "each element is read once");
+  assert.deepEqual(first.collect, ["page_url"]);
+  assert.deepEqual(second.collect, []);
+  // The matcher still answers as before.
+  assert.deepEqual(m.decide("https://shop.example/cart").collect, ["page_url"]);
+  assert.deepEqual(m.report("https://shop.example/cart").collect, ["page_url"]);
+  // A hole is not a URL.
+  assert.throws(() => m.decideMany([, "https://shop.example/"]), { name: "TypeError", message: "a URL must be a string" });
+});
+
+test("a module that traps answers nothing more, and the next load starts a fresh one", async () => {
+  // A fresh copy of the package (its own module instance), whose `pc_decide` traps while `trap` is set: what
+  // running out of memory in the middle of a call looks like from JavaScript.
+  let trap = false;
+  const instantiate = WebAssembly.instantiate;
+  WebAssembly.instantiate = async (bytes, imports) => {
+    const made = await instantiate(bytes, imports);
+    const real = made.instance.exports;
+    const exports = { ...real, pc_decide: (...a) => { if (trap) throw new WebAssembly.RuntimeError("unreachable"); return real.pc_decide(...a); } };
+    return { module: made.module, instance: { exports } };
+  };
+  let pkg, m;
+  try {
+    pkg = await import(`../../../target/wasm-pkg/index.js?trap=${Date.now()}`);
+    m = await pkg.loadMatcher(demo);
+  } finally {
+    WebAssembly.instantiate = instantiate;
+  }
+  assert.deepEqual(m.decide("https://shop.example/cart").collect, ["page_url"]);
+  trap = true;
+  assert.throws(() => m.decide("https://shop.example/cart"), /^Error: the matcher module stopped \(unreachable\); load the matcher again$/);
+  trap = false;
+  // The instance is retired: even calls that would not trap are refused, for every matcher on it.
+  assert.throws(() => m.decide("https://shop.example/cart"), /the matcher module stopped/);
+  assert.throws(() => m.report("https://shop.example/cart"), /the matcher module stopped/);
+  const again = await pkg.loadMatcher(demo);
+  assert.deepEqual(again.decide("https://shop.example/cart").collect, ["page_url"]);
+});
