@@ -225,9 +225,14 @@ impl Loaded {
         }
     }
 
-    /// Decides a batch: `input` is `u32` count, then per URL a `u32` byte length and the UTF-8 bytes. Appends
-    /// per URL, in order, its code and the record if one follows. A truncated batch gives the answers of the
-    /// URLs that are complete, and `false`.
+    /// Decides a batch: `input` is a `u32` count, then that many `u32` lengths of the URLs in UTF-16 code units
+    /// (a JavaScript string's `length`), then the URLs' UTF-8 bytes back to back. Appends per URL, in order, its
+    /// code and the record if one follows. A truncated batch gives the answers of the URLs that are complete,
+    /// and `false`.
+    ///
+    /// The lengths are in UTF-16 units because the JavaScript side encodes many URLs joined into one string
+    /// with a single `TextEncoder.encodeInto`, whose cost is mostly per call rather than per byte; it knows
+    /// each string's length but not its length in bytes. [`take_units`] cuts the bytes back apart.
     ///
     /// The URLs are decided through [`Matcher::decide_each`], which overlaps the memory accesses of several
     /// URLs, in runs between the URLs that are not UTF-8 (refused on the spot), so that every answer keeps its
@@ -235,15 +240,15 @@ impl Loaded {
     pub fn decide_many_into(&mut self, input: &[u8], cx: &Context, out: &mut Vec<u8>) -> bool {
         let mut rest = input;
         let Some(n) = take_u32(&mut rest) else { return false };
+        let Some((lengths, mut rest)) = (n as usize).checked_mul(4).and_then(|l| rest.split_at_checked(l)) else {
+            return false;
+        };
         // Grown only by URLs actually present, never sized by the untrusted count.
         let mut urls: Vec<&str> = Vec::new();
         let mut complete = true;
-        for _ in 0..n {
-            let Some(len) = take_u32(&mut rest) else {
-                complete = false;
-                break;
-            };
-            let Some((url, tail)) = rest.split_at_checked(len as usize) else {
+        for length in lengths.chunks_exact(4) {
+            let units = length.try_into().map_or(usize::MAX, |w| u32::from_le_bytes(w) as usize);
+            let Some((url, tail)) = take_units(rest, units) else {
                 complete = false;
                 break;
             };
@@ -334,19 +339,24 @@ impl Loaded {
 
 /// `bytes` as text when they are UTF-8. Nearly every URL is ASCII, which this checks eight bytes at a time
 /// without a branch per word; `std::str::from_utf8` validates only what is not. On wasm32, where `usize` is four
-/// bytes, the standard check's word-wise fast path covers half as much per step and costs about a tenth of a
+/// bytes, the standard check's word-wise fast path covers half as much per step and was about a twentieth of a
 /// `decide` (measured in Node on the sitelist URLs).
 fn utf8(bytes: &[u8]) -> Option<&str> {
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let words = bytes.chunks_exact(8);
-    let tail = words.remainder().iter().fold(0u8, |acc, b| acc | b);
-    let high = words.fold(0u64, |acc, w| acc | u64::from_le_bytes(w.try_into().unwrap_or([0xff; 8])));
-    if high & HIGH == 0 && tail & 0x80 == 0 {
+    if is_ascii(bytes) {
         // SAFETY: no byte has its high bit set, so every byte is an ASCII character, and ASCII is UTF-8.
         #[allow(unsafe_code)]
         return Some(unsafe { std::str::from_utf8_unchecked(bytes) });
     }
     std::str::from_utf8(bytes).ok()
+}
+
+/// Whether every byte is ASCII, looked at eight bytes at a time without a branch per word.
+fn is_ascii(bytes: &[u8]) -> bool {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let words = bytes.chunks_exact(8);
+    let tail = words.remainder().iter().fold(0u8, |acc, b| acc | b);
+    let high = words.fold(0u64, |acc, w| acc | u64::from_le_bytes(w.try_into().unwrap_or([0xff; 8])));
+    high & HIGH == 0 && tail & 0x80 == 0
 }
 
 /// Answers one decision: its code, after appending its record when the reader does not know it yet (see the
@@ -422,6 +432,53 @@ fn put_str(out: &mut Vec<u8>, s: &str) {
     put(out, s.len() as u32);
     out.extend_from_slice(s.as_bytes());
     out.resize(out.len().next_multiple_of(4), 0);
+}
+
+/// Splits `bytes` after the first `units` UTF-16 code units of the text they encode: the bytes of one URL of
+/// a batch, and the rest. Bytes that are not UTF-8 count as `String::from_utf8_lossy` reads them, each
+/// invalid sequence one U+FFFD (one unit), so that a URL with bad bytes still takes its own bytes only and is
+/// refused in its place. `None` when the bytes end first, or when the cut falls inside a character of two
+/// units (which `encodeInto` never writes across two strings of a batch; the JavaScript side sees to that).
+fn take_units(bytes: &[u8], units: usize) -> Option<(&[u8], &[u8])> {
+    // Nearly every URL is ASCII: one unit per byte, checked a word at a time.
+    if let Some(head) = bytes.get(..units) {
+        if is_ascii(head) {
+            return Some(bytes.split_at(units));
+        }
+    }
+    let mut at = 0;
+    let mut left = units;
+    while left > 0 {
+        // ASCII, nearly every byte of a URL, one unit per byte.
+        let rest = bytes.get(at..)?;
+        let ascii = rest.iter().take(left).take_while(|b| b.is_ascii()).count();
+        at += ascii;
+        left -= ascii;
+        if left == 0 {
+            break;
+        }
+        let window = bytes.get(at..bytes.len().min(at + 4))?;
+        if window.is_empty() {
+            return None;
+        }
+        let (len, width) = match std::str::from_utf8(window) {
+            Ok(s) => first_char(s)?,
+            Err(e) if e.valid_up_to() > 0 => first_char(std::str::from_utf8(window.get(..e.valid_up_to())?).ok()?)?,
+            // An invalid sequence, or one cut short by the end of the bytes: one U+FFFD.
+            Err(e) => (e.error_len().unwrap_or(window.len()), 1),
+        };
+        if width > left {
+            return None;
+        }
+        at += len;
+        left -= width;
+    }
+    Some(bytes.split_at(at))
+}
+
+/// The first character's length in UTF-8 bytes and in UTF-16 units.
+fn first_char(s: &str) -> Option<(usize, usize)> {
+    s.chars().next().map(|c| (c.len_utf8(), c.len_utf16()))
 }
 
 fn take_u32(rest: &mut &[u8]) -> Option<u32> {
@@ -579,14 +636,33 @@ mod tests {
         assert_eq!(l.add_context(b"{}").unwrap(), l.add_context(br#"{"set":{},"region":null}"#).unwrap());
     }
 
+    /// A batch as `decideMany` writes it: the count, each URL's length in UTF-16 units, then the bytes.
     fn batch_of(urls: &[&[u8]]) -> Vec<u8> {
         let mut batch = Vec::new();
         put(&mut batch, urls.len() as u32);
         for u in urls {
-            put(&mut batch, u.len() as u32);
+            put(&mut batch, String::from_utf8_lossy(u).encode_utf16().count() as u32);
+        }
+        for u in urls {
             batch.extend_from_slice(u);
         }
         batch
+    }
+
+    #[test]
+    fn a_batch_is_cut_by_utf16_lengths() {
+        let text = "ab\u{e4}\u{1F600}c".as_bytes();
+        assert_eq!(take_units(text, 0), Some((&b""[..], text)));
+        assert_eq!(take_units(text, 3).map(|(a, _)| a), Some("ab\u{e4}".as_bytes()));
+        assert_eq!(take_units(text, 5).map(|(a, _)| a), Some("ab\u{e4}\u{1F600}".as_bytes()));
+        assert_eq!(take_units(text, 4), None, "inside the pair of one character");
+        assert_eq!(take_units(text, 7), None, "past the end");
+        assert_eq!(take_units(text, 6), Some((text, &b""[..])));
+        // Bad bytes count as from_utf8_lossy reads them: one unit per invalid sequence.
+        let bad = b"a\xff\xe2\x82b\xf0\x9f";
+        assert_eq!(String::from_utf8_lossy(bad).encode_utf16().count(), 5);
+        assert_eq!(take_units(bad, 3).map(|(a, _)| a), Some(&b"a\xff\xe2\x82"[..]));
+        assert_eq!(take_units(bad, 5), Some((&bad[..], &b""[..])));
     }
 
     /// The answers of single calls, as a batch lays them out: per URL its code, then its record if one follows.
@@ -631,13 +707,15 @@ mod tests {
     fn a_long_batch_with_bad_bytes_answers_each_url_in_place() {
         let mut l = Loaded::new(DEMO).unwrap();
         let cx = l.matcher().context();
-        let forms: [&[u8]; 6] = [
+        let forms: [&[u8]; 8] = [
             b"https://shop.example/cart",
             b"https://www.shop.example/",
             b"https://store.example/p/1",
             b"https://\xff.example/",
             b"ftp://shop.example/",
             b"https://books.co.uk/",
+            "https://b\u{fc}cher.example/\u{1F600}".as_bytes(),
+            b"https://shop.example/\xe2\x82",
         ];
         let urls: Vec<&[u8]> = (0..50).map(|i| forms[(i * 7) % forms.len()]).collect();
         let mut many = Vec::new();

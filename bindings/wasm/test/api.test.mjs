@@ -182,3 +182,21 @@ test("a module that traps answers nothing more, and the next load starts a fresh
   const again = await pkg.loadMatcher(demo);
   assert.deepEqual(again.decide("https://shop.example/cart").collect, ["page_url"]);
 });
+
+test("decideMany cuts a batch apart by each URL's length, whatever its characters", async () => {
+  const m = await loadMatcher(demo);
+  const forms = [
+    "https://shop.example/cart\uD83D", // ends in a lone high surrogate...
+    "\uDE00https://shop.example/cart", // ...and the next starts with a low one: joined, they would pair
+    "https://bücher.example/😀",
+    "",
+    "https://shop.example/cart",
+    "https://www.shop.example/\uDC00x",
+    "ftp://shop.example/",
+  ];
+  // Longer than the strings the batch is joined into, so that joins and their ends are crossed.
+  const urls = Array.from({ length: 300 }, (_, i) => forms[(i * 5) % forms.length]);
+  const opts = { set: { signed_in: true } };
+  assert.deepEqual(m.decideMany(urls, opts), urls.map((u) => m.decide(u, opts)));
+  assert.deepEqual(m.decideMany(forms.slice(0, 2)), forms.slice(0, 2).map((u) => m.decide(u)));
+});
