@@ -132,9 +132,11 @@ pub fn fast_host(input: &str) -> Option<(&str, usize)> {
     let mut prev_label_start = start;
     let mut host_end = b.len();
     for (i, &c) in b.iter().enumerate().skip(start) {
-        match c {
-            b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' => {}
-            b'.' => {
+        // A table lookup per byte rather than a `match` over byte ranges, which compiles to several
+        // comparisons (natively 110 -> 106 ns per decision on the sitelist URLs).
+        match HOST_CLASS.get(usize::from(c)).copied().unwrap_or(HOST_OTHER) {
+            HOST_PLAIN => {}
+            HOST_DOT => {
                 // Empty labels (a leading dot, `..`) and `xn--` labels (validated by IDNA) take the full parser.
                 if i == label_start || b.get(label_start..i).is_some_and(|l| l.starts_with(b"xn--")) {
                     return None;
@@ -142,7 +144,7 @@ pub fn fast_host(input: &str) -> Option<(&str, usize)> {
                 prev_label_start = label_start;
                 label_start = i + 1;
             }
-            b'/' | b'?' | b'#' => {
+            HOST_END => {
                 host_end = i;
                 break;
             }
@@ -227,6 +229,32 @@ static PATH_CLASS: [u8; 256] = {
     t[b'#' as usize] = PATH_END;
     t[b'.' as usize] = PATH_DOT;
     t[b'%' as usize] = PATH_PERCENT;
+    t
+};
+
+/// Byte classes of the fast path's host scan ([`fast_host`]).
+const HOST_OTHER: u8 = 0;
+const HOST_PLAIN: u8 = 1;
+const HOST_DOT: u8 = 2;
+const HOST_END: u8 = 3;
+
+/// The class of every byte in a host the fast path takes: lowercase letters, digits, `-` and `_` are plain;
+/// `/`, `?` and `#` end the host; everything else (uppercase, `%`, `@`, `:`, `\`, non-ASCII) is for the full
+/// parser.
+// Indexing in a constant initialiser cannot panic at run time: out of bounds, it fails the build.
+#[allow(clippy::indexing_slicing)]
+static HOST_CLASS: [u8; 256] = {
+    let mut t = [HOST_OTHER; 256];
+    let plain = b"abcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut k = 0;
+    while k < plain.len() {
+        t[plain[k] as usize] = HOST_PLAIN;
+        k += 1;
+    }
+    t[b'.' as usize] = HOST_DOT;
+    t[b'/' as usize] = HOST_END;
+    t[b'?' as usize] = HOST_END;
+    t[b'#' as usize] = HOST_END;
     t
 };
 
