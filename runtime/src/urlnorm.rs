@@ -206,6 +206,25 @@ pub fn fast_parse(input: &str) -> Option<(&str, &str)> {
     Some((host, fast_path(input.get(rest..)?)?))
 }
 
+/// A byte class table: every byte 0 (other) except the bytes of each `(bytes, class)` pair, later pairs
+/// overriding earlier ones. The fast path's scans read one entry per byte rather than test byte ranges.
+// Indexing in a constant initialiser cannot panic at run time: out of bounds, it fails the build.
+#[allow(clippy::indexing_slicing)]
+const fn class_table(classes: &[(&[u8], u8)]) -> [u8; 256] {
+    let mut t = [0; 256];
+    let mut i = 0;
+    while i < classes.len() {
+        let (bytes, class) = classes[i];
+        let mut k = 0;
+        while k < bytes.len() {
+            t[bytes[k] as usize] = class;
+            k += 1;
+        }
+        i += 1;
+    }
+    t
+}
+
 const PATH_OTHER: u8 = 0;
 const PATH_PLAIN: u8 = 1;
 const PATH_END: u8 = 2;
@@ -214,23 +233,13 @@ const PATH_PERCENT: u8 = 4;
 
 /// What each byte means to the fast path's path scan: characters the standard copies unchanged into a path,
 /// the end of the path (`?`, `#`), the two that need a second look (`.` for dot segments, `%` for `%2e`), and
-/// everything else, which sends the URL to the full parser. A table keeps the scan at one load per byte.
-// Indexing in a constant initialiser cannot panic at run time: out of bounds, it fails the build.
-#[allow(clippy::indexing_slicing)]
-static PATH_CLASS: [u8; 256] = {
-    let mut t = [PATH_OTHER; 256];
-    let plain = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_~!$&'()*+,;=:@/";
-    let mut k = 0;
-    while k < plain.len() {
-        t[plain[k] as usize] = PATH_PLAIN;
-        k += 1;
-    }
-    t[b'?' as usize] = PATH_END;
-    t[b'#' as usize] = PATH_END;
-    t[b'.' as usize] = PATH_DOT;
-    t[b'%' as usize] = PATH_PERCENT;
-    t
-};
+/// everything else, which sends the URL to the full parser.
+static PATH_CLASS: [u8; 256] = class_table(&[
+    (b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_~!$&'()*+,;=:@/", PATH_PLAIN),
+    (b"?#", PATH_END),
+    (b".", PATH_DOT),
+    (b"%", PATH_PERCENT),
+]);
 
 /// Byte classes of the fast path's host scan ([`fast_host`]).
 const HOST_OTHER: u8 = 0;
@@ -241,22 +250,8 @@ const HOST_END: u8 = 3;
 /// The class of every byte in a host the fast path takes: lowercase letters, digits, `-` and `_` are plain;
 /// `/`, `?` and `#` end the host; everything else (uppercase, `%`, `@`, `:`, `\`, non-ASCII) is for the full
 /// parser.
-// Indexing in a constant initialiser cannot panic at run time: out of bounds, it fails the build.
-#[allow(clippy::indexing_slicing)]
-static HOST_CLASS: [u8; 256] = {
-    let mut t = [HOST_OTHER; 256];
-    let plain = b"abcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut k = 0;
-    while k < plain.len() {
-        t[plain[k] as usize] = HOST_PLAIN;
-        k += 1;
-    }
-    t[b'.' as usize] = HOST_DOT;
-    t[b'/' as usize] = HOST_END;
-    t[b'?' as usize] = HOST_END;
-    t[b'#' as usize] = HOST_END;
-    t
-};
+static HOST_CLASS: [u8; 256] =
+    class_table(&[(b"abcdefghijklmnopqrstuvwxyz0123456789-_", HOST_PLAIN), (b".", HOST_DOT), (b"/?#", HOST_END)]);
 
 /// Parses a URL for matching, refusing everything that is not an http(s) URL with a domain host.
 pub fn parse(input: &str) -> Result<ParsedUrl<'_>, UrlError> {
