@@ -1,6 +1,6 @@
 // The WebAssembly side of scripts/bench-wasm once more, in Debian's Chromium (headless, driven by playwright-core):
 // the browser the extension runs in, whose engine is newer than Node's. Serves target/wasm-pkg, the artifact and
-// the URLs from a local HTTP server, runs the same loops as bench.mjs in a page, and prints one JSON line.
+// the URLs from a local HTTP server, runs the loops of bench-loops.mjs in a page, and prints one JSON line.
 //
 // node bindings/wasm/examples/bench-browser.mjs ARTIFACT URLS [ROUNDS]
 // (playwright-core from examples/extension: `(cd examples/extension && npm ci)`; CHROMIUM names the browser,
@@ -22,6 +22,7 @@ if (!artifact || !urlFile) {
 const files = {
   "/index.js": ["text/javascript", readFileSync(join(root, "target/wasm-pkg/index.js"))],
   "/policyc.wasm": ["application/wasm", readFileSync(join(root, "target/wasm-pkg/policyc.wasm"))],
+  "/bench-loops.mjs": ["text/javascript", readFileSync(join(root, "bindings/wasm/examples/bench-loops.mjs"))],
   "/artifact": ["application/octet-stream", readFileSync(artifact)],
   "/urls": ["text/plain", readFileSync(urlFile)],
   "/": ["text/html", Buffer.from("<!doctype html><title>bench</title>")],
@@ -42,46 +43,9 @@ try {
   await page.goto(`${base}/`);
   const result = await page.evaluate(async (rounds) => {
     const { loadMatcher } = await import("/index.js");
+    const { lines, measure } = await import("/bench-loops.mjs");
     const bytes = new Uint8Array(await (await fetch("/artifact")).arrayBuffer());
-    // As bench.mjs reads them: one URL per line, the file's final newline ending the last.
-    const urls = (await (await fetch("/urls")).text()).split("\n");
-    if (urls.at(-1) === "") urls.pop();
-    let t = performance.now();
-    const m = await loadMatcher(bytes);
-    const firstMs = performance.now() - t;
-    const loads = [];
-    for (let i = 0; i < 5; i++) {
-      t = performance.now();
-      (await loadMatcher(bytes)).free();
-      loads.push(performance.now() - t);
-    }
-    const opts = Object.freeze({ set: Object.freeze({ assistant_active: true, signed_in: true }), region: "DE" });
-    m.decide(urls[0], opts);
-    // performance.now() is coarsened in pages (to 0.1 ms or less), far finer than a pass over all URLs takes.
-    const best = (f) => {
-      let min = Infinity;
-      for (let r = 0; r < rounds; r++) {
-        const t0 = performance.now();
-        f();
-        min = Math.min(min, ((performance.now() - t0) * 1e6) / urls.length);
-      }
-      return Math.round(min);
-    };
-    let sink = 0;
-    const decide = best(() => {
-      for (const u of urls) sink += m.decide(u, opts).collect.length;
-    });
-    const many = best(() => {
-      for (const d of m.decideMany(urls, opts)) sink += d.collect.length;
-    });
-    return {
-      urls: urls.length,
-      first_load_ms: +firstMs.toFixed(2),
-      load_ms: +Math.min(...loads).toFixed(2),
-      decide_ns: decide,
-      decide_many_ns: many,
-      sink,
-    };
+    return measure(loadMatcher, bytes, lines(await (await fetch("/urls")).text()), rounds);
   }, Number(roundsArg ?? 10));
   console.log(JSON.stringify({ browser: browser.version(), ...result }));
 } finally {

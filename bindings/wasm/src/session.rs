@@ -446,39 +446,27 @@ fn take_units(bytes: &[u8], units: usize) -> Option<(&[u8], &[u8])> {
             return Some(bytes.split_at(units));
         }
     }
+    // Otherwise chunk by chunk as `String::from_utf8_lossy` reads them: each character of a valid run is its
+    // own units, each invalid sequence one U+FFFD.
     let mut at = 0;
     let mut left = units;
-    while left > 0 {
-        // ASCII, nearly every byte of a URL, one unit per byte.
-        let rest = bytes.get(at..)?;
-        let ascii = rest.iter().take(left).take_while(|b| b.is_ascii()).count();
-        at += ascii;
-        left -= ascii;
-        if left == 0 {
-            break;
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            if left == 0 {
+                return Some(bytes.split_at(at));
+            }
+            left = left.checked_sub(c.len_utf16())?;
+            at += c.len_utf8();
         }
-        let window = bytes.get(at..bytes.len().min(at + 4))?;
-        if window.is_empty() {
-            return None;
+        if !chunk.invalid().is_empty() {
+            if left == 0 {
+                return Some(bytes.split_at(at));
+            }
+            left -= 1;
+            at += chunk.invalid().len();
         }
-        let (len, width) = match std::str::from_utf8(window) {
-            Ok(s) => first_char(s)?,
-            Err(e) if e.valid_up_to() > 0 => first_char(std::str::from_utf8(window.get(..e.valid_up_to())?).ok()?)?,
-            // An invalid sequence, or one cut short by the end of the bytes: one U+FFFD.
-            Err(e) => (e.error_len().unwrap_or(window.len()), 1),
-        };
-        if width > left {
-            return None;
-        }
-        at += len;
-        left -= width;
     }
-    Some(bytes.split_at(at))
-}
-
-/// The first character's length in UTF-8 bytes and in UTF-16 units.
-fn first_char(s: &str) -> Option<(usize, usize)> {
-    s.chars().next().map(|c| (c.len_utf8(), c.len_utf16()))
+    (left == 0).then(|| bytes.split_at(at))
 }
 
 fn take_u32(rest: &mut &[u8]) -> Option<u32> {
