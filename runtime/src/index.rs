@@ -323,7 +323,8 @@ impl<'a> Index<'a> {
     }
 
     /// The bucket a probe for `key` reads first (its home), or `None` when the probe would read nothing (a key
-    /// of a length no key has, which includes the empty key and any longer than every key). [`Index::touch`] reads it ahead of the probe.
+    /// of a length no key has, which includes the empty key and any longer than every key). [`Index::touch`]
+    /// reads it ahead of the probe.
     #[inline]
     pub(crate) fn home_bucket(&self, key: &[u8]) -> Option<usize> {
         if key.len() > self.max_key || self.lengths & length_bit(key.len()) == 0 {
