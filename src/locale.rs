@@ -30,17 +30,79 @@ impl Locale {
         LOCALES.iter().map(|(l, _)| *l)
     }
 
-    /// A message with its placeholders filled. A missing key renders as `[key]`, which the locale test catches
-    /// long before a user could see it.
+    /// A message with its placeholders filled, in one pass over the message, so that a policy text that happens
+    /// to contain `{name}` is never filled in itself. A missing key renders as `[key]`, which the locale test
+    /// catches long before a user could see it.
+    ///
+    /// Where the language closes clauses with commas (see [`Locale::ends_in_clause`]), a filled-in text that
+    /// ends in a subordinate clause gets its closing comma when the sentence goes on with a word after it:
+    /// German `Wir verknüpfen {data} mit Ihrem Konto` with `die Seiten, die Sie besuchen` reads
+    /// `… die Sie besuchen, mit Ihrem Konto`, as German orthography requires of an embedded clause.
     pub fn t(&self, key: &str, args: &[(&str, &str)]) -> String {
-        let mut s = match self.text.get(key) {
-            Some(serde_yaml::Value::String(s)) => s.clone(),
-            _ => format!("[{key}]"),
+        let Some(serde_yaml::Value::String(template)) = self.text.get(key) else {
+            return format!("[{key}]");
         };
-        for (k, v) in args {
-            s = s.replace(&format!("{{{k}}}"), v);
+        let mut out = String::with_capacity(template.len());
+        // Whether the last text filled in ends in a clause that is still open.
+        let mut open = false;
+        let mut rest = template.as_str();
+        while !rest.is_empty() {
+            let filled = rest.strip_prefix('{').and_then(|after| {
+                let (name, tail) = after.split_once('}')?;
+                args.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v, tail))
+            });
+            let (piece, tail, is_value) = match filled {
+                Some((value, tail)) => (value, tail, true),
+                None => {
+                    // Literal text runs to the next placeholder; a `{` that starts no known placeholder is text.
+                    let end = rest.char_indices().skip(1).find(|&(_, c)| c == '{').map_or(rest.len(), |(i, _)| i);
+                    let (text, tail) = rest.split_at(end);
+                    (text, tail, false)
+                }
+            };
+            rest = tail;
+            if piece.is_empty() {
+                continue;
+            }
+            if open && continues_with_word(piece) {
+                out.push(',');
+            }
+            out.push_str(piece);
+            open = is_value && self.ends_in_clause(piece);
         }
-        s
+        out
+    }
+
+    /// Whether `text` ends in a subordinate clause that a comma must close if the sentence goes on: after its
+    /// last comma (or its last `and` / `or` of the locale's `list_and` / `list_or`) comes a word of the locale's `clause_openers` (a relative pronoun, a conjunction such as
+    /// `wenn`, the `um` of an infinitive group), or one of its `clause_prepositions` and then such a word
+    /// (`für die`), and its last word is in lower case, which in German is the verb that ends such a clause. A
+    /// list such as `Name, die Anschrift` ends in a noun, which German capitalizes, so it does not count.
+    /// Languages whose `clause_openers` is empty (English, whose restrictive clauses take no commas) never
+    /// close clauses.
+    pub fn ends_in_clause(&self, text: &str) -> bool {
+        // Most texts end in a noun or a full stop: the word lists are read only for the rest.
+        let last = text.rsplit(' ').next().unwrap_or_default();
+        if !last.starts_with(char::is_lowercase) || !last.chars().all(char::is_alphabetic) {
+            return false;
+        }
+        let words = |key: &str| match self.text.get(key) {
+            Some(serde_yaml::Value::String(s)) => s.as_str(),
+            _ => "",
+        };
+        let (openers, prepositions) = (words("clause_openers"), words("clause_prepositions"));
+        let is = |list: &str, w: &str| !w.is_empty() && list.split_whitespace().any(|o| o == w);
+        let opens = |clause: &str| {
+            let mut w = clause.split(' ');
+            let (first, second) = (w.next().unwrap_or_default(), w.next().unwrap_or_default());
+            is(openers, first) || (is(prepositions, first) && is(openers, second))
+        };
+        // The clause starts after the last comma, or after the last `und` / `oder` that joins it to a noun
+        // (`den Gutscheincode und ob er funktioniert hat`).
+        let after = |sep: &str| text.rsplit_once(sep).map(|(_, clause)| clause);
+        let joined =
+            [self.t("list_and", &[]), self.t("list_or", &[])].map(|w| after(&format!(" {w} ")).is_some_and(opens));
+        after(", ").is_some_and(opens) || joined.contains(&true)
     }
 
     /// Whether the file has a message under `key`.
@@ -71,7 +133,12 @@ impl Locale {
         match items {
             [] => String::new(),
             [one] => one.clone(),
-            [init @ .., last] => format!("{} {word} {last}", init.join(", ")),
+            [init @ .., last] => {
+                // An item before the conjunction that ends in an open clause closes it: German
+                // `die Seiten, die Sie besuchen, und die Preise`.
+                let close = init.last().is_some_and(|i| self.ends_in_clause(i));
+                format!("{}{} {word} {last}", init.join(", "), if close { "," } else { "" })
+            }
         }
     }
 
@@ -99,5 +166,98 @@ impl Locale {
             _ => self.number(n as usize),
         };
         self.t(&format!("{key}_{form}"), &[("n", &count), ("count", &count)])
+    }
+}
+
+/// Whether a piece of a message, put right after a filled-in text, goes on with a word (` mit Ihrem Konto`)
+/// rather than with punctuation (`.`, `,`, ` (…)`), so that an open clause before it needs its closing comma.
+fn continues_with_word(piece: &str) -> bool {
+    piece.strip_prefix(' ').and_then(|p| p.chars().next()).is_some_and(char::is_alphanumeric)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn de() -> Locale {
+        Locale::get("de").unwrap()
+    }
+
+    /// A locale with one extra message, to try templates of every shape.
+    fn with(mut l: Locale, template: &str) -> Locale {
+        l.text.insert("test".into(), serde_yaml::Value::String(template.into()));
+        l
+    }
+
+    #[test]
+    fn german_texts_that_end_in_a_clause_are_told_from_lists() {
+        let l = de();
+        for open in [
+            "die Seiten, die Sie besuchen",
+            "Online-Shops, für die wir möglicherweise passende Produktempfehlungen haben",
+            "den Gutscheincode und ob er funktioniert hat",
+            "Preise in Euro, falls angegeben",
+            "Sie zu benachrichtigen, wenn ein Preis sinkt",
+        ] {
+            assert!(l.ends_in_clause(open), "{open}");
+        }
+        for closed in [
+            "die Adresse der besuchten Seite",
+            "Namen, die Anschrift",
+            "Namen, die E-Mail-Adresse und die Telefonnummer",
+            "die Seiten, die Sie besuchen, und die Preise",
+            "die Seiten, die Sie besuchen.",
+            "Ihnen passende Angebote zu zeigen",
+        ] {
+            assert!(!l.ends_in_clause(closed), "{closed}");
+        }
+        // English restrictive clauses take no commas, so English never closes one.
+        assert!(!Locale::get("en").unwrap().ends_in_clause("the pages, which you visit"));
+    }
+
+    #[test]
+    fn an_open_clause_is_closed_only_where_the_sentence_goes_on() {
+        let data = [("data", "die Seiten, die Sie besuchen")];
+        let t = |template: &str| with(de(), template).t("test", &data);
+        assert_eq!(
+            t("Wir verknüpfen {data} mit Ihrem Konto."),
+            "Wir verknüpfen die Seiten, die Sie besuchen, mit Ihrem Konto."
+        );
+        assert_eq!(t("Wir erheben {data}."), "Wir erheben die Seiten, die Sie besuchen.");
+        assert_eq!(t("Wir erheben {data}, um zu helfen."), "Wir erheben die Seiten, die Sie besuchen, um zu helfen.");
+        assert_eq!(t("{data} (nur zusammengefasst)"), "die Seiten, die Sie besuchen (nur zusammengefasst)");
+        // An empty text in between keeps the clause open; a text that starts with a comma closes it itself.
+        let l = with(de(), "Dort erheben wir {data}{when}{event} beim Aufruf.");
+        let args = [("data", "die Seiten, die Sie besuchen"), ("when", ""), ("event", "")];
+        assert_eq!(l.t("test", &args), "Dort erheben wir die Seiten, die Sie besuchen, beim Aufruf.");
+        let args = [("data", "die Seiten, die Sie besuchen"), ("when", ", solange Sie angemeldet sind"), ("event", "")];
+        assert_eq!(
+            l.t("test", &args),
+            "Dort erheben wir die Seiten, die Sie besuchen, solange Sie angemeldet sind, beim Aufruf."
+        );
+        // English leaves the sentence as written.
+        let en = with(Locale::get("en").unwrap(), "We link {data} to your account.");
+        assert_eq!(
+            en.t("test", &[("data", "the pages, which you visit")]),
+            "We link the pages, which you visit to your account."
+        );
+    }
+
+    #[test]
+    fn a_clause_before_the_last_item_of_a_list_is_closed() {
+        let l = de();
+        let items = ["die Titel, die Sie sehen".to_string(), "die Preise".to_string()];
+        assert_eq!(l.list(&items, "list_and"), "die Titel, die Sie sehen, und die Preise");
+        let items = ["die Titel".to_string(), "die Seiten, die Sie besuchen".to_string()];
+        assert_eq!(l.list(&items, "list_or"), "die Titel oder die Seiten, die Sie besuchen");
+    }
+
+    #[test]
+    fn a_policy_text_is_never_filled_in_itself() {
+        let l = with(de(), "Wir erheben {data}, um {purpose}.");
+        let args = [("data", "Texte mit {purpose}"), ("purpose", "zu helfen")];
+        assert_eq!(l.t("test", &args), "Wir erheben Texte mit {purpose}, um zu helfen.");
+        // A brace that starts no known placeholder is text.
+        assert_eq!(with(de(), "a {b} {data}").t("test", &[("data", "c")]), "a {b} c");
     }
 }
