@@ -37,7 +37,8 @@ impl Locale {
     /// Where the language closes clauses with commas (see [`Locale::ends_in_clause`]), a filled-in text that
     /// ends in a subordinate clause gets its closing comma when the sentence goes on with a word after it:
     /// German `Wir verknüpfen {data} mit Ihrem Konto` with `die Seiten, die Sie besuchen` reads
-    /// `… die Sie besuchen, mit Ihrem Konto`, as German orthography requires of an embedded clause.
+    /// `… die Sie besuchen, mit Ihrem Konto`, as German orthography requires of an embedded clause; a text that
+    /// is a clause as a whole is opened with a comma too (`Dort erheben wir, wie oft Seiten besucht werden.`).
     pub fn t(&self, key: &str, args: &[(&str, &str)]) -> String {
         let Some(serde_yaml::Value::String(template)) = self.text.get(key) else {
             return format!("[{key}]");
@@ -67,42 +68,68 @@ impl Locale {
             if open && continues_with_word(piece) {
                 out.push(',');
             }
+            // A text that is a clause as a whole is opened by a comma after the word before it.
+            if is_value
+                && out.ends_with(' ')
+                && out.trim_end().ends_with(char::is_alphanumeric)
+                && self.starts_clause(piece)
+            {
+                out.insert(out.len() - 1, ',');
+            }
             out.push_str(piece);
             open = is_value && self.ends_in_clause(piece);
         }
         out
     }
 
-    /// Whether `text` ends in a subordinate clause that a comma must close if the sentence goes on: after its
-    /// last comma (or its last `and` / `or` of the locale's `list_and` / `list_or`) comes a word of the locale's `clause_openers` (a relative pronoun, a conjunction such as
-    /// `wenn`, the `um` of an infinitive group), or one of its `clause_prepositions` and then such a word
-    /// (`für die`), and its last word is in lower case, which in German is the verb that ends such a clause. A
-    /// list such as `Name, die Anschrift` ends in a noun, which German capitalizes, so it does not count.
-    /// Languages whose `clause_openers` is empty (English, whose restrictive clauses take no commas) never
-    /// close clauses.
+    /// Whether `text` ends in a subordinate clause that a comma must close if the sentence goes on. The clause
+    /// starts after the text's last comma (or its last `and` / `or` of the locale's `list_and` / `list_or`),
+    /// with a word of the locale's `clause_pronouns` or `clause_openers`, or one of its `clause_prepositions`
+    /// and then such a word (`für die`); or it is the whole text (see [`Locale::starts_clause`]). Its last
+    /// word is in lower case, which in German is the verb that ends such a clause: a list such as
+    /// `Name, die Anschrift` ends in a noun, which German capitalizes, so it does not count. Languages whose
+    /// word lists are empty (English, whose restrictive clauses take no commas) never close clauses.
     pub fn ends_in_clause(&self, text: &str) -> bool {
-        // Most texts end in a noun or a full stop: the word lists are read only for the rest.
-        let last = text.rsplit(' ').next().unwrap_or_default();
-        if !last.starts_with(char::is_lowercase) || !last.chars().all(char::is_alphabetic) {
+        if !ends_in_verb(text) {
             return false;
         }
-        let words = |key: &str| match self.text.get(key) {
-            Some(serde_yaml::Value::String(s)) => s.as_str(),
-            _ => "",
-        };
-        let (openers, prepositions) = (words("clause_openers"), words("clause_prepositions"));
+        let (pronouns, openers, prepositions) =
+            (self.words("clause_pronouns"), self.words("clause_openers"), self.words("clause_prepositions"));
         let is = |list: &str, w: &str| !w.is_empty() && list.split_whitespace().any(|o| o == w);
         let opens = |clause: &str| {
             let mut w = clause.split(' ');
             let (first, second) = (w.next().unwrap_or_default(), w.next().unwrap_or_default());
-            is(openers, first) || (is(prepositions, first) && is(openers, second))
+            let relative = |w: &str| is(pronouns, w) || is(openers, w);
+            relative(first) || (is(prepositions, first) && relative(second))
         };
-        // The clause starts after the last comma, or after the last `und` / `oder` that joins it to a noun
-        // (`den Gutscheincode und ob er funktioniert hat`).
         let after = |sep: &str| text.rsplit_once(sep).map(|(_, clause)| clause);
         let joined =
             [self.t("list_and", &[]), self.t("list_or", &[])].map(|w| after(&format!(" {w} ")).is_some_and(opens));
-        after(", ").is_some_and(opens) || joined.contains(&true)
+        self.starts_clause(text) || after(", ").is_some_and(opens) || joined.contains(&true)
+    }
+
+    /// Whether `text` starts with a subordinate clause, such as the German data text `wie oft Seiten besucht
+    /// werden`: its first part (up to its first comma, `and` or `or`) starts with a word of `clause_openers`
+    /// (not of `clause_pronouns`, which at the start of a text are articles: `die Seiten`) and ends in a verb.
+    /// Where the sentence before it goes on with a word, German opens such a clause with a comma:
+    /// `Dort erheben wir, wie oft …`.
+    pub fn starts_clause(&self, text: &str) -> bool {
+        let first = text.split(' ').next().unwrap_or_default();
+        if first.is_empty() || !self.words("clause_openers").split_whitespace().any(|o| o == first) {
+            return false;
+        }
+        let separators =
+            [", ".to_string(), format!(" {} ", self.t("list_and", &[])), format!(" {} ", self.t("list_or", &[]))];
+        let end = separators.iter().filter_map(|sep| text.find(sep.as_str())).min().unwrap_or(text.len());
+        text.get(..end).is_some_and(ends_in_verb)
+    }
+
+    /// A space-separated word list of the locale; empty when the key is missing.
+    fn words(&self, key: &str) -> &str {
+        match self.text.get(key) {
+            Some(serde_yaml::Value::String(s)) => s,
+            _ => "",
+        }
     }
 
     /// Whether the file has a message under `key`.
@@ -136,7 +163,8 @@ impl Locale {
             [init @ .., last] => {
                 // An item before the conjunction that ends in an open clause closes it: German
                 // `die Seiten, die Sie besuchen, und die Preise`.
-                let close = init.last().is_some_and(|i| self.ends_in_clause(i));
+                // Not between two clauses of the same level (`solange Ihr Konto besteht oder bis …`).
+                let close = init.last().is_some_and(|i| self.ends_in_clause(i)) && !self.starts_clause(last);
                 format!("{}{} {word} {last}", init.join(", "), if close { "," } else { "" })
             }
         }
@@ -167,6 +195,12 @@ impl Locale {
         };
         self.t(&format!("{key}_{form}"), &[("n", &count), ("count", &count)])
     }
+}
+
+/// Whether `text` ends in a word in lower case, as a German clause ends in its verb.
+fn ends_in_verb(text: &str) -> bool {
+    let last = text.rsplit(' ').next().unwrap_or_default();
+    last.starts_with(char::is_lowercase) && last.chars().all(char::is_alphabetic)
 }
 
 /// Whether a piece of a message, put right after a filled-in text, goes on with a word (` mit Ihrem Konto`)
@@ -244,12 +278,40 @@ mod tests {
     }
 
     #[test]
+    fn a_text_that_is_a_clause_is_opened_and_closed() {
+        let data = [("data", "wie oft Seiten besucht werden")];
+        let t = |template: &str| with(de(), template).t("test", &data);
+        assert_eq!(t("Dort erheben wir {data}."), "Dort erheben wir, wie oft Seiten besucht werden.");
+        assert_eq!(
+            t("Wir verknüpfen {data} nur dann mit Ihrem Konto."),
+            "Wir verknüpfen, wie oft Seiten besucht werden, nur dann mit Ihrem Konto."
+        );
+        // After a comma, a colon or a bracket, or at the start, nothing is added.
+        assert_eq!(t("Wir speichern die Daten, {data}."), "Wir speichern die Daten, wie oft Seiten besucht werden.");
+        assert_eq!(t("Das betrifft: {data}."), "Das betrifft: wie oft Seiten besucht werden.");
+        assert_eq!(t("({data})"), "(wie oft Seiten besucht werden)");
+        // The first part of a list counts; an article at the start is no clause.
+        let l = with(de(), "Dort erheben wir {data}.");
+        assert_eq!(
+            l.t("test", &[("data", "wie oft Seiten besucht werden, die Adresse und den Titel")]),
+            "Dort erheben wir, wie oft Seiten besucht werden, die Adresse und den Titel."
+        );
+        assert_eq!(
+            l.t("test", &[("data", "die Seiten, die Sie besuchen")]),
+            "Dort erheben wir die Seiten, die Sie besuchen."
+        );
+        assert!(!de().starts_clause("wie Preise und Titel"), "a comparison that ends in a noun");
+    }
+
+    #[test]
     fn a_clause_before_the_last_item_of_a_list_is_closed() {
         let l = de();
         let items = ["die Titel, die Sie sehen".to_string(), "die Preise".to_string()];
         assert_eq!(l.list(&items, "list_and"), "die Titel, die Sie sehen, und die Preise");
         let items = ["die Titel".to_string(), "die Seiten, die Sie besuchen".to_string()];
         assert_eq!(l.list(&items, "list_or"), "die Titel oder die Seiten, die Sie besuchen");
+        let items = ["solange Ihr Konto besteht".to_string(), "bis Sie widersprechen".to_string()];
+        assert_eq!(l.list(&items, "list_or"), "solange Ihr Konto besteht oder bis Sie widersprechen");
     }
 
     #[test]

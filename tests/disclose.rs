@@ -443,7 +443,7 @@ fn shopping_md(region: &str, lang: &str) -> String {
 fn gdpr_notice_carries_establishment_representative_transfer_profiling_and_objection() {
     let md = shopping_md("DE", "de");
     assert!(md.contains("Wir haben unseren Sitz in den Vereinigten Staaten, also außerhalb der Europäischen Union"));
-    assert!(md.contains("Unser Vertreter in der Union (Art. 27 DSGVO) ist Example Retail EU Representative GmbH"));
+    assert!(md.contains("Unser Vertreter in der Union (Art. 27 DSGVO) ist: Example Retail EU Representative GmbH"));
     assert!(md.contains("als unser Auftragsverarbeiter (Art. 28 DSGVO)"));
     assert!(md.contains("Diese Übermittlung in ein Drittland stützt sich auf den Angemessenheitsbeschluss"));
     assert!(md.contains("Dabei findet Profiling statt"));

@@ -101,7 +101,7 @@ fn a_sold_recipient_blocks_the_no_sale_certification() {
 #[test]
 fn chrome_answers_list_the_collected_types_and_certify() {
     let c = store::chrome(&policy("policies/price-tracker.policy"), "de").unwrap();
-    assert!(c.single_purpose.starts_with("Preisverlauf: "), "{}", c.single_purpose);
+    assert!(c.single_purpose.starts_with("Preis-Tracker: "), "{}", c.single_purpose);
     let collected: Vec<_> = c.data_types.iter().filter(|t| t.collected).map(|t| t.name).collect();
     assert_eq!(collected, ["Web history", "Website content"]);
     assert_eq!(c.certifications.len(), 3);
