@@ -52,6 +52,10 @@ pub struct ScopeChange {
     pub category: String,
     pub added: usize,
     pub removed: usize,
+    /// Whether the change can widen collection: sites added to a category that a collect rule uses (or that no
+    /// rule uses yet), or removed from one that a `never` rule excludes. Adding sites to a `never` category
+    /// only narrows.
+    pub widens: bool,
     pub added_examples: Vec<String>,
     pub removed_examples: Vec<String>,
 }
@@ -81,11 +85,12 @@ impl PolicyDiff {
         self.changes.is_empty() && self.scope.is_empty() && self.witnesses.is_empty()
     }
 
-    /// Whether the new policy collects or links more: sites added to a category, or a witness URL where an
-    /// item is newly collected or newly linked. A consent given to the old policy does not cover such a change.
+    /// Whether the new policy collects or links more: sites added to a category that collects, sites removed
+    /// from one that a `never` rule excludes, or a witness URL where an item is newly collected or newly
+    /// linked. A consent given to the old policy does not cover such a change.
     pub fn widens(&self) -> bool {
         let more = |before: &[String], after: &[String]| after.iter().any(|a| !before.contains(a));
-        self.scope.iter().any(|s| s.added > 0)
+        self.scope.iter().any(|s| s.widens)
             || self
                 .witnesses
                 .iter()
@@ -383,10 +388,21 @@ pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
             candidates.extend(c.examples.iter().chain(c.patterns.iter().take(3)).map(Pattern::witness_url));
         }
         if !added.is_empty() || !removed.is_empty() {
+            let used_by = |never: bool| {
+                [old, new].iter().any(|p| {
+                    if never {
+                        p.never.iter().any(|n| n.sites.contains(name))
+                    } else {
+                        p.collect.iter().any(|r| r.sites.contains(name))
+                    }
+                })
+            };
+            let (collects, excludes) = (used_by(false), used_by(true));
             scope.push(ScopeChange {
                 category: name.clone(),
                 added: added.len(),
                 removed: removed.len(),
+                widens: (!added.is_empty() && (collects || !excludes)) || (!removed.is_empty() && excludes),
                 added_examples: added.iter().take(5).map(|p| p.to_string()).collect(),
                 removed_examples: removed.iter().take(5).map(|p| p.to_string()).collect(),
             });
@@ -397,7 +413,8 @@ pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
 
     let (ia, ib) = (Interpreter::new(old), Interpreter::new(new));
     let mut witnesses = Vec::new();
-    let states = witness_states(old, new);
+    let changed_categories: BTreeSet<String> = scope.iter().map(|s| s.category.clone()).collect();
+    let states = witness_states(old, new, &changed_categories);
     'urls: for url in &candidates {
         for state in &states {
             // A name one side does not know is left out for that side (it is then at its default there).
@@ -515,10 +532,12 @@ impl State {
 
 /// The states under which the two versions can decide differently: every combination of the signals and
 /// features that a changed rule (or a changed feature default) mentions, in no region and in every region a
-/// changed rule names (or every region, when a changed rule applies in all). Unchanged rules decide alike in
-/// both versions, so only what the changed ones read can make a difference. States with fewer settings come
+/// changed rule names (or every region, when a changed rule applies in all). A rule counts as changed when its
+/// text changed, when a category it collects on gained or lost sites (`changed_categories`), and, for every
+/// collect rule, when a `never` rule or a `never` category changed. Other rules decide alike in both
+/// versions, so only what the changed ones read can make a difference. States with fewer settings come
 /// first, so a difference is reported under the simplest state that shows it.
-fn witness_states(old: &Policy, new: &Policy) -> Vec<State> {
+fn witness_states(old: &Policy, new: &Policy, changed_categories: &BTreeSet<String>) -> Vec<State> {
     // Rules are compared without their origins: a rule that moved to another line has not changed.
     let collect_of = |p: &Policy| -> Vec<ir::CollectRule> {
         p.collect.iter().map(|r| ir::CollectRule { origin: None, ..r.clone() }).collect()
@@ -532,13 +551,26 @@ fn witness_states(old: &Policy, new: &Policy) -> Vec<State> {
         .iter()
         .filter(|r| !new_collect.contains(r))
         .chain(new_collect.iter().filter(|r| !old_collect.contains(r)));
-    let changed_never =
-        old_never.iter().filter(|r| !new_never.contains(r)).chain(new_never.iter().filter(|r| !old_never.contains(r)));
+    let changed_never: Vec<&ir::NeverRule> = old_never
+        .iter()
+        .filter(|r| !new_never.contains(r))
+        .chain(new_never.iter().filter(|r| !old_never.contains(r)))
+        .collect();
+    // A rule that did not change decides differently where the sites of its categories changed; and a `never`
+    // rule that changed, or whose category changed, can change what any collect rule decides on those sites.
+    // Their switches, regions and events are states to decide in too (without them a site removed from a
+    // `never` category would be decided only under default settings, where a rule behind a switch that starts
+    // off collects nothing either way).
+    let touches = |r: &ir::CollectRule| r.sites.iter().any(|c| changed_categories.contains(c));
+    let never_touched = !changed_never.is_empty()
+        || old.never.iter().chain(&new.never).any(|n| n.sites.iter().any(|c| changed_categories.contains(c)));
+    let unchanged_but_affected: Vec<&ir::CollectRule> =
+        old_collect.iter().chain(&new_collect).filter(|r| never_touched || touches(r)).collect();
     let mut vars: BTreeSet<String> = BTreeSet::new();
     let mut regions: BTreeSet<String> = BTreeSet::new();
     let mut events: BTreeSet<String> = BTreeSet::new();
     let mut all_regions = false;
-    for r in changed_collect {
+    for r in changed_collect.chain(unchanged_but_affected) {
         events.extend(r.events.iter().filter(|e| *e != ir::PAGE_VIEW).cloned());
         for c in r.when.iter().chain(match &r.link {
             ir::Link::When(c) => Some(c),

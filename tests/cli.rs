@@ -696,3 +696,29 @@ fn expectations_test_what_a_source_gives_in_a_state() {
     assert!(bad.contains("rules from a source 2/3"), "{bad}");
     assert!(bad.contains("not exercised: `from 2` at "), "{bad}");
 }
+
+/// `policyc compile X 2>&1 | head -1` closes standard error while the compiler still writes its warnings: the
+/// compiler must finish its work and exit as it would have, not panic on the closed stream.
+#[test]
+fn a_closed_standard_error_changes_neither_the_work_nor_the_exit_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_policyc"))
+        .args(["compile", "policies/shopping-assistant.policy", "-o", out.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Closed before the compiler has checked the policy, so its first warning already finds no reader.
+    drop(child.stderr.take());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "{status:?}");
+    assert!(out.join("shopping-assistant.matcher").is_file());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_policyc"))
+        .args(["check", "tests/fixtures/diagnostics/E0002-undefined-data.policy"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stderr.take());
+    assert_eq!(child.wait().unwrap().code(), Some(1), "an error still exits with 1");
+}

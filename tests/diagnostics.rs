@@ -235,3 +235,21 @@ fn a_third_party_in_california_is_asked_about_sale() {
     assert!(out.checked.diagnostics.is_empty(), "{:#?}", out.checked.diagnostics);
     assert_eq!(out.checked.allowed.len(), 1);
 }
+
+/// A typo in a collect rule of a policy with `store` lines is one error, with its suggestion: the misspelt
+/// name is not also reported as a collected item without a store data type.
+#[test]
+fn a_misspelt_data_item_is_reported_once() {
+    let text = std::fs::read_to_string("policies/price-tracker.policy").unwrap().replacen(
+        "collect product_url, product_price",
+        "collect product_urls, product_price",
+        1,
+    );
+    assert!(text.contains("store "), "the policy maps its data to store types");
+    let mut loader = common::DirLoader("policies".into());
+    let result = policyc::check_source("price-tracker.policy", &text, &mut loader, Default::default());
+    let codes: Vec<(Code, String)> = result.checked.diagnostics.iter().map(|d| (d.code, d.message.clone())).collect();
+    assert_eq!(codes.len(), 1, "{codes:#?}");
+    assert_eq!(codes[0].0, Code::Undefined);
+    assert_eq!(result.checked.diagnostics[0].help.as_deref().map(|h| h.contains("`product_url`")), Some(true));
+}

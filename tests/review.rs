@@ -225,3 +225,39 @@ fn witness_states_come_from_the_changed_rules_only() {
     assert_eq!(moved.states, ["defaults"]);
     assert!(markdown(&moved).contains("No change"));
 }
+
+/// A site removed from a `never` category collects again, but only behind a switch that starts off: the diff
+/// must decide it under that switch, and call the change widening, or a consent to the old version would be
+/// carried over to a policy that collects more.
+#[test]
+fn a_site_leaving_a_never_category_is_decided_under_the_switches_of_the_rules_it_reaches() {
+    let old = BASE
+        .replace("sites retail", "feature alerts default off \"Price alerts\"\nsites retail")
+        .replace("when compare", "when alerts")
+        .replace("{ chase.com }", "{ chase.com  walmart.com }");
+    let new = old.replace("{ chase.com  walmart.com }", "{ chase.com }");
+    let d = diff(&policy(&old), &policy(&new));
+    let banks = d.scope.iter().find(|s| s.category == "banks").unwrap();
+    assert_eq!((banks.added, banks.removed, banks.widens), (0, 1, true));
+    let w = d.witnesses.iter().find(|w| w.url == "https://www.walmart.com/").unwrap_or_else(|| panic!("{d:#?}"));
+    assert_eq!(w.state, "alerts on");
+    assert_eq!((w.before_collect.as_slice(), w.after_collect.as_slice()), (&[][..], &["page_url".to_string()][..]));
+    assert!(d.widens());
+    // The other way round, the site joins the `never` category: that narrows, and the diff says where.
+    let back = diff(&policy(&new), &policy(&old));
+    assert!(!back.widens(), "{back:#?}");
+    assert!(back.witnesses.iter().any(|w| w.url == "https://www.walmart.com/" && w.after_collect.is_empty()));
+}
+
+/// A site added to a category whose rule is behind a switch that starts off is decided under that switch.
+#[test]
+fn a_site_added_behind_a_switch_that_starts_off_is_decided_under_it() {
+    let old = BASE
+        .replace("sites retail", "feature alerts default off \"Price alerts\"\nsites retail")
+        .replace("when compare", "when alerts");
+    let new = old.replace("walmart.com  target.com", "walmart.com  target.com  zalando.de");
+    let d = diff(&policy(&old), &policy(&new));
+    let w = d.witnesses.iter().find(|w| w.url == "https://www.zalando.de/").unwrap_or_else(|| panic!("{d:#?}"));
+    assert_eq!(w.state, "alerts on");
+    assert!(d.widens());
+}

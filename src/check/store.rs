@@ -58,8 +58,13 @@ impl Checker<'_> {
                 if mapped.contains(data.name.as_str()) || !reported.insert(data.name.clone()) {
                     continue;
                 }
-                let declared = self.symbols.get(&(Kind::Data.namespace(), data.name.clone())).map(|(_, s)| *s);
-                let mut d = Diagnostic::new(
+                // A name that is not a declared data item is already E0002 with a suggestion; a store error for
+                // it as well would only repeat the typo.
+                let Some(declared) = self.symbols.get(&(Kind::Data.namespace(), data.name.clone())).map(|(_, s)| *s)
+                else {
+                    continue;
+                };
+                let d = Diagnostic::new(
                     Code::UnmappedStoreData,
                     data.span,
                     format!("data item `{}` is collected but has no store data type", data.name),
@@ -68,10 +73,8 @@ impl Checker<'_> {
                 .with_help(format!(
                     "say what it is for the extension stores' declarations, such as `store browsing_activity for {}`",
                     data.name
-                ));
-                if let Some(span) = declared {
-                    d = d.with_secondary(span, "declared here");
-                }
+                ))
+                .with_secondary(declared, "declared here");
                 self.emit(d);
             }
         }

@@ -136,7 +136,7 @@ fn audit_log(auditor: &Auditor<'_, '_>, log: &Path, format: TextOrJson, jobs: us
                 }
                 Audited::Done(Err(m)) => {
                     malformed += 1;
-                    eprintln!("line {}: malformed: {}", m.line, m.message);
+                    errln!("line {}: malformed: {}", m.line, m.message);
                 }
             }
         }
@@ -155,7 +155,7 @@ fn audit_log(auditor: &Auditor<'_, '_>, log: &Path, format: TextOrJson, jobs: us
     let total: u64 = counts.values().sum();
     let by_kind: Vec<String> = counts.iter().map(|(k, n)| format!("{n} {}", k.as_str())).collect();
     let hashes = auditor.policy_hashes();
-    eprintln!(
+    errln!(
         "audited {events} events against {} {}: {total} violations{}{}",
         if hashes.len() == 1 { "policy" } else { "policies" },
         hashes.join(", "),

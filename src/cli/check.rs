@@ -86,7 +86,7 @@ pub fn run(args: Args) -> i32 {
                 if !result.checked.allowed.is_empty() {
                     summary.push_str(&format!(", {} accepted by `allow`", result.checked.allowed.len()));
                 }
-                eprintln!("{}: {verdict} ({summary})", path.display());
+                errln!("{}: {verdict} ({summary})", path.display());
             }
             Format::Json => {
                 json.extend(result.checked.diagnostics.iter().map(|d| JsonDiagnostic::new(d, &result.sources)));

@@ -83,7 +83,7 @@ pub fn run(args: Args) -> i32 {
     let bytes = match compile(policy, &args.limits.limits()) {
         Ok(b) => b,
         Err(e) => {
-            eprintln!("error: {}\n  help: {}", e.message, e.help);
+            errln!("error: {}\n  help: {}", e.message, e.help);
             return super::EXIT_FAIL;
         }
     };
@@ -98,7 +98,7 @@ pub fn run(args: Args) -> i32 {
     if let Err(e) = std::fs::write(&path, &bytes) {
         return super::fail(format!("cannot write `{}`: {e}", path.display()));
     }
-    eprintln!("wrote {} ({} bytes)", path.display(), bytes.len());
+    errln!("wrote {} ({} bytes)", path.display(), bytes.len());
     // The disclosures for every language and region go next to the artifact, so what ships and what users
     // are told come out of one command and one IR. They are rendered first and kept, because a signature
     // covers them too.
@@ -124,7 +124,7 @@ pub fn run(args: Args) -> i32 {
             return super::fail(format!("cannot write `{}`: {e}", args.out.join(name).display()));
         }
     }
-    eprintln!(
+    errln!(
         "wrote the disclosures ({} languages, {} regions, 4 formats) to {}",
         policy.languages.len(),
         regions.len(),
@@ -146,7 +146,7 @@ pub fn run(args: Args) -> i32 {
         if let Err(e) = std::fs::write(&sig_path, json) {
             return super::fail(format!("cannot write `{}`: {e}", sig_path.display()));
         }
-        eprintln!("wrote {} (sequence {sequence}, public key {})", sig_path.display(), envelope.public_key);
+        errln!("wrote {} (sequence {sequence}, public key {})", sig_path.display(), envelope.public_key);
     }
     outln!("{}", hex(&policy_hash_bytes(policy)));
     0

@@ -93,8 +93,8 @@ pub fn with_matcher_and_policy(
     };
     if let Some(state) = state {
         if let Err((message, help)) = check_settings(&matcher, &state.settings()) {
-            eprintln!("error: {message}");
-            eprintln!("help: {help}");
+            errln!("error: {message}");
+            errln!("help: {help}");
             return super::EXIT_USAGE;
         }
     }

@@ -37,7 +37,7 @@ pub fn run(args: Args) -> i32 {
         for (_, diff) in &diffs {
             print!("{diff}");
         }
-        eprintln!("{} renderings differ", diffs.len());
+        errln!("{} renderings differ", diffs.len());
         return 0;
     }
     let d = policyc::diff::diff(&policies[0], &policies[1]);

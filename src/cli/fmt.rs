@@ -33,8 +33,8 @@ pub fn run(args: Args) -> i32 {
                 let mut sources = SourceMap::new();
                 sources.add(path.display().to_string(), text);
                 let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-                eprint!("{}", render_human(&[*d], &sources, color));
-                eprintln!("{}: not formatted, it does not parse", path.display());
+                err!("{}", render_human(&[*d], &sources, color));
+                errln!("{}: not formatted, it does not parse", path.display());
                 unparsed += 1;
                 continue;
             }

@@ -55,5 +55,5 @@ pub fn print_diagnostics(result: &SourceCheck) {
     }
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let shown = policyc::diagnostic::for_reading(&result.checked.diagnostics, &result.sources, super::verbose());
-    eprint!("{}", policyc::diagnostic::render_human(&shown, &result.sources, color));
+    err!("{}", policyc::diagnostic::render_human(&shown, &result.sources, color));
 }

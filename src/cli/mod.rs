@@ -11,6 +11,16 @@ macro_rules! outln {
     ($($arg:tt)*) => { $crate::cli::write_stdout(format_args!("{}\n", format_args!($($arg)*))) };
 }
 
+/// Prints to standard error through [`write_stderr`], which ignores a closed stream: `eprint!` would panic.
+macro_rules! err {
+    ($($arg:tt)*) => { $crate::cli::write_stderr(format_args!($($arg)*)) };
+}
+
+/// [`err!`] with a line break.
+macro_rules! errln {
+    ($($arg:tt)*) => { $crate::cli::write_stderr(format_args!("{}\n", format_args!($($arg)*))) };
+}
+
 mod audit;
 mod check;
 mod compile;
@@ -130,13 +140,22 @@ pub fn write_stdout(args: std::fmt::Arguments<'_>) {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
             std::process::exit(0);
         }
-        eprintln!("error: cannot write to standard output: {e}");
+        errln!("error: cannot write to standard output: {e}");
         std::process::exit(EXIT_USAGE);
     }
 }
 
+/// Writes to standard error and ignores failure. When standard error is closed (`policyc check X 2>&1 | head
+/// -1`), there is nobody left to tell, and what the command writes elsewhere and its exit status must not
+/// depend on it; `eprintln!` would panic instead.
+pub fn write_stderr(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_fmt(args).and_then(|()| err.flush());
+}
+
 /// Prints a one-line error for a problem that is not a policy diagnostic (a missing file, a bad artifact).
 pub fn fail(message: impl std::fmt::Display) -> i32 {
-    eprintln!("error: {message}");
+    errln!("error: {message}");
     EXIT_USAGE
 }

@@ -35,7 +35,7 @@ enum Format {
 
 fn report(errors: &[StoreError]) -> i32 {
     for e in errors {
-        eprintln!("error: {}\n  help: {}", e.message, e.help);
+        errln!("error: {}\n  help: {}", e.message, e.help);
     }
     super::EXIT_FAIL
 }

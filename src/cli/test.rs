@@ -39,7 +39,7 @@ pub fn run(args: Args) -> i32 {
             Ok(s) => s,
             Err(err) => {
                 failed += 1;
-                eprintln!("FAIL {at}: {err}");
+                errln!("FAIL {at}: {err}");
                 continue;
             }
         };
