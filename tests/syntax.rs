@@ -84,3 +84,18 @@ fn all_constructs_lower_as_written() {
     assert_eq!(local.when.as_ref().unwrap().to_string(), "stats");
     assert!(p.data_item("visit_count").unwrap().aggregated && !p.data_item("page_url").unwrap().aggregated);
 }
+
+/// The grammar's `item_keyword` (a word that is never a site pattern, so that a `sites` block missing its `}`
+/// is reported where the next item starts) and the keyword list the formatter, the language server and the
+/// syntax help use name the same items.
+#[test]
+fn the_grammar_and_the_keyword_list_name_the_same_items() {
+    let grammar = std::fs::read_to_string("grammar/policy.pest").unwrap();
+    let start = grammar.find("item_keyword = _{").unwrap();
+    let body = &grammar[start..start + grammar[start..].find('}').unwrap()];
+    let mut in_grammar: Vec<&str> = body.split('"').skip(1).step_by(2).collect();
+    in_grammar.sort_unstable();
+    let mut listed = policyc::ast::ITEM_KEYWORDS.to_vec();
+    listed.sort_unstable();
+    assert_eq!(in_grammar, listed);
+}

@@ -193,9 +193,9 @@ fn help_for(expected: &[&str], rest: &str) -> String {
                 `example.com/products/` or `from \"lists/file.txt\"`, and ends with `}`"
             .into();
     }
-    "each item starts with a keyword: `policy`, `signal`, `feature`, `event`, `data`, `purpose`, `recipient`, \
-     `sites`, `never`, `collect`, `process`, `incentive`, `criterion`, `store` or `expect`; see docs/language.md"
-        .into()
+    let keywords: Vec<String> = crate::ast::ITEM_KEYWORDS.iter().map(|k| format!("`{k}`")).collect();
+    let (last, rest) = keywords.split_last().map_or(("", &[][..]), |(l, r)| (l.as_str(), r));
+    format!("each item starts with a keyword: {} or {last}; see docs/language.md", rest.join(", "))
 }
 
 /// The words for a rule that a syntax error can expect. `None` hides helper rules.
@@ -325,9 +325,12 @@ struct Builder {
 const SHAPE: &str = "the grammar guarantees this shape";
 
 impl Builder {
+    /// The pair's place in the file, without the whitespace and comments that the grammar's implicit skip
+    /// leaves at its end (a rule ending in a condition takes them in: `cond` is followed by an optional `or`).
+    /// A diagnostic marks the item, not the blank line or the comment after it.
     fn span(&self, p: &Pair<Rule>) -> Span {
         let s = p.as_span();
-        Span::new(self.file, s.start(), s.end())
+        Span::new(self.file, s.start(), s.start() + content_len(s.as_str()))
     }
 
     fn ident(&self, p: Pair<Rule>) -> Ident {
@@ -875,6 +878,26 @@ fn is_keyword(rule: Rule) -> bool {
 }
 
 /// Resolves the escapes the grammar allows in strings. An unknown escape keeps the escaped character.
+/// The length of `text` without trailing whitespace and without comments at its end: whole `//` lines after
+/// the first line, and a `//` comment that ends the last line outside a string.
+fn content_len(text: &str) -> usize {
+    let mut end = text.trim_end().len();
+    loop {
+        let body = text.get(..end).unwrap_or_default();
+        let line_start = body.rfind('\n').map_or(0, |i| i + 1);
+        let line = body.get(line_start..).unwrap_or_default();
+        // A `//` outside a string: an even number of quotes before it on its line.
+        let comment = line
+            .match_indices("//")
+            .map(|(i, _)| i)
+            .find(|&i| line.get(..i).is_some_and(|before| before.matches('"').count() % 2 == 0));
+        match comment {
+            Some(i) if line_start + i > 0 => end = text.get(..line_start + i).unwrap_or_default().trim_end().len(),
+            _ => return end,
+        }
+    }
+}
+
 fn unescape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars();
