@@ -56,6 +56,13 @@ pub struct SourceCheck {
     pub checked: Checked,
 }
 
+/// Whether a file of this name holds a policy in the exported data form (`.yaml`, `.yml` or `.json`) rather than
+/// the policy language.
+pub fn is_data_form(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower.ends_with(".yaml") || lower.ends_with(".yml") || lower.ends_with(".json")
+}
+
 /// Checks a policy given as text. Files whose name ends in `.yaml`, `.yml` or `.json` are read as the
 /// exported data form; anything else as the policy language.
 pub fn check_source(name: &str, text: &str, loader: &mut dyn ListLoader, options: CheckOptions) -> SourceCheck {
@@ -72,12 +79,7 @@ pub fn check_source(name: &str, text: &str, loader: &mut dyn ListLoader, options
         return SourceCheck { sources, checked: Checked { policy: None, diagnostics: vec![d], allowed: vec![] } };
     }
     let main = sources.add(name, text);
-    let lower = name.to_ascii_lowercase();
-    let file = if lower.ends_with(".yaml") || lower.ends_with(".yml") || lower.ends_with(".json") {
-        yaml::to_ast(main, text)
-    } else {
-        parser::parse(main, text)
-    };
+    let file = if is_data_form(name) { yaml::to_ast(main, text) } else { parser::parse(main, text) };
     let checked = match file {
         Ok(file) => check::check(&file, &mut sources, main, loader, options),
         Err(d) => Checked { policy: None, diagnostics: vec![*d], allowed: vec![] },

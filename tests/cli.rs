@@ -209,10 +209,10 @@ fn match_strips_what_the_url_standard_strips_and_keeps_the_input() {
         assert_eq!(l["collect"], serde_json::json!(["page_url", "page_title"]), "{url:?}");
         assert_eq!(l["url"], url.trim_end_matches('\r'), "only the line break is removed");
     }
-    // `explain` decides the same string the same way.
+    // `explain`, asked about the same string on its command line, refuses it as no URL at all.
     let o = policyc(&["explain", artifact.to_str().unwrap(), "\u{3000}https://www.ebay.de/", "--format", "json"]);
-    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-    assert_eq!(v["collect"], serde_json::json!([]));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("is not a valid URL"));
 }
 
 /// A reader that goes away (`policyc disclose ... | head -0`) ends the command quietly: no panic, no message.
@@ -721,4 +721,34 @@ fn a_closed_standard_error_changes_neither_the_work_nor_the_exit_status() {
         .unwrap();
     drop(child.stderr.take());
     assert_eq!(child.wait().unwrap().code(), Some(1), "an error still exits with 1");
+}
+
+/// `explain` is asked about one URL on the command line: text that is no URL is a mistake there, reported in
+/// one line with a non-zero exit, with the fix when only the scheme is missing. A URL that parses but cannot be
+/// matched (another scheme) is still a decision: collect nothing.
+#[test]
+fn explain_refuses_text_that_is_no_url() {
+    let o = policyc(&["explain", "policies/shopping-assistant.policy", "www.walmart.com/ip/123"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.starts_with("error: `www.walmart.com/ip/123` is not a valid URL"), "{err}");
+    assert!(err.contains("did you mean `https://www.walmart.com/ip/123`?"), "{err}");
+    assert!(o.stdout.is_empty());
+    let o = policyc(&["explain", "policies/shopping-assistant.policy", "ftp://www.walmart.com/"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("collect nothing, because scheme `ftp` is not http or https"));
+}
+
+/// `fmt` lays out the text form; given the data form it says so in one line instead of a syntax error at `id:`.
+#[test]
+fn fmt_refuses_the_data_form_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let yaml = dir.path().join("shop.yaml");
+    let export = policyc(&["export", "policies/price-tracker.policy"]);
+    std::fs::write(&yaml, &export.stdout).unwrap();
+    let o = policyc(&["fmt", yaml.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.starts_with("error: `") && err.contains("is a policy in the data form"), "{err}");
+    assert_eq!(std::fs::read(&yaml).unwrap(), export.stdout, "the file is left as it was");
 }

@@ -155,12 +155,19 @@ fn audit_log(auditor: &Auditor<'_, '_>, log: &Path, format: TextOrJson, jobs: us
     let total: u64 = counts.values().sum();
     let by_kind: Vec<String> = counts.iter().map(|(k, n)| format!("{n} {}", k.as_str())).collect();
     let hashes = auditor.policy_hashes();
+    let plural = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     errln!(
-        "audited {events} events against {} {}: {total} violations{}{}",
+        "audited {} against {} {}: {}{}{}",
+        plural(events, "event", "events"),
         if hashes.len() == 1 { "policy" } else { "policies" },
         hashes.join(", "),
+        plural(total, "violation", "violations"),
         if by_kind.is_empty() { String::new() } else { format!(" ({})", by_kind.join(", ")) },
-        if malformed > 0 { format!(", {malformed} malformed lines") } else { String::new() }
+        if malformed > 0 {
+            format!(", {}", plural(malformed, "malformed line", "malformed lines"))
+        } else {
+            String::new()
+        }
     );
     if malformed > 0 {
         super::EXIT_USAGE

@@ -82,7 +82,10 @@ pub fn run(args: Args) -> i32 {
             Format::Human => {
                 print_diagnostics(&result);
                 let verdict = if result.checked.has_errors() { "failed" } else { "ok" };
-                let mut summary = summary_line(&result.checked.diagnostics);
+                // Counted as shown: the skipped entries of a list are one warning unless `--verbose` shows each.
+                let shown =
+                    policyc::diagnostic::for_reading(&result.checked.diagnostics, &result.sources, super::verbose());
+                let mut summary = summary_line(&shown);
                 if !result.checked.allowed.is_empty() {
                     summary.push_str(&format!(", {} accepted by `allow`", result.checked.allowed.len()));
                 }

@@ -13,7 +13,8 @@ pub struct Args {
     /// The policy to compile.
     policy: PathBuf,
     /// Directory to write `STEM.matcher`, `STEM.REGION.LANG.FORMAT` and `STEM.CATEGORY.sites.txt` into (created if
-    /// missing); ID is the policy's id, as in `policy ID { ... }`.
+    /// missing); STEM is the policy's id with `_` written as `-` (`policy shopping_assistant` writes
+    /// `shopping-assistant.matcher`).
     #[arg(short = 'o', long = "out-dir", default_value = "out")]
     out: PathBuf,
     #[command(flatten)]

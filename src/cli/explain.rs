@@ -5,6 +5,7 @@ use super::TextOrJson;
 use policyc::ir::Policy;
 use policyc::matcher::{Decision, Matcher};
 use policyc::report::{ItemReport, Report};
+use policyc::urlnorm::UrlError;
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -42,6 +43,18 @@ struct Item {
 pub fn run(args: Args) -> i32 {
     with_matcher_and_policy(&args.source, Some(&args.state), |matcher, state, policy| {
         let decision = matcher.decide(&args.url, &state);
+        // Text that is no URL at all is a mistake on the command line, not a page to decide: say so and fail.
+        // A URL that parses but cannot be matched (another scheme, an IP address) is a decision, below.
+        if let Some(e @ (UrlError::Unparsable(_) | UrlError::TooLong(_))) = &decision.error {
+            errln!("error: `{}` is {e}", args.url);
+            let guess = format!("https://{}", args.url);
+            if !args.url.contains("://") && matcher.decide(&guess, &state).error.is_none() {
+                errln!("help: a URL starts with its scheme; did you mean `{guess}`?");
+            } else {
+                errln!("help: give a whole address such as `https://www.example.com/products/1`");
+            }
+            return super::EXIT_USAGE;
+        }
         let report = Report::from_decision(matcher, &args.url, &decision);
         let items = items(matcher, &decision, policy);
         match args.format {

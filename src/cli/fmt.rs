@@ -21,6 +21,11 @@ pub fn run(args: Args) -> i32 {
     let mut unformatted = 0;
     let mut unparsed = 0;
     for path in &args.files {
+        if policyc::is_data_form(&path.display().to_string()) {
+            errln!("error: `{}` is a policy in the data form; `fmt` lays out `.policy` files only", path.display());
+            errln!("help: the data form is laid out by whatever writes it (`policyc export` writes it laid out)");
+            return super::EXIT_USAGE;
+        }
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
             Err(e) => return super::fail(format!("cannot read `{}`: {e}", path.display())),
