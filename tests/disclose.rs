@@ -549,7 +549,7 @@ fn notices_say_no_more_than_the_policy() {
 fn complete_site_lists_are_not_called_examples() {
     let en = shopping_md("US", "en");
     assert!(en.contains("3 list entries, namely walmart.com/ip/, target.com/p/, bestbuy.com/site/."), "{en}");
-    assert!(en.contains("other list entry, for example target.com, bestbuy.com, ebay.*, bücher.de."), "{en}");
+    assert!(en.contains("other list entry, for example target.com, bestbuy.com, ebay.\\*, bücher.de."), "{en}");
     assert!(shopping_md("DE", "de").contains("Drei Listeneinträge, nämlich walmart.com/ip/"));
 }
 
@@ -658,7 +658,7 @@ fn site_counts_leave_out_blocked_and_covered_entries() {
     // walmart.com, target.com (covering shop.target.com) and amazon.*/dp/; chase.com is a bank, never collected.
     assert_eq!(retail.count, 3);
     let md = render::markdown(&d);
-    assert!(md.contains("2 websites and 1 other list entry, namely walmart.com, target.com, amazon.*/dp/."), "{md}");
+    assert!(md.contains("2 websites and 1 other list entry, namely walmart.com, target.com, amazon.\\*/dp/."), "{md}");
     let appendix = &d.appendix.as_ref().unwrap().categories[0];
     assert!(
         !appendix.sites.contains(&"chase.com".to_string()) && !appendix.sites.contains(&"shop.target.com".to_string())
@@ -906,4 +906,44 @@ fn promises_about_recipients_are_stated_and_agree_with_the_notice_at_collection(
     let shopping = common::check_path(Path::new("policies/shopping-assistant.policy")).checked.policy.unwrap();
     let d = disclose::build(&shopping, "en", Some("DE")).unwrap();
     assert!(d.sections.iter().find(|s| s.id == "recipients").unwrap().after.is_empty());
+}
+
+/// The Markdown read back as a renderer reads it (CommonMark with tables): no text of a policy turns into
+/// markup, so there is no raw HTML and no emphasis (`**` titles are the only markup the layout writes), and
+/// every paragraph reads exactly as the model says it, `ebay.*` and all.
+fn markdown_reads_as_written(md: &str, paragraphs: &[String]) {
+    use pulldown_cmark::{Event, Options, Parser, Tag};
+    let mut text = String::new();
+    for event in Parser::new_ext(md, Options::ENABLE_TABLES) {
+        match event {
+            Event::Html(h) | Event::InlineHtml(h) => panic!("raw HTML `{h}` in\n{md}"),
+            Event::Start(Tag::Emphasis) => panic!("emphasis in\n{md}"),
+            Event::Text(t) | Event::Code(t) => text.push_str(&t),
+            Event::SoftBreak | Event::HardBreak => text.push(' '),
+            _ => {}
+        }
+    }
+    for p in paragraphs {
+        assert!(text.contains(&p.replace('`', "")), "`{p}` does not read as written in\n{md}");
+    }
+}
+
+#[test]
+fn markdown_disclosures_read_as_their_texts() {
+    for (_, policy, region, lang) in cases() {
+        let d = disclose::build(&policy, &lang, region.as_deref()).unwrap();
+        let paragraphs: Vec<String> = d.sections.iter().flat_map(|s| s.paragraphs.iter().cloned()).collect();
+        markdown_reads_as_written(&render::markdown(&d), &paragraphs);
+    }
+    // Texts that look like markup stay text: a script tag, underscores, asterisks, brackets.
+    let hostile = "data note \"<script>alert(1)</script> _x_ *y* [z](https://e.test) # w\"";
+    let text = MIXED.replacen("data ", &format!("{hostile}\ndata "), 1).replacen(
+        "collect page_url",
+        "collect note on retail for recommend keep 30 days\ncollect page_url",
+        1,
+    );
+    let d = disclose::build(&common::policy_from_text(&text), "en", Some("DE")).unwrap();
+    let md = render::markdown(&d);
+    assert!(md.contains("\\<script\\>"), "{md}");
+    markdown_reads_as_written(&md, &["<script>alert(1)</script> _x_ *y* [z](https://e.test) # w".into()]);
 }

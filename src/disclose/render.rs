@@ -37,22 +37,47 @@ pub fn render(d: &Disclosure, format: Format) -> String {
     }
 }
 
+/// A text as Markdown that reads as the text: outside `code` spans, every character Markdown would read as
+/// markup (`*` of `ebay.*`, `_`, brackets, `<` of what would be raw HTML, a `#` that starts a line) is
+/// escaped with a backslash. A policy's texts are plain text; without this, `amazon.*/dp/, amazon.*/gp/`
+/// renders half in italics, and a text with `<script>` passes into the page of whoever renders the file.
+fn md(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for (i, part) in s.split('`').enumerate() {
+        if i > 0 {
+            out.push('`');
+        }
+        if i % 2 == 1 {
+            out.push_str(part);
+            continue;
+        }
+        for c in part.chars() {
+            if matches!(c, '\\' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '~' | '|') {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// [`md`] for a table cell, on one line.
 fn md_cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+    md(&s.replace('\n', " "))
 }
 
 pub fn markdown(d: &Disclosure) -> String {
     let mut o = String::new();
-    let _ = writeln!(o, "# {}\n", d.title);
-    let _ = writeln!(o, "{}\n", d.preamble.join(" "));
-    let _ = writeln!(o, "## {}\n", d.summary.heading);
+    let _ = writeln!(o, "# {}\n", md(&d.title));
+    let _ = writeln!(o, "{}\n", md(&d.preamble.join(" ")));
+    let _ = writeln!(o, "## {}\n", md(&d.summary.heading));
     for offer in &d.summary.offers {
-        let _ = writeln!(o, "**{offer}**\n");
+        let _ = writeln!(o, "**{}**\n", md(offer));
     }
-    let _ = writeln!(o, "{}\n", d.summary.intro);
+    let _ = writeln!(o, "{}\n", md(&d.summary.intro));
     // A notice where nothing is collected has no table: its intro says so.
     if !d.summary.rows.is_empty() {
-        let _ = writeln!(o, "| {} |", d.summary.columns.join(" | "));
+        let _ = writeln!(o, "| {} |", d.summary.columns.iter().map(|c| md_cell(c)).collect::<Vec<_>>().join(" | "));
         let _ = writeln!(o, "|{}", "---|".repeat(d.summary.columns.len()));
         for row in &d.summary.rows {
             let cells: Vec<String> = row.iter().map(|c| md_cell(c)).collect();
@@ -61,17 +86,22 @@ pub fn markdown(d: &Disclosure) -> String {
         o.push('\n');
     }
     for s in &d.sections {
-        let _ = writeln!(o, "## {}\n", s.heading);
+        let _ = writeln!(o, "## {}\n", md(&s.heading));
         for p in &s.paragraphs {
-            let _ = writeln!(o, "{p}\n");
+            let _ = writeln!(o, "{}\n", md(p));
         }
         for i in &s.items {
             match &i.title {
                 Some(t) => {
-                    let _ = writeln!(o, "- **{t}**  \n  {}", i.text.join("  \n  "));
+                    let _ = writeln!(
+                        o,
+                        "- **{}**  \n  {}",
+                        md(t),
+                        i.text.iter().map(|x| md(x)).collect::<Vec<_>>().join("  \n  ")
+                    );
                 }
                 None => {
-                    let _ = writeln!(o, "- {}", i.text.join(" "));
+                    let _ = writeln!(o, "- {}", md(&i.text.join(" ")));
                 }
             }
         }
@@ -79,13 +109,13 @@ pub fn markdown(d: &Disclosure) -> String {
             o.push('\n');
         }
         for p in &s.after {
-            let _ = writeln!(o, "{p}\n");
+            let _ = writeln!(o, "{}\n", md(p));
         }
     }
     if let Some(a) = &d.appendix {
-        let _ = writeln!(o, "## {}\n", a.heading);
+        let _ = writeln!(o, "## {}\n", md(&a.heading));
         for c in &a.categories {
-            let _ = writeln!(o, "### {}\n", c.title);
+            let _ = writeln!(o, "### {}\n", md(&c.title));
             for s in &c.sites {
                 let _ = writeln!(o, "- `{s}`");
             }
