@@ -98,6 +98,17 @@ codes! {
     DeviceWithoutConsent = "W0065", Warning, "a `from device` rule stores or reads on the user's device for a purpose not based on consent and does not say why it is strictly necessary (ePrivacy Directive Art. 5(3), § 25 TDDDG, UK PECR reg. 6); only where the rule applies in the EU, the EEA or the United Kingdom";
 }
 
+/// The closest candidate to `name`, if one is close enough to be a likely typo: the suggestion of a help line
+/// (`did you mean \`collect\`?`), for names and keywords alike.
+pub fn did_you_mean<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<String> {
+    let limit = (name.chars().count() / 3).max(1);
+    candidates
+        .map(|c| (strsim::damerau_levenshtein(name, c), c))
+        .filter(|(d, _)| *d <= limit)
+        .min()
+        .map(|(_, c)| c.to_string())
+}
+
 impl fmt::Display for Code {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

@@ -208,15 +208,8 @@ impl Checker<'_> {
     }
 }
 
-/// The closest candidate to `name`, if one is close enough to be a likely typo.
-pub fn did_you_mean<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<String> {
-    let limit = (name.chars().count() / 3).max(1);
-    candidates
-        .map(|c| (strsim::damerau_levenshtein(name, c), c))
-        .filter(|(d, _)| *d <= limit)
-        .min()
-        .map(|(_, c)| c.to_string())
-}
+/// Kept here under its old path: the parser, below the checker, needs it too (`crate::diagnostic`).
+pub use crate::diagnostic::did_you_mean;
 
 /// Where the collect rule written at `rule` has its first clause that `is` picks, so that a diagnostic about one
 /// clause points at it; the whole rule when it has none.

@@ -77,7 +77,7 @@ fn audit_log(auditor: &Auditor<'_, '_>, log: &Path, format: TextOrJson, jobs: us
                 let size = f.metadata().ok().map(|m| m.len());
                 (Box::new(f), size)
             }
-            Err(e) => return super::fail(format!("cannot read `{}`: {e}", log.display())),
+            Err(e) => return super::fail(super::cannot_read(log, &e)),
         }
     };
     // A progress bar only for a person watching a long audit; never in pipes or CI logs.

@@ -60,7 +60,7 @@ pub fn run(args: Args) -> i32 {
     for path in &args.sensitive {
         match std::fs::read_to_string(path) {
             Ok(text) => sensitive.push((path.display().to_string(), text)),
-            Err(e) => return super::fail(format!("cannot read `{}`: {e}", path.display())),
+            Err(e) => return super::fail(super::cannot_read(path, &e)),
         }
     }
     let limits = InputLimits {

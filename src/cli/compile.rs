@@ -66,13 +66,7 @@ pub fn run(args: Args) -> i32 {
                 Ok(k) => Some(k),
                 Err(e) => return super::fail(format!("`{}`: {e}", path.display())),
             },
-            Err(e) => {
-                return super::fail(format!(
-                    "cannot read `{}`: {}",
-                    path.display(),
-                    e.kind().to_string().to_lowercase()
-                ))
-            }
+            Err(e) => return super::fail(super::cannot_read(path, &e)),
         },
         None => None,
     };

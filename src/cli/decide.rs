@@ -175,7 +175,7 @@ pub fn load_bytes(path: &Path) -> Result<Vec<u8>, String> {
 
 /// [`load_bytes`], with the checked policy when the file is one.
 fn load(path: &Path) -> Result<(Vec<u8>, Option<Policy>), String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read `{}`: {}", path.display(), e))?;
+    let bytes = std::fs::read(path).map_err(|e| super::cannot_read(path, &e))?;
     if bytes.starts_with(artifact::LABEL) || path.extension().is_some_and(|e| e == "matcher") {
         return Ok((bytes, None));
     }

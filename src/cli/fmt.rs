@@ -28,7 +28,7 @@ pub fn run(args: Args) -> i32 {
         }
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
-            Err(e) => return super::fail(format!("cannot read `{}`: {e}", path.display())),
+            Err(e) => return super::fail(super::cannot_read(path, &e)),
         };
         let formatted = match policyc::fmt::format(&text) {
             Ok(f) => f,

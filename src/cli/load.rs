@@ -26,8 +26,7 @@ impl ListLoader for FsLoader {
 
 /// Reads and checks a policy file. An unreadable policy is an IO problem, reported as a one-line error.
 pub fn check_file(path: &Path, options: CheckOptions) -> Result<SourceCheck, String> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| format!("cannot read `{}`: {}", path.display(), e.kind().to_string().to_lowercase()))?;
+    let bytes = std::fs::read(path).map_err(|e| super::cannot_read(path, &e))?;
     let text = String::from_utf8(bytes).map_err(|e| {
         format!("`{}` is not UTF-8 text (invalid byte at offset {})", path.display(), e.utf8_error().valid_up_to())
     })?;

@@ -154,6 +154,21 @@ pub fn write_stderr(args: std::fmt::Arguments<'_>) {
     let _ = err.write_fmt(args).and_then(|()| err.flush());
 }
 
+/// The one-line error for a file that cannot be read, worded alike by every command: `cannot read
+/// \`x.policy\`: no such file`. The OS's own text (`No such file or directory (os error 2)`) is for
+/// programmers; the kind of failure is what the user acts on.
+pub fn cannot_read(path: &std::path::Path, e: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    let reason = match e.kind() {
+        ErrorKind::NotFound => "no such file".to_string(),
+        ErrorKind::PermissionDenied => "permission denied".to_string(),
+        ErrorKind::IsADirectory => "it is a directory".to_string(),
+        ErrorKind::InvalidData => "it is not UTF-8 text".to_string(),
+        other => other.to_string().to_lowercase(),
+    };
+    format!("cannot read `{}`: {reason}", path.display())
+}
+
 /// Prints a one-line error for a problem that is not a policy diagnostic (a missing file, a bad artifact).
 pub fn fail(message: impl std::fmt::Display) -> i32 {
     errln!("error: {message}");

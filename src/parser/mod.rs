@@ -194,8 +194,14 @@ fn help_for(expected: &[&str], rest: &str) -> String {
             .into();
     }
     let keywords: Vec<String> = crate::ast::ITEM_KEYWORDS.iter().map(|k| format!("`{k}`")).collect();
-    let (last, rest) = keywords.split_last().map_or(("", &[][..]), |(l, r)| (l.as_str(), r));
-    format!("each item starts with a keyword: {} or {last}; see docs/language.md", rest.join(", "))
+    let (last, others) = keywords.split_last().map_or(("", &[][..]), |(l, r)| (l.as_str(), r));
+    let list = format!("each item starts with a keyword: {} or {last}; see docs/language.md", others.join(", "));
+    // A misspelt keyword where an item starts (`colect`): name the keyword meant first.
+    let word: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+    match crate::diagnostic::did_you_mean(&word, crate::ast::ITEM_KEYWORDS.iter().copied()) {
+        Some(best) if !word.is_empty() && expected.contains(&"`collect`") => format!("did you mean `{best}`? {list}"),
+        _ => list,
+    }
 }
 
 /// The words for a rule that a syntax error can expect. `None` hides helper rules.
