@@ -368,8 +368,43 @@ struct MietteView {
     header: String,
     help: Option<String>,
     severity: miette::Severity,
-    source: miette::NamedSource<String>,
+    source: CharColumns,
     labels: Vec<miette::LabeledSpan>,
+}
+
+/// A file's text as miette reads it, but with columns counted in characters. miette counts the column of the
+/// snippet's `╭─[file:line:column]` in bytes, which after an `ä` disagrees with the `-->` line above it (and
+/// with `--format json` and the language server); both must name the same place.
+struct CharColumns {
+    name: String,
+    text: String,
+}
+
+impl miette::SourceCode for CharColumns {
+    fn read_span<'a>(
+        &'a self,
+        span: &miette::SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let contents = self.text.read_span(span, context_lines_before, context_lines_after)?;
+        let column = if contents.column() == 0 {
+            0
+        } else {
+            // miette names a column other than 0 only without context lines, where it is the span's own.
+            let before = self.text.get(..span.offset()).unwrap_or_default();
+            let line_start = before.rfind(['\n', '\r']).map_or(0, |i| i + 1);
+            before.get(line_start..).map_or(contents.column(), |l| l.chars().count())
+        };
+        Ok(Box::new(miette::MietteSpanContents::new_named(
+            self.name.clone(),
+            contents.data(),
+            *contents.span(),
+            contents.line(),
+            column,
+            contents.line_count(),
+        )))
+    }
 }
 
 impl MietteView {
@@ -422,10 +457,10 @@ impl MietteView {
                 Severity::Error => miette::Severity::Error,
                 Severity::Warning => miette::Severity::Warning,
             },
-            source: miette::NamedSource::new(
-                file.name.clone(),
-                if snippet { file.text.clone() } else { String::new() },
-            ),
+            source: CharColumns {
+                name: file.name.clone(),
+                text: if snippet { file.text.clone() } else { String::new() },
+            },
             labels,
         }
     }

@@ -232,3 +232,29 @@ fn cli_audits_on_many_threads_as_on_one() {
         }
     }
 }
+
+#[test]
+fn cli_names_swapped_arguments_for_what_they_are() {
+    let dir = tempfile::tempdir().unwrap();
+    let artifact_path = dir.path().join("shop.matcher");
+    std::fs::write(&artifact_path, artifact()).unwrap();
+    // A log without the `.ndjson` name still reads as one by its first line.
+    let log_path = dir.path().join("collected.log");
+    std::fs::copy(LOG, &log_path).unwrap();
+    let run = |args: [&Path; 2]| Command::new(env!("CARGO_BIN_EXE_policyc")).arg("audit").args(args).output().unwrap();
+    for (args, what) in [
+        ([log_path.as_path(), artifact_path.as_path()], "collected.log` is a collection log, not an artifact"),
+        ([artifact_path.as_path(), artifact_path.as_path()], "shop.matcher` is an artifact, not a collection log"),
+    ] {
+        let o = run(args);
+        let err = String::from_utf8(o.stderr).unwrap();
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert_eq!(err.lines().count(), 1, "one line, no syntax error dump: {err}");
+        assert!(err.contains(what) && err.contains("the log comes last"), "{err}");
+        assert!(o.stdout.is_empty());
+    }
+    // The right order still audits.
+    let o = run([artifact_path.as_path(), log_path.as_path()]);
+    assert_eq!(o.status.code(), Some(2), "the fixture has malformed lines");
+    assert!(!o.stdout.is_empty());
+}

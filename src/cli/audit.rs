@@ -3,8 +3,9 @@
 use super::decide::load_bytes;
 use super::parallel::{self, Line};
 use super::TextOrJson;
+
 use policyc::audit::{self, Auditor, Kind};
-use policyc::matcher::Matcher;
+use policyc::matcher::{artifact, Matcher};
 use std::collections::BTreeMap;
 use std::io::{BufReader, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
@@ -28,6 +29,21 @@ pub fn run(args: Args) -> i32 {
     let Some((log, artifacts)) = args.paths.split_last() else {
         return super::fail("give the artifacts, then the log");
     };
+    // Swapped arguments are the likeliest mistake with this command. Name the file for what it is before it is
+    // read as what it is not: a log read as a policy is a syntax error, an artifact read as a log a stream of
+    // malformed lines.
+    if let Some(path) = artifacts.iter().find(|p| looks_like_log(p)) {
+        return super::fail(format!(
+            "`{}` is a collection log, not an artifact or a policy; the log comes last: `policyc audit ARTIFACT... LOG`",
+            path.display()
+        ));
+    }
+    if starts_with(log, artifact::LABEL) {
+        return super::fail(format!(
+            "`{}` is an artifact, not a collection log; the log comes last: `policyc audit ARTIFACT... LOG`",
+            log.display()
+        ));
+    }
     let mut all_bytes = Vec::with_capacity(artifacts.len());
     for path in artifacts {
         match load_bytes(path) {
@@ -46,6 +62,28 @@ pub fn run(args: Args) -> i32 {
         Ok(auditor) => audit_log(&auditor, log, args.format, parallel::jobs(args.jobs)),
         Err(e) => super::fail(e),
     }
+}
+
+/// Whether the file at `path` begins with `prefix`; an unreadable file does not (its error comes later).
+fn starts_with(path: &Path, prefix: &[u8]) -> bool {
+    let mut head = vec![0; prefix.len()];
+    std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut head)).is_ok() && head == prefix
+}
+
+/// Whether the file at `path` reads as a collection log: a `.ndjson` or `.jsonl` name, or a first line that is
+/// a JSON object with a `url`. A policy's JSON form is one object over many lines, so its first line is `{`.
+fn looks_like_log(path: &Path) -> bool {
+    if path.extension().is_some_and(|e| e == "ndjson" || e == "jsonl") {
+        return true;
+    }
+    let Ok(f) = std::fs::File::open(path) else { return false };
+    let mut first = String::new();
+    // A line of at most 1 MiB is read; a longer one, or one that is not UTF-8, is no event.
+    if std::io::BufRead::read_line(&mut BufReader::new(f.take(1 << 20)), &mut first).is_err() {
+        return false;
+    }
+    serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(first.trim())
+        .is_ok_and(|o| o.contains_key("url"))
 }
 
 /// What one log line came to: nothing (a blank line), or its audit.

@@ -143,12 +143,56 @@ fn syntax_diagnostic(file: FileId, text: &str, err: pest::error::Error<Rule>) ->
                 "write the settings first: `expect \"https://...\" with signed_in region GB collects page_url`",
             );
     }
+    if let Some(d) = unclosed_block(file, text, pos, span, &expected, rest) {
+        return d;
+    }
     let message = match expected.len() {
         0 => format!("unexpected {found}"),
         _ => format!("expected {}, found {found}", one_of(&expected)),
     };
     let help = help_for(&expected, rest);
     Diagnostic::new(Code::Syntax, span, message).with_label("unexpected here").with_help(help)
+}
+
+/// A block (`policy NAME {` or `sites NAME {`) whose `}` is missing shows up only where the next item's keyword
+/// stands. Report it as the unclosed block it is, at its `{`, and say where the `}` goes, rather than listing
+/// what the block could still hold.
+fn unclosed_block(file: FileId, text: &str, pos: usize, at: Span, expected: &[&str], rest: &str) -> Option<Diagnostic> {
+    let word: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+    if !expected.contains(&"`}`") || !crate::ast::ITEM_KEYWORDS.contains(&word.as_str()) {
+        return None;
+    }
+    // Neither block holds another `{`, and the `{` that opens one ends its first line; the opening line is the
+    // last one before the error that ends in `{` (strings and comments cannot end a line that way in either
+    // block's first line, and a pattern never contains `{`).
+    let before = text.get(..pos)?;
+    let (line_start, open_line) = before
+        .split('\n')
+        .scan(0, |start, line| {
+            let at = *start;
+            *start += line.len() + 1;
+            Some((at, line.trim_end()))
+        })
+        .filter(|(_, line)| line.ends_with('{'))
+        .last()?;
+    let block = open_line.split_whitespace().next()?;
+    if block != "policy" && block != "sites" {
+        return None;
+    }
+    let brace = line_start + open_line.len() - 1;
+    // The `}` belongs after the block's last line with content, which is the line before the blank lines and
+    // comments that precede the next item.
+    let last = before.get(..content_len(before))?.lines().count();
+    Some(
+        Diagnostic::new(
+            Code::Syntax,
+            Span::new(file, brace, brace + 1),
+            format!("this `{block}` block is never closed"),
+        )
+        .with_label("the block opens here")
+        .with_secondary(at, format!("`{word}` starts the next item"))
+        .with_help(format!("add `}}` on a line of its own after line {last}, where the block ends")),
+    )
 }
 
 fn one_of(items: &[&str]) -> String {
@@ -883,7 +927,6 @@ fn is_keyword(rule: Rule) -> bool {
     )
 }
 
-/// Resolves the escapes the grammar allows in strings. An unknown escape keeps the escaped character.
 /// The length of `text` without trailing whitespace and without comments at its end: whole `//` lines after
 /// the first line, and a `//` comment that ends the last line outside a string.
 fn content_len(text: &str) -> usize {
@@ -904,6 +947,7 @@ fn content_len(text: &str) -> usize {
     }
 }
 
+/// Resolves the escapes the grammar allows in strings. An unknown escape keeps the escaped character.
 fn unescape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars();
