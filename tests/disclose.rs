@@ -947,3 +947,71 @@ fn markdown_disclosures_read_as_their_texts() {
     assert!(md.contains("\\<script\\>"), "{md}");
     markdown_reads_as_written(&md, &["<script>alert(1)</script> _x_ *y* [z](https://e.test) # w".into()]);
 }
+
+/// `never` rules for some regions: one on a category a rule collects on, one on a category that covers every
+/// site of another collected category, and rules of their own for some regions.
+const REGIONAL_NEVER: &str = r#"
+policy p {
+  name "P" controller "P GmbH, Berlin" contact "p@p.test" version "1" languages en
+  regions EU, DE, US
+  established DE
+}
+signal signed_in "you are signed in"
+data url "the address of the page"
+data title "the title of the page"
+purpose rec basis consent profiling no decisions none "recommending things"
+purpose stats basis consent profiling no decisions none "counting visits"
+sites shops "shops" { shop.example }
+sites news "news" { news.example }
+sites outlets "outlet shops" { outlet.example }
+sites sensitive "sensitive sites" { outlet.example  clinic.example }
+collect url on shops, outlets for rec keep 30 days region EU
+collect title on shops for stats keep 40 days region DE link to account when signed_in
+collect url on news for stats keep 1 year
+never collect on shops region US
+never collect on news region EU
+never collect on sensitive region DE
+"#;
+
+/// A notice for a region says an item is collected on a category, and for a purpose, exactly where the
+/// reference interpreter collects it there in that region under some setting: a `never` rule scoped to the
+/// region takes the collection it blocks out of every part of the notice, as it does out of the matcher.
+#[test]
+fn a_regional_notice_says_what_is_collected_there_no_more_and_no_less() {
+    use std::collections::BTreeSet;
+    let policy = common::policy_from_text(REGIONAL_NEVER);
+    let interp = policyc::interp::Interpreter::new(&policy);
+    for region in ["EU", "DE", "US"] {
+        let mut said = BTreeSet::new();
+        let d = disclose::build(&policy, "en", Some(region)).unwrap();
+        for fact in &d.facts.data {
+            said.extend(fact.sites.iter().map(|s| (fact.name.clone(), s.clone())));
+            said.extend(fact.purposes.iter().map(|p| (fact.name.clone(), format!("for {p}"))));
+        }
+        let mut done = BTreeSet::new();
+        for c in &policy.sites {
+            let host = match &c.patterns[0].host {
+                policyc::pattern::HostPattern::Domain(h) | policyc::pattern::HostPattern::Exact(h) => h.clone(),
+                other => panic!("{other:?}"),
+            };
+            for with in [vec![], vec!["signed_in".to_string()]] {
+                let settings = policyc::report::Settings::from_expect(&with, Some(region));
+                let (report, items) = interp.decide_items(&format!("https://{host}/"), &settings).unwrap();
+                for item in items {
+                    // The URL decides for every category holding its host; name each of them.
+                    done.extend(report.sites.iter().filter(|s| **s == c.name).map(|s| (item.data.clone(), s.clone())));
+                    done.extend(item.purposes.iter().map(|p| (item.data.clone(), format!("for {p}"))));
+                }
+            }
+        }
+        assert_eq!(said, done, "{region}: what the notice says is collected against what is");
+        // The words agree with the facts: a blocked category is never named where the notice says what it
+        // collects.
+        let md = render::markdown(&d);
+        let where_ = md.split("## Where we collect it").nth(1).unwrap().split("\n## ").next().unwrap();
+        for (name, title) in [("news", "News"), ("outlets", "Outlet shops"), ("shops", "Shops")] {
+            let collected = done.iter().any(|(_, s)| s == name);
+            assert_eq!(where_.contains(&format!("**{title}**")), collected, "{region}: {title} in {where_}");
+        }
+    }
+}

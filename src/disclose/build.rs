@@ -38,8 +38,39 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
     let us = region.is_some_and(|r| region::within(r, "US"));
     let law = l.t(if uk { "law_uk" } else { "law_eu" }, &[]);
     let territory = l.t(if uk { "territory_uk" } else { "territory_eu" }, &[]);
-    let rules: Vec<&ir::CollectRule> = policy.collect.iter().filter(|r| in_region(&r.regions, region)).collect();
-    let nevers: Vec<&ir::NeverRule> = policy.never.iter().filter(|n| in_region(&n.regions, region)).collect();
+    // A `never` rule holds wherever the reader might be in one of its regions, as the matcher applies it (a
+    // notice for the EU includes a rule for Germany), so that no notice promises collection the matcher blocks.
+    let nevers: Vec<&ir::NeverRule> =
+        policy.never.iter().filter(|n| region::never_applies(&n.regions, region)).collect();
+    // A `never` rule wins over every collect rule, so a category it blocks for every reader of this notice is
+    // no place where anything is collected: not the categories it names, nor a category all of whose entries
+    // one of them covers. A notice for one region is read only there, so that region's `never` rules count;
+    // a notice for every region counts only the rules for every region (the others are said with their
+    // regions in the never section).
+    let blocking: Vec<&ir::SiteCategory> = policy
+        .sites
+        .iter()
+        .filter(|c| nevers.iter().any(|n| n.sites.contains(&c.name) && (region.is_some() || n.regions.is_empty())))
+        .collect();
+    let blocked: Vec<&str> = policy
+        .sites
+        .iter()
+        .filter(|c| {
+            blocking.iter().any(|b| b.name == c.name)
+                || (!blocking.is_empty() && !c.patterns.is_empty() && net_patterns(c, &blocking).is_empty())
+        })
+        .map(|c| c.name.as_str())
+        .collect();
+    let open_rules: Vec<ir::CollectRule> = policy
+        .collect
+        .iter()
+        .filter(|r| in_region(&r.regions, region))
+        .filter_map(|r| {
+            let sites: Vec<String> = r.sites.iter().filter(|s| !blocked.contains(&s.as_str())).cloned().collect();
+            (!sites.is_empty()).then(|| ir::CollectRule { sites, ..r.clone() })
+        })
+        .collect();
+    let rules: Vec<&ir::CollectRule> = open_rules.iter().collect();
     let independent: Vec<&ir::IndependentRule> =
         policy.independent.iter().filter(|r| in_region(&r.regions, region)).collect();
     let contact = cx.tx(&policy.contact);
