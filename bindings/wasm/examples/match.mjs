@@ -4,7 +4,9 @@
 //   scripts/build-wasm
 //   node bindings/wasm/examples/match.mjs out/shopping-assistant.matcher --set signed_in=on --region DE < urls.txt
 //
-// Flags: `--set NAME=on|off` (repeatable) and `--region R`, as the CLI takes them.
+// Flags: `--set NAME=on|off` (repeatable), `--region R` and `--event E`, as the CLI takes them. Each line is
+// decided as it stands, without its line break: the URL standard strips only C0 controls and spaces, so a
+// line led by a no-break space is refused, as the CLI refuses it (`String.prototype.trim` would strip it).
 
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
@@ -12,7 +14,7 @@ import { loadMatcher } from "../../../target/wasm-pkg/index.js";
 
 const [artifact, ...flags] = process.argv.slice(2);
 if (artifact === undefined) {
-  console.error("usage: node match.mjs ARTIFACT [--set NAME=on|off]... [--region R] < urls");
+  console.error("usage: node match.mjs ARTIFACT [--set NAME=on|off]... [--region R] [--event E] < urls");
   process.exit(2);
 }
 const opts = { set: {} };
@@ -21,6 +23,7 @@ for (let i = 0; i < flags.length; i += 2) {
   const [name, on] = value.split("=");
   if (flag === "--set" && (on === "on" || on === "off")) opts.set[name] = on === "on";
   else if (flag === "--region") opts.region = value;
+  else if (flag === "--event") opts.event = value;
   else {
     console.error(`error: unknown flag \`${flag} ${value}\``);
     process.exit(2);
@@ -36,5 +39,6 @@ try {
   process.exit(2);
 }
 for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
-  process.stdout.write(JSON.stringify(m.report(line.trim(), opts)) + "\n");
+  // readline strips `\n` and `\r\n`, exactly the line break the CLI strips.
+  process.stdout.write(JSON.stringify(m.report(line, opts)) + "\n");
 }

@@ -2,8 +2,11 @@
 
 /** Runtime settings: signals and feature switches by name, the user's region, and the event decided. */
 export interface Options {
-  /** Signals (default off) and features (default as the policy declares) to set; an unknown name throws. */
-  set?: Record<string, boolean>;
+  /**
+   * Signals (default off) and features (default as the policy declares) to set, as a plain object or a Map;
+   * an unknown name throws, and so does any other kind of object.
+   */
+  set?: Record<string, boolean> | ReadonlyMap<string, boolean>;
   /** The user's region, one the policy names; an unknown region throws. None: no region. */
   region?: string | null;
   /** The event decided, one the policy declares (`offer_click`); an unknown event throws. None: a page view. */
@@ -60,8 +63,11 @@ export interface Report {
 
 /** Options of `sources`: a state without an event (collection from a source does not depend on events). */
 export interface SourceOptions {
-  /** Signals (default off) and features (default as the policy declares) to set; an unknown name throws. */
-  set?: Record<string, boolean>;
+  /**
+   * Signals (default off) and features (default as the policy declares) to set, as a plain object or a Map;
+   * an unknown name throws, and so does any other kind of object.
+   */
+  set?: Record<string, boolean> | ReadonlyMap<string, boolean>;
   /** The user's region, one the policy names; an unknown region throws. None: no region. */
   region?: string | null;
   /** Refused: passing an event throws a TypeError. */

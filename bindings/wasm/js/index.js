@@ -162,6 +162,12 @@ export async function loadMatcher(bytes) {
   return new Matcher(w, handle, JSON.parse(answer));
 }
 
+/** Whether `v` is a plain object: made by a literal, `Object.create(null)` or `JSON.parse`. */
+function isPlain(v) {
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
 function checkUrl(url) {
   if (typeof url !== "string") throw new TypeError("a URL must be a string");
 }
@@ -225,7 +231,9 @@ export class Matcher {
     if (id === undefined) {
       id = this.#contextOf(opts);
       // Only a frozen object is cached by identity: a caller may change an unfrozen one between calls.
-      if (!(Object.isFrozen(opts) && (opts.set === undefined || Object.isFrozen(opts.set)))) return id;
+      // A Map's entries change even when the Map is frozen, so options with one are never cached.
+      const frozenSet = opts.set === undefined || (!(opts.set instanceof Map) && Object.isFrozen(opts.set));
+      if (!(Object.isFrozen(opts) && frozenSet)) return id;
       this.#byObject.set(opts, id);
     }
     this.#lastOpts = opts;
@@ -240,10 +248,21 @@ export class Matcher {
     if (extra.length > 0) {
       throw new TypeError(`\`${extra[0]}\` is not an option (expected \`set\`, \`region\` or \`event\`)`);
     }
-    if (set !== undefined && (set === null || typeof set !== "object")) {
-      throw new TypeError("`set` must be an object of names to true or false");
+    // A Map is read by its entries. Any other object but a plain one (an array, a class instance, an object
+    // whose switches are inherited) is refused: `Object.entries` would see none of its switches, and every
+    // switch would silently stay at its default, collecting where the user switched collection off.
+    let entries;
+    if (set === undefined) {
+      entries = [];
+    } else if (set instanceof Map) {
+      entries = [...set];
+    } else if (set !== null && typeof set === "object" && isPlain(set)) {
+      entries = Object.entries(set);
+    } else {
+      throw new TypeError("`set` must be a plain object or a Map of names to true or false");
     }
-    for (const [name, on] of Object.entries(set ?? {})) {
+    for (const [name, on] of entries) {
+      if (typeof name !== "string") throw new TypeError("the names in `set` must be strings");
       if (typeof on !== "boolean") throw new TypeError(`\`set.${name}\` must be true or false`);
     }
     if (region !== undefined && region !== null && typeof region !== "string") {
@@ -252,7 +271,7 @@ export class Matcher {
     if (event !== undefined && event !== null && typeof event !== "string") {
       throw new TypeError("`event` must be a string");
     }
-    const key = JSON.stringify({ set: set ?? {}, region: region ?? null, event: event ?? null });
+    const key = JSON.stringify({ set: Object.fromEntries(entries), region: region ?? null, event: event ?? null });
     let id = this.#contexts.get(key);
     if (id !== undefined) return id;
     const w = this.#w;

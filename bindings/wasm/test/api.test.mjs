@@ -60,6 +60,27 @@ test("unknown names throw as the CLI refuses them, and so do malformed settings"
   assert.throws(() => m.decideMany("https://shop.example/"), TypeError);
 });
 
+test("a Map of switches decides as the same plain object, and other objects are refused, not read as empty", async () => {
+  const m = await loadMatcher(demo);
+  const url = "https://shop.example/cart";
+  // Switching the feature off stops collection whichever way the switches are passed.
+  assert.deepEqual(m.decide(url, { set: { stats_switch: false } }).collect, []);
+  assert.deepEqual(m.decide(url, { set: new Map([["stats_switch", false]]) }).collect, []);
+  const frozen = Object.freeze({ set: new Map([["signed_in", true]]), region: "DE" });
+  assert.deepEqual(m.decide(url, frozen).linked, ["page_url"]);
+  // A Map changes even when frozen: the next call reads it afresh.
+  frozen.set.set("signed_in", false);
+  assert.deepEqual(m.decide(url, frozen).linked, []);
+  assert.throws(() => m.decide(url, { set: new Map([["nope", true]]) }), /`nope` is not a signal/);
+  assert.throws(() => m.decide(url, { set: new Map([[1, true]]) }), TypeError);
+  // Objects whose switches Object.entries cannot see would leave every switch at its default.
+  for (const set of [Object.create({ stats_switch: false }), [["stats_switch", false]], new (class S { stats_switch = false })()]) {
+    assert.throws(() => m.decide(url, { set }), { name: "TypeError", message: /plain object or a Map/ });
+    assert.throws(() => m.sources({ set }), TypeError);
+  }
+  assert.deepEqual(m.decide(url, { set: Object.assign(Object.create(null), { stats_switch: false }) }).collect, []);
+});
+
 test("an undecidable URL collects nothing and says why", async () => {
   const m = await loadMatcher(demo);
   const d = m.decide("ftp://shop.example/");
