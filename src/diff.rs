@@ -32,6 +32,8 @@ pub struct PolicyDiff {
     pub states: Vec<String>,
     /// The same in one phrase, for the Markdown.
     pub states_summary: String,
+    /// [`PolicyDiff::widens`], for readers of the JSON.
+    pub widens: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -45,6 +47,30 @@ pub struct Side {
 pub struct Change {
     pub topic: &'static str,
     pub text: String,
+    /// Whether the change can widen what the data is collected, used, kept or shared for (a new purpose, a
+    /// longer retention, a new recipient or a recipient's wider role, a withdrawn promise, a `never` rule
+    /// narrowed, a rule for more regions, a feature now on by default, a changed legal basis). A consent
+    /// given to the old policy does not cover such a change.
+    pub widens: bool,
+}
+
+/// The changes found so far, each said as narrowing or neutral ([`Changes::say`]) or as widening
+/// ([`Changes::widen`]).
+#[derive(Default)]
+struct Changes(Vec<Change>);
+
+impl Changes {
+    fn say(&mut self, topic: &'static str, text: String) {
+        self.0.push(Change { topic, text, widens: false });
+    }
+
+    fn widen(&mut self, topic: &'static str, text: String) {
+        self.0.push(Change { topic, text, widens: true });
+    }
+
+    fn either(&mut self, widens: bool, topic: &'static str, text: String) {
+        self.0.push(Change { topic, text, widens });
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -77,6 +103,9 @@ pub struct Witness {
     pub after_collect: Vec<String>,
     pub before_linked: Vec<String>,
     pub after_linked: Vec<String>,
+    /// What the collected data is used for, before and after.
+    pub before_purposes: Vec<String>,
+    pub after_purposes: Vec<String>,
     pub text: String,
 }
 
@@ -85,16 +114,20 @@ impl PolicyDiff {
         self.changes.is_empty() && self.scope.is_empty() && self.witnesses.is_empty()
     }
 
-    /// Whether the new policy collects or links more: sites added to a category that collects, sites removed
-    /// from one that a `never` rule excludes, or a witness URL where an item is newly collected or newly
-    /// linked. A consent given to the old policy does not cover such a change.
+    /// Whether the new policy collects, links, uses, keeps or shares more: a change that widens (a new purpose
+    /// for an item, a longer retention, a new recipient, ...: [`Change::widens`]), sites added to a category
+    /// that collects, sites removed from one that a `never` rule excludes, or a witness URL where an item is
+    /// newly collected, newly linked or used for a new purpose. A consent given to the old policy does not
+    /// cover such a change.
     pub fn widens(&self) -> bool {
         let more = |before: &[String], after: &[String]| after.iter().any(|a| !before.contains(a));
-        self.scope.iter().any(|s| s.widens)
-            || self
-                .witnesses
-                .iter()
-                .any(|w| more(&w.before_collect, &w.after_collect) || more(&w.before_linked, &w.after_linked))
+        self.changes.iter().any(|c| c.widens)
+            || self.scope.iter().any(|s| s.widens)
+            || self.witnesses.iter().any(|w| {
+                more(&w.before_collect, &w.after_collect)
+                    || more(&w.before_linked, &w.after_linked)
+                    || more(&w.before_purposes, &w.after_purposes)
+            })
     }
 }
 
@@ -126,8 +159,12 @@ struct ItemView {
     purposes: BTreeSet<String>,
     /// Purpose to the retention periods of the rules that collect the item for it.
     keep: BTreeMap<String, BTreeSet<String>>,
+    /// Purpose to the longest of those retentions in days, a criterion counting as longer than any period.
+    keep_days: BTreeMap<String, u64>,
     link: BTreeSet<String>,
     when: BTreeSet<String>,
+    /// The regions the rules collect in; empty for a rule for every region.
+    regions: BTreeSet<Vec<String>>,
 }
 
 fn item_view(p: &Policy, data: &str) -> ItemView {
@@ -137,7 +174,11 @@ fn item_view(p: &Policy, data: &str) -> ItemView {
         v.purposes.extend(r.purposes.iter().cloned());
         for purpose in &r.purposes {
             v.keep.entry(purpose.clone()).or_default().insert(r.keep.to_string());
+            let days = r.keep.max_days().unwrap_or(u64::MAX);
+            let longest = v.keep_days.entry(purpose.clone()).or_default();
+            *longest = (*longest).max(days);
         }
+        v.regions.insert(r.regions.clone());
         v.link.insert(match &r.link {
             ir::Link::Never => "never".into(),
             ir::Link::Always => "always".into(),
@@ -159,23 +200,22 @@ fn set_words(s: &BTreeSet<String>) -> String {
 
 /// Compares two checked policies.
 pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
-    let mut changes = Vec::new();
-    let mut push = |topic: &'static str, text: String| changes.push(Change { topic, text });
+    let mut changes = Changes::default();
 
     if old.id != new.id {
-        push("policy", format!("the policy is renamed from `{}` to `{}`", old.id, new.id));
+        changes.say("policy", format!("the policy is renamed from `{}` to `{}`", old.id, new.id));
     }
     for (field, a, b) in [("controller", &old.controller, &new.controller), ("contact", &old.contact, &new.contact)] {
         if a != b {
-            push("policy", format!("the {field} changes from \"{}\" to \"{}\"", en(a), en(b)));
+            changes.say("policy", format!("the {field} changes from \"{}\" to \"{}\"", en(a), en(b)));
         }
     }
 
     // Data items and what each is collected for, where, how long, and when it is linked.
     for d in &new.data {
         match old.data_item(&d.name) {
-            None => push("data", format!("new data item `{}`: \"{}\"", d.name, en(&d.text))),
-            Some(o) if o.text != d.text => push(
+            None => changes.say("data", format!("new data item `{}`: \"{}\"", d.name, en(&d.text))),
+            Some(o) if o.text != d.text => changes.say(
                 "data",
                 format!("data item `{}` is now described as \"{}\" (was \"{}\")", d.name, en(&d.text), en(&o.text)),
             ),
@@ -184,7 +224,7 @@ pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
     }
     for d in &old.data {
         if new.data_item(&d.name).is_none() {
-            push("data", format!("data item `{}` is removed", d.name));
+            changes.say("data", format!("data item `{}` is removed", d.name));
         }
     }
     for d in &new.data {
@@ -194,16 +234,20 @@ pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
         }
         let n = &d.name;
         if a.sites != b.sites {
-            push("scope", format!("`{n}` is now collected on {} (was {})", set_words(&b.sites), set_words(&a.sites)));
+            changes.say(
+                "scope",
+                format!("`{n}` is now collected on {} (was {})", set_words(&b.sites), set_words(&a.sites)),
+            );
         }
         if a.when != b.when {
-            push(
+            changes.say(
                 "conditions",
                 format!("`{n}` is now collected when {} (was {})", set_words(&b.when), set_words(&a.when)),
             );
         }
         if a.purposes != b.purposes {
-            push(
+            changes.either(
+                b.purposes.iter().any(|p| !a.purposes.contains(p)),
                 "purposes",
                 format!("`{n}` is now used for {} (was {})", set_words(&b.purposes), set_words(&a.purposes)),
             );
@@ -211,15 +255,41 @@ pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
         // Retention is promised per data item and purpose, so a change names both.
         for (purpose, kb) in &b.keep {
             match a.keep.get(purpose) {
-                Some(ka) if ka != kb => push(
+                Some(ka) if ka != kb => changes.either(
+                    // Longer, or another criterion: neither is bounded by what the reader agreed to.
+                    b.keep_days.get(purpose) > a.keep_days.get(purpose)
+                        || b.keep_days.get(purpose).is_some_and(|d| *d == u64::MAX),
                     "retention",
                     format!("`{n}` for `{purpose}` is now kept for {} (was {})", set_words(kb), set_words(ka)),
                 ),
                 _ => {}
             }
         }
+        if a.regions != b.regions {
+            let words = |r: &BTreeSet<Vec<String>>| {
+                r.iter()
+                    .map(|x| if x.is_empty() { "every region".to_string() } else { x.join(", ") })
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            };
+            // Wider where some region of the new rules lies in none of the old ones.
+            let covered =
+                |x: &str| a.regions.iter().any(|old| old.is_empty() || old.iter().any(|o| crate::region::within(x, o)));
+            let wider = b.regions.iter().any(|new| {
+                if new.is_empty() {
+                    !a.regions.contains(new)
+                } else {
+                    new.iter().any(|x| !covered(x))
+                }
+            });
+            changes.either(
+                wider,
+                "scope",
+                format!("`{n}` is now collected in {} (was {})", words(&b.regions), words(&a.regions)),
+            );
+        }
         if a.link != b.link {
-            push(
+            changes.say(
                 "linkage",
                 format!("`{n}` is now linked to the account {} (was {})", set_words(&b.link), set_words(&a.link)),
             );
@@ -229,10 +299,11 @@ pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
     // Purposes and legal bases.
     for p in &new.purposes {
         match old.purpose(&p.name) {
-            None => push("purposes", format!("new purpose `{}` ({}): \"{}\"", p.name, p.basis.keyword(), en(&p.text))),
+            None => changes
+                .say("purposes", format!("new purpose `{}` ({}): \"{}\"", p.name, p.basis.keyword(), en(&p.text))),
             Some(o) => {
                 if o.basis != p.basis {
-                    push(
+                    changes.widen(
                         "purposes",
                         format!(
                             "the legal basis of `{}` changes from {} to {}",
@@ -243,7 +314,8 @@ pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
                     );
                 }
                 if o.shared_with != p.shared_with {
-                    push(
+                    changes.either(
+                        p.shared_with.iter().any(|r| !o.shared_with.contains(r)),
                         "purposes",
                         format!(
                             "`{}` is now shared with {} (was {})",
@@ -258,7 +330,7 @@ pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
     }
     for p in &old.purposes {
         if new.purpose(&p.name).is_none() {
-            push("purposes", format!("purpose `{}` is removed", p.name));
+            changes.say("purposes", format!("purpose `{}` is removed", p.name));
         }
     }
 
@@ -273,8 +345,12 @@ pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
     };
     for r in &new.recipients {
         match old.recipient(&r.name) {
-            None => push("recipients", format!("new recipient `{}`: \"{}\"", r.name, en(&r.text))),
-            Some(o) if roles(o) != roles(r) => push(
+            None => changes.say("recipients", format!("new recipient `{}`: \"{}\"", r.name, en(&r.text))),
+            Some(o) if roles(o) != roles(r) => changes.either(
+                // Acting on our behalf is the narrowest role; any other one the recipient gains, or a role no
+                // longer stated, lets it do more with the data.
+                roles(r).iter().any(|w| w != "`processor`" && !roles(o).contains(w))
+                    || (roles(r).is_empty() && !roles(o).is_empty()),
                 "recipients",
                 format!("recipient `{}` is now {} (was {})", r.name, role_words(&roles(r)), role_words(&roles(o))),
             ),
@@ -283,13 +359,13 @@ pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
     }
     for r in &old.recipients {
         if new.recipient(&r.name).is_none() {
-            push("recipients", format!("recipient `{}` is removed", r.name));
+            changes.say("recipients", format!("recipient `{}` is removed", r.name));
         }
     }
     for p in ir::Promise::ALL {
         match (old.promises.contains(&p), new.promises.contains(&p)) {
-            (false, true) => push("promises", format!("new promise `never {}`", p.verb())),
-            (true, false) => push("promises", format!("the promise `never {}` is withdrawn", p.verb())),
+            (false, true) => changes.say("promises", format!("new promise `never {}`", p.verb())),
+            (true, false) => changes.widen("promises", format!("the promise `never {}` is withdrawn", p.verb())),
             _ => {}
         }
     }
@@ -297,8 +373,11 @@ pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
     // Feature switches.
     for f in &new.features {
         match old.feature(&f.name) {
-            None => push("features", format!("new feature switch `{}`, {} by default", f.name, on_off(f.default))),
-            Some(o) if o.default != f.default => push(
+            None => {
+                changes.say("features", format!("new feature switch `{}`, {} by default", f.name, on_off(f.default)))
+            }
+            Some(o) if o.default != f.default => changes.either(
+                f.default,
                 "features",
                 format!("feature `{}` is now {} by default (was {})", f.name, on_off(f.default), on_off(o.default)),
             ),
@@ -307,31 +386,64 @@ pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
     }
     for f in &old.features {
         if new.feature(&f.name).is_none() {
-            push("features", format!("feature switch `{}` is removed", f.name));
+            changes.say("features", format!("feature switch `{}` is removed", f.name));
         }
     }
 
-    // Never categories.
-    let never_cats =
-        |p: &Policy| -> BTreeSet<String> { p.never.iter().flat_map(|n| n.sites.iter().cloned()).collect() };
+    // Never categories, with the regions their rules hold in (`None`: every region).
+    let never_cats = |p: &Policy| -> BTreeMap<String, Option<BTreeSet<String>>> {
+        let mut m: BTreeMap<String, Option<BTreeSet<String>>> = BTreeMap::new();
+        for n in &p.never {
+            for c in &n.sites {
+                let e = m.entry(c.clone()).or_insert_with(|| Some(BTreeSet::new()));
+                match (n.regions.is_empty(), e.as_mut()) {
+                    (true, _) => *e = None,
+                    (false, Some(set)) => set.extend(n.regions.iter().cloned()),
+                    (false, None) => {}
+                }
+            }
+        }
+        m
+    };
     let (na, nb) = (never_cats(old), never_cats(new));
-    for c in nb.difference(&na) {
-        push("never", format!("nothing is collected on `{c}` any more (new `never` rule)"));
+    let where_words = |r: &Option<BTreeSet<String>>| match r {
+        None => "in every region".to_string(),
+        Some(set) => format!("in {}", set.iter().cloned().collect::<Vec<_>>().join(", ")),
+    };
+    for (c, rb) in &nb {
+        match na.get(c) {
+            None => changes
+                .say("never", format!("nothing is collected on `{c}` any more {} (new `never` rule)", where_words(rb))),
+            Some(ra) if ra != rb => {
+                // Narrower where a region the old rules excluded is in none of the new rules' regions.
+                let narrowed = match (ra, rb) {
+                    (_, None) => false,
+                    (None, Some(_)) => true,
+                    (Some(a), Some(b)) => a.iter().any(|x| !b.iter().any(|y| crate::region::within(x, y))),
+                };
+                changes.either(
+                    narrowed,
+                    "never",
+                    format!("`{c}` is now excluded by a `never` rule {} (was {})", where_words(rb), where_words(ra)),
+                );
+            }
+            Some(_) => {}
+        }
     }
-    for c in na.difference(&nb) {
-        push("never", format!("`{c}` is no longer excluded by a `never` rule"));
+    for c in na.keys().filter(|c| !nb.contains_key(*c)) {
+        changes.widen("never", format!("`{c}` is no longer excluded by a `never` rule"));
     }
 
     // Incentives.
     for i in &new.incentives {
         match old.incentives.iter().find(|o| o.name == i.name) {
-            None => push(
+            None => changes.say(
                 "incentives",
                 format!("new incentive `{}` in {}: \"{}\"", i.name, list(&i.regions), en(&i.summary)),
             ),
             Some(o) => {
                 if o.value != i.value {
-                    push(
+                    changes.say(
                         "incentives",
                         format!(
                             "the value estimate of `{}` is now \"{}\" (was \"{}\")",
@@ -342,13 +454,13 @@ pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
                     );
                 }
                 if o.data != i.data {
-                    push(
+                    changes.say(
                         "incentives",
                         format!("incentive `{}` is now offered for {} (was {})", i.name, list(&i.data), list(&o.data)),
                     );
                 }
                 if o.regions != i.regions {
-                    push(
+                    changes.say(
                         "incentives",
                         format!(
                             "incentive `{}` now applies in {} (was {})",
@@ -363,7 +475,7 @@ pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
     }
     for i in &old.incentives {
         if !new.incentives.iter().any(|n| n.name == i.name) {
-            push("incentives", format!("incentive `{}` is withdrawn", i.name));
+            changes.say("incentives", format!("incentive `{}` is withdrawn", i.name));
         }
     }
 
@@ -436,7 +548,11 @@ pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
             let (Ok(before), Ok(after)) = (decide(&ia, old), decide(&ib, new)) else {
                 continue;
             };
-            if before.collect != after.collect || before.linked != after.linked || before.retention != after.retention {
+            if before.collect != after.collect
+                || before.linked != after.linked
+                || before.retention != after.retention
+                || before.purposes != after.purposes
+            {
                 let mut parts = Vec::new();
                 if before.collect != after.collect {
                     parts.push(format!("collects {} (before: {})", list(&after.collect), list(&before.collect)));
@@ -457,12 +573,20 @@ pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
                 if !kept.is_empty() {
                     parts.push(format!("keeps {}", kept.join(", ")));
                 }
+                if before.purposes != after.purposes && !after.collect.is_empty() && !before.collect.is_empty() {
+                    parts.push(format!(
+                        "uses the data for {} (before: {})",
+                        list(&after.purposes),
+                        list(&before.purposes)
+                    ));
+                }
                 if parts.is_empty() {
                     continue;
                 }
                 let mut text = format!("{url} now {}", parts.join("; "));
                 if !state.is_default() {
-                    text.push_str(&format!(", with {}", state.label()));
+                    let with = if state.set.is_empty() { "" } else { "with " };
+                    text.push_str(&format!(", {with}{}", state.label()));
                 }
                 witnesses.push(Witness {
                     url: url.clone(),
@@ -474,6 +598,8 @@ pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
                     after_collect: after.collect,
                     before_linked: before.linked,
                     after_linked: after.linked,
+                    before_purposes: before.purposes,
+                    after_purposes: after.purposes,
                     text,
                 });
                 if witnesses.len() >= MAX_WITNESSES {
@@ -483,16 +609,19 @@ pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
             }
         }
     }
-    PolicyDiff {
+    let mut d = PolicyDiff {
         old: Side { id: old.id.clone(), version: old.version.clone(), hash: old.content_hash() },
         new: Side { id: new.id.clone(), version: new.version.clone(), hash: new.content_hash() },
-        changes,
+        changes: changes.0,
         scope,
         witnesses,
         witnesses_checked: candidates.len(),
         states: states.iter().map(State::label).collect(),
         states_summary: states_summary(&states),
-    }
+        widens: false,
+    };
+    d.widens = d.widens();
+    d
 }
 
 /// Most signals and features whose every combination is tried; beyond this, each is flipped alone and all
@@ -686,6 +815,12 @@ pub fn markdown(d: &PolicyDiff) -> String {
         o.push_str("No change in what is collected, where, why, for how long or when it is linked.\n");
         return o;
     }
+    if d.widens {
+        o.push_str(
+            "**This change widens** what is collected, linked, used, kept or shared (the changes marked *widens* \
+             below): a consent given to the old version does not cover it.\n\n",
+        );
+    }
     if !d.changes.is_empty() {
         o.push_str("### What changes\n\n");
         let mut by_topic: BTreeMap<&str, Vec<&Change>> = BTreeMap::new();
@@ -695,7 +830,8 @@ pub fn markdown(d: &PolicyDiff) -> String {
         for c in &d.changes {
             if let Some(group) = by_topic.remove(c.topic) {
                 for c in group {
-                    o.push_str(&format!("- **{}**: {}\n", c.topic, c.text));
+                    let mark = if c.widens { " (*widens*)" } else { "" };
+                    o.push_str(&format!("- **{}**: {}{mark}\n", c.topic, c.text));
                 }
             }
         }

@@ -261,3 +261,108 @@ fn a_site_added_behind_a_switch_that_starts_off_is_decided_under_it() {
     assert_eq!(w.state, "alerts on");
     assert!(d.widens());
 }
+
+/// A signed update carries consent over only when it does not widen. Widening is not only collecting more: a new
+/// purpose, a longer retention, a new recipient or a wider role, a withdrawn promise, a `never` rule narrowed
+/// to some regions, a rule for more regions, a feature now on by default, a changed legal basis. Each is said
+/// in words, marked as widening, and the reverse change is not.
+#[test]
+fn every_kind_of_widening_is_named_and_its_reverse_is_not() {
+    let shared = BASE.replace("basis consent", "basis consent shared with merchant")
+        + "recipient merchant processor en \"the merchant\"\nrecipient adnet processor en \"an ad network\"\nnever sell\n";
+    let regional = |t: &str| t.replace("languages en }", GERMAN_HEADER).replace("regions DE", "regions DE, US");
+    let cases: Vec<(&str, String, String, &str)> = vec![
+        (
+            "a new purpose for an item",
+            BASE.to_string() + "purpose ads basis consent \"advertising\"\n",
+            BASE.replace(
+                "price on products when compare for recommend",
+                "price on products when compare for recommend, ads",
+            ) + "purpose ads basis consent \"advertising\"\n",
+            "`price` is now used for ads; recommend (was recommend)",
+        ),
+        (
+            "a longer retention",
+            BASE.to_string(),
+            BASE.replace(
+                "for recommend keep 90 days link to account when signed_in\ncollect price",
+                "for recommend keep 2 years link to account when signed_in\ncollect price",
+            ),
+            "`page_url` for `recommend` is now kept for 2 years (was 90 days)",
+        ),
+        (
+            "a new recipient of a purpose",
+            shared.clone(),
+            shared.replace("shared with merchant", "shared with merchant, adnet"),
+            "`recommend` is now shared with merchant, adnet (was merchant)",
+        ),
+        (
+            "a recipient's wider role",
+            shared.clone(),
+            shared.replace("merchant processor", "merchant own purposes"),
+            "recipient `merchant` is now `own purposes` (was `processor`)",
+        ),
+        (
+            "a withdrawn promise",
+            shared.clone(),
+            shared.replace("never sell\n", ""),
+            "the promise `never sell` is withdrawn",
+        ),
+        (
+            "a never rule narrowed to a region",
+            regional(BASE),
+            regional(BASE).replace("never collect on banks", "never collect on banks region DE"),
+            "`banks` is now excluded by a `never` rule in DE (was in every region)",
+        ),
+        (
+            "a rule for more regions",
+            regional(BASE).replace(
+                "link to account when signed_in\ncollect price",
+                "link to account when signed_in region DE\ncollect price",
+            ),
+            regional(BASE),
+            "`page_url` is now collected in every region (was DE)",
+        ),
+        (
+            "a feature now on by default",
+            BASE.replace("default on", "default off"),
+            BASE.to_string(),
+            "feature `compare` is now on by default (was off)",
+        ),
+        (
+            "a changed legal basis",
+            BASE.to_string(),
+            BASE.replace("basis consent", "basis legitimate_interest interest \"improving our prices\""),
+            "the legal basis of `recommend` changes from consent to legitimate_interest",
+        ),
+    ];
+    for (what, old, new, text) in cases {
+        let d = diff(&policy(&old), &policy(&new));
+        let change = d.changes.iter().find(|c| c.text == text).unwrap_or_else(|| panic!("{what}: {:#?}", d.changes));
+        assert!(change.widens && d.widens() && d.widens, "{what} widens");
+        assert!(markdown(&d).contains(&format!("{text} (*widens*)")), "{what}: {}", markdown(&d));
+        assert!(markdown(&d).contains("**This change widens**"), "{what}");
+        // The way back narrows, except for a change of legal basis, which is new terms either way.
+        let back = diff(&policy(&new), &policy(&old));
+        if what != "a changed legal basis" {
+            assert!(!back.widens(), "{what}, undone, does not widen: {:#?}", back.changes);
+            assert!(!markdown(&back).contains("widens"), "{what}");
+        }
+    }
+}
+
+/// A purpose a feature gates, switched off by default: under the defaults the data is used for less, which a
+/// witness says (the collected items stay the same).
+#[test]
+fn a_witness_says_when_the_data_is_used_for_other_purposes() {
+    let old = BASE.to_string()
+        + "feature ads default on \"Personalised ads\"\npurpose ads basis consent \"advertising\"\n\
+           collect page_url on retail when ads for ads keep 30 days link to account never\n";
+    let new = old.replace("default on \"Personalised", "default off \"Personalised");
+    let d = diff(&policy(&old), &policy(&new));
+    let w = d.witnesses.iter().find(|w| w.url == "https://www.walmart.com/").unwrap_or_else(|| panic!("{d:#?}"));
+    assert_eq!(w.state, "defaults");
+    assert_eq!(w.text, "https://www.walmart.com/ now uses the data for recommend (before: recommend, ads)");
+    assert!(!d.widens());
+    assert!(diff(&policy(&new), &policy(&old)).widens(), "on by default again: used for more");
+}
