@@ -1015,3 +1015,58 @@ fn a_regional_notice_says_what_is_collected_there_no_more_and_no_less() {
         }
     }
 }
+
+/// A switch that a rule reads without requiring it (`when f2 or active`, `when not quiet`) changes what is
+/// collected in some states: the notice says under which condition, never that switching it changes nothing.
+#[test]
+fn a_switch_read_in_or_or_not_is_said_with_its_condition() {
+    let policy = common::policy_from_text(
+        r#"
+policy p { name "P" controller "P Inc." contact "p@p.test" version "1" languages en, de }
+signal active en "the tool is active" de "das Werkzeug aktiv ist"
+feature f2 default on en "Feature two" de "Funktion zwei"
+feature quiet default off en "Quiet mode" de "Ruhemodus"
+data url en "the address of the page" de "die Adresse der Seite"
+data title en "the title of the page" de "den Titel der Seite"
+purpose rec basis consent en "recommending things" de "Dinge zu empfehlen"
+sites shops en "shops" de "Shops" { shop.example }
+collect url on shops when f2 or active for rec keep 30 days
+collect title on shops when not quiet for rec keep 30 days
+"#,
+    );
+    let interp = policyc::interp::Interpreter::new(&policy);
+    let collects = |with: &[&str]| {
+        let with: Vec<String> = with.iter().map(|s| s.to_string()).collect();
+        interp.decide("https://shop.example/", &policyc::report::Settings::from_expect(&with, None)).unwrap().collect
+    };
+    // The matcher: `f2` off stops the address unless the tool is active; `quiet` on stops the title.
+    assert_eq!(collects(&["not f2"]), ["title"]);
+    assert_eq!(collects(&["not f2", "active"]), ["url", "title"]);
+    assert_eq!(collects(&["quiet"]), ["url"]);
+    for (lang, nothing, f2, quiet) in [
+        (
+            "en",
+            "does not change what we collect",
+            "For shops: Whether we collect the address of the page also depends on the “Feature two” feature: we do \
+             so only while the “Feature two” feature is switched on or the tool is active.",
+            "For shops: Whether we collect the title of the page also depends on the “Quiet mode” feature: we do so \
+             only while the “Quiet mode” feature is switched off.",
+        ),
+        (
+            "de",
+            "ändert das nichts",
+            "Für Shops: Ob wir die Adresse der Seite erheben, hängt auch davon ab, wie die Funktion „Funktion zwei“ \
+             eingestellt ist: Wir tun das nur, solange die Funktion „Funktion zwei“ eingeschaltet ist oder das \
+             Werkzeug aktiv ist.",
+            "Für Shops: Ob wir den Titel der Seite erheben, hängt auch davon ab, wie die Funktion „Ruhemodus“ \
+             eingestellt ist: Wir tun das nur, solange die Funktion „Ruhemodus“ ausgeschaltet ist.",
+        ),
+    ] {
+        let d = disclose::build(&policy, lang, None).unwrap();
+        let features = d.sections.iter().find(|s| s.id == "features").unwrap_or_else(|| panic!("{d:#?}"));
+        let text: Vec<&String> = features.items.iter().flat_map(|i| &i.text).collect();
+        assert!(!text.iter().any(|t| t.contains(nothing)), "{lang}: {text:#?}");
+        assert!(text.iter().any(|t| *t == f2), "{lang}: {text:#?}");
+        assert!(text.iter().any(|t| *t == quiet), "{lang}: {text:#?}");
+    }
+}

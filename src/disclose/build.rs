@@ -775,13 +775,33 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
         if !indep_data.is_empty() {
             text.push(l.t("feature_stops_independent", &[("feature", &name), ("data", &cx.data_list(&indep_data))]));
         }
-        if stopped.is_empty() && link_stopped.is_empty() && indep_stopped.is_empty() {
+        // A rule whose condition reads the switch without requiring it (`when f or active`, `when not quiet`)
+        // collects differently with the switch too, just not never without it: say its condition rather than
+        // that the switch changes nothing.
+        let mut depends = Vec::new();
+        for r in rules.iter().filter(|r| !is_stopped(r)) {
+            let Some(cond) = r.when.as_ref().filter(|c| c.names().contains(&f.name.as_str())) else { continue };
+            for c in &r.sites {
+                let s = l.t(
+                    "feature_depends",
+                    &[("feature", &name), ("data", &cx.data_list(&r.data)), ("cond", &cx.cond(cond))],
+                );
+                let s = l.t("link_on_sites", &[("sites", &cx.category_text(c)), ("sentence", &s)]);
+                if !depends.contains(&s) {
+                    depends.push(s);
+                }
+            }
+        }
+        let depends_only = stopped.is_empty() && link_stopped.is_empty() && indep_stopped.is_empty();
+        text.extend(depends.iter().cloned());
+        if depends_only && depends.is_empty() {
             text.push(l.t("feature_stops_nothing", &[("feature", &name)]));
-        } else if stopped
-            .iter()
-            .flat_map(|r| r.purposes.iter())
-            .chain(indep_stopped.iter().flat_map(|r| r.purposes.iter()))
-            .all(|p| policy.purpose(p).is_some_and(|p| p.basis.is_consent()))
+        } else if !depends_only
+            && stopped
+                .iter()
+                .flat_map(|r| r.purposes.iter())
+                .chain(indep_stopped.iter().flat_map(|r| r.purposes.iter()))
+                .all(|p| policy.purpose(p).is_some_and(|p| p.basis.is_consent()))
         {
             // A switch is a way to withdraw consent only if it stops nothing but consent-based processing;
             // switching off one that also gates a contract would withdraw more than consent.
