@@ -114,8 +114,19 @@ fn tokens(text: &str) -> Vec<String> {
 
 /// Formats a policy text. Returns an error (and no text) if the text does not parse, or if the result would not
 /// be token for token the input.
+///
+/// The file keeps its line endings and its byte order mark: a file whose first line ends in `\r\n` gets `\r\n`
+/// after every line (a Windows checkout stays one), and lines inside strings and block comments keep theirs.
 pub fn format(text: &str) -> Result<String, FormatError> {
+    let (bom, text) = match text.strip_prefix('\u{feff}') {
+        Some(rest) => ("\u{feff}", rest),
+        None => ("", text),
+    };
     crate::parser::parse(FileId::default(), text).map_err(FormatError::Syntax)?;
+    let nl = match text.find('\n') {
+        Some(i) if text[..i].ends_with('\r') => "\r\n",
+        _ => "\n",
+    };
     let lines: Vec<&str> = split_lines(text);
     // The state at the start of each line.
     let mut states = Vec::with_capacity(lines.len() + 1);
@@ -129,7 +140,7 @@ pub fn format(text: &str) -> Result<String, FormatError> {
     for (n, line) in lines.iter().enumerate() {
         let st = states[n];
         if st.in_string || st.in_block_comment {
-            // Inside a string or a block comment every character is content.
+            // Inside a string or a block comment every character is content, a `\r` before the `\n` included.
             out.push_str(line);
             out.push('\n');
             blank_run = 0;
@@ -145,7 +156,7 @@ pub fn format(text: &str) -> Result<String, FormatError> {
             blank_run += 1;
             // At most one blank line in a row, and none at the start of the file.
             if blank_run == 1 && !out.is_empty() {
-                out.push('\n');
+                out.push_str(nl);
             }
             continue;
         }
@@ -173,20 +184,36 @@ pub fn format(text: &str) -> Result<String, FormatError> {
         };
         out.push_str(&" ".repeat(indent));
         out.push_str(trimmed);
-        out.push('\n');
+        // A line that opens a multi-line string keeps its `\r` (it is in `trimmed`, as content).
+        out.push_str(if ends_protected { "\n" } else { nl });
     }
-    while out.ends_with("\n\n") {
-        out.pop();
+    while out.ends_with(&nl.repeat(2)) {
+        out.truncate(out.len() - nl.len());
     }
     if tokens(&out) != tokens(text) {
         return Err(FormatError::Tokens);
     }
-    Ok(out)
+    Ok(format!("{bom}{out}"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keeps_crlf_line_endings_and_the_byte_order_mark() {
+        let lf = "policy p {\nname \"P\"\n}\n\n\ncollect a\n on b\n";
+        let want_lf = "policy p {\n  name \"P\"\n}\n\ncollect a\n  on b\n";
+        assert_eq!(format(lf).unwrap(), want_lf);
+        let crlf = lf.replace('\n', "\r\n");
+        assert_eq!(format(&crlf).unwrap(), want_lf.replace('\n', "\r\n"));
+        assert_eq!(format(&format(&crlf).unwrap()).unwrap(), want_lf.replace('\n', "\r\n"), "idempotent");
+        // A string over two lines keeps its `\r\n` as content, and the lines around it theirs.
+        let multi = "policy p {\r\n  name en \"A\r\n    B\" de \"C\"\r\n}\r\n";
+        assert_eq!(format(multi).unwrap(), multi);
+        let bom = format!("\u{feff}{crlf}");
+        assert_eq!(format(&bom).unwrap(), format!("\u{feff}{}", want_lf.replace('\n', "\r\n")));
+    }
 
     #[test]
     fn normalises_indentation_and_blank_lines_only() {

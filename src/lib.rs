@@ -67,6 +67,8 @@ pub fn is_data_form(name: &str) -> bool {
 /// exported data form; anything else as the policy language.
 pub fn check_source(name: &str, text: &str, loader: &mut dyn ListLoader, options: CheckOptions) -> SourceCheck {
     let mut sources = SourceMap::new();
+    // Editors save "UTF-8 with BOM"; the mark is no text, and editors count no column for it.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.len() > options.limits.max_policy_bytes {
         // Keep only a prefix in the source map: the diagnostic points at the start, and the rest is never read.
         let main = sources.add(name, "");

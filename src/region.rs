@@ -16,6 +16,31 @@ pub const EEA: &[&str] = &[
 /// their country: those with a privacy law of their own that a policy may need to tell apart.
 pub const SUBDIVISIONS: &[&str] = &["US-CA"];
 
+/// Whether `code` names a region: `EU`, an assigned ISO 3166-1 alpha-2 code (`DE`, `GB`), or a subdivision
+/// of one as ISO 3166-2 writes it (`US-CA`: the country's code, a hyphen, one to three capital letters or
+/// digits). A code that names no place would give a notice for nobody and skip every legal check.
+pub fn is_code(code: &str) -> bool {
+    let (country, sub) = match code.split_once('-') {
+        Some((c, s)) => (c, Some(s)),
+        None => (code, None),
+    };
+    let upper = |s: &str| s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+    let country_ok = upper(country)
+        && country.len() == 2
+        && ((sub.is_none() && country == "EU") || isocountry::CountryCode::for_alpha2(country).is_ok());
+    country_ok && sub.is_none_or(|s| (1..=3).contains(&s.len()) && upper(s))
+}
+
+/// What to write instead of a code [`is_code`] refuses, when there is an obvious answer.
+pub fn code_suggestion(code: &str) -> Option<String> {
+    let upper = code.to_ascii_uppercase();
+    match upper.as_str() {
+        "UK" => Some("GB".into()),
+        _ if upper != code && is_code(&upper) => Some(upper),
+        _ => None,
+    }
+}
+
 /// The data protection law whose disclosure rules apply in a region.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Framework {
@@ -106,6 +131,19 @@ pub fn never_applies(rule_regions: &[String], region: Option<&str>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn codes_are_iso_3166_or_eu() {
+        for ok in ["EU", "DE", "GB", "US", "US-CA", "NO", "FR-75", "CN-BJ"] {
+            assert!(is_code(ok), "{ok}");
+        }
+        for bad in ["UK", "XX", "de", "EU-DE", "USA", "US-", "US-CALI", "us-ca", "", "D"] {
+            assert!(!is_code(bad), "{bad}");
+        }
+        assert_eq!(code_suggestion("UK").as_deref(), Some("GB"));
+        assert_eq!(code_suggestion("us-ca").as_deref(), Some("US-CA"));
+        assert_eq!(code_suggestion("XX"), None);
+    }
 
     #[test]
     fn nesting() {

@@ -657,3 +657,31 @@ fn a_signal_only_tests_mention_is_unused() {
     let out = policyc::check_source("p.policy", &used, &mut policyc::NoLists, Default::default());
     assert!(out.checked.diagnostics.is_empty(), "{:#?}", out.checked.diagnostics);
 }
+
+/// A file saved on Windows, as "UTF-8 with BOM" and with `\r\n` line endings, checks like any other, `fmt`
+/// keeps its line endings and its mark (so `fmt --check` passes on a formatted Windows checkout), and the
+/// policy's hash is that of the same policy saved plainly.
+#[test]
+fn a_windows_file_with_bom_and_crlf_checks_and_formats_as_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = std::fs::read_to_string("runtime/tests/data/demo.policy").unwrap();
+    let windows = format!("\u{feff}{}", plain.replace('\n', "\r\n"));
+    let (a, b) = (dir.path().join("plain.policy"), dir.path().join("windows.policy"));
+    std::fs::write(&a, &plain).unwrap();
+    std::fs::write(&b, &windows).unwrap();
+    let check = policyc(&["check", b.to_str().unwrap()]);
+    assert_eq!(check.status.code(), Some(0), "{}", stderr(&check));
+    let hash = |p: &std::path::Path| {
+        let out = dir.path().join(p.file_stem().unwrap());
+        let o = policyc(&["compile", p.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        stdout(&o)
+    };
+    assert_eq!(hash(&a), hash(&b));
+    let fmt = policyc(&["fmt", b.to_str().unwrap()]);
+    assert_eq!(fmt.status.code(), Some(0), "{}", stderr(&fmt));
+    let formatted = std::fs::read_to_string(&b).unwrap();
+    assert!(formatted.starts_with('\u{feff}'), "the mark stays");
+    assert!(!formatted.replace("\r\n", "").contains('\n'), "every line ends in \\r\\n: {formatted:?}");
+    assert_eq!(policyc(&["fmt", "--check", b.to_str().unwrap()]).status.code(), Some(0));
+}

@@ -120,6 +120,7 @@ fn deeply_nested_conditions_are_refused_not_overflowed() {
         let out = policyc::check_source("deep.policy", &text, &mut policyc::NoLists, Default::default());
         assert_eq!(out.checked.diagnostics.len(), 1);
         assert!(out.checked.diagnostics[0].message.contains("nests more than 64 levels"));
+        assert_eq!(out.checked.diagnostics[0].code.as_str(), "E0027", "a limit, as docs/diagnostics.md lists it");
         let _ = policyc::diagnostic::render_human(&out.checked.diagnostics, &out.sources, false);
     }
 }

@@ -50,8 +50,10 @@ impl Checker<'_> {
                     self.languages = self.unique_names(ls, "language");
                 }
                 ast::HeaderField::Regions(rs) if self.regions.is_empty() => {
+                    self.check_region_codes(rs);
                     self.regions = self.unique_names(rs, "region");
                 }
+                ast::HeaderField::Established(c) => self.check_region_codes(std::slice::from_ref(c)),
                 _ => {}
             }
         }
@@ -152,6 +154,22 @@ impl Checker<'_> {
     }
 
     /// The names of a header list, each once; a repeated one is reported.
+    /// Refuses region codes that name no place (`UK`, `XX`, `de`): every law-specific check and notice keys on
+    /// the code, so an unknown one would silently get none of them.
+    fn check_region_codes(&mut self, codes: &[Ident]) {
+        for c in codes.iter().filter(|c| !crate::region::is_code(&c.name)) {
+            let help = match crate::region::code_suggestion(&c.name) {
+                Some(s) => format!("did you mean `{s}`? regions are ISO 3166 codes (`DE`, `GB`, `US-CA`) or `EU`"),
+                None => "regions are ISO 3166 codes (`DE`, `GB`, `US-CA`) or `EU`".to_string(),
+            };
+            self.emit(
+                Diagnostic::new(Code::BadValue, c.span, format!("`{}` is not a region code", c.name))
+                    .with_label("no ISO 3166 code")
+                    .with_help(help),
+            );
+        }
+    }
+
     pub(super) fn unique_names(&mut self, idents: &[Ident], what: &str) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         for i in idents {

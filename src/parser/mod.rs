@@ -82,7 +82,7 @@ fn check_nesting(file: FileId, text: &str) -> Result<(), Box<Diagnostic>> {
             let at = (0..=at).rev().find(|&k| text.is_char_boundary(k)).unwrap_or(0);
             return Err(Box::new(
                 Diagnostic::new(
-                    Code::BadValue,
+                    Code::LimitExceeded,
                     Span::new(file, at, at),
                     format!("a condition nests more than {MAX_NESTING} levels deep"),
                 )
@@ -231,6 +231,16 @@ fn help_for(expected: &[&str], rest: &str) -> String {
         return "names start with a letter or `_` and continue with letters, digits and `_`; keywords such as \
                 `for`, `on` or `when` cannot be names"
             .into();
+    }
+    if expected.iter().any(|e| e.starts_with("a region code")) {
+        let word: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-').collect();
+        let upper = word.to_ascii_uppercase();
+        let hint = match crate::region::code_suggestion(&word) {
+            Some(s) => format!("did you mean `{s}`? "),
+            None if !word.is_empty() && crate::region::is_code(&upper) => format!("did you mean `{upper}`? "),
+            None => String::new(),
+        };
+        return format!("{hint}regions are ISO 3166 codes in capitals (`DE`, `GB`, `US-CA`) or `EU`");
     }
     if expected.iter().any(|e| e.starts_with("a site pattern")) {
         return "a `sites` block holds patterns such as `example.com`, `exact shop.example.com`, `ebay.*`, \
