@@ -99,9 +99,11 @@ codes! {
 }
 
 /// The closest candidate to `name`, if one is close enough to be a likely typo: the suggestion of a help line
-/// (`did you mean \`collect\`?`), for names and keywords alike.
+/// (`did you mean \`collect\`?`), for names and keywords alike. A quarter of the name's characters may differ
+/// (at least one): `product_prize` finds `product_price`, but `product_price` does not find `product_url`,
+/// which is another name, not a misspelling of it.
 pub fn did_you_mean<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<String> {
-    let limit = (name.chars().count() / 3).max(1);
+    let limit = (name.chars().count() / 4).max(1);
     candidates
         .map(|c| (strsim::damerau_levenshtein(name, c), c))
         .filter(|(d, _)| *d <= limit)
@@ -492,5 +494,24 @@ impl miette::Diagnostic for MietteView {
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
         Some(Box::new(self.labels.clone().into_iter()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::did_you_mean;
+
+    #[test]
+    fn suggests_misspellings_not_other_names() {
+        let names = ["product_price", "product_url", "signed_in", "collect", "offer_click"];
+        let guess = |n: &str| did_you_mean(n, names.iter().copied());
+        assert_eq!(guess("product_prize").as_deref(), Some("product_price"));
+        assert_eq!(guess("signed_on").as_deref(), Some("signed_in"));
+        assert_eq!(guess("colect").as_deref(), Some("collect"));
+        assert_eq!(guess("offer_clik").as_deref(), Some("offer_click"));
+        // Another declared name that differs in a whole word is no misspelling.
+        assert_eq!(guess("product_pric").as_deref(), Some("product_price"));
+        assert_eq!(did_you_mean("product_price", ["product_url"].into_iter()), None);
+        assert_eq!(did_you_mean("page_title", ["page_url"].into_iter()), None);
     }
 }

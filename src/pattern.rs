@@ -286,9 +286,25 @@ fn to_ascii_host(text: &str) -> Result<String, PatternError> {
             ));
         }
         if let Some(c) = label.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-')) {
+            let help = match c {
+                // `https://shop.example/` pasted from a browser: the `//` starts a comment, so `https:` is all
+                // that is left of the pattern.
+                ':' if matches!(text, "http:" | "https:") => {
+                    "a site pattern has no scheme: write `shop.example/p/`, not `https://shop.example/p/` (the `//` \
+                     starts a comment)"
+                        .to_string()
+                }
+                ':' => "a site pattern has no port: write the host alone; every port of it is covered".to_string(),
+                '_' => "host names use letters, digits and hyphens only (an underscore is not a valid host character)"
+                    .to_string(),
+                '*' => "`*` stands only for the last label, as in `ebay.*`; a pattern covers every subdomain of its \
+                        host without one"
+                    .to_string(),
+                other => format!("host names use letters, digits and hyphens only, not `{other}`"),
+            };
             return Err(PatternError::malformed(
                 format!("host `{text}` contains `{c}`, which is not allowed in a host name"),
-                "host names use letters, digits and hyphens only (an underscore is not a valid host character)",
+                help,
             ));
         }
         if label.starts_with('-') || label.ends_with('-') {

@@ -111,7 +111,7 @@ pub fn chrome_type(t: StoreType) -> Option<&'static str> {
 const CERTIFICATIONS: [(&str, &str, &str, StoreType, &str); 3] = [
     (
         "no_sale",
-        "that user data is not sold",
+        "that user data is not sold or transferred to third parties",
         "I do not sell or transfer user data to third parties, outside of the approved use cases",
         StoreType::Sale,
         "selling data",
@@ -231,22 +231,37 @@ pub fn chrome(p: &ir::Policy, lang: &str) -> Result<ChromePractices, Vec<StoreEr
                 });
             }
         }
-        // A sale is also what a `sold` recipient receives: the certification and the policy's `never sell` read the
-        // same facts, so the store is never told "not sold" about data the notice says is sold.
+        // A sale is also what a `sold` recipient receives, and a transfer outside the approved use cases is what
+        // a recipient using the data for its own purposes, or one it is shared with for cross-context
+        // advertising, receives (a processor acting on the extension's behalf is an approved one). The
+        // certification and the notice read the same facts, so the store is never told "not sold or
+        // transferred" about data the notice says is.
         if forbidden == StoreType::Sale {
             for rule in &p.collect {
-                for rec in p.recipients_of(rule).into_iter().filter(|r| r.sold) {
+                for rec in p.recipients_of(rule) {
+                    let (what, role) = if rec.sold {
+                        ("to whom disclosing data is a sale", "sold")
+                    } else if rec.own_purposes {
+                        (
+                            "which uses it for its own purposes, a transfer outside the approved use cases",
+                            "own purposes",
+                        )
+                    } else if rec.shared {
+                        ("with whom it is shared for cross-context advertising, a transfer outside the approved use cases", "shared")
+                    } else {
+                        continue;
+                    };
                     errors.push(StoreError {
                         message: format!(
                             "cannot certify {label} to the Chrome Web Store: the rule at `{}` collects {} for \
-                             purposes shared with `{}`, to whom disclosing data is a sale",
+                             purposes shared with `{}`, {what}",
                             Origin::short(rule.origin.as_ref()),
                             rule.data.iter().map(|d| format!("`{d}`")).collect::<Vec<_>>().join(", "),
                             rec.name
                         ),
                         help: format!(
                             "stop disclosing that data to `{}`, or do not publish this policy's extension on the \
-                             Chrome Web Store (`sold` on the recipient says that disclosing to it is a sale)",
+                             Chrome Web Store (`{role}` on the recipient says what it does with the data)",
                             rec.name
                         ),
                     });

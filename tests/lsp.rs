@@ -76,14 +76,20 @@ impl Server {
 
     /// Sends a request and waits for its response, keeping the notifications that arrive meanwhile.
     fn request(&mut self, method: &str, params: Value) -> Value {
+        let msg = self.exchange(method, params);
+        assert!(msg.get("error").is_none(), "{msg}");
+        msg["result"].clone()
+    }
+
+    /// Sends a request and returns the whole response, an error included.
+    fn exchange(&mut self, method: &str, params: Value) -> Value {
         let id = self.next_id;
         self.next_id += 1;
         self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
         loop {
             let msg = self.messages.recv_timeout(Duration::from_secs(30)).expect("a response");
             if msg["id"] == id {
-                assert!(msg.get("error").is_none(), "{msg}");
-                return msg["result"].clone();
+                return msg;
             }
             self.notifications.push(msg);
         }
@@ -220,6 +226,63 @@ fn an_editor_session() {
     assert_eq!(edits, json!([]));
     let hover = s.request("textDocument/hover", doc(position(POLICY, "page_url", 1)));
     assert!(hover["contents"]["value"].as_str().unwrap().contains("`page_url`"), "{hover}");
+
+    // Edits since the last text that parsed (the messy one above): a shorter header line and a new line above the
+    // uses, plus a stray `}` at the end. The old index is asked at the same place in the old text, so every
+    // answer is about the name under the cursor; in the edited stretch there is no answer, not a wrong one.
+    let shifted = POLICY
+        .replace("name \"Shop\" controller", "name \"S\" controller")
+        .replace("sites retail", "// shops we recommend on\nsites retail")
+        + "}\n";
+    s.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 4}, "contentChanges": [{"text": shifted}]}),
+    );
+    assert_eq!(s.diagnostics(&uri)[0]["code"], "E0001");
+    for (needle, nth, name) in [("page_url", 1, "page_url"), ("signed_in", 1, "signed_in"), ("retail", 0, "retail")] {
+        let hover = s.request("textDocument/hover", doc(position(&shifted, needle, nth)));
+        let text = hover["contents"]["value"].as_str().unwrap_or_else(|| panic!("{needle}: {hover}"));
+        assert!(text.contains(&format!("`{name}`")), "{needle}: {text}");
+    }
+    let def = s.request("textDocument/definition", doc(position(&shifted, "signed_in", 1)));
+    assert_eq!(def["range"]["start"], json!({"line": 1, "character": 7}), "{def}");
+    let refs = s.request(
+        "textDocument/references",
+        json!({"textDocument": {"uri": uri}, "position": position(&shifted, "recommend", 0),
+               "context": {"includeDeclaration": true}}),
+    );
+    let lines: Vec<u64> =
+        refs.as_array().unwrap().iter().map(|r| r["range"]["start"]["line"].as_u64().unwrap()).collect();
+    assert_eq!(lines, [4, 9], "the use moved down a line");
+    // Inside the edited stretch (the new comment): no answer.
+    let hover = s.request("textDocument/hover", doc(position(&shifted, "shops we", 0)));
+    assert_eq!(hover, Value::Null);
+
+    // A method the server does not answer is "method not found" (-32601), and the session goes on.
+    let e = s.exchange(
+        "textDocument/rename",
+        json!({"textDocument": {"uri": uri}, "position": {"line": 0, "character": 0}}),
+    );
+    assert_eq!(e["error"]["code"], -32601, "{e}");
+
+    // Changes in quick succession: the diagnostics that stay are those of the last text.
+    for version in 5..15 {
+        let text =
+            if version == 14 { POLICY.to_string() } else { shifted.replace("signed_in", &format!("signed_{version}")) };
+        s.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": uri, "version": version}, "contentChanges": [{"text": text}]}),
+        );
+    }
+    let hover = s.request("textDocument/hover", doc(position(POLICY, "page_url", 1)));
+    assert!(hover["contents"]["value"].as_str().unwrap().contains("(declared on line 3)"), "{hover}");
+    let last = loop {
+        let d = s.diagnostics(&uri);
+        if d.iter().any(|d| d["code"] == "E0002") {
+            break d;
+        }
+    };
+    assert!(last.iter().all(|d| d["code"] != "E0001"), "{last:#?}");
 
     s.request("shutdown", Value::Null);
     s.notify("exit", Value::Null);

@@ -96,6 +96,15 @@ fn a_sold_recipient_blocks_the_no_sale_certification() {
     assert!(errors[0].message.contains("not sold") && errors[0].message.contains("`broker`"), "{}", errors[0].message);
     let fine = store::chrome(&common::policy_from_text(&text.replace("broker sold", "broker processor")), "en");
     assert!(fine.is_ok(), "{fine:?}");
+    // A recipient that uses the data for its own purposes, or with whom it is shared for cross-context
+    // advertising, receives a transfer outside Chrome's approved use cases: no certification either.
+    for (role, words) in [("own purposes", "its own purposes"), ("shared", "cross-context advertising")] {
+        let policy = common::policy_from_text(&text.replace("broker sold", &format!("broker {role}")));
+        let errors = store::chrome(&policy, "en").unwrap_err();
+        assert_eq!(errors.len(), 1, "{role}: {errors:?}");
+        let m = &errors[0].message;
+        assert!(m.contains("not sold or transferred") && m.contains("`broker`") && m.contains(words), "{m}");
+    }
 }
 
 #[test]

@@ -25,7 +25,69 @@ pub struct Args {
 struct Document {
     text: String,
     analysis: Analysis,
-    last_index: Option<Index>,
+    /// The last index that parsed, the text it was built from, and how that text's lines map to the current
+    /// one's, while the current text does not parse.
+    last: Option<(Index, String, Lines)>,
+}
+
+/// The lines two texts share, as a line diff finds them: an old text's index answers about a position in the
+/// current text only where that position lies on a line both texts have, and its answers come back only from
+/// such lines. Anywhere else (a line edited since) there is no answer rather than one about another name.
+struct Lines {
+    /// Line starts of the old and the current text, each ending with the text's length.
+    old_starts: Vec<usize>,
+    new_starts: Vec<usize>,
+    /// Runs of equal lines: (first old line, first current line, count), in order.
+    equal: Vec<(usize, usize, usize)>,
+}
+
+impl Lines {
+    fn new(old: &str, new: &str) -> Lines {
+        let starts = |t: &str| -> Vec<usize> {
+            std::iter::once(0).chain(t.match_indices('\n').map(|(i, _)| i + 1)).chain([t.len()]).collect()
+        };
+        let diff = similar::TextDiff::configure().timeout(std::time::Duration::from_millis(200)).diff_lines(old, new);
+        let equal = diff
+            .ops()
+            .iter()
+            .filter_map(|op| match *op {
+                similar::DiffOp::Equal { old_index, new_index, len } => Some((old_index, new_index, len)),
+                _ => None,
+            })
+            .collect();
+        Lines { old_starts: starts(old), new_starts: starts(new), equal }
+    }
+
+    /// Maps a byte offset from one text to the other: `forward` from old to current.
+    fn map(&self, offset: usize, forward: bool) -> Option<usize> {
+        let (from, to) =
+            if forward { (&self.old_starts, &self.new_starts) } else { (&self.new_starts, &self.old_starts) };
+        let line = from.partition_point(|&s| s <= offset).checked_sub(1)?;
+        let column = offset - from.get(line)?;
+        let &(o, n, _) = self.equal.iter().find(|&&(o, n, len)| {
+            let first = if forward { o } else { n };
+            (first..first + len).contains(&line)
+        })?;
+        let (first_from, first_to) = if forward { (o, n) } else { (n, o) };
+        to.get(line - first_from + first_to).map(|start| start + column)
+    }
+}
+
+/// The index answering a request, the text it was built from, and the position asked about in that text.
+struct View<'a> {
+    index: &'a Index,
+    text: &'a str,
+    offset: usize,
+    /// For an older text: how its lines map to the current text's.
+    lines: Option<&'a Lines>,
+}
+
+impl View<'_> {
+    /// A span of `text` in the current text, if both its ends lie on lines the edits left alone.
+    fn to_current(&self, span: Span) -> Option<Span> {
+        let Some(lines) = self.lines else { return Some(span) };
+        Some(Span::new(span.file, lines.map(span.start, true)?, lines.map(span.end, true)?))
+    }
 }
 
 struct Server {
@@ -62,13 +124,37 @@ pub fn run(_args: Args) -> i32 {
 
 impl Server {
     fn main_loop(&mut self) -> Result<(), String> {
-        while let Ok(msg) = self.connection.receiver.recv() {
+        let mut pending: std::collections::VecDeque<Message> = std::collections::VecDeque::new();
+        loop {
+            let msg = match pending.pop_front() {
+                Some(m) => m,
+                None => match self.connection.receiver.recv() {
+                    Ok(m) => m,
+                    Err(_) => break,
+                },
+            };
+            // While typing, an editor sends a change per keystroke, faster than a large policy checks. Each
+            // change carries the whole text, so a change followed at once by another of the same document
+            // is skipped: only the text the editor now holds is checked. (A request between two changes
+            // refers to the text between them, so only back-to-back changes are skipped.)
+            while let Ok(m) = self.connection.receiver.try_recv() {
+                pending.push_back(m);
+            }
+            if is_change_of(&msg).is_some() && is_change_of(&msg) == pending.front().and_then(is_change_of) {
+                continue;
+            }
             match msg {
                 Message::Request(req) => {
                     if self.connection.handle_shutdown(&req).map_err(|e| e.to_string())? {
                         return Ok(());
                     }
                     let id = req.id.clone();
+                    if !METHODS.contains(&req.method.as_str()) {
+                        let message = format!("`{}` is not supported", req.method);
+                        let code = lsp_server::ErrorCode::MethodNotFound as i32;
+                        self.send(Message::Response(Response::new_err(id, code, message)));
+                        continue;
+                    }
                     // A bug in an answer must not end the editor's session: it becomes an error response.
                     let answer = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.request(req)));
                     let response = match answer {
@@ -132,11 +218,20 @@ impl Server {
             .unwrap_or_else(|| "untitled.policy".into());
         let base = path.as_ref().and_then(|p| p.parent()).map(|p| p.to_path_buf()).unwrap_or_default();
         let analysis = ide::analyse(&name, &text, &mut FsLoader::new(base));
-        let previous = self.documents.remove(uri.as_str()).and_then(|d| d.analysis.index.or(d.last_index));
-        let last_index = if analysis.index.is_some() { None } else { previous };
+        let previous = self.documents.remove(uri.as_str()).and_then(|d| match d.analysis.index {
+            Some(index) => Some((index, d.text)),
+            None => d.last.map(|(index, old, _)| (index, old)),
+        });
+        let last = match analysis.index {
+            Some(_) => None,
+            None => previous.map(|(index, old)| {
+                let lines = Lines::new(&old, &text);
+                (index, old, lines)
+            }),
+        };
         let lines = LineIndex::new(&text);
         let diagnostics = ide::diagnostics(&analysis).iter().map(|d| to_lsp_diagnostic(d, &lines)).collect();
-        self.documents.insert(uri.as_str().to_string(), Document { text, analysis, last_index });
+        self.documents.insert(uri.as_str().to_string(), Document { text, analysis, last });
         self.publish(&uri, diagnostics);
     }
 
@@ -153,10 +248,10 @@ impl Server {
             "textDocument/hover" => {
                 let p: lsp::HoverParams = parse(params)?;
                 let pos = p.text_document_position_params;
-                let Some((doc, index, offset)) = self.at(&pos.text_document.uri, pos.position) else {
+                let Some((doc, view)) = self.at(&pos.text_document.uri, pos.position) else {
                     return Ok(serde_json::Value::Null);
                 };
-                let hover = ide::hover(&doc.analysis, index, &doc.text, offset).map(|value| lsp::Hover {
+                let hover = ide::hover(&doc.analysis, view.index, view.text, view.offset).map(|value| lsp::Hover {
                     contents: lsp::HoverContents::Markup(lsp::MarkupContent { kind: lsp::MarkupKind::Markdown, value }),
                     range: None,
                 });
@@ -166,34 +261,43 @@ impl Server {
                 let p: lsp::GotoDefinitionParams = parse(params)?;
                 let pos = p.text_document_position_params;
                 let uri = pos.text_document.uri.clone();
-                let Some((doc, index, offset)) = self.at(&uri, pos.position) else {
+                let Some((doc, view)) = self.at(&uri, pos.position) else {
                     return Ok(serde_json::Value::Null);
                 };
                 let lines = LineIndex::new(&doc.text);
-                let loc = ide::definition(index, offset)
-                    .map(|s| lsp::GotoDefinitionResponse::Scalar(lsp::Location::new(uri, range(&lines, s.span))));
+                let loc = ide::definition(view.index, view.offset)
+                    .and_then(|s| view.to_current(s.span))
+                    .map(|s| lsp::GotoDefinitionResponse::Scalar(lsp::Location::new(uri, range(&lines, s))));
                 json(serde_json::to_value(loc))
             }
             "textDocument/references" => {
                 let p: lsp::ReferenceParams = parse(params)?;
                 let pos = p.text_document_position;
                 let uri = pos.text_document.uri.clone();
-                let Some((doc, index, offset)) = self.at(&uri, pos.position) else {
+                let Some((doc, view)) = self.at(&uri, pos.position) else {
                     return Ok(serde_json::Value::Null);
                 };
                 let lines = LineIndex::new(&doc.text);
-                let locations: Vec<lsp::Location> = ide::references(index, offset, p.context.include_declaration)
-                    .into_iter()
-                    .map(|s| lsp::Location::new(uri.clone(), range(&lines, s)))
-                    .collect();
+                let locations: Vec<lsp::Location> =
+                    ide::references(view.index, view.offset, p.context.include_declaration)
+                        .into_iter()
+                        .filter_map(|s| view.to_current(s))
+                        .map(|s| lsp::Location::new(uri.clone(), range(&lines, s)))
+                        .collect();
                 json(serde_json::to_value(locations))
             }
             "textDocument/completion" => {
                 let p: lsp::CompletionParams = parse(params)?;
                 let pos = p.text_document_position;
-                let Some((doc, index, offset)) = self.at(&pos.text_document.uri, pos.position) else {
+                let Some(doc) = self.documents.get(pos.text_document.uri.as_str()) else {
                     return Ok(serde_json::Value::Null);
                 };
+                // Completion reads the words before the cursor in the current text, wherever the edits are; the
+                // index (the current one or the last that parsed) gives the names only.
+                let Some(index) = doc.analysis.index.as_ref().or(doc.last.as_ref().map(|(i, _, _)| i)) else {
+                    return Ok(serde_json::Value::Null);
+                };
+                let offset = LineIndex::new(&doc.text).offset(pos.position.line, pos.position.character);
                 let items: Vec<lsp::CompletionItem> = ide::completions(index, &doc.text, offset)
                     .into_iter()
                     .map(|c| lsp::CompletionItem {
@@ -249,7 +353,9 @@ impl Server {
                                 changes: Some(HashMap::from([(uri.clone(), vec![edit])])),
                                 ..Default::default()
                             }),
-                            is_preferred: Some(true),
+                            // A did-you-mean is a guess at what was meant: an editor must never apply it on its
+                            // own (fix-all, fix on save), since the name guessed can change the policy's meaning.
+                            is_preferred: Some(false),
                             ..Default::default()
                         })
                     })
@@ -260,15 +366,39 @@ impl Server {
         }
     }
 
-    /// The document at `uri`, the index to answer from (the current one, or the last that parsed) and the
-    /// byte offset of `position`.
-    fn at(&self, uri: &lsp::Uri, position: lsp::Position) -> Option<(&Document, &Index, usize)> {
+    /// The document at `uri` and the view to answer from: the current index, or, while the text does not
+    /// parse, the last one that did, asked only about positions the edits since then left in place.
+    fn at(&self, uri: &lsp::Uri, position: lsp::Position) -> Option<(&Document, View<'_>)> {
         let doc = self.documents.get(uri.as_str())?;
-        let index = doc.analysis.index.as_ref().or(doc.last_index.as_ref())?;
         let offset = LineIndex::new(&doc.text).offset(position.line, position.character);
-        Some((doc, index, offset))
+        if let Some(index) = doc.analysis.index.as_ref() {
+            return Some((doc, View { index, text: &doc.text, offset, lines: None }));
+        }
+        let (index, old, lines) = doc.last.as_ref()?;
+        let old_offset = lines.map(offset, false)?;
+        Some((doc, View { index, text: old, offset: old_offset, lines: Some(lines) }))
     }
 }
+
+/// The document a `didChange` notification changes.
+fn is_change_of(msg: &Message) -> Option<String> {
+    match msg {
+        Message::Notification(n) if n.method == "textDocument/didChange" => {
+            n.params.get("textDocument")?.get("uri")?.as_str().map(str::to_string)
+        }
+        _ => None,
+    }
+}
+
+/// The requests the server answers; any other gets "method not found", as the protocol asks.
+const METHODS: &[&str] = &[
+    "textDocument/hover",
+    "textDocument/definition",
+    "textDocument/references",
+    "textDocument/completion",
+    "textDocument/formatting",
+    "textDocument/codeAction",
+];
 
 fn parse<T: serde::de::DeserializeOwned>(params: serde_json::Value) -> Result<T, String> {
     serde_json::from_value(params).map_err(|e| format!("malformed parameters: {e}"))
