@@ -116,45 +116,97 @@ impl<'a> NeverIndex<'a> {
     }
 }
 
-/// Warns when every pattern of every category a collect rule names is covered by `never` rules that apply in
-/// all of the rule's regions.
-pub fn never_covers(
+/// Whether `never` rules (those `applies` keeps) cover every pattern of every category the rule names.
+fn all_covered(
     rule: &ir::CollectRule,
-    span: &Span,
     never: &[ir::NeverRule],
     sites: &[ir::SiteCategory],
-) -> Option<Diagnostic> {
-    let applies = |n: &ir::NeverRule| {
-        n.regions.is_empty() || (!rule.regions.is_empty() && rule.regions.iter().all(|r| n.regions.contains(r)))
-    };
+    applies: impl Fn(&ir::NeverRule) -> bool,
+) -> bool {
     let never_cats: Vec<&str> =
         never.iter().filter(|n| applies(n)).flat_map(|n| n.sites.iter().map(|s| s.as_str())).collect();
     if never_cats.is_empty() {
-        return None;
+        return false;
     }
     let category = |name: &str| sites.iter().find(|s| s.name == name);
     let index = NeverIndex::new(never_cats.iter().filter_map(|c| category(c)).flat_map(|c| c.patterns.iter()));
     let mut any = false;
     for s in &rule.sites {
-        let cat = category(s)?;
+        let Some(cat) = category(s) else { return false };
         for p in &cat.patterns {
             any = true;
             if !index.covers(p) {
-                return None;
+                return false;
             }
         }
     }
-    if !any {
+    any
+}
+
+/// Warns when every pattern of every category a collect rule names is covered by `never` rules that apply in
+/// all of the rule's regions; or, short of that, in some of the policy's `regions` where the rule applies (a
+/// `never` rule for `DE` on a rule for every region): there the rule collects nothing, and a reader of that
+/// region's notice is not told about it.
+pub fn never_covers(
+    rule: &ir::CollectRule,
+    span: &Span,
+    never: &[ir::NeverRule],
+    sites: &[ir::SiteCategory],
+    regions: &[String],
+) -> Option<Diagnostic> {
+    let everywhere = all_covered(rule, never, sites, |n| {
+        n.regions.is_empty() || (!rule.regions.is_empty() && rule.regions.iter().all(|r| n.regions.contains(r)))
+    });
+    if everywhere {
+        return Some(
+            Diagnostic::new(
+                Code::NeverCovered,
+                *span,
+                format!("this rule can never collect: `never` rules cover all of {}", rule.sites.join(", ")),
+            )
+            .with_label("never fires")
+            .with_help(
+                "`never` wins over `collect` whatever the order; remove the rule or narrow the `never` categories",
+            ),
+        );
+    }
+    let blocked_in: Vec<&str> = regions
+        .iter()
+        .filter(|r| crate::region::collect_applies(&rule.regions, Some(r)))
+        .filter(|r| all_covered(rule, never, sites, |n| crate::region::never_applies(&n.regions, Some(r))))
+        .map(String::as_str)
+        .collect();
+    if blocked_in.is_empty() {
         return None;
     }
     Some(
         Diagnostic::new(
             Code::NeverCovered,
             *span,
-            format!("this rule can never collect: `never` rules cover all of {}", rule.sites.join(", ")),
+            format!(
+                "in {} this rule can never collect: `never` rules there cover all of {}",
+                blocked_in.join(", "),
+                rule.sites.join(", ")
+            ),
         )
-        .with_label("never fires")
-        .with_help("`never` wins over `collect` whatever the order; remove the rule or narrow the `never` categories"),
+        .with_label("never fires there")
+        .with_help({
+            let others: Vec<&str> = regions
+                .iter()
+                .map(String::as_str)
+                .filter(|r| !blocked_in.contains(r) && crate::region::collect_applies(&rule.regions, Some(r)))
+                .collect();
+            let scope = if others.is_empty() {
+                "remove the rule, or narrow the `never` rules".to_string()
+            } else {
+                format!("if that is meant, add `region {}` to the rule so that it says so too", others.join(", "))
+            };
+            format!(
+                "`never` wins over `collect` whatever the order, so in {} nothing is collected there (that region's \
+                 notice says so); {scope}",
+                blocked_in.join(", ")
+            )
+        }),
     )
 }
 
@@ -483,7 +535,7 @@ impl Checker<'_> {
         sites: &[ir::SiteCategory],
     ) {
         for (rule, span) in collect {
-            match never_covers(rule, span, never, sites) {
+            match never_covers(rule, span, never, sites, &self.regions) {
                 Some(d) => self.emit(d),
                 None => {
                     for d in overlaps_never(rule, *span, never, sites) {

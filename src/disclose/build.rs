@@ -414,7 +414,7 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
                 appendix.push(AppendixCategory {
                     name: c.name.clone(),
                     title: l.t("appendix_category", &[("description", &cap(&fact.description)), ("count", &count)]),
-                    sites: net.iter().map(|p| display_pattern(p)).collect(),
+                    sites: net.iter().map(|p| cx.entry(p)).collect(),
                 });
             }
         }
@@ -466,6 +466,34 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
         })
         .collect();
     let mut where_after = Vec::new();
+    // What an entry naming a website covers (its subdomains too), with an example from the lists shown, and
+    // how an `exact` entry differs, where the lists have one.
+    let shown: Vec<&crate::pattern::Pattern> = nets.iter().flat_map(|(_, v)| v.iter().copied()).collect();
+    // The example is one the policy chose for a category where there is one, else an ordinary-looking entry
+    // (no digits, typical length, as a category's examples are picked from a list), and never a `www.` name.
+    let plain_domain = |p: &crate::pattern::Pattern| match (&p.host, &p.path) {
+        (crate::pattern::HostPattern::Domain(h), None) if !h.starts_with("www.") => Some(idna::domain_to_unicode(h).0),
+        _ => None,
+    };
+    let chosen = collect_cats
+        .iter()
+        .chain(never_cats.iter())
+        .flat_map(|c| c.examples.iter())
+        .filter(|p| shown.contains(p))
+        .find_map(plain_domain);
+    let domain = chosen.or_else(|| {
+        shown
+            .iter()
+            .filter_map(|p| plain_domain(p))
+            .min_by_key(|h| (h.chars().any(|ch| ch.is_ascii_digit() || ch == '-'), h.len().abs_diff(11), h.clone()))
+    });
+    if let Some(host) = domain {
+        let sub = if host.starts_with("www.") { format!("shop.{host}") } else { format!("www.{host}") };
+        where_after.push(l.t("domain_note", &[("example", &format!("`{host}`")), ("sub", &format!("`{sub}`"))]));
+    }
+    if shown.iter().any(|p| matches!(p.host, crate::pattern::HostPattern::Exact(_))) {
+        where_after.push(l.t("exact_note", &[]));
+    }
     if let Some(example) = &wildcard_example {
         where_after.push(l.t("wildcard_note", &[("example", &format!("`{example}`"))]));
     }

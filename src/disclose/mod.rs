@@ -68,7 +68,15 @@ pub fn site_list_files(policy: &Policy) -> Vec<(String, String)> {
             let never: Vec<&ir::SiteCategory> = blocking.iter().copied().filter(|b| b.name != c.name).collect();
             let net = net_patterns(c, &never);
             (net.len() > INLINE_LIST_MAX).then(|| {
-                let body: String = net.iter().map(|p| format!("{}\n", display_pattern(p))).collect();
+                // An `exact` entry keeps its keyword: without it, the host would read as covering its
+                // subdomains, as every other entry naming a website does.
+                let body: String = net
+                    .iter()
+                    .map(|p| match p.host {
+                        HostPattern::Exact(_) => format!("exact {}\n", display_pattern(p)),
+                        _ => format!("{}\n", display_pattern(p)),
+                    })
+                    .collect();
                 (list_file_name(policy, &c.name), body)
             })
         })

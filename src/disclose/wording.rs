@@ -211,7 +211,7 @@ impl Ctx<'_> {
     /// Up to four examples from the entries `net` the disclosure counts: the policy's own examples where it
     /// gives them and they are counted, else typical entries.
     pub(super) fn examples(&self, c: &ir::SiteCategory, net: &[&Pattern]) -> Vec<String> {
-        let own: Vec<String> = c.examples.iter().filter(|e| net.contains(e)).map(display_pattern).collect();
+        let own: Vec<String> = c.examples.iter().filter(|e| net.contains(e)).map(|p| self.entry(p)).collect();
         if !own.is_empty() {
             return own;
         }
@@ -222,7 +222,16 @@ impl Ctx<'_> {
             let s = p.to_string();
             (s.chars().any(|ch| ch.is_ascii_digit() || ch == '-'), s.len().abs_diff(11), s)
         });
-        v.into_iter().take(4).map(display_pattern).collect()
+        v.into_iter().take(4).map(|p| self.entry(p)).collect()
+    }
+
+    /// A list entry as the notice shows it: an `exact` entry says that it covers its host alone, since every
+    /// other entry naming a website covers its subdomains too.
+    pub(super) fn entry(&self, p: &Pattern) -> String {
+        match p.host {
+            crate::pattern::HostPattern::Exact(_) => self.l.t("exact_entry", &[("host", &display_pattern(p))]),
+            _ => display_pattern(p),
+        }
     }
 }
 
