@@ -193,10 +193,7 @@ fn decide_and_compare(
 ) -> Result<(), Malformed> {
     // As `Settings::context` does: every named switch, then the region.
     let mut state = m.context();
-    let unknown = |UnknownName(n)| Malformed {
-        line: line_no,
-        message: format!("`{n}` is not a signal, feature, region or event of the audited policy"),
-    };
+    let unknown = |u: UnknownName| Malformed { line: line_no, message: u.to_string() };
     for (name, on) in &event.state {
         m.set(&mut state, name, *on).map_err(unknown)?;
     }

@@ -43,6 +43,6 @@ pub mod retention;
 pub mod urlnorm;
 
 pub use artifact::ArtifactError;
-pub use matcher::{Context, Decision, Matcher, SourceDecision, State, UnknownName, PAGE_VIEW};
+pub use matcher::{Context, Decision, Matcher, NameKind, SourceDecision, State, UnknownName, PAGE_VIEW};
 pub use report::{ItemReport, Report, RuleRef, Settings, SourceItem, SourceReport};
 pub use retention::{Period, Retention, TimeUnit};

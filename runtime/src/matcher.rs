@@ -270,14 +270,50 @@ impl std::fmt::Debug for Matcher<'_> {
     }
 }
 
-/// A name the context does not know: a signal, feature, region or event the policy does not declare.
+/// What a name was given as: a switch (a signal or feature), a region, or an event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NameKind {
+    Switch,
+    Region,
+    Event,
+}
+
+/// A name the context does not know: a signal, feature, region or event the policy does not declare. It says
+/// what the name was given as and what was likely meant, in one line, as every runtime (Rust, WebAssembly,
+/// Python) reports it: `` `de` is not a region of this policy; did you mean `DE`? ``.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct UnknownName(pub String);
+pub struct UnknownName {
+    /// The name as given.
+    pub name: String,
+    pub kind: NameKind,
+    /// What was likely meant (`did you mean \`DE\`?`), or the names the policy declares of that kind.
+    pub help: String,
+}
 
 impl std::fmt::Display for UnknownName {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "`{}` is not a signal, feature, region or event of this policy", self.0)
+        let what = match self.kind {
+            NameKind::Switch => "a signal or feature",
+            NameKind::Region => "a region",
+            NameKind::Event => "an event",
+        };
+        write!(f, "`{}` is not {what} of this policy; {}", self.name, self.help)
     }
+}
+
+/// The closest of `names` to `name` when it is a likely typo: a quarter of its characters may differ (the
+/// compiler's rule for its own suggestions), or only the letter case.
+fn closest<'n>(name: &str, names: impl Iterator<Item = &'n str> + Clone) -> Option<&'n str> {
+    if let Some(same) = names.clone().find(|n| n.eq_ignore_ascii_case(name)) {
+        return Some(same);
+    }
+    let limit = (name.chars().count() / 4).max(1);
+    names.map(|n| (strsim::damerau_levenshtein(name, n), n)).filter(|(d, _)| *d <= limit).min().map(|(_, n)| n)
+}
+
+/// `` `a`, `b` `` for a help line.
+fn quoted<'n>(names: impl Iterator<Item = &'n str>) -> String {
+    names.map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
 }
 
 impl std::error::Error for UnknownName {}
@@ -439,9 +475,40 @@ impl<'a> Matcher<'a> {
         self.context()
     }
 
+    /// The error for `name` given as a `kind` the policy does not declare, with what was likely meant.
+    fn unknown(&self, name: &str, kind: NameKind) -> UnknownName {
+        let switches = self.meta.vars.iter().map(|v| v.name.as_str());
+        let regions = self.meta.regions.iter().map(String::as_str);
+        let events = self.meta.events.iter().map(|e| e.name.as_str());
+        let (own, what): (Vec<&str>, &str) = match kind {
+            NameKind::Switch => (switches.clone().collect(), "signals and features"),
+            NameKind::Region => (regions.clone().collect(), "regions"),
+            NameKind::Event => (events.clone().collect(), "events"),
+        };
+        let elsewhere = match kind {
+            NameKind::Switch if regions.clone().any(|r| r == name) => Some("it is a region (set it as the region)"),
+            NameKind::Region if switches.clone().any(|v| v == name) => {
+                Some("it is a signal or feature (set it as a switch)")
+            }
+            _ => None,
+        };
+        let help = match (elsewhere, closest(name, own.iter().copied())) {
+            (Some(other), _) => other.to_string(),
+            (None, Some(best)) => format!("did you mean `{best}`?"),
+            (None, None) if own.is_empty() => format!("it declares no {what}"),
+            (None, None) => format!("its {what} are {}", quoted(own.iter().copied())),
+        };
+        let help = match kind {
+            NameKind::Event => format!("{help} (a page view is `{PAGE_VIEW}`)"),
+            _ => help,
+        };
+        UnknownName { name: name.to_string(), kind, help }
+    }
+
     /// Sets a signal or feature switch by name.
     pub fn set(&self, cx: &mut Context, name: &str, on: bool) -> Result<(), UnknownName> {
-        let i = self.meta.vars.iter().position(|v| v.name == name).ok_or_else(|| UnknownName(name.to_string()))?;
+        let i =
+            self.meta.vars.iter().position(|v| v.name == name).ok_or_else(|| self.unknown(name, NameKind::Switch))?;
         cx.vars = (cx.vars & !(1 << i)) | (u64::from(on) << i);
         Ok(())
     }
@@ -452,7 +519,8 @@ impl<'a> Matcher<'a> {
         cx.region = match region {
             None => None,
             Some(r) => {
-                Some(self.meta.regions.iter().position(|x| x == r).ok_or_else(|| UnknownName(r.to_string()))? as u8)
+                Some(self.meta.regions.iter().position(|x| x == r).ok_or_else(|| self.unknown(r, NameKind::Region))?
+                    as u8)
             }
         };
         Ok(())
@@ -465,9 +533,14 @@ impl<'a> Matcher<'a> {
         cx.event = match event {
             None | Some(PAGE_VIEW) => 0,
             Some(e) => {
-                let i = self.meta.events.iter().position(|x| x.name == e).ok_or_else(|| UnknownName(e.to_string()))?;
+                let i = self
+                    .meta
+                    .events
+                    .iter()
+                    .position(|x| x.name == e)
+                    .ok_or_else(|| self.unknown(e, NameKind::Event))?;
                 // Validation bounds the events by 63, so `i + 1` fits.
-                u8::try_from(i + 1).map_err(|_| UnknownName(e.to_string()))?
+                u8::try_from(i + 1).map_err(|_| self.unknown(e, NameKind::Event))?
             }
         };
         Ok(())

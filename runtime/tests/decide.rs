@@ -79,10 +79,19 @@ fn the_context_decides_switches_linkage_and_names() {
     let unknown = Settings { set: vec![("signed_on".into(), true)], region: None, ..Settings::default() };
     assert_eq!(
         unknown.context(&m).unwrap_err().to_string(),
-        "`signed_on` is not a signal, feature, region or event of this policy"
+        "`signed_on` is not a signal or feature of this policy; did you mean `signed_in`?"
     );
-    let unknown_region = Settings { set: vec![], region: Some("FR".into()), ..Settings::default() };
-    assert!(unknown_region.context(&m).is_err());
+    // Every runtime says what the name was given as and what was likely meant, as the CLI does.
+    let region = |r: &str| Settings { region: Some(r.into()), ..Settings::default() }.context(&m).unwrap_err();
+    assert_eq!(region("FR").to_string(), "`FR` is not a region of this policy; its regions are `US`, `DE`, `US-CA`");
+    assert_eq!(region("de").to_string(), "`de` is not a region of this policy; did you mean `DE`?");
+    assert_eq!(
+        region("signed_in").to_string(),
+        "`signed_in` is not a region of this policy; it is a signal or feature (set it as a switch)"
+    );
+    let as_switch = Settings { set: vec![("DE".into(), true)], ..Settings::default() }.context(&m).unwrap_err();
+    assert_eq!((as_switch.kind, as_switch.name.as_str()), (policyc_runtime::NameKind::Switch, "DE"));
+    assert!(as_switch.help.contains("it is a region"), "{as_switch}");
 }
 
 /// A rule with `at offer_click` collects when the component reports that event, and page views collect what
@@ -112,7 +121,7 @@ fn the_event_decides_with_the_url_and_state() {
     let unknown = Settings { event: Some("offer_clik".into()), ..Settings::default() };
     assert_eq!(
         unknown.context(&m).unwrap_err().to_string(),
-        "`offer_clik` is not a signal, feature, region or event of this policy"
+        "`offer_clik` is not an event of this policy; did you mean `offer_click`? (a page view is `page_view`)"
     );
     assert!(m.set_event(&mut cx, Some("install")).is_err());
     assert_eq!(cx.event(), 1, "a refused event leaves the context as it was");

@@ -617,9 +617,13 @@ mod tests {
         let mut l = Loaded::new(DEMO).unwrap();
         assert_eq!(
             l.add_context(br#"{"set":{"nope":true}}"#).unwrap_err(),
-            "`nope` is not a signal, feature, region or event of this policy"
+            "`nope` is not a signal or feature of this policy; its signals and features are `signed_in`, \
+             `stats_switch`"
         );
-        assert!(l.add_context(br#"{"region":"XX"}"#).is_err());
+        assert_eq!(
+            l.add_context(br#"{"region":"de"}"#).unwrap_err(),
+            "`de` is not a region of this policy; did you mean `DE`?"
+        );
         assert!(l.add_context(br#"{"set":{"signed_in":1}}"#).unwrap_err().contains("true or false"));
         assert_eq!(l.add_context(b"{}").unwrap(), l.add_context(br#"{"set":{},"region":null}"#).unwrap());
     }

@@ -43,7 +43,7 @@ test("an event decides with the URL: a click collects what the policy collects o
   assert.deepEqual(m.decide("https://shop.example/cart", { event: null }).collect, ["page_url"]);
   assert.equal(m.report("https://shop.example/cart", { event: "offer_click" }).event, "offer_click");
   assert.throws(() => m.decide("https://shop.example/", { event: "install" }), {
-    message: "`install` is not a signal, feature, region or event of this policy",
+    message: "`install` is not an event of this policy; its events are `offer_click` (a page view is `page_view`)",
   });
   assert.throws(() => m.decide("https://shop.example/", { event: 1 }), TypeError);
 });
@@ -51,9 +51,12 @@ test("an event decides with the URL: a click collects what the policy collects o
 test("unknown names throw as the CLI refuses them, and so do malformed settings", async () => {
   const m = await loadMatcher(demo);
   assert.throws(() => m.decide("https://shop.example/", { set: { nope: true } }), {
-    message: "`nope` is not a signal, feature, region or event of this policy",
+    message: "`nope` is not a signal or feature of this policy; its signals and features are `signed_in`, `stats_switch`",
   });
-  assert.throws(() => m.decide("https://shop.example/", { region: "XX" }), /`XX` is not a signal, feature, region or event/);
+  // What was likely meant, as the CLI says it.
+  assert.throws(() => m.decide("https://shop.example/", { region: "de" }), { message: "`de` is not a region of this policy; did you mean `DE`?" });
+  assert.throws(() => m.decide("https://shop.example/", { set: { signed_on: true } }), /did you mean `signed_in`\?$/);
+  assert.throws(() => m.decide("https://shop.example/", { region: "XX" }), /`XX` is not a region of this policy; its regions are /);
   assert.throws(() => m.decide("https://shop.example/", { set: { signed_in: "yes" } }), TypeError);
   assert.throws(() => m.decide("https://shop.example/", { sett: {} }), TypeError);
   assert.throws(() => m.decide(42), TypeError);

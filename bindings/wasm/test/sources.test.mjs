@@ -120,8 +120,8 @@ test("sources fail closed: unknown sources give nothing, unknown names and event
   assert.throws(() => m.collectsFrom(all, 1), TypeError);
   assert.throws(() => m.collectsFrom({ collect: ["install_id"] }, "device"), TypeError);
   // Names the policy does not declare throw as they do for decide.
-  assert.throws(() => m.sources({ set: { nope: true } }), { message: "`nope` is not a signal, feature, region or event of this policy" });
-  assert.throws(() => m.sources({ region: "XX" }), /`XX` is not a signal, feature, region or event/);
+  assert.throws(() => m.sources({ set: { nope: true } }), { message: /`nope` is not a signal or feature of this policy; / });
+  assert.throws(() => m.sources({ region: "XX" }), /`XX` is not a region of this policy; its regions are /);
   assert.throws(() => m.sources({ set: { signed_in: "yes" } }), TypeError);
   assert.throws(() => m.sources({ sett: {} }), TypeError);
   // An event is refused, not ignored: collection from a source never depends on one.
