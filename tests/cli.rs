@@ -752,3 +752,24 @@ fn fmt_refuses_the_data_form_in_one_line() {
     assert!(err.starts_with("error: `") && err.contains("is a policy in the data form"), "{err}");
     assert_eq!(std::fs::read(&yaml).unwrap(), export.stdout, "the file is left as it was");
 }
+
+/// An artifact whose label was damaged, saved without the `.matcher` name, is still read as an artifact (it
+/// is not text) and refused with the artifact's one-line reason, not a policy's syntax error.
+#[test]
+fn a_damaged_artifact_under_another_name_gets_the_artifact_reason() {
+    let (dir, artifact) = shopping_artifact();
+    let mut bytes = std::fs::read(&artifact).unwrap();
+    bytes[0] ^= 1;
+    let damaged = dir.path().join("download.bin");
+    std::fs::write(&damaged, &bytes).unwrap();
+    for args in
+        [vec!["match", damaged.to_str().unwrap()], vec!["explain", damaged.to_str().unwrap(), "https://x.example/"]]
+    {
+        let o = policyc_stdin(&args, b"https://www.walmart.com/\n");
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(o.stdout.is_empty(), "nothing decided");
+        let err = stderr(&o);
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(err.contains("not a policyc matcher artifact (wrong label)"), "{err}");
+    }
+}

@@ -176,7 +176,10 @@ pub fn load_bytes(path: &Path) -> Result<Vec<u8>, String> {
 /// [`load_bytes`], with the checked policy when the file is one.
 fn load(path: &Path) -> Result<(Vec<u8>, Option<Policy>), String> {
     let bytes = std::fs::read(path).map_err(|e| super::cannot_read(path, &e))?;
-    if bytes.starts_with(artifact::LABEL) || path.extension().is_some_and(|e| e == "matcher") {
+    // A policy is text: bytes that are not UTF-8, or that hold a NUL, are an artifact, perhaps one whose label
+    // was damaged, and get the artifact's own one-line reason rather than a policy's syntax error.
+    let binary = bytes.contains(&0) || std::str::from_utf8(&bytes).is_err();
+    if bytes.starts_with(artifact::LABEL) || path.extension().is_some_and(|e| e == "matcher") || binary {
         return Ok((bytes, None));
     }
     let result = check_file(path, CheckOptions::default())?;
