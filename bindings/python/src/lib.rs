@@ -15,7 +15,7 @@ use policyc_runtime::matcher::Matcher as RtMatcher;
 use policyc_runtime::{urlnorm, Context, Decision as RtDecision, Report, Settings, SourceReport};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
+use pyo3::types::{PyByteArray, PyBytes, PyDict, PyList};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -57,15 +57,36 @@ fn value_error(e: impl std::fmt::Display) -> PyErr {
     PyValueError::new_err(e.to_string())
 }
 
+/// The switches of `set`: a dict, or any other mapping (`types.MappingProxyType`, a `collections.abc.Mapping`)
+/// of names to booleans, as the stubs promise. Reading a mapping by its `items()` keeps a read-only view of a
+/// caller's settings from being refused, and anything that is no mapping is a `TypeError`.
+struct Switches(HashMap<String, bool>);
+
+impl<'a, 'py> FromPyObject<'a, 'py> for Switches {
+    type Error = PyErr;
+
+    fn extract(obj: pyo3::Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        if let Ok(d) = obj.cast::<PyDict>() {
+            return Ok(Switches(d.extract()?));
+        }
+        if obj.is_instance(&obj.py().import("collections.abc")?.getattr("Mapping")?)? {
+            let items: Vec<(String, bool)> =
+                obj.call_method0("items")?.try_iter()?.map(|i| i?.extract()).collect::<PyResult<_>>()?;
+            return Ok(Switches(items.into_iter().collect()));
+        }
+        Err(PyTypeError::new_err("`set` must be a mapping of names to True or False"))
+    }
+}
+
 /// The matcher's context for `set`, `region` and `event` (`None`: a page view); a name the policy does not declare
 /// is a `ValueError`.
 fn context(
     m: &RtMatcher<'_>,
-    set: Option<HashMap<String, bool>>,
+    set: Option<Switches>,
     region: Option<String>,
     event: Option<String>,
 ) -> PyResult<Context> {
-    let mut set: Vec<(String, bool)> = set.unwrap_or_default().into_iter().collect();
+    let mut set: Vec<(String, bool)> = set.map(|s| s.0).unwrap_or_default().into_iter().collect();
     // A dict has no duplicate names, so the order cannot change the outcome; sorting keeps errors stable.
     set.sort();
     Settings { set, region, event }.context(m).map_err(value_error)
@@ -92,14 +113,29 @@ impl Matcher {
     /// that are not a valid artifact raise `ValueError` with the one-line reason.
     #[staticmethod]
     fn open(path: std::path::PathBuf) -> PyResult<Matcher> {
-        let bytes = std::fs::read(&path)?;
+        // OSError(errno, strerror, filename) becomes the errno's subclass (FileNotFoundError, ...), with the
+        // path in `filename` and in the message, as Python's own `open` reports it.
+        let bytes = std::fs::read(&path).map_err(|e| {
+            let errno = e.raw_os_error().unwrap_or(0);
+            pyo3::exceptions::PyOSError::new_err((errno, e.to_string(), path.display().to_string()))
+        })?;
         Matcher::from_vec(bytes).map_err(|e| PyValueError::new_err(format!("`{}`: {e}", path.display())))
     }
 
-    /// Loads an artifact from its bytes; bytes that are not a valid artifact raise `ValueError`.
+    /// Loads an artifact from its bytes (any bytes-like object); bytes that are not a valid artifact raise
+    /// `ValueError`.
     #[staticmethod]
-    fn from_bytes(data: &[u8]) -> PyResult<Matcher> {
-        Matcher::from_vec(data.to_vec()).map_err(PyValueError::new_err)
+    fn from_bytes(data: &Bound<'_, PyAny>) -> PyResult<Matcher> {
+        // bytes, bytearray or memoryview; the stable ABI has no buffer protocol, so the last two go through
+        // `bytes()`, and anything else (an int would become that many zero bytes) is a `TypeError`.
+        let bytes = if let Ok(b) = data.cast::<PyBytes>() {
+            b.as_bytes().to_vec()
+        } else if data.is_instance_of::<PyByteArray>() || data.is_instance_of::<pyo3::types::PyMemoryView>() {
+            data.py().import("builtins")?.getattr("bytes")?.call1((data,))?.cast::<PyBytes>()?.as_bytes().to_vec()
+        } else {
+            return Err(PyTypeError::new_err("an artifact is bytes, bytearray or memoryview"));
+        };
+        Matcher::from_vec(bytes).map_err(PyValueError::new_err)
     }
 
     /// The SHA-256 of the policy this artifact was compiled from, in hex: log it with every decision.
@@ -177,7 +213,7 @@ impl Matcher {
     fn sources<'py>(
         &self,
         py: Python<'py>,
-        set: Option<HashMap<String, bool>>,
+        set: Option<Switches>,
         region: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let m = self.loaded.first()?;
@@ -213,7 +249,7 @@ impl Matcher {
     fn decide(
         &self,
         url: &str,
-        set: Option<HashMap<String, bool>>,
+        set: Option<Switches>,
         region: Option<String>,
         event: Option<String>,
     ) -> PyResult<Decision> {
@@ -230,7 +266,7 @@ impl Matcher {
         &self,
         py: Python<'py>,
         urls: &Bound<'py, PyAny>,
-        set: Option<HashMap<String, bool>>,
+        set: Option<Switches>,
         region: Option<String>,
         event: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {

@@ -136,8 +136,30 @@ def test_a_bad_artifact_raises_value_error_with_one_line(artifacts, tmp_path):
     p.write_bytes(b"nope")
     with pytest.raises(ValueError, match="bad.matcher"):
         policyc.Matcher.open(p)
-    with pytest.raises(OSError):
+    with pytest.raises(FileNotFoundError) as e:
         policyc.Matcher.open(tmp_path / "missing.matcher")
+    assert e.value.filename == str(tmp_path / "missing.matcher")
+    assert "missing.matcher" in str(e.value)
+
+
+def test_any_bytes_like_artifact_and_any_mapping_of_switches(artifacts):
+    import types
+    good = artifacts["shopping-assistant"][0].read_bytes()
+    for data in (good, bytearray(good), memoryview(good)):
+        assert policyc.Matcher.from_bytes(data).policy_hash == policyc.Matcher.from_bytes(good).policy_hash
+    for wrong in (5, "artifact", None):
+        with pytest.raises(TypeError):
+            policyc.Matcher.from_bytes(wrong)
+    m = policyc.Matcher.from_bytes(good)
+    url = "https://www.walmart.com/ip/1"
+    off = {"price_compare": False}
+    # A read-only view of the settings decides as the dict does: switching the feature off collects nothing.
+    assert m.decide(url, set=types.MappingProxyType(off)).collect == m.decide(url, set=off).collect == []
+    assert m.decide(url).collect != []
+    with pytest.raises(TypeError):
+        m.decide(url, set=[("price_compare", False)])
+    with pytest.raises(ValueError, match="did you mean `price_compare`"):
+        m.decide(url, set=types.MappingProxyType({"price_compar": False}))
 
 
 def test_an_undeclared_name_raises_value_error(artifacts):

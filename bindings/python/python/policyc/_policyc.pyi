@@ -44,7 +44,7 @@ class Matcher:
     def open(path: Union[str, os.PathLike[str]]) -> Matcher:
         """Loads an artifact file; ``OSError`` if unreadable, ``ValueError`` if not a valid artifact."""
     @staticmethod
-    def from_bytes(data: bytes) -> Matcher:
+    def from_bytes(data: Union[bytes, bytearray, memoryview]) -> Matcher:
         """Loads an artifact from its bytes; ``ValueError`` if they are not a valid artifact."""
     @property
     def policy_hash(self) -> str: ...
