@@ -52,12 +52,17 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
         .iter()
         .filter(|c| nevers.iter().any(|n| n.sites.contains(&c.name) && (region.is_some() || n.regions.is_empty())))
         .collect();
+    // One index of what the blocking categories cover, asked once per entry; an entry covered by another entry
+    // of its category is covered by whatever covers that one, so no entry of a fully blocked category escapes.
+    let blocked_sites = crate::check::NeverIndex::new(blocking.iter().flat_map(|b| b.patterns.iter()));
     let blocked: Vec<&str> = policy
         .sites
         .iter()
         .filter(|c| {
             blocking.iter().any(|b| b.name == c.name)
-                || (!blocking.is_empty() && !c.patterns.is_empty() && net_patterns(c, &blocking).is_empty())
+                || (!blocking.is_empty()
+                    && !c.patterns.is_empty()
+                    && c.patterns.iter().all(|p| blocked_sites.covers(p)))
         })
         .map(|c| c.name.as_str())
         .collect();
