@@ -290,6 +290,52 @@ fn an_editor_session() {
     assert!(status.success(), "{status}");
 }
 
+/// A message the server cannot read is skipped, with an error response when it was a request with an id, and the
+/// session goes on: an editor or a plug-in that sends one bad message must not lose the server.
+#[test]
+fn a_malformed_message_is_answered_and_the_session_goes_on() {
+    let mut s = Server::start();
+    s.request("initialize", json!({"processId": null, "rootUri": null, "capabilities": {}}));
+    s.notify("initialized", json!({}));
+
+    write!(s.stdin, "Content-Length: 9\r\n\r\n{{not json").unwrap();
+    write!(s.stdin, "Content-Length: 2\r\nX-Junk\r\n\r\n{{}}").unwrap();
+    s.send(json!({"jsonrpc": "2.0", "id": 99, "params": {}}));
+    let answer = s.messages.recv_timeout(Duration::from_secs(30)).expect("an answer");
+    let answer = if answer["id"] == 99 {
+        answer
+    } else {
+        s.notifications.push(answer);
+        loop {
+            let m = s.messages.recv_timeout(Duration::from_secs(30)).expect("the error response");
+            if m["id"] == 99 {
+                break m;
+            }
+            s.notifications.push(m);
+        }
+    };
+    assert_eq!(answer["error"]["code"], -32600, "{answer}");
+
+    // The server still answers, and told the editor about both skipped messages in its log.
+    let formatted = s.request(
+        "textDocument/formatting",
+        json!({"textDocument": {"uri": "file:///tmp/p.policy"}, "options": {"tabSize": 2, "insertSpaces": true}}),
+    );
+    assert!(formatted.is_null() || formatted.is_array(), "{formatted}");
+    let logs: Vec<String> = s
+        .notifications
+        .iter()
+        .filter(|n| n["method"] == "window/logMessage")
+        .map(|n| n["params"]["message"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert!(logs.iter().any(|m| m.contains("not JSON")), "{logs:?}");
+    assert!(logs.iter().any(|m| m.contains("`X-Junk` is not a header")), "{logs:?}");
+
+    s.request("shutdown", Value::Null);
+    s.notify("exit", Value::Null);
+    assert!(s.child.wait().unwrap().success());
+}
+
 mod analysis {
     //! The editor's answers on strings, without the protocol.
 

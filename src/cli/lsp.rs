@@ -6,6 +6,8 @@
 //! same codes and help as `check`. Names are resolved on the syntax tree, so hover and navigation work while a
 //! file has checker errors, and on a syntax error they use the last version of the file that parsed.
 
+mod transport;
+
 use super::load::FsLoader;
 use lsp_server::{Connection, Message, Notification, Request, RequestId, Response};
 use lsp_types as lsp;
@@ -96,7 +98,7 @@ struct Server {
 }
 
 pub fn run(_args: Args) -> i32 {
-    let (connection, io_threads) = Connection::stdio();
+    let (connection, io_threads) = transport::stdio();
     let capabilities = lsp::ServerCapabilities {
         text_document_sync: Some(lsp::TextDocumentSyncCapability::Kind(lsp::TextDocumentSyncKind::FULL)),
         hover_provider: Some(lsp::HoverProviderCapability::Simple(true)),

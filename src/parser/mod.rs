@@ -151,7 +151,56 @@ fn syntax_diagnostic(file: FileId, text: &str, err: pest::error::Error<Rule>) ->
         _ => format!("expected {}, found {found}", one_of(&expected)),
     };
     let help = help_for(&expected, rest);
-    Diagnostic::new(Code::Syntax, span, message).with_label("unexpected here").with_help(help)
+    let d = Diagnostic::new(Code::Syntax, span, message).with_label("unexpected here");
+    match string_over_lines(text, pos) {
+        // A string may run over lines, so one whose `"` is missing ends only at the next string's opening
+        // quote, and the parse fails on what follows. Point at where the runaway string began.
+        Some((start, line)) => d
+            .with_secondary(
+                Span::new(file, start, start + 1),
+                format!("this string runs on to line {}", line_of(text, pos)),
+            )
+            .with_help(format!(
+                "if the string on line {line} lacks its closing `\"`, add it there: a string may run over \
+                 lines, so it ended only at the next `\"`"
+            )),
+        None => d.with_help(help),
+    }
+}
+
+/// The start and line of the string that ends on the error's line, before the error, when that string starts on
+/// an earlier line: the sign of a string whose closing quote is missing.
+fn string_over_lines(text: &str, pos: usize) -> Option<(usize, usize)> {
+    let b = text.as_bytes();
+    let mut i = 0;
+    let mut last = None;
+    while i < pos {
+        match (b.get(i), b.get(i + 1)) {
+            (Some(b'/'), Some(b'/')) => i = text.get(i..)?.find('\n').map_or(b.len(), |n| i + n),
+            (Some(b'/'), Some(b'*')) => i = text.get(i + 2..)?.find("*/").map_or(b.len(), |n| i + n + 4),
+            (Some(b'"'), _) => {
+                let start = i;
+                i += 1;
+                while let Some(&c) = b.get(i) {
+                    i += if c == b'\\' { 2 } else { 1 };
+                    if c == b'"' {
+                        break;
+                    }
+                }
+                last = Some((start, i));
+            }
+            _ => i += 1,
+        }
+    }
+    let (start, end) = last?;
+    let between = text.get(end..pos)?;
+    let body = text.get(start..end)?;
+    (body.contains('\n') && !between.contains('\n')).then(|| (start, line_of(text, start)))
+}
+
+/// The 1-based line of a byte offset.
+fn line_of(text: &str, pos: usize) -> usize {
+    text.get(..pos).map_or(0, |t| t.matches('\n').count()) + 1
 }
 
 /// A block (`policy NAME {` or `sites NAME {`) whose `}` is missing shows up only where the next item's keyword
@@ -241,6 +290,11 @@ fn help_for(expected: &[&str], rest: &str) -> String {
             None => String::new(),
         };
         return format!("{hint}regions are ISO 3166 codes in capitals (`DE`, `GB`, `US-CA`) or `EU`");
+    }
+    if rest.starts_with("/*") && expected.iter().any(|e| e.starts_with("a site pattern")) {
+        return "`/*` opens a comment; a pattern with a path is already a prefix, so `example.com/products/` \
+                covers every page under it, and `example.com` covers the whole site"
+            .into();
     }
     if expected.iter().any(|e| e.starts_with("a site pattern")) {
         return "a `sites` block holds patterns such as `example.com`, `exact shop.example.com`, `ebay.*`, \
@@ -979,6 +1033,20 @@ fn unescape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_runaway_string_is_found_past_comments_and_escapes() {
+        let at = |text: &str| string_over_lines(text, text.find('X').unwrap_or(text.len()));
+        // The string of line 1 lost its quote and ended at line 2's first quote.
+        assert_eq!(at("data a \"one\npurpose b \"X"), Some((7, 1)));
+        // A string that runs over lines on purpose, and a complete one after it, are not suspects.
+        assert_eq!(at("data a \"one\ntwo\"\npurpose b X"), None);
+        assert_eq!(at("data a \"one\" purpose b \"two\" X"), None);
+        // Quotes inside comments and escaped quotes inside strings open nothing.
+        assert_eq!(at("// a \"quote\ndata a \"x\\\"y\" X"), None);
+        assert_eq!(at("/* \"\n */ data a \"x\" X"), None);
+        assert_eq!(at("data a \"see https://x\ny\" X"), Some((7, 1)));
+    }
 
     #[test]
     fn unescape_handles_quotes_and_newlines() {
