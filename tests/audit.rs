@@ -75,6 +75,15 @@ fn cli_reports_json_counts_and_exit_codes() {
     }
     assert_eq!(lines[0]["kind"], "collected_not_allowed");
     assert!(lines[0]["detail"].as_str().unwrap().contains("never 1"));
+    // A link violation names the rule whose link clause did not hold, so that the auditor sees which condition.
+    let linked = lines.iter().find(|v| v["kind"] == "linked_not_allowed" && v["line"] == 6).unwrap();
+    assert!(
+        linked["detail"].as_str().unwrap().ends_with(
+            "`page_url`: `collect 1` at shop.policy:21 links it only when assistant_active \
+             and signed_in, which does not hold here"
+        ),
+        "{linked}"
+    );
     let err = String::from_utf8(o.stderr).unwrap();
     assert!(err.contains("line 10: malformed") && err.contains("line 11: malformed"), "{err}");
     assert!(err.contains("10 violations (7 collected_not_allowed, 2 linked_not_allowed, 1 policy_mismatch)"), "{err}");

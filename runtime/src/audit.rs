@@ -14,7 +14,7 @@
 //! The module holds the logic for one event; streaming a file, the progress bar and the output live in the
 //! CLI, and the bindings feed events from their own tables, so that every engine finds the same violations.
 
-use crate::matcher::{Matcher, UnknownName};
+use crate::matcher::{Decision, LinkRow, Matcher, UnknownName};
 use crate::report::Report;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -234,11 +234,40 @@ fn decide_and_compare(
         let detail = if report.collect.is_empty() {
             why()
         } else {
-            format!("in this state the policy allows linking {} there", words(&report.linked))
+            let reasons: Vec<String> = extra_linked.iter().map(|item| link_reason(m, &decision, item)).collect();
+            format!("in this state the policy allows linking {} there; {}", words(&report.linked), reasons.join("; "))
         };
         out.push(violation(event, line_no, hash, Kind::LinkedNotAllowed, extra_linked, detail));
     }
     Ok(())
+}
+
+/// Why `item` may not be linked in a decision: the link clause of each rule that fired for it, with the rule and
+/// where it is written, so that an auditor can see which condition did not hold.
+fn link_reason(m: &Matcher<'_>, d: &Decision, item: &str) -> String {
+    let Some(bit) = m.data().iter().position(|x| x == item).filter(|&i| i < 64) else {
+        return format!("`{item}` is not a data item of this policy");
+    };
+    let rules: Vec<String> = m
+        .meta()
+        .collect
+        .iter()
+        .enumerate()
+        .filter(|&(i, r)| i < 64 && d.rules >> i & 1 == 1 && r.data >> bit & 1 == 1)
+        .map(|(i, r)| {
+            let rule = format!("`collect {}` at {}", i + 1, r.origin);
+            match &r.link {
+                LinkRow::When(_) => format!("{rule} links it only {}, which does not hold here", r.link_text),
+                // `never`, or `never (the underlying privacy policy does not say)`.
+                _ => format!("{rule} links it {}", r.link_text),
+            }
+        })
+        .collect();
+    if rules.is_empty() {
+        format!("`{item}` is not collected there")
+    } else {
+        format!("`{item}`: {}", rules.join(", "))
+    }
 }
 
 #[cfg(test)]
