@@ -631,13 +631,26 @@ fn a_notice_for_every_region_says_which_regions_each_part_applies_to() {
     assert!(!en.contains("every region"), "{en}");
     assert!(en.contains("This notice covers users in the United States and in Germany."), "{en}");
     assert!(en.contains("The parts that refer to the GDPR apply to users in Germany."), "{en}");
-    assert!(en.contains("There we collect the page address (only for users in Germany)."), "{en}");
+    // Two rules collect there; each sentence names its purpose, so that the two do not read as one repeated.
+    assert!(
+        en.contains("There we collect the page address for the purpose of showing you matching products.  \n"),
+        "{en}"
+    );
+    assert!(
+        en.contains("There we collect the page address for the purpose of tailoring advertising to you (only for users in Germany)."),
+        "{en}"
+    );
     assert!(en.contains("This offer applies only to users in the United States."), "{en}");
     // What the offer's data is used for counts only the rules that hold where the offer does.
     assert!(en.contains("use this data for showing you matching products; see"), "{en}");
     let de = render::markdown(&disclose::build(&policy, "de", None).unwrap());
     assert!(!de.contains("allen Regionen"), "{de}");
-    assert!(de.contains("Dort erheben wir die Adresse der Seite (nur für Nutzerinnen und Nutzer in Deutschland)."));
+    assert!(
+        de.contains(
+            "Dort erheben wir die Adresse der Seite, um Werbung auf Sie zuzuschneiden (nur für Nutzerinnen und Nutzer in Deutschland)."
+        ),
+        "{de}"
+    );
     // A policy without regions applies to everyone, and says so plainly.
     let plain = common::policy_from_text(
         "policy q { name \"Q\" controller \"Q\" contact \"q@q.test\" version \"1\" languages en }\n\

@@ -436,7 +436,18 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
     let mut where_items = Vec::new();
     for c in &collect_cats {
         let mut extra = Vec::new();
-        for r in rules.iter().filter(|r| r.sites.contains(&c.name)) {
+        let here: Vec<_> = rules.iter().filter(|r| r.sites.contains(&c.name)).collect();
+        // Where rules for different purposes collect on a category, each sentence says what its rule collects
+        // for: two sentences that differ only in their condition would read as a repetition.
+        let purposes_differ = here.iter().any(|r| here.first().is_some_and(|f| !same_set(&r.purposes, &f.purposes)));
+        for r in &here {
+            let purpose = if purposes_differ {
+                let purposes: Vec<String> =
+                    r.purposes.iter().filter_map(|p| policy.purpose(p)).map(|p| cx.tx(&p.text)).collect();
+                l.t("collects_for", &[("purpose", &l.list(&purposes, "list_and"))])
+            } else {
+                String::new()
+            };
             let when = match &r.when {
                 Some(cond) => l.t("collects_when", &[("cond", &cx.cond(cond))]),
                 None => String::new(),
@@ -449,6 +460,7 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
                 "collects_there",
                 &[
                     ("data", &cx.data_list(&r.data)),
+                    ("purpose", &purpose),
                     ("event", &event),
                     ("when", &when),
                     ("regions", &only_in(&cx, &[r], region)),
