@@ -1083,3 +1083,35 @@ collect title on shops when not quiet for rec keep 30 days
         assert!(text.iter().any(|t| *t == quiet), "{lang}: {text:#?}");
     }
 }
+
+/// Features that a condition requires together are named together, once per state: "the “A” and “B” features are
+/// switched on", not "the “A” feature is switched on and the “B” feature is switched on".
+#[test]
+fn features_required_together_are_named_together() {
+    let policy = common::policy_from_text(
+        "policy q { name \"Q\" controller \"Q\" contact \"q@q.test\" version \"1\" languages en, de }\n\
+         signal signed_in en \"you are signed in\" de \"Sie angemeldet sind\"\n\
+         feature a default on en \"Alerts\" de \"Alarme\"\nfeature b default on en \"History\" de \"Verlauf\"\n\
+         feature c default off en \"Sharing\" de \"Teilen\"\nfeature d default off en \"Export\" de \"Export\"\n\
+         data p en \"the page address\" de \"die Adresse der Seite\"\n\
+         purpose s basis consent en \"counting visits\" de \"Besuche zu zählen\"\n\
+         sites x en \"shops\" de \"Shops\" { shop.example }\n\
+         collect p on x when a and signed_in and b and not c and not d for s keep 1 day\n",
+    );
+    let en = render::markdown(&disclose::build(&policy, "en", None).unwrap());
+    assert!(
+        en.contains(
+            "but only while the “Alerts” and “History” features are switched on, you are signed in and the \
+             “Sharing” and “Export” features are switched off."
+        ),
+        "{en}"
+    );
+    let de = render::markdown(&disclose::build(&policy, "de", None).unwrap());
+    assert!(
+        de.contains(
+            "jedoch nur, solange die Funktionen „Alarme“ und „Verlauf“ eingeschaltet sind, Sie angemeldet sind \
+             und die Funktionen „Teilen“ und „Export“ ausgeschaltet sind."
+        ),
+        "{de}"
+    );
+}

@@ -105,7 +105,8 @@ impl Ctx<'_> {
             },
             Cond::And(cs) | Cond::Or(cs) => {
                 let (own, conj) = if matches!(c, Cond::And(_)) { (1, "list_and") } else { (0, "list_or") };
-                let parts: Vec<String> = cs.iter().map(|c| self.cond_prec(c, own + 1)).collect();
+                let parts: Vec<String> =
+                    if own == 1 { self.and_parts(cs) } else { cs.iter().map(|c| self.cond_prec(c, own + 1)).collect() };
                 let s = self.l.list(&parts, conj);
                 if prec > own {
                     format!("({s})")
@@ -114,6 +115,48 @@ impl Ctx<'_> {
                 }
             }
         }
+    }
+
+    /// The parts of an `and`, with the features it requires on (or off) said once, where the first of them
+    /// stands: "the “A” and “B” features are switched on", not "the “A” feature is switched on and the “B”
+    /// feature is switched on".
+    fn and_parts(&self, cs: &[Cond]) -> Vec<String> {
+        let feature = |c: &Cond| -> Option<(String, bool)> {
+            match c {
+                Cond::Var(n) => self.p.feature(n).map(|f| (self.tx(&f.text), true)),
+                Cond::Not(inner) => match inner.as_ref() {
+                    Cond::Var(n) => self.p.feature(n).map(|f| (self.tx(&f.text), false)),
+                    _ => None,
+                },
+                _ => None,
+            }
+        };
+        let group = |on: bool| -> Vec<String> {
+            cs.iter().filter_map(feature).filter(|(_, o)| *o == on).map(|(name, _)| name).collect()
+        };
+        let (on, off) = (group(true), group(false));
+        let mut said = (false, false);
+        let mut parts = Vec::new();
+        for c in cs {
+            match feature(c) {
+                Some((_, state)) if (if state { &on } else { &off }).len() > 1 => {
+                    let done = if state { &mut said.0 } else { &mut said.1 };
+                    if !*done {
+                        *done = true;
+                        let names: Vec<String> = (if state { &on } else { &off })
+                            .iter()
+                            .map(|n| self.l.t("cond_feature_quoted", &[("feature", n)]))
+                            .collect();
+                        let features =
+                            self.l.t("cond_features_name", &[("features", &self.l.list(&names, "list_and"))]);
+                        let key = if state { "cond_features_on" } else { "cond_features_off" };
+                        parts.push(self.l.t(key, &[("features", &features)]));
+                    }
+                }
+                _ => parts.push(self.cond_prec(c, 2)),
+            }
+        }
+        parts
     }
 
     pub(super) fn var(&self, name: &str, on: bool) -> String {
