@@ -331,12 +331,27 @@ pub fn references(idx: &Index, offset: usize, include_declaration: bool) -> Vec<
 /// Hover text (Markdown) for the name at `offset`: its kind, declaration, texts and, for a site category, how
 /// many sites it has, examples and which rules collect there.
 pub fn hover(a: &Analysis, idx: &Index, text: &str, offset: usize) -> Option<String> {
+    hover_with_lines(a, idx, text, offset, &|at| Some(line_col(text, at).0))
+}
+
+/// [`hover`] for an index of an older text: `line` gives the line number to show for an offset of `text` (the
+/// line it is on now), or `None` for a line edited since `text`, whose number is then not given.
+pub fn hover_with_lines(
+    a: &Analysis,
+    idx: &Index,
+    text: &str,
+    offset: usize,
+    line: &dyn Fn(usize) -> Option<usize>,
+) -> Option<String> {
     if let Some(allow) = idx.allows.iter().find(|r| r.span.start <= offset && offset <= r.span.end) {
         return hover_allow(a, allow);
     }
     let sym = definition(idx, offset)?;
-    let (line, _) = line_col(text, sym.span.start);
-    let mut out = format!("**{}** `{}` (declared on line {line})", sym.kind.word(), sym.name);
+    let declared = match line(sym.span.start) {
+        Some(n) => format!("declared on line {n}"),
+        None => "declared on a line edited since the file last parsed".to_string(),
+    };
+    let mut out = format!("**{}** `{}` ({declared})", sym.kind.word(), sym.name);
     for f in &sym.facts {
         out.push_str(&format!("\n\n{f}"));
     }
@@ -358,7 +373,10 @@ pub fn hover(a: &Analysis, idx: &Index, text: &str, offset: usize) -> Option<Str
                 // The index may be from an earlier version of the text (after a syntax error): slice safely.
                 let item = text.get(r.item_span.start..r.item_span.end).unwrap_or("");
                 let first_line = item.lines().next().unwrap_or("").trim();
-                format!("- line {}: `{first_line}`", line_col(text, r.item_span.start).0)
+                match line(r.item_span.start) {
+                    Some(n) => format!("- line {n}: `{first_line}`"),
+                    None => format!("- a line being edited: `{first_line}`"),
+                }
             })
             .collect();
         if rules.is_empty() {

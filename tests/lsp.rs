@@ -244,6 +244,10 @@ fn an_editor_session() {
         let text = hover["contents"]["value"].as_str().unwrap_or_else(|| panic!("{needle}: {hover}"));
         assert!(text.contains(&format!("`{name}`")), "{needle}: {text}");
     }
+    // The line numbers a hover gives are the current text's, one more below the new comment.
+    let hover = s.request("textDocument/hover", doc(position(&shifted, "retail", 0)));
+    let text = hover["contents"]["value"].as_str().unwrap();
+    assert!(text.contains("(declared on line 7)") && text.contains("- line 8: `collect page_url"), "{text}");
     let def = s.request("textDocument/definition", doc(position(&shifted, "signed_in", 1)));
     assert_eq!(def["range"]["start"], json!({"line": 1, "character": 7}), "{def}");
     let refs = s.request(

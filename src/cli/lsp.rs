@@ -87,8 +87,15 @@ struct View<'a> {
 impl View<'_> {
     /// A span of `text` in the current text, if both its ends lie on lines the edits left alone.
     fn to_current(&self, span: Span) -> Option<Span> {
-        let Some(lines) = self.lines else { return Some(span) };
-        Some(Span::new(span.file, lines.map(span.start, true)?, lines.map(span.end, true)?))
+        Some(Span::new(span.file, self.offset_now(span.start)?, self.offset_now(span.end)?))
+    }
+
+    /// An offset of `text` in the current text, if it lies on a line the edits left alone.
+    fn offset_now(&self, offset: usize) -> Option<usize> {
+        match self.lines {
+            Some(lines) => lines.map(offset, true),
+            None => Some(offset),
+        }
     }
 }
 
@@ -253,10 +260,19 @@ impl Server {
                 let Some((doc, view)) = self.at(&pos.text_document.uri, pos.position) else {
                     return Ok(serde_json::Value::Null);
                 };
-                let hover = ide::hover(&doc.analysis, view.index, view.text, view.offset).map(|value| lsp::Hover {
-                    contents: lsp::HoverContents::Markup(lsp::MarkupContent { kind: lsp::MarkupKind::Markdown, value }),
-                    range: None,
-                });
+                // Line numbers in the text are those of the current text, where the older text's line still is.
+                let current = LineIndex::new(&doc.text);
+                let line = |at: usize| view.offset_now(at).map(|o| current.position(o).0 as usize + 1);
+                let hover =
+                    ide::hover_with_lines(&doc.analysis, view.index, view.text, view.offset, &line).map(|value| {
+                        lsp::Hover {
+                            contents: lsp::HoverContents::Markup(lsp::MarkupContent {
+                                kind: lsp::MarkupKind::Markdown,
+                                value,
+                            }),
+                            range: None,
+                        }
+                    });
                 json(serde_json::to_value(hover))
             }
             "textDocument/definition" => {
