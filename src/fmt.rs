@@ -3,8 +3,9 @@
 //! Policy authors align texts in columns (`signal signed_in  en "..."  de "..."`), and a reviewer reads
 //! policies in diffs, so the formatter does not re-flow anything: it never moves a token to another line and
 //! never changes the spacing between tokens on a line. It normalises what diffs stumble over: the indentation
-//! of each line (items at column 0, block contents and clause lines indented, deeper alignment of continuation
-//! lines kept), trailing white space, runs of blank lines, and the final newline. Lines inside multi-line
+//! of each line (items at column 0; block contents and clause lines indented by two spaces; a line that goes
+//! on from the one before, such as a text in a second language aligned under the first, keeps its alignment
+//! and moves with that line), trailing white space, runs of blank lines, and the final newline. Lines inside multi-line
 //! strings and block comments are left exactly as they are. As a guard, the result must have the same tokens
 //! as the input, or nothing is written.
 //!
@@ -89,6 +90,53 @@ fn scan_line(mut s: Scan, line: &str) -> Scan {
     s
 }
 
+/// The keywords that open a clause of an item on a line of its own (`on retail`, `keep 90 days`): such a line is
+/// indented by exactly [`INDENT`]. Any other line inside an item goes on from the line before (the rest of a
+/// list or a condition, a text in another language) and keeps the author's alignment.
+const CLAUSE_KEYWORDS: &[&str] = &[
+    "on",
+    "for",
+    "keep",
+    "when",
+    "link",
+    "at",
+    "from",
+    "allow",
+    "region",
+    "label",
+    "category",
+    "basis",
+    "profiling",
+    "decisions",
+    "special",
+    "default",
+    "opt",
+    "withdraw",
+    "reward",
+    "value",
+    "processor",
+    "safeguard",
+    "direct",
+    "own",
+    "shared",
+    "sold",
+    "necessary",
+    "then",
+    "expect",
+    "stays",
+];
+
+/// Whether a line inside a block whose first token is `first` goes on from the line before rather than starting
+/// an element: a text (`de "…"` under `en "…"`, or a bare string) or a language or region code of a list.
+fn continues(first: &str) -> bool {
+    let code = first.trim_end_matches(',');
+    let (head, tail) = code.split_once('-').unwrap_or((code, ""));
+    let tag = head.len() == 2
+        && (head.bytes().all(|b| b.is_ascii_lowercase()) || head.bytes().all(|b| b.is_ascii_uppercase()))
+        && tail.bytes().all(|b| b.is_ascii_alphanumeric());
+    first.starts_with('"') || tag || code == "EU"
+}
+
 fn starts_item(trimmed: &str) -> bool {
     crate::ast::ITEM_KEYWORDS.iter().any(|k| {
         trimmed.strip_prefix(k).is_some_and(|rest| !rest.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_'))
@@ -137,6 +185,9 @@ pub fn format(text: &str) -> Result<String, FormatError> {
     }
     let mut out = String::with_capacity(text.len());
     let mut blank_run = 0;
+    // How far the last line that started an element moved, and whether the last code line started an item.
+    let mut shift: isize = 0;
+    let mut after_item = false;
     for (n, line) in lines.iter().enumerate() {
         let st = states[n];
         if st.in_string || st.in_block_comment {
@@ -162,10 +213,17 @@ pub fn format(text: &str) -> Result<String, FormatError> {
         }
         blank_run = 0;
         let original_indent = line.len() - line.trim_start().len();
+        let first = trimmed.split_whitespace().next().unwrap_or_default();
+        // A line that goes on from the one before keeps its alignment to it: it moves by as much as the last
+        // line that started an element (an item, a clause, a header field, a pattern) moved.
+        let follow = |least: usize| least.max(original_indent.saturating_add_signed(shift));
         let indent = if trimmed.starts_with('}') {
             st.depth.saturating_sub(1) * INDENT
+        } else if st.depth > 0 && continues(first) {
+            follow(st.depth * INDENT)
         } else if st.depth > 0 {
-            (st.depth * INDENT).max(original_indent.min(st.depth * INDENT + 8))
+            // A header field, a site pattern, a `from` or a comment: each starts an element of the block.
+            st.depth * INDENT
         } else if starts_item(trimmed) || trimmed.starts_with('{') {
             0
         } else if trimmed.starts_with("//") || trimmed.starts_with("/*") {
@@ -179,9 +237,27 @@ pub fn format(text: &str) -> Result<String, FormatError> {
             } else {
                 INDENT.max(original_indent)
             }
+        } else if CLAUSE_KEYWORDS.contains(&first) || (after_item && continues(first)) {
+            // A clause, or the item's text on the line after the item's name.
+            INDENT
         } else {
-            INDENT.max(original_indent)
+            // The rest of a list or a condition, or a text in another language, aligned by its author.
+            follow(INDENT)
         };
+        let is_comment = trimmed.starts_with("//") || trimmed.starts_with("/*");
+        if !is_comment {
+            let starts_element = if st.depth > 0 {
+                !continues(first)
+            } else {
+                starts_item(trimmed) || CLAUSE_KEYWORDS.contains(&first) || (after_item && continues(first))
+            };
+            if starts_element {
+                shift = indent as isize - original_indent as isize;
+            }
+            // An item line without a text of its own (`signal signed_in`) is followed by its texts; after one
+            // with a text, a text line is that text in another language, aligned under it.
+            after_item = st.depth == 0 && starts_item(trimmed) && !trimmed.contains(['{', '"']);
+        }
         out.push_str(&" ".repeat(indent));
         out.push_str(trimmed);
         // A line that opens a multi-line string keeps its `\r` (it is in `trimmed`, as content).
@@ -199,6 +275,23 @@ pub fn format(text: &str) -> Result<String, FormatError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deeper_indentation_is_normalised_and_alignment_moves_with_its_line() {
+        let four = "policy p {\n      name \"P\"\n    representative en \"R\"\n                   de \"R\"\n}\n\
+                    signal s\n    en \"signed in\"\n    de \"angemeldet\"\n\
+                    sites x \"x\" {\n      a.example\n    b.example\n}\n\
+                    collect d\n        on x\n        when s and\n             s\n   keep 1 day\n";
+        let two = "policy p {\n  name \"P\"\n  representative en \"R\"\n                 de \"R\"\n}\n\
+                   signal s\n  en \"signed in\"\n  de \"angemeldet\"\n\
+                   sites x \"x\" {\n  a.example\n  b.example\n}\n\
+                   collect d\n  on x\n  when s and\n       s\n  keep 1 day\n";
+        assert_eq!(format(four).unwrap(), two);
+        assert_eq!(format(two).unwrap(), two, "idempotent");
+        // A text in a second language under the first one on the item's own line keeps its column.
+        let aligned = "data d en \"the page\"\n       de \"die Seite\"\n";
+        assert_eq!(format(aligned).unwrap(), aligned);
+    }
 
     #[test]
     fn keeps_crlf_line_endings_and_the_byte_order_mark() {
@@ -219,7 +312,7 @@ mod tests {
     fn normalises_indentation_and_blank_lines_only() {
         let messy =
             "\n\n   policy p {\nname \"P\"\n      version   \"1\"   \n}\n\n\n\ncollect a\n on b  // where\n\tfor c\n";
-        let want = "policy p {\n  name \"P\"\n      version   \"1\"\n}\n\ncollect a\n  on b  // where\n  for c\n";
+        let want = "policy p {\n  name \"P\"\n  version   \"1\"\n}\n\ncollect a\n  on b  // where\n  for c\n";
         assert_eq!(format(messy).unwrap(), want);
         assert_eq!(format(want).unwrap(), want, "idempotent");
     }
