@@ -773,3 +773,40 @@ fn a_damaged_artifact_under_another_name_gets_the_artifact_reason() {
         assert!(err.contains("not a policyc matcher artifact (wrong label)"), "{err}");
     }
 }
+
+/// `check` and `compile` take the same limit flags, and the checker inside `compile` honours them: a limit
+/// raised for `compile` is not refused by a checker that still holds the default, and one lowered is reported
+/// where the policy crosses it, with the code `check` gives.
+#[test]
+fn check_and_compile_read_the_same_limit_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("p.policy");
+    std::fs::write(
+        &policy,
+        "policy p { name \"P\" controller \"C\" contact \"a@b.test\" version \"1\" languages en }\n\
+         data d \"d\"\npurpose s basis consent \"s\"\n\
+         sites x \"x\" { a.example/p/  b.example/p/  c.example  d.example }\n\
+         collect d on x for s keep 1 day\n",
+    )
+    .unwrap();
+    let p = policy.to_str().unwrap();
+    let out = dir.path().join("out");
+    let out = out.to_str().unwrap();
+    for (flag, value, what) in [
+        ("--max-path-patterns", "1", "2 path patterns, over the limit of 1"),
+        ("--max-domains", "3", "4 distinct domains and wildcards, over the limit of 3"),
+        ("--max-patterns", "3", "more than 3 site patterns"),
+    ] {
+        for args in [vec!["check", p, flag, value], vec!["compile", p, "-o", out, flag, value]] {
+            let o = policyc(&args);
+            assert_eq!(o.status.code(), Some(1), "{args:?}: {}", stderr(&o));
+            let err = stderr(&o);
+            assert!(err.contains("error[E0027]") && err.contains(what), "{args:?}: {err}");
+        }
+    }
+    // At the policy's own size, both pass.
+    for args in [vec!["check", p, "--max-path-patterns", "2"], vec!["compile", p, "-o", out, "--max-domains", "4"]] {
+        let o = policyc(&args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+    }
+}

@@ -3,9 +3,7 @@
 //! data item, the rule whose condition nests too deep), so that the author learns it while writing.
 
 use super::*;
-use crate::ir::limits::{
-    MAX_CATEGORY_COMBINATIONS, MAX_CONDITION_DEPTH, MAX_DOMAINS, MAX_EVENTS, MAX_PATH_PATTERNS, MAX_PER_KIND,
-};
+use crate::ir::limits::{MAX_CATEGORY_COMBINATIONS, MAX_CONDITION_DEPTH, MAX_EVENTS, MAX_PER_KIND};
 use crate::pattern::HostPattern;
 
 /// The stack depth of a condition's compiled program: operands are pushed left to right and each operator
@@ -120,14 +118,15 @@ impl Checker<'_> {
             (
                 "distinct domains and wildcards",
                 domains.len(),
-                MAX_DOMAINS,
-                "split the lists, or compile with `--max-domains`",
+                self.options.limits.max_domains,
+                "split the lists, or raise the limit with `--max-domains` (of `check` and `compile`)",
             ),
             (
                 "path patterns",
                 paths,
-                MAX_PATH_PATTERNS,
-                "use domain patterns where a whole site is meant, or compile with `--max-path-patterns`",
+                self.options.limits.max_path_patterns,
+                "use domain patterns where a whole site is meant, or raise the limit with `--max-path-patterns` \
+                 (of `check` and `compile`)",
             ),
             // Each distinct set of categories a host is in is one class of the index; a coarse upper bound
             // of what the compiler counts (it also splits classes by exact host and path), so under it the

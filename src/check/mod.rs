@@ -91,11 +91,21 @@ pub struct InputLimits {
     pub max_list_bytes: usize,
     /// Most site patterns in all categories together (`--max-patterns`).
     pub max_patterns: usize,
+    /// Most distinct domains, exact hosts and wildcard labels an artifact holds (`--max-domains`).
+    pub max_domains: usize,
+    /// Most path patterns an artifact holds (`--max-path-patterns`).
+    pub max_path_patterns: usize,
 }
 
 impl Default for InputLimits {
     fn default() -> Self {
-        InputLimits { max_policy_bytes: 64 << 20, max_list_bytes: 256 << 20, max_patterns: 5_000_000 }
+        InputLimits {
+            max_policy_bytes: 64 << 20,
+            max_list_bytes: 256 << 20,
+            max_patterns: 5_000_000,
+            max_domains: ir::limits::MAX_DOMAINS,
+            max_path_patterns: ir::limits::MAX_PATH_PATTERNS,
+        }
     }
 }
 

@@ -1,8 +1,8 @@
 //! `policyc check`: diagnostics for one or more policies.
 
-use super::load::{check_file, print_diagnostics};
+use super::load::{check_file, print_diagnostics, LimitFlags};
 use policyc::diagnostic::{summary_line, JsonDiagnostic};
-use policyc::{CheckOptions, InputLimits};
+use policyc::CheckOptions;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -19,26 +19,19 @@ pub struct Args {
     /// Lists of sensitive sites (bank, health, ...; one domain per line) that collection must not reach.
     #[arg(long, num_args = 1.., value_name = "LIST")]
     sensitive: Vec<PathBuf>,
-    /// Largest policy file, in bytes.
-    #[arg(long, default_value_t = InputLimits::default().max_policy_bytes)]
-    max_policy_bytes: usize,
-    /// Largest imported list file, in bytes.
-    #[arg(long, default_value_t = InputLimits::default().max_list_bytes)]
-    max_list_bytes: usize,
-    /// Most site patterns in all categories together.
-    #[arg(long, default_value_t = InputLimits::default().max_patterns)]
-    max_patterns: usize,
+    #[command(flatten)]
+    limits: LimitFlags,
 }
 
 /// The size of the path automaton is the one artifact limit the checker cannot foresee without building it;
 /// when a policy has path patterns, build it the way `compile` does, so that a policy `check` passes is one
 /// `compile` accepts. Its refusal becomes an E0027 at the policy's start.
-fn compile_backstop(result: &mut policyc::SourceCheck) {
+fn compile_backstop(result: &mut policyc::SourceCheck, limits: &policyc::matcher::compile::Limits) {
     let Some(policy) = &result.checked.policy else { return };
     if !policy.sites.iter().any(|c| c.patterns.iter().any(|p| p.path.is_some())) {
         return;
     }
-    if let Err(e) = policyc::matcher::compile::compile(policy, &Default::default()) {
+    if let Err(e) = policyc::matcher::compile::compile(policy, limits) {
         let at = policyc::source::Span::new(policyc::source::FileId::default(), 0, 0);
         result.checked.diagnostics.push(
             policyc::Diagnostic::new(policyc::Code::LimitExceeded, at, e.message)
@@ -63,12 +56,7 @@ pub fn run(args: Args) -> i32 {
             Err(e) => return super::fail(super::cannot_read(path, &e)),
         }
     }
-    let limits = InputLimits {
-        max_policy_bytes: args.max_policy_bytes,
-        max_list_bytes: args.max_list_bytes,
-        max_patterns: args.max_patterns,
-    };
-    let options = CheckOptions { strict_lists: args.strict_lists, sensitive, limits };
+    let options = CheckOptions { strict_lists: args.strict_lists, sensitive, limits: args.limits.input() };
     let mut json = Vec::new();
     let mut any_errors = false;
     for path in &args.files {
@@ -76,7 +64,7 @@ pub fn run(args: Args) -> i32 {
             Ok(r) => r,
             Err(e) => return super::fail(e),
         };
-        compile_backstop(&mut result);
+        compile_backstop(&mut result, &args.limits.compile());
         any_errors |= result.checked.has_errors();
         match args.format {
             Format::Human => {

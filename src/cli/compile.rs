@@ -1,9 +1,9 @@
 //! `policyc compile`: the matcher artifact (and, with it, what integrators ship).
 
-use super::load::load_policy;
+use super::load::{load_policy, load_policy_within, LimitFlags};
 use policyc::disclose::{self, render};
 use policyc::matcher::artifact::hex;
-use policyc::matcher::compile::{compile, policy_hash_bytes, Limits};
+use policyc::matcher::compile::{compile, policy_hash_bytes};
 use policyc::{diff, sign};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -18,7 +18,7 @@ pub struct Args {
     #[arg(short = 'o', long = "out-dir", default_value = "out")]
     out: PathBuf,
     #[command(flatten)]
-    limits: LimitArgs,
+    limits: LimitFlags,
     /// Sign the artifact for remote update with this Ed25519 private key (PKCS#8 PEM, as `openssl genpkey
     /// -algorithm ed25519` writes it): writes `STEM.matcher.sig` next to the artifact.
     #[arg(long, value_name = "KEY", requires = "sequence")]
@@ -34,30 +34,6 @@ pub struct Args {
     previous: Option<PathBuf>,
 }
 
-/// Resource limits of compilation, each with its flag to raise it.
-#[derive(clap::Args, Clone, Copy)]
-pub struct LimitArgs {
-    /// Largest number of distinct domains and wildcards.
-    #[arg(long, default_value_t = Limits::default().max_domains)]
-    pub max_domains: usize,
-    /// Largest number of path patterns.
-    #[arg(long, default_value_t = Limits::default().max_path_patterns)]
-    pub max_path_patterns: usize,
-    /// Largest size of the path automaton in bytes.
-    #[arg(long, default_value_t = Limits::default().max_dfa_bytes)]
-    pub max_dfa_bytes: usize,
-}
-
-impl LimitArgs {
-    pub fn limits(&self) -> Limits {
-        Limits {
-            max_domains: self.max_domains,
-            max_path_patterns: self.max_path_patterns,
-            max_dfa_bytes: self.max_dfa_bytes,
-        }
-    }
-}
-
 pub fn run(args: Args) -> i32 {
     // Read the key first: a signing run with a bad key writes nothing.
     let key = match &args.sign {
@@ -70,12 +46,12 @@ pub fn run(args: Args) -> i32 {
         },
         None => None,
     };
-    let policy = match load_policy(&args.policy, true) {
+    let policy = match load_policy_within(&args.policy, true, args.limits.input()) {
         Ok(p) => p,
         Err(code) => return code,
     };
     let policy = &policy;
-    let bytes = match compile(policy, &args.limits.limits()) {
+    let bytes = match compile(policy, &args.limits.compile()) {
         Ok(b) => b,
         Err(e) => {
             errln!("error: {}\n  help: {}", e.message, e.help);

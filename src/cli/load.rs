@@ -1,6 +1,7 @@
 //! Reading policies from disk: the policy file itself and the lists it imports.
 
-use policyc::{check_source, CheckOptions, ListLoader, SourceCheck};
+use policyc::matcher::compile::Limits;
+use policyc::{check_source, CheckOptions, InputLimits, ListLoader, SourceCheck};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
@@ -39,7 +40,12 @@ pub fn check_file(path: &Path, options: CheckOptions) -> Result<SourceCheck, Str
 /// `show_warnings` (commands that build something show them, commands that only read the policy do not).
 /// On failure, returns the exit code.
 pub fn load_policy(path: &Path, show_warnings: bool) -> Result<policyc::ir::Policy, i32> {
-    let result = check_file(path, CheckOptions::default()).map_err(super::fail)?;
+    load_policy_within(path, show_warnings, InputLimits::default())
+}
+
+/// [`load_policy`] within the limits given by flags.
+pub fn load_policy_within(path: &Path, show_warnings: bool, limits: InputLimits) -> Result<policyc::ir::Policy, i32> {
+    let result = check_file(path, CheckOptions { limits, ..CheckOptions::default() }).map_err(super::fail)?;
     if show_warnings || result.checked.has_errors() {
         print_diagnostics(&result);
     }
@@ -55,4 +61,51 @@ pub fn print_diagnostics(result: &SourceCheck) {
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let shown = policyc::diagnostic::for_reading(&result.checked.diagnostics, &result.sources, super::verbose());
     err!("{}", policyc::diagnostic::render_human(&shown, &result.sources, color));
+}
+
+/// The limits of reading and compiling a policy, each with the flag that raises (or lowers) it. `check` and
+/// `compile` take the same flags, so that a policy `check` passes with some flags is one `compile` accepts with
+/// the same flags (docs/diagnostics.md, "Limits").
+#[derive(clap::Args, Clone, Copy)]
+pub struct LimitFlags {
+    /// Largest policy file, in bytes.
+    #[arg(long, default_value_t = InputLimits::default().max_policy_bytes)]
+    max_policy_bytes: usize,
+    /// Largest imported list file, in bytes.
+    #[arg(long, default_value_t = InputLimits::default().max_list_bytes)]
+    max_list_bytes: usize,
+    /// Most site patterns in all categories together.
+    #[arg(long, default_value_t = InputLimits::default().max_patterns)]
+    max_patterns: usize,
+    /// Most distinct domains, exact hosts and wildcard labels in the artifact.
+    #[arg(long, default_value_t = InputLimits::default().max_domains)]
+    max_domains: usize,
+    /// Most path patterns in the artifact.
+    #[arg(long, default_value_t = InputLimits::default().max_path_patterns)]
+    max_path_patterns: usize,
+    /// Largest size of the path automaton, in bytes.
+    #[arg(long, default_value_t = Limits::default().max_dfa_bytes)]
+    max_dfa_bytes: usize,
+}
+
+impl LimitFlags {
+    /// The limits of reading and checking.
+    pub fn input(&self) -> InputLimits {
+        InputLimits {
+            max_policy_bytes: self.max_policy_bytes,
+            max_list_bytes: self.max_list_bytes,
+            max_patterns: self.max_patterns,
+            max_domains: self.max_domains,
+            max_path_patterns: self.max_path_patterns,
+        }
+    }
+
+    /// The limits of compiling.
+    pub fn compile(&self) -> Limits {
+        Limits {
+            max_domains: self.max_domains,
+            max_path_patterns: self.max_path_patterns,
+            max_dfa_bytes: self.max_dfa_bytes,
+        }
+    }
 }
