@@ -46,10 +46,31 @@ pub struct Event {
     pub policy: Option<String>,
 }
 
+/// The fields of an event, for suggestions when a line has another.
+const EVENT_FIELDS: [&str; 9] = ["ts", "url", "collect", "data", "linked", "state", "region", "event", "policy"];
+
 impl Event {
     /// Reads one log line (without its line break); the error is one line.
     pub fn parse(line: &str) -> Result<Event, String> {
-        serde_json::from_str(line).map_err(|e| format!("not a collection event: {e}"))
+        // serde would read an array as the fields in order, and say so in terms of the first element.
+        if !line.trim_start().starts_with('{') {
+            return Err("not a collection event: a line must be one JSON object".into());
+        }
+        serde_json::from_str(line).map_err(|e| {
+            // serde counts lines within the text it was given, always 1 here: only the column means anything.
+            let full = e.to_string();
+            let message = full.strip_suffix(&format!(" at line {} column {}", e.line(), e.column())).unwrap_or(&full);
+            let typo = message
+                .strip_prefix("unknown field `")
+                .and_then(|rest| rest.split('`').next())
+                .and_then(|field| crate::matcher::closest(field, EVENT_FIELDS.iter().copied()));
+            match typo {
+                Some(meant) => {
+                    format!("not a collection event: {message} (column {}); did you mean `{meant}`?", e.column())
+                }
+                None => format!("not a collection event: {message} (column {})", e.column()),
+            }
+        })
     }
 }
 
@@ -286,6 +307,23 @@ mod tests {
         assert_eq!(new.collect, ["page_url"]);
         // Both names at once is ambiguous, so the line is malformed rather than one of them silently lost.
         assert!(Event::parse(r#"{"url": "u", "collect": [], "data": []}"#).unwrap_err().contains("duplicate"));
+    }
+
+    #[test]
+    fn a_malformed_line_is_named_by_its_column_and_a_misspelt_field_by_the_one_meant() {
+        let e = Event::parse(r#"{"url": "https://a.example/", "colect": ["page_url"]}"#).unwrap_err();
+        assert!(e.starts_with("not a collection event: unknown field `colect`"), "{e}");
+        assert!(e.ends_with("(column 38); did you mean `collect`?"), "{e}");
+        assert!(!e.contains("line 1"), "{e}");
+        let e = Event::parse("[1, 2]").unwrap_err();
+        assert_eq!(e, "not a collection event: a line must be one JSON object");
+        let e = Event::parse(r#"{"url": 5}"#).unwrap_err();
+        assert_eq!(e, "not a collection event: invalid type: integer `5`, expected a string (column 9)");
+        // Every field an event has is one the suggestions know.
+        for field in EVENT_FIELDS {
+            let line = format!(r#"{{"url": "u", "{field}x": 1}}"#);
+            assert!(Event::parse(&line).unwrap_err().contains(&format!("did you mean `{field}`")), "{field}");
+        }
     }
 
     #[test]

@@ -303,7 +303,7 @@ impl std::fmt::Display for UnknownName {
 
 /// The closest of `names` to `name` when it is a likely typo: a quarter of its characters may differ (the
 /// compiler's rule for its own suggestions), or only the letter case.
-fn closest<'n>(name: &str, names: impl Iterator<Item = &'n str> + Clone) -> Option<&'n str> {
+pub(crate) fn closest<'n>(name: &str, names: impl Iterator<Item = &'n str> + Clone) -> Option<&'n str> {
     if let Some(same) = names.clone().find(|n| n.eq_ignore_ascii_case(name)) {
         return Some(same);
     }
