@@ -1115,3 +1115,19 @@ fn features_required_together_are_named_together() {
         "{de}"
     );
 }
+
+/// A recipient that receives items for different purposes is told per group of items: no item is said to go to
+/// it for a purpose the item is not collected for (the shopping policy's prices serve recommendations only).
+#[test]
+fn a_recipient_sentence_gives_each_item_only_its_own_purposes() {
+    let policy = common::check_path(Path::new("policies/shopping-assistant.policy")).checked.policy.unwrap();
+    for (lang, prices, ads) in [("en", "prices of the products shown", "advertising"), ("de", "Preise", "Werbung")] {
+        let d = disclose::build(&policy, lang, Some("DE")).unwrap();
+        let recipients = d.sections.iter().find(|s| s.id == "recipients").unwrap();
+        let sentences: Vec<&String> = recipients.items.iter().flat_map(|i| &i.text).collect();
+        let with_prices: Vec<&&String> = sentences.iter().filter(|t| t.contains(prices)).collect();
+        assert_eq!(with_prices.len(), 1, "{lang}: {sentences:#?}");
+        assert!(!with_prices[0].contains(ads), "{lang}: {}", with_prices[0]);
+        assert!(sentences.iter().any(|t| t.contains(ads)), "{lang}: the page address and title still go for ads");
+    }
+}

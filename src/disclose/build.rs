@@ -662,15 +662,32 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
             .filter(|d| purposes.iter().any(|p| data_for_purpose(&p.name).contains(&d.name)))
             .map(|d| d.name.clone())
             .collect();
-        let ptexts: Vec<String> = purposes.iter().map(|p| cx.tx(&p.text)).collect();
-        let mut text = vec![l.t(
-            "recipient",
-            &[
-                ("data", &cx.data_list(&rdata)),
-                ("recipient", &cx.tx(&r.text)),
-                ("purpose", &l.list(&ptexts, "list_and")),
-            ],
-        )];
+        // Items grouped by the purposes they reach the recipient for, so that no item is said to serve a purpose
+        // it is not collected for: one sentence per group, the first naming the recipient.
+        let mut groups: Vec<(Vec<&ir::Purpose>, Vec<String>)> = Vec::new();
+        for d in rdata {
+            let serves: Vec<&ir::Purpose> =
+                purposes.iter().copied().filter(|p| data_for_purpose(&p.name).contains(&d)).collect();
+            match groups
+                .iter_mut()
+                .find(|(ps, _)| ps.len() == serves.len() && ps.iter().zip(&serves).all(|(a, b)| a.name == b.name))
+            {
+                Some((_, items)) => items.push(d),
+                None => groups.push((serves, vec![d])),
+            }
+        }
+        let mut text = Vec::new();
+        for (i, (serves, items)) in groups.iter().enumerate() {
+            let ptexts: Vec<String> = serves.iter().map(|p| cx.tx(&p.text)).collect();
+            text.push(l.t(
+                if i == 0 { "recipient" } else { "recipient_also" },
+                &[
+                    ("data", &cx.data_list(items)),
+                    ("recipient", &cx.tx(&r.text)),
+                    ("purpose", &l.list(&ptexts, "list_and")),
+                ],
+            ));
+        }
         if r.processor {
             text.push(if gdpr {
                 l.t("recipient_processor", &[("law", &law)])
