@@ -1194,12 +1194,45 @@ fn same_retention(rules: &[&ir::CollectRule]) -> bool {
     rules.windows(2).all(|w| w[0].keep == w[1].keep && w[0].aggregated == w[1].aggregated)
 }
 
-/// The summary table's retention of one data item: the retention of its rules when they agree; the longest
-/// period as an upper bound when they differ in periods only; otherwise each retention, since a criterion
-/// bounds nothing in advance.
+/// The summary table's retention of one data item: the retention of its rules when they agree; when they differ,
+/// each retention with the purposes it is for, or, where one purpose has two retentions (rules with different
+/// conditions), the longest period as an upper bound, or each retention, since a criterion bounds nothing.
 fn summary_retention(cx: &Ctx, rules: &[&ir::CollectRule], longest: &ir::Retention) -> String {
+    // Each retention with the purposes it is for, as the "Why" cell names them, where every purpose has one:
+    // an upper bound alone would hide the shorter period.
+    let mut by_retention: Vec<(String, Vec<String>)> = Vec::new();
+    for r in rules {
+        let words = cx.retention_words(&r.keep);
+        // In brackets after the retention, a purpose without a label of its own is not capitalised.
+        let labels: Vec<String> = r
+            .purposes
+            .iter()
+            .filter_map(|p| cx.p.purpose(p))
+            .map(|p| match &p.label {
+                Some(_) => cx.purpose_label(p),
+                None => cx.l.t("purpose_alone", &[("purpose", &cx.tx(&p.text))]),
+            })
+            .collect();
+        match by_retention.iter_mut().find(|(w, _)| *w == words) {
+            Some((_, all)) => all.extend(labels.into_iter().filter(|l| !all.contains(l)).collect::<Vec<_>>()),
+            None => by_retention.push((words, labels)),
+        }
+    }
+    let one_each = {
+        let mut seen: Vec<&String> = by_retention.iter().flat_map(|(_, ls)| ls).collect();
+        let n = seen.len();
+        seen.sort();
+        seen.dedup();
+        seen.len() == n
+    };
     let words = if rules.windows(2).all(|w| w[0].keep == w[1].keep) {
         cx.retention_words(longest)
+    } else if one_each && by_retention.iter().all(|(_, ls)| !ls.is_empty()) {
+        let parts: Vec<String> = by_retention
+            .iter()
+            .map(|(w, ls)| cx.l.t("summary_retention_for", &[("retention", w), ("purposes", &ls.join(", "))]))
+            .collect();
+        parts.join("; ")
     } else if let ir::Retention::Period(p) = longest {
         cx.l.t("up_to", &[("duration", &cx.duration(*p))])
     } else {
