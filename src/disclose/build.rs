@@ -952,7 +952,10 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
             objection.push(l.t("objection_not_stated", &[("purpose", &cx.tx(&p.text)), ("law", &law)]));
         }
         for p in applied.iter().filter(|p| p.direct_marketing) {
-            objection.push(l.t("objection_marketing", &[("purpose", &cx.tx(&p.text)), ("law", &law)]));
+            objection.push(l.t(
+                "objection_marketing",
+                &[("data", &cx.data_list(&data_for_purpose(&p.name))), ("purpose", &cx.tx(&p.text)), ("law", &law)],
+            ));
         }
         if !objection.is_empty() {
             objection.push(l.t("objection_how", &[("contact", &contact)]));

@@ -117,7 +117,8 @@ pub fn markdown(d: &Disclosure) -> String {
         for c in &a.categories {
             let _ = writeln!(o, "### {}\n", md(&c.title));
             for s in &c.sites {
-                let _ = writeln!(o, "- `{s}`");
+                let (pattern, note) = entry_parts(s);
+                let _ = writeln!(o, "- `{pattern}`{}", note.map(|n| format!(" {}", md(n))).unwrap_or_default());
             }
             o.push('\n');
         }
@@ -265,7 +266,9 @@ pub fn html(d: &Disclosure) -> String {
         for c in &a.categories {
             let _ = writeln!(o, "<h3>{}</h3>\n<ul>", h(&c.title));
             for s in &c.sites {
-                let _ = writeln!(o, "<li><code>{}</code></li>", h(s));
+                let (pattern, note) = entry_parts(s);
+                let note = note.map(|n| format!(" {}", h(n))).unwrap_or_default();
+                let _ = writeln!(o, "<li><code>{}</code>{note}</li>", h(pattern));
             }
             let _ = writeln!(o, "</ul>");
         }
@@ -360,4 +363,13 @@ pub fn text(d: &Disclosure) -> String {
         o.pop();
     }
     o
+}
+
+/// An appendix entry split into its site pattern, set as code, and the note that follows it (`exact` entries'
+/// "(this host only)"). A pattern never contains a space, so the first space ends it.
+fn entry_parts(entry: &str) -> (&str, Option<&str>) {
+    match entry.split_once(' ') {
+        Some((pattern, note)) => (pattern, Some(note)),
+        None => (entry, None),
+    }
 }
