@@ -1103,16 +1103,16 @@ fn features_required_together_are_named_together() {
     let en = render::markdown(&disclose::build(&policy, "en", None).unwrap());
     assert!(
         en.contains(
-            "but only while the “Alerts” and “History” features are switched on, you are signed in and the \
-             “Sharing” and “Export” features are switched off."
+            "While the “Alerts” and “History” features are switched on, you are signed in and the \
+             “Sharing” and “Export” features are switched off, we collect there the page address."
         ),
         "{en}"
     );
     let de = render::markdown(&disclose::build(&policy, "de", None).unwrap());
     assert!(
         de.contains(
-            "jedoch nur, solange die Funktionen „Alarme“ und „Verlauf“ eingeschaltet sind, Sie angemeldet sind \
-             und die Funktionen „Teilen“ und „Export“ ausgeschaltet sind."
+            "Solange die Funktionen „Alarme“ und „Verlauf“ eingeschaltet sind, Sie angemeldet sind \
+             und die Funktionen „Teilen“ und „Export“ ausgeschaltet sind, erheben wir dort die Adresse der Seite."
         ),
         "{de}"
     );

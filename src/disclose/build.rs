@@ -448,21 +448,20 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
             } else {
                 String::new()
             };
-            let when = match &r.when {
-                Some(cond) => l.t("collects_when", &[("cond", &cx.cond(cond))]),
-                None => String::new(),
-            };
             let event = match cx.events(r) {
                 Some(events) => l.t("collects_on_event", &[("events", &events)]),
                 None => String::new(),
             };
+            // The condition leads the sentence: after the data and the purpose, "but only while" could be read
+            // as limiting the purpose rather than the collection.
+            let cond = r.when.as_ref().map(|c| cx.cond(c)).unwrap_or_default();
             extra.push(l.t(
-                "collects_there",
+                if r.when.is_some() { "collects_there_while" } else { "collects_there" },
                 &[
+                    ("cond", &cond),
                     ("data", &cx.data_list(&r.data)),
                     ("purpose", &purpose),
                     ("event", &event),
-                    ("when", &when),
                     ("regions", &only_in(&cx, &[r], region)),
                 ],
             ));
