@@ -865,8 +865,18 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
                 .all(|p| policy.purpose(p).is_some_and(|p| p.basis.is_consent()))
         {
             // A switch is a way to withdraw consent only if it stops nothing but consent-based processing;
-            // switching off one that also gates a contract would withdraw more than consent.
-            stopping_features.push(name.clone());
+            // switching off one that also gates a contract would withdraw more than consent. With it, the
+            // purposes whose every rule it stops: the consents it withdraws.
+            let withdraws: Vec<String> = policy
+                .purposes
+                .iter()
+                .filter(|p| {
+                    let rs: Vec<&&ir::CollectRule> = rules.iter().filter(|r| r.purposes.contains(&p.name)).collect();
+                    !rs.is_empty() && rs.iter().all(|r| is_stopped(r))
+                })
+                .map(|p| cx.tx(&p.text))
+                .collect();
+            stopping_features.push((name.clone(), withdraws));
         }
         feature_items.push(Item { title: Some(cx.tx(&f.text)), text });
         feature_facts.push(FeatureFact {
@@ -977,9 +987,21 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
             after.push(if stopping_features.is_empty() {
                 l.t("withdraw_consent_no_features", &[("contact", &contact), ("law", &law)])
             } else {
+                // With several switches, each says which consent it withdraws.
+                let features: Vec<String> = stopping_features
+                    .iter()
+                    .map(|(name, withdraws)| {
+                        if withdraws.is_empty() || stopping_features.len() == 1 {
+                            name.clone()
+                        } else {
+                            let purpose = l.list(withdraws, "list_and");
+                            l.t("withdraw_feature_for", &[("feature", name), ("purpose", &purpose)])
+                        }
+                    })
+                    .collect();
                 l.t(
                     "withdraw_consent",
-                    &[("features", &l.list(&stopping_features, "list_or")), ("contact", &contact), ("law", &law)],
+                    &[("features", &l.list(&features, "list_or")), ("contact", &contact), ("law", &law)],
                 )
             });
         }
