@@ -1133,3 +1133,18 @@ fn a_recipient_sentence_gives_each_item_only_its_own_purposes() {
         assert!(sentences.iter().any(|t| t.contains(ads)), "{lang}: the page address and title still go for ads");
     }
 }
+
+/// With two switches, the withdrawal of consent says which consent each one withdraws: "Price comparison" gates
+/// every rule of the shopping policy, "Personalised advertising" only the advertising one.
+#[test]
+fn each_switch_that_withdraws_consent_says_which() {
+    let policy = common::check_path(Path::new("policies/shopping-assistant.policy")).checked.policy.unwrap();
+    let md = render::markdown(&disclose::build(&policy, "en", Some("DE")).unwrap());
+    assert!(
+        md.contains(
+            "by switching off the “Price comparison” feature (for showing you matching products and tailoring \
+             advertising to you) or the “Personalised advertising” feature (for tailoring advertising to you)"
+        ),
+        "{md}"
+    );
+}
