@@ -762,14 +762,24 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
         // collect the same item on the same sites under another switch.
         let fully: Vec<String> =
             data.iter().filter(|d| rules_for(&d.name).into_iter().all(is_stopped)).map(|d| d.name.clone()).collect();
-        let mut text =
-            vec![
-                cap(&l.t(if f.default { "feature_default_on" } else { "feature_default_off" }, &[("feature", &name)])),
-            ];
-        if let Some(opt_in) = &f.opt_in {
-            // The step in which the user actively agrees before the feature collects anything (Planet49).
-            text.push(l.t("feature_opt_in", &[("feature", &name), ("opt_in", &sentence(&cx.tx(opt_in)))]));
-        }
+        // The step in which the user actively agrees before the feature collects anything (Planet49). A
+        // feature on from installation says so in the same sentence, so that "on" cannot be read as consent.
+        let mut text = match (&f.opt_in, f.default) {
+            (Some(opt_in), true) => {
+                vec![
+                    cap(&l.t("feature_on_until_consent", &[("feature", &name), ("opt_in", &sentence(&cx.tx(opt_in)))])),
+                ]
+            }
+            (Some(opt_in), false) => vec![
+                cap(&l.t("feature_default_off", &[("feature", &name)])),
+                l.t("feature_opt_in", &[("feature", &name), ("opt_in", &sentence(&cx.tx(opt_in)))]),
+            ],
+            (None, default) => {
+                vec![cap(
+                    &l.t(if default { "feature_default_on" } else { "feature_default_off" }, &[("feature", &name)])
+                )]
+            }
+        };
         if !fully.is_empty() {
             text.push(l.t("feature_stops", &[("feature", &name), ("data", &cx.data_list(&fully))]));
         }
