@@ -88,6 +88,7 @@ codes! {
     UnmappedStoreData = "E0041", Error, "a policy with `store` lines collects a data item that has no store data type";
     CollectsPromisedData = "E0050", Error, "a collect rule or incentive takes a data item the policy promises never to collect (`never collect DATA`)";
     AggregatedLinked = "E0051", Error, "a rule may link a data item declared `aggregated` to the user's account";
+    AggregatedKeptFirst = "E0052", Error, "a rule keeps a data item declared `aggregated` in personal form first (`then aggregated`)";
     UnusedAllow = "W0060", Warning, "an `allow` accepts no finding in its scope";
     ConflictingRecipientRoles = "E0061", Error, "a recipient is a `processor` and also uses the data for its `own purposes`, or is `sold` or `shared`";
     BrokenPromise = "E0062", Error, "a recipient that collected data reaches breaks a promise of the policy (`never sell`, `never share`, `never disclose`)";

@@ -449,6 +449,37 @@ impl Checker<'_> {
                 );
             }
         }
+        // `then aggregated` says the data is first kept in personal form: an item declared `aggregated` never is,
+        // and the notice would say both.
+        let kept = policy
+            .collect
+            .iter()
+            .map(|r| (&r.aggregated, &r.data))
+            .chain(policy.independent.iter().map(|r| (&r.aggregated, &r.data)))
+            .zip(collect_spans.iter().chain(independent_spans));
+        for ((aggregated, data), span) in kept {
+            if aggregated.is_none() {
+                continue;
+            }
+            for d in data.iter().filter(|d| policy.data_item(d).is_some_and(|x| x.aggregated)) {
+                let keep_span = collect_clause_span(file, *span, |k| matches!(k, ast::CollectClause::Keep(_)));
+                self.emit(
+                    Diagnostic::new(
+                        Code::AggregatedKeptFirst,
+                        keep_span,
+                        format!(
+                            "this rule keeps `{d}` in personal form before aggregating it, but `{d}` is declared \
+                             `aggregated`"
+                        ),
+                    )
+                    .with_label("`then aggregated`: personal form first")
+                    .with_help(format!(
+                        "an item declared `aggregated` is held only in aggregated form: drop `aggregated` from the \
+                         declaration of `{d}` if it is kept in personal form first, or `then aggregated` from this rule"
+                    )),
+                );
+            }
+        }
     }
 
     /// A `keep` clause: the retention, and what is kept afterwards in aggregated form. `None` when something in
