@@ -1149,3 +1149,25 @@ fn each_switch_that_withdraws_consent_says_which() {
         "{md}"
     );
 }
+
+/// The CCPA's right to limit concerns sensitive personal information: a California notice offers it where such
+/// data is collected, and otherwise says that none is, instead of a right with nothing to apply to.
+#[test]
+fn the_right_to_limit_is_offered_only_for_sensitive_information() {
+    let text = |category: &str| {
+        format!(
+            "policy q {{ name \"Q\" controller \"Q Inc.\" contact \"q@q.test\" url \"https://q.test/privacy\" version \"1\" languages en regions US-CA }}\n\
+             data d category {category} \"the page address\"\npurpose s basis consent \"counting visits\"\n\
+             sites x \"shops\" {{ shop.example }}\ncollect d on x for s keep 1 day\n"
+        )
+    };
+    let notice = |category: &str| {
+        let policy = common::policy_from_text(&text(category));
+        render::markdown(&disclose::build(&policy, "en", Some("US-CA")).unwrap())
+    };
+    let sensitive = notice("sensitive");
+    assert!(sensitive.contains("Right to limit the use of sensitive personal information"), "{sensitive}");
+    let plain = notice("internet_activity");
+    assert!(!plain.contains("Right to limit"), "{plain}");
+    assert!(plain.contains("We do not collect sensitive personal information"), "{plain}");
+}

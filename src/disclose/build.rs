@@ -938,12 +938,19 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
 
     // Rights under the CCPA, with the ways to submit a request.
     if framework == Framework::Ccpa {
+        // The right to limit concerns sensitive personal information only: without any, the notice says so
+        // rather than offer a right with nothing to apply to.
+        let sensitive = rules
+            .iter()
+            .flat_map(|r| r.data.iter())
+            .chain(independent.iter().flat_map(|r| r.data.iter()))
+            .any(|d| policy.data_item(d).is_some_and(|x| x.category == Some(ir::PiCategory::Sensitive)));
         let rights = [
             "ccpa_right_know",
             "ccpa_right_delete",
             "ccpa_right_correct",
             "ccpa_right_opt_out",
-            "ccpa_right_limit",
+            if sensitive { "ccpa_right_limit" } else { "ccpa_no_sensitive" },
             "ccpa_right_non_discrimination",
         ];
         let requests = l.t("ccpa_requests", &[("contact", &contact)]);
