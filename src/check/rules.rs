@@ -423,61 +423,53 @@ impl Checker<'_> {
         collect_spans: &[Span],
         independent_spans: &[Span],
     ) {
+        // Items declared `aggregated` never identify anyone: a rule may neither link them (E0051) nor keep them in
+        // personal form first with `then aggregated` (E0052), or the notice would say both.
         let rules = policy
             .collect
             .iter()
-            .map(|r| (&r.link, &r.data))
-            .chain(policy.independent.iter().map(|r| (&r.link, &r.data)))
+            .map(|r| (&r.link, &r.aggregated, &r.data))
+            .chain(policy.independent.iter().map(|r| (&r.link, &r.aggregated, &r.data)))
             .zip(collect_spans.iter().chain(independent_spans));
-        for ((link, data), span) in rules {
-            if matches!(link, ir::Link::Never | ir::Link::NotStated) {
-                continue;
-            }
+        for ((link, then_aggregated, data), span) in rules {
+            let links = !matches!(link, ir::Link::Never | ir::Link::NotStated);
             for d in data.iter().filter(|d| policy.data_item(d).is_some_and(|x| x.aggregated)) {
-                let link_span = collect_clause_span(file, *span, |k| matches!(k, ast::CollectClause::Link(_)));
-                self.emit(
-                    Diagnostic::new(
-                        Code::AggregatedLinked,
-                        link_span,
-                        format!("this rule may link `{d}` to the user's account, but `{d}` is declared `aggregated`"),
-                    )
-                    .with_label("links aggregated data")
-                    .with_help(format!(
-                        "aggregated data does not identify anyone, so it cannot be linked: collect `{d}` in a rule \
-                         with `link to account never`, or drop `aggregated` from its declaration"
-                    )),
-                );
-            }
-        }
-        // `then aggregated` says the data is first kept in personal form: an item declared `aggregated` never is,
-        // and the notice would say both.
-        let kept = policy
-            .collect
-            .iter()
-            .map(|r| (&r.aggregated, &r.data))
-            .chain(policy.independent.iter().map(|r| (&r.aggregated, &r.data)))
-            .zip(collect_spans.iter().chain(independent_spans));
-        for ((aggregated, data), span) in kept {
-            if aggregated.is_none() {
-                continue;
-            }
-            for d in data.iter().filter(|d| policy.data_item(d).is_some_and(|x| x.aggregated)) {
-                let keep_span = collect_clause_span(file, *span, |k| matches!(k, ast::CollectClause::Keep(_)));
-                self.emit(
-                    Diagnostic::new(
-                        Code::AggregatedKeptFirst,
-                        keep_span,
-                        format!(
-                            "this rule keeps `{d}` in personal form before aggregating it, but `{d}` is declared \
-                             `aggregated`"
-                        ),
-                    )
-                    .with_label("`then aggregated`: personal form first")
-                    .with_help(format!(
-                        "an item declared `aggregated` is held only in aggregated form: drop `aggregated` from the \
-                         declaration of `{d}` if it is kept in personal form first, or `then aggregated` from this rule"
-                    )),
-                );
+                if links {
+                    let link_span = collect_clause_span(file, *span, |k| matches!(k, ast::CollectClause::Link(_)));
+                    self.emit(
+                        Diagnostic::new(
+                            Code::AggregatedLinked,
+                            link_span,
+                            format!(
+                                "this rule may link `{d}` to the user's account, but `{d}` is declared `aggregated`"
+                            ),
+                        )
+                        .with_label("links aggregated data")
+                        .with_help(format!(
+                            "aggregated data does not identify anyone, so it cannot be linked: collect `{d}` in a \
+                             rule with `link to account never`, or drop `aggregated` from its declaration"
+                        )),
+                    );
+                }
+                if then_aggregated.is_some() {
+                    let keep_span = collect_clause_span(file, *span, |k| matches!(k, ast::CollectClause::Keep(_)));
+                    self.emit(
+                        Diagnostic::new(
+                            Code::AggregatedKeptFirst,
+                            keep_span,
+                            format!(
+                                "this rule keeps `{d}` in personal form before aggregating it, but `{d}` is \
+                                 declared `aggregated`"
+                            ),
+                        )
+                        .with_label("`then aggregated`: personal form first")
+                        .with_help(format!(
+                            "an item declared `aggregated` is held only in aggregated form: drop `aggregated` from \
+                             the declaration of `{d}` if it is kept in personal form first, or `then aggregated` \
+                             from this rule"
+                        )),
+                    );
+                }
             }
         }
     }
