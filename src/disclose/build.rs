@@ -691,7 +691,16 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
             text.push(if gdpr {
                 l.t("recipient_processor", &[("law", &law)])
             } else {
-                l.t("recipient_processor_plain", &[])
+                // Under the CCPA, a processor is a service provider: what makes its receiving the data neither a
+                // sale nor sharing (Cal. Civ. Code §1798.140(ag), (ad), (ah)).
+                l.t(
+                    if framework == Framework::Ccpa {
+                        "recipient_service_provider"
+                    } else {
+                        "recipient_processor_plain"
+                    },
+                    &[],
+                )
             });
         }
         // A recipient on its own account: the reader's data is then governed by its policy, not only ours.
