@@ -808,17 +808,19 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
                 text.push(l.t("link_on_sites", &[("sites", &cx.category_text(&c.name)), ("sentence", &s)]));
             }
         }
-        let purposes_stopped: Vec<String> = policy
+        // The purposes whose every rule the switch stops (the consents it withdraws), each with whether some of
+        // their data is still collected for other purposes (only those need a sentence of their own).
+        let gated: Vec<(&ir::Purpose, bool)> = policy
             .purposes
             .iter()
-            .filter(|p| {
+            .filter_map(|p| {
                 let rs: Vec<&&ir::CollectRule> = rules.iter().filter(|r| r.purposes.contains(&p.name)).collect();
-                !rs.is_empty()
-                    && rs.iter().all(|r| is_stopped(r))
-                    && rs.iter().any(|r| r.data.iter().any(|d| !fully.contains(d)))
+                (!rs.is_empty() && rs.iter().all(|r| is_stopped(r)))
+                    .then(|| (p, rs.iter().any(|r| r.data.iter().any(|d| !fully.contains(d)))))
             })
-            .map(|p| cx.tx(&p.text))
             .collect();
+        let purposes_stopped: Vec<String> =
+            gated.iter().filter(|(_, partly)| *partly).map(|(p, _)| cx.tx(&p.text)).collect();
         if !purposes_stopped.is_empty() {
             text.push(l.t(
                 "feature_stops_purpose",
@@ -885,16 +887,8 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
         {
             // A switch is a way to withdraw consent only if it stops nothing but consent-based processing;
             // switching off one that also gates a contract would withdraw more than consent. With it, the
-            // purposes whose every rule it stops: the consents it withdraws.
-            let withdraws: Vec<String> = policy
-                .purposes
-                .iter()
-                .filter(|p| {
-                    let rs: Vec<&&ir::CollectRule> = rules.iter().filter(|r| r.purposes.contains(&p.name)).collect();
-                    !rs.is_empty() && rs.iter().all(|r| is_stopped(r))
-                })
-                .map(|p| cx.tx(&p.text))
-                .collect();
+            // consents it withdraws.
+            let withdraws: Vec<String> = gated.iter().map(|(p, _)| cx.tx(&p.text)).collect();
             stopping_features.push((name.clone(), withdraws));
         }
         feature_items.push(Item { title: Some(cx.tx(&f.text)), text });
