@@ -375,6 +375,8 @@ pub enum Retention {
     SessionEnds,
     /// `until NAME`: a declared `criterion`.
     Named(Ident),
+    /// `not stated`: the privacy policy the rule is written from gives neither a period nor a criterion.
+    NotStated,
 }
 
 /// A `keep` clause: how long the data is kept, and whether and how long it is kept afterwards in aggregated

@@ -659,17 +659,33 @@ pub struct Collection<'p> {
     pub purposes: &'p [String],
     pub keep: &'p Retention,
     pub regions: &'p [String],
+    pub when: Option<&'p Cond>,
+    pub origin: Option<&'p Origin>,
 }
 
 impl CollectRule {
     pub fn collection(&self) -> Collection<'_> {
-        Collection { data: &self.data, purposes: &self.purposes, keep: &self.keep, regions: &self.regions }
+        Collection {
+            data: &self.data,
+            purposes: &self.purposes,
+            keep: &self.keep,
+            regions: &self.regions,
+            when: self.when.as_ref(),
+            origin: self.origin.as_ref(),
+        }
     }
 }
 
 impl IndependentRule {
     pub fn collection(&self) -> Collection<'_> {
-        Collection { data: &self.data, purposes: &self.purposes, keep: &self.keep, regions: &self.regions }
+        Collection {
+            data: &self.data,
+            purposes: &self.purposes,
+            keep: &self.keep,
+            regions: &self.regions,
+            when: self.when.as_ref(),
+            origin: self.origin.as_ref(),
+        }
     }
 }
 
@@ -677,8 +693,9 @@ pub use policyc_runtime::retention::{Period, Retention, TimeUnit};
 
 /// The retention criteria the language names itself, as a `keep` clause writes them (and the artifact carries
 /// them): until the user uninstalls the extension, as long as the user's account exists, until the browsing
-/// session ends. A declared criterion is written `until NAME`.
-pub const BUILTIN_CRITERIA: [&str; 3] = policyc_runtime::retention::CRITERIA;
+/// session ends; `not stated`, where the source of the policy gives neither a period nor a criterion. A declared
+/// criterion is written `until NAME`.
+pub const BUILTIN_CRITERIA: [&str; 4] = policyc_runtime::retention::CRITERIA;
 
 /// The declared criterion a retention names (`until NAME`), if it names one.
 pub fn named_criterion(r: &Retention) -> Option<&str> {
@@ -947,8 +964,6 @@ impl Policy {
         self.criteria.iter().find(|c| c.name == name)
     }
 
-    /// The recipients that data collected by `rule` reaches: those its purposes are `shared with`, each once, in
-    /// declaration order. Every check and sentence about who receives data goes through this.
     /// What every rule collects, for what and for how long, whether on the pages or from a source: the view of
     /// the California notice at collection and its checks, since the CCPA asks about every category of personal
     /// information collected, wherever it comes from. Page rules first, each list in declaration order.
@@ -956,6 +971,8 @@ impl Policy {
         self.collect.iter().map(CollectRule::collection).chain(self.independent.iter().map(IndependentRule::collection))
     }
 
+    /// The recipients that data collected by `rule` reaches: those its purposes are `shared with`, each once, in
+    /// declaration order. Every check and sentence about who receives data goes through this.
     pub fn recipients_of<'p>(&'p self, rule: &CollectRule) -> Vec<&'p Recipient> {
         self.recipients_for(&rule.purposes)
     }

@@ -11,6 +11,9 @@
 //! The envelope also signs the digest of every disclosure published with the artifact (format 2). A user who
 //! must agree again after an update has to read the notice of the new policy, not the one bundled with the
 //! extension; the extension fetches it with the artifact and shows it only if its digest is the signed one.
+//!
+//! Whether an update widens collection is signed with the policy it was compared with (format 3): consent carries
+//! over only from exactly that policy, since a component that missed an update in between agreed to another.
 
 use ed25519_dalek::pkcs8::DecodePrivateKey;
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
@@ -19,7 +22,7 @@ use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
 /// The envelope's `format` value; a verifier refuses any other.
-pub const FORMAT: &str = "policyc-signature-2";
+pub const FORMAT: &str = "policyc-signature-3";
 
 /// The detached signature of one artifact, written as `STEM.matcher.sig` (JSON).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -35,6 +38,10 @@ pub struct Envelope {
     /// reports as newly collected or newly linked); `None` when the publisher did not compare
     /// (`compile --previous`). A verifier treats `None` like `Some(true)`.
     pub widens: Option<bool>,
+    /// The policy hash of the policy `widens` compares with (`compile --previous`); `None` when not compared.
+    /// Consent carries over only from exactly this policy: a client that missed an update in between has agreed
+    /// to another one, which the publisher did not compare with (format 3).
+    pub previous_policy_hash: Option<String>,
     /// SHA-256 (lowercase hex) of each file published with the artifact (the disclosures and the site lists),
     /// by file name; signed, in name order.
     pub files: BTreeMap<String, String>,
@@ -50,6 +57,8 @@ pub struct Signed<'a> {
     pub sequence: u64,
     pub policy_hash: &'a str,
     pub widens: Option<bool>,
+    /// The policy hash of the policy `widens` compares with.
+    pub previous_policy_hash: Option<&'a str>,
     /// The files published with the artifact, by name: their bytes.
     pub files: &'a BTreeMap<String, Vec<u8>>,
 }
@@ -61,6 +70,7 @@ pub fn message(
     policy_hash: &str,
     sha256: &str,
     widens: Option<bool>,
+    previous_policy_hash: Option<&str>,
     files: &BTreeMap<String, String>,
 ) -> String {
     let widens = match widens {
@@ -68,7 +78,10 @@ pub fn message(
         Some(false) => "no",
         None => "unknown",
     };
-    let mut m = format!("{FORMAT}\nsequence {sequence}\npolicy_hash {policy_hash}\nsha256 {sha256}\nwidens {widens}\n");
+    let previous = previous_policy_hash.unwrap_or("none");
+    let mut m = format!(
+        "{FORMAT}\nsequence {sequence}\npolicy_hash {policy_hash}\nsha256 {sha256}\nwidens {widens}\nprevious {previous}\n"
+    );
     for (name, digest) in files {
         m.push_str(&format!("file {name} {digest}\n"));
     }
@@ -90,13 +103,15 @@ pub fn signing_key_from_pem(pem: &str) -> Result<SigningKey, String> {
 pub fn sign(key: &SigningKey, artifact: &[u8], what: &Signed<'_>) -> Envelope {
     let sha256 = digest(artifact);
     let files: BTreeMap<String, String> = what.files.iter().map(|(n, b)| (n.clone(), digest(b))).collect();
-    let signature = key.sign(message(what.sequence, what.policy_hash, &sha256, what.widens, &files).as_bytes());
+    let signed = message(what.sequence, what.policy_hash, &sha256, what.widens, what.previous_policy_hash, &files);
+    let signature = key.sign(signed.as_bytes());
     Envelope {
         format: FORMAT.into(),
         sequence: what.sequence,
         policy_hash: what.policy_hash.into(),
         sha256,
         widens: what.widens,
+        previous_policy_hash: what.previous_policy_hash.map(str::to_string),
         files,
         public_key: hex(key.verifying_key().as_bytes()),
         signature: hex(&signature.to_bytes()),
@@ -116,7 +131,14 @@ pub fn verify(envelope: &Envelope, artifact: &[u8], public_key: &[u8; 32]) -> Re
     let sig: [u8; 64] = unhex(&envelope.signature)
         .and_then(|b| b.try_into().ok())
         .ok_or_else(|| "the signature is not 64 bytes of hex".to_string())?;
-    let signed = message(envelope.sequence, &envelope.policy_hash, &envelope.sha256, envelope.widens, &envelope.files);
+    let signed = message(
+        envelope.sequence,
+        &envelope.policy_hash,
+        &envelope.sha256,
+        envelope.widens,
+        envelope.previous_policy_hash.as_deref(),
+        &envelope.files,
+    );
     key.verify(signed.as_bytes(), &Signature::from_bytes(&sig))
         .map_err(|_| "the signature does not verify with the trusted key".to_string())
 }

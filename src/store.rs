@@ -132,9 +132,11 @@ const CERTIFICATIONS: [(&str, &str, &str, StoreType, &str); 3] = [
     ),
 ];
 
-/// The data items some rule collects, in declaration order.
+/// The data items some rule collects, on the pages or from a source, in declaration order. Every question below
+/// reads rules through [`ir::Policy::collections`]: a store declaration that left out data collected independently
+/// of the page (an advertising identifier read on the device, say) would be false.
 fn collected(p: &ir::Policy) -> Vec<&str> {
-    let used: BTreeSet<&str> = p.collect.iter().flat_map(|r| r.data.iter().map(String::as_str)).collect();
+    let used: BTreeSet<&str> = p.collections().flat_map(|r| r.data.iter().map(String::as_str)).collect();
     p.data.iter().map(|d| d.name.as_str()).filter(|n| used.contains(n)).collect()
 }
 
@@ -156,8 +158,8 @@ fn no_store_lines(p: &ir::Policy) -> Result<(), StoreError> {
 }
 
 /// Whether a rule can collect while every feature that starts off is off, for some signals and other features.
-fn possible_with_off_features_off(p: &ir::Policy, rule: &ir::CollectRule) -> bool {
-    let Some(when) = &rule.when else { return true };
+fn possible_with_off_features_off(p: &ir::Policy, rule: &ir::Collection<'_>) -> bool {
+    let Some(when) = rule.when else { return true };
     let off: BTreeSet<&str> = p.features.iter().filter(|f| !f.default).map(|f| f.name.as_str()).collect();
     let free: Vec<&str> = when.names().into_iter().filter(|n| !off.contains(n)).collect();
     // Conditions name a handful of variables; past 16 free ones, say "possible", which declares the data as
@@ -180,7 +182,7 @@ pub fn firefox(p: &ir::Policy) -> Result<FirefoxPermissions, StoreError> {
     let mut optional = BTreeSet::new();
     for item in collected(p) {
         let needed =
-            p.collect.iter().filter(|r| r.data.iter().any(|d| d == item)).any(|r| possible_with_off_features_off(p, r));
+            p.collections().filter(|r| r.data.iter().any(|d| d == item)).any(|r| possible_with_off_features_off(p, &r));
         for t in types_of(p, item) {
             let Some(name) = firefox_type(t) else { continue };
             if needed && t == StoreType::Technical {
@@ -214,13 +216,13 @@ pub fn chrome(p: &ir::Policy, lang: &str) -> Result<ChromePractices, Vec<StoreEr
     for (id, label, text, forbidden, what) in CERTIFICATIONS {
         let purposes: BTreeSet<&str> =
             p.store.iter().filter(|s| s.kind == forbidden).flat_map(|s| s.names.iter().map(String::as_str)).collect();
-        for rule in &p.collect {
+        for rule in p.collections() {
             for purpose in rule.purposes.iter().filter(|pu| purposes.contains(pu.as_str())) {
                 errors.push(StoreError {
                     message: format!(
                         "cannot certify {label} to the Chrome Web Store: the rule at `{}` collects {} for \
                          `{purpose}`, which is {what}",
-                        Origin::short(rule.origin.as_ref()),
+                        Origin::short(rule.origin),
                         rule.data.iter().map(|d| format!("`{d}`")).collect::<Vec<_>>().join(", "),
                     ),
                     help: format!(
@@ -237,8 +239,8 @@ pub fn chrome(p: &ir::Policy, lang: &str) -> Result<ChromePractices, Vec<StoreEr
         // certification and the notice read the same facts, so the store is never told "not sold or
         // transferred" about data the notice says is.
         if forbidden == StoreType::Sale {
-            for rule in &p.collect {
-                for rec in p.recipients_of(rule) {
+            for rule in p.collections() {
+                for rec in p.recipients_for(rule.purposes) {
                     let (what, role) = if rec.sold {
                         ("to whom disclosing data is a sale", "sold")
                     } else if rec.own_purposes {
@@ -255,7 +257,7 @@ pub fn chrome(p: &ir::Policy, lang: &str) -> Result<ChromePractices, Vec<StoreEr
                         message: format!(
                             "cannot certify {label} to the Chrome Web Store: the rule at `{}` collects {} for \
                              purposes shared with `{}`, {what}",
-                            Origin::short(rule.origin.as_ref()),
+                            Origin::short(rule.origin),
                             rule.data.iter().map(|d| format!("`{d}`")).collect::<Vec<_>>().join(", "),
                             rec.name
                         ),

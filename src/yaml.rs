@@ -191,6 +191,7 @@ impl Unlower<'_> {
             ir::Retention::Criterion(t) if t == ir::BUILTIN_CRITERIA[0] => ast::Retention::Uninstall,
             ir::Retention::Criterion(t) if t == ir::BUILTIN_CRITERIA[1] => ast::Retention::AccountExists,
             ir::Retention::Criterion(t) if t == ir::BUILTIN_CRITERIA[2] => ast::Retention::SessionEnds,
+            ir::Retention::Criterion(t) if t == ir::BUILTIN_CRITERIA[3] => ast::Retention::NotStated,
             // `until NAME` names a declared criterion; any other text is passed on whole as a name, which the
             // checker then reports as an unknown criterion.
             other => ast::Retention::Named(

@@ -1171,3 +1171,40 @@ fn the_right_to_limit_is_offered_only_for_sensitive_information() {
     assert!(!plain.contains("Right to limit"), "{plain}");
     assert!(plain.contains("We do not collect sensitive personal information"), "{plain}");
 }
+
+/// `keep not stated` says that the source states no period, in each region's terms, and is never presented as a
+/// criterion: the GDPR notice drops "we state the criteria" where no criterion is given, and the California notice
+/// says it beside the periods that are known.
+#[test]
+fn a_retention_not_stated_is_said_as_such() {
+    let text = |regions: &str, second_keep: &str| {
+        format!(
+            "policy q {{ name \"Q\" controller \"Q GmbH, 1 Road, Berlin\" established DE contact \"q@q.test\" \
+             url \"https://q.test/privacy\" version \"1\" languages en regions {regions} }}\n\
+             data d category internet_activity \"the page address\"\n\
+             purpose s basis consent \"counting visits\" profiling no decisions none\n\
+             purpose t basis consent \"showing offers\" profiling no decisions none\n\
+             sites x \"shops\" {{ shop.example }}\n\
+             collect d on x for s keep not stated\ncollect d on x for t keep {second_keep}\n"
+        )
+    };
+    let notice = |regions: &str, second_keep: &str, region: &str| {
+        let policy = common::policy_from_text(&text(regions, second_keep));
+        render::markdown(&disclose::build(&policy, "en", Some(region)).unwrap())
+    };
+    let gdpr = notice("DE", "not stated", "DE");
+    assert!(gdpr.contains("The underlying privacy policy does not state how long we keep the page address."), "{gdpr}");
+    assert!(!gdpr.contains("we state the criteria"), "{gdpr}");
+    let with_criterion = notice("DE", "until uninstall", "DE");
+    assert!(with_criterion.contains("we state the criteria"), "{with_criterion}");
+
+    let ccpa = notice("US-CA", "30 days", "US-CA");
+    assert!(ccpa.contains("We keep it for 30 days."), "{ccpa}");
+    assert!(
+        ccpa.contains("In other cases, the underlying privacy policy does not state how long we keep it."),
+        "{ccpa}"
+    );
+    let ccpa_none = notice("US-CA", "not stated", "US-CA");
+    assert!(ccpa_none.contains("The underlying privacy policy does not state how long we keep it."), "{ccpa_none}");
+    assert!(!ccpa_none.contains("In other cases"), "{ccpa_none}");
+}

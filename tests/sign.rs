@@ -15,7 +15,7 @@ fn signed<'a>(
     widens: Option<bool>,
     files: &'a BTreeMap<String, Vec<u8>>,
 ) -> Signed<'a> {
-    Signed { sequence, policy_hash, widens, files }
+    Signed { sequence, policy_hash, widens, previous_policy_hash: widens.map(|_| "00ff"), files }
 }
 
 fn public(pem: &str) -> [u8; 32] {
@@ -39,6 +39,12 @@ fn an_envelope_verifies_for_its_bytes_and_its_key_only() {
     assert!(sign::verify(&other_policy, &artifact, &public(KEY)).is_err());
     let widened = Envelope { widens: Some(true), ..e.clone() };
     assert!(sign::verify(&widened, &artifact, &public(KEY)).is_err(), "the widening flag is signed");
+    // And so is the policy it was compared with, from which alone consent may carry over.
+    assert_eq!(e.previous_policy_hash.as_deref(), Some("00ff"));
+    let other_previous = Envelope { previous_policy_hash: Some("11ee".into()), ..e.clone() };
+    assert!(sign::verify(&other_previous, &artifact, &public(KEY)).is_err(), "the previous policy is signed");
+    let no_previous = Envelope { previous_policy_hash: None, ..e.clone() };
+    assert!(sign::verify(&no_previous, &artifact, &public(KEY)).is_err());
     let garbled = Envelope { signature: "zz".into(), ..e.clone() };
     assert!(sign::verify(&garbled, &artifact, &public(KEY)).is_err());
     // The published files are signed too: a swapped digest or an added file breaks the signature, and a file
@@ -137,5 +143,9 @@ fn compile_previous_signs_whether_the_update_widens_collection() {
         let text = std::fs::read_to_string(out.join("price-tracker.matcher.sig")).unwrap();
         let e: Envelope = serde_json::from_str(&text).unwrap();
         assert_eq!(e.widens, Some(widens), "{new}");
+        // The envelope names the policy it compared with, by the hash `compile` prints for it.
+        let old_hash = policyc(&["compile", &old_path, "-o", dir.path().join("out-old").to_str().unwrap()]);
+        let old_hash = String::from_utf8(old_hash.stdout).unwrap().trim().to_string();
+        assert_eq!(e.previous_policy_hash.as_deref(), Some(old_hash.as_str()));
     }
 }

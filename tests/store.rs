@@ -151,3 +151,21 @@ fn the_cli_prints_both_declarations_and_fails_on_an_untrue_certification() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("no texts in `fr`"));
 }
+
+/// Data collected independently of the page (read on the device, say) is declared and certified like data from
+/// the pages: a declaration that left it out would be false.
+#[test]
+fn data_collected_from_a_source_is_declared_and_blocks_certifications_too() {
+    let p = common::policy_from_text(&format!(
+        "{HEADER}data ad_id category identifiers \"an advertising identifier\"\n\
+         purpose ads basis consent \"tailoring advertising to you\"\n\
+         store advertising for ads\nstore personally_identifying for ad_id\n\
+         collect page_url on shops when extra for stats keep 30 days\n\
+         collect ad_id from device when basic for ads keep 1 year link to account always\n"
+    ));
+    let ff = store::firefox(&p).unwrap();
+    assert_eq!(ff.required, ["personallyIdentifyingInfo"], "{ff:?}");
+    assert_eq!(ff.optional, ["browsingActivity"], "{ff:?}");
+    let errors = store::chrome(&p, "en").unwrap_err();
+    assert!(errors.iter().any(|e| e.message.contains("Limited Use") && e.message.contains("`ad_id`")), "{errors:?}");
+}

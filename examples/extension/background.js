@@ -31,7 +31,11 @@ async function loadLive() {
   if (update && update.envelope.sequence > envelope.sequence) {
     const bytes = fromBase64(update.bytes);
     if ((await verifyArtifact(bytes, update.envelope, PUBLIC_KEY_HEX, envelope.sequence)) === null) {
-      return { matcher: await loadMatcher(bytes), sequence: update.envelope.sequence, envelope: update.envelope, notices: update.notices };
+      const m = await loadMatcher(bytes);
+      if (m.policyHash === update.envelope.policy_hash) {
+        return { matcher: m, sequence: update.envelope.sequence, envelope: update.envelope, notices: update.notices };
+      }
+      m.free();
     }
   }
   return { matcher: await loadMatcher(bundled), sequence: envelope.sequence, envelope: null, notices: null };
@@ -55,10 +59,11 @@ async function fetchNotices(envelope) {
   return notices;
 }
 
-// The notice for a region and language: the live update's, verified again, or the bundled one.
-async function notice(region, lang) {
+// The notice for a region and language from one live policy: the update's own, verified again, or the bundled one.
+async function notice(current, region, lang) {
+  if (!NOTICE_REGIONS.includes(region) || !NOTICE_LANGUAGES.includes(lang)) throw new Error(`no notice for ${region}, ${lang}`);
   const name = noticeFile(region, lang);
-  const { envelope, notices } = await live();
+  const { envelope, notices } = current;
   if (envelope !== null && typeof notices?.[name] === "string") {
     const text = notices[name];
     if ((await verifyFile(name, new TextEncoder().encode(text), envelope)) === null) return text;
@@ -76,9 +81,18 @@ function live() {
 
 const matcher = async () => (await live()).matcher;
 
+// The check under way, if any: an alarm and a message can ask at once, and two checks must not both apply an
+// update (one matcher would leak, and two welcome pages open).
+let updating = null;
+
+function checkUpdate() {
+  if (updating === null) updating = applyUpdate().finally(() => (updating = null));
+  return updating;
+}
+
 // Fetches a newer artifact; it replaces the live one only if its envelope verifies, its sequence is higher,
 // and it loads. Anything else is refused and the live matcher stays. Returns what happened, in words.
-async function checkUpdate() {
+async function applyUpdate() {
   const current = await live();
   let result;
   try {
@@ -107,17 +121,21 @@ async function checkUpdate() {
           m.free();
         } else {
           await chrome.storage.local.set({ update: { bytes: toBase64(bytes), envelope, notices } });
-          const previousHash = current.matcher.policyHash;
           current.matcher.free();
           livePromise = Promise.resolve({ matcher: m, sequence: envelope.sequence, envelope, notices });
           result = { applied: true, sequence: envelope.sequence, policyHash: m.policyHash };
           // Consent is to one policy hash. It carries over to the new policy only when the publisher signed
-          // that the update does not widen collection; otherwise nothing is sent until the user agrees again.
+          // that the update does not widen collection compared with exactly the policy the user agreed to
+          // (`previous_policy_hash`): a client that missed an update in between compares with a policy the
+          // publisher did not. Otherwise nothing is sent until the user agrees again.
           const { consent, consentLog = [] } = await chrome.storage.local.get(["consent", "consentLog"]);
-          if (consent && consent.policyHash === previousHash && envelope.widens === false) {
+          const narrowerThanAgreed =
+            envelope.widens === false && consent && consent.policyHash === envelope.previous_policy_hash;
+          if (narrowerThanAgreed) {
             const carried = {
               time: new Date().toISOString(),
               policyHash: m.policyHash,
+              region: consent.region,
               choices: consent.choices,
               carriedFrom: consent.policyHash,
               reason: "the update does not widen collection",
@@ -137,18 +155,61 @@ async function checkUpdate() {
   return result;
 }
 
-chrome.alarms.create("policyc-update", { periodInMinutes: UPDATE_PERIOD_MINUTES, delayInMinutes: 1 });
+// Created once: the worker starts many times a day, and creating the alarm again would restart its period.
+chrome.alarms.get("policyc-update").then((a) => {
+  if (!a) chrome.alarms.create("policyc-update", { periodInMinutes: UPDATE_PERIOD_MINUTES, delayInMinutes: 1 });
+});
 chrome.alarms.onAlarm.addListener((a) => {
   if (a.name === "policyc-update") checkUpdate();
 });
 
-// Per tab: when the user last opened or used the Assistant's panel there, and whether it is open now.
-const panel = new Map();
+// Per tab: how many of the Assistant's panels are open there, and when the user last opened, used or closed one.
+// Kept in session storage, not in this worker's memory: the browser stops an idle worker after about 30 seconds,
+// and "actively in use" lasts minutes. A panel holds a port to the worker while it is open, so a closed panel is
+// noticed even when the page could send nothing; when the worker starts, the ports of the one before are gone,
+// so every panel counts as closed (its last use is kept) until it connects again, which an open panel does at
+// once. That errs on the side of not linking.
+let panelQueue = chrome.storage.session.get("panel").then(({ panel = {} }) => {
+  for (const p of Object.values(panel)) p.open = 0;
+  return chrome.storage.session.set({ panel });
+});
 
-function assistantActive(tabId) {
-  const p = panel.get(tabId);
-  return p !== undefined && (p.open || Date.now() - p.last <= ACTIVE_WINDOW_MS);
+// Changes one tab's panel state; changes are applied one after the other, so none is lost.
+function updatePanel(tabId, change) {
+  panelQueue = panelQueue
+    .then(async () => {
+      const { panel = {} } = await chrome.storage.session.get("panel");
+      const p = panel[tabId] ?? { open: 0, last: 0 };
+      change(p);
+      panel[tabId] = p;
+      await chrome.storage.session.set({ panel });
+    })
+    .catch((e) => console.error("policyc example:", e));
+  return panelQueue;
 }
+
+async function assistantActive(tabId) {
+  await panelQueue;
+  const { panel = {} } = await chrome.storage.session.get("panel");
+  const p = panel[tabId];
+  return p !== undefined && (p.open > 0 || Date.now() - p.last <= ACTIVE_WINDOW_MS);
+}
+
+chrome.runtime.onConnect.addListener((port) => {
+  const tabId = Number(/^panel:(\d+)$/.exec(port.name)?.[1]);
+  if (!Number.isSafeInteger(tabId) || tabId <= 0 || port.sender?.id !== chrome.runtime.id) return port.disconnect();
+  updatePanel(tabId, (p) => {
+    p.open += 1;
+    p.last = Date.now();
+  });
+  port.onMessage.addListener(() => updatePanel(tabId, (p) => (p.last = Date.now())));
+  port.onDisconnect.addListener(() =>
+    updatePanel(tabId, (p) => {
+      p.open = Math.max(0, p.open - 1);
+      p.last = Date.now();
+    }),
+  );
+});
 
 // The user's region as the policy names regions: the country of the browser's language, if the policy has it.
 function region(m) {
@@ -182,9 +243,11 @@ async function onPage(page, tabId) {
   const m = await matcher();
   // Nothing is sent before consent to this policy (the record names its hash).
   if (!consent || consent.policyHash !== m.policyHash) return log(tabId, page.url, [], "no consent");
-  const set = { assistant_active: assistantActive(tabId), signed_in: signedIn };
+  const set = { assistant_active: await assistantActive(tabId), signed_in: signedIn };
   for (const f of m.features) set[f.name] = features[f.name] ?? consent.choices?.[f.name] ?? f.default;
-  const d = m.decide(page.url, { set, region: region(m) });
+  // The region whose notice the user agreed to, if the policy has it; else the browser's.
+  const where = m.regions.includes(consent.region) ? consent.region : region(m);
+  const d = m.decide(page.url, { set, region: where });
   const have = values(page);
   const items = {};
   for (const name of d.collect) {
@@ -203,23 +266,18 @@ async function onPage(page, tabId) {
 chrome.runtime.onMessage.addListener((msg, sender, reply) => {
   if (msg.type === "page" && sender.tab) {
     onPage(msg, sender.tab.id).catch((e) => console.error("policyc example:", e));
-  } else if (msg.type === "panel") {
-    // From panel.html: opened, used or closed on a tab.
-    const p = panel.get(msg.tabId) ?? { open: false, last: 0 };
-    if (msg.event === "close") p.open = false;
-    else {
-      p.open = msg.event === "open" ? true : p.open;
-      p.last = Date.now();
-    }
-    panel.set(msg.tabId, p);
   } else if (msg.type === "check-update") {
     checkUpdate().then(reply);
     return true;
-  } else if (msg.type === "notice") {
-    notice(msg.region, msg.lang).then(
-      (html) => reply({ html }),
-      (e) => reply({ error: e.message }),
-    );
+  } else if (msg.type === "onboarding" && sender.id === chrome.runtime.id) {
+    // The notice, the hash and the switches of one live policy, so that they cannot come from two.
+    onboarding(msg.region, msg.lang).then(reply, (e) => reply({ error: e.message }));
+    return true;
+  } else if (msg.type === "consent" && sender.id === chrome.runtime.id) {
+    recordConsent(msg).then(reply, (e) => reply({ error: e.message }));
+    return true;
+  } else if (msg.type === "feature" && sender.id === chrome.runtime.id) {
+    switchFeature(msg.name, msg.on).then(reply, (e) => reply({ error: e.message }));
     return true;
   } else if (msg.type === "info") {
     matcher().then(
@@ -231,6 +289,52 @@ chrome.runtime.onMessage.addListener((msg, sender, reply) => {
   return false;
 });
 
-chrome.runtime.onInstalled.addListener(({ reason }) => {
-  if (reason === "install") chrome.tabs.create({ url: chrome.runtime.getURL("onboarding.html") });
+async function onboarding(region, lang) {
+  const current = await live();
+  const m = current.matcher;
+  let html;
+  try {
+    html = await notice(current, region, lang);
+  } catch (e) {
+    console.error("policyc example:", e);
+  }
+  return { html, policyHash: m.policyHash, features: m.features };
+}
+
+// Records consent to the policy whose notice was shown, if it still decides: an update applied while the page
+// was open would otherwise receive a consent given to the notice of the policy before it.
+async function recordConsent({ policyHash, region: shownFor, choices }) {
+  const m = await matcher();
+  if (policyHash !== m.policyHash) throw new Error("The privacy notice changed after this page was opened.");
+  if (!NOTICE_REGIONS.includes(shownFor)) throw new Error(`no notice is shown for region ${shownFor}`);
+  const clean = {};
+  for (const f of m.features) clean[f.name] = choices?.[f.name] === true;
+  const consent = { time: new Date().toISOString(), policyHash, region: shownFor, choices: clean };
+  const { consentLog = [] } = await chrome.storage.local.get("consentLog");
+  await chrome.storage.local.set({ consent, features: clean, consentLog: [...consentLog, consent] });
+  return { ok: true };
+}
+
+// A switch turned on or off on the options page: it takes effect on the next page, and the consent log records
+// it, since withdrawing consent is as much part of the record as giving it.
+async function switchFeature(name, on) {
+  const m = await matcher();
+  if (!m.features.some((f) => f.name === name)) throw new Error(`\`${name}\` is not a feature of the policy`);
+  const { features = {}, consentLog = [] } = await chrome.storage.local.get(["features", "consentLog"]);
+  const now = { ...features, [name]: on === true };
+  const entry = { time: new Date().toISOString(), policyHash: m.policyHash, choices: now, change: `${name} ${on ? "on" : "off"}` };
+  await chrome.storage.local.set({ features: now, consentLog: [...consentLog, entry] });
+  return { ok: true };
+}
+
+chrome.runtime.onInstalled.addListener(async ({ reason }) => {
+  if (reason === "install") return chrome.tabs.create({ url: chrome.runtime.getURL("onboarding.html") });
+  if (reason !== "update") return;
+  // An extension update may bundle a new policy. Consent is to one policy hash, so a user who agreed to an older
+  // one is asked again (nothing is sent meanwhile, as for a remote update that widens collection).
+  const { consent } = await chrome.storage.local.get("consent");
+  const m = await matcher();
+  if (consent && consent.policyHash !== m.policyHash) {
+    chrome.tabs.create({ url: chrome.runtime.getURL("onboarding.html?update=1") });
+  }
 });

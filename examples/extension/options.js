@@ -11,10 +11,9 @@ for (const f of info.features) {
   box.type = "checkbox";
   box.id = `feature-${f.name}`;
   box.checked = features[f.name] ?? f.default;
-  box.addEventListener("change", async () => {
-    const { features: now = {} } = await chrome.storage.local.get("features");
-    await chrome.storage.local.set({ features: { ...now, [f.name]: box.checked } });
-  });
+  // The service worker stores the switch and records the change in the consent log (switching off withdraws
+  // consent); it takes effect on the next page.
+  box.addEventListener("change", () => chrome.runtime.sendMessage({ type: "feature", name: f.name, on: box.checked }));
   label.append(box, ` ${f.label[lang] ?? f.label.en ?? f.name}`);
   list.append(label, document.createElement("br"));
 }

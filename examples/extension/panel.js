@@ -1,8 +1,13 @@
-// The Assistant's panel. Opening it, and clicking in it, make the Assistant "actively in use" on its tab; the
-// service worker keeps that state (see config.js for how long it lasts after the last use).
+// The Assistant's panel. While it is open on a tab, and for a while after the user last opened or clicked in it
+// there, the Assistant is "actively in use" on that tab (see config.js). The panel holds a port to the service
+// worker while it is open: the worker notices the port closing even when the page could send nothing more, and
+// a panel whose port closed because the worker was stopped connects again.
 const fromQuery = Number(new URLSearchParams(location.search).get("tab"));
 const [tab] = Number.isInteger(fromQuery) && fromQuery > 0 ? [{ id: fromQuery }] : await chrome.tabs.query({ active: true, currentWindow: true });
-const send = (event) => chrome.runtime.sendMessage({ type: "panel", event, tabId: tab.id });
-send("open");
-document.addEventListener("click", () => send("use"));
-addEventListener("pagehide", () => send("close"));
+let port = null;
+function connect() {
+  port = chrome.runtime.connect({ name: `panel:${tab.id}` });
+  port.onDisconnect.addListener(() => setTimeout(connect, 100));
+}
+connect();
+document.addEventListener("click", () => port.postMessage("use"));

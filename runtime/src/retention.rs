@@ -3,7 +3,8 @@
 //! GDPR Art. 13(2)(a) asks for "the period for which the personal data will be stored, or if that is not
 //! possible, the criteria used to determine that period". So a retention is either a [`Period`] (`90 days`) or a
 //! criterion named by keywords: one the language knows ([`CRITERIA`]: `until uninstall`, `while account exists`,
-//! `until session ends`), or `until NAME` for a criterion the policy declares in words (format 3 on).
+//! `until session ends`, and `not stated` where the source of the policy gives none), or `until NAME` for a
+//! criterion the policy declares in words (format 3 on).
 //!
 //! Both serialise as the text a policy would write (`90 days`), in the artifact and in decisions alike, so a
 //! reader in another language needs no schema beyond that text.
@@ -105,6 +106,11 @@ impl Retention {
         }
     }
 
+    /// Whether this is `not stated`: neither a period nor a criterion is known.
+    pub fn is_not_stated(&self) -> bool {
+        matches!(self, Retention::Criterion(c) if c == NOT_STATED)
+    }
+
     /// The order in which "the longest retention" is chosen: a criterion counts as longer than any period,
     /// because nothing bounds it in advance, and ties are broken by the value itself so that the choice is
     /// deterministic.
@@ -129,11 +135,16 @@ impl fmt::Display for Retention {
 }
 
 /// Criteria start with one of these words; anything else must be a period.
-const CRITERION_WORDS: [&str; 4] = ["until", "while", "as", "for"];
+const CRITERION_WORDS: [&str; 5] = ["until", "while", "as", "for", "not"];
 
 /// The criteria the language names itself: until the user uninstalls the extension, as long as the user's
-/// account exists, until the browsing session ends.
-pub const CRITERIA: [&str; 3] = ["until uninstall", "while account exists", "until session ends"];
+/// account exists, until the browsing session ends; and `not stated`, where the privacy policy a policy is
+/// written from gives neither a period nor a criterion (a reader of an artifact before this one was added
+/// refuses it, as it refuses any retention it does not know).
+pub const CRITERIA: [&str; 4] = ["until uninstall", "while account exists", "until session ends", NOT_STATED];
+
+/// The retention of data whose period the privacy policy a policy is written from does not state.
+pub const NOT_STATED: &str = "not stated";
 
 impl Retention {
     /// Whether an artifact may carry this retention: a period, a criterion of [`CRITERIA`], or `until NAME` with
@@ -197,11 +208,18 @@ mod tests {
 
     #[test]
     fn only_the_languages_criteria_and_declared_ones_are_known() {
-        for known in ["30 days", "until uninstall", "while account exists", "until session ends", "until return_window"]
-        {
+        for known in [
+            "30 days",
+            "until uninstall",
+            "while account exists",
+            "until session ends",
+            "not stated",
+            "until return_window",
+        ] {
             assert!(known.parse::<Retention>().unwrap().is_known(), "{known}");
         }
-        for unknown in ["while signed in", "as long as needed", "until the end", "for session", "until 3x"] {
+        for unknown in ["while signed in", "as long as needed", "until the end", "for session", "until 3x", "not known"]
+        {
             assert!(!unknown.parse::<Retention>().unwrap().is_known(), "{unknown}");
         }
     }

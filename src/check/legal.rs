@@ -10,9 +10,54 @@ use super::*;
 use crate::region::{self, Framework};
 
 impl Checker<'_> {
-    pub(super) fn legal(&mut self, file: &ast::File, policy: &ir::Policy) {
+    pub(super) fn legal(
+        &mut self,
+        file: &ast::File,
+        policy: &ir::Policy,
+        collect_spans: &[Span],
+        independent_spans: &[Span],
+    ) {
         self.gdpr_content(file, policy);
+        self.retention_stated(file, policy, collect_spans, independent_spans);
         self.ccpa_content(file, policy);
+    }
+
+    /// `keep not stated` is allowed, so that a policy written from a published text need not invent a period,
+    /// but where the GDPR applies the notice then lacks what Art. 13(2)(a) requires: W0072 at each such rule.
+    fn retention_stated(
+        &mut self,
+        file: &ast::File,
+        policy: &ir::Policy,
+        collect_spans: &[Span],
+        independent_spans: &[Span],
+    ) {
+        let gdpr: Vec<&String> = policy.regions.iter().filter(|r| region::framework(r).is_gdpr()).collect();
+        let rules = policy
+            .collect
+            .iter()
+            .map(|r| (&r.keep, &r.regions))
+            .chain(policy.independent.iter().map(|r| (&r.keep, &r.regions)))
+            .zip(collect_spans.iter().chain(independent_spans));
+        for ((keep, regions), span) in rules {
+            let Some(region) = gdpr.iter().find(|g| region::collect_applies(regions, Some(g))) else { continue };
+            if !keep.is_not_stated() {
+                continue;
+            }
+            let keep_span = collect_clause_span(file, *span, |k| matches!(k, ast::CollectClause::Keep(_)));
+            self.emit(
+                Diagnostic::new(
+                    Code::NotStatedRetention,
+                    keep_span,
+                    format!("this rule does not state how long the data is kept, and the GDPR applies in `{region}`"),
+                )
+                .with_label("not stated")
+                .with_help(
+                    "state the period (`keep 90 days`) or the criterion that determines it (`keep until uninstall`, \
+                     `keep until NAME` with `criterion NAME TEXT`): GDPR Art. 13(2)(a) requires the notice to give \
+                     one; the disclosure says that it is not stated",
+                ),
+            );
+        }
     }
 
     /// The notice at collection for California (11 CCR §7012): categories of personal information in the

@@ -171,7 +171,7 @@ impl Checker<'_> {
         self.aggregated_unlinked(file, &policy, &collect_spans, &independent_spans);
         self.device_consent(file, &policy, &independent_spans);
         if !self.diags.iter().any(|d| d.is_error()) {
-            self.legal(file, &policy);
+            self.legal(file, &policy, &collect_spans, &independent_spans);
             self.consent(file, &policy, &collect_spans);
         }
         Some(policy)

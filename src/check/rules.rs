@@ -479,15 +479,13 @@ impl Checker<'_> {
     pub(super) fn keep(&mut self, k: &ast::Keep) -> Option<(ir::Retention, Option<ir::Aggregated>)> {
         let retention = match &k.retention {
             ast::Retention::Period(d) => ir::Retention::Period(self.retention(d)?),
-            ast::Retention::Uninstall => ir::Retention::Criterion(ir::BUILTIN_CRITERIA[0].into()),
-            ast::Retention::AccountExists => ir::Retention::Criterion(ir::BUILTIN_CRITERIA[1].into()),
-            ast::Retention::SessionEnds => ir::Retention::Criterion(ir::BUILTIN_CRITERIA[2].into()),
             ast::Retention::Named(n) => {
                 if !self.resolve(n, Kind::Criterion, Code::Undefined, "this `keep` clause") {
                     return None;
                 }
                 ir::Retention::Criterion(format!("until {}", n.name))
             }
+            builtin => builtin_retention(builtin),
         };
         let aggregated = match &k.aggregated {
             None => None,
@@ -932,15 +930,25 @@ impl Checker<'_> {
     fn expect_retention(&mut self, r: &ast::Retention) -> Option<ir::Retention> {
         Some(match r {
             ast::Retention::Period(d) => ir::Retention::Period(self.retention(d)?),
-            ast::Retention::Uninstall => ir::Retention::Criterion(ir::BUILTIN_CRITERIA[0].into()),
-            ast::Retention::AccountExists => ir::Retention::Criterion(ir::BUILTIN_CRITERIA[1].into()),
-            ast::Retention::SessionEnds => ir::Retention::Criterion(ir::BUILTIN_CRITERIA[2].into()),
             ast::Retention::Named(n) => {
                 self.expect_names(std::slice::from_ref(n), Kind::Criterion, "retention criterion")?;
                 ir::Retention::Criterion(format!("until {}", n.name))
             }
+            builtin => builtin_retention(builtin),
         })
     }
+}
+
+/// A criterion the language names itself, by the keywords an artifact carries (`until uninstall`, `not stated`).
+fn builtin_retention(r: &ast::Retention) -> ir::Retention {
+    let keywords = match r {
+        ast::Retention::Uninstall => ir::BUILTIN_CRITERIA[0],
+        ast::Retention::AccountExists => ir::BUILTIN_CRITERIA[1],
+        ast::Retention::SessionEnds => ir::BUILTIN_CRITERIA[2],
+        // Periods and declared criteria are resolved by the caller; `not stated` is the rest.
+        _ => ir::BUILTIN_CRITERIA[3],
+    };
+    ir::Retention::Criterion(keywords.into())
 }
 
 pub(super) fn collect_vars<'a>(c: &'a ast::Cond, out: &mut Vec<&'a Ident>) {

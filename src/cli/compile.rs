@@ -102,16 +102,22 @@ pub fn run(args: Args) -> i32 {
         args.out.display()
     );
     if let (Some(key), Some(sequence)) = (&key, args.sequence) {
-        let widens = match &args.previous {
+        let (widens, previous) = match &args.previous {
             Some(old) => match load_policy(old, false) {
-                Ok(old) => Some(diff::diff(&old, policy).widens()),
+                Ok(old) => (Some(diff::diff(&old, policy).widens()), Some(hex(&policy_hash_bytes(&old)))),
                 Err(code) => return code,
             },
-            None => None,
+            None => (None, None),
         };
         let policy_hash = hex(&policy_hash_bytes(policy));
-        let envelope =
-            sign::sign(key, &bytes, &sign::Signed { sequence, policy_hash: &policy_hash, widens, files: &files });
+        let signed = sign::Signed {
+            sequence,
+            policy_hash: &policy_hash,
+            widens,
+            previous_policy_hash: previous.as_deref(),
+            files: &files,
+        };
+        let envelope = sign::sign(key, &bytes, &signed);
         let sig_path = args.out.join(format!("{stem}.matcher.sig"));
         let json = serde_json::to_string_pretty(&envelope).unwrap_or_default() + "\n";
         if let Err(e) = std::fs::write(&sig_path, json) {

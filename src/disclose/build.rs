@@ -638,7 +638,8 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
     }
     // Where a retention is a criterion, say that it is one: GDPR Art. 13(2)(a) allows the criteria used to
     // determine the period only where the period itself cannot be given.
-    let criteria_intro = rules.iter().any(|r| matches!(r.keep, ir::Retention::Criterion(_)));
+    // (`not stated` is no criterion: its sentence says that none is given.)
+    let criteria_intro = rules.iter().any(|r| matches!(r.keep, ir::Retention::Criterion(_)) && !r.keep.is_not_stated());
     let intro = if criteria_intro { vec![l.t("retention_criteria_intro", &[])] } else { vec![] };
     sections.push(Section::new("retention", l.t("retention_heading", &[]), intro, retention_items));
 
@@ -1351,7 +1352,12 @@ fn ccpa_notice(cx: &Ctx, rules: &[ir::Collection], contact: &str) -> Section {
         // Periods give an upper bound; where a criterion is among the retentions, each is said, since a criterion
         // bounds nothing in advance (11 CCR §7012(e)(4) asks for the criteria then).
         let mut clauses: Vec<String> = Vec::new();
+        let mut not_stated = false;
         for r in &crules {
+            if r.keep.is_not_stated() {
+                not_stated = true;
+                continue;
+            }
             let clause = match r.keep {
                 ir::Retention::Period(p) => l.t("keep_for", &[("duration", &cx.duration(*p))]),
                 other => cx.retention_words(other),
@@ -1362,7 +1368,13 @@ fn ccpa_notice(cx: &Ctx, rules: &[ir::Collection], contact: &str) -> Section {
         }
         match keep {
             Some(k @ ir::Retention::Period(_)) => text.push(l.t("ccpa_keep", &[("duration", &cx.retention_words(k))])),
-            Some(_) => text.push(l.t("ccpa_keep_criterion", &[("criterion", &l.list(&clauses, "list_or"))])),
+            Some(_) if clauses.is_empty() => text.push(l.t("ccpa_keep_not_stated", &[])),
+            Some(_) => {
+                text.push(l.t("ccpa_keep_criterion", &[("criterion", &l.list(&clauses, "list_or"))]));
+                if not_stated {
+                    text.push(l.t("ccpa_keep_not_stated_else", &[]));
+                }
+            }
             None => {}
         }
         let title = match cat {

@@ -210,6 +210,8 @@ impl Ctx<'_> {
             vars.push(("purpose", p.to_string()));
         }
         let key = match keep {
+            // Not a criterion to fill in, but the absence of one, said as such.
+            k if k.is_not_stated() => format!("retention{suffix}_not_stated"),
             ir::Retention::Criterion(c) => {
                 vars.push(("criterion", self.criterion(c)));
                 format!("retention{suffix}_criterion")

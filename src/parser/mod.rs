@@ -359,6 +359,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::kw_session | Rule::crit_session => "`session ends`",
         Rule::kw_ends => "`ends`",
         Rule::crit_named => "`until NAME`",
+        Rule::crit_not_stated => "`not stated`",
         Rule::aggregated_clause | Rule::kw_then => "`then aggregated`",
         Rule::kw_aggregated => "`aggregated`",
         Rule::expect_decl | Rule::kw_expect => "`expect`",
@@ -850,6 +851,7 @@ impl Builder {
                     Rule::crit_uninstall => Retention::Uninstall,
                     Rule::crit_account => Retention::AccountExists,
                     Rule::crit_session => Retention::SessionEnds,
+                    Rule::crit_not_stated => Retention::NotStated,
                     _ => Retention::Named(self.ident(self.first(c))),
                 }
             }

@@ -21,7 +21,8 @@ export interface PolicyEvent {
 
 /**
  * What may be collected for one URL. Decisions are frozen, and the same decision is the same object: a matcher
- * builds each distinct decision once and hands it out again (compare them with `===`, never change them).
+ * builds each distinct decision once and hands it out again (compare them with `===`, never change them); a
+ * decision with an `error` is shared by its reason.
  */
 export interface Decision {
   /** Data items that may be collected, in the policy's order. */
@@ -138,6 +139,8 @@ export declare class Matcher {
   /**
    * The decisions of many URLs in one context, in order: each what `decide` gives for it, with one call into
    * the module, which also overlaps the URLs' memory accesses (faster on large lists).
+   * @throws RangeError when the batch needs more than 1 GiB of the module's memory (about 350 million
+   * characters of URLs); split it. Nothing is written then, and the matcher answers as before.
    */
   decideMany(urls: string[], opts?: Options): Decision[];
   report(url: string, opts?: Options): Report;

@@ -22,6 +22,9 @@ const FIRST_ID = 2;
 const NEW = 1 << 30;
 // How many URLs of a batch are joined into one string to encode (see `decideMany`).
 const BATCH_JOIN = 64;
+// The largest input buffer asked of the module: its addresses and sizes are 32-bit, so a larger size would wrap
+// around to a small buffer that writing the input would overrun. A batch that needs more must be split.
+const MAX_INPUT = 1 << 30;
 
 let instancePromise = null;
 
@@ -94,8 +97,11 @@ class Wasm {
 
   // The address of an input buffer of at least `len` bytes, asking the module only when it must grow.
   input(len) {
+    if (!(len <= MAX_INPUT)) {
+      throw new RangeError(`the input needs ${len} bytes of the module's memory, over the limit of ${MAX_INPUT}; split the batch`);
+    }
     if (len > this.inputCap) {
-      this.inputCap = Math.max(len, 2 * this.inputCap, 4096);
+      this.inputCap = Math.min(Math.max(len, 2 * this.inputCap, 4096), MAX_INPUT);
       this.inputPtr = this.x.pc_input(this.inputCap);
     }
     this.refresh();
@@ -185,6 +191,8 @@ export class Matcher {
   #lastId = 0;
   // The decisions the module has sent, frozen, by their ids (see `#read`).
   #byId = [];
+  // The decisions that refuse a URL, frozen, by their reason.
+  #errors = new Map();
   // Where the record `#read` read last ends.
   #next = 0;
   // The source reports built so far, frozen, by context id; cleared with the contexts, whose ids start over.
@@ -242,7 +250,10 @@ export class Matcher {
   }
 
   #contextOf(opts) {
-    if (typeof opts !== "object") throw new TypeError("options must be an object: { set, region, event }");
+    // An array is an object too, and would read as no settings at all.
+    if (typeof opts !== "object" || Array.isArray(opts)) {
+      throw new TypeError("options must be an object: { set, region, event }");
+    }
     const { set, region, event, ...rest } = opts;
     const extra = Object.keys(rest);
     if (extra.length > 0) {
@@ -447,8 +458,16 @@ export class Matcher {
     const start = ptr + 4 * (at + 1);
     this.#next = start + ((len + 3) & ~3);
     if (word(0) === 1) {
+      // Decisions that refuse a URL are shared too, by their reason: a list of bad URLs gives one object per
+      // reason, as it gives one per decision (a URL too long names its length, so the map is bounded).
       const error = decoder.decode(this.#w.bytes.subarray(start, start + len));
-      return this.#freeze([], [], [], {}, error);
+      let d = this.#errors.get(error);
+      if (d === undefined) {
+        if (this.#errors.size >= MAX_CONTEXTS) this.#errors.clear();
+        d = this.#freeze([], [], [], {}, error);
+        this.#errors.set(error, d);
+      }
+      return d;
     }
     const retention = {};
     for (let i = 0; i < n; i++) {

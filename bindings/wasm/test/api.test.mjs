@@ -63,6 +63,11 @@ test("unknown names throw as the CLI refuses them, and so do malformed settings"
   assert.throws(() => m.decideMany("https://shop.example/"), TypeError);
 });
 
+test("an array is no options object", async () => {
+  const m = await loadMatcher(demo);
+  assert.throws(() => m.decide("https://shop.example/cart", []), { name: "TypeError", message: /options must be an object/ });
+});
+
 test("a Map of switches decides as the same plain object, and other objects are refused, not read as empty", async () => {
   const m = await loadMatcher(demo);
   const url = "https://shop.example/cart";
@@ -111,8 +116,11 @@ test("a decision is frozen, and the same decision is the same object, whatever t
   assert.notEqual(unlinked, a);
   assert.deepEqual([a.linked, unlinked.linked], [["page_url"], []]);
   assert.equal(m.decideMany(["https://shop.example/cart"], { set: { signed_in: true } })[0], a);
-  // Refusals say why per URL, so they are never shared.
+  // Refusals are shared by their reason: two URLs refused for one reason get one object, another reason another.
   assert.notEqual(m.decide("nope").error, m.decide("ftp://shop.example/").error);
+  assert.equal(m.decide("nope"), m.decide("also not a URL"));
+  assert.ok(Object.isFrozen(m.decide("nope")));
+  assert.equal(m.decideMany(["nope"])[0], m.decide("nope"));
 });
 
 test("many matchers live side by side, and a freed one refuses to decide", async () => {
@@ -223,4 +231,17 @@ test("decideMany cuts a batch apart by each URL's length, whatever its character
   const opts = { set: { signed_in: true } };
   assert.deepEqual(m.decideMany(urls, opts), urls.map((u) => m.decide(u, opts)));
   assert.deepEqual(m.decideMany(forms.slice(0, 2)), forms.slice(0, 2).map((u) => m.decide(u)));
+});
+
+test("a batch too large for the module's 32-bit memory is refused before anything is written", async () => {
+  const m = await loadMatcher(demo);
+  // 2,855,697 copies of a 500-character URL need 4,294,968,292 bytes of input, which as a 32-bit size wraps
+  // around to 996: the module would hand out a small buffer and the batch would overrun it.
+  const url = `https://shop.example/cart?${"q".repeat(500 - 26)}`;
+  assert.equal(url.length, 500);
+  const huge = new Array(2855697).fill(url);
+  assert.throws(() => m.decideMany(huge), { name: "RangeError", message: /over the limit of 1073741824; split the batch/ });
+  // Nothing was written: the module answers as before.
+  assert.deepEqual(m.decide("https://shop.example/cart").collect, ["page_url"]);
+  assert.deepEqual(m.decideMany([url, "https://shop.example/cart"]).map((d) => d.collect), [["page_url"], ["page_url"]]);
 });

@@ -48,6 +48,12 @@ v3.bytes[v3.bytes.length - 100] ^= 1; // corrupted in transit (or by an attacker
 const v4 = signedVariant("v4", 4, v2.policy, (t) => narrower(t).replace("  bestbuy.com\n", "  bestbuy.com\n  example.org\n"));
 // v5 is v4 published again, but its English US notice is altered on the server after signing.
 const v5 = { ...signedVariant("v5", 5, v4.policy, (t) => narrower(t).replace("  bestbuy.com\n", "  bestbuy.com\n  example.org\n").replace('version    "2019-08"', 'version    "2019-10"')), tamper: "shopping-assistant.US.en.html" };
+// v6 is signed as not widening compared with v5w, a policy that widened v4 (example.net becomes a retail site)
+// and that this client never received: a client that agreed to v4 must be asked again, though the envelope
+// says "does not widen".
+const widened = (t) => narrower(t).replace("  bestbuy.com\n", "  bestbuy.com\n  example.org\n  example.net\n");
+const v5w = signedVariant("v5w", 5, v4.policy, (t) => widened(t).replace('version    "2019-08"', 'version    "2019-11"'));
+const v6 = signedVariant("v6", 6, v5w.policy, (t) => widened(t).replace('version    "2019-08"', 'version    "2019-12"'));
 const v1 = { bytes: readFileSync(join(ext, "policy/shopping-assistant.matcher")), sig: readFileSync(join(ext, "policy/shopping-assistant.matcher.sig")) };
 let update = null;
 
@@ -70,6 +76,7 @@ const PAGES = {
   "www.ebay.de/": "<!doctype html><title>eBay</title><h1>eBay</h1>",
   "www.chase.com/": product("Savings account", "0"),
   "www.example.org/": "<!doctype html><title>Example</title>",
+  "www.example.net/": "<!doctype html><title>Example net</title>",
 };
 
 const server = createServer({ key: readFileSync(join(dir, "key.pem")), cert: readFileSync(join(dir, "cert.pem")) }, (req, res) => {
@@ -160,13 +167,18 @@ test("the onboarding page shows the generated notice, and agreeing records conse
   await page.goto(`chrome-extension://${id}/onboarding.html`);
   const notice = page.frameLocator("#notice iframe");
   await notice.locator("text=Shopping Assistant").first().waitFor();
+  // Each switch starts unticked, though both features start on in the policy: a box ticked in advance is no
+  // consent (Planet49), and the policy's `opt in` texts say that the welcome page asks.
+  for (const f of ["price_compare", "personalised_ads"]) assert.equal(await page.isChecked(`#feature-${f}`), false);
+  await page.check("#feature-price_compare");
+  await page.check("#feature-personalised_ads");
   await page.click("#agree");
   await page.locator("#status").filter({ hasText: "Thank you" }).waitFor();
   const { consent, consentLog } = await sw.evaluate(() => chrome.storage.local.get(["consent", "consentLog"]));
   assert.equal(consent.policyHash, policyHash);
-  // One choice per feature switch of the policy, each at its declared default (both start on, and the welcome
-  // page asks for each: the policy's `opt in`).
+  // One choice per feature switch of the policy, as the user ticked it, and the region whose notice was shown.
   assert.deepEqual(consent.choices, { price_compare: true, personalised_ads: true });
+  assert.equal(consent.region, "US");
   assert.ok(Date.parse(consent.time) > 0);
   assert.equal(consentLog.length, 1);
   await page.close();
@@ -216,7 +228,20 @@ test("items are linked only while signed in and the Assistant is actively in use
   got = received.slice(before);
   assert.equal(got.length, 1);
   assert.deepEqual(Object.values(got[0].items).map((i) => i.linked), [true, true, true]);
-  await Promise.all([panel.close(), page.close()]);
+  // Closed, the panel leaves the Assistant in use on its tab for the window config.js sets (ten minutes), also
+  // when the browser stops the idle service worker in between, as it does after about 30 seconds.
+  await panel.close();
+  const cdp = await context.newCDPSession(page);
+  await cdp.send("ServiceWorker.enable");
+  await cdp.send("ServiceWorker.stopAllWorkers");
+  const again = received.length;
+  await page.goto("https://www.walmart.com/ip/123");
+  for (let i = 0; received.length === again && i < 200; i++) await new Promise((r) => setTimeout(r, 50));
+  sw = await worker();
+  assert.equal(received.length, again + 1, "the restarted worker sent the page");
+  assert.deepEqual(Object.values(received.at(-1).items).map((i) => i.linked), [true, true, true]);
+  await cdp.detach();
+  await page.close();
   await options.uncheck("#signed-in");
   await options.close();
 });
@@ -227,17 +252,45 @@ test("switching the feature off on the options page stops collection at once", a
   // The switch is labelled with the policy's words, which came with the artifact, not with its identifier.
   assert.equal((await options.locator("label", { has: options.locator("#feature-price_compare") }).innerText()).trim(), "Price comparison");
   await options.uncheck("#feature-price_compare");
+  await waitFor(async () => (await sw.evaluate(() => chrome.storage.local.get("features"))).features.price_compare === false);
   await options.close();
+  // Switching off withdraws consent, so the consent log records it.
+  const { consentLog } = await sw.evaluate(() => chrome.storage.local.get("consentLog"));
+  assert.equal(consentLog.at(-1).change, "price_compare off");
+  assert.equal(consentLog.at(-1).choices.price_compare, false);
   const count = received.length;
   assert.deepEqual(await visit("https://www.ebay.de/"), []);
   assert.deepEqual(await visit("https://www.walmart.com/ip/123"), []);
   assert.equal(received.length, count);
 });
 
+// The extension's service worker, once it runs again after being stopped.
+async function worker() {
+  for (let i = 0; i < 200; i++) {
+    for (const w of context.serviceWorkers().filter((w) => w.url().startsWith(`chrome-extension://${id}/`)).reverse()) {
+      try {
+        await w.evaluate(() => 1);
+        return w;
+      } catch {
+        // A worker that was stopped; the new one appears soon.
+      }
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error("the service worker did not start again");
+}
+
+async function waitFor(condition) {
+  for (let i = 0; !(await condition()); i++) {
+    if (i > 200) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 // Asks the service worker to look for an update now (it also does on a timer).
 async function checkUpdate() {
   const page = await context.newPage();
-  await page.goto(`chrome-extension://${id}/panel.html`);
+  await page.goto(`chrome-extension://${id}/options.html`);
   const result = await page.evaluate(() => chrome.runtime.sendMessage({ type: "check-update" }));
   await page.close();
   return result;
@@ -245,7 +298,12 @@ async function checkUpdate() {
 
 async function consent() {
   const page = await context.newPage();
-  await page.goto(`chrome-extension://${id}/onboarding.html`);
+  await page.goto(`chrome-extension://${id}/onboarding.html?update=1`);
+  // Asked again, the user ticks again: a switch that was on is marked as such, not ticked for them.
+  await page.locator("label", { has: page.locator("#feature-price_compare") }).filter({ hasText: "on before this change" }).waitFor();
+  assert.equal(await page.isChecked("#feature-price_compare"), false);
+  await page.check("#feature-price_compare");
+  await page.check("#feature-personalised_ads");
   await page.click("#agree");
   await page.locator("#status").filter({ hasText: "Thank you" }).waitFor();
   await page.close();
@@ -256,6 +314,7 @@ test("a newer signed artifact that does not widen collection takes effect at onc
   const options = await context.newPage();
   await options.goto(`chrome-extension://${id}/options.html`);
   await options.check("#feature-price_compare");
+  await waitFor(async () => (await sw.evaluate(() => chrome.storage.local.get("features"))).features.price_compare === true);
   await options.close();
   update = v2;
   assert.deepEqual(await checkUpdate(), { applied: true, sequence: 2, policyHash: v2.hash });
@@ -315,4 +374,18 @@ test("an update whose notice differs from the signed one is refused, and the cur
   assert.match(refused.reason, /digest of shopping-assistant\.US\.en\.html differs/);
   const got = await visit("https://www.example.org/");
   assert.equal(got[0].policyHash, v4.hash);
+});
+
+test("consent is not carried over by an update that narrows a policy the user never agreed to", async () => {
+  const { consent: before } = await sw.evaluate(() => chrome.storage.local.get("consent"));
+  assert.equal(before.policyHash, v4.hash);
+  update = v6;
+  assert.deepEqual(await checkUpdate(), { applied: true, sequence: 6, policyHash: v6.hash });
+  const signed = JSON.parse(v6.sig);
+  assert.equal(signed.widens, false);
+  assert.equal(signed.previous_policy_hash, v5w.hash);
+  assert.deepEqual(await visit("https://www.example.net/"), []);
+  assert.equal((await decisions()).at(-1).reason, "no consent");
+  const { consent } = await sw.evaluate(() => chrome.storage.local.get("consent"));
+  assert.equal(consent.policyHash, v4.hash);
 });
