@@ -1199,7 +1199,7 @@ fn a_retention_not_stated_is_said_as_such() {
     assert!(with_criterion.contains("we state the criteria"), "{with_criterion}");
 
     let ccpa = notice("US-CA", "30 days", "US-CA");
-    assert!(ccpa.contains("We keep it for 30 days."), "{ccpa}");
+    assert!(ccpa.contains("We keep it for at most 30 days."), "{ccpa}");
     assert!(
         ccpa.contains("In other cases, the underlying privacy policy does not state how long we keep it."),
         "{ccpa}"

@@ -1337,7 +1337,9 @@ fn ccpa_notice(cx: &Ctx, rules: &[ir::Collection], contact: &str) -> Section {
         let sold = recipients.iter().any(|r| r.sold);
         let shared = recipients.iter().any(|r| r.shared);
         sells |= sold || shared;
-        let keep = crules.iter().map(|r| r.keep).max_by_key(|k| k.longest_key());
+        // `not stated` is no retention to compare: it is said on its own, after the ones that are stated.
+        let not_stated = crules.iter().any(|r| r.keep.is_not_stated());
+        let keep = crules.iter().map(|r| r.keep).filter(|k| !k.is_not_stated()).max_by_key(|k| k.longest_key());
         let ptexts: Vec<String> = purposes.iter().map(|pu| cx.tx(&pu.text)).collect();
         let mut text = vec![
             l.t("ccpa_what", &[("data", &cx.data_list(&names))]),
@@ -1352,12 +1354,7 @@ fn ccpa_notice(cx: &Ctx, rules: &[ir::Collection], contact: &str) -> Section {
         // Periods give an upper bound; where a criterion is among the retentions, each is said, since a criterion
         // bounds nothing in advance (11 CCR §7012(e)(4) asks for the criteria then).
         let mut clauses: Vec<String> = Vec::new();
-        let mut not_stated = false;
-        for r in &crules {
-            if r.keep.is_not_stated() {
-                not_stated = true;
-                continue;
-            }
+        for r in crules.iter().filter(|r| !r.keep.is_not_stated()) {
             let clause = match r.keep {
                 ir::Retention::Period(p) => l.t("keep_for", &[("duration", &cx.duration(*p))]),
                 other => cx.retention_words(other),
@@ -1368,14 +1365,12 @@ fn ccpa_notice(cx: &Ctx, rules: &[ir::Collection], contact: &str) -> Section {
         }
         match keep {
             Some(k @ ir::Retention::Period(_)) => text.push(l.t("ccpa_keep", &[("duration", &cx.retention_words(k))])),
-            Some(_) if clauses.is_empty() => text.push(l.t("ccpa_keep_not_stated", &[])),
-            Some(_) => {
-                text.push(l.t("ccpa_keep_criterion", &[("criterion", &l.list(&clauses, "list_or"))]));
-                if not_stated {
-                    text.push(l.t("ccpa_keep_not_stated_else", &[]));
-                }
-            }
+            Some(_) => text.push(l.t("ccpa_keep_criterion", &[("criterion", &l.list(&clauses, "list_or"))])),
+            None if not_stated => text.push(l.t("ccpa_keep_not_stated", &[])),
             None => {}
+        }
+        if keep.is_some() && not_stated {
+            text.push(l.t("ccpa_keep_not_stated_else", &[]));
         }
         let title = match cat {
             Some(c) => l.t(&format!("pi_{}", c.keyword()), &[]),
