@@ -6,11 +6,47 @@
 //
 // Flags: `--set NAME=on|off` (repeatable), `--region R` and `--event E`, as the CLI takes them. Each line is
 // decided as it stands, without its line break: the URL standard strips only C0 controls and spaces, so a
-// line led by a no-break space is refused, as the CLI refuses it (`String.prototype.trim` would strip it).
+// line led by a no-break space is refused, as the CLI refuses it (`String.prototype.trim` would strip it). Lines
+// are read as bytes, as the CLI reads them: a line over 1 MiB (its line break included) and a line that is not
+// UTF-8 are refused with the CLI's reasons, not decided as something else.
 
 import { readFileSync } from "node:fs";
-import { createInterface } from "node:readline";
 import { loadMatcher } from "../../../target/wasm-pkg/index.js";
+
+// `policyc match`'s limit on one input line, in bytes (src/cli/matchcmd.rs, MAX_LINE).
+const MAX_LINE = 1 << 20;
+const lossy = new TextDecoder();
+
+// Where the first byte that is not part of a UTF-8 character is (Rust's `Utf8Error::valid_up_to`), or -1.
+function validUpTo(b) {
+  for (let i = 0; i < b.length; ) {
+    const c = b[i];
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    let n;
+    let lo = 0x80;
+    let hi = 0xbf;
+    if (c >= 0xc2 && c <= 0xdf) n = 1;
+    else if (c >= 0xe0 && c <= 0xef) [n, lo, hi] = [2, c === 0xe0 ? 0xa0 : 0x80, c === 0xed ? 0x9f : 0xbf];
+    else if (c >= 0xf0 && c <= 0xf4) [n, lo, hi] = [3, c === 0xf0 ? 0x90 : 0x80, c === 0xf4 ? 0x8f : 0xbf];
+    else return i;
+    for (let k = 1; k <= n; k++) {
+      const d = b[i + k];
+      const [min, max] = k === 1 ? [lo, hi] : [0x80, 0xbf];
+      if (d === undefined || d < min || d > max) return i;
+    }
+    i += n + 1;
+  }
+  return -1;
+}
+
+// A refusal in the CLI's words: a report that collects nothing (as `report` gives one for an empty line), with
+// the line as far as it can be read, and the reason.
+function refused(m, opts, url, error) {
+  return { ...m.report("", opts), url, error };
+}
 
 const [artifact, ...flags] = process.argv.slice(2);
 if (artifact === undefined) {
@@ -38,7 +74,24 @@ try {
   console.error(`error: \`${artifact}\`: ${e.message}`);
   process.exit(2);
 }
-for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
-  // readline strips `\n` and `\r\n`, exactly the line break the CLI strips.
-  process.stdout.write(JSON.stringify(m.report(line, opts)) + "\n");
+const input = readFileSync(0);
+for (let start = 0; start < input.length; ) {
+  const newline = input.indexOf(10, start);
+  const end = newline === -1 ? input.length : newline + 1;
+  let line = input.subarray(start, end);
+  start = end;
+  let report;
+  if (line.length > MAX_LINE) {
+    report = refused(m, opts, "", `line longer than ${MAX_LINE} bytes`);
+  } else {
+    // Only the line break goes, `\n` or `\r\n`, exactly what the CLI strips.
+    if (line.at(-1) === 10) line = line.subarray(0, -1);
+    if (line.at(-1) === 13) line = line.subarray(0, -1);
+    const bad = validUpTo(line);
+    report =
+      bad === -1
+        ? m.report(lossy.decode(line), opts)
+        : refused(m, opts, lossy.decode(line), `line is not UTF-8 (invalid byte at offset ${bad})`);
+  }
+  process.stdout.write(JSON.stringify(report) + "\n");
 }

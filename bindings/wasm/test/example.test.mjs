@@ -17,6 +17,19 @@ const lines = [
   "not a url",
 ].join("\n") + "\n";
 
+// Lines the CLI refuses before deciding: over 1 MiB with the line break, and not UTF-8 (a lone continuation byte,
+// a truncated character, an overlong encoding, a surrogate); and a line of exactly 1 MiB, which it reads and then
+// refuses as a URL over the runtime's 64 KiB.
+const refusedLines = Buffer.concat([
+  Buffer.from(`https://shop.example/${"a".repeat((1 << 20) - 21)}\n`),
+  Buffer.from(`https://shop.example/${"a".repeat((1 << 20) - 22)}\n`),
+  Buffer.from("https://shop.example/\x80\n", "latin1"),
+  Buffer.from("https://shop.example/caf\xc3\n", "latin1"),
+  Buffer.from("https://shop.example/\xc0\xaf\n", "latin1"),
+  Buffer.from("https://shop.example/\xed\xa0\x80x\r\n", "latin1"),
+  Buffer.from("https://shop.example/b\xc3\xbccher\n", "latin1"),
+]);
+
 test("match.mjs prints the lines policyc match prints", () => {
   for (const flags of [[], ["--set", "signed_in=on", "--region", "DE"], ["--event", "offer_click"]]) {
     const run = (cmd, args) => spawnSync(cmd, args, { input: lines, encoding: "utf8" });
@@ -27,4 +40,19 @@ test("match.mjs prints the lines policyc match prints", () => {
     assert.equal(js.stdout.split("\n").length, lines.split("\n").length);
     assert.equal(js.stdout, cli.stdout, `flags ${flags.join(" ")}`);
   }
+});
+
+test("match.mjs refuses the lines policyc match refuses, with its reasons", () => {
+  const run = (cmd, args) => spawnSync(cmd, args, { input: refusedLines, encoding: "utf8", maxBuffer: 1 << 26 });
+  const cli = run(policyc, ["match", demo]);
+  const js = run(process.execPath, [join(root, "bindings/wasm/examples/match.mjs"), demo]);
+  assert.equal(cli.status, 0, cli.stderr);
+  assert.equal(js.status, 0, js.stderr);
+  const errors = cli.stdout.trim().split("\n").map((l) => JSON.parse(l).error);
+  assert.deepEqual(errors.slice(0, 3), [
+    "line longer than 1048576 bytes",
+    "the URL is 1048575 bytes long, over the limit of 65536",
+    "line is not UTF-8 (invalid byte at offset 21)",
+  ]);
+  assert.equal(js.stdout, cli.stdout);
 });
