@@ -48,6 +48,8 @@ fn other_versions_and_other_files_are_named() {
     be[20..24].copy_from_slice(&ENDIAN_TAG.to_be_bytes());
     assert!(Matcher::from_bytes(&be).unwrap_err().to_string().contains("endianness"));
     assert!(Matcher::from_bytes(b"policy demo { }").unwrap_err().to_string().contains("not a policyc matcher"));
+    // No bytes at all (a failed download, a file never written) is said as such.
+    assert_eq!(Matcher::from_bytes(&[]).unwrap_err().to_string(), "not a policyc matcher artifact (it is empty)");
 }
 
 #[test]

@@ -155,6 +155,11 @@ fn u32_le(b: &[u8], at: usize) -> u32 {
 
 /// Checks the header and checksum and splits the sections.
 pub fn parse(bytes: &[u8]) -> Result<Parsed<'_>, ArtifactError> {
+    if bytes.is_empty() {
+        // The commonest way to hand over no artifact at all (a failed download, a file never written): say so
+        // rather than speak of a label.
+        return Err(ArtifactError::new("not a policyc matcher artifact (it is empty)"));
+    }
     let has_label = bytes.get(..LABEL.len()) == Some(&LABEL[..]);
     if !has_label {
         return Err(ArtifactError::new("not a policyc matcher artifact (wrong label)"));
