@@ -58,6 +58,7 @@ codes! {
     MalformedPattern = "E0005", Error, "a site pattern is not a valid host, wildcard or path pattern";
     UnreadableList = "E0006", Error, "a `from` list file cannot be read";
     BadListEntry = "W0007", Warning, "an entry of an imported list is not a valid pattern and is skipped";
+    UnknownSubdivision = "W0008", Warning, "a region is a subdivision (`XX-YYY`) that policyc knows no law of; its country's law and notice apply";
     MissingText = "E0008", Error, "a text lacks one of the policy's declared languages";
     MissingClause = "E0009", Error, "a rule or declaration lacks a clause it needs (purpose, retention, sites, ...)";
     UndeclaredCondition = "E0010", Error, "a condition names something that is not a declared signal or feature";

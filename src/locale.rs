@@ -137,15 +137,15 @@ impl Locale {
         matches!(self.text.get(key), Some(serde_yaml::Value::String(_)))
     }
 
-    /// A region's name as used after "users" (`in Germany`), or the code itself.
+    /// A region's name as used after "users" (`in Germany`), or "in" and the code where the locale has no name.
     pub fn region(&self, code: &str) -> String {
         match self.text.get("regions") {
             Some(serde_yaml::Value::Mapping(m)) => m
                 .get(serde_yaml::Value::String(code.to_string()))
                 .and_then(|v| v.as_str())
                 .map(str::to_string)
-                .unwrap_or_else(|| code.to_string()),
-            _ => code.to_string(),
+                .unwrap_or_else(|| self.t("region_code", &[("code", code)])),
+            _ => self.t("region_code", &[("code", code)]),
         }
     }
 

@@ -61,7 +61,8 @@ impl Framework {
     }
 }
 
-/// The framework of a region.
+/// The framework of a region. A subdivision without a law of its own is under its country's (`DE-BY` under the
+/// GDPR, `GB-SCT` under the UK GDPR); California has the CCPA.
 pub fn framework(code: &str) -> Framework {
     if code == "EU" || EEA.contains(&code) {
         Framework::Gdpr
@@ -69,9 +70,26 @@ pub fn framework(code: &str) -> Framework {
         Framework::UkGdpr
     } else if code == "US-CA" {
         Framework::Ccpa
+    } else if let Some((country, _)) = code.split_once('-') {
+        framework(country)
     } else {
         Framework::Other
     }
+}
+
+/// The known subdivision a subdivision code that policyc does not know is most likely a typo of (`US-CAL` for
+/// `US-CA`): one of the same country one edit away (a letter added, left out, changed, or two swapped); two
+/// edits would take `US-NY` for `US-CA`.
+pub fn subdivision_suggestion(code: &str) -> Option<&'static str> {
+    let (country, _) = code.split_once('-')?;
+    SUBDIVISIONS
+        .iter()
+        .copied()
+        .filter(|k| k.starts_with(country) && *k != code)
+        .map(|k| (strsim::damerau_levenshtein(k, code), k))
+        .filter(|(d, _)| *d <= 1)
+        .min()
+        .map(|(_, k)| k)
 }
 
 /// Whether every place in `inner` is in `outer`: equal codes, a member state in `EU`, a subdivision in its
@@ -143,6 +161,19 @@ mod tests {
         assert_eq!(code_suggestion("UK").as_deref(), Some("GB"));
         assert_eq!(code_suggestion("us-ca").as_deref(), Some("US-CA"));
         assert_eq!(code_suggestion("XX"), None);
+    }
+
+    #[test]
+    fn a_subdivision_is_under_its_countrys_law_unless_it_has_its_own() {
+        assert_eq!(framework("DE-BY"), Framework::Gdpr);
+        assert_eq!(framework("FR-75"), Framework::Gdpr);
+        assert_eq!(framework("GB-SCT"), Framework::UkGdpr);
+        assert_eq!(framework("US-CA"), Framework::Ccpa);
+        assert_eq!(framework("US-NY"), Framework::Other);
+        assert_eq!(subdivision_suggestion("US-CAL"), Some("US-CA"));
+        assert_eq!(subdivision_suggestion("US-AC"), Some("US-CA"));
+        assert_eq!(subdivision_suggestion("US-NY"), None);
+        assert_eq!(subdivision_suggestion("DE-CA"), None, "only a subdivision of the same country");
     }
 
     #[test]

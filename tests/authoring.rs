@@ -322,6 +322,16 @@ fn a_misspelt_setting_gets_a_suggestion_and_a_bad_region_its_own_message() {
     assert!(stderr(&o).contains("help: the policy's regions: `DE`, `US-CA`"), "{}", stderr(&o));
     let o = explain(&["--region", "de"]);
     assert!(stderr(&o).contains("help: did you mean `--region DE`?"), "{}", stderr(&o));
+    // A near miss by spelling is another country (`ES` for `US`), so none is suggested; a country of which the
+    // policy names a part is pointed to it.
+    let o = explain(&["--region", "US"]);
+    assert!(
+        stderr(&o).contains("help: the policy names only a part of `US`, such as `US-CA`: give `--region US-CA`"),
+        "{}",
+        stderr(&o)
+    );
+    let o = explain(&["--region", "ES"]);
+    assert!(stderr(&o).contains("help: the policy's regions: `DE`, `US-CA`"), "{}", stderr(&o));
     let o = explain(&["--set", "DE=on"]);
     assert!(stderr(&o).contains("help: `DE` is a region: use `--region DE`"), "{}", stderr(&o));
 

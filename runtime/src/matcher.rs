@@ -492,9 +492,24 @@ impl<'a> Matcher<'a> {
             }
             _ => None,
         };
-        let help = match (elsewhere, closest(name, own.iter().copied())) {
+        let suggestion = match kind {
+            // Region codes are two letters, so a near miss by spelling is another country (`ES` for `US`): only
+            // a difference of case is taken for a typo, and a country of which the policy names a part is
+            // pointed to that part.
+            NameKind::Region => own
+                .iter()
+                .find(|r| r.eq_ignore_ascii_case(name))
+                .map(|r| format!("did you mean `{r}`?"))
+                .or_else(|| {
+                    own.iter().find(|r| r.strip_prefix(name).is_some_and(|rest| rest.starts_with('-'))).map(|part| {
+                        format!("it names only a part of `{name}`, `{part}`; a user elsewhere there has no region")
+                    })
+                }),
+            _ => closest(name, own.iter().copied()).map(|best| format!("did you mean `{best}`?")),
+        };
+        let help = match (elsewhere, suggestion) {
             (Some(other), _) => other.to_string(),
-            (None, Some(best)) => format!("did you mean `{best}`?"),
+            (None, Some(help)) => help,
             (None, None) if own.is_empty() => format!("it declares no {what}"),
             (None, None) => format!("its {what} are {}", quoted(own.iter().copied())),
         };

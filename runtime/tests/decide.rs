@@ -85,6 +85,8 @@ fn the_context_decides_switches_linkage_and_names() {
     let region = |r: &str| Settings { region: Some(r.into()), ..Settings::default() }.context(&m).unwrap_err();
     assert_eq!(region("FR").to_string(), "`FR` is not a region of this policy; its regions are `US`, `DE`, `US-CA`");
     assert_eq!(region("de").to_string(), "`de` is not a region of this policy; did you mean `DE`?");
+    // Region codes are two letters: a near miss by spelling is another country, never suggested for it.
+    assert_eq!(region("ES").to_string(), "`ES` is not a region of this policy; its regions are `US`, `DE`, `US-CA`");
     assert_eq!(
         region("signed_in").to_string(),
         "`signed_in` is not a region of this policy; it is a signal or feature (set it as a switch)"

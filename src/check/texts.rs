@@ -153,10 +153,38 @@ impl Checker<'_> {
         complete.then_some(parts)
     }
 
-    /// The names of a header list, each once; a repeated one is reported.
     /// Refuses region codes that name no place (`UK`, `XX`, `de`): every law-specific check and notice keys on
-    /// the code, so an unknown one would silently get none of them.
+    /// the code, so an unknown one would silently get none of them. A subdivision policyc knows no law of is
+    /// warned about (W0008): it is under its country's law, and `US-CAL` is far likelier a typo of `US-CA`, whose
+    /// CCPA notice it would silently lose, than a place.
     fn check_region_codes(&mut self, codes: &[Ident]) {
+        for c in codes.iter().filter(|c| {
+            crate::region::is_code(&c.name)
+                && c.name.contains('-')
+                && !crate::region::SUBDIVISIONS.contains(&c.name.as_str())
+        }) {
+            let country = c.name.split('-').next().unwrap_or_default();
+            let help = match crate::region::subdivision_suggestion(&c.name) {
+                Some(s) => format!("did you mean `{s}`? otherwise declare the country, `{country}`, unless this part of it needs a notice of its own"),
+                None => format!(
+                    "policyc tells apart only subdivisions with a privacy law of their own ({}); declare the country, \
+                     `{country}`, unless this part of it needs a notice of its own",
+                    crate::region::SUBDIVISIONS.join(", ")
+                ),
+            };
+            self.emit(
+                Diagnostic::new(
+                    Code::UnknownSubdivision,
+                    c.span,
+                    format!(
+                        "`{}` is a subdivision policyc knows no law of: the law and notice of `{country}` apply",
+                        c.name
+                    ),
+                )
+                .with_label("unknown subdivision")
+                .with_help(help),
+            );
+        }
         for c in codes.iter().filter(|c| !crate::region::is_code(&c.name)) {
             let help = match crate::region::code_suggestion(&c.name) {
                 Some(s) => format!("did you mean `{s}`? regions are ISO 3166 codes (`DE`, `GB`, `US-CA`) or `EU`"),
@@ -170,6 +198,7 @@ impl Checker<'_> {
         }
     }
 
+    /// The names of a header list, each once; a repeated one is reported.
     pub(super) fn unique_names(&mut self, idents: &[Ident], what: &str) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         for i in idents {

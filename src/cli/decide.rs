@@ -151,13 +151,15 @@ pub fn check_settings(m: &Matcher<'_>, settings: &Settings) -> Result<(), (Strin
             let message = format!("`{r}` is not a region of this policy");
             let help = if switches.contains(&r.as_str()) {
                 format!("`{r}` is a signal or feature: use `--set {r}=on`")
-            } else if let Some(best) = regions
-                .iter()
-                .find(|x| x.eq_ignore_ascii_case(r))
-                .map(|x| x.to_string())
-                .or_else(|| did_you_mean(r, regions.iter().copied()))
-            {
+            } else if let Some(best) = regions.iter().find(|x| x.eq_ignore_ascii_case(r)) {
+                // Only a difference of case: region codes are two letters, so a near miss by spelling is another
+                // country (`ES` for `US`).
                 format!("did you mean `--region {best}`?")
+            } else if let Some(part) = regions.iter().find(|x| policyc::region::within(x, r)) {
+                format!(
+                    "the policy names only a part of `{r}`, such as `{part}`: give `--region {part}` for a user there, \
+                     and no `--region` for a user elsewhere in `{r}`"
+                )
             } else {
                 known("regions", &regions)
             };
