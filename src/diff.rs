@@ -190,6 +190,49 @@ fn item_view(p: &Policy, data: &str) -> ItemView {
     v
 }
 
+/// Whether `new` may link `item` to the account in some state of the signals and features where `old` may not:
+/// some rule collects it and links it then (its `when` and its link condition hold), in `new` but in no rule of
+/// `old`, over every combination of the names the rules read. Sites and regions are left aside, so the answer
+/// errs towards "wider", as it does past 16 names: a false "wider" only asks for consent again, a false
+/// "not wider" would carry consent over to more linking than was agreed to.
+fn links_more(old: &Policy, new: &Policy, item: &str) -> bool {
+    fn linking<'p>(p: &'p Policy, item: &str) -> Vec<(Option<&'p ir::Cond>, &'p ir::Link)> {
+        let page = p.collect.iter().map(|r| (&r.data, r.when.as_ref(), &r.link));
+        let source = p.independent.iter().map(|r| (&r.data, r.when.as_ref(), &r.link));
+        page.chain(source).filter(|(data, _, _)| data.iter().any(|d| d == item)).map(|(_, w, l)| (w, l)).collect()
+    }
+    let (was, now) = (linking(old, item), linking(new, item));
+    let mut names: Vec<&str> = Vec::new();
+    for (when, link) in was.iter().chain(&now) {
+        let link = match link {
+            ir::Link::When(c) => Some(c),
+            _ => None,
+        };
+        for n in when.iter().chain(link.iter()).flat_map(|c| c.names()) {
+            if !names.contains(&n) {
+                names.push(n);
+            }
+        }
+    }
+    if names.len() > 16 {
+        return true;
+    }
+    let links = |rules: &[(Option<&ir::Cond>, &ir::Link)], on: &dyn Fn(&str) -> bool| {
+        rules.iter().any(|(when, link)| {
+            when.is_none_or(|c| c.eval(&on))
+                && match link {
+                    ir::Link::Always => true,
+                    ir::Link::When(c) => c.eval(&on),
+                    ir::Link::Never | ir::Link::NotStated => false,
+                }
+        })
+    };
+    (0u32..1 << names.len()).any(|bits| {
+        let on = |name: &str| names.iter().position(|n| *n == name).is_some_and(|i| bits >> i & 1 == 1);
+        links(&now, &on) && !links(&was, &on)
+    })
+}
+
 fn set_words(s: &BTreeSet<String>) -> String {
     if s.is_empty() {
         "nothing".into()
@@ -214,7 +257,12 @@ pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
     // Data items and what each is collected for, where, how long, and when it is linked.
     for d in &new.data {
         match old.data_item(&d.name) {
-            None => changes.say("data", format!("new data item `{}`: \"{}\"", d.name, en(&d.text))),
+            // A new item that some rule collects is collected where nothing was before: wider.
+            None => changes.either(
+                new.collections().any(|c| c.data.contains(&d.name)),
+                "data",
+                format!("new data item `{}`: \"{}\"", d.name, en(&d.text)),
+            ),
             Some(o) if o.text != d.text => changes.say(
                 "data",
                 format!("data item `{}` is now described as \"{}\" (was \"{}\")", d.name, en(&d.text), en(&o.text)),
@@ -289,7 +337,8 @@ pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
             );
         }
         if a.link != b.link {
-            changes.say(
+            changes.either(
+                links_more(old, new, n),
                 "linkage",
                 format!("`{n}` is now linked to the account {} (was {})", set_words(&b.link), set_words(&a.link)),
             );

@@ -324,6 +324,25 @@ fn every_kind_of_widening_is_named_and_its_reverse_is_not() {
             "`page_url` is now collected in every region (was DE)",
         ),
         (
+            "a linkage that holds in more states",
+            BASE.to_string(),
+            BASE.replace(
+                "price on products when compare for recommend keep 90 days link to account when signed_in",
+                "price on products when compare for recommend keep 90 days link to account always",
+            ),
+            "`price` is now linked to the account always (was when signed_in)",
+        ),
+        (
+            "a new data item that is collected",
+            BASE.to_string(),
+            BASE.replace(
+                "data price \"the prices shown\"\n",
+                "data price \"the prices shown\"\ndata cart \"the cart\"\n",
+            )
+            .replace("collect price on products", "collect price, cart on products"),
+            "new data item `cart`: \"the cart\"",
+        ),
+        (
             "a feature now on by default",
             BASE.replace("default on", "default off"),
             BASE.to_string(),
@@ -352,6 +371,30 @@ fn every_kind_of_widening_is_named_and_its_reverse_is_not() {
 }
 
 /// A purpose a feature gates, switched off by default: under the defaults the data is used for less, which a
+/// A change of linkage that links in no state where the old one did not, such as an added condition, does not
+/// widen; a change of both the condition and the rule's own `when` is judged by what they allow together.
+#[test]
+fn a_linkage_under_a_stricter_condition_does_not_widen() {
+    let stricter = BASE.replace("signal signed_in", "signal active \"the panel is open\"\nsignal signed_in").replace(
+        "price on products when compare for recommend keep 90 days link to account when signed_in",
+        "price on products when compare for recommend keep 90 days link to account when signed_in and active",
+    );
+    let d = diff(
+        &policy(&BASE.replace("signal signed_in", "signal active \"the panel is open\"\nsignal signed_in")),
+        &policy(&stricter),
+    );
+    let change = d.changes.iter().find(|c| c.topic == "linkage").unwrap_or_else(|| panic!("{:#?}", d.changes));
+    assert!(!change.widens, "{change:?}");
+    // Linked only when signed in, but now collected and linked without the feature: in the state where the
+    // feature is off and the user signed in, the item is linked where it was not collected at all before.
+    let freed = BASE.replace(
+        "collect price on products when compare for recommend keep 90 days link to account when signed_in",
+        "collect price on products for recommend keep 90 days link to account when signed_in and not compare",
+    );
+    let d = diff(&policy(BASE), &policy(&freed));
+    assert!(d.changes.iter().any(|c| c.topic == "linkage" && c.widens), "{:#?}", d.changes);
+}
+
 /// witness says (the collected items stay the same).
 #[test]
 fn a_witness_says_when_the_data_is_used_for_other_purposes() {
