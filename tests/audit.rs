@@ -267,3 +267,50 @@ fn cli_names_swapped_arguments_for_what_they_are() {
     assert_eq!(o.status.code(), Some(2), "the fixture has malformed lines");
     assert!(!o.stdout.is_empty());
 }
+
+/// Text output is one violation a line, whatever a URL in the log holds: a line break in it cannot forge a line.
+#[test]
+fn cli_text_output_cannot_be_forged_by_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let artifact_path = dir.path().join("shop.matcher");
+    std::fs::write(&artifact_path, artifact()).unwrap();
+    let log = dir.path().join("forged.ndjson");
+    std::fs::write(
+        &log,
+        "{\"url\": \"https://unknown.example/\\nline 2: collected_not_allowed: forged\", \"collect\": [\"page_url\"]}\n",
+    )
+    .unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_policyc"))
+        .args(["audit", artifact_path.to_str().unwrap(), log.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(out.contains(r"https://unknown.example/\nline 2"), "{out}");
+}
+
+/// A reader that stops reading (`policyc audit … | head -1`) leaves the rest of the log unaudited: the exit code
+/// is not 0, which would tell a script under `pipefail` that the log is clean.
+#[test]
+fn cli_audit_cut_short_by_its_reader_does_not_exit_clean() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let artifact_path = dir.path().join("shop.matcher");
+    std::fs::write(&artifact_path, artifact()).unwrap();
+    let log = dir.path().join("many.ndjson");
+    let line = "{\"url\": \"https://unknown.example/\", \"collect\": [\"page_url\"]}\n";
+    std::fs::write(&log, line.repeat(50_000)).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_policyc"))
+        .args(["audit", artifact_path.to_str().unwrap(), log.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 100];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    // The pipe is closed here, as `head` closes it.
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("the rest of the log was not audited"));
+}

@@ -119,6 +119,29 @@ pub struct Malformed {
     pub message: String,
 }
 
+impl Malformed {
+    /// The message names what the line holds (a field, a region, a switch); its control characters are escaped,
+    /// so that it stays one line and carries no terminal escape from the log to a reader's terminal.
+    pub fn new(line: u64, message: &str) -> Malformed {
+        Malformed { line, message: one_line(message) }
+    }
+}
+
+/// `text` with its control characters escaped (a line break as `\n`, an escape as `\u{1b}`): for text that
+/// comes from a log and is printed one item a line.
+pub fn one_line(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_string();
+    }
+    text.chars().map(|c| if c.is_control() { c.escape_debug().to_string() } else { c.to_string() }).collect()
+}
+
+/// Whether a log line holds nothing to audit: only ASCII white space. Every reader of logs (the CLI, Python,
+/// Spark) skips such a line and reports any other, so that none drops a line the others report.
+pub fn is_blank(line: &str) -> bool {
+    line.bytes().all(|b| b.is_ascii_whitespace())
+}
+
 /// An audit needs at least one artifact to decide with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct NoArtifacts;
@@ -153,7 +176,7 @@ impl<'m, 'a> Auditor<'m, 'a> {
 
     /// Audits one log line (without its line break).
     pub fn audit_line(&self, line_no: u64, line: &str) -> Result<Vec<Violation>, Malformed> {
-        let event = Event::parse(line).map_err(|message| Malformed { line: line_no, message })?;
+        let event = Event::parse(line).map_err(|message| Malformed::new(line_no, &message))?;
         self.audit_event(line_no, &event)
     }
 
@@ -162,7 +185,7 @@ impl<'m, 'a> Auditor<'m, 'a> {
         let named = event.policy.as_ref().and_then(|h| self.hashes.iter().position(|x| x == h));
         let index = named.unwrap_or(0);
         let (Some(m), Some(hash)) = (self.matchers.get(index), self.hashes.get(index)) else {
-            return Err(Malformed { line: line_no, message: "an audit needs at least one artifact".into() });
+            return Err(Malformed::new(line_no, "an audit needs at least one artifact"));
         };
         let mut out = Vec::new();
         if let (Some(h), None) = (&event.policy, named) {
@@ -180,7 +203,7 @@ impl<'m, 'a> Auditor<'m, 'a> {
 /// Audits one log line (without its line break) against a single matcher.
 pub fn audit_line(m: &Matcher<'_>, line_no: u64, line: &str) -> Result<Vec<Violation>, Malformed> {
     Auditor::new(std::slice::from_ref(m))
-        .map_err(|e| Malformed { line: line_no, message: e.to_string() })?
+        .map_err(|e| Malformed::new(line_no, &e.to_string()))?
         .audit_line(line_no, line)
 }
 
@@ -214,15 +237,25 @@ fn decide_and_compare(
 ) -> Result<(), Malformed> {
     // As `Settings::context` does: every named switch, then the region.
     let mut state = m.context();
-    let unknown = |u: UnknownName| Malformed { line: line_no, message: u.to_string() };
+    let unknown = |u: UnknownName| Malformed::new(line_no, &u.to_string());
     for (name, on) in &event.state {
         m.set(&mut state, name, *on).map_err(unknown)?;
     }
     m.set_region(&mut state, event.region.as_deref()).map_err(unknown)?;
     m.set_event(&mut state, event.event.as_deref()).map_err(unknown)?;
     let decision = m.decide(&event.url, &state);
-    let extra: Vec<String> = event.collect.iter().filter(|d| !allowed(m, decision.collect, d)).cloned().collect();
-    let extra_linked: Vec<String> = event.linked.iter().filter(|d| !allowed(m, decision.linked, d)).cloned().collect();
+    // Each item once, in the event's order: a log that repeats an item names one violation, not two.
+    let once = |items: &[String], allowed_set| {
+        let mut out: Vec<String> = Vec::new();
+        for d in items.iter().filter(|d| !allowed(m, allowed_set, d)) {
+            if !out.contains(d) {
+                out.push(d.clone());
+            }
+        }
+        out
+    };
+    let extra = once(&event.collect, decision.collect);
+    let extra_linked = once(&event.linked, decision.linked);
     if extra.is_empty() && extra_linked.is_empty() {
         return Ok(());
     }
@@ -353,5 +386,28 @@ mod tests {
         assert_eq!(vs[0].kind, Kind::PolicyMismatch);
         assert_eq!(vs[0].policy, hash);
         assert!(vs[0].detail.contains("none of the 2 artifacts"), "{}", vs[0].detail);
+    }
+
+    #[test]
+    fn an_item_the_log_repeats_is_one_violation() {
+        let bytes = demo();
+        let m = Matcher::from_bytes(&bytes).unwrap();
+        let a = Auditor::new(std::slice::from_ref(&m)).unwrap();
+        let vs = a.audit_line(1, r#"{"url": "https://bank.example/", "collect": ["page_url", "page_url"]}"#).unwrap();
+        assert_eq!(vs.len(), 1, "{vs:?}");
+        assert_eq!(vs[0].data, ["page_url"]);
+    }
+
+    #[test]
+    fn a_message_about_a_line_stays_one_line() {
+        let bytes = demo();
+        let m = Matcher::from_bytes(&bytes).unwrap();
+        let a = Auditor::new(std::slice::from_ref(&m)).unwrap();
+        let forged = r#"{"url": "https://shop.example/", "region": "DE\nline 99: malformed: fake\u001b[2J"}"#;
+        let e = a.audit_line(1, forged).unwrap_err();
+        assert!(!e.message.chars().any(char::is_control), "{}", e.message);
+        assert!(e.message.contains(r"DE\nline 99: malformed: fake\u{1b}[2J"), "{}", e.message);
+        assert_eq!(one_line("plain"), "plain");
+        assert!(is_blank(" \t\r") && !is_blank("\u{a0}") && !is_blank("\u{b}"));
     }
 }

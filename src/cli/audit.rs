@@ -4,7 +4,7 @@ use super::decide::load_bytes;
 use super::parallel::{self, Line};
 use super::TextOrJson;
 
-use policyc::audit::{self, Auditor, Kind};
+use policyc::audit::{self, one_line, Auditor, Kind};
 use policyc::matcher::{artifact, Matcher};
 use std::collections::BTreeMap;
 use std::io::{BufReader, IsTerminal, Read, Write};
@@ -100,9 +100,9 @@ fn audit_one(auditor: &Auditor<'_, '_>, line_no: u64, line: &Line) -> Audited {
         (false, Err(e)) => Err(format!("the line is not UTF-8 (invalid byte at offset {})", e.valid_up_to())),
     };
     match text {
-        Ok(t) if t.bytes().all(|b| b.is_ascii_whitespace()) => Audited::Blank,
+        Ok(t) if audit::is_blank(t) => Audited::Blank,
         Ok(t) => Audited::Done(auditor.audit_line(line_no, t)),
-        Err(message) => Audited::Done(Err(audit::Malformed { line: line_no, message })),
+        Err(message) => Audited::Done(Err(audit::Malformed::new(line_no, &message))),
     }
 }
 
@@ -161,9 +161,14 @@ fn audit_log(auditor: &Auditor<'_, '_>, log: &Path, format: TextOrJson, jobs: us
                                 "line {}: {}: {}: {}{}",
                                 v.line,
                                 v.kind.as_str(),
-                                v.url,
-                                if v.data.is_empty() { String::new() } else { format!("{}: ", v.data.join(", ")) },
-                                v.detail
+                                // A URL or item from the log could hold a line break and forge a line.
+                                one_line(&v.url),
+                                if v.data.is_empty() {
+                                    String::new()
+                                } else {
+                                    one_line(&format!("{}: ", v.data.join(", ")))
+                                },
+                                one_line(&v.detail)
                             )
                             .is_ok(),
                         };
@@ -182,8 +187,12 @@ fn audit_log(auditor: &Auditor<'_, '_>, log: &Path, format: TextOrJson, jobs: us
     };
     match parallel::ordered_map(input, jobs, work, emit) {
         Ok(parallel::Outcome::Done) => {}
-        // The reader of the output went away: stop quietly, as a filter does.
-        Ok(parallel::Outcome::Stopped) => return 0,
+        // The reader of the output went away (`policyc audit … | head`): stop, but not with 0, which says "the
+        // log is clean" to a script under `pipefail`; the rest of the log was never audited.
+        Ok(parallel::Outcome::Stopped) => {
+            errln!("error: the output was closed after {events} events; the rest of the log was not audited");
+            return if counts.is_empty() { super::EXIT_USAGE } else { 1 };
+        }
         Err(e) => return super::fail(format!("cannot read the log: {e}")),
     }
     if let Some(bar) = &bar {

@@ -7,7 +7,8 @@
 
 use arrow_array::builder::{Int64Builder, ListBuilder, MapBuilder, StringBuilder};
 use arrow_array::{
-    Array, ArrayRef, BooleanArray, LargeStringArray, ListArray, MapArray, RecordBatch, StringArray, StringViewArray,
+    Array, ArrayRef, BinaryArray, BinaryViewArray, BooleanArray, LargeBinaryArray, LargeStringArray, ListArray,
+    MapArray, RecordBatch, StringArray, StringViewArray,
 };
 use arrow_pyarrow::{FromPyArrow, ToPyArrow};
 use policyc_runtime::audit::{Auditor as RtAuditor, Event, Malformed, Violation};
@@ -510,7 +511,7 @@ impl Auditor {
     fn audit_arrow<'py>(&self, py: Python<'py>, lines: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         let auditor = self.auditor()?;
         let array = import_array(lines)?;
-        let batch = py.detach(|| with_strings(array.as_ref(), |it| audit_batch(&auditor, it)))?;
+        let batch = py.detach(|| with_lines(array.as_ref(), |it| audit_batch(&auditor, it)))?;
         batch.map_err(value_error)?.to_pyarrow(py)
     }
 
@@ -524,9 +525,7 @@ impl Auditor {
             .map_err(|e| PyTypeError::new_err(format!("expected a pyarrow RecordBatch of events: {e}")))?;
         let columns = EventColumns::new(&batch).map_err(PyTypeError::new_err)?;
         let out = py.detach(|| {
-            audit_rows(&auditor, batch.num_rows(), |i| {
-                columns.event(i).map_err(|message| Malformed { line: 0, message })
-            })
+            audit_rows(&auditor, batch.num_rows(), |i| columns.event(i).map_err(|message| Malformed::new(0, &message)))
         });
         out.map_err(value_error)?.to_pyarrow(py)
     }
@@ -538,15 +537,39 @@ impl Auditor {
 
 fn audit_batch(
     auditor: &RtAuditor<'_, '_>,
-    lines: &mut dyn Iterator<Item = Option<&str>>,
+    lines: &mut dyn Iterator<Item = Option<Result<&str, String>>>,
 ) -> Result<RecordBatch, arrow_schema::ArrowError> {
-    let lines: Vec<Option<&str>> = lines.collect();
-    audit_rows(auditor, lines.len(), |i| match lines.get(i).copied().flatten() {
-        // Blank lines separate nothing and hold no event, as in `policyc audit`.
-        Some(l) if l.trim().is_empty() => Ok(None),
-        Some(l) => Event::parse(l).map(Some).map_err(|message| Malformed { line: 0, message }),
-        None => Err(Malformed { line: 0, message: "the line is null".into() }),
+    let lines: Vec<Option<Result<&str, String>>> = lines.collect();
+    audit_rows(auditor, lines.len(), |i| match lines.get(i) {
+        // Blank lines separate nothing and hold no event, as in `policyc audit` (ASCII white space only: a line
+        // of no-break spaces is malformed there, so it is here).
+        Some(Some(Ok(l))) if policyc_runtime::audit::is_blank(l) => Ok(None),
+        Some(Some(Ok(l))) => Event::parse(l).map(Some).map_err(|message| Malformed::new(0, &message)),
+        Some(Some(Err(message))) => Err(Malformed::new(0, message)),
+        _ => Err(Malformed::new(0, "the line is null")),
     })
+}
+
+/// The lines of a string array, or of a binary one (Spark reads a log's bytes as they are, and hands a line that
+/// is not UTF-8 over as bytes): each line's text, or why it has none, in the words of `policyc audit`.
+fn with_lines<R>(
+    array: &dyn Array,
+    f: impl FnOnce(&mut dyn Iterator<Item = Option<Result<&str, String>>>) -> R,
+) -> PyResult<R> {
+    fn text(bytes: &[u8]) -> Result<&str, String> {
+        std::str::from_utf8(bytes)
+            .map_err(|e| format!("the line is not UTF-8 (invalid byte at offset {})", e.valid_up_to()))
+    }
+    let any = array.as_any();
+    if let Some(a) = any.downcast_ref::<BinaryArray>() {
+        Ok(f(&mut a.iter().map(|v| v.map(text))))
+    } else if let Some(a) = any.downcast_ref::<LargeBinaryArray>() {
+        Ok(f(&mut a.iter().map(|v| v.map(text))))
+    } else if let Some(a) = any.downcast_ref::<BinaryViewArray>() {
+        Ok(f(&mut a.iter().map(|v| v.map(text))))
+    } else {
+        with_strings(array, |it| f(&mut it.map(|v| v.map(Ok))))
+    }
 }
 
 /// Audits `rows` events, which `event` reads (`None`: no event in that row), into a record batch of violations.

@@ -105,3 +105,23 @@ def test_events_in_typed_columns_audit_as_their_json_lines(artifacts, tmp_path):
         auditor.audit_columns(pa.RecordBatch.from_pydict({"ts": ["x"]}))
     with pytest.raises(TypeError, match="`state`"):
         auditor.audit_columns(pa.RecordBatch.from_pydict({"url": ["u"], "state": [1]}))
+
+
+def test_lines_the_cli_reports_are_never_dropped(policyc_bin, artifacts, tmp_path):
+    """A line of Unicode spaces, and a line that is not UTF-8 (as Spark hands it over, as bytes), are malformed
+    rows, as `policyc audit` reports them; only ASCII white space is a blank line."""
+    path, _ = artifacts["shop"]
+    auditor = policyc.Auditor([path.read_bytes()])
+    lines = [b"\xc2\xa0", b"  ", b'{"url": "https://shop.example/\xff", "collect": []}']
+    log = tmp_path / "log.ndjson"
+    log.write_bytes(b"\n".join(lines) + b"\n")
+    _, want_malformed, code = cli_audit(policyc_bin, [path], log)
+    assert code == 2
+    rows = auditor.audit_arrow(pa.array(lines, type=pa.binary())).to_pylist()
+    got = sorted((r["row"] + 1, r["detail"]) for r in rows if r["kind"] == "malformed")
+    assert got == want_malformed
+    assert [n for n, _ in got] == [1, 3]
+    assert "not UTF-8 (invalid byte at offset 30)" in got[1][1]
+    # As text, the same: the line of no-break spaces is malformed, not skipped.
+    text_rows = auditor.audit_arrow(pa.array(["\u00a0", "  "])).to_pylist()
+    assert [(r["row"], r["kind"]) for r in text_rows] == [(0, "malformed")]

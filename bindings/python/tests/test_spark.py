@@ -59,6 +59,19 @@ def test_the_fixture_log(spark, policyc_bin, artifacts):
     assert {v["file"] for v in found} == {FIXTURE.as_uri()}
 
 
+def test_a_line_that_is_not_utf8_is_a_malformed_row(spark, policyc_bin, artifacts, tmp_path):
+    """Spark reads a log's bytes as they are; one line that is not UTF-8 is one `malformed` row with the CLI's
+    reason, not a failed job."""
+    path, _ = artifacts["shop"]
+    log = tmp_path / "bytes.ndjson"
+    log.write_bytes(FIXTURE.read_bytes() + b'{"url": "https://shop.example/\xff", "collect": []}\n')
+    want, want_malformed, _ = cli_audit(policyc_bin, [path], log)
+    got, got_malformed, _ = spark_rows(pspark.audit(pspark.read_events(spark, [str(log)]), path.read_bytes()))
+    assert got == rows(want)
+    assert got_malformed == sorted(m for _, m in want_malformed)
+    assert any("not UTF-8" in m for m in got_malformed)
+
+
 def test_a_generated_log_as_ndjson_and_as_parquet(spark, policyc_bin, artifacts, tmp_path):
     shop, _ = artifacts["shop"]
     other, _ = artifacts["shopping-assistant"]

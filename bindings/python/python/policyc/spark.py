@@ -77,7 +77,9 @@ def audit(events_df, artifacts: Union[ArtifactArg, Sequence[ArtifactArg]]):
     columns = events_df.columns
     file = (F.col("file") if "file" in columns else F.input_file_name()).cast("string").alias("file")
     if "url" not in columns and "value" in columns:
-        prepared = events_df.select(F.col("value").alias("line"), file)
+        # As bytes: a line that is not UTF-8 then reaches the runtime as it is, and comes back as a `malformed`
+        # row, instead of failing the batch that holds it.
+        prepared = events_df.select(F.col("value").cast("binary").alias("line"), file)
         return prepared.mapInArrow(_audit_batches(shared, "lines"), VIOLATION_SCHEMA)
     # Events in columns reach the runtime as Arrow columns of fixed types; a missing column is all nulls.
     fields = []
