@@ -695,3 +695,15 @@ fn a_windows_file_with_bom_and_crlf_checks_and_formats_as_it_is() {
     assert!(!formatted.replace("\r\n", "").contains('\n'), "every line ends in \\r\\n: {formatted:?}");
     assert_eq!(policyc(&["fmt", "--check", b.to_str().unwrap()]).status.code(), Some(0));
 }
+
+/// A retention number too large to read is reported as too large, not as the largest number that can be read.
+#[test]
+fn a_retention_number_too_large_to_read_is_not_renamed() {
+    let text = "policy p { name \"P\" controller \"C\" contact \"c@p.test\" version \"1\" languages en }\n\
+                data d \"d\"\npurpose s basis consent \"s\"\nsites x \"x\" { a.example }\n\
+                collect d on x for s keep 99999999999999999999 days\n";
+    let out = policyc::check_source("p.policy", text, &mut policyc::NoLists, Default::default());
+    let messages: Vec<&str> = out.checked.diagnostics.iter().map(|d| d.message.as_str()).collect();
+    assert!(messages.contains(&"this retention is out of range: its number of days is far too large"), "{messages:?}");
+    assert!(!messages.iter().any(|m| m.contains("18446744073709551615")), "{messages:?}");
+}

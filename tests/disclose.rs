@@ -1208,3 +1208,25 @@ fn a_retention_not_stated_is_said_as_such() {
     assert!(ccpa_none.contains("The underlying privacy policy does not state how long we keep it."), "{ccpa_none}");
     assert!(!ccpa_none.contains("In other cases"), "{ccpa_none}");
 }
+
+/// Where a California category holds items kept for a stated time and items the source states none for, each
+/// retention sentence names its items: "it" would give the stated period to all of them.
+#[test]
+fn a_california_retention_names_its_items_when_they_differ() {
+    let policy = common::policy_from_text(
+        "policy q { name \"Q\" controller \"Q Inc.\" contact \"q@q.test\" url \"https://q.test/privacy\" \
+         version \"1\" languages en regions US-CA }\n\
+         data d category internet_activity \"the page address\"\n\
+         data c category internet_activity \"the checkout step\"\n\
+         purpose s basis consent \"finding coupons\"\n\
+         sites x \"shops\" { shop.example }\n\
+         collect d on x for s keep 30 days\ncollect c on x for s keep not stated\n",
+    );
+    let notice = render::markdown(&disclose::build(&policy, "en", Some("US-CA")).unwrap());
+    assert!(notice.contains("We keep the page address for at most 30 days."), "{notice}");
+    assert!(
+        notice.contains("The underlying privacy policy does not state how long we keep the checkout step."),
+        "{notice}"
+    );
+    assert!(!notice.contains("We keep it for at most"), "{notice}");
+}

@@ -169,6 +169,7 @@ impl Checker<'_> {
         // reported once, as itself, not also as a missing one.
         self.promises(file, &policy, &collect_spans, &independent_spans);
         self.aggregated_unlinked(file, &policy, &collect_spans, &independent_spans);
+        self.conditions_hold(file, &policy, &collect_spans, &independent_spans);
         self.device_consent(file, &policy, &independent_spans);
         if !self.diags.iter().any(|d| d.is_error()) {
             self.legal(file, &policy, &collect_spans, &independent_spans);

@@ -414,6 +414,55 @@ impl Checker<'_> {
         complete.then_some(out)
     }
 
+    /// A `when` that no state of the switches satisfies (`a and not a`) makes a rule that never collects, and a
+    /// link condition that none satisfies one that never links; the notice would still describe both, as
+    /// "while a is on and a is off". W0012 at the clause. Conditions read a handful of names; past 16, the check
+    /// is skipped rather than run 2^n evaluations.
+    pub(super) fn conditions_hold(
+        &mut self,
+        file: &ast::File,
+        policy: &ir::Policy,
+        collect_spans: &[Span],
+        independent_spans: &[Span],
+    ) {
+        let rules = policy
+            .collect
+            .iter()
+            .map(|r| (r.when.as_ref(), &r.link))
+            .chain(policy.independent.iter().map(|r| (r.when.as_ref(), &r.link)))
+            .zip(collect_spans.iter().chain(independent_spans));
+        for ((when, link), span) in rules {
+            let never = |c: &ir::Cond| {
+                let names = c.names();
+                names.len() <= 16
+                    && !(0u32..1 << names.len())
+                        .any(|bits| c.eval(&|n| names.iter().position(|x| *x == n).is_some_and(|i| bits >> i & 1 == 1)))
+            };
+            if when.is_some_and(never) {
+                let at = collect_clause_span(file, *span, |k| matches!(k, ast::CollectClause::When(_)));
+                self.emit(
+                    Diagnostic::new(Code::NeverHolds, at, "this rule's condition can never hold, so it never collects")
+                        .with_label("false in every state")
+                        .with_help(
+                            "a name and its `not` cannot both hold: fix the condition (`a and not b`?), or remove the \
+                             rule; its notice would describe collection that never happens",
+                        ),
+                );
+            } else if let ir::Link::When(c) = link {
+                if never(c) {
+                    let at = collect_clause_span(file, *span, |k| matches!(k, ast::CollectClause::Link(_)));
+                    self.emit(
+                        Diagnostic::new(Code::NeverHolds, at, "this link condition can never hold, so it never links")
+                            .with_label("false in every state")
+                            .with_help(
+                                "fix the condition, or write `link to account never`, which says the same plainly",
+                            ),
+                    );
+                }
+            }
+        }
+    }
+
     /// Data held only in aggregated form does not identify the user, so a rule that links it to the user's
     /// account contradicts its declaration (E0051).
     pub(super) fn aggregated_unlinked(
@@ -545,7 +594,13 @@ impl Checker<'_> {
                 Diagnostic::new(
                     Code::BadValue,
                     d.span,
-                    format!("retention of {} {} is out of range", d.amount, d.unit),
+                    // The parser saturates a number too large to read; naming the saturated value would name
+                    // a number the author never wrote.
+                    if d.amount == u64::MAX {
+                        format!("this retention is out of range: its number of {} is far too large", d.unit)
+                    } else {
+                        format!("retention of {} {} is out of range", d.amount, d.unit)
+                    },
                 )
                 .with_label("out of range")
                 .with_help("a retention period is at least 1 day and at most 100 years"),

@@ -201,6 +201,14 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
             }
         }
     }
+    // A policy written from a published text marks what that text leaves out (`not_stated`, `not stated`); the
+    // notice then speaks of "the underlying privacy policy", which it introduces here, once.
+    let marks_gaps = policy.purposes.iter().any(|p| p.basis == ir::LegalBasis::NotStated)
+        || rules.iter().any(|r| r.link == ir::Link::NotStated || r.keep.is_not_stated())
+        || independent.iter().any(|r| r.link == ir::Link::NotStated || r.keep.is_not_stated());
+    if marks_gaps {
+        preamble.push(l.t("underlying_policy", &[]));
+    }
 
     // The notice at collection for California (11 CCR §7012) comes first: per category of personal information
     // in the statute's terms, what is collected, why, whether it is sold or shared, and for how long.
@@ -1363,13 +1371,42 @@ fn ccpa_notice(cx: &Ctx, rules: &[ir::Collection], contact: &str) -> Section {
                 clauses.push(clause);
             }
         }
+        // Where some items are kept for a stated time and others for none, each sentence names its items: "it"
+        // would give the category's stated period to items the source states none for.
+        let items_where = |stated: bool| -> Vec<String> {
+            names
+                .iter()
+                .filter(|n| crules.iter().any(|r| r.keep.is_not_stated() != stated && r.data.contains(n)))
+                .cloned()
+                .collect()
+        };
+        let (stated_items, unstated_items) = (items_where(true), items_where(false));
+        let by_item =
+            keep.is_some() && not_stated && !(same_set(&stated_items, &names) && same_set(&unstated_items, &names));
+        let stated_data = cx.data_list(&stated_items);
         match keep {
-            Some(k @ ir::Retention::Period(_)) => text.push(l.t("ccpa_keep", &[("duration", &cx.retention_words(k))])),
-            Some(_) => text.push(l.t("ccpa_keep_criterion", &[("criterion", &l.list(&clauses, "list_or"))])),
+            Some(k @ ir::Retention::Period(_)) => {
+                let duration = cx.retention_words(k);
+                text.push(if by_item {
+                    l.t("ccpa_keep_data", &[("data", &stated_data), ("duration", &duration)])
+                } else {
+                    l.t("ccpa_keep", &[("duration", &duration)])
+                });
+            }
+            Some(_) => {
+                let criterion = l.list(&clauses, "list_or");
+                text.push(if by_item {
+                    l.t("ccpa_keep_criterion_data", &[("data", &stated_data), ("criterion", &criterion)])
+                } else {
+                    l.t("ccpa_keep_criterion", &[("criterion", &criterion)])
+                });
+            }
             None if not_stated => text.push(l.t("ccpa_keep_not_stated", &[])),
             None => {}
         }
-        if keep.is_some() && not_stated {
+        if by_item {
+            text.push(l.t("ccpa_keep_not_stated_data", &[("data", &cx.data_list(&unstated_items))]));
+        } else if keep.is_some() && not_stated {
             text.push(l.t("ccpa_keep_not_stated_else", &[]));
         }
         let title = match cat {

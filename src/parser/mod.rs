@@ -253,6 +253,20 @@ fn one_of(items: &[&str]) -> String {
 }
 
 fn help_for(expected: &[&str], rest: &str) -> String {
+    let help = help_in_context(expected, rest);
+    // A misspelt keyword where the parser expected it (`kep 30 days`, `defualt off`): name the keyword meant
+    // first, then what the place takes.
+    let word: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+    let keywords = expected.iter().filter_map(|e| e.strip_prefix('`')?.strip_suffix('`'));
+    match crate::diagnostic::did_you_mean(&word, keywords.filter(|k| k.bytes().all(|b| b.is_ascii_lowercase()))) {
+        Some(meant) if !word.is_empty() && meant != word && !help.starts_with("did you mean") => {
+            format!("did you mean `{meant}`? {help}")
+        }
+        _ => help,
+    }
+}
+
+fn help_in_context(expected: &[&str], rest: &str) -> String {
     if expected.contains(&"`sell`") {
         return "after `never` comes `collect on SITES` (nowhere there), `collect DATA` (a promise not to collect \
                 it), or a promise about recipients: `never sell`, `never share`, `never disclose`, or several \
