@@ -197,9 +197,7 @@ fn item_view(p: &Policy, data: &str) -> ItemView {
 /// "not wider" would carry consent over to more linking than was agreed to.
 fn links_more(old: &Policy, new: &Policy, item: &str) -> bool {
     fn linking<'p>(p: &'p Policy, item: &str) -> Vec<(Option<&'p ir::Cond>, &'p ir::Link)> {
-        let page = p.collect.iter().map(|r| (&r.data, r.when.as_ref(), &r.link));
-        let source = p.independent.iter().map(|r| (&r.data, r.when.as_ref(), &r.link));
-        page.chain(source).filter(|(data, _, _)| data.iter().any(|d| d == item)).map(|(_, w, l)| (w, l)).collect()
+        p.collections().filter(|c| c.data.iter().any(|d| d == item)).map(|c| (c.when, c.link)).collect()
     }
     let (was, now) = (linking(old, item), linking(new, item));
     let mut names: Vec<&str> = Vec::new();

@@ -660,34 +660,32 @@ pub struct Collection<'p> {
     pub keep: &'p Retention,
     pub regions: &'p [String],
     pub when: Option<&'p Cond>,
+    pub link: &'p Link,
+    pub aggregated: Option<Aggregated>,
     pub origin: Option<&'p Origin>,
 }
 
-impl CollectRule {
-    pub fn collection(&self) -> Collection<'_> {
-        Collection {
-            data: &self.data,
-            purposes: &self.purposes,
-            keep: &self.keep,
-            regions: &self.regions,
-            when: self.when.as_ref(),
-            origin: self.origin.as_ref(),
+/// `collection()` for both kinds of rule, whose common fields have the same names.
+macro_rules! collection_view {
+    ($($rule:ty),*) => {$(
+        impl $rule {
+            pub fn collection(&self) -> Collection<'_> {
+                Collection {
+                    data: &self.data,
+                    purposes: &self.purposes,
+                    keep: &self.keep,
+                    regions: &self.regions,
+                    when: self.when.as_ref(),
+                    link: &self.link,
+                    aggregated: self.aggregated,
+                    origin: self.origin.as_ref(),
+                }
+            }
         }
-    }
+    )*};
 }
 
-impl IndependentRule {
-    pub fn collection(&self) -> Collection<'_> {
-        Collection {
-            data: &self.data,
-            purposes: &self.purposes,
-            keep: &self.keep,
-            regions: &self.regions,
-            when: self.when.as_ref(),
-            origin: self.origin.as_ref(),
-        }
-    }
-}
+collection_view!(CollectRule, IndependentRule);
 
 pub use policyc_runtime::retention::{Period, Retention, TimeUnit};
 

@@ -32,13 +32,8 @@ impl Checker<'_> {
         independent_spans: &[Span],
     ) {
         let gdpr: Vec<&String> = policy.regions.iter().filter(|r| region::framework(r).is_gdpr()).collect();
-        let rules = policy
-            .collect
-            .iter()
-            .map(|r| (&r.keep, &r.regions))
-            .chain(policy.independent.iter().map(|r| (&r.keep, &r.regions)))
-            .zip(collect_spans.iter().chain(independent_spans));
-        for ((keep, regions), span) in rules {
+        for (rule, span) in policy.collections().zip(collect_spans.iter().chain(independent_spans)) {
+            let (keep, regions) = (rule.keep, rule.regions);
             let Some(region) = gdpr.iter().find(|g| region::collect_applies(regions, Some(g))) else { continue };
             if !keep.is_not_stated() {
                 continue;

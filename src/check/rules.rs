@@ -425,13 +425,8 @@ impl Checker<'_> {
         collect_spans: &[Span],
         independent_spans: &[Span],
     ) {
-        let rules = policy
-            .collect
-            .iter()
-            .map(|r| (r.when.as_ref(), &r.link))
-            .chain(policy.independent.iter().map(|r| (r.when.as_ref(), &r.link)))
-            .zip(collect_spans.iter().chain(independent_spans));
-        for ((when, link), span) in rules {
+        for (rule, span) in policy.collections().zip(collect_spans.iter().chain(independent_spans)) {
+            let (when, link) = (rule.when, rule.link);
             let never = |c: &ir::Cond| {
                 let names = c.names();
                 names.len() <= 16
@@ -474,13 +469,8 @@ impl Checker<'_> {
     ) {
         // Items declared `aggregated` never identify anyone: a rule may neither link them (E0051) nor keep them in
         // personal form first with `then aggregated` (E0052), or the notice would say both.
-        let rules = policy
-            .collect
-            .iter()
-            .map(|r| (&r.link, &r.aggregated, &r.data))
-            .chain(policy.independent.iter().map(|r| (&r.link, &r.aggregated, &r.data)))
-            .zip(collect_spans.iter().chain(independent_spans));
-        for ((link, then_aggregated, data), span) in rules {
+        for (rule, span) in policy.collections().zip(collect_spans.iter().chain(independent_spans)) {
+            let (link, then_aggregated, data) = (rule.link, rule.aggregated, rule.data);
             let links = !matches!(link, ir::Link::Never | ir::Link::NotStated);
             for d in data.iter().filter(|d| policy.data_item(d).is_some_and(|x| x.aggregated)) {
                 if links {
