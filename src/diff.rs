@@ -212,9 +212,6 @@ fn links_more(old: &Policy, new: &Policy, item: &str) -> bool {
             }
         }
     }
-    if names.len() > 16 {
-        return true;
-    }
     let links = |rules: &[(Option<&ir::Cond>, &ir::Link)], on: &dyn Fn(&str) -> bool| {
         rules.iter().any(|(when, link)| {
             when.is_none_or(|c| c.eval(&on))
@@ -225,10 +222,7 @@ fn links_more(old: &Policy, new: &Policy, item: &str) -> bool {
                 }
         })
     };
-    (0u32..1 << names.len()).any(|bits| {
-        let on = |name: &str| names.iter().position(|n| *n == name).is_some_and(|i| bits >> i & 1 == 1);
-        links(&now, &on) && !links(&was, &on)
-    })
+    ir::in_some_state(&names, |on| links(&now, on) && !links(&was, on)).unwrap_or(true)
 }
 
 fn set_words(s: &BTreeSet<String>) -> String {

@@ -665,6 +665,19 @@ pub struct Collection<'p> {
     pub origin: Option<&'p Origin>,
 }
 
+/// Whether `holds` is true in some state of the switches `names` (each on or off; every other name off). Conditions
+/// name a handful of switches, so every combination is tried; past 16 names the answer is `None`, and each caller
+/// picks the side its question errs on.
+pub fn in_some_state(names: &[&str], holds: impl Fn(&dyn Fn(&str) -> bool) -> bool) -> Option<bool> {
+    if names.len() > 16 {
+        return None;
+    }
+    Some((0u32..1 << names.len()).any(|bits| {
+        let on = |n: &str| names.iter().position(|x| *x == n).is_some_and(|i| bits >> i & 1 == 1);
+        holds(&on)
+    }))
+}
+
 /// `collection()` for both kinds of rule, whose common fields have the same names.
 macro_rules! collection_view {
     ($($rule:ty),*) => {$(
@@ -792,13 +805,7 @@ impl Cond {
     pub fn requires(&self, var: &str) -> bool {
         let all = self.names();
         let names: Vec<&str> = all.iter().copied().filter(|n| *n != var).collect();
-        if !all.contains(&var) || names.len() > 16 {
-            return false;
-        }
-        (0u32..1 << names.len()).all(|bits| {
-            let value = |n: &str| n != var && names.iter().position(|x| *x == n).is_some_and(|i| bits >> i & 1 == 1);
-            !self.eval(&value)
-        })
+        all.contains(&var) && in_some_state(&names, |on| self.eval(&|n| n != var && on(n))) == Some(false)
     }
 
     /// Every name the condition reads, in order of first appearance.

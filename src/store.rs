@@ -162,17 +162,9 @@ fn possible_with_off_features_off(p: &ir::Policy, rule: &ir::Collection<'_>) -> 
     let Some(when) = rule.when else { return true };
     let off: BTreeSet<&str> = p.features.iter().filter(|f| !f.default).map(|f| f.name.as_str()).collect();
     let free: Vec<&str> = when.names().into_iter().filter(|n| !off.contains(n)).collect();
-    // Conditions name a handful of variables; past 16 free ones, say "possible", which declares the data as
-    // required: the answer that can only ask for more consent, never for less.
-    if free.len() > 16 {
-        return true;
-    }
-    (0u32..1 << free.len()).any(|bits| {
-        when.eval(&|name| match free.iter().position(|f| *f == name) {
-            Some(i) => bits >> i & 1 == 1,
-            None => false,
-        })
-    })
+    // Past 16 free names, say "possible", which declares the data as required: the answer that can only ask for
+    // more consent, never for less.
+    ir::in_some_state(&free, |on| when.eval(&|n| on(n))).unwrap_or(true)
 }
 
 /// Firefox's `data_collection_permissions` for a policy.

@@ -33,11 +33,10 @@ impl Checker<'_> {
     ) {
         let gdpr: Vec<&String> = policy.regions.iter().filter(|r| region::framework(r).is_gdpr()).collect();
         for (rule, span) in policy.collections().zip(collect_spans.iter().chain(independent_spans)) {
-            let (keep, regions) = (rule.keep, rule.regions);
-            let Some(region) = gdpr.iter().find(|g| region::collect_applies(regions, Some(g))) else { continue };
-            if !keep.is_not_stated() {
+            if !rule.keep.is_not_stated() {
                 continue;
             }
+            let Some(region) = gdpr.iter().find(|g| region::collect_applies(rule.regions, Some(g))) else { continue };
             let keep_span = collect_clause_span(file, *span, |k| matches!(k, ast::CollectClause::Keep(_)));
             self.emit(
                 Diagnostic::new(

@@ -427,12 +427,7 @@ impl Checker<'_> {
     ) {
         for (rule, span) in policy.collections().zip(collect_spans.iter().chain(independent_spans)) {
             let (when, link) = (rule.when, rule.link);
-            let never = |c: &ir::Cond| {
-                let names = c.names();
-                names.len() <= 16
-                    && !(0u32..1 << names.len())
-                        .any(|bits| c.eval(&|n| names.iter().position(|x| *x == n).is_some_and(|i| bits >> i & 1 == 1)))
-            };
+            let never = |c: &ir::Cond| ir::in_some_state(&c.names(), |on| c.eval(&|n| on(n))) == Some(false);
             if when.is_some_and(never) {
                 let at = collect_clause_span(file, *span, |k| matches!(k, ast::CollectClause::When(_)));
                 self.emit(
