@@ -174,6 +174,27 @@ function isPlain(v) {
   return proto === Object.prototype || proto === null;
 }
 
+// The runtime's limit on a URL's length in bytes (`urlnorm::MAX_URL_LEN`). A string longer than this in UTF-16
+// units is longer in bytes too, so `decide` refuses it without encoding it; the module confirms the limit
+// (`pc_too_long` answers 0 for a length within it), so a runtime with a higher limit would still decide it.
+const URL_UNITS = 64 * 1024;
+
+// The length in bytes of a string's UTF-8 encoding as `TextEncoder` writes it: a lone surrogate becomes
+// U+FFFD, three bytes.
+function utf8Length(s) {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
 function checkUrl(url) {
   if (typeof url !== "string") throw new TypeError("a URL must be a string");
 }
@@ -311,6 +332,12 @@ export class Matcher {
     checkUrl(url);
     const cx = this.#context(opts);
     const w = this.#w;
+    if (url.length > URL_UNITS) {
+      // Over the limit for certain (every UTF-16 unit is at least one byte): refused by its length in bytes,
+      // which the module words, without copying a string of any size into its memory.
+      const refused = w.x.pc_too_long(Math.min(utf8Length(url), 0xffffffff));
+      if (refused !== 0) return this.#answer(refused, w.outPtr());
+    }
     const code = w.x.pc_decide(this.#handle, cx, w.putString(url));
     // Most calls end here: a decision the module has sent before, by its id.
     if (code >= FIRST_ID && code < NEW) return this.#known(code);

@@ -139,6 +139,21 @@ pub extern "C" fn pc_decide(handle: u32, context: u32, len: u32) -> u32 {
     })
 }
 
+/// The answer for a URL of `bytes` bytes that is over the runtime's limit, without the URL: `decide` refuses
+/// such a URL in JavaScript before encoding it, so that a huge string is neither copied into the module nor
+/// grows its input buffer (linear memory never shrinks). The reason is the runtime's own, so the decision is
+/// the one `pc_decide` would give. Returns `ONCE` (a record follows), or 0 when `bytes` is within the limit.
+#[unsafe(no_mangle)]
+pub extern "C" fn pc_too_long(bytes: u32) -> u32 {
+    with(|s| {
+        s.out.clear();
+        if (bytes as usize) <= policyc_runtime::urlnorm::MAX_URL_LEN {
+            return s.fail("the URL is within the limit");
+        }
+        session::too_long(&mut s.out, bytes as usize)
+    })
+}
+
 /// Decides a batch of URLs in the input buffer (layout in [`session::Loaded::decide_many_into`]); the answer
 /// is a code per URL, each followed by its record when one follows. Returns 1, or 0 (the answer is the error).
 #[unsafe(no_mangle)]

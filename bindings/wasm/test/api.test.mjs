@@ -245,3 +245,41 @@ test("a batch too large for the module's 32-bit memory is refused before anythin
   assert.deepEqual(m.decide("https://shop.example/cart").collect, ["page_url"]);
   assert.deepEqual(m.decideMany([url, "https://shop.example/cart"]).map((d) => d.collect), [["page_url"], ["page_url"]]);
 });
+
+test("a URL over the length limit is refused with the module's reason, without being copied into the module", async () => {
+  const m = await loadMatcher(demo);
+  const base = "https://shop.example/cart?q=";
+  const cases = [
+    base + "a".repeat(65536 - base.length), // exactly at the limit: decided
+    base + "a".repeat(65537 - base.length), // one byte over
+    base + "é".repeat(40000), // two bytes a unit: over in bytes, not in units (the module refuses it)
+    base + "€".repeat(70000), // three bytes a unit
+    base + "\u{1F600}".repeat(40000), // surrogate pairs, four bytes each
+    base + "\uD800".repeat(70000), // lone surrogates, written as U+FFFD
+    base + "a".repeat(20_000_000), // far over
+  ];
+  for (const url of cases) {
+    const d = m.decide(url);
+    const bytes = Buffer.byteLength(url.replace(/[\uD800-\uDFFF]/gu, "\uFFFD"), "utf8");
+    if (bytes <= 65536) {
+      assert.equal(d.error, null);
+      assert.deepEqual(d.collect, ["page_url"]);
+    } else {
+      assert.equal(d.error, `the URL is ${bytes} bytes long, over the limit of 65536`);
+      assert.deepEqual([d.collect, d.linked, d.purposes], [[], [], []]);
+    }
+    // The same reason as the module gives for the URL itself (through `decideMany`, which copies it).
+    assert.deepEqual(d, m.decideMany([url])[0]);
+  }
+});
+
+test("a URL too long to copy into the module is still a refusal, not an exception", async () => {
+  const m = await loadMatcher(demo);
+  // 400 million units would need 1.2 GB of input at three bytes a unit, over what the module is given: copied
+  // first, this URL threw the batch's RangeError; a single URL is a decision like any other.
+  const url = `https://shop.example/cart?q=${"a".repeat(400_000_000)}`;
+  const d = m.decide(url);
+  assert.equal(d.error, "the URL is 400000028 bytes long, over the limit of 65536");
+  assert.deepEqual(d.collect, []);
+  assert.deepEqual(m.decide("https://shop.example/cart").collect, ["page_url"]);
+});
