@@ -120,14 +120,19 @@ impl PolicyDiff {
     /// newly collected, newly linked or used for a new purpose. A consent given to the old policy does not
     /// cover such a change.
     pub fn widens(&self) -> bool {
-        let more = |before: &[String], after: &[String]| after.iter().any(|a| !before.contains(a));
         self.changes.iter().any(|c| c.widens)
             || self.scope.iter().any(|s| s.widens)
-            || self.witnesses.iter().any(|w| {
-                more(&w.before_collect, &w.after_collect)
-                    || more(&w.before_linked, &w.after_linked)
-                    || more(&w.before_purposes, &w.after_purposes)
-            })
+            || self.witnesses.iter().any(Witness::widens)
+    }
+}
+
+impl Witness {
+    /// Whether the URL now collects an item, links an item or uses the data for a purpose that it did not.
+    pub fn widens(&self) -> bool {
+        let more = |before: &[String], after: &[String]| after.iter().any(|a| !before.contains(a));
+        more(&self.before_collect, &self.after_collect)
+            || more(&self.before_linked, &self.after_linked)
+            || more(&self.before_purposes, &self.after_purposes)
     }
 }
 
@@ -569,6 +574,11 @@ pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
     let changed_categories: BTreeSet<String> = scope.iter().map(|s| s.category.clone()).collect();
     let states = witness_states(old, new, &changed_categories);
     'urls: for url in &candidates {
+        // The first state in which the URL decides differently is its witness. If that one does not widen, the
+        // search goes on for a state in which it does: a URL that collects less by default but is linked more
+        // once signed in must show the second too, since that is what a consent given to the old policy would
+        // not cover.
+        let mut reported = false;
         for state in &states {
             // A name one side does not know is left out for that side (it is then at its default there).
             let for_side = |p: &Policy| Settings {
@@ -629,7 +639,7 @@ pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
                     let with = if state.set.is_empty() { "" } else { "with " };
                     text.push_str(&format!(", {with}{}", state.label()));
                 }
-                witnesses.push(Witness {
+                let witness = Witness {
                     url: url.clone(),
                     state: state.label(),
                     set: state.set.clone(),
@@ -642,11 +652,18 @@ pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
                     before_purposes: before.purposes,
                     after_purposes: after.purposes,
                     text,
-                });
+                };
+                let widens = witness.widens();
+                if !reported || widens {
+                    witnesses.push(witness);
+                }
+                reported = true;
                 if witnesses.len() >= MAX_WITNESSES {
                     break 'urls;
                 }
-                break;
+                if widens {
+                    break;
+                }
             }
         }
     }

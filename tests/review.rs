@@ -409,3 +409,34 @@ fn a_witness_says_when_the_data_is_used_for_other_purposes() {
     assert!(!d.widens());
     assert!(diff(&policy(&new), &policy(&old)).widens(), "on by default again: used for more");
 }
+
+/// A URL that decides differently in several states shows the first, and also the first in which it widens:
+/// collecting less by default must not hide that it is used for more once the user is signed in.
+#[test]
+fn a_witness_that_narrows_does_not_hide_a_state_that_widens() {
+    let old = BASE.to_string() + "purpose ads basis consent \"advertising\"\n";
+    let new = old.replace(
+        "collect page_url on retail when compare for recommend keep 90 days",
+        "collect page_url on retail when compare and signed_in for recommend, ads keep 90 days",
+    );
+    let d = diff(&policy(&old), &policy(&new));
+    let w: Vec<(&str, &str)> = d
+        .witnesses
+        .iter()
+        .filter(|w| w.url == "https://www.walmart.com/")
+        .map(|w| (w.state.as_str(), w.text.as_str()))
+        .collect();
+    assert_eq!(
+        w,
+        [
+            ("defaults", "https://www.walmart.com/ now collects nothing (before: page_url)"),
+            (
+                "signed_in on",
+                "https://www.walmart.com/ now uses the data for recommend, ads (before: recommend), with signed_in on"
+            ),
+        ],
+        "{d:#?}"
+    );
+    assert!(d.witnesses.iter().any(|w| w.widens()));
+    assert!(d.widens());
+}
