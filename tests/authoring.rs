@@ -707,3 +707,44 @@ fn a_retention_number_too_large_to_read_is_not_renamed() {
     assert!(messages.contains(&"this retention is out of range: its number of days is far too large"), "{messages:?}");
     assert!(!messages.iter().any(|m| m.contains("18446744073709551615")), "{messages:?}");
 }
+
+/// An item that two rules collect for different purposes and periods: `explain` shows each rule's own, since
+/// the item's retention alone (the longest) would say that data collected for 30-day alerts is kept a year.
+#[test]
+fn explain_shows_each_rules_purposes_and_retention_where_they_differ() {
+    let args = [
+        "explain",
+        "policies/price-tracker.policy",
+        "https://www.ebay.de/itm/1",
+        "--set",
+        "price_alerts=on",
+        "--set",
+        "price_history=on",
+        "--set",
+        "history_consent=on",
+    ];
+    let o = policyc(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("  keep:   for 1 year (the longest; each rule's below)\n"), "{text}");
+    assert!(
+        text.contains(
+            "  by:     `collect 1` at price-tracker.policy:54: for price_history; keep: for 1 year\n          `collect 2` at price-tracker.policy:61: for alerts; keep: for 30 days\n"
+        ),
+        "{text}"
+    );
+    let mut json_args = args.to_vec();
+    json_args.extend(["--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&policyc(&json_args))).unwrap();
+    let by_rule = &v["items"][0]["by_rule"];
+    assert_eq!(by_rule[1]["purposes"], serde_json::json!(["alerts"]));
+    assert_eq!(by_rule[1]["retention"], "30 days");
+    assert_eq!(v["items"][0]["retention"], "1 year");
+
+    // One rule alone: one line, as before.
+    let o =
+        policyc(&["explain", "policies/price-tracker.policy", "https://www.ebay.de/itm/1", "--set", "price_alerts=on"]);
+    let text = stdout(&o);
+    assert!(text.contains("  keep:   for 30 days\n"), "{text}");
+    assert!(text.contains("  by:     `collect 2` at price-tracker.policy:61\n"), "{text}");
+}

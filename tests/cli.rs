@@ -463,10 +463,13 @@ fn explain_shows_each_item_with_its_own_purposes_and_rules() {
     .unwrap();
     let p = path.to_str().unwrap();
     let text = stdout(&policyc(&["explain", p, "https://example.com/", "--set", "signed_in=on"]));
-    let want = "item:     a\n  for:    u\n  keep:   for 1 day\n  link:   linked to the account\n  shared: with nobody\n  \
+    let want =
+        "item:     a\n  for:    u\n  keep:   for 1 day\n  link:   linked to the account\n  shared: with nobody\n  \
                 by:     `collect 1` at items.policy:9\n\
-                item:     b\n  for:    u, v\n  keep:   until uninstall\n  link:   linked to the account\n  shared: with ad\n  \
-                by:     `collect 1` at items.policy:9, `collect 2` at items.policy:10\n";
+                item:     b\n  for:    u, v\n  keep:   until uninstall (the longest; each rule's below)\n  \
+                link:   linked to the account\n  shared: with ad\n  \
+                by:     `collect 1` at items.policy:9: for u; keep: for 1 day\n          \
+                `collect 2` at items.policy:10: for v; keep: until uninstall\n";
     assert!(text.contains(want), "{text}");
     assert!(!text.contains("purposes:"), "purposes are per item, not per URL: {text}");
 

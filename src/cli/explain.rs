@@ -38,6 +38,18 @@ struct Item {
     item: ItemReport,
     #[serde(skip_serializing_if = "Option::is_none")]
     recipients: Option<Vec<String>>,
+    /// What each rule that collects the item collects it for and how long it keeps it: the item's `purposes`
+    /// are all of theirs together and its `retention` the longest, which alone would say that data collected
+    /// for a 30-day purpose is kept for the year another rule keeps it.
+    by_rule: Vec<RuleUse>,
+}
+
+#[derive(Serialize)]
+struct RuleUse {
+    rule: String,
+    origin: String,
+    purposes: Vec<String>,
+    retention: String,
 }
 
 pub fn run(args: Args) -> i32 {
@@ -74,7 +86,22 @@ fn items(m: &Matcher<'_>, d: &Decision, policy: Option<&Policy>) -> Vec<Item> {
         .map(|item| {
             let recipients =
                 policy.map(|p| p.recipients_for(&item.purposes).into_iter().map(|r| r.name.clone()).collect());
-            Item { item, recipients }
+            let by_rule = item
+                .rules
+                .iter()
+                .filter_map(|r| {
+                    // `ItemReport` names a rule `collect N`, its place among the artifact's collect rules.
+                    let i = r.rule.strip_prefix("collect ")?.parse::<usize>().ok()?.checked_sub(1)?;
+                    let row = m.meta().collect.get(i)?;
+                    Some(RuleUse {
+                        rule: r.rule.clone(),
+                        origin: r.origin.clone(),
+                        purposes: m.purpose_names(row.purposes).map(str::to_string).collect(),
+                        retention: row.keep.to_string(),
+                    })
+                })
+                .collect();
+            Item { item, recipients, by_rule }
         })
         .collect()
 }
@@ -135,26 +162,38 @@ fn text(r: &Report, items: &[Item], state: &StateArgs, notes: &[String]) -> Stri
     out += &format!("linked:   {}\n", list_text(&r.linked));
     // Per item, what concerns it alone: an item collected by two rules for different purposes shows the purposes
     // of both, and another item on the same URL only its own.
-    for Item { item, recipients } in items {
+    for Item { item, recipients, by_rule } in items {
+        // Rules that collect the item for different purposes or periods are shown one by one below.
+        let differ = by_rule
+            .windows(2)
+            .any(|w| matches!(w, [a, b] if (&a.purposes, &a.retention) != (&b.purposes, &b.retention)));
         out += &format!("item:     {}\n", item.data);
         out += &format!("  for:    {}\n", list_text(&item.purposes));
-        // A period reads "for 90 days"; a criterion says its own preposition ("until uninstall").
-        let sep = if item.retention.starts_with(|c: char| c.is_ascii_digit()) { "for " } else { "" };
-        out += &format!("  keep:   {sep}{}\n", item.retention);
+        let longest = if differ { " (the longest; each rule's below)" } else { "" };
+        out += &format!("  keep:   {}{longest}\n", kept(&item.retention));
         out += &format!("  link:   {}\n", if item.linked { "linked to the account" } else { "not linked" });
         out += &match recipients {
             Some(v) if v.is_empty() => "  shared: with nobody\n".to_string(),
             Some(v) => format!("  shared: with {}\n", v.join(", ")),
             None => "  shared: not in the artifact (explain the policy file to see recipients)\n".to_string(),
         };
-        let by: Vec<String> = item
-            .rules
-            .iter()
-            .map(
-                |r| if r.origin.is_empty() { format!("`{}`", r.rule) } else { format!("`{}` at {}", r.rule, r.origin) },
-            )
-            .collect();
-        out += &format!("  by:     {}\n", by.join(", "));
+        let name = |rule: &str, origin: &str| {
+            if origin.is_empty() {
+                format!("`{rule}`")
+            } else {
+                format!("`{rule}` at {origin}")
+            }
+        };
+        if differ {
+            for (i, u) in by_rule.iter().enumerate() {
+                let label = if i == 0 { "  by:     " } else { "          " };
+                let rule = name(&u.rule, &u.origin);
+                out += &format!("{label}{rule}: for {}; keep: {}\n", list_text(&u.purposes), kept(&u.retention));
+            }
+        } else {
+            let by: Vec<String> = item.rules.iter().map(|r| name(&r.rule, &r.origin)).collect();
+            out += &format!("  by:     {}\n", by.join(", "));
+        }
     }
     for b in &r.blocked_by {
         out += &format!("blocked:  by `{}` at {}\n", b.rule, b.origin);
@@ -174,4 +213,11 @@ fn text(r: &Report, items: &[Item], state: &StateArgs, notes: &[String]) -> Stri
     }
     out += &format!("policy:   {}\n", r.policy_hash);
     out
+}
+
+/// A retention as a phrase: a period reads "for 90 days"; a criterion says its own preposition ("until
+/// uninstall", "not stated").
+fn kept(retention: &str) -> String {
+    let sep = if retention.starts_with(|c: char| c.is_ascii_digit()) { "for " } else { "" };
+    format!("{sep}{retention}")
 }
