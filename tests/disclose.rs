@@ -549,9 +549,14 @@ fn notices_say_no_more_than_the_policy() {
 #[test]
 fn complete_site_lists_are_not_called_examples() {
     let en = shopping_md("US", "en");
-    assert!(en.contains("3 list entries, namely walmart.com/ip/, target.com/p/, bestbuy.com/site/."), "{en}");
-    assert!(en.contains("other list entry, for example target.com, bestbuy.com, ebay.\\*, bücher.de."), "{en}");
-    assert!(shopping_md("DE", "de").contains("Drei Listeneinträge, nämlich walmart.com/ip/"));
+    assert!(en.contains("3 sections of websites, namely walmart.com/ip/, target.com/p/, bestbuy.com/site/."), "{en}");
+    assert!(
+        en.contains(
+            "36,925 websites and 1 group of websites, for example target.com, bestbuy.com, ebay.\\*, bücher.de."
+        ),
+        "{en}"
+    );
+    assert!(shopping_md("DE", "de").contains("Drei Bereiche von Websites, nämlich walmart.com/ip/"));
 }
 
 /// A policy with two rules for one item that link it differently, one of them scoped to a region, an offer
@@ -672,7 +677,10 @@ fn site_counts_leave_out_blocked_and_covered_entries() {
     // walmart.com, target.com (covering shop.target.com) and amazon.*/dp/; chase.com is a bank, never collected.
     assert_eq!(retail.count, 3);
     let md = render::markdown(&d);
-    assert!(md.contains("2 websites and 1 other list entry, namely walmart.com, target.com, amazon.\\*/dp/."), "{md}");
+    assert!(
+        md.contains("2 websites and 1 section of websites, namely walmart.com, target.com, amazon.\\*/dp/."),
+        "{md}"
+    );
     let appendix = &d.appendix.as_ref().unwrap().categories[0];
     assert!(
         !appendix.sites.contains(&"chase.com".to_string()) && !appendix.sites.contains(&"shop.target.com".to_string())

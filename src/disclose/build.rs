@@ -403,20 +403,18 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
     let mut category_item = |c: &ir::SiteCategory, extra: Vec<String>| -> Item {
         let fact = category_fact(c);
         let net = net_for(&c.name);
-        // A count of entries is a count of websites only for entries that are one whole website each; an entry
-        // with a path is part of a website, and `name.*` stands for many. Those are counted apart, as entries.
-        let whole = net.iter().filter(|p| all_whole_sites(&[p])).count();
-        let count = match (whole, fact.count - whole) {
-            (_, 0) => l.plural("site_count", whole as u64),
-            (0, rest) => l.plural("entry_count", rest as u64),
-            (whole, rest) => l.t(
-                "site_and_entry_count",
-                &[
-                    ("sites", &l.plural("site_count", whole as u64)),
-                    ("entries", &l.plural("other_entry_count", rest as u64)),
-                ],
-            ),
-        };
+        // A count of entries is a count of websites only for entries that are one whole website each. An entry
+        // with a path is a section of a website (or of a group of them), and `name.*` without a path is a group
+        // of websites; each kind is counted under its own name, since "other list entries" told a reader nothing.
+        let sections = net.iter().filter(|p| p.path.is_some()).count();
+        let groups = net.iter().filter(|p| p.path.is_none() && !all_whole_sites(&[p])).count();
+        let whole = fact.count - sections - groups;
+        let pieces: Vec<String> = [("site_count", whole), ("section_count", sections), ("group_count", groups)]
+            .into_iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(key, n)| l.plural(key, n as u64))
+            .collect();
+        let count = if pieces.is_empty() { l.plural("site_count", 0) } else { l.list(&pieces, "list_and") };
         // "for example" only where the examples are not the whole list; a complete list is introduced as such.
         let key = if fact.examples.len() == fact.count { "examples_all" } else { "examples" };
         let mut text = vec![cap(&format!("{count}, {}.", l.t(key, &[("examples", &fact.examples.join(", "))])))];
