@@ -444,7 +444,7 @@ fn shopping_md(region: &str, lang: &str) -> String {
 fn gdpr_notice_carries_establishment_representative_transfer_profiling_and_objection() {
     let md = shopping_md("DE", "de");
     assert!(md.contains("Wir haben unseren Sitz in den Vereinigten Staaten, also außerhalb der Europäischen Union"));
-    assert!(md.contains("Unser Vertreter in der Union (Art. 27 DSGVO) ist: Example Retail EU Representative GmbH"));
+    assert!(md.contains("Unser Vertreter in der Union (Art. 27 DSGVO) ist Example Retail EU Representative GmbH"));
     assert!(md.contains("als unser Auftragsverarbeiter (Art. 28 DSGVO)"));
     assert!(md.contains("Diese Übermittlung in ein Drittland stützt sich auf den Angemessenheitsbeschluss"));
     assert!(md.contains("Dabei findet Profiling statt"));
@@ -718,7 +718,8 @@ fn german_reads_as_german() {
     }
     let md = shopping_md("DE", "de");
     assert!(
-        md.contains("| Titel der Seite |") && md.contains("| Anzeige passender Produkte; Personalisierte Werbung |")
+        md.contains("| Titel der Seite |")
+            && md.contains("| Anzeige passender Produkte; Personalisierung der Werbung |")
     );
     assert!(md.contains("Stand: Juli 2019.") && !md.contains("2019-07"));
     assert!(md.contains("vom 1. bis 14. Juli 2019"));
@@ -726,7 +727,7 @@ fn german_reads_as_german() {
     assert!(offer < md.find("## Verantwortlicher").unwrap(), "the offer comes before the notice");
     assert!(md.contains("## Ein Angebot im Gegenzug für Ihre Daten"));
     assert!(
-        md.contains("verwenden diese Daten, um Ihnen passende Produkte zu zeigen und Werbung auf Sie zuzuschneiden")
+        md.contains("erheben und verwenden wir die Adresse (URL) der besuchten Seite und den Titel der Seite, um Ihnen passende Produkte zu zeigen und Werbung auf Sie zuzuschneiden")
     );
     let tracker = common::check_path(Path::new("policies/price-tracker.policy")).checked.policy.unwrap();
     let md = render::markdown(&disclose::build(&tracker, "de", Some("DE")).unwrap());
@@ -1080,10 +1081,10 @@ collect title on shops when not quiet for rec keep 30 days
             "de",
             "ändert das nichts",
             "Für Shops: Ob wir die Adresse der Seite erheben, hängt auch davon ab, wie die Funktion „Funktion zwei“ \
-             eingestellt ist: Wir tun das nur, solange die Funktion „Funktion zwei“ eingeschaltet ist oder das \
+             eingestellt ist; wir tun das nur, solange die Funktion „Funktion zwei“ eingeschaltet ist oder das \
              Werkzeug aktiv ist.",
             "Für Shops: Ob wir den Titel der Seite erheben, hängt auch davon ab, wie die Funktion „Ruhemodus“ \
-             eingestellt ist: Wir tun das nur, solange die Funktion „Ruhemodus“ ausgeschaltet ist.",
+             eingestellt ist; wir tun das nur, solange die Funktion „Ruhemodus“ ausgeschaltet ist.",
         ),
     ] {
         let d = disclose::build(&policy, lang, None).unwrap();

@@ -1315,6 +1315,28 @@ fn distinguishing_cond<'r>(
     rules.iter().any(|o| !std::ptr::eq(*o, rule) && alike(rule, o) && o.when.as_ref() != Some(cond)).then_some(cond)
 }
 
+/// The stated retentions of a CCPA category's rules, each with the category's items that a rule keeps for it,
+/// in the order the rules give them; `None` where that says no more than one sentence for the category would
+/// (a single retention, or every retention for the same items).
+fn clauses_by_items<'p>(
+    crules: &[&ir::Collection<'p>],
+    names: &[String],
+) -> Option<Vec<(&'p ir::Retention, Vec<String>)>> {
+    let mut groups: Vec<(&ir::Retention, Vec<String>)> = Vec::new();
+    for r in crules.iter().filter(|r| !r.keep.is_not_stated()) {
+        let items = names.iter().filter(|n| r.data.contains(n)).cloned();
+        match groups.iter_mut().find(|(k, _)| *k == r.keep) {
+            Some((_, v)) => {
+                let new: Vec<String> = items.filter(|n| !v.contains(n)).collect();
+                v.extend(new);
+            }
+            None => groups.push((r.keep, items.collect())),
+        }
+    }
+    let first = groups.first().map(|(_, v)| v.clone()).unwrap_or_default();
+    (groups.len() > 1 && !groups.iter().all(|(_, v)| same_set(v, &first))).then_some(groups)
+}
+
 fn same_set(a: &[String], b: &[String]) -> bool {
     a.len() == b.len() && a.iter().all(|x| b.contains(x))
 }
@@ -1382,6 +1404,7 @@ fn ccpa_notice(cx: &Ctx, rules: &[ir::Collection], contact: &str) -> Section {
         let by_item =
             keep.is_some() && not_stated && !(same_set(&stated_items, &names) && same_set(&unstated_items, &names));
         let stated_data = cx.data_list(&stated_items);
+        let by_clause = clauses_by_items(&crules, &names);
         match keep {
             Some(k @ ir::Retention::Period(_)) => {
                 let duration = cx.retention_words(k);
@@ -1390,6 +1413,22 @@ fn ccpa_notice(cx: &Ctx, rules: &[ir::Collection], contact: &str) -> Section {
                 } else {
                     l.t("ccpa_keep", &[("duration", &duration)])
                 });
+            }
+            Some(_) if by_clause.is_some() => {
+                // Items kept on different terms are named with their own: "We keep it until you uninstall the
+                // extension, or for one year" would not say which item is kept how long.
+                for (keep, items) in by_clause.iter().flatten() {
+                    let data = cx.data_list(&items);
+                    text.push(match keep {
+                        ir::Retention::Period(p) => {
+                            l.t("ccpa_keep_data", &[("data", &data), ("duration", &cx.duration(*p))])
+                        }
+                        other => l.t(
+                            "ccpa_keep_criterion_data",
+                            &[("data", &data), ("criterion", &cx.retention_words(other))],
+                        ),
+                    });
+                }
             }
             Some(_) => {
                 let criterion = l.list(&clauses, "list_or");
