@@ -1418,7 +1418,7 @@ fn ccpa_notice(cx: &Ctx, rules: &[ir::Collection], contact: &str) -> Section {
                 // Items kept on different terms are named with their own: "We keep it until you uninstall the
                 // extension, or for one year" would not say which item is kept how long.
                 for (keep, items) in by_clause.iter().flatten() {
-                    let data = cx.data_list(&items);
+                    let data = cx.data_list(items);
                     text.push(match keep {
                         ir::Retention::Period(p) => {
                             l.t("ccpa_keep_data", &[("data", &data), ("duration", &cx.duration(*p))])
