@@ -18,7 +18,8 @@ struct PolicyParser;
 /// first error; everything after it would only be noise).
 pub fn parse(file: FileId, text: &str) -> Result<File, Box<Diagnostic>> {
     check_nesting(file, text)?;
-    let mut pairs = PolicyParser::parse(Rule::file, text).map_err(|e| Box::new(syntax_diagnostic(file, text, e)))?;
+    let mut pairs =
+        PolicyParser::parse(Rule::file, text).map_err(|e| Box::new(syntax_diagnostic(file, text, Rule::file, e)))?;
     let root = pairs.next().expect("the file rule always yields one pair");
     let b = Builder { file };
     let mut items = Vec::new();
@@ -98,13 +99,13 @@ fn check_nesting(file: FileId, text: &str) -> Result<(), Box<Diagnostic>> {
 /// Parses a condition written alone, as the YAML form of a policy stores `when` and `link to account when`.
 pub fn parse_cond(file: FileId, text: &str) -> Result<Cond, Box<Diagnostic>> {
     check_nesting(file, text)?;
-    let mut pairs =
-        PolicyParser::parse(Rule::cond_only, text).map_err(|e| Box::new(syntax_diagnostic(file, text, e)))?;
+    let mut pairs = PolicyParser::parse(Rule::cond_only, text)
+        .map_err(|e| Box::new(syntax_diagnostic(file, text, Rule::cond_only, e)))?;
     let cond = pairs.next().and_then(|p| p.into_inner().next()).expect("cond_only yields a cond");
     Ok(Builder { file }.cond(cond))
 }
 
-fn syntax_diagnostic(file: FileId, text: &str, err: pest::error::Error<Rule>) -> Diagnostic {
+fn syntax_diagnostic(file: FileId, text: &str, rule: Rule, err: pest::error::Error<Rule>) -> Diagnostic {
     use pest::error::{ErrorVariant, InputLocation};
     let pos = match err.location {
         InputLocation::Pos(p) => p,
@@ -143,7 +144,13 @@ fn syntax_diagnostic(file: FileId, text: &str, err: pest::error::Error<Rule>) ->
                 "write the settings first: `expect \"https://...\" with signed_in region GB collects page_url`",
             );
     }
+    if let Some(d) = unclosed_comment(file, text, pos, &expected) {
+        return d;
+    }
     if let Some(d) = unclosed_block(file, text, pos, span, &expected, rest) {
+        return d;
+    }
+    if let Some(d) = missing_comma(file, text, rule, pos, &expected) {
         return d;
     }
     let message = match expected.len() {
@@ -151,26 +158,128 @@ fn syntax_diagnostic(file: FileId, text: &str, err: pest::error::Error<Rule>) ->
         _ => format!("expected {}, found {found}", one_of(&expected)),
     };
     let help = help_for(&expected, rest);
-    let d = Diagnostic::new(Code::Syntax, span, message).with_label("unexpected here");
     match string_over_lines(text, pos) {
         // A string may run over lines, so one whose `"` is missing ends only at the next string's opening
-        // quote, and the parse fails on what follows. Point at where the runaway string began.
-        Some((start, line)) => d
-            .with_secondary(
-                Span::new(file, start, start + 1),
-                format!("this string runs on to line {}", line_of(text, pos)),
-            )
-            .with_help(format!(
-                "if the string on line {line} lacks its closing `\"`, add it there: a string may run over \
-                 lines, so it ended only at the next `\"`"
-            )),
-        None => d.with_help(help),
+        // quote, and the parse fails on what follows. The mistake is where the runaway string began, so that is
+        // where the diagnostic points; the place the parse failed is only a consequence of it.
+        Some((start, line, end)) => {
+            let error_line = line_of(text, pos);
+            Diagnostic::new(Code::Syntax, Span::new(file, start, start + 1), "this string is never closed on its line")
+                .with_label("string starts here")
+                .with_secondary(
+                    Span::new(file, end.saturating_sub(1), end),
+                    format!("so it runs on to this `\"` on line {error_line}"),
+                )
+                .with_secondary(span, format!("and {found} is read as the policy, not as text"))
+                .with_help(format!(
+                    "add the closing `\"` on line {line}: a string may run over lines, so without it the string \
+                     ends only at the next `\"`"
+                ))
+        }
+        None => Diagnostic::new(Code::Syntax, span, message).with_label("unexpected here").with_help(help),
     }
 }
 
-/// The start and line of the string that ends on the error's line, before the error, when that string starts on
-/// an earlier line: the sign of a string whose closing quote is missing.
-fn string_over_lines(text: &str, pos: usize) -> Option<(usize, usize)> {
+/// A block comment whose `*/` is missing: the `/*` is then no comment at all, so the parse fails right at it
+/// with a list of what could stand there, which says nothing about the real mistake. Report the comment as the
+/// unclosed comment it is, where it opens. In a `sites` block, `/*` is more likely a glob written after a path
+/// (`example.com/products/*`), so the help says what a path pattern already means.
+fn unclosed_comment(file: FileId, text: &str, pos: usize, expected: &[&str]) -> Option<Diagnostic> {
+    let rest = text.get(pos..)?;
+    if !rest.starts_with("/*") || rest.get(2..)?.contains("*/") {
+        return None;
+    }
+    let help = if expected.iter().any(|e| e.starts_with("a site pattern")) {
+        "`/*` opens a comment, and nothing closes it; a pattern with a path is already a prefix, so \
+         `example.com/products/` covers every page under it, and `example.com` covers the whole site"
+    } else {
+        "add `*/` where the comment ends, or start each line of the comment with `//`"
+    };
+    Some(
+        Diagnostic::new(Code::Syntax, Span::new(file, pos, pos + 2), "this comment is never closed")
+            .with_label("comment starts here")
+            .with_help(help),
+    )
+}
+
+/// Most lists in the grammar are names separated by commas (`collect page_url, title`, `regions US, DE`,
+/// `languages en, de`). A missing comma shows up as a name where a clause or an item was expected, so pest
+/// lists every clause and item keyword, none of which is the fix. Whether a comma is what is missing is decided
+/// by the grammar itself: insert one before the unexpected name and parse again; if the parse then gets past
+/// that name, the name was the next element of a list. The same is repeated for the names after it, so that the
+/// help can show the whole list as it should be written.
+fn missing_comma(file: FileId, text: &str, rule: Rule, pos: usize, expected: &[&str]) -> Option<Diagnostic> {
+    /// Bounds the reparses a single syntax error may cost (each is a parse of the whole file).
+    const MAX_COMMAS: usize = 8;
+    let is_name_char = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let word_at = |t: &str, at: usize| -> Option<String> {
+        let w: String = t.get(at..)?.chars().take_while(|c| is_name_char(*c)).collect();
+        w.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_').then_some(w)
+    };
+    let word = word_at(text, pos)?;
+    // A misspelt keyword (`fr` for `for`) is the more likely mistake, and its help says so already.
+    let keywords = expected.iter().filter_map(|e| e.strip_prefix('`')?.strip_suffix('`'));
+    let lowercase = keywords.filter(|k| k.bytes().all(|b| b.is_ascii_lowercase()));
+    if crate::diagnostic::did_you_mean(&word, lowercase).is_some_and(|meant| meant != word) {
+        return None;
+    }
+    // The name before the unexpected one, with nothing but spaces between them on the same line.
+    let before = text.get(..pos)?;
+    let prev_end = before.trim_end_matches([' ', '\t']).len();
+    let prev: String = {
+        let head = text.get(..prev_end)?;
+        let start = head.trim_end_matches(is_name_char).len();
+        head.get(start..)?.to_string()
+    };
+    if prev.is_empty() || prev_end == pos {
+        return None;
+    }
+    // Insert commas one at a time, each after the last name the previous reparse got past.
+    let mut fixed = text.to_string();
+    let mut words = vec![prev.clone()];
+    let (mut gap, mut next) = (prev_end, pos);
+    for _ in 0..MAX_COMMAS {
+        fixed.insert(gap, ',');
+        let (word_start, word_end) = (next + 1, next + 1 + word_at(&fixed, next + 1).map_or(0, |w| w.len()));
+        let error_at = match PolicyParser::parse(rule, &fixed) {
+            Ok(_) => None,
+            Err(e) => Some(match e.location {
+                pest::error::InputLocation::Pos(p) => p,
+                pest::error::InputLocation::Span((s, _)) => s,
+            }),
+        };
+        if error_at.is_some_and(|at| at <= word_start) {
+            // The comma did not help here: the first one is no fix at all, a later one ends the list.
+            if words.len() == 1 {
+                return None;
+            }
+            break;
+        }
+        words.push(fixed.get(word_start..word_end)?.to_string());
+        // Go on only when the parse now fails at another name right after this one, on the same line.
+        let Some(at) = error_at else { break };
+        let between = fixed.get(word_end..at)?;
+        if between.is_empty() || !between.chars().all(|c| c == ' ' || c == '\t') || word_at(&fixed, at).is_none() {
+            break;
+        }
+        (gap, next) = (word_end, at);
+    }
+    let list = words.join(", ");
+    Some(
+        Diagnostic::new(
+            Code::Syntax,
+            Span::new(file, prev_end, prev_end),
+            format!("missing `,` between `{prev}` and `{word}`"),
+        )
+        .with_label("a `,` is missing here")
+        .with_secondary(Span::new(file, pos, pos + word.len()), format!("`{word}` continues the list"))
+        .with_help(format!("the names of a list are separated by commas: `{list}`")),
+    )
+}
+
+/// The start, line and end of the string that ends on the error's line, before the error, when that string starts
+/// on an earlier line: the sign of a string whose closing quote is missing.
+fn string_over_lines(text: &str, pos: usize) -> Option<(usize, usize, usize)> {
     let b = text.as_bytes();
     let mut i = 0;
     let mut last = None;
@@ -195,7 +304,7 @@ fn string_over_lines(text: &str, pos: usize) -> Option<(usize, usize)> {
     let (start, end) = last?;
     let between = text.get(end..pos)?;
     let body = text.get(start..end)?;
-    (body.contains('\n') && !between.contains('\n')).then(|| (start, line_of(text, start)))
+    (body.contains('\n') && !between.contains('\n')).then(|| (start, line_of(text, start), end))
 }
 
 /// The 1-based line of a byte offset.
@@ -1052,7 +1161,9 @@ mod tests {
 
     #[test]
     fn a_runaway_string_is_found_past_comments_and_escapes() {
-        let at = |text: &str| string_over_lines(text, text.find('X').unwrap_or(text.len()));
+        let at = |text: &str| {
+            string_over_lines(text, text.find('X').unwrap_or(text.len())).map(|(start, line, _)| (start, line))
+        };
         // The string of line 1 lost its quote and ended at line 2's first quote.
         assert_eq!(at("data a \"one\npurpose b \"X"), Some((7, 1)));
         // A string that runs over lines on purpose, and a complete one after it, are not suspects.
@@ -1062,6 +1173,21 @@ mod tests {
         assert_eq!(at("// a \"quote\ndata a \"x\\\"y\" X"), None);
         assert_eq!(at("/* \"\n */ data a \"x\" X"), None);
         assert_eq!(at("data a \"see https://x\ny\" X"), Some((7, 1)));
+    }
+
+    /// A missing comma is diagnosed only where inserting one lets the parse go on: not for a misspelt keyword,
+    /// and not where a list cannot stand.
+    #[test]
+    fn a_missing_comma_is_what_the_grammar_says_it_is() {
+        let header = "policy p { name \"P\" controller \"C\" contact \"c\" version \"1\" languages en }\n";
+        let message = |rest: &str| -> String {
+            let text = format!("{header}{rest}");
+            parse(FileId(0), &text).err().map(|d| d.message).unwrap_or_default()
+        };
+        assert_eq!(message("collect a b on s for p keep 1 day\n"), "missing `,` between `a` and `b`");
+        assert!(!message("collect a on s fr p keep 1 day\n").contains("missing `,`"), "a misspelt `for`");
+        assert!(!message("collect a on s for p keep 1 day days\n").contains("missing `,`"));
+        assert_eq!(message("collect a on s for p keep 1 day region US DE\n"), "missing `,` between `US` and `DE`");
     }
 
     #[test]
