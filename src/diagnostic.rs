@@ -80,6 +80,7 @@ codes! {
     ShadowedRule = "W0025", Warning, "a collect rule adds nothing that another rule does not already do";
     SensitiveSite = "W0026", Warning, "a collect rule's scope includes sites of a list given with `check --sensitive`";
     LimitExceeded = "E0027", Error, "the policy exceeds a limit of the checker or the artifact (see Limits below)";
+    ConflictingRetention = "W0028", Warning, "two collect rules that can fire together keep the same data item for the same purpose for different periods";
     IncentiveValue = "W0030", Warning, "an incentive's value is no estimate of the data's value (no amount, or the reward restated)";
     ConsentStartsOn = "W0031", Warning, "a consent-based purpose is behind a feature that starts on, and the policy does not say how the user opts in first";
     BundledConsent = "W0032", Warning, "one feature gates consent for purposes of different kinds (direct marketing and other purposes)";

@@ -301,6 +301,31 @@ pub fn overlaps_never(
     out
 }
 
+/// The events a rule collects on: a rule without `at` collects on page views.
+fn events_of(r: &ir::CollectRule) -> Vec<String> {
+    if r.events.is_empty() {
+        vec![ir::PAGE_VIEW.to_string()]
+    } else {
+        r.events.clone()
+    }
+}
+
+/// Whether rule `ri` does everything rule `rj` does: same or more data, sites, events, purposes and regions, a
+/// retention at least as long, the same linkage, and a condition that holds whenever `rj`'s does.
+fn covers(ri: &ir::CollectRule, rj: &ir::CollectRule) -> bool {
+    let sup = |a: &[String], b: &[String]| b.iter().all(|x| a.contains(x));
+    // A rule triggered by a click adds something to one that collects on page views, and the reverse.
+    sup(&events_of(ri), &events_of(rj))
+        && sup(&ri.data, &rj.data)
+        && sup(&ri.sites, &rj.sites)
+        && sup(&ri.purposes, &rj.purposes)
+        && (ri.regions.is_empty() || (!rj.regions.is_empty() && sup(&ri.regions, &rj.regions)))
+        && (ri.when.is_none() || ri.when == rj.when)
+        && ir::keeps_at_least(&ri.keep, &rj.keep)
+        && ri.aggregated == rj.aggregated
+        && ri.link == rj.link
+}
+
 /// A collect rule that another rule makes redundant: same or more data, sites, purposes and regions, a retention
 /// at least as long, the same linkage, and a condition that holds whenever this one does.
 pub fn shadowed(rules: &[(ir::CollectRule, Span)]) -> Vec<Diagnostic> {
@@ -310,24 +335,7 @@ pub fn shadowed(rules: &[(ir::CollectRule, Span)]) -> Vec<Diagnostic> {
             if i == j {
                 continue;
             }
-            let sup = |a: &[String], b: &[String]| b.iter().all(|x| a.contains(x));
-            // A rule triggered by a click adds something to one that collects on page views, and the reverse.
-            let events_of = |r: &ir::CollectRule| -> Vec<String> {
-                if r.events.is_empty() {
-                    vec![ir::PAGE_VIEW.to_string()]
-                } else {
-                    r.events.clone()
-                }
-            };
-            let covers = sup(&events_of(ri), &events_of(rj))
-                && sup(&ri.data, &rj.data)
-                && sup(&ri.sites, &rj.sites)
-                && sup(&ri.purposes, &rj.purposes)
-                && (ri.regions.is_empty() || (!rj.regions.is_empty() && sup(&ri.regions, &rj.regions)))
-                && (ri.when.is_none() || ri.when == rj.when)
-                && ir::keeps_at_least(&ri.keep, &rj.keep)
-                && ri.aggregated == rj.aggregated
-                && ri.link == rj.link;
+            let covers = covers(ri, rj);
             // Of two identical rules, warn about the later one only.
             let identical = ri.data == rj.data
                 && ri.sites == rj.sites
@@ -348,6 +356,89 @@ pub fn shadowed(rules: &[(ir::CollectRule, Span)]) -> Vec<Diagnostic> {
                 );
                 break;
             }
+        }
+    }
+    out
+}
+
+/// Whether two collect rules can both fire in one decision: on a common event, in a common region, in a state of
+/// the switches where both conditions hold, and on a URL both site scopes match. Only then does a reader of the
+/// notice meet both rules about the same visit; rules that exclude each other describe different visits.
+fn can_fire_together(a: &ir::CollectRule, b: &ir::CollectRule, sites: &[ir::SiteCategory]) -> bool {
+    let (ea, eb) = (events_of(a), events_of(b));
+    if !ea.iter().any(|e| eb.contains(e)) {
+        return false;
+    }
+    let regions_meet = a.regions.is_empty()
+        || b.regions.is_empty()
+        || a.regions.iter().any(|x| b.regions.iter().any(|y| crate::region::overlaps(x, y)));
+    if !regions_meet {
+        return false;
+    }
+    let mut names: Vec<&str> = a.when.iter().chain(b.when.iter()).flat_map(|c| c.names()).collect();
+    names.sort_unstable();
+    names.dedup();
+    let both_hold = |on: &dyn Fn(&str) -> bool| {
+        a.when.as_ref().is_none_or(|c| c.eval(&on)) && b.when.as_ref().is_none_or(|c| c.eval(&on))
+    };
+    // Past the number of switches every combination of which can be tried, the conditions may hold together.
+    if ir::in_some_state(&names, both_hold) == Some(false) {
+        return false;
+    }
+    if a.sites.iter().any(|s| b.sites.contains(s)) {
+        return true;
+    }
+    let category = |name: &str| sites.iter().find(|c| c.name == name);
+    let index = OverlapIndex::new(b.sites.iter().filter_map(|s| category(s)).flat_map(|c| c.patterns.iter()));
+    a.sites.iter().filter_map(|s| category(s)).flat_map(|c| c.patterns.iter()).any(|p| !index.overlaps(p).is_empty())
+}
+
+/// Two collect rules that collect the same data item for the same purpose, keep it for different periods, and can
+/// fire in the same decision: the notice then states two retentions for one item and purpose, and a reader cannot
+/// tell which one applies. One warning per rule, on the later rule of a pair, naming the first earlier rule it
+/// conflicts with (as W0025 names one rule: the fix of one pair shows whether another remains). A rule that another
+/// makes redundant is left to W0025, whose fix (removing it) settles this too.
+pub fn conflicting_retention(rules: &[(ir::CollectRule, Span)], sites: &[ir::SiteCategory]) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for (j, (later, span)) in rules.iter().enumerate() {
+        for (earlier, earlier_span) in rules.iter().take(j) {
+            if later.keep == earlier.keep || covers(earlier, later) || covers(later, earlier) {
+                continue;
+            }
+            let data: Vec<&String> = later.data.iter().filter(|d| earlier.data.contains(d)).collect();
+            let purposes: Vec<&String> = later.purposes.iter().filter(|p| earlier.purposes.contains(p)).collect();
+            if data.is_empty() || purposes.is_empty() || !can_fire_together(earlier, later, sites) {
+                continue;
+            }
+            let names = |v: &[&String]| v.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
+            let (data, purposes) = (names(&data), names(&purposes));
+            // What the notice says (see `disclose::build`): one retention sentence per rule, and in the summary
+            // table the longer period as an upper bound, or both retentions where one is a criterion.
+            let summary = match (&earlier.keep, &later.keep) {
+                (ir::Retention::Period(a), ir::Retention::Period(b)) => {
+                    format!("up to {}", if a.max_days() >= b.max_days() { a } else { b })
+                }
+                (a, b) => format!("{a} or {b}"),
+            };
+            out.push(
+                Diagnostic::new(
+                    Code::ConflictingRetention,
+                    *span,
+                    format!(
+                        "{data} collected for {purposes} is kept {} here but {} by another rule",
+                        later.keep, earlier.keep
+                    ),
+                )
+                .with_label(format!("keeps it {}", later.keep))
+                .with_secondary(*earlier_span, format!("keeps it {}", earlier.keep))
+                .with_help(format!(
+                    "a reader of the notice sees both: one sentence says {}, another {}, and the summary says \
+                     {summary}; give both rules one retention, or make them exclusive (other sites, events, regions \
+                     or a condition that cannot hold with the other's)",
+                    earlier.keep, later.keep
+                )),
+            );
+            break;
         }
     }
     out
@@ -545,6 +636,9 @@ impl Checker<'_> {
             }
         }
         for d in shadowed(collect) {
+            self.emit(d);
+        }
+        for d in conflicting_retention(collect, sites) {
             self.emit(d);
         }
         for item in &file.items {
