@@ -65,7 +65,7 @@ codes! {
     NeverCovered = "W0011", Warning, "a collect rule can never collect because `never` rules cover its whole scope";
     NeverHolds = "W0012", Warning, "a rule's `when` or link condition can hold in no state of the signals and features";
     ExpectUnknownData = "E0012", Error, "an `expect` line names data that is not declared";
-    UndeclaredRegion = "E0013", Error, "a rule, incentive or test names a region the policy does not declare";
+    UndeclaredRegion = "E0013", Error, "a rule, incentive or test names a region the policy does not declare (a test may name a region inside a declared one: `DE` under `EU`)";
     UndeclaredLanguage = "W0014", Warning, "a text is given in a language the policy does not declare";
     BadExpectUrl = "E0015", Error, "an `expect` line's URL cannot be decided (not an http(s) URL with a domain host)";
     BadValue = "E0016", Error, "a value is out of range (a zero retention, an unknown legal basis, ...)";

@@ -748,3 +748,42 @@ fn explain_shows_each_rules_purposes_and_retention_where_they_differ() {
     assert!(text.contains("  keep:   for 30 days\n"), "{text}");
     assert!(text.contains("  by:     `collect 2` at price-tracker.policy:61\n"), "{text}");
 }
+
+/// An `expect` line may test a region inside a declared one (`DE` under `regions EU`): a component asks the
+/// artifact for `DE` and gets the rules for `EU`, so the test must be able to ask the same, and decide as
+/// `policyc explain --region DE` does. A region outside every declared one is still refused (E0013).
+#[test]
+fn an_expect_line_tests_a_member_of_a_declared_region() {
+    let policy = "policy p { name \"P\" controller \"C\" established DE contact \"c@p.test\" version \"1\" \
+        languages en regions EU, US }\n\
+        data page_url \"the page address\"\n\
+        data title \"the page title\"\n\
+        purpose stats basis consent profiling no decisions none \"counting visits\"\n\
+        sites shops \"shops\" { shop.example }\n\
+        collect page_url on shops for stats keep 30 days region EU\n\
+        collect title on shops for stats keep 30 days region US\n\
+        expect \"https://shop.example/a\" region DE collects page_url keeps page_url 30 days\n\
+        expect \"https://shop.example/a\" region US-CA collects title\n";
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.policy");
+    std::fs::write(&path, policy).unwrap();
+    let file = path.to_str().unwrap();
+    let o = policyc(&["check", file]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("E0013"), "{}", stderr(&o));
+    let o = policyc(&["test", file]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    // The decisions the `expect` lines assert are the ones `explain` gives for those regions.
+    for (region, collected) in [("DE", "page_url"), ("US-CA", "title")] {
+        let o = policyc(&["explain", file, "https://shop.example/a", "--region", region, "--format", "json"]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let json: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        assert_eq!(json["collect"], serde_json::json!([collected]), "{region}: {json}");
+    }
+
+    // A region that no declared region contains is still an error, with the declared regions in the help.
+    std::fs::write(&path, policy.replace("region DE collects", "region GB collects")).unwrap();
+    let o = policyc(&["check", file]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("E0013") && stderr(&o).contains("region `GB` is not declared"), "{}", stderr(&o));
+}

@@ -134,6 +134,18 @@ impl Checker<'_> {
         out
     }
 
+    /// The region of an `expect` line. A rule is scoped to declared regions only, but a test decides for a user
+    /// in one place, and a component may ask for any region the artifact knows: the declared ones and the known
+    /// regions inside them (`DE` under `EU`, `US-CA` under `US`, see [`crate::region::expand`]). Refusing those
+    /// would keep a policy that declares `EU` from testing what a user in Germany gets, which is what
+    /// `policyc explain --region DE` answers.
+    pub(super) fn resolve_expect_region(&mut self, r: &Ident) -> Option<String> {
+        if !self.regions.contains(&r.name) && crate::region::expand(&self.regions).contains(&r.name) {
+            return Some(r.name.clone());
+        }
+        self.resolve_regions(std::slice::from_ref(r)).into_iter().next()
+    }
+
     pub(super) fn purpose(&mut self, p: &ast::PurposeDecl) -> ir::Purpose {
         let what = format!("purpose `{}`", p.name.name);
         // `interest en "…" de "…" en "…" de "…"`: the grammar's text takes every tagged string, so without this

@@ -813,7 +813,7 @@ impl Checker<'_> {
                             .with_help("write one `expect` line per region"),
                     );
                 }
-                self.resolve_regions(&rs[..1]).into_iter().next()
+                rs.first().and_then(|r| self.resolve_expect_region(r))
             }
         };
         let mut collects = None;
