@@ -415,33 +415,144 @@ pub struct Completion {
     pub keyword: bool,
 }
 
-const CLAUSE_KEYWORDS: [&str; 20] = [
-    "on",
-    "at",
-    "when",
-    "for",
-    "keep",
-    "link to account",
-    "region",
-    "basis",
-    "interest",
-    "shared with",
-    "own purposes",
-    "from",
-    "exact",
+/// The clauses of the `policy` header, each by the words that start it.
+const HEADER_KEYWORDS: &[&str] = &[
+    "name",
+    "controller",
+    "contact",
+    "dpo",
+    "version",
+    "languages",
+    "regions",
+    "established",
+    "representative",
+    "opt out",
+    "url",
     "allow",
-    "collects",
-    "links",
-    "uses",
-    "keeps",
-    "shares",
-    "necessary",
 ];
+
+/// What a line inside a `sites` block can start with besides a pattern, which no completion can guess.
+const SITES_KEYWORDS: &[&str] = &["from", "exact", "allow"];
+
+/// The clauses of a top-level item, each by the words that start it, in the order `docs/language.md` gives
+/// them. Items whose only clause is a text have none.
+fn clause_keywords(item: &str) -> &'static [&'static str] {
+    match item {
+        "feature" => &["default", "opt in"],
+        "data" => &["category", "aggregated", "label"],
+        "source" => &["label"],
+        "purpose" => &["basis", "interest", "shared with", "direct marketing", "profiling", "decisions", "label"],
+        "recipient" => &["processor", "own purposes", "in", "safeguard", "sold", "shared"],
+        "sites" => &["special"],
+        "never" => &["region"],
+        "collect" => &["on", "at", "from", "when", "for", "keep", "link to account", "region", "necessary", "allow"],
+        "process" => &["on", "when", "for", "region", "on device"],
+        "incentive" => &["region", "in exchange for", "value", "method", "opt in", "withdraw", "reward stays"],
+        "expect" => &["at", "with", "region", "collects", "links", "uses", "keeps", "shares"],
+        "store" => &["for"],
+        _ => &[],
+    }
+}
+
+/// The item keywords that a new name follows: nothing declared fits there, so completion offers nothing.
+const DECLARING_KEYWORDS: &[&str] = &[
+    "policy",
+    "signal",
+    "feature",
+    "event",
+    "data",
+    "purpose",
+    "recipient",
+    "sites",
+    "incentive",
+    "criterion",
+    "source",
+];
+
+/// Where the cursor stands, as far as completion needs to know: the block it is in (`policy` or `sites`), the
+/// top-level item it continues, and whether only spaces stand before it on its line.
+struct Place<'t> {
+    block: Option<&'t str>,
+    item: Option<&'t str>,
+    line_start: bool,
+    indented: bool,
+}
+
+/// Reads the text before the cursor as far as completion needs it, skipping strings and comments: a `{` opens
+/// the block of the item whose keyword started the last item line, a `}` closes it, and an item keyword that is
+/// the first word of a line outside a block starts an item. Items start lines by convention (`policyc fmt`
+/// keeps them so), which keeps this a scan of words instead of a parse of text that is being edited and rarely
+/// parses.
+fn place(before: &str) -> Place<'_> {
+    let b = before.as_bytes();
+    let (mut i, mut depth) = (0usize, 0usize);
+    let mut item: Option<&str> = None;
+    let mut block: Option<&str> = None;
+    let mut first_on_line = true;
+    while let Some(&c) = b.get(i) {
+        match c {
+            b'\n' => first_on_line = true,
+            b'"' => {
+                i += 1;
+                while let Some(&d) = b.get(i) {
+                    if d == b'"' {
+                        break;
+                    }
+                    i += if d == b'\\' { 2 } else { 1 };
+                }
+                first_on_line = false;
+            }
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                while b.get(i + 1).is_some_and(|d| *d != b'\n') {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i = before.get(i + 2..).and_then(|t| t.find("*/")).map_or(b.len(), |n| i + 2 + n + 1);
+            }
+            b'{' => {
+                depth += 1;
+                if depth == 1 {
+                    block = item;
+                }
+                first_on_line = false;
+            }
+            b'}' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    block = None;
+                }
+                first_on_line = false;
+            }
+            c if c.is_ascii_alphanumeric() || c == b'_' => {
+                let end = (i..b.len()).find(|&k| !b.get(k).is_some_and(|d| d.is_ascii_alphanumeric() || *d == b'_'));
+                let end = end.unwrap_or(b.len());
+                let word = before.get(i..end).unwrap_or("");
+                if first_on_line && depth == 0 {
+                    if let Some(k) = crate::ast::ITEM_KEYWORDS.iter().find(|k| **k == word) {
+                        item = Some(k);
+                    }
+                }
+                first_on_line = false;
+                i = end.saturating_sub(1);
+            }
+            c if c.is_ascii_whitespace() => {}
+            _ => first_on_line = false,
+        }
+        i += 1;
+    }
+    let line = before.rsplit('\n').next().unwrap_or("");
+    let line_start = line.chars().all(char::is_whitespace);
+    Place { block: if depth > 0 { block } else { None }, item, line_start, indented: line_start && !line.is_empty() }
+}
 
 /// Names and keywords that fit at `offset`: after `on` site categories, after `at` events, after `for` purposes, after `collect`,
 /// `collects`, `links`, `uses`, `keeps`, `shares` and `in exchange for` data items, in conditions signals and features,
 /// after `region` regions, after `shared with` and `shares DATA with` recipients, after `until` criteria, after
-/// `allow` the codes of warnings; elsewhere keywords and every name.
+/// `allow` the codes of warnings. Elsewhere, the keywords that can start a clause there: in the `policy` header
+/// its fields, in a `sites` block `from`, `exact` and `allow`, on an indented line or after a finished clause the
+/// clauses of the item it continues, and on a line of its own the items. Where a new name is being declared,
+/// nothing.
 pub fn completions(idx: &Index, text: &str, offset: usize) -> Vec<Completion> {
     let before = prefix(text, offset);
     // The words before the cursor, skipping the one being typed, names listed so far and commas.
@@ -456,6 +567,13 @@ pub fn completions(idx: &Index, text: &str, offset: usize) -> Vec<Completion> {
             .map(|s| Completion { label: s.name.clone(), detail: s.kind.word().to_string(), keyword: false })
             .collect()
     };
+    let keywords = |ks: &[&str]| -> Vec<Completion> {
+        ks.iter().map(|k| Completion { label: k.to_string(), detail: "keyword".into(), keyword: true }).collect()
+    };
+    let place = place(start);
+    // At the start of a line, a list goes on only after a `,` that ends the line before, and a name follows a
+    // keyword only when the keyword ends it; after a finished list, the line starts a clause or an item.
+    let list_open = !place.line_start || start.trim_end().ends_with(',');
     // After `allow`, the codes of the warnings an author can accept.
     if words.first() == Some(&"allow") {
         return Code::ALL
@@ -474,10 +592,7 @@ pub fn completions(idx: &Index, text: &str, offset: usize) -> Vec<Completion> {
         } else {
             &["sell", "share", "disclose"]
         };
-        return verbs
-            .iter()
-            .map(|k| Completion { label: k.to_string(), detail: "keyword".into(), keyword: true })
-            .collect();
+        return keywords(verbs);
     }
     // The nearest word that decides the list: a keyword, passing over names already listed.
     let declared = |w: &str| names.iter().any(|s| s.name == w);
@@ -488,6 +603,8 @@ pub fn completions(idx: &Index, text: &str, offset: usize) -> Vec<Completion> {
             "at" => &[SymbolKind::Event],
             // In a collect rule or an `expect from` line: the built-in sources, then the declared ones; in a
             // `sites` block a string follows, and no name fits there anyway.
+            // In a `sites` block, a file name in quotes follows `from`.
+            "from" if place.block.is_some() => return Vec::new(),
             "from" => {
                 let builtin = [crate::ir::SOURCE_DEVICE, crate::ir::SOURCE_ACCOUNT].map(|b| Completion {
                     label: b.to_string(),
@@ -506,7 +623,7 @@ pub fn completions(idx: &Index, text: &str, offset: usize) -> Vec<Completion> {
             "until" => &[SymbolKind::Criterion],
             "when" | "and" | "or" | "not" | "with" => &[SymbolKind::Signal, SymbolKind::Feature],
             "region" => &[SymbolKind::Region],
-            _ if declared(w) => continue,
+            _ if declared(w) && list_open => continue,
             _ => break,
         };
         if !kinds.is_empty() {
@@ -514,17 +631,20 @@ pub fn completions(idx: &Index, text: &str, offset: usize) -> Vec<Completion> {
         }
         break;
     }
-    let mut out: Vec<Completion> = crate::ast::ITEM_KEYWORDS
-        .iter()
-        .chain(CLAUSE_KEYWORDS.iter())
-        .map(|k| Completion { label: k.to_string(), detail: "keyword".into(), keyword: true })
-        .collect();
-    out.extend(names.iter().filter(|s| s.kind != SymbolKind::Policy).map(|s| Completion {
-        label: s.name.clone(),
-        detail: s.kind.word().to_string(),
-        keyword: false,
-    }));
-    out
+    // Right after the keyword of a declaration, a new name goes: nothing declared fits.
+    if !place.line_start && words.first().is_some_and(|w| DECLARING_KEYWORDS.contains(w)) {
+        return Vec::new();
+    }
+    match (place.block, place.item) {
+        (Some("policy"), _) => keywords(HEADER_KEYWORDS),
+        (Some("sites"), _) => keywords(SITES_KEYWORDS),
+        (Some(_), _) => Vec::new(),
+        // A line of its own starts an item; an indented line, or the rest of a line, continues the item above.
+        (None, Some(item)) if (place.indented || !place.line_start) && !clause_keywords(item).is_empty() => {
+            keywords(clause_keywords(item))
+        }
+        (None, _) => keywords(&crate::ast::ITEM_KEYWORDS),
+    }
 }
 
 /// A did-you-mean fix: the diagnostic it fixes, the span to replace and the replacement.

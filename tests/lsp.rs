@@ -186,6 +186,18 @@ fn an_editor_session() {
     let items = s.request("textDocument/completion", doc(after("  for ")));
     let labels: Vec<&str> = items.as_array().unwrap().iter().map(|i| i["label"].as_str().unwrap()).collect();
     assert_eq!(labels, ["recommend"]);
+    // On the empty last line, the keywords that start an item; at the start of an indented line of the collect
+    // rule, its clauses.
+    let last_line = POLICY.matches('\n').count();
+    let items = s.request("textDocument/completion", doc(json!({"line": last_line, "character": 0})));
+    let labels: Vec<&str> = items.as_array().unwrap().iter().map(|i| i["label"].as_str().unwrap()).collect();
+    assert_eq!(labels, policyc::ast::ITEM_KEYWORDS);
+    let items = s.request("textDocument/completion", doc(after("  on retail\n  ")));
+    let labels: Vec<&str> = items.as_array().unwrap().iter().map(|i| i["label"].as_str().unwrap()).collect();
+    assert!(
+        labels.contains(&"keep") && labels.contains(&"link to account") && !labels.contains(&"retail"),
+        "{labels:?}"
+    );
 
     // The did-you-mean fix as a code action.
     let actions = s.request(
@@ -394,14 +406,13 @@ mod analysis {
         assert_eq!(labels("expect \"https://a.com/\" with "), ["signed_in"]);
         let recipients = labels("expect \"https://a.com/\" shares page_url, product_price with ");
         assert!(recipients.is_empty(), "the policy declares no recipients: {recipients:?}");
+        // On a line of its own, the keywords that start an item, and no names: none can start one.
         let top = labels("");
-        assert!(top.contains(&"collect".to_string()) && top.contains(&"retail".to_string()), "{top:?}");
-        assert!(top.contains(&"allow".to_string()), "{top:?}");
+        assert_eq!(top, policyc::ast::ITEM_KEYWORDS);
+        assert_eq!(labels(&format!("{POLICY}\n")), policyc::ast::ITEM_KEYWORDS);
         // After `never`, what can be promised; after `or` in a promise, the promises about recipients.
         assert_eq!(labels("never "), ["collect", "sell", "share", "disclose"]);
         assert_eq!(labels("never sell or "), ["sell", "share", "disclose"]);
-        assert!(top.contains(&"own purposes".to_string()), "{top:?}");
-        assert!(top.contains(&"source".to_string()) && top.contains(&"necessary".to_string()), "{top:?}");
         // After `from` in a collect rule or an `expect` line, the built-in sources and the declared ones.
         let with_source = format!("{POLICY}\nsource cards \"your cards\"\n");
         let idx2 = ide::analyse("p.policy", &with_source, &mut policyc::NoLists).index.unwrap();
@@ -414,6 +425,58 @@ mod analysis {
         let codes = ide::completions(&idx, "collect page_url allow ", "collect page_url allow ".len());
         assert!(codes.iter().any(|c| c.label == "W0025" && c.detail.contains("adds nothing")), "{codes:?}");
         assert!(!codes.iter().any(|c| c.label.starts_with('E') || c.label == "W0060"), "{codes:?}");
+    }
+
+    /// At the start of a line, completion offers what can start a clause there, not every label: the header's
+    /// fields in the `policy` block, `from`, `exact` and `allow` in a `sites` block, the clauses of the item an
+    /// indented line continues, and the items on a line of its own. A finished list is not continued on a new
+    /// line, but one whose line ends in `,` is.
+    #[test]
+    fn completion_at_the_start_of_a_line_offers_what_can_start_a_clause_there() {
+        let idx = ide::analyse("p.policy", POLICY, &mut policyc::NoLists).index.unwrap();
+        let labels = |text: &str| -> Vec<String> {
+            ide::completions(&idx, text, text.len()).into_iter().map(|c| c.label).collect()
+        };
+        let header = labels("policy shop {\n  name \"Shop\"\n  ");
+        assert_eq!(
+            header,
+            [
+                "name",
+                "controller",
+                "contact",
+                "dpo",
+                "version",
+                "languages",
+                "regions",
+                "established",
+                "representative",
+                "opt out",
+                "url",
+                "allow"
+            ]
+        );
+        // A `{` or `}` inside a string or a comment opens and closes nothing.
+        assert_eq!(labels("policy shop { name \"a } b\" // }\n  /* } */ con"), header);
+        assert_eq!(labels("sites retail \"shops\" {\n  walmart.com\n  "), ["from", "exact", "allow"]);
+        assert!(labels("sites retail \"shops\" {\n  from ").is_empty(), "a quoted file name follows");
+        let collect = ["on", "at", "from", "when", "for", "keep", "link to account", "region", "necessary", "allow"];
+        assert_eq!(labels("collect page_url\n  on retail\n  "), collect);
+        assert_eq!(labels("collect page_url\n  on retail\n  fo"), collect, "the word being typed is left out");
+        assert_eq!(labels("collect page_url on retail for recommend keep 90 days "), collect);
+        assert_eq!(
+            labels("purpose recommend\n  "),
+            ["basis", "interest", "shared with", "direct marketing", "profiling", "decisions", "label"]
+        );
+        assert_eq!(
+            labels("expect \"https://a.com/\"\n  "),
+            ["at", "with", "region", "collects", "links", "uses", "keeps", "shares"]
+        );
+        assert_eq!(labels("sites retail \"shops\" { walmart.com }\n"), policyc::ast::ITEM_KEYWORDS);
+        // A list whose line ends in `,` goes on; a condition whose line ends in `and` too.
+        assert_eq!(labels("collect page_url,\n  "), ["page_url", "product_price"]);
+        assert_eq!(labels("collect page_url when signed_in and\n  "), ["signed_in"]);
+        // After the keyword of a declaration, a new name goes: nothing to offer.
+        assert!(labels("purpose ").is_empty() && labels("sites ").is_empty());
     }
 
     #[test]
