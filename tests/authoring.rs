@@ -786,4 +786,10 @@ fn an_expect_line_tests_a_member_of_a_declared_region() {
     let o = policyc(&["check", file]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("E0013") && stderr(&o).contains("region `GB` is not declared"), "{}", stderr(&o));
+    // A rule, unlike a test, is scoped to declared regions only, since each gets a notice; the help says why a
+    // region inside a declared one still needs declaring.
+    std::fs::write(&path, policy.replace("keep 30 days region EU", "keep 30 days region DE")).unwrap();
+    let o = policyc(&["check", file]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("`DE` lies in `EU`, which the policy declares"), "{}", stderr(&o));
 }

@@ -113,8 +113,19 @@ impl Checker<'_> {
         let mut out = Vec::new();
         for r in regions {
             if !self.regions.contains(&r.name) {
+                let inside = self.regions.iter().find(|d| crate::region::within(&r.name, d));
                 let help = if self.regions.is_empty() {
                     format!("declare the policy's regions in its header: `regions {}`", r.name)
+                } else if let Some(outer) = inside {
+                    // The region is covered by a declared one, so "add it" alone would read as if the policy
+                    // did not reach it. Say why a scope still needs it declared: each declared region gets a
+                    // notice of its own, and a rule, incentive or controller for part of one needs that notice.
+                    format!(
+                        "`{}` lies in `{outer}`, which the policy declares, but something scoped to `{}` alone needs \
+                         it declared too, for a notice of its own: add it to `regions` in the header, or scope this \
+                         to `{outer}`",
+                        r.name, r.name
+                    )
                 } else {
                     format!(
                         "the policy declares {}; add `{}` to `regions` in the header",
