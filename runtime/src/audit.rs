@@ -46,8 +46,26 @@ pub struct Event {
     pub policy: Option<String>,
 }
 
-/// The fields of an event, for suggestions when a line has another.
-const EVENT_FIELDS: [&str; 9] = ["ts", "url", "collect", "data", "linked", "state", "region", "event", "policy"];
+/// The fields of an event, for suggestions when a line has another; the columns of events stored in typed
+/// columns are named the same.
+pub const EVENT_FIELDS: [&str; 9] = ["ts", "url", "collect", "data", "linked", "state", "region", "event", "policy"];
+
+/// Why `name` is no field of an event (a misspelt column of typed events, such as `colect`), in one line with
+/// the field likely meant; `None` for a field. A field that is not read would audit as absent ("collected
+/// nothing") and hide a violation, so every reader refuses one, as [`Event::parse`] refuses it in a line.
+pub fn unknown_field(name: &str) -> Option<String> {
+    if EVENT_FIELDS.contains(&name) {
+        return None;
+    }
+    let name_text = one_line(name);
+    Some(match crate::matcher::closest(name, EVENT_FIELDS.iter().copied()) {
+        Some(meant) => format!("`{name_text}` is not a field of a collection event; did you mean `{meant}`?"),
+        None => format!(
+            "`{name_text}` is not a field of a collection event; its fields are {}",
+            EVENT_FIELDS.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ")
+        ),
+    })
+}
 
 impl Event {
     /// Reads one log line (without its line break); the error is one line.
@@ -357,6 +375,19 @@ mod tests {
             let line = format!(r#"{{"url": "u", "{field}x": 1}}"#);
             assert!(Event::parse(&line).unwrap_err().contains(&format!("did you mean `{field}`")), "{field}");
         }
+    }
+
+    #[test]
+    fn a_column_that_is_no_field_is_named_with_the_field_meant() {
+        assert_eq!(unknown_field("collect"), None);
+        assert_eq!(unknown_field("event"), None);
+        assert_eq!(
+            unknown_field("colect").as_deref(),
+            Some("`colect` is not a field of a collection event; did you mean `collect`?")
+        );
+        let far = unknown_field("user_id").unwrap_or_default();
+        assert!(far.starts_with("`user_id` is not a field of a collection event; its fields are `ts`, "), "{far}");
+        assert!(!unknown_field("a\nb").unwrap_or_default().contains('\n'));
     }
 
     #[test]

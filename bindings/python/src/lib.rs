@@ -11,7 +11,7 @@ use arrow_array::{
     MapArray, RecordBatch, StringArray, StringViewArray,
 };
 use arrow_pyarrow::{FromPyArrow, ToPyArrow};
-use policyc_runtime::audit::{Auditor as RtAuditor, Event, Malformed, Violation};
+use policyc_runtime::audit::{unknown_field, Auditor as RtAuditor, Event, Malformed, Violation};
 use policyc_runtime::matcher::Matcher as RtMatcher;
 use policyc_runtime::{urlnorm, Context, Decision as RtDecision, Report, Settings, SourceReport};
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -516,13 +516,21 @@ impl Auditor {
     }
 
     /// Audits events stored in typed columns (a pyarrow `RecordBatch` such as a Parquet table gives) without
-    /// turning them back into JSON: `url` (string), and optionally `ts`, `region`, `policy` (strings), `collect`
-    /// or its old name `data`, `linked` (lists of strings) and `state` (a map from string to bool). Returns
-    /// what `audit_arrow` returns; an event that cannot be audited is a row of kind `malformed`.
+    /// turning them back into JSON: `url` (string), and optionally `ts`, `region`, `event`, `policy` (strings),
+    /// `collect` or its old name `data`, `linked` (lists of strings) and `state` (a map from string to bool),
+    /// each with the meaning of the event's field in an NDJSON line (a null `event` is a page view). Returns
+    /// what `audit_arrow` returns; an event that cannot be audited is a row of kind `malformed`. A column that
+    /// is no field of an event (a misspelt `colect`) raises `ValueError`, as it makes a JSON line malformed;
+    /// a column of the wrong type raises `TypeError`.
     fn audit_columns<'py>(&self, py: Python<'py>, batch: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         let auditor = self.auditor()?;
         let batch = RecordBatch::from_pyarrow_bound(batch)
             .map_err(|e| PyTypeError::new_err(format!("expected a pyarrow RecordBatch of events: {e}")))?;
+        // A column that is not read would audit every event as if that field were absent: a misspelt `colect`
+        // as "collected nothing", which hides every collection violation.
+        if let Some(message) = batch.schema().fields().iter().find_map(|f| unknown_field(f.name())) {
+            return Err(PyValueError::new_err(message));
+        }
         let columns = EventColumns::new(&batch).map_err(PyTypeError::new_err)?;
         let out = py.detach(|| {
             audit_rows(&auditor, batch.num_rows(), |i| columns.event(i).map_err(|message| Malformed::new(0, &message)))
@@ -681,6 +689,7 @@ struct EventColumns<'a> {
     url: Strings<'a>,
     ts: Option<Strings<'a>>,
     region: Option<Strings<'a>>,
+    event: Option<Strings<'a>>,
     policy: Option<Strings<'a>>,
     collect: Option<StringLists<'a>>,
     data: Option<StringLists<'a>>,
@@ -723,6 +732,7 @@ impl<'a> EventColumns<'a> {
             url: strings("url")?.ok_or("the events have no `url` column")?,
             ts: strings("ts")?,
             region: strings("region")?,
+            event: strings("event")?,
             policy: strings("policy")?,
             collect: lists("collect")?,
             data: lists("data")?,
@@ -760,8 +770,8 @@ impl<'a> EventColumns<'a> {
             linked: list(&self.linked)?.unwrap_or_default(),
             state,
             region: text(&self.region),
-            // Typed columns carry no event yet: each row is a page view (JSON lines may name an event).
-            event: None,
+            // A null event, like an absent or null one in a JSON line, is a page view.
+            event: text(&self.event),
             policy: text(&self.policy),
         }))
     }

@@ -48,6 +48,14 @@ def artifacts(policyc_bin, tmp_path_factory) -> dict:
     return found
 
 
+@pytest.fixture(scope="session")
+def cashback(policyc_bin, tmp_path_factory):
+    """The events fixture compiled: a policy whose collection depends on what the user does."""
+    out = tmp_path_factory.mktemp("cashback")
+    run(policyc_bin, "compile", ROOT / "tests/fixtures/events/cashback.policy", "-o", out)
+    return out / "cashback.matcher"
+
+
 def match(binary: Path, artifact: Path, urls, set_=None, region=None) -> list:
     """`policyc match` over `urls`: one JSON decision per URL."""
     args = ["match", artifact]

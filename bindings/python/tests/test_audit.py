@@ -125,3 +125,42 @@ def test_lines_the_cli_reports_are_never_dropped(policyc_bin, artifacts, tmp_pat
     # As text, the same: the line of no-break spaces is malformed, not skipped.
     text_rows = auditor.audit_arrow(pa.array(["\u00a0", "  "])).to_pylist()
     assert [(r["row"], r["kind"]) for r in text_rows] == [(0, "malformed")]
+
+
+# A click that collects what a click may, a page view that collects what only a click may, a click that collects
+# what only a page view may, and an event the policy does not declare.
+CLICKS = [
+    {"url": "https://shop.example/p/1", "collect": ["offer_id"], "linked": ["offer_id"], "event": "offer_click"},
+    {"url": "https://shop.example/p/1", "collect": ["offer_id"], "event": None},
+    {"url": "https://shop.example/p/1", "collect": ["page_url"], "event": "offer_click"},
+    {"url": "https://shop.example/p/1", "collect": [], "event": "install"},
+]
+
+
+def test_an_event_column_means_what_the_event_field_of_a_line_means(policyc_bin, cashback, tmp_path):
+    """A click stored in typed columns is audited as a click, as its NDJSON line is by `policyc audit`."""
+    auditor = policyc.Auditor([cashback.read_bytes()])
+    log = tmp_path / "clicks.ndjson"
+    log.write_text("".join(json.dumps(e) + "\n" for e in CLICKS))
+    want, want_malformed, code = cli_audit(policyc_bin, [cashback], log)
+    assert code == 2
+    assert [(v["line"], v["kind"], v["data"]) for v in want] == [
+        (2, "collected_not_allowed", ["offer_id"]), (3, "collected_not_allowed", ["page_url"])]
+    batch = pa.RecordBatch.from_pydict({k: [e.get(k) for e in CLICKS] for k in ("url", "collect", "linked", "event")})
+    rows = auditor.audit_columns(batch).to_pylist()
+    got = [{"line": r.pop("row") + 1, **r} for r in rows if r["kind"] != "malformed"]
+    assert got == want
+    assert [(r["row"] + 1, r["detail"]) for r in rows if r["kind"] == "malformed"] == want_malformed
+    assert want_malformed[0][1].startswith("`install` is not an event of this policy; ")
+
+
+def test_a_column_that_is_no_field_of_an_event_is_refused(cashback):
+    """A misspelt column would otherwise be skipped, and `colect` audit as collecting nothing."""
+    auditor = policyc.Auditor([cashback.read_bytes()])
+    typo = pa.RecordBatch.from_pydict({"url": ["https://shop.example/p/1"], "colect": [["offer_id"]]})
+    with pytest.raises(ValueError) as e:
+        auditor.audit_columns(typo)
+    assert str(e.value) == "`colect` is not a field of a collection event; did you mean `collect`?"
+    other = pa.RecordBatch.from_pydict({"url": ["https://shop.example/p/1"], "user_id": ["u1"]})
+    with pytest.raises(ValueError, match=r"^`user_id` is not a field of a collection event; its fields are `ts`, "):
+        auditor.audit_columns(other)

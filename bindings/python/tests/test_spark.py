@@ -17,7 +17,7 @@ import policyc  # noqa: E402
 from policyc import spark as pspark  # noqa: E402
 from conftest import ROOT  # noqa: E402
 from eventlog import generate  # noqa: E402
-from test_audit import FIXTURE, cli_audit  # noqa: E402
+from test_audit import CLICKS, FIXTURE, cli_audit  # noqa: E402
 
 EVENTS = int(os.environ.get("POLICYC_SPARK_EVENTS", "1000000"))
 COLUMNS = ("ts", "url", "kind", "data", "detail", "policy")
@@ -116,3 +116,24 @@ def test_the_command_line(policyc_bin, artifacts, tmp_path):
     assert table.schema.names == ["ts", "url", "kind", "data", "detail", "policy", "file"]
     p = subprocess.run([sys.executable, "-m", "policyc.spark", str(FIXTURE)], capture_output=True, text=True)
     assert p.returncode == 2 and "at least one artifact" in p.stderr
+
+
+def test_typed_events_with_an_event_column_and_a_misspelt_column(spark, policyc_bin, cashback, tmp_path):
+    """Parquet events with an `event` column are audited as their NDJSON lines are; a misspelt column stops the
+    job on the driver with the runtime's message, before any task runs."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    log = tmp_path / "clicks.ndjson"
+    log.write_text("".join(json.dumps(e) + "\n" for e in CLICKS))
+    want, want_malformed, _ = cli_audit(policyc_bin, [cashback], log)
+    table = pa.table({k: [e.get(k) for e in CLICKS] for k in ("url", "collect", "linked", "event")})
+    pq.write_table(table, tmp_path / "clicks.parquet")
+    typed = pspark.read_events(spark, [str(tmp_path / "clicks.parquet")])
+    got, got_malformed, _ = spark_rows(pspark.audit(typed, cashback.read_bytes()))
+    assert got == rows(want)
+    assert got_malformed == sorted(m for _, m in want_malformed)
+
+    pq.write_table(table.rename_columns(["url", "colect", "linked", "event"]), tmp_path / "typo.parquet")
+    with pytest.raises(ValueError, match=r"^`colect` is not a field of a collection event; did you mean `collect`\?$"):
+        pspark.audit(pspark.read_events(spark, [str(tmp_path / "typo.parquet")]), cashback.read_bytes())

@@ -109,5 +109,8 @@ class Auditor:
         """The violations of every line: ``row``, ``ts``, ``url``, ``kind``, ``data``, ``detail``, ``policy``;
         malformed lines are rows of kind ``malformed``."""
     def audit_columns(self, batch: pyarrow.RecordBatch) -> pyarrow.RecordBatch:
-        """The violations of events in typed columns (``url``; optional ``ts``, ``region``, ``policy``,
-        ``collect``/``data``, ``linked``, ``state`` as a map of booleans), in the form ``audit_arrow`` returns."""
+        """The violations of events in typed columns (``url``; optional ``ts``, ``region``, ``event``, ``policy``
+        as strings, ``collect``/``data`` and ``linked`` as lists of strings, ``state`` as a map of booleans), each
+        meaning what the field of an NDJSON line means (a null ``event`` is a page view), in the form
+        ``audit_arrow`` returns. A column that is no field of an event raises ``ValueError``; a column of the
+        wrong type raises ``TypeError``."""

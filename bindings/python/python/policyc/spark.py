@@ -26,7 +26,7 @@ from typing import Iterable, Iterator, List, Sequence, Union
 from policyc import Auditor, Matcher
 
 #: The fields of a collection event (``schemas/event.schema.json``), in the order they are serialised.
-EVENT_FIELDS = ("ts", "url", "collect", "data", "linked", "state", "region", "policy")
+EVENT_FIELDS = ("ts", "url", "collect", "data", "linked", "state", "region", "event", "policy")
 
 #: The violations' schema: ``policyc audit --format json`` without ``line``, plus the input ``file``.
 VIOLATION_SCHEMA = "ts string, url string, kind string, data array<string>, detail string, policy string, file string"
@@ -34,7 +34,7 @@ VIOLATION_SCHEMA = "ts string, url string, kind string, data array<string>, deta
 #: The Spark schema of an NDJSON event, for reading logs into typed columns (``state`` as a map, as in JSON).
 EVENT_SCHEMA = (
     "ts string, url string, collect array<string>, data array<string>, linked array<string>, "
-    "state map<string,boolean>, region string, policy string"
+    "state map<string,boolean>, region string, event string, policy string"
 )
 
 ArtifactArg = Union[bytes, Matcher]
@@ -64,8 +64,10 @@ def audit(events_df, artifacts: Union[ArtifactArg, Sequence[ArtifactArg]]):
     ``events_df`` is either raw log lines (one string column, ``value``, as ``spark.read.text`` gives), audited
     as ``policyc audit`` reads lines, or events in columns named as in ``EVENT_FIELDS`` (as
     ``spark.read.json(..., schema=EVENT_SCHEMA)`` or a Parquet table gives), which the runtime reads from the
-    Arrow columns directly (``state`` as a map of booleans; a ``ts`` of timestamp type is cast to Spark's string
-    form). A ``file`` column is carried through; otherwise Spark's input file name is used. A malformed line is
+    Arrow columns directly (``state`` as a map of booleans, ``event`` as a string, null for a page view; a ``ts``
+    of timestamp type is cast to Spark's string form). A column that is no field of an event raises
+    ``ValueError`` before any task runs, as such a field makes a JSON line malformed. A ``file`` column is
+    carried through; otherwise Spark's input file name is used. A malformed line is
     a row of kind ``malformed`` whose ``detail`` says why (``policyc audit`` reports the same on standard error).
     """
     from pyspark.sql import functions as F
@@ -81,6 +83,7 @@ def audit(events_df, artifacts: Union[ArtifactArg, Sequence[ArtifactArg]]):
         # row, instead of failing the batch that holds it.
         prepared = events_df.select(F.col("value").cast("binary").alias("line"), file)
         return prepared.mapInArrow(_audit_batches(shared, "lines"), VIOLATION_SCHEMA)
+    _refuse_unknown_columns(Auditor(blobs), columns)
     # Events in columns reach the runtime as Arrow columns of fixed types; a missing column is all nulls.
     fields = []
     for name, kind in _EVENT_TYPES:
@@ -98,8 +101,26 @@ def audit(events_df, artifacts: Union[ArtifactArg, Sequence[ArtifactArg]]):
 # The columns `Auditor.audit_columns` reads, with the types Spark hands them over in.
 _EVENT_TYPES = (
     ("ts", "string"), ("url", "string"), ("collect", "array<string>"), ("data", "array<string>"),
-    ("linked", "array<string>"), ("state", "map<string,boolean>"), ("region", "string"), ("policy", "string"),
+    ("linked", "array<string>"), ("state", "map<string,boolean>"), ("region", "string"), ("event", "string"),
+    ("policy", "string"),
 )
+
+
+def _refuse_unknown_columns(auditor: Auditor, columns: Sequence[str]) -> None:
+    """Raises ``ValueError`` for a column that is no field of an event (other than ``file``), in the runtime's
+    words, on the driver: the select in ``audit`` would drop it, and a misspelt ``colect`` would then audit as
+    "collected nothing" and hide every collection violation (in a JSON line the same field is malformed)."""
+    import pyarrow as pa
+
+    arrow = {"string": pa.string(), "array<string>": pa.list_(pa.string()),
+             "map<string,boolean>": pa.map_(pa.string(), pa.bool_())}
+    types = {name: arrow[kind] for name, kind in _EVENT_TYPES}
+    names = [c for c in columns if c != "file"]
+    # An empty batch of these names: `audit_columns` checks the names before anything else; `url` is added when
+    # missing because a missing `url` is audited here as a null one, not refused.
+    names += [] if "url" in names else ["url"]
+    batch = pa.RecordBatch.from_arrays([pa.array([], types.get(n, pa.string())) for n in names], names=names)
+    auditor.audit_columns(batch)
 
 
 def _audit_batches(shared, form: str):
@@ -115,7 +136,9 @@ def _audit_batches(shared, form: str):
             if form == "lines":
                 found = auditor.audit_arrow(batch.column(0))
             else:
-                found = auditor.audit_columns(batch)
+                # The last column is the input file, which is no field of an event.
+                events = pa.RecordBatch.from_arrays(batch.columns[:-1], names=batch.schema.names[:-1])
+                found = auditor.audit_columns(events)
             files = pc.take(batch.column(batch.num_columns - 1), found.column("row"))
             yield pa.RecordBatch.from_arrays(
                 [found.column(name) for name in ("ts", "url", "kind", "data", "detail", "policy")] + [files],
