@@ -79,7 +79,8 @@ def test_a_generated_log_as_ndjson_and_as_parquet(spark, policyc_bin, artifacts,
     expected = generate(log, policyc.Matcher.open(shop), EVENTS)
     malformed_lines = expected.pop("malformed")
     want, want_malformed, code = cli_audit(policyc_bin, [shop, other], log)
-    assert code == 2
+    # A short log (`POLICYC_SPARK_EVENTS=2000`) may have no malformed line seeded, and then exits 1.
+    assert code == (2 if malformed_lines else 1)
     # The seeded violations, and nothing else.
     assert {(v["line"], v["kind"]): v["data"] for v in want} == expected
     assert [line for line, _ in want_malformed] == malformed_lines
