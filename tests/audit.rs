@@ -314,3 +314,48 @@ fn cli_audit_cut_short_by_its_reader_does_not_exit_clean() {
     assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(String::from_utf8_lossy(&o.stderr).contains("the rest of the log was not audited"));
 }
+
+/// A line that names a policy of none of the artifacts and a switch the fallback artifact does not declare is
+/// both: its mismatch is a violation like any other, and the line is malformed, with a reason that says which
+/// artifact read it and why.
+#[test]
+fn cli_keeps_the_mismatch_of_a_line_its_fallback_artifact_cannot_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = artifact();
+    let hash = Matcher::from_bytes(&bytes).unwrap().policy_hash();
+    let artifact_path = dir.path().join("shop.matcher");
+    std::fs::write(&artifact_path, &bytes).unwrap();
+    let other = "f".repeat(64);
+    let log = dir.path().join("log.ndjson");
+    std::fs::write(
+        &log,
+        format!(
+            "{{\"url\": \"https://www.walmart.com/\", \"state\": {{\"dark_mode\": true}}, \"policy\": \"{other}\"}}\n"
+        ),
+    )
+    .unwrap();
+    for format in ["json", "text"] {
+        let o = Command::new(env!("CARGO_BIN_EXE_policyc"))
+            .args(["audit", artifact_path.to_str().unwrap(), log.to_str().unwrap(), "--format", format])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2));
+        let out = String::from_utf8(o.stdout).unwrap();
+        let err = String::from_utf8(o.stderr).unwrap();
+        if format == "json" {
+            let v: serde_json::Value = serde_json::from_str(out.trim_end()).unwrap();
+            assert_eq!((v["line"].as_u64(), v["kind"].as_str()), (Some(1), Some("policy_mismatch")), "{out}");
+        } else {
+            assert!(out.starts_with("line 1: policy_mismatch: https://www.walmart.com/: "), "{out}");
+        }
+        assert_eq!(out.lines().count(), 1, "{out}");
+        assert!(err.contains("line 1: malformed: `dark_mode` is not a signal or feature of this policy; "), "{err}");
+        assert!(
+            err.contains(&format!(
+                "; read with policy {hash} because the event names policy {other}, which no artifact has"
+            )),
+            "{err}"
+        );
+        assert!(err.contains("1 violation (1 policy_mismatch), 1 malformed line"), "{err}");
+    }
+}

@@ -135,13 +135,18 @@ pub struct Violation {
 pub struct Malformed {
     pub line: u64,
     pub message: String,
+    /// What the line was found to break before it turned out malformed: a [`Kind::PolicyMismatch`] when it
+    /// names a policy hash of none of the artifacts and its state, region or event is not one of the first
+    /// artifact's. Every engine reports these as violations besides the malformed line, so that a mismatch is
+    /// counted whatever else is wrong with the line.
+    pub violations: Vec<Violation>,
 }
 
 impl Malformed {
     /// The message names what the line holds (a field, a region, a switch); its control characters are escaped,
     /// so that it stays one line and carries no terminal escape from the log to a reader's terminal.
     pub fn new(line: u64, message: &str) -> Malformed {
-        Malformed { line, message: one_line(message) }
+        Malformed { line, message: one_line(message), violations: Vec::new() }
     }
 }
 
@@ -206,15 +211,29 @@ impl<'m, 'a> Auditor<'m, 'a> {
             return Err(Malformed::new(line_no, "an audit needs at least one artifact"));
         };
         let mut out = Vec::new();
-        if let (Some(h), None) = (&event.policy, named) {
+        let mismatch = event.policy.as_ref().filter(|_| named.is_none());
+        if let Some(h) = mismatch {
             let detail = match self.hashes.as_slice() {
                 [only] => format!("event names policy {h}, the artifact is {only}"),
                 all => format!("event names policy {h}, none of the {} artifacts ({})", all.len(), all.join(", ")),
             };
             out.push(violation(event, line_no, hash, Kind::PolicyMismatch, vec![], detail));
         }
-        decide_and_compare(m, hash, line_no, event, &mut out)?;
-        Ok(out)
+        match decide_and_compare(m, hash, line_no, event, &mut out) {
+            Ok(()) => Ok(out),
+            // The names were checked against an artifact the event did not name: say so, since "this policy" in
+            // the message is then not the event's, and keep the mismatch found before.
+            Err(mut malformed) => {
+                if let Some(h) = mismatch {
+                    malformed.message = one_line(&format!(
+                        "{}; read with policy {hash} because the event names policy {h}, which no artifact has",
+                        malformed.message
+                    ));
+                }
+                malformed.violations = out;
+                Err(malformed)
+            }
+        }
     }
 }
 
@@ -417,6 +436,33 @@ mod tests {
         assert_eq!(vs[0].kind, Kind::PolicyMismatch);
         assert_eq!(vs[0].policy, hash);
         assert!(vs[0].detail.contains("none of the 2 artifacts"), "{}", vs[0].detail);
+    }
+
+    #[test]
+    fn a_line_that_names_another_policy_and_a_switch_of_none_keeps_its_mismatch() {
+        let bytes = demo();
+        let m = Matcher::from_bytes(&bytes).unwrap();
+        let hash = m.policy_hash();
+        let a = Auditor::new(std::slice::from_ref(&m)).unwrap();
+        let other = "1".repeat(64);
+        let line =
+            format!(r#"{{"url": "https://shop.example/", "state": {{"dark_mode": true}}, "policy": "{other}"}}"#);
+        let e = a.audit_line(4, &line).unwrap_err();
+        assert_eq!(e.line, 4);
+        assert!(e.message.starts_with("`dark_mode` is not a signal or feature of this policy; "), "{}", e.message);
+        assert!(
+            e.message.ends_with(&format!(
+                "; read with policy {hash} because the event names policy {other}, which no artifact has"
+            )),
+            "{}",
+            e.message
+        );
+        assert_eq!(e.violations.len(), 1, "{:?}", e.violations);
+        assert_eq!((e.violations[0].line, e.violations[0].kind), (4, Kind::PolicyMismatch));
+        // A line that names the artifact's own policy has no mismatch to keep, and its message no fallback.
+        let line = format!(r#"{{"url": "https://shop.example/", "state": {{"dark_mode": true}}, "policy": "{hash}"}}"#);
+        let e = a.audit_line(5, &line).unwrap_err();
+        assert!(e.violations.is_empty() && !e.message.contains("read with"), "{e:?}");
     }
 
     #[test]

@@ -146,41 +146,39 @@ fn audit_log(auditor: &Auditor<'_, '_>, log: &Path, format: TextOrJson, jobs: us
             bar.set_position(read);
         }
         for a in audited {
-            match a {
-                Audited::Blank => {}
+            // A malformed line keeps the violations found before it turned out malformed (a policy mismatch):
+            // they are reported as any other, then the line as malformed.
+            let (violations, bad) = match a {
+                Audited::Blank => continue,
                 Audited::Done(Ok(violations)) => {
                     events += 1;
-                    for v in violations {
-                        *counts.entry(v.kind).or_default() += 1;
-                        let written = match format {
-                            TextOrJson::Json => {
-                                serde_json::to_writer(&mut out, &v).is_ok() && out.write_all(b"\n").is_ok()
-                            }
-                            TextOrJson::Text => writeln!(
-                                out,
-                                "line {}: {}: {}: {}{}",
-                                v.line,
-                                v.kind.as_str(),
-                                // A URL or item from the log could hold a line break and forge a line.
-                                one_line(&v.url),
-                                if v.data.is_empty() {
-                                    String::new()
-                                } else {
-                                    one_line(&format!("{}: ", v.data.join(", ")))
-                                },
-                                one_line(&v.detail)
-                            )
-                            .is_ok(),
-                        };
-                        if !written {
-                            return false;
-                        }
-                    }
+                    (violations, None)
                 }
-                Audited::Done(Err(m)) => {
-                    malformed += 1;
-                    errln!("line {}: malformed: {}", m.line, m.message);
+                Audited::Done(Err(mut m)) => (std::mem::take(&mut m.violations), Some(m)),
+            };
+            for v in violations {
+                *counts.entry(v.kind).or_default() += 1;
+                let written = match format {
+                    TextOrJson::Json => serde_json::to_writer(&mut out, &v).is_ok() && out.write_all(b"\n").is_ok(),
+                    TextOrJson::Text => writeln!(
+                        out,
+                        "line {}: {}: {}: {}{}",
+                        v.line,
+                        v.kind.as_str(),
+                        // A URL or item from the log could hold a line break and forge a line.
+                        one_line(&v.url),
+                        if v.data.is_empty() { String::new() } else { one_line(&format!("{}: ", v.data.join(", "))) },
+                        one_line(&v.detail)
+                    )
+                    .is_ok(),
+                };
+                if !written {
+                    return false;
                 }
+            }
+            if let Some(m) = bad {
+                malformed += 1;
+                errln!("line {}: malformed: {}", m.line, m.message);
             }
         }
         true

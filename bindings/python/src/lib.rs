@@ -498,7 +498,8 @@ impl Auditor {
     }
 
     /// Audits one log line: a list of violations, each a dict with the fields of `policyc audit --format json`
-    /// except `line`. A malformed line raises `ValueError`.
+    /// except `line`. A malformed line raises `ValueError` with the reason `policyc audit` prints, which also
+    /// says when the line named a policy of none of the artifacts (the mismatch `audit_arrow` keeps as a row).
     fn audit_line<'py>(&self, py: Python<'py>, line: &str) -> PyResult<Vec<Bound<'py, PyDict>>> {
         let vs = self.auditor()?.audit_line(1, line).map_err(|m| PyValueError::new_err(m.message))?;
         vs.iter().map(|v| violation_dict(py, v)).collect()
@@ -600,27 +601,29 @@ fn audit_rows(
             Ok(Some(e)) => auditor.audit_event(line_no, &e),
             Err(m) => Err(m),
         };
-        match result {
-            Ok(vs) => {
-                for v in vs {
-                    row.append_value(i as i64);
-                    ts.append_option(v.ts.as_deref());
-                    url.append_value(&v.url);
-                    kind.append_value(v.kind.as_str());
-                    names(&mut data, v.data.iter().map(String::as_str));
-                    detail.append_value(&v.detail);
-                    policy.append_value(&v.policy);
-                }
-            }
-            Err(m) => {
-                row.append_value(i as i64);
-                ts.append_null();
-                url.append_null();
-                kind.append_value("malformed");
-                data.append(true);
-                detail.append_value(&m.message);
-                policy.append_null();
-            }
+        // A malformed line keeps the violations found before it turned out malformed (a policy mismatch), as
+        // `policyc audit` reports them: those rows first, then the `malformed` one.
+        let (vs, bad) = match result {
+            Ok(vs) => (vs, None),
+            Err(mut m) => (std::mem::take(&mut m.violations), Some(m)),
+        };
+        for v in vs {
+            row.append_value(i as i64);
+            ts.append_option(v.ts.as_deref());
+            url.append_value(&v.url);
+            kind.append_value(v.kind.as_str());
+            names(&mut data, v.data.iter().map(String::as_str));
+            detail.append_value(&v.detail);
+            policy.append_value(&v.policy);
+        }
+        if let Some(m) = bad {
+            row.append_value(i as i64);
+            ts.append_null();
+            url.append_null();
+            kind.append_value("malformed");
+            data.append(true);
+            detail.append_value(&m.message);
+            policy.append_null();
         }
     }
     let columns: Vec<(&str, ArrayRef)> = vec![

@@ -164,3 +164,29 @@ def test_a_column_that_is_no_field_of_an_event_is_refused(cashback):
     other = pa.RecordBatch.from_pydict({"url": ["https://shop.example/p/1"], "user_id": ["u1"]})
     with pytest.raises(ValueError, match=r"^`user_id` is not a field of a collection event; its fields are `ts`, "):
         auditor.audit_columns(other)
+
+
+# Names a policy of none of the artifacts, and a switch the artifact it is then read with does not declare.
+MISMATCH_AND_UNKNOWN_SWITCH = json.dumps(
+    {"url": "https://www.walmart.com/", "state": {"dark_mode": True}, "policy": "f" * 64})
+
+
+def test_a_line_its_fallback_artifact_cannot_read_keeps_its_mismatch(policyc_bin, artifacts, tmp_path):
+    """The mismatch is a violation row, as `policyc audit` prints it, and the malformed row's reason says which
+    artifact read the line and why; `audit_line` raises with that reason."""
+    path, _ = artifacts["shop"]
+    auditor = policyc.Auditor([path.read_bytes()])
+    log = tmp_path / "log.ndjson"
+    log.write_text(MISMATCH_AND_UNKNOWN_SWITCH + "\n")
+    want, want_malformed, code = cli_audit(policyc_bin, [path], log)
+    assert code == 2
+    assert [(v["line"], v["kind"]) for v in want] == [(1, "policy_mismatch")]
+    (line, reason), = want_malformed
+    assert reason.endswith(f"because the event names policy {'f' * 64}, which no artifact has")
+    assert reason.startswith("`dark_mode` is not a signal or feature of this policy; ")
+    got, got_malformed = arrow_audit(auditor, log)
+    assert got == want
+    assert got_malformed == want_malformed
+    with pytest.raises(ValueError) as e:
+        auditor.audit_line(MISMATCH_AND_UNKNOWN_SWITCH)
+    assert str(e.value) == reason

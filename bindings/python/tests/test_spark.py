@@ -17,7 +17,7 @@ import policyc  # noqa: E402
 from policyc import spark as pspark  # noqa: E402
 from conftest import ROOT  # noqa: E402
 from eventlog import generate  # noqa: E402
-from test_audit import CLICKS, FIXTURE, cli_audit  # noqa: E402
+from test_audit import CLICKS, FIXTURE, MISMATCH_AND_UNKNOWN_SWITCH, cli_audit  # noqa: E402
 
 EVENTS = int(os.environ.get("POLICYC_SPARK_EVENTS", "1000000"))
 COLUMNS = ("ts", "url", "kind", "data", "detail", "policy")
@@ -64,12 +64,18 @@ def test_a_line_that_is_not_utf8_is_a_malformed_row(spark, policyc_bin, artifact
     reason, not a failed job."""
     path, _ = artifacts["shop"]
     log = tmp_path / "bytes.ndjson"
-    log.write_bytes(FIXTURE.read_bytes() + b'{"url": "https://shop.example/\xff", "collect": []}\n')
+    log.write_bytes(FIXTURE.read_bytes() + b'{"url": "https://shop.example/\xff", "collect": []}\n'
+                    + MISMATCH_AND_UNKNOWN_SWITCH.encode() + b"\n")
     want, want_malformed, _ = cli_audit(policyc_bin, [path], log)
     got, got_malformed, _ = spark_rows(pspark.audit(pspark.read_events(spark, [str(log)]), path.read_bytes()))
     assert got == rows(want)
     assert got_malformed == sorted(m for _, m in want_malformed)
     assert any("not UTF-8" in m for m in got_malformed)
+    # The last line names another policy and a switch its fallback does not declare: a mismatch row and a
+    # malformed one, as the CLI reports it.
+    last = len(log.read_bytes().splitlines())
+    assert [v["kind"] for v in want if v["line"] == last] == ["policy_mismatch"]
+    assert any(m.endswith("which no artifact has") for m in got_malformed)
 
 
 def test_a_generated_log_as_ndjson_and_as_parquet(spark, policyc_bin, artifacts, tmp_path):
