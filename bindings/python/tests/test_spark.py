@@ -20,7 +20,7 @@ from eventlog import generate  # noqa: E402
 from test_audit import CLICKS, FIXTURE, MISMATCH_AND_UNKNOWN_SWITCH, cli_audit  # noqa: E402
 
 EVENTS = int(os.environ.get("POLICYC_SPARK_EVENTS", "1000000"))
-COLUMNS = ("ts", "url", "kind", "data", "detail", "policy")
+COLUMNS = ("line", "ts", "url", "kind", "data", "detail", "policy")
 
 
 @pytest.fixture(scope="module")
@@ -36,26 +36,29 @@ def spark():
     s.stop()
 
 
-def rows(violations):
-    """Violations as sorted tuples without `line`: the rows a distributed audit can be compared on."""
-    return sorted(tuple(json.dumps(v[c]) for c in COLUMNS) for v in violations)
+def rows(violations, line=True):
+    """Violations as sorted tuples, with `line` or (for events in typed columns, which have none) without."""
+    return sorted(tuple(json.dumps(v[c]) for c in (COLUMNS if line else COLUMNS[1:])) for v in violations)
 
 
-def spark_rows(df):
+def spark_rows(df, line=True):
+    """The violations and the malformed rows (`(line, detail)`, or the detail alone without `line`)."""
     found = [r.asDict() for r in df.collect()]
-    return (rows([v for v in found if v["kind"] != "malformed"]),
-            sorted(v["detail"] for v in found if v["kind"] == "malformed"), found)
+    malformed = [(v["line"], v["detail"]) if line else v["detail"] for v in found if v["kind"] == "malformed"]
+    return rows([v for v in found if v["kind"] != "malformed"], line), sorted(malformed), found
 
 
 def test_the_fixture_log(spark, policyc_bin, artifacts):
     path, _ = artifacts["shop"]
     want, want_malformed, _ = cli_audit(policyc_bin, [path], FIXTURE)
     df = pspark.audit(pspark.read_events(spark, [str(FIXTURE)]), path.read_bytes())
-    assert df.schema.simpleString() == "struct<" + pspark.VIOLATION_SCHEMA.replace(" string", ":string").replace(
-        " array<string>", ":array<string>").replace(", ", ",") + ">"
+    assert [(f.name, f.dataType.simpleString()) for f in df.schema.fields] == [
+        tuple(column.split(" ")) for column in pspark.VIOLATION_SCHEMA.split(", ")]
+    assert tuple(df.columns) == pspark.VIOLATION_COLUMNS
     got, got_malformed, found = spark_rows(df)
+    # The same rows, line numbers included, for violations and malformed lines alike.
     assert got == rows(want)
-    assert got_malformed == sorted(m for _, m in want_malformed)
+    assert got_malformed == want_malformed
     assert {v["file"] for v in found} == {FIXTURE.as_uri()}
 
 
@@ -69,13 +72,13 @@ def test_a_line_that_is_not_utf8_is_a_malformed_row(spark, policyc_bin, artifact
     want, want_malformed, _ = cli_audit(policyc_bin, [path], log)
     got, got_malformed, _ = spark_rows(pspark.audit(pspark.read_events(spark, [str(log)]), path.read_bytes()))
     assert got == rows(want)
-    assert got_malformed == sorted(m for _, m in want_malformed)
-    assert any("not UTF-8" in m for m in got_malformed)
+    assert got_malformed == want_malformed
+    assert any("not UTF-8" in m for _, m in got_malformed)
     # The last line names another policy and a switch its fallback does not declare: a mismatch row and a
     # malformed one, as the CLI reports it.
     last = len(log.read_bytes().splitlines())
     assert [v["kind"] for v in want if v["line"] == last] == ["policy_mismatch"]
-    assert any(m.endswith("which no artifact has") for m in got_malformed)
+    assert got_malformed[-1][0] == last and got_malformed[-1][1].endswith("which no artifact has")
 
 
 def test_a_generated_log_as_ndjson_and_as_parquet(spark, policyc_bin, artifacts, tmp_path):
@@ -94,19 +97,19 @@ def test_a_generated_log_as_ndjson_and_as_parquet(spark, policyc_bin, artifacts,
 
     got, got_malformed, _ = spark_rows(pspark.audit(pspark.read_events(spark, [str(log)]), blobs))
     assert got == rows(want)
-    assert got_malformed == sorted(m for _, m in want_malformed)
+    assert got_malformed == want_malformed
 
     # The same events in typed columns, as a data lake stores them (malformed lines cannot be typed: dropped).
     parquet = tmp_path / "events.parquet"
     (spark.read.schema(pspark.EVENT_SCHEMA).option("mode", "DROPMALFORMED").json(str(log))
      .write.parquet(str(parquet)))
     typed = pspark.read_events(spark, [str(parquet)])
-    got, got_malformed, found = spark_rows(pspark.audit(typed, blobs))
-    assert got == rows(want)
+    got, got_malformed, found = spark_rows(pspark.audit(typed, blobs), line=False)
+    assert got == rows(want, line=False)
     # The typed columns keep the state map, so its unknown switch is still refused, as the CLI words it.
-    assert got_malformed == [m for _, m in want_malformed if "dark_mode" in m]
+    assert got_malformed == sorted(m for _, m in want_malformed if "dark_mode" in m)
     assert all(m.startswith("`dark_mode` is not a signal or feature of this policy; ") for m in got_malformed)
-    assert all(v["file"].endswith(".parquet") for v in found)
+    assert all(v["file"].endswith(".parquet") and v["line"] is None for v in found)
 
 
 def test_the_command_line(policyc_bin, artifacts, tmp_path):
@@ -120,7 +123,8 @@ def test_the_command_line(policyc_bin, artifacts, tmp_path):
 
     table = pq.read_table(out)
     assert table.num_rows == 12
-    assert table.schema.names == ["ts", "url", "kind", "data", "detail", "policy", "file"]
+    assert table.schema.names == list(pspark.VIOLATION_COLUMNS)
+    assert sorted(table.column("line").to_pylist()) == [4, 5, 6, 7, 8, 9, 10, 11, 12, 14, 17, 17]
     p = subprocess.run([sys.executable, "-m", "policyc.spark", str(FIXTURE)], capture_output=True, text=True)
     assert p.returncode == 2 and "at least one artifact" in p.stderr
 
@@ -137,10 +141,39 @@ def test_typed_events_with_an_event_column_and_a_misspelt_column(spark, policyc_
     table = pa.table({k: [e.get(k) for e in CLICKS] for k in ("url", "collect", "linked", "event")})
     pq.write_table(table, tmp_path / "clicks.parquet")
     typed = pspark.read_events(spark, [str(tmp_path / "clicks.parquet")])
-    got, got_malformed, _ = spark_rows(pspark.audit(typed, cashback.read_bytes()))
-    assert got == rows(want)
+    got, got_malformed, _ = spark_rows(pspark.audit(typed, cashback.read_bytes()), line=False)
+    assert got == rows(want, line=False)
     assert got_malformed == sorted(m for _, m in want_malformed)
 
     pq.write_table(table.rename_columns(["url", "colect", "linked", "event"]), tmp_path / "typo.parquet")
     with pytest.raises(ValueError, match=r"^`colect` is not a field of a collection event; did you mean `collect`\?$"):
         pspark.audit(pspark.read_events(spark, [str(tmp_path / "typo.parquet")]), cashback.read_bytes())
+
+
+def test_line_numbers_hold_however_spark_splits_the_files(spark, policyc_bin, artifacts, tmp_path):
+    """Two logs, one of them split over dozens of tasks: every row's `line` is the line `policyc audit` names in
+    that file, blank lines counted, for violations and malformed lines alike."""
+    shop, _ = artifacts["shop"]
+    m = policyc.Matcher.open(shop)
+    logs = [tmp_path / "a.ndjson", tmp_path / "b.ndjson"]
+    for seed, (log, n) in enumerate(zip(logs, (3000, 400))):
+        generate(log, m, n, seed=seed)
+        lines = log.read_text().splitlines()
+        # Malformed lines and blank ones, far into the file, where only the lines of earlier splits number them.
+        for at in (n - 5, n // 2, n // 3, 7):
+            lines[at:at] = ["this is not json", ""]
+        log.write_text("".join(line + "\n" for line in lines))
+    previous = spark.conf.get("spark.sql.files.maxPartitionBytes")
+    spark.conf.set("spark.sql.files.maxPartitionBytes", "16384")
+    try:
+        events = pspark.read_events(spark, [str(log) for log in logs])
+        assert events.rdd.getNumPartitions() > 20
+        found = [r.asDict() for r in pspark.audit(events, shop.read_bytes()).collect()]
+    finally:
+        spark.conf.set("spark.sql.files.maxPartitionBytes", previous)
+    for log in logs:
+        want, want_malformed, _ = cli_audit(policyc_bin, [shop], log)
+        mine = [v for v in found if v["file"] == log.as_uri()]
+        assert len(want) > 10 and len(want_malformed) >= 4
+        assert rows([v for v in mine if v["kind"] != "malformed"]) == rows(want)
+        assert sorted((v["line"], v["detail"]) for v in mine if v["kind"] == "malformed") == want_malformed

@@ -1,10 +1,13 @@
 """Audit collection logs with Spark: the same violations as ``policyc audit``, on every executor.
 
 ``audit(events_df, artifacts)`` evaluates each event with ``mapInArrow`` over Arrow batches, the artifacts broadcast
-once, and returns a DataFrame of violations with the columns of ``policyc audit --format json`` except ``line``
-(which has no meaning in a distributed table), plus ``file``, the input file where Spark knows it::
+once, and returns a DataFrame of violations with the columns of ``policyc audit --format json``, plus ``file``,
+the input file where Spark knows it::
 
-    ts string, url string, kind string, data array<string>, detail string, policy string, file string
+    line bigint, ts string, url string, kind string, data array<string>, detail string, policy string, file string
+
+``line`` is the line's number in its file, from 1, for logs read as lines (``read_events`` of NDJSON,
+``spark.read.text``); null for events in typed columns, which are rows of a table, not lines.
 
 Run over files (NDJSON or Parquet) from the command line, locally or with ``spark-submit``::
 
@@ -28,8 +31,23 @@ from policyc import Auditor, Matcher
 #: The fields of a collection event (``schemas/event.schema.json``), in the order they are serialised.
 EVENT_FIELDS = ("ts", "url", "collect", "data", "linked", "state", "region", "event", "policy")
 
-#: The violations' schema: ``policyc audit --format json`` without ``line``, plus the input ``file``.
-VIOLATION_SCHEMA = "ts string, url string, kind string, data array<string>, detail string, policy string, file string"
+#: The violations' schema: the fields of ``policyc audit --format json``, plus the input ``file``.
+VIOLATION_SCHEMA = (
+    "line bigint, ts string, url string, kind string, data array<string>, detail string, policy string, file string"
+)
+
+#: The columns of ``VIOLATION_SCHEMA``, in order.
+VIOLATION_COLUMNS = ("line", "ts", "url", "kind", "data", "detail", "policy", "file")
+
+# What the audit of a batch of lines yields: the violations without `line`, the input file and split each came
+# from (Spark's `input_file_name()` and `input_file_block_start()`) and the line's index in that split; and for
+# each split one row of null `kind` whose `_index` is the number of lines in the split, from which the lines
+# before a split are summed.
+_FOUND_SCHEMA = (
+    "ts string, url string, kind string, data array<string>, detail string, policy string, file string, "
+    "_source string, _block bigint, _index bigint"
+)
+_TYPED_SCHEMA = "ts string, url string, kind string, data array<string>, detail string, policy string, file string"
 
 #: The Spark schema of an NDJSON event, for reading logs into typed columns (``state`` as a map, as in JSON).
 EVENT_SCHEMA = (
@@ -69,6 +87,13 @@ def audit(events_df, artifacts: Union[ArtifactArg, Sequence[ArtifactArg]]):
     ``ValueError`` before any task runs, as such a field makes a JSON line malformed. A ``file`` column is
     carried through; otherwise Spark's input file name is used. A malformed line is
     a row of kind ``malformed`` whose ``detail`` says why (``policyc audit`` reports the same on standard error).
+
+    ``line`` numbers raw lines as ``policyc audit`` does, from 1 in each file, blank lines included, however
+    Spark splits a file across tasks: each task counts the lines of each split it reads, and a line's number
+    adds the lines of the file's earlier splits. That holds for lines as Spark's text reader reads them from
+    files (``read_events``, ``spark.read.text``) and passed on unfiltered; Spark splits a line at a bare carriage
+    return too, where ``policyc audit`` does not, so in a log with one the numbers differ after it. ``line`` is
+    null where Spark reads no file (a DataFrame made in memory) and for events in typed columns.
     """
     from pyspark.sql import functions as F
 
@@ -81,8 +106,11 @@ def audit(events_df, artifacts: Union[ArtifactArg, Sequence[ArtifactArg]]):
     if "url" not in columns and "value" in columns:
         # As bytes: a line that is not UTF-8 then reaches the runtime as it is, and comes back as a `malformed`
         # row, instead of failing the batch that holds it.
-        prepared = events_df.select(F.col("value").cast("binary").alias("line"), file)
-        return prepared.mapInArrow(_audit_batches(shared, "lines"), VIOLATION_SCHEMA)
+        prepared = events_df.select(
+            F.col("value").cast("binary").alias("line"), file, F.input_file_name().alias("_source"),
+            F.expr("input_file_block_start()").cast("long").alias("_block"),
+        )
+        return _number_lines(prepared.mapInArrow(_audit_batches(shared, "lines"), _FOUND_SCHEMA))
     _refuse_unknown_columns(Auditor(blobs), columns)
     # Events in columns reach the runtime as Arrow columns of fixed types; a missing column is all nulls.
     fields = []
@@ -95,7 +123,24 @@ def audit(events_df, artifacts: Union[ArtifactArg, Sequence[ArtifactArg]]):
         else:
             fields.append(F.col(name).cast(kind).alias(name))
     prepared = events_df.select(*fields, file)
-    return prepared.mapInArrow(_audit_batches(shared, "columns"), VIOLATION_SCHEMA)
+    found = prepared.mapInArrow(_audit_batches(shared, "columns"), _TYPED_SCHEMA)
+    # A row of a table is no line of a log: see the docstring.
+    return found.select(F.lit(None).cast("long").alias("line"), *found.columns)
+
+
+def _number_lines(found):
+    """Violations of ``_FOUND_SCHEMA`` with their line numbers: the lines of the file's earlier splits, summed
+    over the splits' count rows (one per split, so the window sums a few rows per file besides the violations),
+    plus the line's index in its own split, plus one."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    earlier = Window.partitionBy("_source").orderBy("_block").rangeBetween(Window.unboundedPreceding, -1)
+    before = F.coalesce(F.sum(F.when(F.col("kind").isNull(), F.col("_index"))).over(earlier), F.lit(0))
+    from_a_file = (F.col("_source") != "") & (F.col("_block") >= 0)
+    line = F.when(from_a_file, before + F.col("_index") + 1).cast("long").alias("line")
+    numbered = found.select(line, *VIOLATION_COLUMNS[1:], F.col("kind").isNull().alias("_count"))
+    return numbered.where(~F.col("_count")).drop("_count")
 
 
 # The columns `Auditor.audit_columns` reads, with the types Spark hands them over in.
@@ -132,20 +177,62 @@ def _audit_batches(shared, form: str):
         auditor = _AUDITORS.get(key)
         if auditor is None:
             auditor = _AUDITORS[key] = Auditor(blobs)
+        names = list(VIOLATION_COLUMNS[1:])
+        split_names = names + ["_source", "_block", "_index"]
+        # Lines read so far of each split (input file, start) of this task's partition, in which a split's
+        # lines come in order and one after another.
+        counts: dict = {}
         for batch in batches:
             if form == "lines":
                 found = auditor.audit_arrow(batch.column(0))
+                files = pc.take(batch.column(1), found.column("row"))
+                split = _split_index(batch.column(2), batch.column(3), found.column("row"), counts)
+                yield pa.RecordBatch.from_arrays([found.column(n) for n in names[:-1]] + [files, *split],
+                                                 names=split_names)
             else:
                 # The last column is the input file, which is no field of an event.
                 events = pa.RecordBatch.from_arrays(batch.columns[:-1], names=batch.schema.names[:-1])
                 found = auditor.audit_columns(events)
-            files = pc.take(batch.column(batch.num_columns - 1), found.column("row"))
+                files = pc.take(batch.column(batch.num_columns - 1), found.column("row"))
+                yield pa.RecordBatch.from_arrays([found.column(n) for n in names[:-1]] + [files], names=names)
+        if form == "lines" and counts:
+            # One row of null `kind` per split: how many lines it has.
+            n, keys = len(counts), list(counts)
+            text = pa.nulls(n, pa.string())
             yield pa.RecordBatch.from_arrays(
-                [found.column(name) for name in ("ts", "url", "kind", "data", "detail", "policy")] + [files],
-                names=["ts", "url", "kind", "data", "detail", "policy", "file"],
+                [text, text, text, pa.nulls(n, pa.list_(pa.string())), text, text, text,
+                 pa.array([k[0] for k in keys], pa.string()), pa.array([k[1] for k in keys], pa.int64()),
+                 pa.array(list(counts.values()), pa.int64())],
+                names=split_names,
             )
 
     return run
+
+
+def _split_index(sources, blocks, rows, counts: dict):
+    """The split (input file, start) of each of ``rows`` of a batch whose lines come from the splits ``sources``
+    and ``blocks``, and its line's index in the split, counting the lines of earlier batches in ``counts``, to
+    which this batch's lines are then added. A split's lines are consecutive, so a batch is a few runs of one
+    split each."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = len(blocks)
+    blk = blocks.to_numpy(zero_copy_only=False).astype(np.int64)
+    codes = pc.dictionary_encode(sources).indices.to_numpy(zero_copy_only=False)
+    changes = (codes[1:] != codes[:-1]) | (blk[1:] != blk[:-1])
+    starts = np.flatnonzero(np.concatenate(([n > 0], changes)))
+    ends = np.append(starts[1:], n)
+    base = np.zeros(len(starts), np.int64)
+    for j, (start, end) in enumerate(zip(starts, ends)):
+        key = (sources[int(start)].as_py(), int(blk[start]))
+        base[j] = counts.get(key, 0)
+        counts[key] = int(base[j] + (end - start))
+    r = rows.to_numpy(zero_copy_only=False).astype(np.int64)
+    run = np.searchsorted(starts, r, side="right") - 1
+    index = r - starts[run] + base[run]
+    return pc.take(sources, rows), pa.array(blk[r], pa.int64()), pa.array(index, pa.int64())
 
 
 def read_events(spark, paths: Sequence[str], fmt: str = "auto"):
