@@ -224,15 +224,23 @@ impl Matcher {
         py.import("json")?.call_method1("loads", (json,))
     }
 
-    /// The data items a report of `sources` allows from one source, in the policy's order. A source the policy
-    /// does not name gives nothing (fail closed), like a source with no rule in force.
-    fn collects_from(&self, report: &Bound<'_, PyDict>, source: &str) -> PyResult<Vec<String>> {
+    /// The data items a report of `sources` allows from one source, as a list in the policy's order. The report
+    /// is the dict `sources` returned or any mapping with its `items` (a `types.MappingProxyType` of it). A
+    /// source the policy does not name gives nothing (fail closed), like a source with no rule in force; a
+    /// report without `items` raises `TypeError`.
+    fn collects_from(&self, report: &Bound<'_, PyAny>, source: &str) -> PyResult<Vec<String>> {
+        let not_a_report = || PyTypeError::new_err("collects_from expects a report that sources returned");
+        let mapping = report.py().import("collections.abc")?.getattr("Mapping")?;
+        if !report.is_instance(&mapping)? {
+            return Err(not_a_report());
+        }
         if !self.loaded.first()?.sources().iter().any(|s| s == source) {
             return Ok(Vec::new());
         }
-        let items = report
-            .get_item("items")?
-            .ok_or_else(|| PyTypeError::new_err("collects_from expects a report that sources returned"))?;
+        if !report.contains("items")? {
+            return Err(not_a_report());
+        }
+        let items = report.get_item("items")?;
         let mut out = Vec::new();
         for item in items.try_iter()? {
             let item = item?;
@@ -379,13 +387,12 @@ impl Decision {
     fn url(&self) -> &str {
         &self.0.url
     }
-    /// The URL's host, lowercased and without `www.`-like changes; `None` when the URL could not be parsed.
-    /// The event decided, or `None` for a page view.
+    /// The event decided (`offer_click`), or `None` for a page view, whether `event` was `None` or `page_view`.
     #[getter]
     fn event(&self) -> Option<&str> {
         self.0.event.as_deref()
     }
-
+    /// The URL's host, lowercased and without `www.`-like changes; `None` when the URL could not be parsed.
     #[getter]
     fn host(&self) -> Option<&str> {
         self.0.host.as_deref()

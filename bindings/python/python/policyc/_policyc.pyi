@@ -12,9 +12,11 @@ class Decision:
     def url(self) -> str: ...
     @property
     def event(self) -> Optional[str]:
-        """The event decided, or ``None`` for a page view."""
+        """The event decided (``offer_click``), or ``None`` for a page view, whether ``event`` was ``None`` or
+        ``page_view``."""
     @property
-    def host(self) -> Optional[str]: ...
+    def host(self) -> Optional[str]:
+        """The URL's host; ``None`` when the URL could not be parsed."""
     @property
     def sites(self) -> list[str]: ...
     @property
@@ -56,6 +58,12 @@ class Matcher:
     def signals(self) -> list[str]: ...
     @property
     def features(self) -> dict[str, bool]: ...
+    def label(self, name: str, lang: str) -> Optional[str]:
+        """The policy's text for a signal or feature in a language (a feature's name as users see it, or what a
+        signal stands for); ``None`` if the name or the language is unknown."""
+    def opt_in(self, name: str, lang: str) -> Optional[str]:
+        """How the user agrees to a feature before it collects under consent, in a language, where the policy
+        says; ``None`` otherwise."""
     @property
     def regions(self) -> list[str]: ...
     @property
@@ -76,8 +84,9 @@ class Matcher:
         json`` prints (``collect``, ``linked``, ``purposes``, ``items``, ``rules``, ``policy_hash``). There is no
         ``event``: such collection does not depend on one. An undeclared name raises ``ValueError``."""
     def collects_from(self, report: Mapping[str, Any], source: str) -> list[str]:
-        """The items a report of ``sources`` allows from ``source``; nothing for a source the policy does not
-        name."""
+        """The items a report of ``sources`` (the dict, or any mapping of it such as a ``types.MappingProxyType``)
+        allows from ``source``, as a list in the policy's order; nothing for a source the policy does not name.
+        A report without ``items`` raises ``TypeError``."""
     def decide(
         self,
         url: str,
@@ -104,7 +113,9 @@ class Auditor:
     @property
     def policy_hashes(self) -> list[str]: ...
     def audit_line(self, line: str) -> list[dict[str, object]]:
-        """The violations of one NDJSON log line; ``ValueError`` if the line is malformed."""
+        """The violations of one NDJSON log line, as dicts with the fields of ``policyc audit --format json``
+        except ``line``; ``ValueError`` with ``policyc audit``'s reason if the line is malformed (which also says
+        when the line named a policy of none of the artifacts)."""
     def audit_arrow(self, lines: Union[pyarrow.Array, pyarrow.ChunkedArray]) -> pyarrow.RecordBatch:
         """The violations of every line: ``row``, ``ts``, ``url``, ``kind``, ``data``, ``detail``, ``policy``;
         malformed lines are rows of kind ``malformed``."""
