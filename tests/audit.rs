@@ -137,6 +137,14 @@ fn the_log_and_the_violations_follow_their_schemas() {
     }
     assert_eq!(n, 10);
     assert!(!violations.is_valid(&serde_json::json!({"line": 1, "url": "u", "kind": "other"})));
+    // A violation names its event and policy; a malformed row of the Python and Spark tables names neither, as
+    // the line it stands for could not be read. (bindings/python/tests validates those tables' real rows.)
+    let hash = m.policy_hash();
+    let row = |kind: &str, url: serde_json::Value, policy: serde_json::Value| serde_json::json!({"line": 3, "ts": null, "url": url, "kind": kind, "data": [], "detail": "d", "policy": policy});
+    assert!(violations.is_valid(&row("policy_mismatch", "u".into(), hash.as_str().into())));
+    assert!(!violations.is_valid(&row("policy_mismatch", serde_json::Value::Null, hash.as_str().into())));
+    assert!(violations.is_valid(&row("malformed", serde_json::Value::Null, serde_json::Value::Null)));
+    assert!(!violations.is_valid(&row("malformed", "u".into(), serde_json::Value::Null)));
 }
 
 /// The fixture policy with `product_price` allowed on every retail site: a second version of the policy.
@@ -313,6 +321,36 @@ fn cli_audit_cut_short_by_its_reader_does_not_exit_clean() {
     let o = child.wait_with_output().unwrap();
     assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(String::from_utf8_lossy(&o.stderr).contains("the rest of the log was not audited"));
+
+    // A malformed line read before the reader went away makes it 2, as it does at the end of a log.
+    std::fs::write(&log, format!("not json\n{}", line.repeat(50_000))).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_policyc"))
+        .args(["audit", artifact_path.to_str().unwrap(), log.to_str().unwrap(), "-j", "1"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("line 1: malformed") && err.contains("the rest of the log was not audited"), "{err}");
+    assert_eq!(o.status.code(), Some(2), "{err}");
+}
+
+/// `policyc audit --help` says what its exit codes mean, as `audit_log` returns them.
+#[test]
+fn cli_help_names_the_exit_codes() {
+    let o = Command::new(env!("CARGO_BIN_EXE_policyc")).args(["audit", "--help"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let help = String::from_utf8(o.stdout).unwrap();
+    let codes = &help[help.find("Exit codes:").unwrap_or_else(|| panic!("no exit codes in {help}"))..];
+    for (code, meaning) in [
+        ("0", "the whole log was audited: no violation, no malformed line"),
+        ("1", "violations"),
+        ("2", "a malformed line"),
+    ] {
+        assert!(codes.contains(&format!("  {code}  {meaning}")), "{codes}");
+    }
 }
 
 /// A line that names a policy of none of the artifacts and a switch the fallback artifact does not declare is

@@ -10,6 +10,15 @@ use std::collections::BTreeMap;
 use std::io::{BufReader, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
+/// What `policyc audit --help` says of its exit codes; `audit_log` and `run` are what it describes.
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0  the whole log was audited: no violation, no malformed line
+  1  violations and no malformed line (also when the output was closed after a violation was found: the rest of
+     the log was not audited)
+  2  a malformed line, whatever else was found; the output was closed before any violation was found; or the
+     command could not run (usage, an artifact or the log unreadable or invalid)";
+
 #[derive(clap::Args)]
 pub struct Args {
     /// The artifacts that were live while the log was written (policy files are compiled on the fly), then the
@@ -187,9 +196,10 @@ fn audit_log(auditor: &Auditor<'_, '_>, log: &Path, format: TextOrJson, jobs: us
         Ok(parallel::Outcome::Done) => {}
         // The reader of the output went away (`policyc audit … | head`): stop, but not with 0, which says "the
         // log is clean" to a script under `pipefail`; the rest of the log was never audited.
+        // A malformed line read before that still makes it 2, as at the end of a log.
         Ok(parallel::Outcome::Stopped) => {
             errln!("error: the output was closed after {events} events; the rest of the log was not audited");
-            return if counts.is_empty() { super::EXIT_USAGE } else { 1 };
+            return if counts.is_empty() || malformed > 0 { super::EXIT_USAGE } else { super::EXIT_FAIL };
         }
         Err(e) => return super::fail(format!("cannot read the log: {e}")),
     }

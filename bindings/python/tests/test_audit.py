@@ -190,3 +190,31 @@ def test_a_line_its_fallback_artifact_cannot_read_keeps_its_mismatch(policyc_bin
     with pytest.raises(ValueError) as e:
         auditor.audit_line(MISMATCH_AND_UNKNOWN_SWITCH)
     assert str(e.value) == reason
+
+
+def violation_schema():
+    import jsonschema
+
+    schema = json.loads((ROOT / "schemas/violation.schema.json").read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+def test_the_cli_s_lines_and_the_table_s_rows_follow_the_violation_schema(policyc_bin, artifacts, tmp_path):
+    """`policyc audit --format json`'s lines, and `audit_arrow`'s rows with their malformed ones (`row` read as
+    `line`), of the fixture and of a line that is both a mismatch and malformed."""
+    path, _ = artifacts["shop"]
+    validator = violation_schema()
+    log = tmp_path / "log.ndjson"
+    log.write_text(FIXTURE.read_text() + MISMATCH_AND_UNKNOWN_SWITCH + "\n")
+    p = run(policyc_bin, "audit", path, log, "--format", "json", ok=(2,))
+    lines = [json.loads(line) for line in p.stdout.splitlines()]
+    rows = policyc.Auditor([path.read_bytes()]).audit_arrow(pa.array(log.read_text().splitlines())).to_pylist()
+    rows = [{"line": r.pop("row") + 1, **r} for r in rows]
+    assert sum(r["kind"] == "malformed" for r in rows) == 3
+    for record in lines + rows:
+        errors = [e.message for e in validator.iter_errors(record)]
+        assert not errors, (record, errors)
+    # The schema is not one that anything passes: a malformed row names no URL, a violation always one.
+    assert not validator.is_valid({**rows[0], "kind": "malformed"})
+    assert not validator.is_valid({**next(r for r in rows if r["kind"] == "malformed"), "kind": "policy_mismatch"})

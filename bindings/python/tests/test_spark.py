@@ -17,7 +17,7 @@ import policyc  # noqa: E402
 from policyc import spark as pspark  # noqa: E402
 from conftest import ROOT  # noqa: E402
 from eventlog import generate  # noqa: E402
-from test_audit import CLICKS, FIXTURE, MISMATCH_AND_UNKNOWN_SWITCH, cli_audit  # noqa: E402
+from test_audit import CLICKS, FIXTURE, MISMATCH_AND_UNKNOWN_SWITCH, cli_audit, violation_schema  # noqa: E402
 
 EVENTS = int(os.environ.get("POLICYC_SPARK_EVENTS", "1000000"))
 COLUMNS = ("line", "ts", "url", "kind", "data", "detail", "policy")
@@ -60,6 +60,11 @@ def test_the_fixture_log(spark, policyc_bin, artifacts):
     assert got == rows(want)
     assert got_malformed == want_malformed
     assert {v["file"] for v in found} == {FIXTURE.as_uri()}
+    # Every row, the malformed ones included, follows schemas/violation.schema.json.
+    validator = violation_schema()
+    assert any(v["kind"] == "malformed" for v in found)
+    for v in found:
+        assert not [e.message for e in validator.iter_errors(v)], v
 
 
 def test_a_line_that_is_not_utf8_is_a_malformed_row(spark, policyc_bin, artifacts, tmp_path):
