@@ -50,20 +50,22 @@ pub struct Event {
 /// columns are named the same.
 pub const EVENT_FIELDS: [&str; 9] = ["ts", "url", "collect", "data", "linked", "state", "region", "event", "policy"];
 
-/// Why `name` is no field of an event (a misspelt column of typed events, such as `colect`), in one line with
-/// the field likely meant; `None` for a field. A field that is not read would audit as absent ("collected
-/// nothing") and hide a violation, so every reader refuses one, as [`Event::parse`] refuses it in a line.
-pub fn unknown_field(name: &str) -> Option<String> {
-    if EVENT_FIELDS.contains(&name) {
-        return None;
-    }
-    let name_text = one_line(name);
-    Some(match crate::matcher::closest(name, EVENT_FIELDS.iter().copied()) {
-        Some(meant) => format!("`{name_text}` is not a field of a collection event; did you mean `{meant}`?"),
-        None => format!(
-            "`{name_text}` is not a field of a collection event; its fields are {}",
-            EVENT_FIELDS.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ")
-        ),
+/// The first column of a table of events that looks like a misspelt field (`colect`), in one line with the field
+/// likely meant; `None` when there is none. Such a column would not be read, and the field it was meant to be
+/// would audit as absent ("collected nothing"), hiding every violation, so every reader of typed columns refuses
+/// it, as [`Event::parse`] refuses an unknown field in a line. A table may carry columns of its own besides the
+/// fields (a partition column such as `date`, an id), so only a column close to a field the table lacks is
+/// taken for a misspelling: `date` beside `data` is another column, `date` without `data` is refused.
+pub fn misspelt_field<'a>(columns: impl IntoIterator<Item = &'a str> + Clone) -> Option<String> {
+    let present: Vec<&str> = columns.clone().into_iter().collect();
+    // `data` is the old name of `collect`: with either present, neither is missing.
+    let items = present.iter().any(|c| *c == "collect" || *c == "data");
+    let missing = || {
+        EVENT_FIELDS.iter().copied().filter(|f| !present.contains(f) && !(items && (*f == "collect" || *f == "data")))
+    };
+    present.iter().filter(|c| !EVENT_FIELDS.contains(c)).find_map(|c| {
+        let meant = crate::matcher::closest(c, missing())?;
+        Some(format!("`{}` is not a field of a collection event; did you mean `{meant}`?", one_line(c)))
     })
 }
 
@@ -397,16 +399,19 @@ mod tests {
     }
 
     #[test]
-    fn a_column_that_is_no_field_is_named_with_the_field_meant() {
-        assert_eq!(unknown_field("collect"), None);
-        assert_eq!(unknown_field("event"), None);
+    fn a_column_that_looks_like_a_misspelt_field_is_named_with_the_field_meant() {
+        assert_eq!(misspelt_field(["url", "collect", "event"]), None);
         assert_eq!(
-            unknown_field("colect").as_deref(),
+            misspelt_field(["url", "colect"]).as_deref(),
             Some("`colect` is not a field of a collection event; did you mean `collect`?")
         );
-        let far = unknown_field("user_id").unwrap_or_default();
-        assert!(far.starts_with("`user_id` is not a field of a collection event; its fields are `ts`, "), "{far}");
-        assert!(!unknown_field("a\nb").unwrap_or_default().contains('\n'));
+        // Columns of the table's own are read past: an id, and a partition column beside the field it resembles.
+        assert_eq!(misspelt_field(["url", "user_id", "data", "date"]), None);
+        assert_eq!(misspelt_field(["url", "collect", "date"]), None);
+        // Without `data`, `date` may be it misspelt.
+        assert!(misspelt_field(["url", "date"]).is_some_and(|m| m.ends_with("did you mean `data`?")));
+        let escaped = misspelt_field(["url", "col\nect"]).unwrap_or_default();
+        assert!(escaped.starts_with("`col\\nect` is not a field") && !escaped.contains('\n'), "{escaped}");
     }
 
     #[test]

@@ -255,10 +255,20 @@ fn missing_comma(file: FileId, text: &str, rule: Rule, pos: usize, expected: &[&
             }
             break;
         }
+        // The first comma must also get the parse past what follows the name, unless that is another name of
+        // the list: `for p kept 1 day` with a comma fails at once at `1`, so `kept` was no list element (it is
+        // a misspelt `keep` too far from it for the did-you-mean above).
+        let Some(at) = error_at else {
+            words.push(fixed.get(word_start..word_end)?.to_string());
+            break;
+        };
+        let between = fixed.get(word_end..at)?;
+        let at_next_token = between.chars().all(|c| c == ' ' || c == '\t');
+        if words.len() == 1 && at_next_token && word_at(&fixed, at).is_none() {
+            return None;
+        }
         words.push(fixed.get(word_start..word_end)?.to_string());
         // Go on only when the parse now fails at another name right after this one, on the same line.
-        let Some(at) = error_at else { break };
-        let between = fixed.get(word_end..at)?;
         if between.is_empty() || !between.chars().all(|c| c == ' ' || c == '\t') || word_at(&fixed, at).is_none() {
             break;
         }
@@ -304,7 +314,12 @@ fn string_over_lines(text: &str, pos: usize) -> Option<(usize, usize, usize)> {
     let (start, end) = last?;
     let between = text.get(end..pos)?;
     let body = text.get(start..end)?;
-    (body.contains('\n') && !between.contains('\n')).then(|| (start, line_of(text, start), end))
+    // A string that runs away ends at what was meant as the next string's opening quote, which stands after a
+    // space and before the text (`criterion c "until`); a string meant to run over lines ends at a closing
+    // quote, after its text and before a space (`second line" categry`), and the mistake is then elsewhere.
+    let space = |c: Option<&u8>| c.is_none_or(u8::is_ascii_whitespace);
+    let opens = space(end.checked_sub(2).and_then(|i| b.get(i))) || !space(b.get(end));
+    (opens && body.contains('\n') && !between.contains('\n')).then(|| (start, line_of(text, start), end))
 }
 
 /// The 1-based line of a byte offset.

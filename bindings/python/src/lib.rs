@@ -11,7 +11,7 @@ use arrow_array::{
     MapArray, RecordBatch, StringArray, StringViewArray,
 };
 use arrow_pyarrow::{FromPyArrow, ToPyArrow};
-use policyc_runtime::audit::{unknown_field, Auditor as RtAuditor, Event, Malformed, Violation};
+use policyc_runtime::audit::{misspelt_field, Auditor as RtAuditor, Event, Malformed, Violation};
 use policyc_runtime::matcher::Matcher as RtMatcher;
 use policyc_runtime::{urlnorm, Context, Decision as RtDecision, Report, Settings, SourceReport};
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -528,15 +528,17 @@ impl Auditor {
     /// `collect` or its old name `data`, `linked` (lists of strings) and `state` (a map from string to bool),
     /// each with the meaning of the event's field in an NDJSON line (a null `event` is a page view). Returns
     /// what `audit_arrow` returns; an event that cannot be audited is a row of kind `malformed`. A column that
-    /// is no field of an event (a misspelt `colect`) raises `ValueError`, as it makes a JSON line malformed;
-    /// a column of the wrong type raises `TypeError`.
+    /// looks like a misspelt field the batch lacks (`colect` without `collect`) raises `ValueError`, as an
+    /// unknown field makes a JSON line malformed; other columns are the table's own and are not read. A column
+    /// of the wrong type raises `TypeError`.
     fn audit_columns<'py>(&self, py: Python<'py>, batch: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         let auditor = self.auditor()?;
         let batch = RecordBatch::from_pyarrow_bound(batch)
             .map_err(|e| PyTypeError::new_err(format!("expected a pyarrow RecordBatch of events: {e}")))?;
         // A column that is not read would audit every event as if that field were absent: a misspelt `colect`
         // as "collected nothing", which hides every collection violation.
-        if let Some(message) = batch.schema().fields().iter().find_map(|f| unknown_field(f.name())) {
+        let schema = batch.schema();
+        if let Some(message) = misspelt_field(schema.fields().iter().map(|f| f.name().as_str())) {
             return Err(PyValueError::new_err(message));
         }
         let columns = EventColumns::new(&batch).map_err(PyTypeError::new_err)?;

@@ -154,16 +154,23 @@ def test_an_event_column_means_what_the_event_field_of_a_line_means(policyc_bin,
     assert want_malformed[0][1].startswith("`install` is not an event of this policy; ")
 
 
-def test_a_column_that_is_no_field_of_an_event_is_refused(cashback):
-    """A misspelt column would otherwise be skipped, and `colect` audit as collecting nothing."""
+def test_a_misspelt_column_is_refused_and_a_column_of_the_tables_own_is_not_read(cashback):
+    """A misspelt column would otherwise be skipped, and `colect` audit as collecting nothing; a table's own
+    columns (an id, a partition column such as `date` beside `collect`) are not fields and are left alone."""
     auditor = policyc.Auditor([cashback.read_bytes()])
     typo = pa.RecordBatch.from_pydict({"url": ["https://shop.example/p/1"], "colect": [["offer_id"]]})
     with pytest.raises(ValueError) as e:
         auditor.audit_columns(typo)
     assert str(e.value) == "`colect` is not a field of a collection event; did you mean `collect`?"
-    other = pa.RecordBatch.from_pydict({"url": ["https://shop.example/p/1"], "user_id": ["u1"]})
-    with pytest.raises(ValueError, match=r"^`user_id` is not a field of a collection event; its fields are `ts`, "):
-        auditor.audit_columns(other)
+    own = {"url": ["https://shop.example/p/1"], "collect": [["offer_id"]]}
+    plain = auditor.audit_columns(pa.RecordBatch.from_pydict(own)).to_pylist()
+    wider = pa.RecordBatch.from_pydict({**own, "user_id": ["u1"], "date": ["2026-12-01"]})
+    assert auditor.audit_columns(wider).to_pylist() == plain
+    assert [r["kind"] for r in plain] == ["collected_not_allowed"], plain
+    # Without `data` or `collect`, `date` may be `data` misspelt.
+    no_items = pa.RecordBatch.from_pydict({"url": ["https://shop.example/p/1"], "date": ["2026-12-01"]})
+    with pytest.raises(ValueError, match=r"^`date` is not a field of a collection event; did you mean `data`\?$"):
+        auditor.audit_columns(no_items)
 
 
 # Names a policy of none of the artifacts, and a switch the artifact it is then read with does not declare.

@@ -135,8 +135,8 @@ def test_the_command_line(policyc_bin, artifacts, tmp_path):
 
 
 def test_typed_events_with_an_event_column_and_a_misspelt_column(spark, policyc_bin, cashback, tmp_path):
-    """Parquet events with an `event` column are audited as their NDJSON lines are; a misspelt column stops the
-    job on the driver with the runtime's message, before any task runs."""
+    """Parquet events with an `event` column are audited as their NDJSON lines are, partitioned or not; a
+    misspelt column stops the job on the driver with the runtime's message, before any task runs."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -147,6 +147,15 @@ def test_typed_events_with_an_event_column_and_a_misspelt_column(spark, policyc_
     pq.write_table(table, tmp_path / "clicks.parquet")
     typed = pspark.read_events(spark, [str(tmp_path / "clicks.parquet")])
     got, got_malformed, _ = spark_rows(pspark.audit(typed, cashback.read_bytes()), line=False)
+    assert got == rows(want, line=False)
+    assert got_malformed == sorted(m for _, m in want_malformed)
+
+    # A partitioned table: Spark adds the partition column `date`, which is the table's own, not a field.
+    (tmp_path / "logs" / "date=2026-12-01").mkdir(parents=True)
+    pq.write_table(table, tmp_path / "logs" / "date=2026-12-01" / "part-0.parquet")
+    partitioned = pspark.read_events(spark, [str(tmp_path / "logs")])
+    assert "date" in partitioned.columns
+    got, got_malformed, _ = spark_rows(pspark.audit(partitioned, cashback.read_bytes()), line=False)
     assert got == rows(want, line=False)
     assert got_malformed == sorted(m for _, m in want_malformed)
 

@@ -123,5 +123,6 @@ class Auditor:
         """The violations of events in typed columns (``url``; optional ``ts``, ``region``, ``event``, ``policy``
         as strings, ``collect``/``data`` and ``linked`` as lists of strings, ``state`` as a map of booleans), each
         meaning what the field of an NDJSON line means (a null ``event`` is a page view), in the form
-        ``audit_arrow`` returns. A column that is no field of an event raises ``ValueError``; a column of the
-        wrong type raises ``TypeError``."""
+        ``audit_arrow`` returns. A column that looks like a misspelt field the batch lacks (``colect`` without
+        ``collect``) raises ``ValueError``; other columns are the table's own (a partition column, an id) and are
+        not read. A column of the wrong type raises ``TypeError``."""

@@ -83,8 +83,9 @@ def audit(events_df, artifacts: Union[ArtifactArg, Sequence[ArtifactArg]]):
     as ``policyc audit`` reads lines, or events in columns named as in ``EVENT_FIELDS`` (as
     ``spark.read.json(..., schema=EVENT_SCHEMA)`` or a Parquet table gives), which the runtime reads from the
     Arrow columns directly (``state`` as a map of booleans, ``event`` as a string, null for a page view; a ``ts``
-    of timestamp type is cast to Spark's string form). A column that is no field of an event raises
-    ``ValueError`` before any task runs, as such a field makes a JSON line malformed. A ``file`` column is
+    of timestamp type is cast to Spark's string form). A column that looks like a misspelt field the table lacks
+    (``colect`` without ``collect``) raises ``ValueError`` before any task runs, as an unknown field makes a
+    JSON line malformed; other columns (a partition column such as ``date``, an id) are not read. A ``file`` column is
     carried through; otherwise Spark's input file name is used. A malformed line is
     a row of kind ``malformed`` whose ``detail`` says why (``policyc audit`` reports the same on standard error).
 
@@ -152,7 +153,7 @@ _EVENT_TYPES = (
 
 
 def _refuse_unknown_columns(auditor: Auditor, columns: Sequence[str]) -> None:
-    """Raises ``ValueError`` for a column that is no field of an event (other than ``file``), in the runtime's
+    """Raises ``ValueError`` for a column that looks like a misspelt field the table lacks, in the runtime's
     words, on the driver: the select in ``audit`` would drop it, and a misspelt ``colect`` would then audit as
     "collected nothing" and hide every collection violation (in a JSON line the same field is malformed)."""
     import pyarrow as pa
