@@ -358,26 +358,35 @@ export class Matcher {
     urls.forEach(checkUrl);
     const cx = this.#context(opts);
     const w = this.#w;
+    // A URL over the length limit stands in the batch as an empty string and is answered as `decide` answers it,
+    // by its length: a huge one would otherwise fill the batch, or throw the batch's RangeError.
+    const long = [];
+    for (let i = 0; i < urls.length; i++) if (urls[i].length > URL_UNITS) long.push(i);
+    let batch = urls;
+    if (long.length > 0) {
+      batch = urls.slice();
+      for (const i of long) batch[i] = "";
+    }
     // The batch is written straight into the module's input buffer: a count, each URL's length in UTF-16 code
     // units, then the URLs' UTF-8 bytes back to back (at most 3 bytes per unit, so the buffer is sized for
     // that). The URLs are joined into strings of up to BATCH_JOIN and each encoded with one `encodeInto`: a
     // call costs about as much as encoding a whole URL, so one call per URL was most of a batch's time. A URL
     // that ends in a lone high surrogate ends its string, so that it never pairs with the next URL's first unit
     // into one character (each is U+FFFD on its own, as `decide` encodes it).
-    const units = urls.reduce((n, u) => n + u.length, 0);
-    const base = w.input(4 + 4 * urls.length + 3 * units);
+    const units = batch.reduce((n, u) => n + u.length, 0);
+    const base = w.input(4 + 4 * batch.length + 3 * units);
     const view = w.view;
-    view.setUint32(base, urls.length, true);
+    view.setUint32(base, batch.length, true);
     let at = base + 4;
-    for (const u of urls) {
+    for (const u of batch) {
       view.setUint32(at, u.length, true);
       at += 4;
     }
     let from = 0;
-    for (let i = 0; i < urls.length; i++) {
-      const last = urls[i].charCodeAt(urls[i].length - 1);
-      if (i + 1 === urls.length || i + 1 - from === BATCH_JOIN || (last >= 0xd800 && last <= 0xdbff)) {
-        const s = i === from ? urls[i] : urls.slice(from, i + 1).join("");
+    for (let i = 0; i < batch.length; i++) {
+      const last = batch[i].charCodeAt(batch[i].length - 1);
+      if (i + 1 === batch.length || i + 1 - from === BATCH_JOIN || (last >= 0xd800 && last <= 0xdbff)) {
+        const s = i === from ? batch[i] : batch.slice(from, i + 1).join("");
         at += encoder.encodeInto(s, w.bytes.subarray(at, at + 3 * s.length)).written;
         from = i + 1;
       }
@@ -396,6 +405,7 @@ export class Matcher {
         ptr = this.#next;
       }
     }
+    for (const i of long) out[i] = this.decide(urls[i], opts);
     return out;
   }
 

@@ -417,13 +417,13 @@ fn encode(rule_keep: &[(u64, (u32, u32))], d: &Decision, out: &mut Vec<u8>) {
     }
 }
 
-/// The record of a URL that was refused before deciding.
 /// Appends the refusal of a URL of `bytes` bytes, over the runtime's limit; returns its code, [`ONCE`].
 pub fn too_long(out: &mut Vec<u8>, bytes: usize) -> u32 {
     encode_error(out, &policyc_runtime::urlnorm::UrlError::TooLong(bytes).to_string());
     ONCE
 }
 
+/// The record of a URL that was refused before deciding.
 fn encode_error(out: &mut Vec<u8>, message: &str) {
     put(out, 1);
     out.extend(std::iter::repeat_n(0u8, 4 * 13));

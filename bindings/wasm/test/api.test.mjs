@@ -268,8 +268,10 @@ test("a URL over the length limit is refused with the module's reason, without b
       assert.equal(d.error, `the URL is ${bytes} bytes long, over the limit of 65536`);
       assert.deepEqual([d.collect, d.linked, d.purposes], [[], [], []]);
     }
-    // The same reason as the module gives for the URL itself (through `decideMany`, which copies it).
-    assert.deepEqual(d, m.decideMany([url])[0]);
+    // The same reason as the runtime gives for the URL itself (`report` copies it into the module), and the
+    // same decision in a batch.
+    assert.equal(m.report(url).error ?? null, d.error);
+    assert.deepEqual(m.decideMany(["https://shop.example/cart", url]), [m.decide("https://shop.example/cart"), d]);
   }
 });
 
@@ -282,4 +284,8 @@ test("a URL too long to copy into the module is still a refusal, not an exceptio
   assert.equal(d.error, "the URL is 400000028 bytes long, over the limit of 65536");
   assert.deepEqual(d.collect, []);
   assert.deepEqual(m.decide("https://shop.example/cart").collect, ["page_url"]);
+  // In a batch too: refused in its place, the others decided, nothing thrown.
+  const [refused, decided] = m.decideMany([url, "https://shop.example/cart"]);
+  assert.equal(refused, d);
+  assert.deepEqual(decided.collect, ["page_url"]);
 });
