@@ -793,3 +793,34 @@ fn an_expect_line_tests_a_member_of_a_declared_region() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("`DE` lies in `EU`, which the policy declares"), "{}", stderr(&o));
 }
+
+/// W0028's help quotes the notice's summary only where the pair's two retentions are all the item has for the
+/// purpose: with a third rule the summary gives three, and "up to 1 year" would be wrong.
+#[test]
+fn conflicting_retentions_quote_the_summary_only_for_a_pair() {
+    let head = "policy p { name \"P\" controller \"C\" contact \"c@p.test\" version \"1\" languages en }\n\
+                signal signed_in \"you are signed in\"\n\
+                data a \"the page address\"\npurpose u basis consent \"counting visits\"\n\
+                sites s \"shops\" { shop.example }\n\
+                collect a on s for u keep 30 days\ncollect a on s when signed_in for u keep 1 year\n";
+    let dir = tempfile::tempdir().unwrap();
+    let help = |text: &str| {
+        let path = dir.path().join("p.policy");
+        std::fs::write(&path, text).unwrap();
+        let o = policyc(&["check", path.to_str().unwrap(), "--format", "json"]);
+        let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        let w: Vec<String> = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["code"] == "W0028")
+            .map(|d| d["help"].as_str().unwrap().to_string())
+            .collect();
+        w
+    };
+    let pair = help(head);
+    assert_eq!(pair.len(), 1, "{pair:?}");
+    assert!(pair[0].contains("and the summary says up to 1 year"), "{pair:?}");
+    let three = help(&format!("{head}collect a on s when not signed_in for u keep until uninstall\n"));
+    assert!(!three.is_empty() && three.iter().all(|h| !h.contains("the summary says")), "{three:?}");
+}

@@ -410,15 +410,24 @@ pub fn conflicting_retention(rules: &[(ir::CollectRule, Span)], sites: &[ir::Sit
             if data.is_empty() || purposes.is_empty() || !can_fire_together(earlier, later, sites) {
                 continue;
             }
+            // The summary is said only for a pair whose two retentions are the only ones the item has for the
+            // purpose: with a third rule the table gives all of them.
+            let third = rules.iter().any(|(r, _)| {
+                r.keep != earlier.keep
+                    && r.keep != later.keep
+                    && r.data.iter().any(|d| data.contains(&d))
+                    && r.purposes.iter().any(|p| purposes.contains(&p))
+            });
             let names = |v: &[&String]| v.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
             let (data, purposes) = (names(&data), names(&purposes));
             // What the notice says (see `disclose::build`): one retention sentence per rule, and in the summary
             // table the longer period as an upper bound, or both retentions where one is a criterion.
             let summary = match (&earlier.keep, &later.keep) {
+                _ if third => String::new(),
                 (ir::Retention::Period(a), ir::Retention::Period(b)) => {
-                    format!("up to {}", if a.max_days() >= b.max_days() { a } else { b })
+                    format!(", and the summary says up to {}", if a.max_days() >= b.max_days() { a } else { b })
                 }
-                (a, b) => format!("{a} or {b}"),
+                (a, b) => format!(", and the summary says {a} or {b}"),
             };
             out.push(
                 Diagnostic::new(
@@ -432,8 +441,7 @@ pub fn conflicting_retention(rules: &[(ir::CollectRule, Span)], sites: &[ir::Sit
                 .with_label(format!("keeps it {}", later.keep))
                 .with_secondary(*earlier_span, format!("keeps it {}", earlier.keep))
                 .with_help(format!(
-                    "a reader of the notice sees both: one sentence says {}, another {}, and the summary says \
-                     {summary}; give both rules one retention, or make them exclusive (other sites, events, regions \
+                    "a reader of the notice sees both: one sentence says {}, another {}{summary}; give both rules one retention, or make them exclusive (other sites, events, regions \
                      or a condition that cannot hold with the other's)",
                     earlier.keep, later.keep
                 )),
