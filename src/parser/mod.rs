@@ -211,6 +211,12 @@ fn unclosed_comment(file: FileId, text: &str, pos: usize, expected: &[&str]) -> 
 fn missing_comma(file: FileId, text: &str, rule: Rule, pos: usize, expected: &[&str]) -> Option<Diagnostic> {
     /// Bounds the reparses a single syntax error may cost (each is a parse of the whole file).
     const MAX_COMMAS: usize = 8;
+    /// Past this size a file is not reparsed for the hint: the language server parses on every keystroke, and
+    /// nine parses of a file of site lists written inline took seconds. Such a file still gets the plain error.
+    const MAX_REPARSED: usize = 256 * 1024;
+    if text.len() > MAX_REPARSED {
+        return None;
+    }
     let is_name_char = |c: char| c.is_ascii_alphanumeric() || c == '_';
     let word_at = |t: &str, at: usize| -> Option<String> {
         let w: String = t.get(at..)?.chars().take_while(|c| is_name_char(*c)).collect();
