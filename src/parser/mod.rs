@@ -1193,7 +1193,10 @@ mod tests {
         // Quotes inside comments and escaped quotes inside strings open nothing.
         assert_eq!(at("// a \"quote\ndata a \"x\\\"y\" X"), None);
         assert_eq!(at("/* \"\n */ data a \"x\" X"), None);
-        assert_eq!(at("data a \"see https://x\ny\" X"), Some((7, 1)));
+        // A string whose last quote closes it (after its text, before a space) ran over lines on purpose; the
+        // mistake is what follows. One that ends at a quote opening text (`"X`) is a runaway.
+        assert_eq!(at("data a \"see https://x\ny\" X"), None);
+        assert_eq!(at("data a \"see https://x\ntext \"X"), Some((7, 1)));
     }
 
     /// A missing comma is diagnosed only where inserting one lets the parse go on: not for a misspelt keyword,
