@@ -898,15 +898,27 @@ impl<'a> Matcher<'a> {
         names(&self.meta.categories, mask)
     }
 
+    /// The collect rules that fired in a decision and collect data item `data` (its index in
+    /// [`Meta::data`]), with their indexes among the artifact's collect rules: what one item was collected for,
+    /// and for how long, rule by rule.
+    pub fn rules_collecting<'s>(
+        &'s self,
+        d: &Decision,
+        data: usize,
+    ) -> impl Iterator<Item = (usize, &'s CollectRow)> + 's {
+        bits(d.rules)
+            .filter_map(|ri| self.meta.collect.get(ri).map(|r| (ri, r)))
+            .filter(move |(_, r)| r.data >> data & 1 == 1)
+    }
+
     /// The retention of each collected data item: the longest over the rules that fired for it (a criterion
     /// counts as longer than any period, see [`Retention::longest_key`]).
     pub fn retention(&self, d: &Decision) -> Vec<(&str, &Retention)> {
         bits(d.collect)
             .filter_map(|di| {
-                let keep = bits(d.rules)
-                    .filter_map(|ri| self.meta.collect.get(ri))
-                    .filter(|r| r.data >> di & 1 == 1)
-                    .map(|r| &r.keep)
+                let keep = self
+                    .rules_collecting(d, di)
+                    .map(|(_, r)| &r.keep)
                     .max_by(|a, b| a.longest_key().cmp(&b.longest_key()))?;
                 Some((self.meta.data.get(di)?.as_str(), keep))
             })

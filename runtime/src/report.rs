@@ -80,10 +80,7 @@ impl ItemReport {
         bits(d.collect)
             .filter_map(|di| {
                 let data = meta.data.get(di)?;
-                let rules: Vec<(usize, &crate::matcher::CollectRow)> = bits(d.rules)
-                    .filter_map(|ri| meta.collect.get(ri).map(|r| (ri, r)))
-                    .filter(|(_, r)| r.data >> di & 1 == 1)
-                    .collect();
+                let rules: Vec<_> = m.rules_collecting(d, di).collect();
                 let purposes = rules.iter().fold(0, |acc, (_, r)| acc | r.purposes);
                 Some(ItemReport {
                     data: data.clone(),

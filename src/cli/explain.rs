@@ -86,19 +86,20 @@ fn items(m: &Matcher<'_>, d: &Decision, policy: Option<&Policy>) -> Vec<Item> {
         .map(|item| {
             let recipients =
                 policy.map(|p| p.recipients_for(&item.purposes).into_iter().map(|r| r.name.clone()).collect());
-            let by_rule = item
-                .rules
+            // The rules `item.rules` names, one by one; data names are unique, so the item's index is its name's.
+            let by_rule = m
+                .meta()
+                .data
                 .iter()
-                .filter_map(|r| {
-                    // `ItemReport` names a rule `collect N`, its place among the artifact's collect rules.
-                    let i = r.rule.strip_prefix("collect ")?.parse::<usize>().ok()?.checked_sub(1)?;
-                    let row = m.meta().collect.get(i)?;
-                    Some(RuleUse {
-                        rule: r.rule.clone(),
-                        origin: r.origin.clone(),
-                        purposes: m.purpose_names(row.purposes).map(str::to_string).collect(),
-                        retention: row.keep.to_string(),
-                    })
+                .position(|n| *n == item.data)
+                .into_iter()
+                .flat_map(|di| m.rules_collecting(d, di))
+                .zip(&item.rules)
+                .map(|((_, row), r)| RuleUse {
+                    rule: r.rule.clone(),
+                    origin: r.origin.clone(),
+                    purposes: m.purpose_names(row.purposes).map(str::to_string).collect(),
+                    retention: row.keep.to_string(),
                 })
                 .collect();
             Item { item, recipients, by_rule }
