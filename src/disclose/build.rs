@@ -1316,12 +1316,8 @@ fn distinguishing_cond<'r>(
 }
 
 /// The stated retentions of a CCPA category's rules, each with the category's items that a rule keeps for it,
-/// in the order the rules give them; `None` where that says no more than one sentence for the category would
-/// (a single retention, or every retention for the same items).
-fn clauses_by_items<'p>(
-    crules: &[&ir::Collection<'p>],
-    names: &[String],
-) -> Option<Vec<(&'p ir::Retention, Vec<String>)>> {
+/// in the order the rules give them.
+fn retention_groups<'p>(crules: &[&ir::Collection<'p>], names: &[String]) -> Vec<(&'p ir::Retention, Vec<String>)> {
     let mut groups: Vec<(&ir::Retention, Vec<String>)> = Vec::new();
     for r in crules.iter().filter(|r| !r.keep.is_not_stated()) {
         let items = names.iter().filter(|n| r.data.contains(n)).cloned();
@@ -1333,8 +1329,13 @@ fn clauses_by_items<'p>(
             None => groups.push((r.keep, items.collect())),
         }
     }
-    let first = groups.first().map(|(_, v)| v.clone()).unwrap_or_default();
-    (groups.len() > 1 && !groups.iter().all(|(_, v)| same_set(v, &first))).then_some(groups)
+    groups
+}
+
+/// Whether retention groups must be said one by one, each with its items: not where one sentence for the
+/// category says as much (a single retention, or every retention for the same items).
+fn groups_differ(groups: &[(&ir::Retention, Vec<String>)]) -> bool {
+    groups.split_first().is_some_and(|((_, first), rest)| rest.iter().any(|(_, v)| !same_set(v, first)))
 }
 
 fn same_set(a: &[String], b: &[String]) -> bool {
@@ -1381,16 +1382,7 @@ fn ccpa_notice(cx: &Ctx, rules: &[ir::Collection], contact: &str) -> Section {
         });
         // Periods give an upper bound; where a criterion is among the retentions, each is said, since a criterion
         // bounds nothing in advance (11 CCR §7012(e)(4) asks for the criteria then).
-        let mut clauses: Vec<String> = Vec::new();
-        for r in crules.iter().filter(|r| !r.keep.is_not_stated()) {
-            let clause = match r.keep {
-                ir::Retention::Period(p) => l.t("keep_for", &[("duration", &cx.duration(*p))]),
-                other => cx.retention_words(other),
-            };
-            if !clauses.contains(&clause) {
-                clauses.push(clause);
-            }
-        }
+        let groups = retention_groups(&crules, &names);
         // Where some items are kept for a stated time and others for none, each sentence names its items: "it"
         // would give the category's stated period to items the source states none for.
         let items_where = |stated: bool| -> Vec<String> {
@@ -1404,7 +1396,6 @@ fn ccpa_notice(cx: &Ctx, rules: &[ir::Collection], contact: &str) -> Section {
         let by_item =
             keep.is_some() && not_stated && !(same_set(&stated_items, &names) && same_set(&unstated_items, &names));
         let stated_data = cx.data_list(&stated_items);
-        let by_clause = clauses_by_items(&crules, &names);
         match keep {
             Some(k @ ir::Retention::Period(_)) => {
                 let duration = cx.retention_words(k);
@@ -1414,10 +1405,10 @@ fn ccpa_notice(cx: &Ctx, rules: &[ir::Collection], contact: &str) -> Section {
                     l.t("ccpa_keep", &[("duration", &duration)])
                 });
             }
-            Some(_) if by_clause.is_some() => {
+            Some(_) if groups_differ(&groups) => {
                 // Items kept on different terms are named with their own: "We keep it until you uninstall the
                 // extension, or for one year" would not say which item is kept how long.
-                for (keep, items) in by_clause.iter().flatten() {
+                for (keep, items) in &groups {
                     let data = cx.data_list(items);
                     text.push(match keep {
                         ir::Retention::Period(p) => {
@@ -1431,6 +1422,16 @@ fn ccpa_notice(cx: &Ctx, rules: &[ir::Collection], contact: &str) -> Section {
                 }
             }
             Some(_) => {
+                let mut clauses: Vec<String> = Vec::new();
+                for (keep, _) in &groups {
+                    let clause = match keep {
+                        ir::Retention::Period(p) => l.t("keep_for", &[("duration", &cx.duration(*p))]),
+                        other => cx.retention_words(other),
+                    };
+                    if !clauses.contains(&clause) {
+                        clauses.push(clause);
+                    }
+                }
                 let criterion = l.list(&clauses, "list_or");
                 text.push(if by_item {
                     l.t("ccpa_keep_criterion_data", &[("data", &stated_data), ("criterion", &criterion)])
