@@ -56,8 +56,8 @@ pub const EVENT_FIELDS: [&str; 9] = ["ts", "url", "collect", "data", "linked", "
 /// it, as [`Event::parse`] refuses an unknown field in a line. A table may carry columns of its own besides the
 /// fields (a partition column such as `date`, an id), so only a column close to a field the table lacks is
 /// taken for a misspelling: `date` beside `data` is another column, `date` without `data` is refused.
-pub fn misspelt_field<'a>(columns: impl IntoIterator<Item = &'a str> + Clone) -> Option<String> {
-    let present: Vec<&str> = columns.clone().into_iter().collect();
+pub fn misspelt_field<'a>(columns: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    let present: Vec<&str> = columns.into_iter().collect();
     // `data` is the old name of `collect`: with either present, neither is missing.
     let items = present.iter().any(|c| *c == "collect" || *c == "data");
     let missing = || {
