@@ -90,22 +90,37 @@ impl Checker<'_> {
             }
             return true;
         }
-        let help = match self.suggest(&ident.name, |k| matches!(k, Kind::Signal | Kind::Feature)) {
-            Some(best) => format!("did you mean `{best}`?"),
-            None => format!(
+        let mut d = Diagnostic::new(
+            Code::UndeclaredCondition,
+            ident.span,
+            format!("{context} names `{}`, which is not a declared signal or feature", ident.name),
+        )
+        .with_label("unknown signal or feature");
+        // A name declared as something a rule scopes by in its own clause (an event, a region) gets that clause:
+        // declaring a signal of the same name, as the general help says, would check clean and gate the rule on
+        // a switch the host never reports.
+        let other = Kind::ALL.iter().find_map(|k| self.symbols.get(&(k.namespace(), ident.name.clone())).copied());
+        let help = if let Some((Kind::Event, span)) = other {
+            d = d.with_secondary(span, format!("`{}` is declared as an event here", ident.name));
+            format!("`{0}` is an event: write `at {0}` for a rule that applies when it happens", ident.name)
+        } else if self.regions.contains(&ident.name) || crate::region::is_code(&ident.name) {
+            format!("`{0}` is a region: write `region {0}` for a rule that applies only there", ident.name)
+        } else if let Some((other_kind, span)) = other {
+            d = d.with_secondary(span, format!("`{}` is declared as a {} here", ident.name, other_kind.word()));
+            format!(
+                "`{}` is a {}, not a signal or feature; conditions read signals and features",
+                ident.name,
+                other_kind.word()
+            )
+        } else if let Some(best) = self.suggest(&ident.name, |k| matches!(k, Kind::Signal | Kind::Feature)) {
+            format!("did you mean `{best}`?")
+        } else {
+            format!(
                 "conditions read signals and features; declare it with `signal {} ...` or `feature {} default on ...`",
                 ident.name, ident.name
-            ),
-        };
-        self.emit(
-            Diagnostic::new(
-                Code::UndeclaredCondition,
-                ident.span,
-                format!("{context} names `{}`, which is not a declared signal or feature", ident.name),
             )
-            .with_label("unknown signal or feature")
-            .with_help(help),
-        );
+        };
+        self.emit(d.with_help(help));
         false
     }
 
