@@ -514,6 +514,21 @@ impl Checker<'_> {
         let retention = match &k.retention {
             ast::Retention::Period(d) => ir::Retention::Period(self.retention(d)?),
             ast::Retention::Named(n) => {
+                if let Some(meant) = self.builtin_meant(n) {
+                    self.emit(
+                        Diagnostic::new(
+                            Code::Undefined,
+                            n.span,
+                            format!(
+                                "this `keep` clause names `{}`, which is not a declared retention criterion",
+                                n.name
+                            ),
+                        )
+                        .with_label("unknown retention criterion")
+                        .with_help(format!("did you mean the built-in `keep {meant}`?")),
+                    );
+                    return None;
+                }
                 if !self.resolve(n, Kind::Criterion, Code::Undefined, "this `keep` clause") {
                     return None;
                 }
@@ -548,6 +563,22 @@ impl Checker<'_> {
             }
         };
         Some((retention, aggregated))
+    }
+
+    /// The built-in criterion an undeclared `keep until NAME` most likely means (`until session` for `until
+    /// session ends`, `until uninstal`): the general help would have the author declare a criterion of that
+    /// name, which `criterion` then refuses as reserved, or which says something the built-in already says.
+    fn builtin_meant(&self, n: &Ident) -> Option<&'static str> {
+        // A declared criterion of that name, or one it may be a misspelling of, is what `resolve` finds or names.
+        if self.symbols.contains_key(&(Kind::Criterion.namespace(), n.name.clone()))
+            || self.suggest(&n.name, |k| k == Kind::Criterion).is_some()
+        {
+            return None;
+        }
+        match did_you_mean(&n.name, ["uninstall", "session"].into_iter())?.as_str() {
+            "uninstall" => Some("until uninstall"),
+            _ => Some("until session ends"),
+        }
     }
 
     /// A declared retention criterion; its name must not be one the language gives a meaning itself.
@@ -971,6 +1002,18 @@ impl Checker<'_> {
         Some(match r {
             ast::Retention::Period(d) => ir::Retention::Period(self.retention(d)?),
             ast::Retention::Named(n) => {
+                if let Some(meant) = self.builtin_meant(n) {
+                    self.diags.push(
+                        Diagnostic::new(
+                            Code::ExpectUnknownName,
+                            n.span,
+                            format!("`{}` is not a declared retention criterion", n.name),
+                        )
+                        .with_label("unknown retention criterion")
+                        .with_help(format!("did you mean the built-in criterion `{meant}`?")),
+                    );
+                    return None;
+                }
                 self.expect_names(std::slice::from_ref(n), Kind::Criterion, "retention criterion")?;
                 ir::Retention::Criterion(format!("until {}", n.name))
             }
