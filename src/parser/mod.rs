@@ -113,10 +113,23 @@ fn syntax_diagnostic(file: FileId, text: &str, rule: Rule, err: pest::error::Err
     };
     // Point at the offending token (up to the next space), or at the end of the file.
     let rest = &text[pos..];
-    let len = rest.find(|c: char| c.is_whitespace()).unwrap_or(rest.len()).min(40);
+    // A list's comma ends the token too (`EN,` in `languages EN, de`), except in a string, which may hold one.
+    let end = |c: char| c.is_whitespace() || (c == ',' && !rest.starts_with('"'));
+    let len = rest.find(end).unwrap_or(rest.len()).min(40);
     let len = (0..=len).rev().find(|&l| rest.is_char_boundary(l)).unwrap_or(0);
+    let invisible = rest.chars().next().and_then(invisible_char);
+    // An invisible character is named, since quoting it would show nothing (`found ``` for a no-break space
+    // pasted from a web page, which looks like any other space).
+    let len = match (invisible, rest.chars().next()) {
+        (Some(_), Some(c)) => c.len_utf8(),
+        _ => len,
+    };
     let span = Span::new(file, pos, pos + len);
-    let found = if rest.is_empty() { "the end of the file".to_string() } else { format!("`{}`", &rest[..len]) };
+    let found = match invisible {
+        Some(name) => format!("{name} (U+{:04X})", rest.chars().next().map_or(0, |c| c as u32)),
+        None if rest.is_empty() => "the end of the file".to_string(),
+        None => format!("`{}`", &rest[..len]),
+    };
     let mut expected: Vec<&'static str> = match &err.variant {
         ErrorVariant::ParsingError { positives, .. } => positives.iter().filter_map(|r| describe(*r)).collect(),
         ErrorVariant::CustomError { .. } => Vec::new(),
@@ -157,7 +170,12 @@ fn syntax_diagnostic(file: FileId, text: &str, rule: Rule, err: pest::error::Err
         0 => format!("unexpected {found}"),
         _ => format!("expected {}, found {found}", one_of(&expected)),
     };
-    let help = help_for(&expected, rest);
+    let help = match invisible {
+        Some(_) => "replace it with an ordinary space, or delete it: it looks like a space or like nothing at \
+                    all, but the language reads only spaces, tabs and line breaks between words"
+            .to_string(),
+        None => help_for(&expected, rest, &text[..pos]),
+    };
     match string_over_lines(text, pos) {
         // A string may run over lines, so one whose `"` is missing ends only at the next string's opening
         // quote, and the parse fails on what follows. The mistake is where the runaway string began, so that is
@@ -382,21 +400,82 @@ fn one_of(items: &[&str]) -> String {
     }
 }
 
-fn help_for(expected: &[&str], rest: &str) -> String {
-    let help = help_in_context(expected, rest);
+/// The name of a character that shows as a space or as nothing, which a syntax error cannot quote visibly.
+/// Tabs, spaces and line breaks are the language's own whitespace and never the offending token.
+fn invisible_char(c: char) -> Option<&'static str> {
+    Some(match c {
+        '\u{00A0}' | '\u{202F}' | '\u{2007}' => "a no-break space",
+        '\u{FEFF}' => "a byte order mark",
+        '\u{200B}' => "a zero-width space",
+        '\u{200C}' | '\u{200D}' | '\u{2060}' => "a zero-width character",
+        '\u{00AD}' => "a soft hyphen",
+        '\0' => "a NUL character",
+        c if c.is_whitespace() && !matches!(c, ' ' | '\t' | '\n' | '\r') => "a space character other than a space",
+        c if c.is_control() && !matches!(c, '\t' | '\n' | '\r') => "a control character",
+        _ => return None,
+    })
+}
+
+fn help_for(expected: &[&str], rest: &str, before: &str) -> String {
+    let help = help_in_context(expected, rest, before);
     // A misspelt keyword where the parser expected it (`kep 30 days`, `defualt off`): name the keyword meant
-    // first, then what the place takes.
+    // first, then what the place takes. A word that is itself a keyword (`for` where `or` could stand) is no
+    // misspelling: it is in the wrong place, and the help says why.
     let word: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+    let reserved = !word.is_empty() && PolicyParser::parse(Rule::ident, &word).is_err();
     let keywords = expected.iter().filter_map(|e| e.strip_prefix('`')?.strip_suffix('`'));
     match crate::diagnostic::did_you_mean(&word, keywords.filter(|k| k.bytes().all(|b| b.is_ascii_lowercase()))) {
-        Some(meant) if !word.is_empty() && meant != word && !help.starts_with("did you mean") => {
+        Some(meant) if !word.is_empty() && !reserved && meant != word && !help.starts_with("did you mean") => {
             format!("did you mean `{meant}`? {help}")
         }
         _ => help,
     }
 }
 
-fn help_in_context(expected: &[&str], rest: &str) -> String {
+/// How many `(` are open at the end of `before`'s last item (the text from the last line that starts in its
+/// first column), outside strings and comments.
+fn open_parens(before: &str) -> usize {
+    let start = before
+        .match_indices('\n')
+        .rev()
+        .map(|(i, _)| i + 1)
+        .find(|&i| before.get(i..).is_some_and(|l| !l.starts_with([' ', '\t', '\n', '\r'])))
+        .unwrap_or(0);
+    let item = before.get(start..).unwrap_or_default();
+    let (mut depth, mut in_string, mut escaped, mut chars) = (0usize, false, false, item.chars().peekable());
+    while let Some(c) = chars.next() {
+        if in_string {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => in_string = true,
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            '/' if chars.peek() == Some(&'/') => {
+                // A line comment runs to the end of its line.
+                for c in chars.by_ref() {
+                    if c == '\n' {
+                        break;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    depth
+}
+
+fn help_in_context(expected: &[&str], rest: &str, before: &str) -> String {
+    let texts = expected.iter().any(|e| e.contains("string"));
+    if texts && rest.starts_with(['\u{201C}', '\u{201D}', '\u{201E}', '\u{2018}', '\u{2019}', '\u{00AB}', '\u{00BB}']) {
+        return "strings are written in straight double quotes (`\"`), not typographic ones".into();
+    }
     if expected.contains(&"`sell`") {
         return "after `never` comes `collect on SITES` (nowhere there), `collect DATA` (a promise not to collect \
                 it), or a promise about recipients: `never sell`, `never share`, `never disclose`, or several \
@@ -444,6 +523,35 @@ fn help_in_context(expected: &[&str], rest: &str) -> String {
         return "a `sites` block holds patterns such as `example.com`, `exact shop.example.com`, `ebay.*`, \
                 `example.com/products/` or `from \"lists/file.txt\"`, and ends with `}`"
             .into();
+    }
+    let joins = expected.contains(&"`and`") && expected.contains(&"`or`");
+    if joins && open_parens(before) > 0 {
+        return "a `(` in this condition is not closed: add `)` where the group ends, before the next clause".into();
+    }
+    if joins && ["&&", "||", "&", "|", "AND", "OR", "And", "Or"].iter().any(|op| rest.starts_with(op)) {
+        return "conditions are joined with the words `and` and `or`, in lower case, and negated with `not`: \
+                `when price_compare and not signed_in`"
+            .into();
+    }
+    if expected.contains(&"a quoted string") {
+        let token = rest.split(|c: char| c.is_whitespace() || c == '}').next().unwrap_or_default();
+        return format!("this value is text: write it in double quotes, `\"{token}\"`");
+    }
+    if expected.iter().any(|e| e.starts_with("a language tag")) {
+        let word: String = rest.chars().take_while(|c| c.is_ascii_alphabetic()).collect();
+        if !word.is_empty() && word.bytes().any(|b| b.is_ascii_uppercase()) {
+            return format!(
+                "did you mean `{}`? language tags are written in lower case (`en`, `de`)",
+                word.to_ascii_lowercase()
+            );
+        }
+    }
+    // Where no item can start, the list of item keywords would only mislead: say what the place takes.
+    if !expected.contains(&"`collect`") {
+        return match expected {
+            [] => "see docs/language.md for what can stand here".into(),
+            _ => format!("{} can stand here; see docs/language.md", one_of(expected)),
+        };
     }
     let keywords: Vec<String> = crate::ast::ITEM_KEYWORDS.iter().map(|k| format!("`{k}`")).collect();
     let (last, others) = keywords.split_last().map_or(("", &[][..]), |(l, r)| (l.as_str(), r));
