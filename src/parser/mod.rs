@@ -157,6 +157,29 @@ fn syntax_diagnostic(file: FileId, text: &str, rule: Rule, err: pest::error::Err
                 "write the settings first: `expect \"https://...\" with signed_in region GB collects page_url`",
             );
     }
+    // `with signed_in off`, `with stats=on`, `with !stats`: a setting is on by its name and off with `not`. The
+    // missing-comma hint would otherwise make `off` a second name.
+    let in_with = in_expect.is_some_and(|e| {
+        let words: Vec<&str> = e.split_whitespace().collect();
+        words.contains(&"with") && !words.iter().any(|w| ["collects", "links", "uses", "keeps", "shares"].contains(w))
+    });
+    let switch_word = ["off", "on", "true", "false", "yes", "no"].into_iter().find(|w| is_word(w));
+    if in_with && (switch_word.is_some() || rest.starts_with(['=', '!', ':'])) {
+        let before = text[..pos].trim_end();
+        let name = before.rsplit(|c: char| c.is_whitespace() || c == ',').next().unwrap_or_default();
+        let (name, off) = match switch_word {
+            // `signed_in off`: the name is the word before; `=off` and `!name` come with the name around them.
+            Some(w) => (name, matches!(w, "off" | "false" | "no")),
+            None if rest.starts_with('!') => {
+                (rest[1..].split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).next().unwrap_or_default(), true)
+            }
+            None => (name, ["off", "false", "no"].iter().any(|w| rest[1..].trim_start().starts_with(w))),
+        };
+        let write = if off { format!("with not {name}") } else { format!("with {name}") };
+        return Diagnostic::new(Code::Syntax, span, "in an `expect` line, a setting is on by its name and off with `not`")
+            .with_label("not part of a setting")
+            .with_help(format!("write `{write}`: a name alone switches the signal or feature on, `not NAME` switches it off, and every other one keeps its default"));
+    }
     if let Some(d) = unclosed_comment(file, text, pos, &expected) {
         return d;
     }
