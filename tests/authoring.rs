@@ -708,6 +708,34 @@ fn a_retention_number_too_large_to_read_is_not_renamed() {
     assert!(!messages.iter().any(|m| m.contains("18446744073709551615")), "{messages:?}");
 }
 
+/// The longest retention is a century in every unit, as the help says: `1200 months` is as long as `100 years`
+/// and accepted, `36600 days` is longer and refused.
+#[test]
+fn the_retention_limit_is_a_century_in_every_unit() {
+    let codes = |keep: &str| -> Vec<String> {
+        let text = format!(
+            "policy p {{ name \"P\" controller \"C\" contact \"c@p.test\" version \"1\" languages en }}\n\
+             data d \"d\"\npurpose s basis consent \"s\"\nsites x \"x\" {{ a.example }}\n\
+             collect d on x for s keep {keep}\n"
+        );
+        let out = policyc::check_source("p.policy", &text, &mut policyc::NoLists, Default::default());
+        out.checked
+            .diagnostics
+            .iter()
+            .filter(|d| d.code.as_str() == "E0016")
+            .map(|d| d.help.clone().unwrap_or_default())
+            .collect()
+    };
+    for within in ["100 years", "1200 months", "5217 weeks", "36525 days", "1 day"] {
+        assert_eq!(codes(within), Vec::<String>::new(), "{within}");
+    }
+    for over in ["101 years", "1201 months", "5218 weeks", "36526 days", "36600 days", "0 days"] {
+        let helps = codes(over);
+        assert_eq!(helps.len(), 1, "{over}: {helps:?}");
+        assert!(helps[0].starts_with("a retention period is at least 1 day and at most 100 years ("), "{helps:?}");
+    }
+}
+
 /// An item that two rules collect for different purposes and periods: `explain` shows each rule's own, since
 /// the item's retention alone (the longest) would say that data collected for 30-day alerts is kept a year.
 #[test]

@@ -188,7 +188,17 @@ struct Checker<'a> {
 
 /// The accepted range of a retention amount: a zero period is meaningless, and a century is longer than any
 /// policy should promise to keep browsing data.
-const MAX_RETENTION_DAYS: u64 = 100 * 366;
+/// The limit is a century in each unit as the help says it: 100 years, 1200 months, 5217 weeks or 36525 days
+/// (a year of 365.25 days). Counting every unit at its longest (a month of 31 days) refused `1200 months`
+/// while it let `36600 days` through, more than a century.
+fn max_retention(unit: ir::TimeUnit) -> u64 {
+    match unit {
+        ir::TimeUnit::Day => 36_525,
+        ir::TimeUnit::Week => 5_217,
+        ir::TimeUnit::Month => 1_200,
+        ir::TimeUnit::Year => 100,
+    }
+}
 
 impl Checker<'_> {
     fn emit(&mut self, d: Diagnostic) {

@@ -604,8 +604,7 @@ impl Checker<'_> {
 
     pub(super) fn retention(&mut self, d: &ast::Duration) -> Option<ir::Period> {
         let unit = ir::TimeUnit::parse(&d.unit)?;
-        let days = d.amount.saturating_mul(ir::Period { amount: 1, unit }.max_days());
-        if d.amount == 0 || days > MAX_RETENTION_DAYS {
+        if d.amount == 0 || d.amount > max_retention(unit) {
             self.emit(
                 Diagnostic::new(
                     Code::BadValue,
@@ -619,7 +618,11 @@ impl Checker<'_> {
                     },
                 )
                 .with_label("out of range")
-                .with_help("a retention period is at least 1 day and at most 100 years"),
+                .with_help(format!(
+                    "a retention period is at least 1 day and at most 100 years ({} {}s)",
+                    max_retention(unit),
+                    unit.word()
+                )),
             );
             return None;
         }
