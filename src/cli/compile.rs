@@ -96,9 +96,11 @@ pub fn run(args: Args) -> i32 {
         }
     }
     errln!(
-        "wrote the disclosures ({} languages, {} regions, 4 formats) to {}",
+        "wrote the disclosures ({} {}, {} {}, 4 formats) to {}",
         policy.languages.len(),
+        if policy.languages.len() == 1 { "language" } else { "languages" },
         regions.len(),
+        if regions.len() == 1 { "region" } else { "regions" },
         args.out.display()
     );
     if let (Some(key), Some(sequence)) = (&key, args.sequence) {
