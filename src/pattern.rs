@@ -165,6 +165,16 @@ impl Pattern {
             ));
         }
         let host = to_ascii_host(host_text)?;
+        // A single label the Public Suffix List does not name (`localhost`, an intranet name, a word written
+        // where a domain belongs) is no domain at all; calling it a public suffix anyone can register under
+        // would be false.
+        if !host.contains('.') && !psl.lists(&host) {
+            return Err(PatternError::malformed(
+                format!("`{host_text}` has no dot, so it is not a domain on the public internet"),
+                "a site pattern names a domain such as `example.com`, or a path on one such as \
+                 `example.com/products/`; a list is imported with `from \"lists/file.txt\"`",
+            ));
+        }
         if !host.contains('.') || psl.public_suffix_section(&host).is_some() {
             let section = psl.public_suffix_section(&host).unwrap_or(Section::Icann);
             return Err(PatternError::PublicSuffix { suffix: host, section });

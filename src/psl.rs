@@ -99,6 +99,12 @@ impl PublicSuffixList {
         Some(&host[label_start..])
     }
 
+    /// Whether the list names `suffix` by a rule of its own, rather than only by the implicit rule `*` that
+    /// makes every top-level label a public suffix (`localhost`).
+    pub fn lists(&self, suffix: &str) -> bool {
+        self.all.contains_key(suffix)
+    }
+
     /// If `domain` is a whole public suffix, the section whose rule makes it one. A single label that no rule
     /// names (`localhost`) is a suffix by the implicit `*` rule and reported as ICANN.
     pub fn public_suffix_section(&self, domain: &str) -> Option<Section> {

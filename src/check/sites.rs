@@ -15,7 +15,29 @@ impl Checker<'_> {
         let mut seen: HashMap<Pattern, bool> = HashMap::new();
         let mut examples: Vec<Pattern> = Vec::new();
         let before_dups = self.duplicates.len();
-        for entry in &s.entries {
+        let mut entries = s.entries.iter().peekable();
+        while let Some(entry) = entries.next() {
+            // `from lists/banks.txt`: the path of a list unquoted reads as two patterns, `from` and the path.
+            // Say what was meant once, rather than refuse both as patterns.
+            if let (
+                ast::SiteEntry::Pattern { text, exact: false, span },
+                Some(ast::SiteEntry::Pattern { text: path, span: path_span, .. }),
+            ) = (entry, entries.peek())
+            {
+                if text == "from" {
+                    self.emit(
+                        Diagnostic::new(
+                            Code::MalformedPattern,
+                            Span { end: path_span.end, ..*span },
+                            format!("`from {path}` imports a list, but its path is not quoted"),
+                        )
+                        .with_label("unquoted path")
+                        .with_help(format!("write the path in double quotes: `from \"{path}\"`")),
+                    );
+                    entries.next();
+                    continue;
+                }
+            }
             match entry {
                 ast::SiteEntry::Pattern { text, exact, span } => match Pattern::parse(text, *exact, self.psl) {
                     Ok(p) => {
