@@ -569,6 +569,18 @@ fn help_in_context(expected: &[&str], rest: &str, before: &str) -> String {
             );
         }
     }
+    if expected == ["`{`"] {
+        // Right after the name of a `policy` or `sites` block: either the name goes on (`my-shop`, `dämo`, `my
+        // shop`), or the `{` is missing before the first field.
+        let word: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+        let field = ["name", "controller", "contact", "version", "languages", "regions", "from", "exact"];
+        return if field.contains(&word.as_str()) || rest.starts_with('"') {
+            "add `{` after the name: the block's contents go between `{` and `}`".into()
+        } else {
+            "a name is one word of ASCII letters, digits and `_`, such as `my_shop`, and the block's `{` follows it"
+                .into()
+        };
+    }
     // Where no item can start, the list of item keywords would only mislead: say what the place takes.
     if !expected.contains(&"`collect`") {
         return match expected {
@@ -591,6 +603,7 @@ fn help_in_context(expected: &[&str], rest: &str, before: &str) -> String {
 fn describe(rule: Rule) -> Option<&'static str> {
     Some(match rule {
         Rule::EOI => "the end of the file",
+        Rule::open_brace => "`{`",
         Rule::close_brace => "`}`",
         Rule::ident | Rule::name_list => "a name",
         Rule::lang => "a language tag such as `en`",
@@ -1177,6 +1190,7 @@ fn is_keyword(rule: Rule) -> bool {
     matches!(
         rule,
         Rule::close_brace
+            | Rule::open_brace
             | Rule::kw_policy
             | Rule::kw_uses
             | Rule::kw_keeps
