@@ -51,6 +51,7 @@ impl Checker<'_> {
                     );
                     format!("`{}` is a {}, not a {}", ident.name, other_kind.word(), kind.word())
                 } else if let Some(best) = self.suggest(&ident.name, |k| k == kind) {
+                    self.suggested.push((kind.namespace(), best.clone(), ident.clone(), self.diags.len()));
                     format!("did you mean `{best}`?")
                 } else {
                     format!("declare it: `{} {} ...`", kind.keyword(), ident.name)
@@ -113,6 +114,7 @@ impl Checker<'_> {
                 other_kind.word()
             )
         } else if let Some(best) = self.suggest(&ident.name, |k| matches!(k, Kind::Signal | Kind::Feature)) {
+            self.suggested.push((Kind::Signal.namespace(), best.clone(), ident.clone(), self.diags.len()));
             format!("did you mean `{best}`?")
         } else {
             format!(
@@ -433,6 +435,49 @@ impl Checker<'_> {
                 .with_label(format!("unknown {label}"))
                 .with_help(help),
         );
+    }
+
+    /// A declaration no rule uses, whose name every use misspells the same way by the did-you-mean's measure
+    /// (`purpose recomendations`, used as `recommendations` five times): one error at the declaration, instead
+    /// of one per correct use, each suggesting the misspelling.
+    pub(super) fn misspelt_declarations(&mut self, file: &ast::File) {
+        let mut replaced: HashSet<usize> = HashSet::new();
+        for (kind, ident) in file.items.iter().filter_map(declared) {
+            let key = (kind.namespace(), ident.name.clone());
+            if self.used.contains(&key) || self.tested.contains(&key) {
+                continue;
+            }
+            let uses: Vec<&(u8, String, Ident, usize)> =
+                self.suggested.iter().filter(|(ns, meant, _, _)| *ns == key.0 && *meant == key.1).collect();
+            let Some((_, _, first, _)) = uses.first() else { continue };
+            if uses.len() < 2 || uses.iter().any(|(_, _, w, _)| w.name != first.name) {
+                continue;
+            }
+            let written = first.name.clone();
+            let mut d = Diagnostic::new(
+                Code::Undefined,
+                ident.span,
+                format!(
+                    "{} `{}` is declared, but every use names it `{written}` ({} uses)",
+                    kind.word(),
+                    ident.name,
+                    uses.len()
+                ),
+            )
+            .with_label("declared here");
+            for (_, _, w, _) in uses.iter().take(3) {
+                d = d.with_secondary(w.span, format!("used as `{written}`"));
+            }
+            replaced.extend(uses.iter().map(|(_, _, _, i)| *i));
+            self.diags.push(d.with_help(format!(
+                "did you mean `{written}`? every use agrees on that spelling, so rename the `{}` declaration",
+                kind.keyword()
+            )));
+        }
+        if !replaced.is_empty() {
+            let diags = std::mem::take(&mut self.diags);
+            self.diags = diags.into_iter().enumerate().filter(|(i, _)| !replaced.contains(i)).map(|(_, d)| d).collect();
+        }
     }
 
     pub(super) fn unused(&mut self, file: &ast::File) {

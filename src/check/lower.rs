@@ -121,6 +121,7 @@ impl Checker<'_> {
                 ast::Item::Source(s) => sources.extend(self.source(s)),
             }
         }
+        self.misspelt_declarations(file);
         // An unresolved name also makes its declaration look unused; say only the first, real problem.
         if !self.diags.iter().any(|d| d.is_error()) {
             self.unused(file);

@@ -144,6 +144,7 @@ pub fn check(
         symbols: HashMap::new(),
         used: HashSet::new(),
         tested: HashSet::new(),
+        suggested: Vec::new(),
         duplicates: Vec::new(),
         pattern_count: 0,
         pattern_limit_reported: false,
@@ -180,17 +181,20 @@ struct Checker<'a> {
     used: HashSet<(u8, String)>,
     /// Signals and features that `expect` lines set, to say so when no rule reads them.
     tested: HashSet<(u8, String)>,
+    /// Uses of undeclared names that a did-you-mean answered with a declared name: (namespace, the declared
+    /// name suggested, the name written, the index of the diagnostic in `diags`). When every use of a name
+    /// nothing else uses agrees on another spelling, the declaration is the misspelt one (`misspelt_declarations`).
+    suggested: Vec<(u8, String, Ident, usize)>,
     /// Patterns seen twice in the category being checked.
     duplicates: Vec<String>,
     pattern_count: usize,
     pattern_limit_reported: bool,
 }
 
-/// The accepted range of a retention amount: a zero period is meaningless, and a century is longer than any
-/// policy should promise to keep browsing data.
-/// The limit is a century in each unit as the help says it: 100 years, 1200 months, 5217 weeks or 36525 days
-/// (a year of 365.25 days). Counting every unit at its longest (a month of 31 days) refused `1200 months`
-/// while it let `36600 days` through, more than a century.
+/// The largest retention amount in a unit: a century is longer than any policy should promise to keep browsing
+/// data (a zero period, the lower bound, is meaningless). The limit is a century in each unit as the help says
+/// it: 100 years, 1200 months, 5217 weeks or 36525 days (a year of 365.25 days). Counting every unit at its
+/// longest (a month of 31 days) refused `1200 months` while it let `36600 days` through, more than a century.
 fn max_retention(unit: ir::TimeUnit) -> u64 {
     match unit {
         ir::TimeUnit::Day => 36_525,

@@ -980,7 +980,10 @@ impl Checker<'_> {
             }
             ok = false;
             let help = match self.suggest(&n.name, |k| k == kind) {
-                Some(best) => format!("did you mean `{best}`?"),
+                Some(best) => {
+                    self.suggested.push((kind.namespace(), best.clone(), n.clone(), self.diags.len()));
+                    format!("did you mean `{best}`?")
+                }
                 None if kind == Kind::Recipient => {
                     "name recipients declared with `recipient`, or write `with nobody` for an item shared with no one"
                         .to_string()
