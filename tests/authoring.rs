@@ -708,6 +708,25 @@ fn a_retention_number_too_large_to_read_is_not_renamed() {
     assert!(!messages.iter().any(|m| m.contains("18446744073709551615")), "{messages:?}");
 }
 
+/// An incentive's value missing in one language is that error alone: the empty text standing in for it is no
+/// value "without an amount" (W0030), whose help would ask for an amount the other language already gives.
+#[test]
+fn a_missing_translation_of_an_incentive_value_is_not_also_a_value_without_amount() {
+    let text = include_str!("fixtures/diagnostics/W0030-incentive-value-restates-reward.policy")
+        .replace("languages  en", "languages  en, de")
+        .replace("\"Demo\"", "en \"Demo\" de \"Demo\"")
+        .replace("value \"US$5\"", "value en \"US$12 per customer and year\"");
+    let out = policyc::check_source("p.policy", &text, &mut policyc::NoLists, Default::default());
+    let on_value: Vec<&str> = out
+        .checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.message.contains("value of incentive"))
+        .map(|d| d.code.as_str())
+        .collect();
+    assert_eq!(on_value, ["E0008"], "{:#?}", out.checked.diagnostics);
+}
+
 /// The longest retention is a century in every unit, as the help says: `1200 months` is as long as `100 years`
 /// and accepted, `36600 days` is longer and refused.
 #[test]

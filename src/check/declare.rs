@@ -441,7 +441,6 @@ impl Checker<'_> {
     /// (`purpose recomendations`, used as `recommendations` five times): one error at the declaration, instead
     /// of one per correct use, each suggesting the misspelling.
     pub(super) fn misspelt_declarations(&mut self, file: &ast::File) {
-        let mut replaced: HashSet<usize> = HashSet::new();
         for (kind, ident) in file.items.iter().filter_map(declared) {
             let key = (kind.namespace(), ident.name.clone());
             if self.used.contains(&key) || self.tested.contains(&key) {
@@ -468,16 +467,23 @@ impl Checker<'_> {
             for (_, _, w, _) in uses.iter().take(3) {
                 d = d.with_secondary(w.span, format!("used as `{written}`"));
             }
-            replaced.extend(uses.iter().map(|(_, _, _, i)| *i));
+            self.replaced.extend(uses.iter().map(|(_, _, _, i)| *i));
             self.diags.push(d.with_help(format!(
                 "did you mean `{written}`? every use agrees on that spelling, so rename the `{}` declaration",
                 kind.keyword()
             )));
         }
-        if !replaced.is_empty() {
-            let diags = std::mem::take(&mut self.diags);
-            self.diags = diags.into_iter().enumerate().filter(|(i, _)| !replaced.contains(i)).map(|(_, d)| d).collect();
+    }
+
+    /// Drops the diagnostics that a later pass replaced by one that says what they have in common. They are
+    /// only marked until then, so that the indexes each pass recorded stay valid.
+    pub(super) fn drop_replaced(&mut self) {
+        if self.replaced.is_empty() {
+            return;
         }
+        let replaced = std::mem::take(&mut self.replaced);
+        let diags = std::mem::take(&mut self.diags);
+        self.diags = diags.into_iter().enumerate().filter(|(i, _)| !replaced.contains(i)).map(|(_, d)| d).collect();
     }
 
     pub(super) fn unused(&mut self, file: &ast::File) {

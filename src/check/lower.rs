@@ -122,6 +122,8 @@ impl Checker<'_> {
             }
         }
         self.misspelt_declarations(file);
+        self.misdeclared_languages();
+        self.drop_replaced();
         // An unresolved name also makes its declaration look unused; say only the first, real problem.
         if !self.diags.iter().any(|d| d.is_error()) {
             self.unused(file);

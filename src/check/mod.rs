@@ -145,6 +145,10 @@ pub fn check(
         used: HashSet::new(),
         tested: HashSet::new(),
         suggested: Vec::new(),
+        undeclared_texts: Vec::new(),
+        missing_texts: Vec::new(),
+        no_wording: Vec::new(),
+        replaced: HashSet::new(),
         duplicates: Vec::new(),
         pattern_count: 0,
         pattern_limit_reported: false,
@@ -185,6 +189,14 @@ struct Checker<'a> {
     /// name suggested, the name written, the index of the diagnostic in `diags`). When every use of a name
     /// nothing else uses agrees on another spelling, the declaration is the misspelt one (`misspelt_declarations`).
     suggested: Vec<(u8, String, Ident, usize)>,
+    /// Texts in a language the header does not declare (W0014): the language and the diagnostic's index.
+    undeclared_texts: Vec<(String, usize)>,
+    /// Texts missing in declared languages (E0008): those languages and the diagnostic's index.
+    missing_texts: Vec<(Vec<String>, usize)>,
+    /// Declared languages without disclosure wording (E0021): the language and the diagnostic's index.
+    no_wording: Vec<(String, usize)>,
+    /// Indexes of diagnostics replaced by one that sums them up, dropped at the end (`drop_replaced`).
+    replaced: HashSet<usize>,
     /// Patterns seen twice in the category being checked.
     duplicates: Vec<String>,
     pattern_count: usize,

@@ -747,7 +747,9 @@ impl Checker<'_> {
             .find(|(c, _)| matches!(c, ast::IncentiveClause::Value(_)))
             .map(|(_, s)| *s)
             .unwrap_or(decl.name.span);
-        for (lang, value) in &inc.value {
+        // A text missing in a language is already an error (E0008) and stands here as an empty string, which
+        // says nothing about the value.
+        for (lang, value) in inc.value.iter().filter(|(_, v)| !v.is_empty()) {
             let amounts = numbers(value);
             let summary = inc.summary.get(lang).map(|s| numbers(s)).unwrap_or_default();
             let problem = if amounts.is_empty() {

@@ -62,6 +62,7 @@ impl Checker<'_> {
                 for l in ls {
                     if crate::locale::Locale::get(&l.name).is_none() {
                         let have: Vec<String> = crate::locale::Locale::languages().map(str::to_string).collect();
+                        self.no_wording.push((l.name.clone(), self.diags.len()));
                         self.emit(
                             Diagnostic::new(Code::NoWording, l.span, format!("there is no disclosure wording for `{}`", l.name))
                                 .with_label("no locales file")
@@ -198,6 +199,47 @@ impl Checker<'_> {
         }
     }
 
+    /// A declared language without wording, where the texts are given in an undeclared one instead (`languages
+    /// en, ge` in a file whose texts say `de`): a typo in the header, reported once, at the header, with the
+    /// language meant. Without this, every text would add an error for the missing `ge` and a warning for the
+    /// undeclared `de`: dozens of diagnostics for one letter.
+    pub(super) fn misdeclared_languages(&mut self) {
+        for (declared, at) in self.no_wording.clone() {
+            // The undeclared language most texts are given in, if it has wording of its own.
+            let mut counts: Vec<(usize, String)> = Vec::new();
+            for (lang, _) in &self.undeclared_texts {
+                match counts.iter_mut().find(|(_, l)| l == lang) {
+                    Some((n, _)) => *n += 1,
+                    None => counts.push((1, lang.clone())),
+                }
+            }
+            counts.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+            let Some((n, meant)) = counts.into_iter().find(|(_, l)| crate::locale::Locale::get(l).is_some()) else {
+                continue;
+            };
+            let missing: Vec<usize> = self
+                .missing_texts
+                .iter()
+                .filter(|(langs, _)| langs.as_slice() == std::slice::from_ref(&declared))
+                .map(|(_, i)| *i)
+                .collect();
+            // Only where the texts really are written in the other language instead: as many of them as miss
+            // the declared one.
+            if missing.is_empty() || n < missing.len() {
+                continue;
+            }
+            self.replaced.extend(missing);
+            self.replaced.extend(self.undeclared_texts.iter().filter(|(l, _)| *l == meant).map(|(_, i)| *i));
+            if let Some(d) = self.diags.get_mut(at) {
+                d.help = Some(format!(
+                    "did you mean `{meant}`? {n} texts are given in `{meant}` and none in `{declared}`; or add \
+                     `locales/{declared}.yaml` (a copy of `locales/en.yaml`, translated) and write the texts in \
+                     `{declared}`"
+                ));
+            }
+        }
+    }
+
     /// The names of a header list, each once; a repeated one is reported.
     pub(super) fn unique_names(&mut self, idents: &[Ident], what: &str) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
@@ -238,6 +280,7 @@ impl Checker<'_> {
                     }
                     seen.insert(&lang.name, lang.span);
                     if !self.languages.contains(&lang.name) {
+                        self.undeclared_texts.push((lang.name.clone(), self.diags.len()));
                         self.emit(
                             Diagnostic::new(
                                 Code::UndeclaredLanguage,
@@ -264,6 +307,7 @@ impl Checker<'_> {
             }
         } else if !missing.is_empty() {
             let example = missing.iter().map(|l| format!("{l} \"...\"")).collect::<Vec<_>>().join(" ");
+            self.missing_texts.push((missing.clone(), self.diags.len()));
             self.emit(
                 Diagnostic::new(Code::MissingText, t.span, format!("{what} has no text in {}", list_words(&missing)))
                     .with_label(format!("missing {}", list_words(&missing)))
