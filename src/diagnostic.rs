@@ -332,12 +332,14 @@ impl JsonDiagnostic {
 pub fn render_human(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
     use miette::{GraphicalReportHandler, GraphicalTheme};
     let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-    // Lines break at spaces only, and a word longer than the line stays whole: a witness URL or a site pattern
-    // in a help line must survive copying out of the terminal.
+    // Lines break at spaces only (not after a hyphen either), and a word longer than the line stays whole: a
+    // witness URL, a flag such as `--strict-lists` or a site pattern in a help line must survive copying out of
+    // the terminal.
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(100)
         .with_links(false)
         .with_word_separator(textwrap::WordSeparator::AsciiSpace)
+        .with_word_splitter(textwrap::WordSplitter::NoHyphenation)
         .with_break_words(false);
     let mut out = String::new();
     for d in diagnostics {
