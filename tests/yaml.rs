@@ -32,7 +32,9 @@ fn yaml_twin_exports_identically() {
 fn yaml_policies_get_the_same_checks() {
     let path = std::path::Path::new("policies/price-tracker.policy");
     let policy = common::check_path(path).checked.policy.unwrap();
-    let broken = yaml::to_yaml(&policy).replace("- price_history\n  keep", "- price_histroy\n  keep");
+    // One use misspelt, the others right: a use to correct (where every use agrees on another spelling, the
+    // declaration is reported instead).
+    let broken = yaml::to_yaml(&policy).replacen("- price_history\n  keep", "- price_histroy\n  keep", 1);
     assert_ne!(broken, yaml::to_yaml(&policy));
     let out = check_source("broken.yaml", &broken, &mut NoLists, Default::default());
     let d = out.checked.diagnostics.iter().find(|d| d.code == policyc::Code::Undefined).expect("undefined purpose");

@@ -180,17 +180,34 @@ impl Checker<'_> {
         // the interest would swallow the purpose's own text. A text names each language once, so the purpose's
         // text starts at the first language given a second time (the order `docs/language.md` documents).
         let split = split_interest(p);
-        let clauses: Vec<(ast::PurposeClause, Span)> = match &split {
-            Some((interest, text, _)) => p
+        let no_text = !p.clauses.iter().any(|(c, _)| matches!(c, ast::PurposeClause::Text(_)));
+        // `label … en "…"` before the purpose's text: the label took it (reported here, once).
+        let label_split = match p.clauses.iter().find(|(c, _)| matches!(c, ast::PurposeClause::Label(_))) {
+            Some((ast::PurposeClause::Label(t), _)) if split.is_none() && no_text => self.label_took_text(t, &what),
+            _ => None,
+        };
+        let clauses: Vec<(ast::PurposeClause, Span)> = match &label_split {
+            Some((label, text)) => p
                 .clauses
                 .iter()
                 .map(|(c, sp)| match c {
-                    ast::PurposeClause::Interest(_) => (ast::PurposeClause::Interest(interest.clone()), *sp),
+                    ast::PurposeClause::Label(_) => (ast::PurposeClause::Label(label.clone()), *sp),
                     other => (other.clone(), *sp),
                 })
                 .chain(std::iter::once((ast::PurposeClause::Text(text.clone()), text.span)))
                 .collect(),
-            None => p.clauses.clone(),
+            None => match &split {
+                Some((interest, text, _)) => p
+                    .clauses
+                    .iter()
+                    .map(|(c, sp)| match c {
+                        ast::PurposeClause::Interest(_) => (ast::PurposeClause::Interest(interest.clone()), *sp),
+                        other => (other.clone(), *sp),
+                    })
+                    .chain(std::iter::once((ast::PurposeClause::Text(text.clone()), text.span)))
+                    .collect(),
+                None => p.clauses.clone(),
+            },
         };
         let interest_span = p.clauses.iter().find_map(|(c, _)| match c {
             ast::PurposeClause::Interest(t) => Some(t.span),
@@ -486,6 +503,23 @@ impl Checker<'_> {
         self.diags = diags.into_iter().enumerate().filter(|(i, _)| !replaced.contains(i)).map(|(_, d)| d).collect();
     }
 
+    /// A `label` written before an item's own text takes that text too (a label takes every text after it):
+    /// one error saying so, and the two told apart, so that lowering goes on without an error for the missing
+    /// text and one for each language the label names twice. `None` where the label is a label alone.
+    pub(super) fn label_took_text(&mut self, label: &ast::Text, what: &str) -> Option<(ast::Text, ast::Text)> {
+        let (head, tail) = split_at_repeat(label)?;
+        self.emit(
+            Diagnostic::new(Code::MissingText, tail.span, format!("{what} has no text: the `label` before it took it"))
+                .with_label("read as part of the label")
+                .with_help(format!(
+                    "a label takes every text after it, so write it after the text: `{} label {}`",
+                    written(&tail),
+                    written(&head)
+                )),
+        );
+        Some((head, tail))
+    }
+
     pub(super) fn unused(&mut self, file: &ast::File) {
         // An incentive is not used by rules: it is disclosed for its own sake.
         for (kind, ident) in file.items.iter().filter_map(declared).filter(|(k, _)| *k != Kind::Incentive) {
@@ -520,6 +554,15 @@ fn split_interest(p: &ast::PurposeDecl) -> Option<(ast::Text, ast::Text, String)
         ast::PurposeClause::Interest(t) => Some(t),
         _ => None,
     })?;
+    let (head, tail) = split_at_repeat(t)?;
+    let langs = head.parts.iter().filter_map(|p| p.lang.as_ref()).map(|l| format!("`{}`", l.name)).collect::<Vec<_>>();
+    Some((head, tail, langs.join(", ")))
+}
+
+/// A text that names a language a second time, split before that: the grammar's text takes every tagged string
+/// that follows a clause keyword, so `label en "…" de "…" en "…" de "…"` also holds the next text. A text names
+/// each language once, so the next one starts at the first language given again.
+pub(super) fn split_at_repeat(t: &ast::Text) -> Option<(ast::Text, ast::Text)> {
     let mut seen: Vec<&str> = Vec::new();
     let at = t.parts.iter().position(|part| {
         let lang = part.lang.as_ref().map(|l| l.name.as_str()).unwrap_or("");
@@ -532,12 +575,26 @@ fn split_interest(p: &ast::PurposeDecl) -> Option<(ast::Text, ast::Text, String)
         let first = parts.first().map(|p| p.span).unwrap_or(t.span);
         parts.iter().fold(first, |s, p| s.to(p.span))
     };
-    let langs = head.iter().filter_map(|p| p.lang.as_ref()).map(|l| format!("`{}`", l.name)).collect::<Vec<_>>();
     Some((
         ast::Text { parts: head.to_vec(), span: span_of(head) },
         ast::Text { parts: tail.to_vec(), span: span_of(tail) },
-        langs.join(", "),
     ))
+}
+
+/// A text as it is written: `en "…" de "…"`.
+fn written(t: &ast::Text) -> String {
+    let parts: Vec<String> = t
+        .parts
+        .iter()
+        .map(|p| {
+            let value = format!("\"{}\"", p.value.replace('\\', "\\\\").replace('"', "\\\""));
+            match &p.lang {
+                Some(l) => format!("{} {value}", l.name),
+                None => value,
+            }
+        })
+        .collect();
+    parts.join(" ")
 }
 
 /// The name an item declares, and as what; `None` for items that declare nothing (rules, tests, the header).

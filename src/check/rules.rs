@@ -230,8 +230,17 @@ impl Checker<'_> {
     /// A `source` declaration: its text, which completes "from ..." in every language. `device` and `account`
     /// are the built-in sources and cannot be declared.
     pub(super) fn source(&mut self, s: &ast::Decl) -> Option<ir::Source> {
-        let text = self.required_text(s.text.as_ref(), s.name.span, &format!("source `{}`", s.name.name));
-        let label = s.label.as_ref().map(|t| self.text(t, &format!("the label of source `{}`", s.name.name)));
+        let what = format!("source `{}`", s.name.name);
+        let split = match (&s.text, &s.label) {
+            (None, Some(l)) => self.label_took_text(l, &what),
+            _ => None,
+        };
+        let (text, label) = match &split {
+            Some((label, text)) => (Some(text), Some(label)),
+            None => (s.text.as_ref(), s.label.as_ref()),
+        };
+        let text = self.required_text(text, s.name.span, &what);
+        let label = label.map(|t| self.text(t, &format!("the label of {what}")));
         if [ir::SOURCE_DEVICE, ir::SOURCE_ACCOUNT].contains(&s.name.name.as_str()) {
             self.emit(
                 Diagnostic::new(Code::Duplicate, s.name.span, format!("`{}` is a built-in source", s.name.name))
@@ -975,6 +984,8 @@ impl Checker<'_> {
         let mut ok = true;
         for n in names {
             if self.symbols.get(&(kind.namespace(), n.name.clone())).is_some_and(|(k, _)| *k == kind) {
+                // A test names the declaration as written: it is not the misspelt one, whatever rules say.
+                self.tested.insert((kind.namespace(), n.name.clone()));
                 if !v.contains(&n.name) {
                     v.push(n.name.clone());
                 }
