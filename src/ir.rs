@@ -574,6 +574,11 @@ pub struct CollectRule {
     pub link: Link,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub regions: Vec<String>,
+    /// Why reading the page in the user's browser is strictly necessary for the service the user asked for: the
+    /// content script reads information in the user's terminal equipment, which the ePrivacy Directive (Art. 5(3))
+    /// allows without consent only then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub necessary: Option<Text>,
     /// Warnings accepted for this rule.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub allow: Vec<Allow>,
@@ -642,7 +647,7 @@ pub struct IndependentRule {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub regions: Vec<String>,
     /// Why storing or reading on the device is strictly necessary for the service the user asked for (ePrivacy
-    /// Directive Art. 5(3)); only meaningful `from device`.
+    /// Directive Art. 5(3)); only `from device` (E0064 refuses it from the account or a declared source).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub necessary: Option<Text>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

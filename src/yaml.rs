@@ -448,6 +448,9 @@ impl Unlower<'_> {
             if !c.regions.is_empty() {
                 clauses.push((ast::CollectClause::Region(self.idents(&c.regions)), sp));
             }
+            if let Some(t) = &c.necessary {
+                clauses.push((ast::CollectClause::Necessary(self.text(t)), sp));
+            }
             let span = self.item("collect", n);
             clauses.extend(self.allows(&c.allow, span).into_iter().map(|a| (ast::CollectClause::Allow(a), span)));
             items.push(ast::Item::Collect(ast::CollectRule { data: self.idents(&c.data), clauses, span }));

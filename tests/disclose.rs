@@ -17,6 +17,9 @@ fn cases() -> Vec<(String, Policy, Option<String>, String)> {
     let mut paths = common::bundled_policies();
     paths.extend(common::real_policies());
     paths.push("tests/fixtures/events/cashback.policy".into());
+    // Legitimate interests, which no bundled policy rests on: reading the pages needs consent where ePrivacy
+    // applies, so this case collects from the account.
+    paths.push("tests/fixtures/disclose/legitimate-interest.policy".into());
     for path in paths {
         let policy = common::check_path(&path).checked.policy.expect("bundled policies check");
         let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
@@ -459,8 +462,9 @@ fn gdpr_notice_carries_establishment_representative_transfer_profiling_and_objec
 /// marketing or rests on legitimate interests; the Art. 13(2)(e) statement in every notice, with contracts too.
 #[test]
 fn rights_follow_the_legal_bases() {
-    let news = common::check_path(Path::new("policies/news-analytics.policy")).checked.policy.unwrap();
-    let md = render::markdown(&disclose::build(&news, "en", Some("GB")).unwrap());
+    let desk =
+        common::check_path(Path::new("tests/fixtures/disclose/legitimate-interest.policy")).checked.policy.unwrap();
+    let md = render::markdown(&disclose::build(&desk, "en", Some("GB")).unwrap());
     assert!(!md.contains("portability"), "legitimate interests only: no portability");
     assert!(md.contains("## Your right to object") && md.contains("Art. 21(1) UK GDPR"));
     assert!(md.contains("Information Commissioner's Office (ICO)") && !md.contains("Art. 77 GDPR"));
@@ -474,6 +478,46 @@ fn rights_follow_the_legal_bases() {
         let collects = !d.summary.rows.is_empty() || !d.facts.independent.is_empty();
         assert_eq!(d.sections.iter().any(|s| s.id == "requirement"), collects, "{} {region:?} {lang}", policy.id);
     }
+}
+
+/// Reading the pages in the browser is access to the user's device (ePrivacy Directive Art. 5(3)): where that law
+/// applies the notice says what it rests on, citing the region's law, and other regions' notices say nothing of it.
+#[test]
+fn reading_the_pages_is_said_to_rest_on_consent_or_necessity_where_eprivacy_applies() {
+    let after = |policy: &Policy, lang: &str, region: &str| -> String {
+        let d = disclose::build(policy, lang, Some(region)).unwrap();
+        d.sections.iter().find(|s| s.id == "purposes").unwrap().after.join(" ")
+    };
+    let tracker = common::check_path(Path::new("policies/price-tracker.policy")).checked.policy.unwrap();
+    let de = after(&tracker, "de", "DE");
+    assert!(de.starts_with("Die Daten, die wir auf Websites erheben, lesen wir in Ihrem Browser"), "{de}");
+    assert!(
+        de.contains("beruht das Auslesen dieser Informationen in Ihrem Browser auf Ihrer Einwilligung (§\u{a0}25 Abs.\u{a0}1 TDDDG)."),
+        "{de}"
+    );
+    assert!(de.contains("(§\u{a0}25 Abs.\u{a0}2 Nr.\u{a0}2 TDDDG): Die Preisalarme"), "{de}");
+    let en = after(&tracker, "en", "DE");
+    assert!(
+        en.contains("is based on your consent (§\u{a0}25(1) TDDDG)") && en.contains("(§\u{a0}25(2) no.\u{a0}2 TDDDG)"),
+        "{en}"
+    );
+    // Each sentence names its purposes, since the two rules rest on different grounds.
+    assert!(en.contains("Where we collect it for the purpose of telling you when a price drops, reading"), "{en}");
+    assert!(after(&tracker, "en", "US-CA").is_empty());
+    let news = common::check_path(Path::new("policies/news-analytics.policy")).checked.policy.unwrap();
+    assert_eq!(
+        after(&news, "en", "GB"),
+        "We read the data we collect on websites from the pages in your browser, that is, on your device. Reading \
+         this information in your browser is based on your consent (PECR reg.\u{a0}6)."
+    );
+    // The shopping assistant's German notice cites the TDDDG; its US notices say nothing of it.
+    let shopping = common::check_path(Path::new("policies/shopping-assistant.policy")).checked.policy.unwrap();
+    assert!(after(&shopping, "de", "DE").contains("Einwilligung (§\u{a0}25 Abs.\u{a0}1 TDDDG)"));
+    assert!(after(&shopping, "en", "US").is_empty() && after(&shopping, "en", "US-CA").is_empty());
+    // A notice for every region cites the law of each region where it applies.
+    let every = disclose::build(&shopping, "en", None).unwrap();
+    let text = every.sections.iter().find(|s| s.id == "purposes").unwrap().after.join(" ");
+    assert!(text.contains("(§\u{a0}25(1) TDDDG)"), "{text}");
 }
 
 /// US notices speak US law: no "controller", no "legal basis", no GDPR; California gets the notice at collection,

@@ -72,6 +72,60 @@ fn device_rules_without_consent_or_necessity_are_warned_about_where_eprivacy_app
     assert!(help.contains("`consent`") && help.contains("`necessary") && help.contains("§ 25 TDDDG"), "{help}");
 }
 
+/// Reading a page in the browser is access to information on the user's device too (EDPB Guidelines 2/2023 on
+/// Art. 5(3)): a rule on the pages, with or without an event, for a purpose not based on consent is warned about
+/// where ePrivacy applies, unless it says why reading the page is strictly necessary, and only there.
+#[test]
+fn page_rules_without_consent_or_necessity_are_warned_about_where_eprivacy_applies() {
+    let sites = "sites s \"shops\" { shop.example }\nevent e \"you click\"\n";
+    let rule = format!("{sites}collect install_id on s for service keep 1 year");
+    assert_eq!(codes(&policy_text("DE", &rule)), ["W0065"]);
+    assert_eq!(codes(&policy_text("GB", &rule)), ["W0065"]);
+    assert_eq!(
+        codes(&policy_text("EU", &format!("{sites}collect install_id on s at e for stats keep 1 year"))),
+        ["W0065"]
+    );
+    assert_eq!(codes(&policy_text("US", &rule)), Vec::<&str>::new());
+    assert_eq!(codes(&policy_text("US, DE", &format!("{rule} region US"))), Vec::<&str>::new());
+    // Consent, or a reason why reading the page is strictly necessary, answers it.
+    assert_eq!(codes(&policy_text("DE", &format!("{sites}collect install_id on s for offers keep 1 year"))), [""; 0]);
+    assert_eq!(codes(&policy_text("DE", &format!("{rule} necessary \"the service needs it\""))), Vec::<&str>::new());
+    // A rule with one purpose not based on consent is warned about for that purpose.
+    let out = policyc::check_source(
+        "p.policy",
+        &policy_text("DE", &format!("{sites}collect install_id on s for offers, stats keep 1 year")),
+        &mut policyc::NoLists,
+        Default::default(),
+    );
+    let warning = out.checked.diagnostics.iter().find(|d| d.code.as_str() == "W0065").unwrap();
+    assert_eq!(warning.message, "this rule reads the page in the user's browser for `stats` without consent");
+    let help = warning.help.clone().unwrap();
+    assert!(help.contains("browser") && help.contains("`necessary") && help.contains("PECR reg. 6"), "{help}");
+    // An allowed warning is no warning.
+    assert_eq!(
+        codes(&policy_text("DE", &format!("{rule} allow W0065 \"tested for the mechanism only\""))),
+        Vec::<&str>::new()
+    );
+}
+
+/// `necessary` answers the ePrivacy question, which the account and declared sources do not raise (E0064); a rule
+/// on the pages or from the device may say it.
+#[test]
+fn necessary_is_refused_only_where_nothing_is_read_on_the_device() {
+    let sites = "sites s \"shops\" { shop.example }\n";
+    assert_eq!(
+        codes(&policy_text("US", &format!("{sites}collect install_id on s for service keep 1 year necessary \"x\""))),
+        Vec::<&str>::new()
+    );
+    assert_eq!(
+        codes(&policy_text(
+            "US",
+            "source networks \"affiliate networks\"\ncollect install_id from networks for service keep 1 year necessary \"x\""
+        )),
+        ["E0064"]
+    );
+}
+
 /// A switch that starts on and gates a consent-based rule from a source needs an opt-in step too (W0031).
 #[test]
 fn consent_lints_read_rules_from_a_source() {

@@ -520,6 +520,7 @@ fn policy_from(cats: Vec<Vec<String>>, never: Option<(usize, u8)>, conds: Vec<(u
                 Some(c) => ir::Link::When(c),
             },
             regions: regions_of(c.2),
+            necessary: None,
             allow: vec![],
             origin: None,
         })

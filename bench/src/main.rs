@@ -237,6 +237,7 @@ fn policy_for(domains: &[String]) -> ir::Policy {
             aggregated: None,
             link: ir::Link::Never,
             regions: vec![],
+            necessary: None,
             allow: vec![],
             origin: None,
         }],

@@ -234,46 +234,77 @@ impl Checker<'_> {
     /// A `collect ... from device` rule stores or reads information on the user's device, which the ePrivacy
     /// Directive (Art. 5(3); in Germany § 25 TDDDG, in the United Kingdom PECR reg. 6) allows only with consent or
     /// where strictly necessary for a service the user explicitly asked for, whatever the GDPR basis of the later
-    /// processing. The warning (W0065) is given where the rule applies in the EU, the EEA or the United Kingdom,
-    /// when a purpose is not based on consent and the rule says no `necessary TEXT`.
-    pub(super) fn device_consent(&mut self, file: &ast::File, policy: &ir::Policy, spans: &[Span]) {
-        for (rule, span) in policy.independent.iter().zip(spans) {
-            if rule.source != ir::SOURCE_DEVICE || rule.necessary.is_some() {
-                continue;
-            }
-            let applies = policy.regions.iter().any(|r| {
+    /// processing. A rule on the pages raises the same question: the extension's content script reads the page's
+    /// address, title or prices in the user's browser, and information held there, even only in memory, is
+    /// information in the terminal equipment, whose reading is "gaining access" (EDPB Guidelines 2/2023 on the
+    /// technical scope of Art. 5(3)). The warning (W0065) is given where the rule applies in the EU, the EEA or the
+    /// United Kingdom, when a purpose is not based on consent and the rule says no `necessary TEXT`.
+    pub(super) fn device_consent(
+        &mut self,
+        file: &ast::File,
+        policy: &ir::Policy,
+        collect_spans: &[Span],
+        independent_spans: &[Span],
+    ) {
+        // A rule applies where ePrivacy does when one of the policy's regions under the GDPR or the UK GDPR (the
+        // EU, the EEA, the United Kingdom, whose ePrivacy laws those frameworks go with) overlaps its regions.
+        let applies = |regions: &[String]| {
+            policy.regions.iter().any(|r| {
                 matches!(region::framework(r), region::Framework::Gdpr | region::Framework::UkGdpr)
-                    && (rule.regions.is_empty() || rule.regions.iter().any(|x| region::overlaps(r, x)))
-            });
-            if !applies {
-                continue;
-            }
-            let other: Vec<String> = rule
-                .purposes
+                    && (regions.is_empty() || regions.iter().any(|x| region::overlaps(r, x)))
+            })
+        };
+        let without_consent = |purposes: &[String]| -> Vec<String> {
+            purposes
                 .iter()
                 .filter(|p| policy.purposes.iter().find(|x| &x.name == *p).is_none_or(|x| !x.basis.is_consent()))
                 .map(|p| format!("`{p}`"))
-                .collect();
+                .collect()
+        };
+        let mut found: Vec<(Span, String, &str, &str)> = Vec::new();
+        for (rule, span) in policy.independent.iter().zip(independent_spans) {
+            if rule.source != ir::SOURCE_DEVICE || rule.necessary.is_some() || !applies(&rule.regions) {
+                continue;
+            }
+            let other = without_consent(&rule.purposes);
             if other.is_empty() {
                 continue;
             }
             let from_span = collect_clause_span(file, *span, |k| matches!(k, ast::CollectClause::From(_)));
-            self.emit(
-                Diagnostic::new(
-                    Code::DeviceWithoutConsent,
-                    from_span,
-                    format!(
-                        "this rule stores or reads information on the user's device for {} without consent",
-                        other.join(", ")
-                    ),
-                )
-                .with_label("on the device")
-                .with_help(
-                    "storing or reading information on the device needs consent unless it is strictly necessary for \
-                     a service the user explicitly asked for (ePrivacy Directive Art. 5(3), § 25 TDDDG): base the \
-                     purposes on `consent`, or say why it is strictly necessary with `necessary \"...\"`",
+            found.push((
+                from_span,
+                format!(
+                    "this rule stores or reads information on the user's device for {} without consent",
+                    other.join(", ")
                 ),
-            );
+                "on the device",
+                "storing or reading information on the device needs consent unless it is strictly necessary for \
+                 a service the user explicitly asked for (ePrivacy Directive Art. 5(3), § 25 TDDDG): base the \
+                 purposes on `consent`, or say why it is strictly necessary with `necessary \"...\"`",
+            ));
+        }
+        for (rule, span) in policy.collect.iter().zip(collect_spans) {
+            if rule.necessary.is_some() || !applies(&rule.regions) {
+                continue;
+            }
+            let other = without_consent(&rule.purposes);
+            if other.is_empty() {
+                continue;
+            }
+            let on_span = collect_clause_span(file, *span, |k| matches!(k, ast::CollectClause::On(_)));
+            found.push((
+                on_span,
+                format!("this rule reads the page in the user's browser for {} without consent", other.join(", ")),
+                "read in the browser",
+                "the extension reads what it collects on a page in the user's browser, which is access to \
+                 information in the user's device (EDPB Guidelines 2/2023); that needs consent unless it is \
+                 strictly necessary for a service the user explicitly asked for (ePrivacy Directive Art. 5(3), \
+                 § 25 TDDDG, UK PECR reg. 6): base the purposes on `consent`, or say why reading the page is \
+                 strictly necessary with `necessary \"...\"`",
+            ));
+        }
+        for (span, message, label, help) in found {
+            self.emit(Diagnostic::new(Code::DeviceWithoutConsent, span, message).with_label(label).with_help(help));
         }
     }
 }

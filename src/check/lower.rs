@@ -180,7 +180,7 @@ impl Checker<'_> {
         self.promises(file, &policy, &collect_spans, &independent_spans);
         self.aggregated_unlinked(file, &policy, &collect_spans, &independent_spans);
         self.conditions_hold(file, &policy, &collect_spans, &independent_spans);
-        self.device_consent(file, &policy, &independent_spans);
+        self.device_consent(file, &policy, &collect_spans, &independent_spans);
         if !self.diags.iter().any(|d| d.is_error()) {
             self.legal(file, &policy, &collect_spans, &independent_spans);
             self.consent(file, &policy, &collect_spans);

@@ -66,7 +66,8 @@ impl Checker<'_> {
                     }
                 }
                 ast::CollectClause::Necessary(t) => {
-                    necessary = Some(self.text(t, "why storing or reading on the device is strictly necessary"))
+                    necessary =
+                        Some(self.text(t, "why storing, or reading on the device or the page, is strictly necessary"))
                 }
                 ast::CollectClause::On(ss) => {
                     let mut v = Vec::new();
@@ -122,8 +123,7 @@ impl Checker<'_> {
         }
         let first = c.data.first().map(|d| d.span).unwrap_or(c.span);
         let mut complete = true;
-        // A rule collects either on the pages (`on`, perhaps `at`) or from a source (`from`), never both; and
-        // `necessary` answers the ePrivacy question, which only storing or reading on the device raises.
+        // A rule collects either on the pages (`on`, perhaps `at`) or from a source (`from`), never both.
         if let Some(from) = seen.get("from").copied() {
             for key in ["on", "at"] {
                 if let Some(at) = seen.get(key).copied() {
@@ -141,18 +141,30 @@ impl Checker<'_> {
                 }
             }
         }
+        // `necessary` answers the ePrivacy question (Art. 5(3)), which only access to the user's terminal equipment
+        // raises: storing or reading on the device (`from device`), and reading a page in the browser, which the
+        // content script does for every rule on the pages (EDPB Guidelines 2/2023: information held even briefly
+        // in the browser's memory is in the terminal equipment). What the account or a declared source gives
+        // (what the user types into an account, an affiliate network's reports) reaches the controller without
+        // such access, so no exemption from consent can be claimed for it, and `necessary` there would put a
+        // claim into the notice that answers no question.
         if let Some(at) = seen.get("necessary").copied() {
             // A `from` whose source is unknown was reported already.
-            if !seen.contains_key("from") || source.as_deref().is_some_and(|s| s != ir::SOURCE_DEVICE) {
+            if source.as_deref().is_some_and(|s| s != ir::SOURCE_DEVICE) {
                 complete = false;
                 self.emit(
-                    Diagnostic::new(Code::SourceAndSites, at, format!("{what} says `necessary` without `from device`"))
-                        .with_label("only for storing or reading on the device")
-                        .with_help(
-                            "`necessary TEXT` says why storing or reading information on the user's device is \
-                             strictly necessary for a service the user asked for (ePrivacy Directive Art. 5(3)); \
-                             it belongs to a `collect ... from device` rule: remove it here",
-                        ),
+                    Diagnostic::new(
+                        Code::SourceAndSites,
+                        at,
+                        format!("{what} says `necessary` but collects `from {}`", source.as_deref().unwrap_or("")),
+                    )
+                    .with_label("only for reading a page or storing or reading on the device")
+                    .with_help(
+                        "`necessary TEXT` says why reading a page in the browser or storing or reading information \
+                         on the user's device is strictly necessary for a service the user asked for (ePrivacy \
+                         Directive Art. 5(3)); data from the account or a declared source is not read on the \
+                         device: remove it here",
+                    ),
                 );
             }
         }
@@ -222,6 +234,7 @@ impl Checker<'_> {
             aggregated,
             link: link.unwrap_or(ir::Link::Never),
             regions,
+            necessary,
             allow,
             origin: Some(self.sources.origin(c.span)),
         }))

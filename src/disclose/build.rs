@@ -593,12 +593,15 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
             recipients: p.shared_with.clone(),
         });
     }
-    sections.push(Section::new(
-        "purposes",
-        l.t(if us { "purposes_heading_us" } else { "purposes_heading" }, &[]),
-        vec![],
-        purpose_items,
-    ));
+    sections.push(Section {
+        after: page_access(&cx, &rules, region),
+        ..Section::new(
+            "purposes",
+            l.t(if us { "purposes_heading_us" } else { "purposes_heading" }, &[]),
+            vec![],
+            purpose_items,
+        )
+    });
 
     // Retention: one sentence per data item whose rules agree on the period; where rules keep an item for
     // different periods, one sentence per rule, naming the purposes that set the period.
@@ -1238,6 +1241,103 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
             .then(|| Appendix { heading: l.t("appendix_heading", &[]), categories: appendix }),
         facts,
     })
+}
+
+/// What the rules on the pages rest on for reading the page in the browser. The content script reads what it
+/// collects in the user's browser, which is access to information in the user's terminal equipment (ePrivacy
+/// Directive Art. 5(3); EDPB Guidelines 2/2023), allowed with consent or where strictly necessary for a service
+/// the user explicitly asked for. So a notice where that law applies (the EU, the EEA, the United Kingdom) says
+/// which of the two each rule rests on, citing the law of its region: § 25 TDDDG in Germany, PECR reg. 6 in the
+/// United Kingdom, the Directive elsewhere; a notice for every region cites each. A rule that is neither (the
+/// checker warns about it, W0065) is left unsaid rather than given a ground the policy does not state, and other
+/// regions' notices say nothing.
+fn page_access(cx: &Ctx, rules: &[&ir::CollectRule], region: Option<&str>) -> Vec<String> {
+    let l = cx.l;
+    let eprivacy: Vec<&str> = match region {
+        Some(r) => vec![r],
+        None => cx.p.regions.iter().map(String::as_str).collect(),
+    }
+    .into_iter()
+    .filter(|r| matches!(region::framework(r), Framework::Gdpr | Framework::UkGdpr))
+    .collect();
+    let here: Vec<&ir::CollectRule> = rules
+        .iter()
+        .copied()
+        .filter(|r| r.regions.is_empty() || r.regions.iter().any(|x| eprivacy.iter().any(|e| region::overlaps(e, x))))
+        .collect();
+    if eprivacy.is_empty() || here.is_empty() {
+        return Vec::new();
+    }
+    let law = |necessary: bool| -> String {
+        let mut refs: Vec<String> = Vec::new();
+        for r in &eprivacy {
+            let country = if region::within(r, "DE") {
+                "de"
+            } else if region::framework(r) == Framework::UkGdpr {
+                "uk"
+            } else {
+                "eu"
+            };
+            let key = format!("eprivacy_{country}_{}", if necessary { "necessary" } else { "consent" });
+            let text = l.t(&key, &[]);
+            if !refs.contains(&text) {
+                refs.push(text);
+            }
+        }
+        refs.join("; ")
+    };
+    let consent =
+        |r: &ir::CollectRule| r.purposes.iter().all(|p| cx.p.purpose(p).is_some_and(|p| p.basis.is_consent()));
+    let purpose_list = |rs: &[&ir::CollectRule]| -> String {
+        let mut names: Vec<&String> = Vec::new();
+        for p in rs.iter().flat_map(|r| r.purposes.iter()) {
+            if !names.contains(&p) {
+                names.push(p);
+            }
+        }
+        let texts: Vec<String> = names.iter().filter_map(|p| cx.p.purpose(p)).map(|p| cx.tx(&p.text)).collect();
+        l.list(&texts, "list_and")
+    };
+    let consented: Vec<&ir::CollectRule> =
+        here.iter().copied().filter(|r| r.necessary.is_none() && consent(r)).collect();
+    // Rules that give the same reason for the same purposes are said once.
+    let mut necessary: Vec<(&ir::Text, Vec<&ir::CollectRule>)> = Vec::new();
+    for r in &here {
+        if let Some(n) = &r.necessary {
+            match necessary.iter_mut().find(|(t, rs)| *t == n && rs.iter().all(|x| same_set(&x.purposes, &r.purposes)))
+            {
+                Some((_, rs)) => rs.push(r),
+                None => necessary.push((n, vec![r])),
+            }
+        }
+    }
+    // A sentence names the purposes it is about only where the rules it speaks of are not all those said here.
+    let groups = usize::from(!consented.is_empty()) + necessary.len();
+    let whole = groups == 1 && consented.len() + necessary.iter().map(|(_, rs)| rs.len()).sum::<usize>() == here.len();
+    let mut text = Vec::new();
+    if !consented.is_empty() {
+        text.push(if whole {
+            l.t("page_access_consent", &[("law", &law(false))])
+        } else {
+            l.t("page_access_consent_for", &[("purpose", &purpose_list(&consented)), ("law", &law(false))])
+        });
+    }
+    for (reason, rs) in &necessary {
+        let reason = sentence(&cx.tx(reason));
+        text.push(if whole {
+            l.t("page_access_necessary", &[("law", &law(true)), ("reason", &reason)])
+        } else {
+            l.t(
+                "page_access_necessary_for",
+                &[("purpose", &purpose_list(rs)), ("law", &law(true)), ("reason", &reason)],
+            )
+        });
+    }
+    if text.is_empty() {
+        return text;
+    }
+    text.insert(0, l.t("page_access", &[]));
+    vec![text.join(" ")]
 }
 
 /// Whether every rule keeps the data alike (retention and aggregated form), so one sentence says it.
