@@ -413,8 +413,8 @@ pub enum CollectClause {
     /// `from SOURCE`: the rule collects from a source other than the pages (`device`, `account` or a declared
     /// `source`), whatever page is open.
     From(Ident),
-    /// `necessary TEXT`: why storing or reading on the device is strictly necessary for the service the user
-    /// asked for (ePrivacy Directive Art. 5(3)).
+    /// `necessary TEXT`: why storing or reading on the device, or reading the page in the browser, is strictly
+    /// necessary for the service the user asked for (ePrivacy Directive Art. 5(3)).
     Necessary(Text),
     /// `allow CODE "REASON"`: a warning accepted for this rule.
     Allow(Allow),

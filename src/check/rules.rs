@@ -67,7 +67,10 @@ impl Checker<'_> {
                 }
                 ast::CollectClause::Necessary(t) => {
                     necessary =
-                        Some(self.text(t, "why storing, or reading on the device or the page, is strictly necessary"))
+                        Some(self.text(
+                            t,
+                            "why storing or reading on the device, or reading the page, is strictly necessary",
+                        ))
                 }
                 ast::CollectClause::On(ss) => {
                     let mut v = Vec::new();
