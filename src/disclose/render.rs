@@ -278,12 +278,14 @@ pub fn html(d: &Disclosure) -> String {
     o
 }
 
-/// Word-wraps a paragraph at `width` columns with an indent for continuation lines.
+/// Word-wraps a paragraph at `width` columns with an indent for continuation lines. Lines break at ASCII white
+/// space only: a no-break space (`§ 25 Abs. 1`, `Art. 5 Abs. 3`) keeps what it joins on one line, and stays in
+/// the text.
 fn wrap(s: &str, width: usize, first: &str, rest: &str) -> String {
     let mut out = String::new();
     let mut line = first.to_string();
     let mut empty = true;
-    for word in s.replace('`', "").split_whitespace() {
+    for word in s.replace('`', "").split(|c: char| c.is_ascii_whitespace()).filter(|w| !w.is_empty()) {
         if !empty && line.chars().count() + 1 + word.chars().count() > width {
             out.push_str(line.trim_end());
             out.push('\n');
