@@ -490,25 +490,26 @@ fn reading_the_pages_is_said_to_rest_on_consent_or_necessity_where_eprivacy_appl
     };
     let tracker = common::check_path(Path::new("policies/price-tracker.policy")).checked.policy.unwrap();
     let de = after(&tracker, "de", "DE");
-    assert!(de.starts_with("Die Daten, die wir auf Websites erheben, lesen wir in Ihrem Browser"), "{de}");
-    assert!(
-        de.contains("beruht das Auslesen dieser Informationen in Ihrem Browser auf Ihrer Einwilligung (§\u{a0}25 Abs.\u{a0}1 TDDDG)."),
-        "{de}"
-    );
-    assert!(de.contains("(§\u{a0}25 Abs.\u{a0}2 Nr.\u{a0}2 TDDDG): Die Preisalarme"), "{de}");
+    assert!(de.starts_with("Die Daten, die wir auf Websites erheben, entnimmt die Erweiterung den aufgerufenen Seiten direkt in Ihrem Browser"), "{de}");
+    assert!(de.contains("beruht der Zugriff auf Ihrer Einwilligung (§\u{a0}25 Abs.\u{a0}1 TDDDG)."), "{de}");
+    // Where it is strictly necessary, the notice says that no consent is needed, and why.
+    assert!(de.contains("ist der Zugriff ohne Ihre Einwilligung zulässig, weil er unbedingt erforderlich ist"), "{de}");
+    assert!(de.contains("(§\u{a0}25 Abs.\u{a0}2 Nr.\u{a0}2 TDDDG): Die Funktion „Preisalarme“"), "{de}");
     let en = after(&tracker, "en", "DE");
     assert!(
-        en.contains("is based on your consent (§\u{a0}25(1) TDDDG)") && en.contains("(§\u{a0}25(2) no.\u{a0}2 TDDDG)"),
+        en.contains("is based on your consent (§\u{a0}25(1) of the German Telecommunications Digital Services Data Protection Act, TDDDG)")
+            && en.contains("(§\u{a0}25(2) no.\u{a0}2 of the German Telecommunications Digital Services Data Protection Act, TDDDG)"),
         "{en}"
     );
     // Each sentence names its purposes, since the two rules rest on different grounds.
-    assert!(en.contains("Where we collect it for the purpose of telling you when a price drops, reading"), "{en}");
+    assert!(en.contains("Where we collect the data for the purpose of telling you when a price drops, this access does not require your consent"), "{en}");
     assert!(after(&tracker, "en", "US-CA").is_empty());
     let news = common::check_path(Path::new("policies/news-analytics.policy")).checked.policy.unwrap();
     assert_eq!(
         after(&news, "en", "GB"),
-        "We read the data we collect on websites from the pages in your browser, that is, on your device. Reading \
-         this information in your browser is based on your consent (PECR reg.\u{a0}6)."
+        "The extension reads the data we collect on websites directly from the pages you open in your browser, that is, \
+         on your device, and sends it to us. Accessing your device in this way is subject to its own rule, in addition \
+         to the legal bases above. This access is based on your consent (PECR reg.\u{a0}6)."
     );
     // The shopping assistant's German notice cites the TDDDG; its US notices say nothing of it.
     let shopping = common::check_path(Path::new("policies/shopping-assistant.policy")).checked.policy.unwrap();
@@ -517,7 +518,10 @@ fn reading_the_pages_is_said_to_rest_on_consent_or_necessity_where_eprivacy_appl
     // A notice for every region cites the law of each region where it applies.
     let every = disclose::build(&shopping, "en", None).unwrap();
     let text = every.sections.iter().find(|s| s.id == "purposes").unwrap().after.join(" ");
-    assert!(text.contains("(§\u{a0}25(1) TDDDG)"), "{text}");
+    assert!(
+        text.contains("(§\u{a0}25(1) of the German Telecommunications Digital Services Data Protection Act, TDDDG)"),
+        "{text}"
+    );
 }
 
 /// US notices speak US law: no "controller", no "legal basis", no GDPR; California gets the notice at collection,
