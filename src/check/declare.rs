@@ -186,28 +186,23 @@ impl Checker<'_> {
             Some((ast::PurposeClause::Label(t), _)) if split.is_none() && no_text => self.label_took_text(t, &what),
             _ => None,
         };
-        let clauses: Vec<(ast::PurposeClause, Span)> = match &label_split {
-            Some((label, text)) => p
+        // The clause that took the purpose's text, as it reads without it, and that text, which joins the clauses.
+        let took: Option<(ast::PurposeClause, &ast::Text)> = match (&label_split, &split) {
+            (Some((label, text)), _) => Some((ast::PurposeClause::Label(label.clone()), text)),
+            (None, Some((interest, text, _))) => Some((ast::PurposeClause::Interest(interest.clone()), text)),
+            (None, None) => None,
+        };
+        let clauses: Vec<(ast::PurposeClause, Span)> = match took {
+            Some((head, text)) => p
                 .clauses
                 .iter()
-                .map(|(c, sp)| match c {
-                    ast::PurposeClause::Label(_) => (ast::PurposeClause::Label(label.clone()), *sp),
-                    other => (other.clone(), *sp),
+                .map(|(c, sp)| {
+                    let same = std::mem::discriminant(c) == std::mem::discriminant(&head);
+                    (if same { head.clone() } else { c.clone() }, *sp)
                 })
                 .chain(std::iter::once((ast::PurposeClause::Text(text.clone()), text.span)))
                 .collect(),
-            None => match &split {
-                Some((interest, text, _)) => p
-                    .clauses
-                    .iter()
-                    .map(|(c, sp)| match c {
-                        ast::PurposeClause::Interest(_) => (ast::PurposeClause::Interest(interest.clone()), *sp),
-                        other => (other.clone(), *sp),
-                    })
-                    .chain(std::iter::once((ast::PurposeClause::Text(text.clone()), text.span)))
-                    .collect(),
-                None => p.clauses.clone(),
-            },
+            None => p.clauses.clone(),
         };
         let interest_span = p.clauses.iter().find_map(|(c, _)| match c {
             ast::PurposeClause::Interest(t) => Some(t.span),
@@ -518,6 +513,26 @@ impl Checker<'_> {
                 )),
         );
         Some((head, tail))
+    }
+
+    /// An item's text and label (data items, sources), with the label that took the text told apart from it.
+    pub(super) fn text_and_label(
+        &mut self,
+        text: Option<&ast::Text>,
+        label: Option<&ast::Text>,
+        at: Span,
+        what: &str,
+    ) -> (ir::Text, Option<ir::Text>) {
+        let split = match (text, label) {
+            (None, Some(l)) => self.label_took_text(l, what),
+            _ => None,
+        };
+        let (text, label) = match &split {
+            Some((label, text)) => (Some(text), Some(label)),
+            None => (text, label),
+        };
+        let text = self.required_text(text, at, what);
+        (text, label.map(|t| self.text(t, &format!("the label of {what}"))))
     }
 
     pub(super) fn unused(&mut self, file: &ast::File) {

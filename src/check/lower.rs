@@ -75,17 +75,8 @@ impl Checker<'_> {
                 ast::Item::Event(e) => events.extend(self.event(e)),
                 ast::Item::Data(d) => {
                     let what = format!("data item `{}`", d.name.name);
-                    let split = match (&d.text, &d.label) {
-                        (None, Some(l)) => self.label_took_text(l, &what),
-                        _ => None,
-                    };
-                    let (text, label) = match &split {
-                        Some((label, text)) => (Some(text), Some(label)),
-                        None => (d.text.as_ref(), d.label.as_ref()),
-                    };
-                    let text = self.required_text(text, d.name.span, &what);
+                    let (text, label) = self.text_and_label(d.text.as_ref(), d.label.as_ref(), d.name.span, &what);
                     let category = d.category.as_ref().and_then(|c| self.pi_category(c));
-                    let label = label.map(|t| self.text(t, &format!("the label of {what}")));
                     data.push(ir::DataItem {
                         name: d.name.name.clone(),
                         category,

@@ -247,16 +247,7 @@ impl Checker<'_> {
     /// are the built-in sources and cannot be declared.
     pub(super) fn source(&mut self, s: &ast::Decl) -> Option<ir::Source> {
         let what = format!("source `{}`", s.name.name);
-        let split = match (&s.text, &s.label) {
-            (None, Some(l)) => self.label_took_text(l, &what),
-            _ => None,
-        };
-        let (text, label) = match &split {
-            Some((label, text)) => (Some(text), Some(label)),
-            None => (s.text.as_ref(), s.label.as_ref()),
-        };
-        let text = self.required_text(text, s.name.span, &what);
-        let label = label.map(|t| self.text(t, &format!("the label of {what}")));
+        let (text, label) = self.text_and_label(s.text.as_ref(), s.label.as_ref(), s.name.span, &what);
         if [ir::SOURCE_DEVICE, ir::SOURCE_ACCOUNT].contains(&s.name.name.as_str()) {
             self.emit(
                 Diagnostic::new(Code::Duplicate, s.name.span, format!("`{}` is a built-in source", s.name.name))
