@@ -53,7 +53,7 @@ macro_rules! codes {
 codes! {
     Syntax = "E0001", Error, "the file does not follow the grammar";
     Undefined = "E0002", Error, "a name is used but never declared";
-    Duplicate = "E0003", Error, "a name is declared twice, a clause is given twice, or a declaration takes a built-in name (the event `page_view`, the sources `device` and `account`)";
+    Duplicate = "E0003", Error, "a name is declared twice, a clause is given twice, a list names something twice, or a declaration takes a built-in name (the event `page_view`, the sources `device` and `account`)";
     PublicSuffix = "E0004", Error, "a site pattern covers a whole public suffix such as `com` or `co.uk`";
     MalformedPattern = "E0005", Error, "a site pattern is not a valid host, wildcard or path pattern";
     UnreadableList = "E0006", Error, "a `from` list file cannot be read";

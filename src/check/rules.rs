@@ -20,6 +20,7 @@ impl Checker<'_> {
         let names: Vec<&str> = c.data.iter().map(|d| d.name.as_str()).collect();
         let what =
             format!("the rule collecting {}", names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", "));
+        self.listed_twice(&c.data, "collect rule");
         let mut data = Vec::new();
         for d in &c.data {
             if self.resolve(d, Kind::Data, Code::Undefined, "this collect rule") && !data.contains(&d.name) {
@@ -73,6 +74,7 @@ impl Checker<'_> {
                         ))
                 }
                 ast::CollectClause::On(ss) => {
+                    self.listed_twice(ss, "`on` clause");
                     let mut v = Vec::new();
                     for s in ss {
                         if self.resolve(s, Kind::Sites, Code::Undefined, "this collect rule") && !v.contains(&s.name) {
@@ -95,6 +97,7 @@ impl Checker<'_> {
                 }
                 ast::CollectClause::When(cond) => when = Some(self.cond(cond, "the `when` condition")),
                 ast::CollectClause::For(ps) => {
+                    self.listed_twice(ps, "`for` clause");
                     let mut v = Vec::new();
                     for p in ps {
                         if self.resolve(p, Kind::Purpose, Code::Undefined, "this collect rule") && !v.contains(&p.name)

@@ -240,6 +240,21 @@ impl Checker<'_> {
         }
     }
 
+    /// Reports a name a rule's list gives twice (`collect page_url, page_url`): harmless to the matcher, which
+    /// reads each once, but most often a slip for another name, as a repeated language or region is.
+    pub(super) fn listed_twice(&mut self, names: &[Ident], list: &str) {
+        for (i, n) in names.iter().enumerate() {
+            if let Some(first) = names.iter().take(i).find(|m| m.name == n.name) {
+                self.emit(
+                    Diagnostic::new(Code::Duplicate, n.span, format!("`{}` is listed twice in this {list}", n.name))
+                        .with_label("listed again")
+                        .with_secondary(first.span, "first listed here")
+                        .with_help("list each name once; if another name was meant here, write that one"),
+                );
+            }
+        }
+    }
+
     /// The names of a header list, each once; a repeated one is reported.
     pub(super) fn unique_names(&mut self, idents: &[Ident], what: &str) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
