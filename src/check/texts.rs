@@ -232,9 +232,9 @@ impl Checker<'_> {
             self.replaced.extend(self.undeclared_texts.iter().filter(|(l, _)| *l == meant).map(|(_, i)| *i));
             if let Some(d) = self.diags.get_mut(at) {
                 d.help = Some(format!(
-                    "did you mean `{meant}`? {n} texts are given in `{meant}` and none in `{declared}`; or add \
-                     `locales/{declared}.yaml` (a copy of `locales/en.yaml`, translated) and write the texts in \
-                     `{declared}`"
+                    "did you mean `{meant}`? {n} texts are given in `{meant}`, which the header does not declare; \
+                     or add `locales/{declared}.yaml` (a copy of `locales/en.yaml`, translated) and write the texts \
+                     in `{declared}`"
                 ));
             }
         }

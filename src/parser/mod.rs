@@ -157,6 +157,42 @@ fn syntax_diagnostic(file: FileId, text: &str, rule: Rule, err: pest::error::Err
                 "write the settings first: `expect \"https://...\" with signed_in region GB collects page_url`",
             );
     }
+    // `expect "URL" collects page_url with signed_in`: the state comes before the outcomes.
+    let outcomes = ["collects", "links", "uses", "keeps", "shares"];
+    let state_word = ["with", "region", "at"].into_iter().find(|w| is_word(w));
+    if let (Some(w), true) = (
+        state_word,
+        expected.contains(&"`collects`")
+            && in_expect.is_some_and(|e| e.split_whitespace().any(|x| outcomes.contains(&x))),
+    ) {
+        return Diagnostic::new(
+            Code::Syntax,
+            span,
+            format!("in an `expect` line, `{w}` comes before what the line expects"),
+        )
+        .with_label("after an outcome")
+        .with_help(
+            "write the page, then `at`, `with` and `region`, then the outcomes: `expect \"https://...\" with \
+             signed_in region DE collects page_url`",
+        );
+    }
+    // `data d en "…" category internet_activity`, `feature f "…" default off`: a clause written after the text
+    // that must come before it.
+    let item = before_item(&text[..pos]).split_whitespace().next().unwrap_or_default();
+    let early = match item {
+        "data" => ["category", "aggregated"].into_iter().find(|w| is_word(w)),
+        "feature" => ["default"].into_iter().find(|w| is_word(w)),
+        _ => None,
+    };
+    if let Some(w) = early {
+        let example = match item {
+            "data" => "`data page_url category internet_activity en \"...\" label en \"...\"`",
+            _ => "`feature price_compare default on en \"...\" opt in en \"...\"`",
+        };
+        return Diagnostic::new(Code::Syntax, span, format!("in a `{item}` declaration, `{w}` comes before the text"))
+            .with_label("after the text")
+            .with_help(format!("move it right after the name, as in {example}"));
+    }
     // `with signed_in off`, `with stats=on`, `with !stats`: a setting is on by its name and off with `not`. The
     // missing-comma hint would otherwise make `off` a second name.
     let in_with = in_expect.is_some_and(|e| {
@@ -455,16 +491,22 @@ fn help_for(expected: &[&str], rest: &str, before: &str) -> String {
     }
 }
 
-/// How many `(` are open at the end of `before`'s last item (the text from the last line that starts in its
-/// first column), outside strings and comments.
-fn open_parens(before: &str) -> usize {
+/// The last item of `before`: the text from the last line that starts in its first column (an item's further
+/// lines are indented, or go on after a line break inside a list).
+fn before_item(before: &str) -> &str {
     let start = before
         .match_indices('\n')
         .rev()
         .map(|(i, _)| i + 1)
-        .find(|&i| before.get(i..).is_some_and(|l| !l.starts_with([' ', '\t', '\n', '\r'])))
+        .find(|&i| before.get(i..).is_some_and(|l| !l.starts_with([' ', '\t', '\n', '\r', '/'])))
         .unwrap_or(0);
-    let item = before.get(start..).unwrap_or_default();
+    before.get(start..).unwrap_or_default()
+}
+
+/// How many `(` are open at the end of `before`'s last item (the text from the last line that starts in its
+/// first column), outside strings and comments.
+fn open_parens(before: &str) -> usize {
+    let item = before_item(before);
     let (mut depth, mut in_string, mut escaped, mut chars) = (0usize, false, false, item.chars().peekable());
     while let Some(c) = chars.next() {
         if in_string {
@@ -558,7 +600,10 @@ fn help_in_context(expected: &[&str], rest: &str, before: &str) -> String {
     }
     if expected.contains(&"a quoted string") {
         let token = rest.split(|c: char| c.is_whitespace() || c == '}').next().unwrap_or_default();
-        return format!("this value is text: write it in double quotes, `\"{token}\"`");
+        return match token {
+            "" => "a text in double quotes goes here: `\"...\"`".into(),
+            _ => format!("this value is text: write it in double quotes, `\"{token}\"`"),
+        };
     }
     if expected.iter().any(|e| e.starts_with("a language tag")) {
         let word: String = rest.chars().take_while(|c| c.is_ascii_alphabetic()).collect();
