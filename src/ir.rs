@@ -961,6 +961,14 @@ impl Policy {
     pub fn purpose(&self, name: &str) -> Option<&Purpose> {
         self.purposes.iter().find(|p| p.name == name)
     }
+    /// The purposes among `names` that do not rest on consent (an undeclared name counts as not consented).
+    pub fn without_consent<'a>(&'a self, names: &'a [String]) -> impl Iterator<Item = &'a String> + 'a {
+        names.iter().filter(|p| self.purpose(p).is_none_or(|x| !x.basis.is_consent()))
+    }
+    /// Whether every purpose among `names` rests on consent.
+    pub fn rests_on_consent(&self, names: &[String]) -> bool {
+        self.without_consent(names).next().is_none()
+    }
     pub fn site_category(&self, name: &str) -> Option<&SiteCategory> {
         self.sites.iter().find(|s| s.name == name)
     }

@@ -143,7 +143,20 @@ pub fn collect_applies(rule_regions: &[String], region: Option<&str>) -> bool {
 /// Whether a `never` rule scoped to `rule_regions` applies to a user in `region`: wherever the user might be
 /// in one of the rule's regions, so that a coarse or unknown region never exempts a URL (fail closed).
 pub fn never_applies(rule_regions: &[String], region: Option<&str>) -> bool {
-    rule_regions.is_empty() || region.is_none_or(|r| rule_regions.iter().any(|x| overlaps(r, x)))
+    region.is_none_or(|r| may_apply(rule_regions, r))
+}
+
+/// Whether a rule scoped to `rule_regions` may hold for someone in `region`: it is unscoped, or one of its
+/// regions overlaps `region`.
+pub fn may_apply(rule_regions: &[String], region: &str) -> bool {
+    rule_regions.is_empty() || rule_regions.iter().any(|x| overlaps(region, x))
+}
+
+/// Whether the ePrivacy rule on access to the user's device (Directive 2002/58/EC Art. 5(3) and the national
+/// laws implementing it, § 25 TDDDG in Germany; PECR reg. 6 in the United Kingdom) holds in `code`. It goes with
+/// the GDPR and the UK GDPR: the EU, the EEA and the United Kingdom.
+pub fn eprivacy(code: &str) -> bool {
+    matches!(framework(code), Framework::Gdpr | Framework::UkGdpr)
 }
 
 #[cfg(test)]

@@ -246,65 +246,62 @@ impl Checker<'_> {
         collect_spans: &[Span],
         independent_spans: &[Span],
     ) {
-        // A rule applies where ePrivacy does when one of the policy's regions under the GDPR or the UK GDPR (the
-        // EU, the EEA, the United Kingdom, whose ePrivacy laws those frameworks go with) overlaps its regions.
-        let applies = |regions: &[String]| {
-            policy.regions.iter().any(|r| {
-                matches!(region::framework(r), region::Framework::Gdpr | region::Framework::UkGdpr)
-                    && (regions.is_empty() || regions.iter().any(|x| region::overlaps(r, x)))
-            })
-        };
-        let without_consent = |purposes: &[String]| -> Vec<String> {
-            purposes
-                .iter()
-                .filter(|p| policy.purposes.iter().find(|x| &x.name == *p).is_none_or(|x| !x.basis.is_consent()))
-                .map(|p| format!("`{p}`"))
-                .collect()
-        };
-        let mut found: Vec<(Span, String, &str, &str)> = Vec::new();
-        for (rule, span) in policy.independent.iter().zip(independent_spans) {
-            if rule.source != ir::SOURCE_DEVICE || rule.necessary.is_some() || !applies(&rule.regions) {
+        // A rule applies where ePrivacy does when one of the policy's regions where it holds overlaps the rule's.
+        let applies =
+            |regions: &[String]| policy.regions.iter().any(|r| region::eprivacy(r) && region::may_apply(regions, r));
+        // Rules that read from the device, then rules that read the pages; each kind names its own clause.
+        let device = policy
+            .independent
+            .iter()
+            .zip(independent_spans)
+            .filter(|(r, _)| r.source == ir::SOURCE_DEVICE)
+            .map(|(r, s)| (Access::Device, &r.purposes, &r.regions, r.necessary.is_some(), *s));
+        let pages = policy
+            .collect
+            .iter()
+            .zip(collect_spans)
+            .map(|(r, s)| (Access::Page, &r.purposes, &r.regions, r.necessary.is_some(), *s));
+        for (access, purposes, regions, necessary, span) in device.chain(pages) {
+            if necessary || !applies(regions) {
                 continue;
             }
-            let other = without_consent(&rule.purposes);
+            let other: Vec<String> = policy.without_consent(purposes).map(|p| format!("`{p}`")).collect();
             if other.is_empty() {
                 continue;
             }
-            let from_span = collect_clause_span(file, *span, |k| matches!(k, ast::CollectClause::From(_)));
-            found.push((
-                from_span,
-                format!(
-                    "this rule stores or reads information on the user's device for {} without consent",
-                    other.join(", ")
+            let (clause_span, message, label, help) = match access {
+                Access::Device => (
+                    collect_clause_span(file, span, |k| matches!(k, ast::CollectClause::From(_))),
+                    format!(
+                        "this rule stores or reads information on the user's device for {} without consent",
+                        other.join(", ")
+                    ),
+                    "on the device",
+                    "storing or reading information on the device needs consent unless it is strictly necessary for \
+                     a service the user explicitly asked for (ePrivacy Directive Art. 5(3), § 25 TDDDG): base the \
+                     purposes on `consent`, or say why it is strictly necessary with `necessary \"...\"`",
                 ),
-                "on the device",
-                "storing or reading information on the device needs consent unless it is strictly necessary for \
-                 a service the user explicitly asked for (ePrivacy Directive Art. 5(3), § 25 TDDDG): base the \
-                 purposes on `consent`, or say why it is strictly necessary with `necessary \"...\"`",
-            ));
-        }
-        for (rule, span) in policy.collect.iter().zip(collect_spans) {
-            if rule.necessary.is_some() || !applies(&rule.regions) {
-                continue;
-            }
-            let other = without_consent(&rule.purposes);
-            if other.is_empty() {
-                continue;
-            }
-            let on_span = collect_clause_span(file, *span, |k| matches!(k, ast::CollectClause::On(_)));
-            found.push((
-                on_span,
-                format!("this rule reads the page in the user's browser for {} without consent", other.join(", ")),
-                "read in the browser",
-                "the extension reads what it collects on a page in the user's browser, which is access to \
-                 information in the user's device (EDPB Guidelines 2/2023); that needs consent unless it is \
-                 strictly necessary for a service the user explicitly asked for (ePrivacy Directive Art. 5(3), \
-                 § 25 TDDDG, UK PECR reg. 6): base the purposes on `consent`, or say why reading the page is \
-                 strictly necessary with `necessary \"...\"`",
-            ));
-        }
-        for (span, message, label, help) in found {
-            self.emit(Diagnostic::new(Code::DeviceWithoutConsent, span, message).with_label(label).with_help(help));
+                Access::Page => (
+                    collect_clause_span(file, span, |k| matches!(k, ast::CollectClause::On(_))),
+                    format!("this rule reads the page in the user's browser for {} without consent", other.join(", ")),
+                    "read in the browser",
+                    "the extension reads what it collects on a page in the user's browser, which is access to \
+                     information in the user's device (EDPB Guidelines 2/2023); that needs consent unless it is \
+                     strictly necessary for a service the user explicitly asked for (ePrivacy Directive Art. 5(3), \
+                     § 25 TDDDG, UK PECR reg. 6): base the purposes on `consent`, or say why reading the page is \
+                     strictly necessary with `necessary \"...\"`",
+                ),
+            };
+            self.emit(
+                Diagnostic::new(Code::DeviceWithoutConsent, clause_span, message).with_label(label).with_help(help),
+            );
         }
     }
+}
+
+/// Where a rule reads what it collects: on the device (`from device`) or on the page in the browser.
+#[derive(Clone, Copy)]
+enum Access {
+    Device,
+    Page,
 }

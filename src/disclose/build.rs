@@ -1258,13 +1258,10 @@ fn page_access(cx: &Ctx, rules: &[&ir::CollectRule], region: Option<&str>) -> Ve
         None => cx.p.regions.iter().map(String::as_str).collect(),
     }
     .into_iter()
-    .filter(|r| matches!(region::framework(r), Framework::Gdpr | Framework::UkGdpr))
+    .filter(|r| region::eprivacy(r))
     .collect();
-    let here: Vec<&ir::CollectRule> = rules
-        .iter()
-        .copied()
-        .filter(|r| r.regions.is_empty() || r.regions.iter().any(|x| eprivacy.iter().any(|e| region::overlaps(e, x))))
-        .collect();
+    let here: Vec<&ir::CollectRule> =
+        rules.iter().copied().filter(|r| eprivacy.iter().any(|e| region::may_apply(&r.regions, e))).collect();
     if eprivacy.is_empty() || here.is_empty() {
         return Vec::new();
     }
@@ -1286,8 +1283,6 @@ fn page_access(cx: &Ctx, rules: &[&ir::CollectRule], region: Option<&str>) -> Ve
         }
         refs.join("; ")
     };
-    let consent =
-        |r: &ir::CollectRule| r.purposes.iter().all(|p| cx.p.purpose(p).is_some_and(|p| p.basis.is_consent()));
     let purpose_list = |rs: &[&ir::CollectRule]| -> String {
         let mut names: Vec<&String> = Vec::new();
         for p in rs.iter().flat_map(|r| r.purposes.iter()) {
@@ -1299,7 +1294,7 @@ fn page_access(cx: &Ctx, rules: &[&ir::CollectRule], region: Option<&str>) -> Ve
         l.list(&texts, "list_and")
     };
     let consented: Vec<&ir::CollectRule> =
-        here.iter().copied().filter(|r| r.necessary.is_none() && consent(r)).collect();
+        here.iter().copied().filter(|r| r.necessary.is_none() && cx.p.rests_on_consent(&r.purposes)).collect();
     // Rules that give the same reason for the same purposes are said once.
     let mut necessary: Vec<(&ir::Text, Vec<&ir::CollectRule>)> = Vec::new();
     for r in &here {
