@@ -335,9 +335,67 @@ fn a_misspelt_setting_gets_a_suggestion_and_a_bad_region_its_own_message() {
     let o = explain(&["--set", "DE=on"]);
     assert!(stderr(&o).contains("help: `DE` is a region: use `--region DE`"), "{}", stderr(&o));
 
+    // A subdivision code is long enough for a near miss by spelling.
+    let o = explain(&["--region", "US-CAL"]);
+    assert!(stderr(&o).contains("help: did you mean `--region US-CA`?"), "{}", stderr(&o));
+    // Contrary settings of one switch would let the last win without a word.
+    let o = explain(&["--set", "price_alerts=on", "--set", "price_alerts=off"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("error: `price_alerts` is set both on and off"), "{}", stderr(&o));
+
     let o = explain(&["--set", "price_alerts=on", "--region", "DE"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(!stdout(&o).is_empty());
+}
+
+/// `check --format text` names its human output as `explain`, `audit` and `sources` do; `human`, its old name,
+/// still works.
+#[test]
+fn check_names_its_text_format_as_the_other_commands_do() {
+    let p = "policies/price-tracker.policy";
+    let text = policyc(&["check", p, "--format", "text"]);
+    let human = policyc(&["check", p, "--format", "human"]);
+    assert_eq!(text.status.code(), Some(0), "{}", stderr(&text));
+    assert_eq!((text.stdout, text.stderr), (human.stdout, human.stderr));
+}
+
+/// `disclose` and `store` take a language and a region as `explain` does, and answer a near miss the same way.
+#[test]
+fn a_misspelt_language_or_region_of_a_notice_gets_a_suggestion() {
+    let p = "policies/shopping-assistant.policy";
+    let cases: [(&[&str], &str, &str); 5] = [
+        (
+            &["disclose", p, "--lang", "EN"],
+            "error: the policy is not written in `EN`",
+            "help: did you mean `--lang en`?",
+        ),
+        (
+            &["disclose", p, "--lang", "fr"],
+            "error: the policy is not written in `fr`",
+            "help: the policy's languages: `en`, `de`",
+        ),
+        (
+            &["disclose", p, "--lang", "en", "--region", "de"],
+            "error: `de` is not a region of this policy",
+            "help: did you mean `--region DE`?",
+        ),
+        (
+            &["disclose", p, "--lang", "en", "--region", "US-CAL"],
+            "error: `US-CAL` is not a region of this policy",
+            "help: did you mean `--region US-CA`?",
+        ),
+        (
+            &["store", p, "--for", "chrome", "--lang", "DE"],
+            "error: the policy is not written in `DE`",
+            "help: did you mean `--lang de`?",
+        ),
+    ];
+    for (args, error, help) in cases {
+        let o = policyc(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&o).contains(error) && stderr(&o).contains(help), "{args:?}: {}", stderr(&o));
+        assert!(stdout(&o).is_empty(), "{args:?}");
+    }
 }
 
 /// One naming scheme for every output: the policy id with `_` written as `-` (`shopping_assistant` gives

@@ -11,7 +11,7 @@ pub struct Args {
     #[arg(required = true)]
     files: Vec<PathBuf>,
     /// Output format for diagnostics.
-    #[arg(long, value_enum, default_value = "human")]
+    #[arg(long, value_enum, default_value = "text")]
     format: Format,
     /// Make malformed entries of imported lists errors instead of warnings that skip them.
     #[arg(long)]
@@ -44,7 +44,9 @@ fn compile_backstop(result: &mut policyc::SourceCheck, limits: &policyc::matcher
 
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum Format {
-    Human,
+    // Diagnostics as rustc prints them; `human` is its old name, kept for scripts that use it.
+    #[value(alias = "human")]
+    Text,
     Json,
 }
 
@@ -67,7 +69,7 @@ pub fn run(args: Args) -> i32 {
         compile_backstop(&mut result, &args.limits.compile());
         any_errors |= result.checked.has_errors();
         match args.format {
-            Format::Human => {
+            Format::Text => {
                 print_diagnostics(&result);
                 let verdict = if result.checked.has_errors() { "failed" } else { "ok" };
                 // Counted as shown: the skipped entries of a list are one warning unless `--verbose` shows each.

@@ -114,10 +114,17 @@ pub fn check_settings(m: &Matcher<'_>, settings: &Settings) -> Result<(), (Strin
         if names.is_empty() {
             format!("the policy declares no {kind}")
         } else {
-            format!("the policy's {kind}: {}", names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", "))
+            format!("the policy's {kind}: {}", backticked(names))
         }
     };
-    for (name, on) in &settings.set {
+    for (i, (name, on)) in settings.set.iter().enumerate() {
+        // The last of two contrary settings would win without a word; one of them is a slip.
+        if settings.set.iter().skip(i + 1).any(|(n, o)| n == name && o != on) {
+            return Err((
+                format!("`{name}` is set both on and off"),
+                format!("give `--set {name}=on` or `--set {name}=off`, once"),
+            ));
+        }
         if switches.contains(&name.as_str()) {
             continue;
         }
@@ -148,25 +155,54 @@ pub fn check_settings(m: &Matcher<'_>, settings: &Settings) -> Result<(), (Strin
     }
     if let Some(r) = &settings.region {
         if !regions.contains(&r.as_str()) {
-            let message = format!("`{r}` is not a region of this policy");
             let help = if switches.contains(&r.as_str()) {
                 format!("`{r}` is a signal or feature: use `--set {r}=on`")
-            } else if let Some(best) = regions.iter().find(|x| x.eq_ignore_ascii_case(r)) {
-                // Only a difference of case: region codes are two letters, so a near miss by spelling is another
-                // country (`ES` for `US`).
-                format!("did you mean `--region {best}`?")
-            } else if let Some(part) = regions.iter().find(|x| policyc::region::within(x, r)) {
-                format!(
-                    "the policy names only a part of `{r}`, such as `{part}`: give `--region {part}` for a user there, \
-                     and no `--region` for a user elsewhere in `{r}`"
-                )
             } else {
-                known("regions", &regions)
+                region_help(r, &regions)
             };
-            return Err((message, help));
+            return Err((format!("`{r}` is not a region of this policy"), help));
         }
     }
     Ok(())
+}
+
+/// The help line for `--region R` where `R` is none of `regions` (the policy's regions and the known ones inside
+/// them).
+pub fn region_help(r: &str, regions: &[&str]) -> String {
+    // A country code differs from another by one letter (`ES` for `US`), so only a difference of case is a
+    // near miss there; a subdivision code is long enough for one by spelling (`US-CAL` for `US-CA`).
+    let near = match regions.iter().find(|x| x.eq_ignore_ascii_case(r)) {
+        Some(x) => Some(x.to_string()),
+        None if r.contains('-') => did_you_mean(r, regions.iter().copied().filter(|x| x.contains('-'))),
+        None => None,
+    };
+    if let Some(best) = near {
+        format!("did you mean `--region {best}`?")
+    } else if let Some(part) = regions.iter().find(|x| policyc::region::within(x, r)) {
+        format!(
+            "the policy names only a part of `{r}`, such as `{part}`: give `--region {part}` for a user there, and \
+             no `--region` for a user elsewhere in `{r}`"
+        )
+    } else {
+        format!("the policy's regions: {}", backticked(regions))
+    }
+}
+
+/// The help line for `--lang L` where the policy is not written in `L`.
+pub fn language_help(lang: &str, languages: &[String]) -> String {
+    let near = match languages.iter().find(|l| l.eq_ignore_ascii_case(lang)) {
+        Some(l) => Some(l.clone()),
+        None => did_you_mean(lang, languages.iter().map(String::as_str)),
+    };
+    match near {
+        Some(best) => format!("did you mean `--lang {best}`?"),
+        None => format!("the policy's languages: {}", backticked(languages)),
+    }
+}
+
+/// Names in backticks, comma-separated.
+fn backticked<S: AsRef<str>>(names: &[S]) -> String {
+    names.iter().map(|n| format!("`{}`", n.as_ref())).collect::<Vec<_>>().join(", ")
 }
 
 /// Artifact bytes from a `.matcher` file (not yet validated: [`with_matcher`] does that), or compiled on the

@@ -1,5 +1,6 @@
 //! `policyc disclose`: the privacy notice in one language, format and region.
 
+use super::decide::{language_help, region_help};
 use super::load::load_policy;
 use policyc::disclose::{self, render};
 use std::path::PathBuf;
@@ -47,6 +48,20 @@ pub fn run(args: Args) -> i32 {
         Err(code) => return code,
     };
     let policy = &policy;
+    if !policy.languages.contains(&args.lang) {
+        errln!("error: the policy is not written in `{}`", args.lang);
+        errln!("help: {}", language_help(&args.lang, &policy.languages));
+        return super::EXIT_USAGE;
+    }
+    if let Some(r) = &args.region {
+        let regions = policyc::region::expand(&policy.regions);
+        if !regions.contains(r) {
+            let regions: Vec<&str> = regions.iter().map(String::as_str).collect();
+            errln!("error: `{r}` is not a region of this policy");
+            errln!("help: {}", region_help(r, &regions));
+            return super::EXIT_USAGE;
+        }
+    }
     let d = match disclose::build(policy, &args.lang, args.region.as_deref()) {
         Ok(d) => d,
         Err(e) => return super::fail(e),

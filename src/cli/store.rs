@@ -47,7 +47,9 @@ pub fn run(args: Args) -> i32 {
     };
     let lang = match &args.lang {
         Some(l) if !policy.languages.contains(l) => {
-            return super::fail(format!("policy `{}` has no texts in `{l}`", policy.id));
+            errln!("error: the policy is not written in `{l}`");
+            errln!("help: {}", super::decide::language_help(l, &policy.languages));
+            return super::EXIT_USAGE;
         }
         Some(l) => l.clone(),
         None if policy.languages.iter().any(|l| l == "en") => "en".into(),
