@@ -38,6 +38,33 @@ impl Checker<'_> {
                     continue;
                 }
             }
+            // `otto .de/p/`: a space inside a pattern splits it in two, and each half is refused on its own. Where
+            // the halves meet at a dot on one line and together make a pattern, say once what was meant.
+            if let (
+                ast::SiteEntry::Pattern { text, exact, span },
+                Some(ast::SiteEntry::Pattern { text: rest, exact: false, span: rest_span }),
+            ) = (entry, entries.peek())
+            {
+                let between = self.sources.get(span.file).text.get(span.end..rest_span.start).unwrap_or("\n");
+                let joined = format!("{text}{rest}");
+                if between.chars().all(|c| c == ' ' || c == '\t')
+                    && (rest.starts_with('.') || text.ends_with('.'))
+                    && Pattern::parse(&joined, *exact, self.psl).is_ok()
+                {
+                    let written = format!("{text}{between}{rest}");
+                    self.emit(
+                        Diagnostic::new(
+                            Code::MalformedPattern,
+                            span.to(*rest_span),
+                            format!("`{written}` has a space in it, which splits it into two patterns"),
+                        )
+                        .with_label("space in a pattern")
+                        .with_help(format!("write `{joined}`, without the space")),
+                    );
+                    entries.next();
+                    continue;
+                }
+            }
             match entry {
                 ast::SiteEntry::Pattern { text, exact, span } => match Pattern::parse(text, *exact, self.psl) {
                     Ok(p) => {
