@@ -176,6 +176,9 @@ struct Checker<'a> {
     loader: &'a mut dyn ListLoader,
     options: CheckOptions,
     psl: &'static PublicSuffixList,
+    /// Every diagnostic so far. Lowering only appends to it (through `emit`) until `drop_replaced`, so that an
+    /// index taken with `diags.len()` before an `emit` names that diagnostic until then (`suggested`,
+    /// `undeclared_texts`, `missing_texts`, `no_wording`, `replaced`); later passes may filter it.
     diags: Vec<Diagnostic>,
     languages: Vec<String>,
     regions: Vec<String>,
