@@ -522,6 +522,39 @@ fn reading_the_pages_is_said_to_rest_on_consent_or_necessity_where_eprivacy_appl
         text.contains("(§\u{a0}25(1) of the German Telecommunications Digital Services Data Protection Act, TDDDG)"),
         "{text}"
     );
+    // The price tracker offered in France and the United Kingdom as well: another member state cites the
+    // Directive and its national law, the United Kingdom PECR, and a notice for several says which law is
+    // whose, with the Directive for the states other than Germany.
+    let source = std::fs::read_to_string("policies/price-tracker.policy").unwrap();
+    let wider = source.replace("  regions    DE, US-CA", "  regions    DE, FR, GB, US-CA").replace(
+        "recipient email_provider processor in DE ",
+        "recipient email_provider processor in DE safeguard adequacy ",
+    );
+    assert_ne!(wider, source);
+    let wider = common::policy_from_text(&wider);
+    let directive = "Art.\u{a0}5(3) of the ePrivacy Directive 2002/58/EC and the national law implementing it";
+    assert!(after(&wider, "en", "FR").contains(&format!("is based on your consent ({directive})")));
+    assert!(after(&wider, "de", "FR").contains(
+        "Einwilligung (Art.\u{a0}5 Abs.\u{a0}3 der ePrivacy-Richtlinie 2002/58/EG und die nationalen Vorschriften zu \
+         ihrer Umsetzung)"
+    ));
+    assert!(after(&wider, "de", "GB")
+        .contains("Einwilligung (Reg.\u{a0}6 der britischen Privacy and Electronic Communications Regulations 2003)"));
+    let every = |lang: &str| -> String {
+        let d = disclose::build(&wider, lang, None).unwrap();
+        d.sections.iter().find(|s| s.id == "purposes").unwrap().after.join(" ")
+    };
+    assert!(
+        every("en").contains(&format!(
+            "based on your consent (in Germany §\u{a0}25(1) of the German Telecommunications Digital Services Data \
+             Protection Act, TDDDG; in the other EU and EEA states {directive}; in the United Kingdom PECR reg.\u{a0}6)"
+        )),
+        "{}",
+        every("en")
+    );
+    assert!(
+        every("de").contains("(in Deutschland §\u{a0}25 Abs.\u{a0}2 Nr.\u{a0}2 TDDDG; in den übrigen Staaten der EU")
+    );
 }
 
 /// US notices speak US law: no "controller", no "legal basis", no GDPR; California gets the notice at collection,

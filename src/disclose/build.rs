@@ -1265,23 +1265,37 @@ fn page_access(cx: &Ctx, rules: &[&ir::CollectRule], region: Option<&str>) -> Ve
     if eprivacy.is_empty() || here.is_empty() {
         return Vec::new();
     }
+    // The law of each place the notice covers, once each. A notice for several names each place with its law;
+    // beside Germany's own, the Directive's citation is for the other EU and EEA states.
+    let mut places: Vec<&str> = Vec::new();
+    for r in &eprivacy {
+        let place = if region::within(r, "DE") {
+            "de"
+        } else if region::framework(r) == Framework::UkGdpr {
+            "uk"
+        } else {
+            "eu"
+        };
+        if !places.contains(&place) {
+            places.push(place);
+        }
+    }
     let law = |necessary: bool| -> String {
-        let mut refs: Vec<String> = Vec::new();
-        for r in &eprivacy {
-            let country = if region::within(r, "DE") {
-                "de"
-            } else if region::framework(r) == Framework::UkGdpr {
-                "uk"
-            } else {
-                "eu"
-            };
-            let key = format!("eprivacy_{country}_{}", if necessary { "necessary" } else { "consent" });
-            let text = l.t(&key, &[]);
-            if !refs.contains(&text) {
-                refs.push(text);
+        let ground = if necessary { "necessary" } else { "consent" };
+        let cite = |place: &str| l.t(&format!("eprivacy_{place}_{ground}"), &[]);
+        match places.as_slice() {
+            [one] => cite(one),
+            _ => {
+                let refs: Vec<String> = places
+                    .iter()
+                    .map(|&place| {
+                        let key = if place == "eu" && places.contains(&"de") { "eu_other" } else { place };
+                        l.t(&format!("eprivacy_in_{key}"), &[("law", &cite(place))])
+                    })
+                    .collect();
+                refs.join("; ")
             }
         }
-        refs.join("; ")
     };
     let purpose_list = |rs: &[&ir::CollectRule]| -> String {
         let mut names: Vec<&String> = Vec::new();
