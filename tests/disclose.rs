@@ -447,8 +447,8 @@ fn shopping_md(region: &str, lang: &str) -> String {
 fn gdpr_notice_carries_establishment_representative_transfer_profiling_and_objection() {
     let md = shopping_md("DE", "de");
     assert!(md.contains("Wir haben unseren Sitz in den Vereinigten Staaten, also außerhalb der Europäischen Union"));
-    assert!(md.contains("Unser Vertreter in der Union (Art. 27 DSGVO) ist Example Retail EU Representative GmbH"));
-    assert!(md.contains("als unser Auftragsverarbeiter (Art. 28 DSGVO)"));
+    assert!(md.contains("Unser Vertreter in der Union (Art.\u{a0}27 DSGVO) ist Example Retail EU Representative GmbH"));
+    assert!(md.contains("als unser Auftragsverarbeiter (Art.\u{a0}28 DSGVO)"));
     assert!(md.contains("Diese Übermittlung in ein Drittland stützt sich auf den Angemessenheitsbeschluss"));
     assert!(md.contains("Dabei findet Profiling statt"));
     let objection = md.find("## Ihr Widerspruchsrecht").expect("the right to object has a section of its own");
@@ -466,8 +466,8 @@ fn rights_follow_the_legal_bases() {
         common::check_path(Path::new("tests/fixtures/disclose/legitimate-interest.policy")).checked.policy.unwrap();
     let md = render::markdown(&disclose::build(&desk, "en", Some("GB")).unwrap());
     assert!(!md.contains("portability"), "legitimate interests only: no portability");
-    assert!(md.contains("## Your right to object") && md.contains("Art. 21(1) UK GDPR"));
-    assert!(md.contains("Information Commissioner's Office (ICO)") && !md.contains("Art. 77 GDPR"));
+    assert!(md.contains("## Your right to object") && md.contains("Art.\u{a0}21(1) UK GDPR"));
+    assert!(md.contains("Information Commissioner's Office (ICO)") && !md.contains("Art.\u{a0}77 GDPR"));
     let tracker = common::check_path(Path::new("policies/price-tracker.policy")).checked.policy.unwrap();
     let md = render::markdown(&disclose::build(&tracker, "en", Some("DE")).unwrap());
     assert!(md.contains("Right to data portability") && !md.contains("right to object"));
@@ -619,7 +619,7 @@ fn notices_say_no_more_than_the_policy() {
     for lang in ["en", "de"] {
         let d = disclose::build(&tracker, lang, Some("DE")).unwrap();
         let rights = d.sections.iter().find(|s| s.id == "rights").unwrap();
-        let withdraw = rights.after.iter().find(|p| p.contains("Art. 7")).unwrap();
+        let withdraw = rights.after.iter().find(|p| p.contains("Art.\u{a0}7")).unwrap();
         // `price_alerts` gates the contract purpose `alerts`: switching it off is no withdrawal of consent.
         assert!(!withdraw.contains("Price-drop alerts") && !withdraw.contains("Preisalarme"), "{withdraw}");
         assert!(withdraw.contains("Price history") || withdraw.contains("Preisverlauf"), "{withdraw}");
@@ -935,12 +935,12 @@ fn a_recipient_using_data_for_its_own_purposes_is_said_so() {
             "en",
             "DE",
             "This recipient uses the data for its own purposes and under its own privacy policy, as a controller in \
-             its own right (Art. 4(7) GDPR).",
+             its own right (Art.\u{a0}4(7) GDPR).",
         ),
         (
             "de",
             "DE",
-            "Dieser Empfänger verarbeitet die Daten als eigenständiger Verantwortlicher (Art. 4 Nr. 7 DSGVO) für eigene \
+            "Dieser Empfänger verarbeitet die Daten als eigenständiger Verantwortlicher (Art.\u{a0}4 Nr.\u{a0}7 DSGVO) für eigene \
              Zwecke und nach seiner eigenen Datenschutzerklärung.",
         ),
         ("en", "US-CA", "This recipient uses the data for its own purposes and under its own privacy policy."),
