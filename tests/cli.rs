@@ -813,3 +813,44 @@ fn check_and_compile_read_the_same_limit_flags() {
         assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
     }
 }
+
+/// A compiled artifact given where a policy belongs is said to be one, rather than "not UTF-8 text".
+#[test]
+fn an_artifact_where_a_policy_belongs_is_named_as_such() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    assert!(policyc(&["compile", "policies/price-tracker.policy", "-o", out]).status.success());
+    let artifact = dir.path().join("price-tracker.matcher");
+    let artifact = artifact.to_str().unwrap();
+    let commands: [&[&str]; 5] = [
+        &["check", artifact],
+        &["fmt", "--check", artifact],
+        &["store", artifact, "--for", "chrome"],
+        &["diff", artifact, "policies/price-tracker.policy"],
+        &["disclose", artifact, "--lang", "en"],
+    ];
+    for args in commands {
+        let o = policyc(args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains("is a compiled artifact, not a policy; give the policy it was compiled from"),
+            "{args:?}: {err}"
+        );
+    }
+}
+
+/// `--jobs` is bounded: a huge number is a usage error, not an attempt to start that many threads.
+#[test]
+fn a_huge_jobs_count_is_refused() {
+    let cases: [&[&str]; 2] = [
+        &["match", "policies/price-tracker.policy", "--jobs", "1000000000"],
+        &["audit", "policies/price-tracker.policy", "log.ndjson", "--jobs", "1000000000"],
+    ];
+    for command in cases {
+        let o = policyc(command);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{command:?}: {err}");
+        assert!(err.contains("is not a number of threads from 1 to 256"), "{command:?}: {err}");
+    }
+}

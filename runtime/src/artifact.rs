@@ -26,7 +26,8 @@ pub const LABEL: &[u8; 16] = b"policyc matcher\0";
 /// Version 2 (from 1): the hash indexes keep keys in their buckets, one cache line per probe, and the domain
 /// index marks the suffixes of longer keys so that a lookup can start from a host's shortest suffix.
 /// Version 3 added the texts of signals and features, events and retention criteria; version 4 the rules that
-/// collect independently of the page (`Meta::sources`, `Meta::independent`).
+/// collect independently of the page (`Meta::sources`, `Meta::independent`); version 5 the retention a source
+/// gives when a rule states none (`keep not stated`).
 pub const FORMAT_VERSION: u32 = 5;
 pub const ENDIAN_TAG: u32 = 0x0A0B_0C0D;
 pub const HEADER_LEN: usize = 64;

@@ -45,4 +45,12 @@ fn the_documented_version_is_the_code_s() {
     let doc = spec();
     let v = policyc_runtime::artifact::FORMAT_VERSION;
     assert!(doc.contains(&format!("which is currently **{v}**")), "docs/artifact.md must state format version {v}");
+    // Every other place that gives the current version gives this one: the header table and the list of what a
+    // reader refuses, which a reader in another language is written from.
+    for (at, _) in doc.match_indices("currently ") {
+        let said: String =
+            doc[at + "currently ".len()..].trim_start_matches('*').chars().take_while(char::is_ascii_digit).collect();
+        assert!(said.is_empty() || said == v.to_string(), "docs/artifact.md says `currently {said}` at byte {at}");
+    }
+    assert!(doc.contains(&format!("A version other than {v}.")), "docs/artifact.md's refusals must name version {v}");
 }

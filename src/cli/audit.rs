@@ -29,8 +29,8 @@ pub struct Args {
     /// Output format: a line per violation and a summary, or one JSON object per violation.
     #[arg(long, value_enum, default_value = "text")]
     format: TextOrJson,
-    /// Threads that audit: one per core by default. Output stays in the log's order.
-    #[arg(long, short = 'j', value_name = "N")]
+    /// Threads that audit, at most 256: one per core by default or with 0. Output stays in the log's order.
+    #[arg(long, short = 'j', value_name = "N", value_parser = super::parallel::parse_jobs)]
     jobs: Option<usize>,
 }
 

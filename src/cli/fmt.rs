@@ -26,9 +26,9 @@ pub fn run(args: Args) -> i32 {
             errln!("help: the data form is laid out by whatever writes it (`policyc export` writes it laid out)");
             return super::EXIT_USAGE;
         }
-        let text = match std::fs::read_to_string(path) {
+        let text = match super::load::read_policy(path) {
             Ok(t) => t,
-            Err(e) => return super::fail(super::cannot_read(path, &e)),
+            Err(e) => return super::fail(e),
         };
         let formatted = match policyc::fmt::format(&text) {
             Ok(f) => f,

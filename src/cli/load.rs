@@ -27,13 +27,25 @@ impl ListLoader for FsLoader {
 
 /// Reads and checks a policy file. An unreadable policy is an IO problem, reported as a one-line error.
 pub fn check_file(path: &Path, options: CheckOptions) -> Result<SourceCheck, String> {
-    let bytes = std::fs::read(path).map_err(|e| super::cannot_read(path, &e))?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        format!("`{}` is not UTF-8 text (invalid byte at offset {})", path.display(), e.utf8_error().valid_up_to())
-    })?;
+    let text = read_policy(path)?;
     let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let mut loader = FsLoader { base };
     Ok(check_source(&path.display().to_string(), &text, &mut loader, options))
+}
+
+/// The text of a policy file, or a one-line error: it cannot be read, it is a compiled artifact given where its
+/// policy belongs, or it is not UTF-8.
+pub fn read_policy(path: &Path) -> Result<String, String> {
+    let bytes = std::fs::read(path).map_err(|e| super::cannot_read(path, &e))?;
+    if bytes.starts_with(policyc::matcher::artifact::LABEL) {
+        return Err(format!(
+            "`{}` is a compiled artifact, not a policy; give the policy it was compiled from",
+            path.display()
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        format!("`{}` is not UTF-8 text (invalid byte at offset {})", path.display(), e.utf8_error().valid_up_to())
+    })
 }
 
 /// Checks a policy for a command that needs its IR. Errors are always printed; warnings only when

@@ -14,8 +14,8 @@ pub struct Args {
     artifact: PathBuf,
     #[command(flatten)]
     state: StateArgs,
-    /// Threads that decide: one per core by default. Output stays in input order.
-    #[arg(long, short = 'j', value_name = "N")]
+    /// Threads that decide, at most 256: one per core by default or with 0. Output stays in input order.
+    #[arg(long, short = 'j', value_name = "N", value_parser = super::parallel::parse_jobs)]
     jobs: Option<usize>,
 }
 

@@ -29,6 +29,18 @@ pub enum Outcome {
     Stopped,
 }
 
+/// The most worker threads `--jobs` may ask for. Each thread has its own stack and two queue slots; far more
+/// threads than cores only cost memory and start-up time, and a huge number would exhaust memory.
+pub const MAX_JOBS: usize = 256;
+
+/// `--jobs N`: a number from 0 (one per core) to [`MAX_JOBS`].
+pub fn parse_jobs(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if n <= MAX_JOBS => Ok(n),
+        _ => Err(format!("`{s}` is not a number of threads from 1 to {MAX_JOBS} (0 for one per core)")),
+    }
+}
+
 /// The number of worker threads for `--jobs`: the given number, or one per core.
 pub fn jobs(requested: Option<usize>) -> usize {
     requested.filter(|n| *n > 0).unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
