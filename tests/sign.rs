@@ -31,8 +31,8 @@ fn an_envelope_verifies_for_its_bytes_and_its_key_only() {
     assert_eq!(e.sequence, 7);
     assert!(sign::verify(&e, &artifact, &public(KEY)).is_ok());
     // Another key, other bytes, or any signed field changed: refused.
-    assert!(sign::verify(&e, &artifact, &public(OTHER)).unwrap_err().contains("does not verify"));
-    assert!(sign::verify(&e, b"artifact bytez", &public(KEY)).unwrap_err().contains("digest"));
+    assert!(sign::verify(&e, &artifact, &public(OTHER)).unwrap_err().to_string().contains("does not verify"));
+    assert!(sign::verify(&e, b"artifact bytez", &public(KEY)).unwrap_err().to_string().contains("digest"));
     let raised = Envelope { sequence: 8, ..e.clone() };
     assert!(sign::verify(&raised, &artifact, &public(KEY)).is_err());
     let other_policy = Envelope { policy_hash: "cd34".into(), ..e.clone() };
@@ -56,8 +56,8 @@ fn an_envelope_verifies_for_its_bytes_and_its_key_only() {
     added.files.insert("p.US.en.html".into(), sign::digest(b"<p>notice</p>"));
     assert!(sign::verify(&added, &artifact, &public(KEY)).is_err());
     assert!(sign::verify_file(&e, "p.DE.de.html", b"<p>Hinweis</p>").is_ok());
-    assert!(sign::verify_file(&e, "p.DE.de.html", b"<p>anders</p>").unwrap_err().contains("differs"));
-    assert!(sign::verify_file(&e, "p.US.en.html", b"<p>Hinweis</p>").unwrap_err().contains("not among"));
+    assert!(sign::verify_file(&e, "p.DE.de.html", b"<p>anders</p>").unwrap_err().to_string().contains("differs"));
+    assert!(sign::verify_file(&e, "p.US.en.html", b"<p>Hinweis</p>").unwrap_err().to_string().contains("not among"));
 }
 
 #[test]
@@ -101,6 +101,76 @@ fn compile_sign_writes_an_envelope_that_verifies() {
     for name in &written {
         assert!(sign::verify_file(&envelope, name, &std::fs::read(out.join(name)).unwrap()).is_ok(), "{name}");
     }
+}
+
+/// `policyc verify` makes the checks a component makes before it uses an update, with the trusted key given as
+/// hex or as a PEM public key, and says which one refused.
+#[test]
+fn verify_checks_a_release_as_a_component_would() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("key.pem");
+    std::fs::write(&key, KEY).unwrap();
+    let out = dir.path().join("out");
+    let (k, o) = (key.to_str().unwrap(), out.to_str().unwrap());
+    let run = policyc(&["compile", "policies/price-tracker.policy", "-o", o, "--sign", k, "--sequence", "3"]);
+    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
+    let artifact = out.join("price-tracker.matcher");
+    let a = artifact.to_str().unwrap();
+    let hex: String = public(KEY).iter().map(|b| format!("{b:02x}")).collect();
+    let verify = |extra: &[&str]| {
+        let mut args = vec!["verify", a];
+        args.extend_from_slice(extra);
+        let o = policyc(&args);
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let (code, stdout, stderr) = verify(&["--key", &hex, "--files"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stdout.starts_with("ok: ") && stdout.contains("sequence 3") && stdout.contains("signed files checked"),
+        "{stdout}"
+    );
+    // A PEM public key in a file works as well; the private key is refused as a key to verify with.
+    let pem = dir.path().join("pub.pem");
+    let spki = ed25519_dalek::pkcs8::EncodePublicKey::to_public_key_pem(
+        &sign::signing_key_from_pem(KEY).unwrap().verifying_key(),
+        ed25519_dalek::pkcs8::spki::der::pem::LineEnding::LF,
+    )
+    .unwrap();
+    std::fs::write(&pem, spki).unwrap();
+    assert_eq!(verify(&["--key", pem.to_str().unwrap()]).0, Some(0));
+    let (code, _, stderr) = verify(&["--key", k]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("is a private key; give its public key"), "{stderr}");
+    // Another key, a replay, a changed notice, damaged bytes: each refused with exit 1 and its reason.
+    let other: String = public(OTHER).iter().map(|b| format!("{b:02x}")).collect();
+    let (code, _, stderr) = verify(&["--key", &other]);
+    assert_eq!((code, stderr.contains("does not verify with the trusted key")), (Some(1), true), "{stderr}");
+    let (code, _, stderr) = verify(&["--key", &hex, "--after", "3"]);
+    assert_eq!((code, stderr.contains("sequence 3 is not newer than 3")), (Some(1), true), "{stderr}");
+    let notice = out.join("price-tracker.DE.de.html");
+    let mut changed = std::fs::read(&notice).unwrap();
+    changed.extend_from_slice(b"<p>x</p>");
+    std::fs::write(&notice, changed).unwrap();
+    assert_eq!(verify(&["--key", &hex]).0, Some(0), "files are checked only with --files");
+    let (code, _, stderr) = verify(&["--key", &hex, "--files"]);
+    assert_eq!(
+        (code, stderr.contains("the digest of `price-tracker.DE.de.html` differs")),
+        (Some(1), true),
+        "{stderr}"
+    );
+    let mut bytes = std::fs::read(&artifact).unwrap();
+    bytes[100] ^= 1;
+    std::fs::write(&artifact, bytes).unwrap();
+    let (code, _, stderr) = verify(&["--key", &hex]);
+    assert_eq!(
+        (code, stderr.contains("the artifact's digest differs from the signed one")),
+        (Some(1), true),
+        "{stderr}"
+    );
 }
 
 #[test]

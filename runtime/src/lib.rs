@@ -40,6 +40,8 @@ pub mod matcher;
 pub mod psl;
 pub mod report;
 pub mod retention;
+#[cfg(feature = "verify")]
+pub mod update;
 pub mod urlnorm;
 
 pub use artifact::ArtifactError;

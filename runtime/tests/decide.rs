@@ -269,3 +269,27 @@ fn a_refused_url_keeps_the_event_it_was_asked_for() {
     assert_eq!(m.decide_many(["not a url", "https://shop.example/"], &cx)[0].event, cx.event());
     assert_eq!(Report::decide(&m, "ftp://shop.example/", &cx).event.as_deref(), Some("offer_click"));
 }
+
+/// Threads share one matcher (behind an `Arc`, or a `'static` borrow) and decide with their own contexts, as the
+/// README says: both types are `Send + Sync`.
+#[test]
+fn a_matcher_and_a_context_can_be_shared_between_threads() {
+    fn shared<T: Send + Sync>() {}
+    shared::<Matcher<'static>>();
+    shared::<policyc_runtime::Context>();
+    let bytes: &'static [u8] = Box::leak(bytes().into_boxed_slice());
+    let m = std::sync::Arc::new(Matcher::from_bytes(bytes).unwrap());
+    let one = |m: &Matcher<'_>| m.decide("https://www.example.com/", &m.context()).collect;
+    let here = one(&m);
+    let threads: Vec<_> = (0..2)
+        .map(|_| {
+            std::thread::spawn({
+                let m = m.clone();
+                move || one(&m)
+            })
+        })
+        .collect();
+    for t in threads {
+        assert_eq!(t.join().unwrap(), here);
+    }
+}

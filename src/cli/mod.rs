@@ -37,6 +37,7 @@ mod parallel;
 mod sources;
 mod store;
 mod test;
+mod verify;
 
 use clap::{Parser, Subcommand};
 
@@ -94,6 +95,8 @@ enum Command {
     Lsp(lsp::Args),
     /// Print the data declarations browser extension stores require (Firefox, Chrome Web Store).
     Store(store::Args),
+    /// Check a signed artifact (and the files it signs) as a component that updates remotely does.
+    Verify(verify::Args),
 }
 
 pub fn run() -> i32 {
@@ -120,6 +123,7 @@ pub fn run() -> i32 {
         Command::Diff(a) => diff::run(a),
         Command::Lsp(a) => lsp::run(a),
         Command::Store(a) => store::run(a),
+        Command::Verify(a) => verify::run(a),
     }
 }
 
