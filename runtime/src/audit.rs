@@ -8,8 +8,9 @@
 //! (`schemas/violation.schema.json`).
 //!
 //! Logs span policy versions, so an [`Auditor`] holds several artifacts. An event is decided with the artifact
-//! whose hash it names; an event naming none of them is a [`Kind::PolicyMismatch`] and, like an event that
-//! names no policy, is decided with the first artifact (the one an audit of a single artifact always uses).
+//! whose hash it names. An event naming none of them, or naming no policy while several are audited, is a
+//! [`Kind::PolicyMismatch`] and is decided with the first artifact (the one an audit of a single artifact always
+//! uses, where an event that names no policy is simply that artifact's).
 //!
 //! The module holds the logic for one event; streaming a file, the progress bar and the output live in the
 //! CLI, and the bindings feed events from their own tables, so that every engine finds the same violations.
@@ -33,7 +34,7 @@ pub struct Event {
     #[serde(default)]
     pub linked: Vec<String>,
     /// Signals and feature switches by name, as the collector saw them.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "unique_switches")]
     pub state: BTreeMap<String, bool>,
     #[serde(default)]
     pub region: Option<String>,
@@ -44,6 +45,33 @@ pub struct Event {
     /// The policy hash of the artifact the collector ran.
     #[serde(default)]
     pub policy: Option<String>,
+}
+
+/// Reads `state`, refusing a switch named twice: a map would keep the last value without a word, and which of
+/// two contrary records of the collector's state held is exactly what an audit cannot guess. A repeated field of
+/// the event is refused for the same reason.
+fn unique_switches<'de, D: serde::Deserializer<'de>>(d: D) -> Result<BTreeMap<String, bool>, D::Error> {
+    struct Switches;
+    impl<'de> serde::de::Visitor<'de> for Switches {
+        type Value = BTreeMap<String, bool>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an object of switch names to true or false")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut out = BTreeMap::new();
+            while let Some((name, on)) = map.next_entry::<String, bool>()? {
+                if out.contains_key(&name) {
+                    return Err(serde::de::Error::custom(format!(
+                        "switch `{}` is given twice in `state`",
+                        one_line(&name)
+                    )));
+                }
+                out.insert(name, on);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_map(Switches)
 }
 
 /// The fields of an event, for suggestions when a line has another; the columns of events stored in typed
@@ -102,7 +130,8 @@ pub enum Kind {
     CollectedNotAllowed,
     /// Data linked to the account when the policy does not allow linking it.
     LinkedNotAllowed,
-    /// The event names a policy hash other than those of the audited artifacts.
+    /// The event names a policy hash other than those of the audited artifacts, or names none while several
+    /// are audited.
     PolicyMismatch,
 }
 
@@ -213,11 +242,18 @@ impl<'m, 'a> Auditor<'m, 'a> {
             return Err(Malformed::new(line_no, "an audit needs at least one artifact"));
         };
         let mut out = Vec::new();
-        let mismatch = event.policy.as_ref().filter(|_| named.is_none());
-        if let Some(h) = mismatch {
+        // An event that names a policy no artifact has, or none while several are audited: which policy the
+        // collector ran is then unknown, and a log that stopped recording it would otherwise hide the violations
+        // of every older policy behind the first artifact's decisions.
+        let mismatch = match (&event.policy, named) {
+            (Some(h), None) => Some(format!("names policy {h}")),
+            (None, _) if self.hashes.len() > 1 => Some("names no policy".to_string()),
+            _ => None,
+        };
+        if let Some(names) = &mismatch {
             let detail = match self.hashes.as_slice() {
-                [only] => format!("event names policy {h}, the artifact is {only}"),
-                all => format!("event names policy {h}, none of the {} artifacts ({})", all.len(), all.join(", ")),
+                [only] => format!("event {names}, the artifact is {only}"),
+                all => format!("event {names}, none of the {} artifacts ({})", all.len(), all.join(", ")),
             };
             out.push(violation(event, line_no, hash, Kind::PolicyMismatch, vec![], detail));
         }
@@ -226,11 +262,13 @@ impl<'m, 'a> Auditor<'m, 'a> {
             // The names were checked against an artifact the event did not name: say so, since "this policy" in
             // the message is then not the event's, and keep the mismatch found before.
             Err(mut malformed) => {
-                if let Some(h) = mismatch {
-                    malformed.message = one_line(&format!(
-                        "{}; read with policy {hash} because the event names policy {h}, which no artifact has",
-                        malformed.message
-                    ));
+                if let Some(names) = &mismatch {
+                    let which = match event.policy {
+                        Some(_) => format!("the event {names}, which no artifact has"),
+                        None => format!("the event {names}"),
+                    };
+                    malformed.message =
+                        one_line(&format!("{}; read with policy {hash} because {which}", malformed.message));
                 }
                 malformed.violations = out;
                 Err(malformed)
@@ -382,6 +420,16 @@ mod tests {
     }
 
     #[test]
+    fn a_switch_given_twice_in_state_makes_the_line_malformed() {
+        let line = r#"{"url": "u", "state": {"price_compare": false, "price_compare": true}}"#;
+        let e = Event::parse(line).unwrap_err();
+        assert!(e.contains("switch `price_compare` is given twice in `state`"), "{e}");
+        let ok = Event::parse(r#"{"url": "u", "state": {"a": false, "b": true}}"#).unwrap();
+        assert_eq!(ok.state, BTreeMap::from([("a".to_string(), false), ("b".to_string(), true)]));
+        assert!(Event::parse(r#"{"url": "u", "state": {"a": 1}}"#).is_err(), "a switch is true or false");
+    }
+
+    #[test]
     fn a_malformed_line_is_named_by_its_column_and_a_misspelt_field_by_the_one_meant() {
         let e = Event::parse(r#"{"url": "https://a.example/", "colect": ["page_url"]}"#).unwrap_err();
         assert!(e.starts_with("not a collection event: unknown field `colect`"), "{e}");
@@ -441,6 +489,14 @@ mod tests {
         assert_eq!(vs[0].kind, Kind::PolicyMismatch);
         assert_eq!(vs[0].policy, hash);
         assert!(vs[0].detail.contains("none of the 2 artifacts"), "{}", vs[0].detail);
+        // With several artifacts, an event that names no policy cannot say which one the collector ran; with
+        // one, it is that artifact's.
+        let line = r#"{"url": "https://shop.example/cart", "collect": ["page_url"]}"#;
+        let vs = a.audit_line(3, line).unwrap();
+        assert_eq!(vs.iter().map(|v| v.kind).collect::<Vec<_>>(), [Kind::PolicyMismatch]);
+        assert!(vs[0].detail.starts_with("event names no policy, none of the 2 artifacts"), "{}", vs[0].detail);
+        let one = Auditor::new(std::slice::from_ref(&two[1])).unwrap();
+        assert_eq!(one.audit_line(3, line).unwrap(), []);
     }
 
     #[test]
