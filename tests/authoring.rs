@@ -335,9 +335,16 @@ fn a_misspelt_setting_gets_a_suggestion_and_a_bad_region_its_own_message() {
     let o = explain(&["--set", "DE=on"]);
     assert!(stderr(&o).contains("help: `DE` is a region: use `--region DE`"), "{}", stderr(&o));
 
-    // A subdivision code is long enough for a near miss by spelling.
+    // A subdivision code is long enough for a near miss by spelling; one the policy does not name is pointed to
+    // the region that holds it.
     let o = explain(&["--region", "US-CAL"]);
     assert!(stderr(&o).contains("help: did you mean `--region US-CA`?"), "{}", stderr(&o));
+    let o = explain(&["--region", "DE-BY"]);
+    assert!(
+        stderr(&o).contains("help: `DE-BY` lies in `DE`, which the policy names: give `--region DE`"),
+        "{}",
+        stderr(&o)
+    );
     // Contrary settings of one switch would let the last win without a word.
     let o = explain(&["--set", "price_alerts=on", "--set", "price_alerts=off"]);
     assert_eq!(o.status.code(), Some(2));

@@ -740,6 +740,17 @@ fn explain_refuses_text_that_is_no_url() {
     let o = policyc(&["explain", "policies/shopping-assistant.policy", "ftp://www.walmart.com/"]);
     assert_eq!(o.status.code(), Some(0));
     assert!(stdout(&o).contains("collect nothing, because scheme `ftp` is not http or https"));
+    // A URL over the length limit is cut in the error, which stays one short line, and is said to collect
+    // nothing; a line break in a URL (which the URL parser drops) is shown escaped, not as a second line.
+    let long = format!("https://www.walmart.com/{}", "a".repeat(70_000));
+    let o = policyc(&["explain", "policies/shopping-assistant.policy", &long]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.len() < 600 && err.contains("… (70024 bytes)"), "{err}");
+    assert!(err.contains("help: the matcher decides nothing for so long a URL"), "{err}");
+    let o = policyc(&["explain", "policies/shopping-assistant.policy", "https://www.walmart.com/a\nb"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).starts_with("url:      https://www.walmart.com/a\\nb\nhost:"), "{}", stdout(&o));
 }
 
 /// `fmt` lays out the text form; given the data form it says so in one line instead of a syntax error at `id:`.

@@ -16,7 +16,7 @@ pub fn parse_setting(s: &str) -> Result<(String, bool), String> {
     let on = match value {
         "on" | "true" | "1" => true,
         "off" | "false" | "0" => false,
-        other => return Err(format!("`{other}` is not `on` or `off`")),
+        other => return Err(format!("`{other}` is not `on` or `off` (`true` and `false`, `1` and `0` are read too)")),
     };
     Ok((name.to_string(), on))
 }
@@ -178,6 +178,9 @@ pub fn region_help(r: &str, regions: &[&str]) -> String {
     };
     if let Some(best) = near {
         format!("did you mean `--region {best}`?")
+    } else if let Some(outer) = regions.iter().find(|x| policyc::region::within(r, x)) {
+        // A subdivision the policy does not name is decided as the region that holds it.
+        format!("`{r}` lies in `{outer}`, which the policy names: give `--region {outer}` for a user there")
     } else if let Some(part) = regions.iter().find(|x| policyc::region::within(x, r)) {
         format!(
             "the policy names only a part of `{r}`, such as `{part}`: give `--region {part}` for a user there, and \

@@ -58,10 +58,12 @@ pub fn run(args: Args) -> i32 {
         // Text that is no URL at all is a mistake on the command line, not a page to decide: say so and fail.
         // A URL that parses but cannot be matched (another scheme, an IP address) is a decision, below.
         if let Some(e @ (UrlError::Unparsable(_) | UrlError::TooLong(_))) = &decision.error {
-            errln!("error: `{}` is {e}", args.url);
+            errln!("error: `{}` is {e}", shown(&args.url));
             let guess = format!("https://{}", args.url);
-            if !args.url.contains("://") && matcher.decide(&guess, &state).error.is_none() {
-                errln!("help: a URL starts with its scheme; did you mean `{guess}`?");
+            if matches!(e, UrlError::TooLong(_)) {
+                errln!("help: the matcher decides nothing for so long a URL, so a component collects nothing there");
+            } else if !args.url.contains("://") && matcher.decide(&guess, &state).error.is_none() {
+                errln!("help: a URL starts with its scheme; did you mean `{}`?", shown(&guess));
             } else {
                 errln!("help: give a whole address such as `https://www.example.com/products/1`");
             }
@@ -142,7 +144,7 @@ fn rule_notes(m: &Matcher<'_>, d: &Decision) -> Vec<String> {
 
 /// The decision in a few plain lines, rule evidence last.
 fn text(r: &Report, items: &[Item], state: &StateArgs, notes: &[String]) -> String {
-    let mut out = format!("url:      {}\n", r.url);
+    let mut out = format!("url:      {}\n", escaped(&r.url));
     if let Some(e) = &r.error {
         out += &format!("decision: collect nothing, because {e}\n");
         return out;
@@ -221,4 +223,21 @@ fn text(r: &Report, items: &[Item], state: &StateArgs, notes: &[String]) -> Stri
 fn kept(retention: &str) -> String {
     let sep = if retention.starts_with(|c: char| c.is_ascii_digit()) { "for " } else { "" };
     format!("{sep}{retention}")
+}
+
+/// A URL on a line of text: control characters escaped, since a line break in a URL (which the URL parser drops)
+/// would start a line of its own.
+fn escaped(url: &str) -> String {
+    url.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
+}
+
+/// A URL in an error: [`escaped`], and a very long one cut, with its length, so that the error stays one
+/// readable line.
+fn shown(url: &str) -> String {
+    const MAX: usize = 200;
+    let text = escaped(url);
+    match text.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}… ({} bytes)", text.get(..cut).unwrap_or_default(), url.len()),
+        None => text,
+    }
 }
