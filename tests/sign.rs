@@ -74,15 +74,22 @@ fn policyc(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_policyc")).args(args).output().unwrap()
 }
 
-#[test]
-fn compile_sign_writes_an_envelope_that_verifies() {
-    let dir = tempfile::tempdir().unwrap();
-    let key = dir.path().join("key.pem");
+/// Compiles the price tracker signed with `KEY` at sequence 3 into `DIR/out`, as a publisher's release: the
+/// key's path, the output folder and the run.
+fn signed_release(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf, std::process::Output) {
+    let key = dir.join("key.pem");
     std::fs::write(&key, KEY).unwrap();
-    let out = dir.path().join("out");
+    let out = dir.join("out");
     let (k, o) = (key.to_str().unwrap(), out.to_str().unwrap());
     let run = policyc(&["compile", "policies/price-tracker.policy", "-o", o, "--sign", k, "--sequence", "3"]);
     assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
+    (key, out, run)
+}
+
+#[test]
+fn compile_sign_writes_an_envelope_that_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, out, run) = signed_release(dir.path());
     let hash = String::from_utf8(run.stdout).unwrap().trim().to_string();
     let envelope: Envelope =
         serde_json::from_str(&std::fs::read_to_string(out.join("price-tracker.matcher.sig")).unwrap()).unwrap();
@@ -108,12 +115,8 @@ fn compile_sign_writes_an_envelope_that_verifies() {
 #[test]
 fn verify_checks_a_release_as_a_component_would() {
     let dir = tempfile::tempdir().unwrap();
-    let key = dir.path().join("key.pem");
-    std::fs::write(&key, KEY).unwrap();
-    let out = dir.path().join("out");
-    let (k, o) = (key.to_str().unwrap(), out.to_str().unwrap());
-    let run = policyc(&["compile", "policies/price-tracker.policy", "-o", o, "--sign", k, "--sequence", "3"]);
-    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
+    let (key, out, _) = signed_release(dir.path());
+    let k = key.to_str().unwrap();
     let artifact = out.join("price-tracker.matcher");
     let a = artifact.to_str().unwrap();
     let hex: String = public(KEY).iter().map(|b| format!("{b:02x}")).collect();
