@@ -42,11 +42,15 @@ fn other_versions_and_other_files_are_named() {
     let good = bytes();
     let mut v2 = good.clone();
     v2[16..20].copy_from_slice(&(FORMAT_VERSION + 1).to_le_bytes());
-    let err = Matcher::from_bytes(&v2).unwrap_err().to_string();
-    assert!(err.contains(&format!("format version {} is not supported", FORMAT_VERSION + 1)), "{err}");
+    let err = Matcher::from_bytes(&v2).unwrap_err();
+    assert!(err.to_string().contains(&format!("format version {} is not supported", FORMAT_VERSION + 1)), "{err}");
+    // A program tells another format version (update the runtime) from damage (fetch again) without the text.
+    assert_eq!(err.unsupported_version(), Some(FORMAT_VERSION + 1));
     let mut be = good.clone();
     be[20..24].copy_from_slice(&ENDIAN_TAG.to_be_bytes());
-    assert!(Matcher::from_bytes(&be).unwrap_err().to_string().contains("endianness"));
+    let err = Matcher::from_bytes(&be).unwrap_err();
+    assert!(err.to_string().contains("endianness"));
+    assert_eq!(err.unsupported_version(), None);
     assert!(Matcher::from_bytes(b"policy demo { }").unwrap_err().to_string().contains("not a policyc matcher"));
     // No bytes at all (a failed download, a file never written) is said as such.
     assert_eq!(Matcher::from_bytes(&[]).unwrap_err().to_string(), "not a policyc matcher artifact (it is empty)");

@@ -69,19 +69,30 @@ pub const HEADER_FIELDS: [(&str, usize, usize); 6] = [
 /// Where the checksum sits in the header.
 const CHECKSUM_AT: usize = 56;
 
-/// Why bytes could not be loaded as a matcher. The message is one line for a person.
+/// Why bytes could not be loaded as a matcher. The message is one line for a person; a program tells an artifact
+/// of another format version (update the runtime, or recompile the policy for this one) from damaged bytes
+/// (fetch again) with [`ArtifactError::unsupported_version`].
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ArtifactError(String);
+pub struct ArtifactError {
+    message: String,
+    version: Option<u32>,
+}
 
 impl ArtifactError {
     pub fn new(msg: impl Into<String>) -> Self {
-        ArtifactError(msg.into())
+        ArtifactError { message: msg.into(), version: None }
+    }
+
+    /// The artifact's format version, when that is why it was refused: it is well labelled, but this runtime
+    /// reads [`FORMAT_VERSION`] only. `None` for every other refusal.
+    pub fn unsupported_version(&self) -> Option<u32> {
+        self.version
     }
 }
 
 impl fmt::Display for ArtifactError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.message)
     }
 }
 
@@ -170,10 +181,13 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed<'_>, ArtifactError> {
     };
     let version = u32_le(header, 16);
     if version != FORMAT_VERSION {
-        return Err(ArtifactError::new(format!(
-            "artifact format version {version} is not supported (this policyc reads version {FORMAT_VERSION}); \
-             recompile the policy"
-        )));
+        return Err(ArtifactError {
+            message: format!(
+                "artifact format version {version} is not supported (this policyc reads version {FORMAT_VERSION}); \
+                 recompile the policy"
+            ),
+            version: Some(version),
+        });
     }
     if u32_le(header, 20) != ENDIAN_TAG {
         return Err(ArtifactError::new("artifact has the wrong endianness tag"));
