@@ -67,6 +67,16 @@ pub fn run(args: Args) -> i32 {
             Err(e) => return super::fail(format!("`{}`: {e}", path.display())),
         }
     }
+    // The same policy twice is a slip (a version given twice, another one left out): the second would never
+    // decide an event, since a hash picks the first artifact that has it.
+    for (i, m) in matchers.iter().enumerate() {
+        if let Some(j) = matchers.iter().take(i).position(|x| x.policy_hash() == m.policy_hash()) {
+            let name = |k: usize| artifacts.get(k).map(|p| p.display().to_string()).unwrap_or_default();
+            errln!("error: `{}` and `{}` are the same policy ({})", name(j), name(i), m.policy_hash());
+            errln!("help: give each policy version once, the newest first");
+            return super::EXIT_USAGE;
+        }
+    }
     match Auditor::new(&matchers) {
         Ok(auditor) => audit_log(&auditor, log, args.format, parallel::jobs(args.jobs)),
         Err(e) => super::fail(e),
