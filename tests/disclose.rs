@@ -466,7 +466,7 @@ fn rights_follow_the_legal_bases() {
         common::check_path(Path::new("tests/fixtures/disclose/legitimate-interest.policy")).checked.policy.unwrap();
     let md = render::markdown(&disclose::build(&desk, "en", Some("GB")).unwrap());
     assert!(!md.contains("portability"), "legitimate interests only: no portability");
-    assert!(md.contains("## Your right to object") && md.contains("Art.\u{a0}21(1) UK GDPR"));
+    assert!(md.contains("## Your right to object") && md.contains("Art.\u{a0}21(1) UK\u{a0}GDPR"));
     assert!(md.contains("Information Commissioner's Office (ICO)") && !md.contains("Art.\u{a0}77 GDPR"));
     let tracker = common::check_path(Path::new("policies/price-tracker.policy")).checked.policy.unwrap();
     let md = render::markdown(&disclose::build(&tracker, "en", Some("DE")).unwrap());
@@ -505,11 +505,15 @@ fn reading_the_pages_is_said_to_rest_on_consent_or_necessity_where_eprivacy_appl
     assert!(en.contains("Where we collect the data for the purpose of telling you when a price drops, this access does not require your consent"), "{en}");
     assert!(after(&tracker, "en", "US-CA").is_empty());
     let news = common::check_path(Path::new("policies/news-analytics.policy")).checked.policy.unwrap();
+    let pecr = "the Privacy and Electronic Communications (EC Directive) Regulations 2003 (PECR)";
     assert_eq!(
         after(&news, "en", "GB"),
-        "The extension reads the data we collect on websites directly from the pages you open in your browser, that is, \
-         on your device, and sends it to us. Accessing your device in this way is subject to its own rule, in addition \
-         to the legal bases above. This access is based on your consent (PECR reg.\u{a0}6)."
+        format!(
+            "The extension reads the data we collect on websites directly from the pages you open in your browser, \
+             that is, on your device, and sends it to us. Accessing your device in this way is governed by separate \
+             rules, in addition to the legal bases above. This access is based on your consent (regulation\u{a0}6 of, \
+             and paragraph\u{a0}2 of Schedule\u{a0}A1 to, {pecr})."
+        )
     );
     // The shopping assistant's German notice cites the TDDDG; its US notices say nothing of it.
     let shopping = common::check_path(Path::new("policies/shopping-assistant.policy")).checked.policy.unwrap();
@@ -522,39 +526,76 @@ fn reading_the_pages_is_said_to_rest_on_consent_or_necessity_where_eprivacy_appl
         text.contains("(§\u{a0}25(1) of the German Telecommunications Digital Services Data Protection Act, TDDDG)"),
         "{text}"
     );
-    // The price tracker offered in France and the United Kingdom as well: another member state cites the
-    // Directive and its national law, the United Kingdom PECR, and a notice for several says which law is
-    // whose, with the Directive for the states other than Germany.
+    // The price tracker offered in France, Italy and the United Kingdom as well: France cites its own law
+    // (Art. 82 Loi Informatique et Libertés), another member state the Directive as implemented there, the United
+    // Kingdom PECR, and a notice for several names each place with its rules.
     let source = std::fs::read_to_string("policies/price-tracker.policy").unwrap();
-    let wider = source.replace("  regions    DE, US-CA", "  regions    DE, FR, GB, US-CA").replace(
+    let wider = source.replace("  regions    DE, US-CA", "  regions    DE, FR, IT, GB, US-CA").replace(
         "recipient email_provider processor in DE ",
         "recipient email_provider processor in DE safeguard adequacy ",
     );
     assert_ne!(wider, source);
     let wider = common::policy_from_text(&wider);
-    let directive = "Art.\u{a0}5(3) of the ePrivacy Directive 2002/58/EC and the national law implementing it";
-    assert!(after(&wider, "en", "FR").contains(&format!("is based on your consent ({directive})")));
-    assert!(after(&wider, "de", "FR").contains(
-        "Einwilligung (Art.\u{a0}5 Abs.\u{a0}3 der ePrivacy-Richtlinie 2002/58/EG und die nationalen Vorschriften zu \
-         ihrer Umsetzung)"
+    let directive = "Art.\u{a0}5(3) of the ePrivacy Directive 2002/58/EC as implemented in national law";
+    assert!(after(&wider, "en", "IT").contains(&format!("is based on your consent ({directive})")));
+    assert!(after(&wider, "de", "IT").contains(
+        "Einwilligung (Art.\u{a0}5 Abs.\u{a0}3 der ePrivacy-Richtlinie 2002/58/EG in ihrer nationalen Umsetzung)"
     ));
-    assert!(after(&wider, "de", "GB")
-        .contains("Einwilligung (Reg.\u{a0}6 der britischen Privacy and Electronic Communications Regulations 2003)"));
+    let loi = "the French Data Protection Act (Loi Informatique et Libertés no.\u{a0}78-17 of 6\u{a0}January 1978)";
+    let fr = after(&wider, "en", "FR");
+    assert!(fr.contains(&format!("consent (Article\u{a0}82 of {loi}, which implements Art.\u{a0}5(3)")), "{fr}");
+    assert!(fr.contains(&format!("(Article\u{a0}82, last paragraph, point\u{a0}2°, of {loi}):")), "{fr}");
+    assert!(after(&wider, "de", "GB").contains(
+        "Einwilligung (Regulation\u{a0}6 i.\u{a0}V.\u{a0}m. Schedule\u{a0}A1 Paragraph\u{a0}2 der Privacy and Electronic \
+         Communications (EC Directive) Regulations 2003 (PECR))"
+    ));
     let every = |lang: &str| -> String {
         let d = disclose::build(&wider, lang, None).unwrap();
         d.sections.iter().find(|s| s.id == "purposes").unwrap().after.join(" ")
     };
+    let en = every("en");
     assert!(
-        every("en").contains(&format!(
+        en.contains(&format!(
             "based on your consent (in Germany §\u{a0}25(1) of the German Telecommunications Digital Services Data \
-             Protection Act, TDDDG; in the other EU and EEA states {directive}; in the United Kingdom PECR reg.\u{a0}6)"
+             Protection Act, TDDDG; in France Article\u{a0}82 of {loi}, which implements Art.\u{a0}5(3) of Directive \
+             2002/58/EC; in Italy {directive}; in the United Kingdom regulation\u{a0}6 of, and paragraph\u{a0}2 of \
+             Schedule\u{a0}A1 to, {pecr})"
         )),
-        "{}",
-        every("en")
+        "{en}"
     );
+    assert!(every("de").contains("(in Deutschland §\u{a0}25 Abs.\u{a0}2 Nr.\u{a0}2 TDDDG; in Frankreich Art.\u{a0}82"));
+    // A policy for the whole EU beside Germany speaks of the other states.
+    let eu = common::policy_from_text(&source.replace("  regions    DE, US-CA", "  regions    DE, EU, US-CA"));
+    let d = disclose::build(&eu, "en", None).unwrap();
+    let text = d.sections.iter().find(|s| s.id == "purposes").unwrap().after.join(" ");
+    assert!(text.contains(&format!("; in the other EU and EEA states {directive})")), "{text}");
+}
+
+/// A notice for every region follows one framework: the GDPR parts are said to hold where the GDPR applies, and
+/// users under another law (the UK GDPR, the CCPA) are sent to the notice for their region, which says what
+/// differs for them.
+#[test]
+fn a_notice_for_every_region_says_where_its_law_holds() {
+    let source = std::fs::read_to_string("policies/price-tracker.policy").unwrap();
+    let wider =
+        common::policy_from_text(&source.replace("  regions    DE, US-CA", "  regions    DE, FR, GB, US-CA").replace(
+            "recipient email_provider processor in DE ",
+            "recipient email_provider processor in DE safeguard adequacy ",
+        ));
+    let md = render::markdown(&disclose::build(&wider, "en", None).unwrap());
+    assert!(md.contains("The parts that refer to the GDPR apply to users in Germany and in France."), "{md}");
     assert!(
-        every("de").contains("(in Deutschland §\u{a0}25 Abs.\u{a0}2 Nr.\u{a0}2 TDDDG; in den übrigen Staaten der EU")
+        md.contains("Other law applies to users in the United Kingdom and in California: the notice for their region says what differs for them."),
+        "{md}"
     );
+    let md = render::markdown(&disclose::build(&wider, "de", None).unwrap());
+    assert!(
+        md.contains("Für Nutzerinnen und Nutzer im Vereinigten Königreich und in Kalifornien gilt anderes Recht"),
+        "{md}"
+    );
+    // A notice for one region, or for regions under one law, says nothing of it.
+    let md = render::markdown(&disclose::build(&wider, "en", Some("GB")).unwrap());
+    assert!(!md.contains("Other law applies"));
 }
 
 /// US notices speak US law: no "controller", no "legal basis", no GDPR; California gets the notice at collection,

@@ -194,10 +194,24 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
             // A notice for every region the policy declares names them, and says that parts scoped to some of
             // them say so; the GDPR sections hold only where the GDPR applies.
             preamble.push(l.t("regions_covered", &[("regions", &region_list(&l, &policy.regions))]));
+            // The GDPR parts hold where the notice's own framework does: the UK GDPR is another law, with its own
+            // representative, transfers and authority, and California has its own notice at collection.
             let gdpr_regions: Vec<String> =
-                policy.regions.iter().filter(|r| region::framework(r).is_gdpr()).cloned().collect();
+                policy.regions.iter().filter(|r| region::framework(r) == framework).cloned().collect();
             if gdpr && gdpr_regions.len() < policy.regions.len() {
                 preamble.push(l.t("gdpr_only_in", &[("law", &law), ("regions", &region_list(&l, &gdpr_regions))]));
+            }
+            let elsewhere: Vec<String> = policy
+                .regions
+                .iter()
+                .filter(|r| {
+                    let f = region::framework(r);
+                    f != framework && f != Framework::Other
+                })
+                .cloned()
+                .collect();
+            if !elsewhere.is_empty() {
+                preamble.push(l.t("own_law_in", &[("regions", &region_list(&l, &elsewhere))]));
             }
         }
     }
@@ -1265,32 +1279,38 @@ fn page_access(cx: &Ctx, rules: &[&ir::CollectRule], region: Option<&str>) -> Ve
     if eprivacy.is_empty() || here.is_empty() {
         return Vec::new();
     }
-    // The law of each place the notice covers, once each. A notice for several names each place with its law;
-    // beside Germany's own, the Directive's citation is for the other EU and EEA states.
-    let mut places: Vec<&str> = Vec::new();
+    // The rules of each place the notice covers, once each: Germany's TDDDG, France's Loi Informatique et
+    // Libertés, the United Kingdom's PECR, and elsewhere the Directive as each state implements it. A notice for
+    // several places names each place with its rules; beside Germany or France, the EU as a whole is "the other
+    // EU and EEA states".
+    let mut places: Vec<(&str, &str)> = Vec::new();
     for r in &eprivacy {
         let place = if region::within(r, "DE") {
-            "de"
+            ("de", "DE")
+        } else if region::within(r, "FR") {
+            ("fr", "FR")
         } else if region::framework(r) == Framework::UkGdpr {
-            "uk"
+            ("uk", "GB")
         } else {
-            "eu"
+            ("eu", *r)
         };
         if !places.contains(&place) {
             places.push(place);
         }
     }
+    let national = places.iter().any(|(p, _)| *p == "de" || *p == "fr");
     let law = |necessary: bool| -> String {
         let ground = if necessary { "necessary" } else { "consent" };
         let cite = |place: &str| l.t(&format!("eprivacy_{place}_{ground}"), &[]);
         match places.as_slice() {
-            [one] => cite(one),
+            [(one, _)] => cite(one),
             _ => {
                 let refs: Vec<String> = places
                     .iter()
-                    .map(|&place| {
-                        let key = if place == "eu" && places.contains(&"de") { "eu_other" } else { place };
-                        l.t(&format!("eprivacy_in_{key}"), &[("law", &cite(place))])
+                    .map(|&(place, code)| match (place, code) {
+                        ("eu", "EU") if national => l.t("eprivacy_in_eu_other", &[("law", &cite(place))]),
+                        ("eu", "EU") => l.t("eprivacy_in_eu", &[("law", &cite(place))]),
+                        _ => l.t("eprivacy_in", &[("region", &l.region(code)), ("law", &cite(place))]),
                     })
                     .collect();
                 refs.join("; ")
