@@ -16,7 +16,8 @@ use policyc_runtime::matcher::Matcher as RtMatcher;
 use policyc_runtime::{urlnorm, Context, Decision as RtDecision, Report, Settings, SourceReport};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyByteArray, PyBytes, PyDict, PyList};
+use pyo3::types::{PyByteArray, PyBytes, PyDict, PyList, PyMemoryView, PyString};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -56,6 +57,21 @@ impl Loaded {
 
 fn value_error(e: impl std::fmt::Display) -> PyErr {
     PyValueError::new_err(e.to_string())
+}
+
+/// A Python string as UTF-8, with each lone surrogate (which a `str` can hold and UTF-8 cannot) as one U+FFFD and
+/// a surrogate pair as the character it encodes. That is what `TextEncoder` and the browser's URL parser make of
+/// the same UTF-16, so a URL decides here as it does in the extension, where raising `UnicodeEncodeError` would
+/// lose the decision. (PyO3's `to_string_lossy` would give three U+FFFD for one surrogate: it decodes the
+/// surrogate's three bytes one by one.)
+fn lossy<'a>(s: &'a Bound<'_, PyString>) -> PyResult<Cow<'a, str>> {
+    if let Ok(text) = s.to_cow() {
+        return Ok(text);
+    }
+    let bytes = s.call_method1("encode", ("utf-16-le", "surrogatepass"))?;
+    let units: Vec<u16> =
+        bytes.cast::<PyBytes>()?.as_bytes().chunks_exact(2).map(|b| u16::from_le_bytes([b[0], b[1]])).collect();
+    Ok(Cow::Owned(String::from_utf16_lossy(&units)))
 }
 
 /// The switches of `set`: a dict, or any other mapping (`types.MappingProxyType`, a `collections.abc.Mapping`)
@@ -131,7 +147,7 @@ impl Matcher {
         // `bytes()`, and anything else (an int would become that many zero bytes) is a `TypeError`.
         let bytes = if let Ok(b) = data.cast::<PyBytes>() {
             b.as_bytes().to_vec()
-        } else if data.is_instance_of::<PyByteArray>() || data.is_instance_of::<pyo3::types::PyMemoryView>() {
+        } else if data.is_instance_of::<PyByteArray>() || data.is_instance_of::<PyMemoryView>() {
             data.py().import("builtins")?.getattr("bytes")?.call1((data,))?.cast::<PyBytes>()?.as_bytes().to_vec()
         } else {
             return Err(PyTypeError::new_err("an artifact is bytes, bytearray or memoryview"));
@@ -253,18 +269,19 @@ impl Matcher {
 
     /// Decides one URL: `set` maps signals and features to on or off, `region` is one of the policy's regions,
     /// `event` one of its events (`None`: a page view). A name the policy does not declare raises `ValueError`;
-    /// a URL that cannot be decided collects nothing and says why in `error`.
+    /// a URL that cannot be decided collects nothing and says why in `error`. A lone surrogate in `url` is read
+    /// as U+FFFD, as the browser and the JavaScript package read it.
     #[pyo3(signature = (url, set=None, region=None, event=None))]
     fn decide(
         &self,
-        url: &str,
+        url: &Bound<'_, PyString>,
         set: Option<Switches>,
         region: Option<String>,
         event: Option<String>,
     ) -> PyResult<Decision> {
         let m = self.loaded.first()?;
         let cx = context(m, set, region, event)?;
-        Ok(Decision(Report::decide(m, url, &cx)))
+        Ok(Decision(Report::decide(m, &lossy(url)?, &cx)))
     }
 
     /// Decides every URL of a pyarrow string array (or chunked array) in one call, without a Python loop, and

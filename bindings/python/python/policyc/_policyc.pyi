@@ -95,7 +95,7 @@ class Matcher:
         event: Optional[str] = None,
     ) -> Decision:
         """Decides one URL for ``event`` (``None``: a page view); an undeclared name in ``set``, ``region`` or
-        ``event`` raises ``ValueError``."""
+        ``event`` raises ``ValueError``. A lone surrogate in ``url`` is read as U+FFFD, as browsers read it."""
     def decide_arrow(
         self,
         urls: Union[pyarrow.Array, pyarrow.ChunkedArray],
