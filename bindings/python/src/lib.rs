@@ -491,24 +491,62 @@ fn violation_dict<'py>(py: Python<'py>, v: &Violation) -> PyResult<Bound<'py, Py
     Ok(d)
 }
 
+/// The bytes of one artifact given as bytes, bytearray, memoryview or a `Matcher`; `None` for anything else.
+fn artifact(obj: &Bound<'_, PyAny>) -> PyResult<Option<Vec<u8>>> {
+    if let Ok(m) = obj.cast::<Matcher>() {
+        Ok(Some(m.get().loaded.borrow_owner().concat()))
+    } else if let Ok(b) = obj.cast::<PyBytes>() {
+        Ok(Some(b.as_bytes().to_vec()))
+    } else if obj.is_instance_of::<PyByteArray>() || obj.is_instance_of::<PyMemoryView>() {
+        let bytes = obj.py().import("builtins")?.getattr("bytes")?.call1((obj,))?;
+        Ok(Some(bytes.cast::<PyBytes>()?.as_bytes().to_vec()))
+    } else {
+        Ok(None)
+    }
+}
+
+/// The name of an object's type, for errors.
+fn type_name(obj: &Bound<'_, PyAny>) -> String {
+    obj.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into())
+}
+
 #[pymethods]
 impl Auditor {
-    /// An auditor over `artifacts`: a list of artifact bytes or `Matcher`s, newest first. An event is decided
-    /// with the artifact whose policy hash it names; the first decides events naming none of them.
+    /// An auditor over `artifacts`: a list of artifact bytes or `Matcher`s, newest first, or a single one. An
+    /// event is decided with the artifact whose policy hash it names; the first decides events naming none of
+    /// them.
     #[new]
     fn new(artifacts: &Bound<'_, PyAny>) -> PyResult<Auditor> {
-        let mut all = Vec::new();
-        for item in artifacts.try_iter()? {
-            let item = item?;
-            if let Ok(m) = item.cast::<Matcher>() {
-                all.push(m.get().loaded.borrow_owner().concat());
-            } else {
-                let b: Vec<u8> = item
-                    .extract()
-                    .map_err(|_| PyTypeError::new_err("an artifact is given as bytes or as a policyc.Matcher"))?;
-                all.push(b);
+        // One artifact is the audit of one policy, as `policyc audit` and `policyc.spark.audit` take it. Bytes
+        // are themselves iterable (as numbers), so they are told apart before the list is read.
+        let single = artifact(artifacts)?;
+        let all = match single {
+            Some(one) => vec![one],
+            None if artifacts.is_instance_of::<PyString>() => {
+                return Err(PyTypeError::new_err(
+                    "an artifact is bytes or a policyc.Matcher, not a path: load it with policyc.Matcher.open",
+                ))
             }
-        }
+            None => {
+                let not_iterable = |_| {
+                    PyTypeError::new_err(format!(
+                        "Auditor takes a list of artifacts (bytes or policyc.Matcher), not `{}`",
+                        type_name(artifacts)
+                    ))
+                };
+                let mut all = Vec::new();
+                for item in artifacts.try_iter().map_err(not_iterable)? {
+                    let item = item?;
+                    all.push(artifact(&item)?.ok_or_else(|| {
+                        PyTypeError::new_err(format!(
+                            "an artifact is given as bytes or as a policyc.Matcher, not as `{}`",
+                            type_name(&item)
+                        ))
+                    })?);
+                }
+                all
+            }
+        };
         if all.is_empty() {
             return Err(PyValueError::new_err("an audit needs at least one artifact"));
         }

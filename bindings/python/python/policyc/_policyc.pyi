@@ -109,7 +109,11 @@ class Matcher:
 class Auditor:
     """Audits collection-log events against the artifacts that were live."""
 
-    def __init__(self, artifacts: Iterable[Union[bytes, Matcher]]) -> None: ...
+    def __init__(
+        self,
+        artifacts: Union[bytes, bytearray, memoryview, Matcher, Iterable[Union[bytes, bytearray, memoryview, Matcher]]],
+    ) -> None:
+        """An auditor over a list of artifacts (bytes or ``Matcher``), newest first, or over a single one."""
     @property
     def policy_hashes(self) -> list[str]: ...
     def audit_line(self, line: str) -> list[dict[str, object]]:
