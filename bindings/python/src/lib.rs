@@ -560,9 +560,15 @@ impl Auditor {
     }
 
     /// Audits one log line: a list of violations, each a dict with the fields of `policyc audit --format json`
-    /// except `line`. A malformed line raises `ValueError` with the reason `policyc audit` prints, which also
-    /// says when the line named a policy of none of the artifacts (the mismatch `audit_arrow` keeps as a row).
+    /// except `line`. A blank line (ASCII white space only) holds no event and has none, as `policyc audit` and
+    /// `audit_arrow` skip it. A malformed line raises `ValueError` with the reason `policyc audit` prints, which
+    /// also says when the line named a policy of none of the artifacts (the mismatch `audit_arrow` keeps as a row).
     fn audit_line<'py>(&self, py: Python<'py>, line: &str) -> PyResult<Vec<Bound<'py, PyDict>>> {
+        // Every engine skips a blank line (`is_blank`), so a caller who feeds a log through here line by line gets
+        // what `policyc audit` gives, not an error at the empty line a file may end with.
+        if policyc_runtime::audit::is_blank(line) {
+            return Ok(Vec::new());
+        }
         let vs = self.auditor()?.audit_line(1, line).map_err(|m| PyValueError::new_err(m.message))?;
         vs.iter().map(|v| violation_dict(py, v)).collect()
     }

@@ -118,7 +118,8 @@ class Auditor:
     def policy_hashes(self) -> list[str]: ...
     def audit_line(self, line: str) -> list[dict[str, object]]:
         """The violations of one NDJSON log line, as dicts with the fields of ``policyc audit --format json``
-        except ``line``; ``ValueError`` with ``policyc audit``'s reason if the line is malformed (which also says
+        except ``line``; none for a blank line (ASCII white space only), which ``policyc audit`` skips too;
+        ``ValueError`` with ``policyc audit``'s reason if the line is malformed (which also says
         when the line named a policy of none of the artifacts)."""
     def audit_arrow(self, lines: Union[pyarrow.Array, pyarrow.ChunkedArray]) -> pyarrow.RecordBatch:
         """The violations of every line: ``row``, ``ts``, ``url``, ``kind``, ``data``, ``detail``, ``policy``;
