@@ -241,20 +241,34 @@ impl Matcher {
     }
 
     /// The data items a report of `sources` allows from one source, as a list in the policy's order. The report
-    /// is the dict `sources` returned or any mapping with its `items` (a `types.MappingProxyType` of it). A
-    /// source the policy does not name gives nothing (fail closed), like a source with no rule in force; a
-    /// report without `items` raises `TypeError`.
+    /// is the dict this matcher's `sources` returned or any mapping with its `items` and `policy_hash` (a
+    /// `types.MappingProxyType` of it). A source the policy does not name gives nothing (fail closed), like a
+    /// source with no rule in force. A report without `items` raises `TypeError`; one whose `policy_hash` is
+    /// missing or names another policy raises `ValueError`.
     fn collects_from(&self, report: &Bound<'_, PyAny>, source: &str) -> PyResult<Vec<String>> {
         let not_a_report = || PyTypeError::new_err("collects_from expects a report that sources returned");
         let mapping = report.py().import("collections.abc")?.getattr("Mapping")?;
-        if !report.is_instance(&mapping)? {
+        if !report.is_instance(&mapping)? || !report.contains("items")? {
             return Err(not_a_report());
+        }
+        // A report answers for the policy that made it: one of an older version kept after an update, or a dict
+        // made by hand, would allow what this policy may not, so only this matcher's own reports are read.
+        let hash = report.call_method1("get", ("policy_hash",))?;
+        match hash.cast::<PyString>() {
+            Ok(h) if h.to_cow().is_ok_and(|h| h == self.hash) => {}
+            Ok(h) => {
+                return Err(PyValueError::new_err(format!(
+                    "the report is of policy `{}`, not of this matcher's `{}`: ask this matcher's sources for one",
+                    lossy(h)?,
+                    self.hash
+                )))
+            }
+            Err(_) => return Err(PyValueError::new_err(
+                "the report names no `policy_hash`: collects_from takes a report that this matcher's sources returned",
+            )),
         }
         if !self.loaded.first()?.sources().iter().any(|s| s == source) {
             return Ok(Vec::new());
-        }
-        if !report.contains("items")? {
-            return Err(not_a_report());
         }
         let items = report.get_item("items")?;
         let mut out = Vec::new();

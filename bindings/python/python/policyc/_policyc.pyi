@@ -84,9 +84,10 @@ class Matcher:
         json`` prints (``collect``, ``linked``, ``purposes``, ``items``, ``rules``, ``policy_hash``). There is no
         ``event``: such collection does not depend on one. An undeclared name raises ``ValueError``."""
     def collects_from(self, report: Mapping[str, Any], source: str) -> list[str]:
-        """The items a report of ``sources`` (the dict, or any mapping of it such as a ``types.MappingProxyType``)
-        allows from ``source``, as a list in the policy's order; nothing for a source the policy does not name.
-        A report without ``items`` raises ``TypeError``."""
+        """The items a report of this matcher's ``sources`` (the dict, or any mapping of it such as a
+        ``types.MappingProxyType``) allows from ``source``, as a list in the policy's order; nothing for a source
+        the policy does not name. A report without ``items`` raises ``TypeError``; one whose ``policy_hash`` is
+        missing or is not this matcher's (a report of an older version, say) raises ``ValueError``."""
     def decide(
         self,
         url: str,
