@@ -208,6 +208,19 @@ impl Matcher {
         Ok(self.loaded.first()?.data().to_vec())
     }
 
+    /// The purposes the policy declares, in declaration order: every name a decision's `purposes` can hold.
+    #[getter]
+    fn purposes(&self) -> PyResult<Vec<String>> {
+        Ok(self.loaded.first()?.purposes().to_vec())
+    }
+
+    /// The site categories the policy declares (its `sites` blocks), in declaration order: every name a
+    /// decision's `sites` can hold.
+    #[getter]
+    fn categories(&self) -> PyResult<Vec<String>> {
+        Ok(self.loaded.first()?.categories().to_vec())
+    }
+
     /// The events the policy declares, in declaration order; a page view (`page_view`) is not among them.
     #[getter]
     fn events(&self) -> PyResult<Vec<String>> {

@@ -126,6 +126,23 @@ def test_matcher_describes_its_policy(artifacts):
     assert m.label("price_compare", "fr") is None and m.label("nope", "en") is None
 
 
+def test_matcher_lists_the_purposes_and_categories_decisions_name(policyc_bin, artifacts):
+    """`purposes` and `categories` are the policy's declarations in order, as `policyc export` gives them (and as
+    the JavaScript package's `purposes` and `categories` are), so every name a decision holds is among them."""
+    for name in sorted(STATES):
+        path, _ = artifacts[name]
+        m = policyc.Matcher.open(path)
+        exported = json.loads(run(policyc_bin, "export", ROOT / f"policies/{name}.policy", "--format", "json").stdout)
+        assert m.purposes == [p["name"] for p in exported["purposes"]], name
+        assert m.categories == [c["name"] for c in exported["sites"]], name
+        assert m.purposes and m.categories
+        for set_, region in STATES[name]:
+            for d in m.decide_arrow(pa.array(urls_for(name)), set=set_, region=region).to_pylist():
+                assert set(d["purposes"]) <= set(m.purposes) and set(d["sites"]) <= set(m.categories)
+    demo = policyc.Matcher.open(ROOT / "runtime/tests/data/demo.matcher")
+    assert (demo.purposes, demo.categories) == (["stats"], ["shops", "banks"])
+
+
 # URLs with lone surrogates, which a Python `str` (like a JavaScript string) can hold, and what the browser's URL
 # parser and `TextEncoder` read in their place: U+FFFD for each lone one, the character for a pair.
 SURROGATES = [

@@ -69,6 +69,14 @@ class Matcher:
     @property
     def data(self) -> list[str]: ...
     @property
+    def purposes(self) -> list[str]:
+        """The purposes the policy declares, in declaration order: every name a decision's ``purposes`` can
+        hold."""
+    @property
+    def categories(self) -> list[str]:
+        """The site categories the policy declares (its ``sites`` blocks), in declaration order: every name a
+        decision's ``sites`` can hold."""
+    @property
     def events(self) -> list[str]:
         """The declared events; a page view (``page_view``) is not among them."""
     @property
