@@ -16,7 +16,8 @@ use policyc_runtime::matcher::Matcher as RtMatcher;
 use policyc_runtime::{urlnorm, Context, Decision as RtDecision, Report, Settings, SourceReport};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyByteArray, PyBytes, PyDict, PyList};
+use pyo3::types::{PyByteArray, PyBytes, PyDict, PyList, PyMemoryView, PyString};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -56,6 +57,21 @@ impl Loaded {
 
 fn value_error(e: impl std::fmt::Display) -> PyErr {
     PyValueError::new_err(e.to_string())
+}
+
+/// A Python string as UTF-8, with each lone surrogate (which a `str` can hold and UTF-8 cannot) as one U+FFFD and
+/// a surrogate pair as the character it encodes. That is what `TextEncoder` and the browser's URL parser make of
+/// the same UTF-16, so a URL decides here as it does in the extension, where raising `UnicodeEncodeError` would
+/// lose the decision. (PyO3's `to_string_lossy` would give three U+FFFD for one surrogate: it decodes the
+/// surrogate's three bytes one by one.)
+fn lossy<'a>(s: &'a Bound<'_, PyString>) -> PyResult<Cow<'a, str>> {
+    if let Ok(text) = s.to_cow() {
+        return Ok(text);
+    }
+    let bytes = s.call_method1("encode", ("utf-16-le", "surrogatepass"))?;
+    let units: Vec<u16> =
+        bytes.cast::<PyBytes>()?.as_bytes().chunks_exact(2).map(|b| u16::from_le_bytes([b[0], b[1]])).collect();
+    Ok(Cow::Owned(String::from_utf16_lossy(&units)))
 }
 
 /// The switches of `set`: a dict, or any other mapping (`types.MappingProxyType`, a `collections.abc.Mapping`)
@@ -131,7 +147,7 @@ impl Matcher {
         // `bytes()`, and anything else (an int would become that many zero bytes) is a `TypeError`.
         let bytes = if let Ok(b) = data.cast::<PyBytes>() {
             b.as_bytes().to_vec()
-        } else if data.is_instance_of::<PyByteArray>() || data.is_instance_of::<pyo3::types::PyMemoryView>() {
+        } else if data.is_instance_of::<PyByteArray>() || data.is_instance_of::<PyMemoryView>() {
             data.py().import("builtins")?.getattr("bytes")?.call1((data,))?.cast::<PyBytes>()?.as_bytes().to_vec()
         } else {
             return Err(PyTypeError::new_err("an artifact is bytes, bytearray or memoryview"));
@@ -192,6 +208,19 @@ impl Matcher {
         Ok(self.loaded.first()?.data().to_vec())
     }
 
+    /// The purposes the policy declares, in declaration order: every name a decision's `purposes` can hold.
+    #[getter]
+    fn purposes(&self) -> PyResult<Vec<String>> {
+        Ok(self.loaded.first()?.purposes().to_vec())
+    }
+
+    /// The site categories the policy declares (its `sites` blocks), in declaration order: every name a
+    /// decision's `sites` can hold.
+    #[getter]
+    fn categories(&self) -> PyResult<Vec<String>> {
+        Ok(self.loaded.first()?.categories().to_vec())
+    }
+
     /// The events the policy declares, in declaration order; a page view (`page_view`) is not among them.
     #[getter]
     fn events(&self) -> PyResult<Vec<String>> {
@@ -225,20 +254,34 @@ impl Matcher {
     }
 
     /// The data items a report of `sources` allows from one source, as a list in the policy's order. The report
-    /// is the dict `sources` returned or any mapping with its `items` (a `types.MappingProxyType` of it). A
-    /// source the policy does not name gives nothing (fail closed), like a source with no rule in force; a
-    /// report without `items` raises `TypeError`.
+    /// is the dict this matcher's `sources` returned or any mapping with its `items` and `policy_hash` (a
+    /// `types.MappingProxyType` of it). A source the policy does not name gives nothing (fail closed), like a
+    /// source with no rule in force. A report without `items` raises `TypeError`; one whose `policy_hash` is
+    /// missing or names another policy raises `ValueError`.
     fn collects_from(&self, report: &Bound<'_, PyAny>, source: &str) -> PyResult<Vec<String>> {
         let not_a_report = || PyTypeError::new_err("collects_from expects a report that sources returned");
         let mapping = report.py().import("collections.abc")?.getattr("Mapping")?;
-        if !report.is_instance(&mapping)? {
+        if !report.is_instance(&mapping)? || !report.contains("items")? {
             return Err(not_a_report());
+        }
+        // A report answers for the policy that made it: one of an older version kept after an update, or a dict
+        // made by hand, would allow what this policy may not, so only this matcher's own reports are read.
+        let hash = report.call_method1("get", ("policy_hash",))?;
+        match hash.cast::<PyString>() {
+            Ok(h) if h.to_cow().is_ok_and(|h| h == self.hash) => {}
+            Ok(h) => {
+                return Err(PyValueError::new_err(format!(
+                    "the report is of policy `{}`, not of this matcher's `{}`: ask this matcher's sources for one",
+                    lossy(h)?,
+                    self.hash
+                )))
+            }
+            Err(_) => return Err(PyValueError::new_err(
+                "the report names no `policy_hash`: collects_from takes a report that this matcher's sources returned",
+            )),
         }
         if !self.loaded.first()?.sources().iter().any(|s| s == source) {
             return Ok(Vec::new());
-        }
-        if !report.contains("items")? {
-            return Err(not_a_report());
         }
         let items = report.get_item("items")?;
         let mut out = Vec::new();
@@ -253,18 +296,19 @@ impl Matcher {
 
     /// Decides one URL: `set` maps signals and features to on or off, `region` is one of the policy's regions,
     /// `event` one of its events (`None`: a page view). A name the policy does not declare raises `ValueError`;
-    /// a URL that cannot be decided collects nothing and says why in `error`.
+    /// a URL that cannot be decided collects nothing and says why in `error`. A lone surrogate in `url` is read
+    /// as U+FFFD, as the browser and the JavaScript package read it.
     #[pyo3(signature = (url, set=None, region=None, event=None))]
     fn decide(
         &self,
-        url: &str,
+        url: &Bound<'_, PyString>,
         set: Option<Switches>,
         region: Option<String>,
         event: Option<String>,
     ) -> PyResult<Decision> {
         let m = self.loaded.first()?;
         let cx = context(m, set, region, event)?;
-        Ok(Decision(Report::decide(m, url, &cx)))
+        Ok(Decision(Report::decide(m, &lossy(url)?, &cx)))
     }
 
     /// Decides every URL of a pyarrow string array (or chunked array) in one call, without a Python loop, and
@@ -474,24 +518,62 @@ fn violation_dict<'py>(py: Python<'py>, v: &Violation) -> PyResult<Bound<'py, Py
     Ok(d)
 }
 
+/// The bytes of one artifact given as bytes, bytearray, memoryview or a `Matcher`; `None` for anything else.
+fn artifact(obj: &Bound<'_, PyAny>) -> PyResult<Option<Vec<u8>>> {
+    if let Ok(m) = obj.cast::<Matcher>() {
+        Ok(Some(m.get().loaded.borrow_owner().concat()))
+    } else if let Ok(b) = obj.cast::<PyBytes>() {
+        Ok(Some(b.as_bytes().to_vec()))
+    } else if obj.is_instance_of::<PyByteArray>() || obj.is_instance_of::<PyMemoryView>() {
+        let bytes = obj.py().import("builtins")?.getattr("bytes")?.call1((obj,))?;
+        Ok(Some(bytes.cast::<PyBytes>()?.as_bytes().to_vec()))
+    } else {
+        Ok(None)
+    }
+}
+
+/// The name of an object's type, for errors.
+fn type_name(obj: &Bound<'_, PyAny>) -> String {
+    obj.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into())
+}
+
 #[pymethods]
 impl Auditor {
-    /// An auditor over `artifacts`: a list of artifact bytes or `Matcher`s, newest first. An event is decided
-    /// with the artifact whose policy hash it names; the first decides events naming none of them.
+    /// An auditor over `artifacts`: a list of artifact bytes or `Matcher`s, newest first, or a single one. An
+    /// event is decided with the artifact whose policy hash it names; the first decides events naming none of
+    /// them.
     #[new]
     fn new(artifacts: &Bound<'_, PyAny>) -> PyResult<Auditor> {
-        let mut all = Vec::new();
-        for item in artifacts.try_iter()? {
-            let item = item?;
-            if let Ok(m) = item.cast::<Matcher>() {
-                all.push(m.get().loaded.borrow_owner().concat());
-            } else {
-                let b: Vec<u8> = item
-                    .extract()
-                    .map_err(|_| PyTypeError::new_err("an artifact is given as bytes or as a policyc.Matcher"))?;
-                all.push(b);
+        // One artifact is the audit of one policy, as `policyc audit` and `policyc.spark.audit` take it. Bytes
+        // are themselves iterable (as numbers), so they are told apart before the list is read.
+        let single = artifact(artifacts)?;
+        let all = match single {
+            Some(one) => vec![one],
+            None if artifacts.is_instance_of::<PyString>() => {
+                return Err(PyTypeError::new_err(
+                    "an artifact is bytes or a policyc.Matcher, not a path: load it with policyc.Matcher.open",
+                ))
             }
-        }
+            None => {
+                let not_iterable = |_| {
+                    PyTypeError::new_err(format!(
+                        "Auditor takes a list of artifacts (bytes or policyc.Matcher), not `{}`",
+                        type_name(artifacts)
+                    ))
+                };
+                let mut all = Vec::new();
+                for item in artifacts.try_iter().map_err(not_iterable)? {
+                    let item = item?;
+                    all.push(artifact(&item)?.ok_or_else(|| {
+                        PyTypeError::new_err(format!(
+                            "an artifact is given as bytes or as a policyc.Matcher, not as `{}`",
+                            type_name(&item)
+                        ))
+                    })?);
+                }
+                all
+            }
+        };
         if all.is_empty() {
             return Err(PyValueError::new_err("an audit needs at least one artifact"));
         }
@@ -505,9 +587,15 @@ impl Auditor {
     }
 
     /// Audits one log line: a list of violations, each a dict with the fields of `policyc audit --format json`
-    /// except `line`. A malformed line raises `ValueError` with the reason `policyc audit` prints, which also
-    /// says when the line named a policy of none of the artifacts (the mismatch `audit_arrow` keeps as a row).
+    /// except `line`. A blank line (ASCII white space only) holds no event and has none, as `policyc audit` and
+    /// `audit_arrow` skip it. A malformed line raises `ValueError` with the reason `policyc audit` prints, which
+    /// also says when the line named a policy of none of the artifacts (the mismatch `audit_arrow` keeps as a row).
     fn audit_line<'py>(&self, py: Python<'py>, line: &str) -> PyResult<Vec<Bound<'py, PyDict>>> {
+        // Every engine skips a blank line (`is_blank`), so a caller who feeds a log through here line by line gets
+        // what `policyc audit` gives, not an error at the empty line a file may end with.
+        if policyc_runtime::audit::is_blank(line) {
+            return Ok(Vec::new());
+        }
         let vs = self.auditor()?.audit_line(1, line).map_err(|m| PyValueError::new_err(m.message))?;
         vs.iter().map(|v| violation_dict(py, v)).collect()
     }

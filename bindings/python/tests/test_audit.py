@@ -225,3 +225,45 @@ def test_the_cli_s_lines_and_the_table_s_rows_follow_the_violation_schema(policy
     # The schema is not one that anything passes: a malformed row names no URL, a violation always one.
     assert not validator.is_valid({**rows[0], "kind": "malformed"})
     assert not validator.is_valid({**next(r for r in rows if r["kind"] == "malformed"), "kind": "policy_mismatch"})
+
+
+def test_a_blank_line_has_no_violations_in_every_engine(policyc_bin, artifacts, tmp_path):
+    """`audit_line` skips a blank line as `policyc audit` and `audit_arrow` do, so that a log fed to it line by line
+    gives what the CLI gives; a line of no-break spaces is not blank, and is malformed in all of them."""
+    path, _ = artifacts["shop"]
+    auditor = policyc.Auditor([path.read_bytes()])
+    blank = ["", " ", "\t", "  \t ", "\r"]
+    line4 = FIXTURE.read_text().splitlines()[3]
+    log = tmp_path / "log.ndjson"
+    log.write_text("\n".join(blank[:-1] + [line4]) + "\n")
+    want, want_malformed, code = cli_audit(policyc_bin, [path], log)
+    assert (code, want_malformed) == (1, []) and len(want) == 1
+    for line in blank:
+        assert auditor.audit_line(line) == []
+    assert auditor.audit_line(line4) == [{k: v for k, v in want[0].items() if k != "line"}]
+    assert auditor.audit_arrow(pa.array(blank)).num_rows == 0
+    with pytest.raises(ValueError, match="not a collection event|JSON"):
+        auditor.audit_line("\u00a0")
+
+
+def test_one_artifact_needs_no_list(artifacts):
+    """`Auditor(artifact)` is the audit of that one policy, as `policyc audit ARTIFACT LOG` and
+    `policyc.spark.audit(df, artifact)` take it, whether the artifact is given as bytes or as a Matcher."""
+    path, _ = artifacts["shop"]
+    data = path.read_bytes()
+    line4 = FIXTURE.read_text().splitlines()[3]
+    want = policyc.Auditor([data]).audit_line(line4)
+    assert want
+    for one in (data, bytearray(data), memoryview(data), policyc.Matcher.open(path)):
+        auditor = policyc.Auditor(one)
+        assert auditor.policy_hashes == [policyc.Matcher.open(path).policy_hash]
+        assert auditor.audit_line(line4) == want
+    # What is not an artifact says what is expected, and what it was given.
+    with pytest.raises(TypeError, match="not a path: load it with policyc.Matcher.open"):
+        policyc.Auditor(str(path))
+    with pytest.raises(TypeError, match="Auditor takes a list of artifacts .* not `int`"):
+        policyc.Auditor(42)
+    with pytest.raises(TypeError, match="not as `str`"):
+        policyc.Auditor([data, str(path)])
+    with pytest.raises(ValueError, match="^artifact is truncated|^not a policyc matcher artifact"):
+        policyc.Auditor(b"junk")

@@ -126,6 +126,52 @@ def test_matcher_describes_its_policy(artifacts):
     assert m.label("price_compare", "fr") is None and m.label("nope", "en") is None
 
 
+def test_matcher_lists_the_purposes_and_categories_decisions_name(policyc_bin, artifacts):
+    """`purposes` and `categories` are the policy's declarations in order, as `policyc export` gives them (and as
+    the JavaScript package's `purposes` and `categories` are), so every name a decision holds is among them."""
+    for name in sorted(STATES):
+        path, _ = artifacts[name]
+        m = policyc.Matcher.open(path)
+        exported = json.loads(run(policyc_bin, "export", ROOT / f"policies/{name}.policy", "--format", "json").stdout)
+        assert m.purposes == [p["name"] for p in exported["purposes"]], name
+        assert m.categories == [c["name"] for c in exported["sites"]], name
+        assert m.purposes and m.categories
+        for set_, region in STATES[name]:
+            for d in m.decide_arrow(pa.array(urls_for(name)), set=set_, region=region).to_pylist():
+                assert set(d["purposes"]) <= set(m.purposes) and set(d["sites"]) <= set(m.categories)
+    demo = policyc.Matcher.open(ROOT / "runtime/tests/data/demo.matcher")
+    assert (demo.purposes, demo.categories) == (["stats"], ["shops", "banks"])
+
+
+# URLs with lone surrogates, which a Python `str` (like a JavaScript string) can hold, and what the browser's URL
+# parser and `TextEncoder` read in their place: U+FFFD for each lone one, the character for a pair.
+SURROGATES = [
+    ("https://www.walmart.com/ip/\ud800", "https://www.walmart.com/ip/\ufffd"),
+    ("https://www.walmart.com/ip/1?q=\udc00x\ud83d", "https://www.walmart.com/ip/1?q=\ufffdx\ufffd"),
+    ("https://www.walmart.com/ip/\ud83d\ude00", "https://www.walmart.com/ip/\U0001f600"),
+    ("https://www.walmart.com/ip/\ud800\ud800\udc00", "https://www.walmart.com/ip/\ufffd\U00010000"),
+    ("https://www.walm\udfffart.com/ip/1", "https://www.walm\ufffdart.com/ip/1"),
+]
+
+
+def test_a_lone_surrogate_decides_as_u_fffd_as_in_the_browser(policyc_bin, artifacts):
+    """A URL with a lone surrogate is decided, as the extension decides it, instead of raising
+    `UnicodeEncodeError`: the same decision as for the URL with U+FFFD in its place, which is `policyc match`'s
+    (and the JavaScript package's, whose test checks the same URLs)."""
+    path, _ = artifacts["shopping-assistant"]
+    m = policyc.Matcher.open(path)
+    set_, region = {"assistant_active": True, "signed_in": True}, "DE"
+    expected = match(policyc_bin, path, [read for _, read in SURROGATES], set_, region)
+    for (url, read), want in zip(SURROGATES, expected):
+        d = m.decide(url, set=set_, region=region)
+        assert d == m.decide(read, set=set_, region=region)
+        assert json.loads(d.to_json()) == want
+        assert d.url == read
+    # Not vacuous: the product page collects, the host that is not Walmart's does not.
+    assert m.decide(SURROGATES[0][0], set=set_, region=region).collect
+    assert not m.decide(SURROGATES[-1][0], set=set_, region=region).collect
+
+
 def test_a_bad_artifact_raises_value_error_with_one_line(artifacts, tmp_path):
     good = artifacts["shopping-assistant"][0].read_bytes()
     for bad in (b"", b"not an artifact", good[: len(good) // 2], good[:-1] + bytes([good[-1] ^ 1])):

@@ -103,3 +103,32 @@ def test_sources_fail_closed():
     # Collection from a source never depends on an event, so there is no such argument.
     with pytest.raises(TypeError):
         m.sources(event="offer_click")
+
+
+def test_a_report_answers_only_for_the_matcher_that_made_it(artifacts):
+    """A report of another policy (an older version kept across an update, another extension's) or a dict made by
+    hand would allow what this policy may not: `collects_from` refuses it instead of answering from it."""
+    shop = policyc.Matcher.open(artifacts["shopping-assistant"][0])
+    tracker = policyc.Matcher.open(artifacts["price-tracker"][0])
+    demo = policyc.Matcher.open(DEMO)
+    # The demo may collect its install id from the device; the shopping assistant may not.
+    assert demo.collects_from(demo.sources(), "device") == ["install_id"]
+    assert shop.collects_from(shop.sources(), "device") == []
+    for other in (demo, tracker):
+        report = other.sources()
+        with pytest.raises(ValueError, match=f"the report is of policy `{other.policy_hash}`, not of this "
+                                             f"matcher's `{shop.policy_hash}`"):
+            shop.collects_from(report, "device")
+        # Whatever the source, a known one or not.
+        with pytest.raises(ValueError, match="the report is of policy"):
+            shop.collects_from(report, "nowhere")
+    forged = {"items": [{"source": "device", "data": "ssn"}]}
+    for report in (forged, {**forged, "policy_hash": None}, {**forged, "policy_hash": 1}):
+        with pytest.raises(ValueError, match="the report names no `policy_hash`"):
+            shop.collects_from(report, "device")
+    # The matcher's own report, as a dict or a read-only view of it, is read.
+    import types
+
+    own = demo.sources(set={"signed_in": True}, region="DE")
+    assert demo.collects_from(types.MappingProxyType(own), "partners") == ["purchases"]
+    assert demo.collects_from({**own, "policy_hash": demo.policy_hash}, "device") == ["install_id"]

@@ -146,7 +146,11 @@ export declare class Matcher {
   report(url: string, opts?: Options): Report;
   /** What may be collected independently of the page in a state; an unknown name or an `event` throws. */
   sources(opts?: SourceOptions): SourceReport;
-  /** The items a source report allows from `source`; nothing for a source the policy does not name. */
+  /**
+   * The items a source report allows from `source`; nothing for a source the policy does not name.
+   * @throws Error when the report's `policy_hash` is missing or is not this matcher's (a report of an older
+   * version kept across an update, say): a report answers only for the policy that made it.
+   */
   collectsFrom(report: SourceReport, source: string): readonly string[];
   /** Frees the module's copy of the artifact; the matcher cannot decide afterwards. */
   free(): void;

@@ -446,8 +446,9 @@ export class Matcher {
 
   /**
    * The data items a source report allows from one source, in the policy's order. A source the policy does not
-   * name gives nothing (fail closed), like a source with no rule in force.
-   * @param {SourceReport} report what `sources` returned
+   * name gives nothing (fail closed), like a source with no rule in force. A report whose `policy_hash` is
+   * missing or is not this matcher's throws an Error.
+   * @param {SourceReport} report what this matcher's `sources` returned
    * @param {string} source such as `device`
    */
   collectsFrom(report, source) {
@@ -455,6 +456,16 @@ export class Matcher {
       throw new TypeError("collectsFrom expects a report that sources returned");
     }
     if (typeof source !== "string") throw new TypeError("a source must be a string");
+    // A report answers for the policy that made it: one of an older version kept across an update, or an object
+    // made by hand, would allow what this policy may not, so only this matcher's own reports are read.
+    if (typeof report.policy_hash !== "string") {
+      throw new Error("the report names no `policy_hash`: collectsFrom takes a report that this matcher's sources returned");
+    }
+    if (report.policy_hash !== this.policyHash) {
+      throw new Error(
+        `the report is of policy \`${report.policy_hash}\`, not of this matcher's \`${this.policyHash}\`: ask this matcher's sources for one`,
+      );
+    }
     if (!this.sourceNames.includes(source)) return Object.freeze([]);
     return Object.freeze(report.items.filter((i) => i.source === source).map((i) => i.data));
   }

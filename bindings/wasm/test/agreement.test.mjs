@@ -99,6 +99,27 @@ for (const { args, opts } of SETTINGS) {
   });
 }
 
+// A string can hold lone surrogates, which UTF-8 cannot: `TextEncoder`, like the browser's URL parser, reads each
+// as U+FFFD (and a pair as its character), so a URL with one decides as the URL with U+FFFD does in `policyc
+// match`. The Python package's test reads the same URLs the same way.
+test("a URL with a lone surrogate decides as policyc match decides it with U+FFFD", () => {
+  const surrogates = [
+    ["https://www.walmart.com/ip/\uD800", "https://www.walmart.com/ip/\uFFFD"],
+    ["https://www.walmart.com/ip/1?q=\uDC00x\uD83D", "https://www.walmart.com/ip/1?q=\uFFFDx\uFFFD"],
+    ["https://www.walmart.com/ip/\uD83D\uDE00", "https://www.walmart.com/ip/\u{1F600}"],
+    ["https://www.walmart.com/ip/\uD800\uD800\uDC00", "https://www.walmart.com/ip/\uFFFD\u{10000}"],
+    ["https://www.walm\uDFFFart.com/ip/1", "https://www.walm\uFFFDart.com/ip/1"],
+  ];
+  const { args, opts } = SETTINGS[1];
+  const input = surrogates.map(([, read]) => read).join("\n") + "\n";
+  const lines = execFileSync(policyc, ["match", artifact, ...args], { input }).toString("utf8").split("\n");
+  surrogates.forEach(([url, read], i) => {
+    assert.equal(JSON.stringify(m.report(url, opts)), lines[i], read);
+    assert.equal(m.decide(url, opts), m.decide(read, opts));
+  });
+  assert.ok(m.decide(surrogates[0][0], opts).collect.length > 0);
+});
+
 // Two rules collect the same items for different times: the decision keeps each item for the longest, as the
 // native report does.
 test("an item collected by rules that keep it for different times is kept for the longest", () => {

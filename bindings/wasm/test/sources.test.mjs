@@ -99,6 +99,36 @@ test("the demo's rules from a source hold in their states only", async () => {
   assert.deepEqual(m.decide("https://shop.example/cart", { set: { signed_in: true }, region: "DE" }).collect, ["page_url"]);
 });
 
+test("a report answers only for the matcher that made it: another policy's or a forged one throws", async () => {
+  // A report of another policy (an older version kept across an update, another extension's) or an object made
+  // by hand would allow what this policy may not.
+  const out = mkdtempSync(join(tmpdir(), "policyc-wasm-other-"));
+  const load = async (name) => {
+    execFileSync(policyc, ["compile", join(root, `policies/${name}.policy`), "-o", out], { stdio: "ignore" });
+    return loadMatcher(readFileSync(join(out, `${name}.matcher`)));
+  };
+  const shop = await load("shopping-assistant");
+  const tracker = await load("price-tracker");
+  rmSync(out, { recursive: true, force: true });
+  const demoM = await loadMatcher(demo);
+  // The demo may collect its install id from the device; the shopping assistant may not.
+  assert.deepEqual(demoM.collectsFrom(demoM.sources(), "device"), ["install_id"]);
+  assert.deepEqual(shop.collectsFrom(shop.sources(), "device"), []);
+  for (const other of [demoM, tracker]) {
+    const report = other.sources();
+    const message = `the report is of policy \`${other.policyHash}\`, not of this matcher's \`${shop.policyHash}\`: ask this matcher's sources for one`;
+    assert.throws(() => shop.collectsFrom(report, "device"), (e) => e.constructor === Error && e.message === message);
+    assert.throws(() => shop.collectsFrom(report, "nowhere"), { message });
+  }
+  const forged = { items: [{ source: "device", data: "ssn" }] };
+  for (const report of [forged, { ...forged, policy_hash: null }, { ...forged, policy_hash: 1 }]) {
+    assert.throws(() => shop.collectsFrom(report, "device"), (e) => e.constructor === Error && /^the report names no `policy_hash`/.test(e.message));
+  }
+  // The matcher's own report, or a copy of it, is read.
+  const own = demoM.sources({ set: { signed_in: true }, region: "DE" });
+  assert.deepEqual(demoM.collectsFrom({ ...own }, "partners"), ["purchases"]);
+});
+
 test("a source report is frozen, and the same state gives the same object", async () => {
   const m = await loadMatcher(demo);
   const a = m.sources({ set: { signed_in: true }, region: "DE" });

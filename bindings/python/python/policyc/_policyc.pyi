@@ -69,6 +69,14 @@ class Matcher:
     @property
     def data(self) -> list[str]: ...
     @property
+    def purposes(self) -> list[str]:
+        """The purposes the policy declares, in declaration order: every name a decision's ``purposes`` can
+        hold."""
+    @property
+    def categories(self) -> list[str]:
+        """The site categories the policy declares (its ``sites`` blocks), in declaration order: every name a
+        decision's ``sites`` can hold."""
+    @property
     def events(self) -> list[str]:
         """The declared events; a page view (``page_view``) is not among them."""
     @property
@@ -84,9 +92,10 @@ class Matcher:
         json`` prints (``collect``, ``linked``, ``purposes``, ``items``, ``rules``, ``policy_hash``). There is no
         ``event``: such collection does not depend on one. An undeclared name raises ``ValueError``."""
     def collects_from(self, report: Mapping[str, Any], source: str) -> list[str]:
-        """The items a report of ``sources`` (the dict, or any mapping of it such as a ``types.MappingProxyType``)
-        allows from ``source``, as a list in the policy's order; nothing for a source the policy does not name.
-        A report without ``items`` raises ``TypeError``."""
+        """The items a report of this matcher's ``sources`` (the dict, or any mapping of it such as a
+        ``types.MappingProxyType``) allows from ``source``, as a list in the policy's order; nothing for a source
+        the policy does not name. A report without ``items`` raises ``TypeError``; one whose ``policy_hash`` is
+        missing or is not this matcher's (a report of an older version, say) raises ``ValueError``."""
     def decide(
         self,
         url: str,
@@ -95,7 +104,7 @@ class Matcher:
         event: Optional[str] = None,
     ) -> Decision:
         """Decides one URL for ``event`` (``None``: a page view); an undeclared name in ``set``, ``region`` or
-        ``event`` raises ``ValueError``."""
+        ``event`` raises ``ValueError``. A lone surrogate in ``url`` is read as U+FFFD, as browsers read it."""
     def decide_arrow(
         self,
         urls: Union[pyarrow.Array, pyarrow.ChunkedArray],
@@ -109,12 +118,17 @@ class Matcher:
 class Auditor:
     """Audits collection-log events against the artifacts that were live."""
 
-    def __init__(self, artifacts: Iterable[Union[bytes, Matcher]]) -> None: ...
+    def __init__(
+        self,
+        artifacts: Union[bytes, bytearray, memoryview, Matcher, Iterable[Union[bytes, bytearray, memoryview, Matcher]]],
+    ) -> None:
+        """An auditor over a list of artifacts (bytes or ``Matcher``), newest first, or over a single one."""
     @property
     def policy_hashes(self) -> list[str]: ...
     def audit_line(self, line: str) -> list[dict[str, object]]:
         """The violations of one NDJSON log line, as dicts with the fields of ``policyc audit --format json``
-        except ``line``; ``ValueError`` with ``policyc audit``'s reason if the line is malformed (which also says
+        except ``line``; none for a blank line (ASCII white space only), which ``policyc audit`` skips too;
+        ``ValueError`` with ``policyc audit``'s reason if the line is malformed (which also says
         when the line named a policy of none of the artifacts)."""
     def audit_arrow(self, lines: Union[pyarrow.Array, pyarrow.ChunkedArray]) -> pyarrow.RecordBatch:
         """The violations of every line: ``row``, ``ts``, ``url``, ``kind``, ``data``, ``detail``, ``policy``;
