@@ -149,7 +149,9 @@ fn the_cli_prints_both_declarations_and_fails_on_an_untrue_certification() {
     assert_eq!(o.status.code(), Some(2));
     let o = policyc(&["store", "policies/price-tracker.policy", "--for", "chrome", "--lang", "fr"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("no texts in `fr`"));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("error: the policy is not written in `fr`"), "{err}");
+    assert!(err.contains("help: the policy's languages: `en`, `de`"), "{err}");
 }
 
 /// Data collected independently of the page (read on the device, say) is declared and certified like data from
