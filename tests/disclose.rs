@@ -502,7 +502,7 @@ fn reading_the_pages_is_said_to_rest_on_consent_or_necessity_where_eprivacy_appl
         "{en}"
     );
     // Each sentence names its purposes, since the two rules rest on different grounds.
-    assert!(en.contains("Where we collect the data for the purpose of telling you when a price drops, this access does not require your consent"), "{en}");
+    assert!(en.contains("Where we collect the data for the purpose of telling you by e-mail when the price of a product whose page you opened in the last 30 days drops, this access does not require your consent"), "{en}");
     assert!(after(&tracker, "en", "US-CA").is_empty());
     let news = common::check_path(Path::new("policies/news-analytics.policy")).checked.policy.unwrap();
     let pecr = "the Privacy and Electronic Communications (EC Directive) Regulations 2003 (PECR)";
@@ -855,7 +855,7 @@ fn german_reads_as_german() {
     let md = render::markdown(&disclose::build(&tracker, "de", Some("DE")).unwrap());
     assert!(md.contains("spätestens ein Jahr nach der Erhebung"), "{md}");
     // The table gives each retention with the purpose it is for, not only the longest as a bound.
-    assert!(md.contains("| ein Jahr (Preisverlauf); 30 Tage (Benachrichtigung bei sinkenden Preisen) |"), "{md}");
+    assert!(md.contains("| ein Jahr (Preisverlauf); 30 Tage (Preisalarme) |"), "{md}");
     assert!(md.contains("Version 3.1.") && md.contains("| Auf der Seite angezeigter Preis |"), "{md}");
 }
 
