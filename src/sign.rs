@@ -17,6 +17,7 @@
 
 use ed25519_dalek::pkcs8::{DecodePrivateKey, DecodePublicKey};
 use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
+use policyc_runtime::artifact::hex;
 use std::collections::BTreeMap;
 
 // The envelope and its checks are the runtime's, so that a service that only verifies needs no compiler.
@@ -67,8 +68,4 @@ pub fn sign(key: &SigningKey, artifact: &[u8], what: &Signed<'_>) -> Envelope {
         public_key: hex(key.verifying_key().as_bytes()),
         signature: hex(&signature.to_bytes()),
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

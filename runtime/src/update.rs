@@ -14,6 +14,7 @@
 //!
 //! The runtime only verifies; signing needs the private key and belongs to the compiler (`policyc::sign`).
 
+use crate::artifact::hex;
 use crate::matcher::Matcher;
 use ed25519_dalek::{Signature, Verifier, VerifyingKey};
 use serde::{Deserialize, Serialize};
@@ -226,10 +227,6 @@ pub fn verify_file(envelope: &Envelope, name: &str, bytes: &[u8]) -> Result<(), 
 /// A trusted public key written as 64 hex digits (as the example extension builds it in).
 pub fn public_key_from_hex(s: &str) -> Option<[u8; 32]> {
     unhex(s.trim()).and_then(|b| b.try_into().ok())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn unhex(s: &str) -> Option<Vec<u8>> {

@@ -2,6 +2,7 @@
 
 use super::decide::{list_text, regions_text, with_matcher_and_policy, StateArgs};
 use super::TextOrJson;
+use policyc::audit::one_line;
 use policyc::ir::Policy;
 use policyc::matcher::{Decision, Matcher};
 use policyc::report::{ItemReport, Report};
@@ -144,7 +145,8 @@ fn rule_notes(m: &Matcher<'_>, d: &Decision) -> Vec<String> {
 
 /// The decision in a few plain lines, rule evidence last.
 fn text(r: &Report, items: &[Item], state: &StateArgs, notes: &[String]) -> String {
-    let mut out = format!("url:      {}\n", escaped(&r.url));
+    // A line break in a URL (which the URL parser drops) would start a line of its own: escape it.
+    let mut out = format!("url:      {}\n", one_line(&r.url));
     if let Some(e) = &r.error {
         out += &format!("decision: collect nothing, because {e}\n");
         return out;
@@ -225,17 +227,11 @@ fn kept(retention: &str) -> String {
     format!("{sep}{retention}")
 }
 
-/// A URL on a line of text: control characters escaped, since a line break in a URL (which the URL parser drops)
-/// would start a line of its own.
-fn escaped(url: &str) -> String {
-    url.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
-}
-
-/// A URL in an error: [`escaped`], and a very long one cut, with its length, so that the error stays one
-/// readable line.
+/// A URL in an error: on one line (`one_line`), and a very long one cut, with its length, so that the error
+/// stays one readable line.
 fn shown(url: &str) -> String {
     const MAX: usize = 200;
-    let text = escaped(url);
+    let text = one_line(url);
     match text.char_indices().nth(MAX) {
         Some((cut, _)) => format!("{}… ({} bytes)", text.get(..cut).unwrap_or_default(), url.len()),
         None => text,

@@ -143,13 +143,7 @@ impl Matcher {
     /// `ValueError`.
     #[staticmethod]
     fn from_bytes(data: &Bound<'_, PyAny>) -> PyResult<Matcher> {
-        // bytes, bytearray or memoryview; the stable ABI has no buffer protocol, so the last two go through
-        // `bytes()`, and anything else (an int would become that many zero bytes) is a `TypeError`.
-        let bytes = if let Ok(b) = data.cast::<PyBytes>() {
-            b.as_bytes().to_vec()
-        } else if data.is_instance_of::<PyByteArray>() || data.is_instance_of::<PyMemoryView>() {
-            data.py().import("builtins")?.getattr("bytes")?.call1((data,))?.cast::<PyBytes>()?.as_bytes().to_vec()
-        } else {
+        let Some(bytes) = bytes_like(data)? else {
             return Err(PyTypeError::new_err("an artifact is bytes, bytearray or memoryview"));
         };
         Matcher::from_vec(bytes).map_err(PyValueError::new_err)
@@ -520,9 +514,17 @@ fn violation_dict<'py>(py: Python<'py>, v: &Violation) -> PyResult<Bound<'py, Py
 
 /// The bytes of one artifact given as bytes, bytearray, memoryview or a `Matcher`; `None` for anything else.
 fn artifact(obj: &Bound<'_, PyAny>) -> PyResult<Option<Vec<u8>>> {
-    if let Ok(m) = obj.cast::<Matcher>() {
-        Ok(Some(m.get().loaded.borrow_owner().concat()))
-    } else if let Ok(b) = obj.cast::<PyBytes>() {
+    match obj.cast::<Matcher>() {
+        Ok(m) => Ok(Some(m.get().loaded.borrow_owner().concat())),
+        Err(_) => bytes_like(obj),
+    }
+}
+
+/// The bytes of a bytes, bytearray or memoryview object; `None` for anything else. The stable ABI has no buffer
+/// protocol, so the last two go through `bytes()`; anything else (an int would become that many zero bytes) is
+/// left to the caller to refuse.
+fn bytes_like(obj: &Bound<'_, PyAny>) -> PyResult<Option<Vec<u8>>> {
+    if let Ok(b) = obj.cast::<PyBytes>() {
         Ok(Some(b.as_bytes().to_vec()))
     } else if obj.is_instance_of::<PyByteArray>() || obj.is_instance_of::<PyMemoryView>() {
         let bytes = obj.py().import("builtins")?.getattr("bytes")?.call1((obj,))?;
