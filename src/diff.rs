@@ -106,6 +106,9 @@ pub struct Witness {
     /// What the collected data is used for, before and after.
     pub before_purposes: Vec<String>,
     pub after_purposes: Vec<String>,
+    /// How long each collected item is kept, before and after.
+    pub before_retention: BTreeMap<String, String>,
+    pub after_retention: BTreeMap<String, String>,
     pub text: String,
 }
 
@@ -127,12 +130,17 @@ impl PolicyDiff {
 }
 
 impl Witness {
-    /// Whether the URL now collects an item, links an item or uses the data for a purpose that it did not.
+    /// Whether the URL now collects an item, links an item, uses the data for a purpose or keeps an item longer
+    /// than it did.
     pub fn widens(&self) -> bool {
         let more = |before: &[String], after: &[String]| after.iter().any(|a| !before.contains(a));
         more(&self.before_collect, &self.after_collect)
             || more(&self.before_linked, &self.after_linked)
             || more(&self.before_purposes, &self.after_purposes)
+            || self
+                .after_retention
+                .iter()
+                .any(|(d, k)| self.before_retention.get(d).is_some_and(|b| kept_longer_words(b, k)))
     }
 }
 
@@ -228,6 +236,152 @@ fn links_more(old: &Policy, new: &Policy, item: &str) -> bool {
         })
     };
     ir::in_some_state(&names, |on| links(&now, on) && !links(&was, on)).unwrap_or(true)
+}
+
+/// What the rules of one policy do with one item from one source in one state (switches and region).
+#[derive(Default)]
+struct FromSource<'p> {
+    collects: bool,
+    links: bool,
+    purposes: BTreeSet<&'p str>,
+    /// Purpose to the longest retention of the rules that collect the item for it.
+    keep: BTreeMap<&'p str, &'p ir::Retention>,
+}
+
+impl<'p> FromSource<'p> {
+    /// `rules` (one side's, for one item and source) in the state `on`, for a user in `region` (`None`: unknown,
+    /// in which no region-scoped rule applies, as in the matcher).
+    fn of(rules: &[&'p ir::IndependentRule], on: &dyn Fn(&str) -> bool, region: Option<&str>) -> Self {
+        let mut s = FromSource::default();
+        let applies = |r: &ir::IndependentRule| {
+            (r.regions.is_empty() || region.is_some_and(|x| r.regions.iter().any(|y| crate::region::within(x, y))))
+                && r.when.as_ref().is_none_or(|c| c.eval(&on))
+        };
+        for r in rules.iter().copied().filter(|r| applies(r)) {
+            s.collects = true;
+            s.links |= match &r.link {
+                ir::Link::Always => true,
+                ir::Link::When(c) => c.eval(&on),
+                ir::Link::Never | ir::Link::NotStated => false,
+            };
+            for purpose in &r.purposes {
+                s.purposes.insert(purpose);
+                let longest = s.keep.entry(purpose).or_insert(&r.keep);
+                if r.keep.longest_key() > longest.longest_key() {
+                    *longest = &r.keep;
+                }
+            }
+        }
+        s
+    }
+
+    /// Whether `self` (the new policy's) collects, links, uses or keeps more than `was` (the old one's).
+    fn wider_than(&self, was: &FromSource<'_>) -> bool {
+        self.collects
+            && (!was.collects
+                || (self.links && !was.links)
+                || self.purposes.iter().any(|p| !was.purposes.contains(p))
+                || self.keep.iter().any(|(p, k)| was.keep.get(p).is_none_or(|w| kept_longer(w, k))))
+    }
+}
+
+/// Whether data kept for `now` is kept longer than for `was`: a longer period, or another criterion, which no
+/// period the reader agreed to bounds.
+fn kept_longer(was: &ir::Retention, now: &ir::Retention) -> bool {
+    was != now && (now.max_days().is_none() || now.longest_key().0 > was.longest_key().0)
+}
+
+/// The same for retentions in words, as reports give them; words that do not read as a retention count as
+/// longer, so that a doubt asks for consent again rather than carrying it over.
+fn kept_longer_words(was: &str, now: &str) -> bool {
+    match (was.parse::<ir::Retention>(), now.parse::<ir::Retention>()) {
+        (Ok(w), Ok(n)) => kept_longer(&w, &n),
+        _ => was != now,
+    }
+}
+
+/// A rule from a source in words: `when signed_in, in DE, for cashback, kept 2 years, linked when signed_in`.
+fn source_rule_words(r: &ir::IndependentRule) -> String {
+    let mut w = Vec::new();
+    if let Some(c) = &r.when {
+        w.push(format!("when {c}"));
+    }
+    if !r.regions.is_empty() {
+        w.push(format!("in {}", r.regions.join(", ")));
+    }
+    w.push(format!("for {}", r.purposes.join(", ")));
+    w.push(format!("kept {}", r.keep));
+    w.push(match &r.link {
+        ir::Link::Never => "not linked".into(),
+        ir::Link::NotStated => "linkage not stated".into(),
+        ir::Link::Always => "linked always".into(),
+        ir::Link::When(c) => format!("linked when {c}"),
+    });
+    w.join(", ")
+}
+
+/// Changes in what is collected independently of the page (`collect ITEM from SOURCE`), per item and source. No
+/// witness URL shows these (they hold whatever page is open), so each is judged here over every state of the
+/// switches the rules read and every region either policy declares (and an unknown one): it widens where, in
+/// some state, the new rules collect the item where the old ones did not, or link it, use it for a purpose or
+/// keep it longer. Items new to the policy are reported as new data items above.
+fn source_changes(old: &Policy, new: &Policy, changes: &mut Changes) {
+    let rules = |p: &'_ Policy, item: &str, source: &str| -> Vec<ir::IndependentRule> {
+        p.independent
+            .iter()
+            .filter(|r| r.source == source && r.data.iter().any(|d| d == item))
+            .map(|r| ir::IndependentRule { origin: None, ..r.clone() })
+            .collect()
+    };
+    let pairs: BTreeSet<(&str, &str)> = old
+        .independent
+        .iter()
+        .chain(&new.independent)
+        .flat_map(|r| r.data.iter().map(move |d| (d.as_str(), r.source.as_str())))
+        .filter(|(d, _)| old.data_item(d).is_some() && new.data_item(d).is_some())
+        .collect();
+    for (item, source) in pairs {
+        let (was, now) = (rules(old, item, source), rules(new, item, source));
+        if was == now {
+            continue;
+        }
+        let words = |rs: &[ir::IndependentRule]| {
+            if rs.is_empty() {
+                "not collected".to_string()
+            } else {
+                rs.iter().map(source_rule_words).collect::<Vec<_>>().join("; ")
+            }
+        };
+        let text = format!("`{item}` from `{source}` is now {} (was {})", words(&now), words(&was));
+        let (was_refs, now_refs): (Vec<&ir::IndependentRule>, Vec<&ir::IndependentRule>) =
+            (was.iter().collect(), now.iter().collect());
+        let mut names: Vec<&str> = Vec::new();
+        for r in was.iter().chain(&now) {
+            let link = match &r.link {
+                ir::Link::When(c) => Some(c),
+                _ => None,
+            };
+            for n in r.when.iter().chain(link).flat_map(|c| c.names()) {
+                if !names.contains(&n) {
+                    names.push(n);
+                }
+            }
+        }
+        let regions: BTreeSet<Option<&str>> =
+            old.regions.iter().chain(&new.regions).map(|r| Some(r.as_str())).chain([None]).collect();
+        fn side<'r>(p: &Policy, region: Option<&'r str>) -> Option<&'r str> {
+            region.filter(|r| p.regions.iter().any(|x| x == r))
+        }
+        let wider = regions.iter().any(|region| {
+            ir::in_some_state(&names, |on| {
+                let before = FromSource::of(&was_refs, on, side(old, *region));
+                FromSource::of(&now_refs, on, side(new, *region)).wider_than(&before)
+            })
+            // Past 16 switches the question is not answered; a false "wider" only asks for consent again.
+            .unwrap_or(true)
+        });
+        changes.either(wider, "sources", text);
+    }
 }
 
 fn set_words(s: &BTreeSet<String>) -> String {
@@ -341,6 +495,8 @@ pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
             );
         }
     }
+
+    source_changes(old, new, &mut changes);
 
     // Purposes and legal bases.
     for p in &new.purposes {
@@ -651,6 +807,8 @@ pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
                     after_linked: after.linked,
                     before_purposes: before.purposes,
                     after_purposes: after.purposes,
+                    before_retention: before.retention,
+                    after_retention: after.retention,
                     text,
                 };
                 let widens = witness.widens();

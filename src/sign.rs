@@ -22,8 +22,8 @@ use std::collections::BTreeMap;
 
 // The envelope and its checks are the runtime's, so that a service that only verifies needs no compiler.
 pub use policyc_runtime::update::{
-    accept, digest, message, parse_envelope, public_key_from_hex, verify, verify_file, Envelope, Refusal, UpdateError,
-    FORMAT,
+    accept, check_fields, digest, is_file_name, message, parse_envelope, public_key_from_hex, verify, verify_file,
+    Envelope, Refusal, UpdateError, FORMAT, MAX_SEQUENCE,
 };
 
 /// What one signature covers.
@@ -51,13 +51,15 @@ pub fn verifying_key_from_pem(pem: &str) -> Result<[u8; 32], String> {
         .map_err(|e| format!("not an Ed25519 public key in PEM ({})", e.to_string().to_lowercase()))
 }
 
-/// Signs an artifact and the files published with it.
-pub fn sign(key: &SigningKey, artifact: &[u8], what: &Signed<'_>) -> Envelope {
+/// Signs an artifact and the files published with it. Refuses to sign what no verifier would accept (a sequence
+/// over [`MAX_SEQUENCE`], a hash or a file name not in its one form: [`check_fields`]), so that a publisher
+/// learns it now rather than from every client refusing the update.
+pub fn sign(key: &SigningKey, artifact: &[u8], what: &Signed<'_>) -> Result<Envelope, UpdateError> {
     let sha256 = digest(artifact);
     let files: BTreeMap<String, String> = what.files.iter().map(|(n, b)| (n.clone(), digest(b))).collect();
     let signed = message(what.sequence, what.policy_hash, &sha256, what.widens, what.previous_policy_hash, &files);
     let signature = key.sign(signed.as_bytes());
-    Envelope {
+    let envelope = Envelope {
         format: FORMAT.into(),
         sequence: what.sequence,
         policy_hash: what.policy_hash.into(),
@@ -67,5 +69,7 @@ pub fn sign(key: &SigningKey, artifact: &[u8], what: &Signed<'_>) -> Envelope {
         files,
         public_key: hex(key.verifying_key().as_bytes()),
         signature: hex(&signature.to_bytes()),
-    }
+    };
+    check_fields(&envelope)?;
+    Ok(envelope)
 }

@@ -440,3 +440,101 @@ fn a_witness_that_narrows_does_not_hide_a_state_that_widens() {
     assert!(d.witnesses.iter().any(|w| w.widens()));
     assert!(d.widens());
 }
+
+/// Longer retention on some pages widens even when the item's longest retention for the purpose stays the same:
+/// a user who agreed to 90 days on shop pages did not agree to a year there, whatever product pages keep.
+#[test]
+fn a_longer_retention_on_some_pages_widens() {
+    let old = BASE.replace(
+        "collect price on products",
+        "collect page_url on products when compare for recommend keep 1 year link to account never\ncollect price on products",
+    );
+    let new = old.replace(
+        "collect page_url on retail when compare for recommend keep 90 days",
+        "collect page_url on retail when compare for recommend keep 1 year",
+    );
+    let d = diff(&policy(&old), &policy(&new));
+    let w = d.witnesses.iter().find(|w| w.url == "https://www.target.com/").unwrap_or_else(|| panic!("{d:#?}"));
+    assert_eq!(w.text, "https://www.target.com/ now keeps page_url for 1 year (before: 90 days)");
+    assert!(w.widens(), "{w:#?}");
+    assert!(d.widens && d.widens());
+    assert!(markdown(&d).contains("**This change widens**"), "{}", markdown(&d));
+    assert!(!diff(&policy(&new), &policy(&old)).widens(), "shorter again: narrows");
+}
+
+/// Collection from a source (`collect ITEM from SOURCE`) holds whatever page is open, so no witness URL shows a
+/// change to it; each change that lets such a rule collect, link, use or keep more must still widen, and undoing
+/// it must not.
+#[test]
+fn a_wider_rule_from_a_source_widens() {
+    let base =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/disclose/independent.policy"))
+            .unwrap_or_default();
+    let purchases =
+        "collect purchases from networks when signed_in for cashback keep 2 years link to account when signed_in";
+    let cases: Vec<(&str, String, &str)> = vec![
+        (
+            "a longer retention",
+            base.replace(purchases, &purchases.replace("keep 2 years", "keep 5 years")),
+            "`purchases` from `networks` is now when signed_in, for cashback, kept 5 years, linked when signed_in \
+             (was when signed_in, for cashback, kept 2 years, linked when signed_in)",
+        ),
+        (
+            "a new purpose",
+            base.replace(purchases, &purchases.replace("for cashback", "for cashback, card_offers")),
+            "`purchases` from `networks` is now when signed_in, for cashback, card_offers, kept 2 years, linked \
+             when signed_in (was when signed_in, for cashback, kept 2 years, linked when signed_in)",
+        ),
+        (
+            "a condition dropped",
+            base.replace(purchases, &purchases.replace("when signed_in for", "for")),
+            "`purchases` from `networks` is now for cashback, kept 2 years, linked when signed_in (was when \
+             signed_in, for cashback, kept 2 years, linked when signed_in)",
+        ),
+        (
+            "linked to the account",
+            base.replace(
+                "for cashback keep until uninstall\n",
+                "for cashback keep until uninstall link to account always\n",
+            ),
+            "`install_id` from `device` is now for cashback, kept until uninstall, linked always (was for cashback, \
+             kept until uninstall, not linked)",
+        ),
+        (
+            "a rule for every region instead of one",
+            base.replace(" link to account always region DE", " link to account always"),
+            "`card_tx` from `cards` is now when card_offers, for card_offers, kept 1 year, linked always (was when \
+             card_offers, in DE, for card_offers, kept 1 year, linked always)",
+        ),
+        (
+            "a second source",
+            base.replace(purchases, &format!("{purchases}\n{}", purchases.replace("networks", "cards"))),
+            "`purchases` from `cards` is now when signed_in, for cashback, kept 2 years, linked when signed_in (was \
+             not collected)",
+        ),
+        (
+            "an existing item read from the device too",
+            base.replace("collect install_id from device", "collect install_id, email from device"),
+            "`email` from `device` is now for cashback, kept until uninstall, not linked (was not collected)",
+        ),
+    ];
+    for (what, new, text) in cases {
+        let (old, new) = (policy(&base), policy(&new));
+        let d = diff(&old, &new);
+        let change = d.changes.iter().find(|c| c.text == text).unwrap_or_else(|| panic!("{what}: {:#?}", d.changes));
+        assert!(change.widens && d.widens && d.widens(), "{what} widens: {change:?}");
+        assert!(markdown(&d).contains("**This change widens**"), "{what}");
+        let back = diff(&new, &old);
+        assert!(!back.widens(), "{what}, undone, does not widen: {:#?}", back.changes);
+    }
+    // A stricter condition narrows, and linking always what is collected only when signed in is linking when
+    // signed in: no state links more.
+    let always =
+        base.replace(purchases, &purchases.replace("link to account when signed_in", "link to account always"));
+    assert!(!diff(&policy(&base), &policy(&always)).widens());
+    let stricter =
+        base.replace(purchases, &purchases.replace("when signed_in for", "when signed_in and card_offers for"));
+    let d = diff(&policy(&base), &policy(&stricter));
+    assert!(d.changes.iter().any(|c| c.topic == "sources" && !c.widens), "{:#?}", d.changes);
+    assert!(!d.widens(), "{:#?}", d.changes);
+}

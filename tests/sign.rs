@@ -9,13 +9,17 @@ use std::process::Command;
 const KEY: &str = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIKSznrqneDWXZqg/ia70pOFsHEdC39Cq+HaaYrR3b1iY\n-----END PRIVATE KEY-----\n";
 const OTHER: &str = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIHkIb1FEu0RCWaxRk1fUekJ+oa9U/YIvxuDSy25HKCHq\n-----END PRIVATE KEY-----\n";
 
+/// Policy hashes in their one form, 64 lowercase hex digits.
+const HASH: &str = "ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12";
+const OLD: &str = "00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff";
+
 fn signed<'a>(
     policy_hash: &'a str,
     sequence: u64,
     widens: Option<bool>,
     files: &'a BTreeMap<String, Vec<u8>>,
 ) -> Signed<'a> {
-    Signed { sequence, policy_hash, widens, previous_policy_hash: widens.map(|_| "00ff"), files }
+    Signed { sequence, policy_hash, widens, previous_policy_hash: widens.map(|_| OLD), files }
 }
 
 fn public(pem: &str) -> [u8; 32] {
@@ -27,7 +31,7 @@ fn an_envelope_verifies_for_its_bytes_and_its_key_only() {
     let key = sign::signing_key_from_pem(KEY).unwrap();
     let artifact = b"artifact bytes".to_vec();
     let files = BTreeMap::from([("p.DE.de.html".to_string(), b"<p>Hinweis</p>".to_vec())]);
-    let e = sign::sign(&key, &artifact, &signed("ab12", 7, Some(false), &files));
+    let e = sign::sign(&key, &artifact, &signed(HASH, 7, Some(false), &files)).unwrap();
     assert_eq!(e.sequence, 7);
     assert!(sign::verify(&e, &artifact, &public(KEY)).is_ok());
     // Another key, other bytes, or any signed field changed: refused.
@@ -35,13 +39,13 @@ fn an_envelope_verifies_for_its_bytes_and_its_key_only() {
     assert!(sign::verify(&e, b"artifact bytez", &public(KEY)).unwrap_err().to_string().contains("digest"));
     let raised = Envelope { sequence: 8, ..e.clone() };
     assert!(sign::verify(&raised, &artifact, &public(KEY)).is_err());
-    let other_policy = Envelope { policy_hash: "cd34".into(), ..e.clone() };
+    let other_policy = Envelope { policy_hash: HASH.replace("ab", "cd"), ..e.clone() };
     assert!(sign::verify(&other_policy, &artifact, &public(KEY)).is_err());
     let widened = Envelope { widens: Some(true), ..e.clone() };
     assert!(sign::verify(&widened, &artifact, &public(KEY)).is_err(), "the widening flag is signed");
     // And so is the policy it was compared with, from which alone consent may carry over.
-    assert_eq!(e.previous_policy_hash.as_deref(), Some("00ff"));
-    let other_previous = Envelope { previous_policy_hash: Some("11ee".into()), ..e.clone() };
+    assert_eq!(e.previous_policy_hash.as_deref(), Some(OLD));
+    let other_previous = Envelope { previous_policy_hash: Some(OLD.replace("00", "11")), ..e.clone() };
     assert!(sign::verify(&other_previous, &artifact, &public(KEY)).is_err(), "the previous policy is signed");
     let no_previous = Envelope { previous_policy_hash: None, ..e.clone() };
     assert!(sign::verify(&no_previous, &artifact, &public(KEY)).is_err());
@@ -65,9 +69,81 @@ fn signing_is_deterministic() {
     let key = sign::signing_key_from_pem(KEY).unwrap();
     let files = BTreeMap::new();
     assert_eq!(
-        sign::sign(&key, b"x", &signed("h", 1, None, &files)),
-        sign::sign(&key, b"x", &signed("h", 1, None, &files))
+        sign::sign(&key, b"x", &signed(HASH, 1, None, &files)).unwrap(),
+        sign::sign(&key, b"x", &signed(HASH, 1, None, &files)).unwrap()
     );
+}
+
+/// The signed message is one field per line, so a field holding a line break could carry a line of another.
+/// Each field has one form, checked before the signature: no signed line can be moved between fields, and no
+/// signed file dropped from `files`, without the envelope being refused.
+#[test]
+fn a_field_cannot_carry_a_line_of_another() {
+    let key = sign::signing_key_from_pem(KEY).unwrap();
+    let artifact = b"artifact bytes".to_vec();
+    let files = BTreeMap::from([
+        ("p.DE.de.html".to_string(), b"<p>Hinweis</p>".to_vec()),
+        ("p.US.en.html".to_string(), b"<p>notice</p>".to_vec()),
+    ]);
+    let e = sign::sign(&key, &artifact, &signed(HASH, 7, Some(false), &files)).unwrap();
+    assert!(sign::verify(&e, &artifact, &public(KEY)).is_ok());
+    // The first file's line moved into `previous_policy_hash`: the same signed bytes, one file fewer.
+    let (first, digest) = e.files.iter().next().map(|(n, d)| (n.clone(), d.clone())).unwrap();
+    let mut moved = e.clone();
+    moved.files.remove(&first);
+    moved.previous_policy_hash = Some(format!("{OLD}\nfile {first} {digest}"));
+    assert_eq!(
+        sign::message(7, HASH, &moved.sha256, Some(false), moved.previous_policy_hash.as_deref(), &moved.files),
+        sign::message(7, HASH, &e.sha256, Some(false), Some(OLD), &e.files),
+        "the two envelopes sign the same message"
+    );
+    let refused = sign::verify(&moved, &artifact, &public(KEY)).unwrap_err();
+    assert_eq!(refused.refusal(), sign::Refusal::Envelope);
+    assert!(refused.to_string().contains("`previous_policy_hash` is not 64 lowercase hex digits"), "{refused}");
+    // Two files merged into one name.
+    let mut merged = e.clone();
+    let names: Vec<String> = e.files.keys().cloned().collect();
+    let joined = format!("{} {}\nfile {}", names[0], e.files[&names[0]], names[1]);
+    merged.files = BTreeMap::from([(joined, e.files[&names[1]].clone())]);
+    let refused = sign::verify(&merged, &artifact, &public(KEY)).unwrap_err();
+    assert!(refused.to_string().contains("not a plain file name"), "{refused}");
+    // Read from JSON, the same refusals.
+    let json = serde_json::to_vec(&moved).unwrap();
+    assert_eq!(sign::parse_envelope(&json).unwrap_err().refusal(), sign::Refusal::Envelope);
+    // Names with a path, or hidden, are no plain file names either.
+    for bad in ["../p.DE.de.html", "a/b.html", ".hidden", "", "p DE.html", "p\r.html"] {
+        assert!(!sign::is_file_name(bad), "{bad:?}");
+    }
+    assert!(sign::is_file_name("shopping-assistant.DE.de.html"));
+}
+
+/// A sequence over 2^53 - 1 would reach a JavaScript verifier as another number than the one signed; neither
+/// the signer nor a verifier takes one.
+#[test]
+fn a_sequence_javascript_cannot_read_exactly_is_refused() {
+    let key = sign::signing_key_from_pem(KEY).unwrap();
+    let files = BTreeMap::new();
+    assert!(sign::sign(&key, b"x", &signed(HASH, sign::MAX_SEQUENCE, None, &files)).is_ok());
+    let over = sign::sign(&key, b"x", &signed(HASH, sign::MAX_SEQUENCE + 1, None, &files)).unwrap_err();
+    assert!(over.to_string().contains("over the highest one"), "{over}");
+    let dir = tempfile::tempdir().unwrap();
+    let key_path = dir.path().join("key.pem");
+    std::fs::write(&key_path, KEY).unwrap();
+    let (k, o) = (key_path.to_str().unwrap(), dir.path().join("out"));
+    let run = policyc(&[
+        "compile",
+        "policies/price-tracker.policy",
+        "-o",
+        o.to_str().unwrap(),
+        "--sign",
+        k,
+        "--sequence",
+        "9007199254740992",
+    ]);
+    assert_eq!(run.status.code(), Some(2), "{}", String::from_utf8_lossy(&run.stderr));
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(stderr.contains("9007199254740992 is not in 0..=9007199254740991"), "{stderr}");
+    assert!(!o.join("price-tracker.matcher.sig").exists());
 }
 
 fn policyc(args: &[&str]) -> std::process::Output {

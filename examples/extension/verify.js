@@ -12,9 +12,40 @@ function unhex(s) {
 
 const hex = (bytes) => Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, "0")).join("");
 
-export async function verifyArtifact(bytes, envelope, publicKeyHex, current) {
+const HASH = /^[0-9a-f]{64}$/;
+// The names `policyc compile` writes (runtime/src/update.rs, `is_file_name`): no line break can enter the
+// signed message through one, and no path.
+const FILE_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
+
+// The form of every field the signed message is made of (runtime/src/update.rs, `check_fields`): the message is
+// one field per line, so a field holding a line break could carry a line of another, and a signed file could be
+// dropped from `files` without breaking the signature. Returns the reason, or null.
+function checkFields(envelope) {
   if (envelope?.format !== FORMAT) return "unknown signature format";
-  if (!Number.isSafeInteger(envelope.sequence)) return "the envelope has no sequence";
+  // Up to 2^53 - 1, which the compiler enforces too, so that this number is the one that was signed.
+  if (!Number.isSafeInteger(envelope.sequence) || envelope.sequence < 0) return "the envelope has no sequence";
+  for (const field of ["policy_hash", "sha256"]) {
+    if (typeof envelope[field] !== "string" || !HASH.test(envelope[field])) {
+      return `the envelope's \`${field}\` is not 64 lowercase hex digits`;
+    }
+  }
+  const previous = envelope.previous_policy_hash ?? null;
+  if (previous !== null && (typeof previous !== "string" || !HASH.test(previous))) {
+    return "the envelope's `previous_policy_hash` is not 64 lowercase hex digits";
+  }
+  if (typeof envelope.files !== "object" || envelope.files === null || Array.isArray(envelope.files)) {
+    return "the envelope lists no files";
+  }
+  for (const [name, digest] of Object.entries(envelope.files)) {
+    if (!FILE_NAME.test(name)) return "the envelope signs a file whose name is not a plain file name";
+    if (typeof digest !== "string" || !HASH.test(digest)) return `the digest of ${name} is not 64 lowercase hex digits`;
+  }
+  return null;
+}
+
+export async function verifyArtifact(bytes, envelope, publicKeyHex, current) {
+  const malformed = checkFields(envelope);
+  if (malformed !== null) return malformed;
   if (envelope.sequence <= current) {
     return `sequence ${envelope.sequence} is not newer than ${current}: refused (an older artifact may allow more)`;
   }
@@ -26,11 +57,8 @@ export async function verifyArtifact(bytes, envelope, publicKeyHex, current) {
   const key = await crypto.subtle.importKey("raw", unhex(publicKeyHex), { name: "Ed25519" }, false, ["verify"]);
   const widens = envelope.widens === true ? "yes" : envelope.widens === false ? "no" : "unknown";
   const previous = envelope.previous_policy_hash ?? null;
-  if (previous !== null && (typeof previous !== "string" || !/^[0-9a-f]{64}$/.test(previous))) {
-    return "the envelope's previous policy hash is not 64 hex digits";
-  }
-  if (typeof envelope.files !== "object" || envelope.files === null) return "the envelope lists no files";
-  // One line per published file, in byte order of the names (as the compiler's BTreeMap writes them).
+  // One line per published file, in byte order of the names (as the compiler's BTreeMap writes them; the names
+  // are ASCII, where JavaScript's order of strings is the same).
   const names = Object.keys(envelope.files).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const files = names.map((n) => `file ${n} ${envelope.files[n]}\n`).join("");
   const message = `${FORMAT}\nsequence ${envelope.sequence}\npolicy_hash ${envelope.policy_hash}\nsha256 ${envelope.sha256}\nwidens ${widens}\nprevious ${previous ?? "none"}\n${files}`;

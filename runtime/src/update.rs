@@ -25,6 +25,10 @@ use std::fmt;
 /// The envelope's `format` value; a verifier refuses any other.
 pub const FORMAT: &str = "policyc-signature-3";
 
+/// The highest sequence number an envelope may carry: 2^53 - 1, the largest integer a JSON number keeps exactly
+/// in JavaScript, so that every verifier (the extension's among them) reads the number that was signed.
+pub const MAX_SEQUENCE: u64 = (1 << 53) - 1;
+
 /// The detached signature of one artifact, written as `STEM.matcher.sig` (JSON).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Envelope {
@@ -136,25 +140,70 @@ pub fn digest(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
 
-/// Reads an envelope (the JSON of `STEM.matcher.sig`).
+/// Reads an envelope (the JSON of `STEM.matcher.sig`) and checks the form of its fields ([`check_fields`]).
 pub fn parse_envelope(json: &[u8]) -> Result<Envelope, UpdateError> {
     let envelope: Envelope = serde_json::from_slice(json)
         .map_err(|e| UpdateError::new(Refusal::Envelope, format!("the envelope is not a signature envelope: {e}")))?;
-    if envelope.format != FORMAT {
-        return Err(UpdateError::new(
-            Refusal::Envelope,
-            format!("unknown signature format `{}` (this runtime reads `{FORMAT}`)", envelope.format),
-        ));
-    }
+    check_fields(&envelope)?;
     Ok(envelope)
 }
 
-/// Checks an envelope against artifact bytes and a trusted public key (32 bytes): the format, the digest and
-/// the signature. It does not load the artifact or compare sequences; [`accept`] does all of it.
-pub fn verify(envelope: &Envelope, artifact: &[u8], public_key: &[u8; 32]) -> Result<(), UpdateError> {
+/// Checks the form of every field the signed message is made of: the format is known, the sequence is at most
+/// [`MAX_SEQUENCE`], hashes and digests are 64 lowercase hex digits, and file names are [`is_file_name`]s.
+///
+/// The message is one field per line, so a field that held a line break could carry a line of another: a
+/// `previous_policy_hash` of `HASH\nfile NAME DIGEST` signs the same bytes as that hash and one more file,
+/// which would let anyone move signed lines between fields, or drop a signed file from `files`, without
+/// breaking the signature. With every field in its one form, each message reads one way only.
+pub fn check_fields(envelope: &Envelope) -> Result<(), UpdateError> {
+    let refuse = |what: String| Err(UpdateError::new(Refusal::Envelope, what));
     if envelope.format != FORMAT {
-        return Err(UpdateError::new(Refusal::Envelope, format!("unknown signature format `{}`", envelope.format)));
+        return refuse(format!("unknown signature format `{}` (this runtime reads `{FORMAT}`)", envelope.format));
     }
+    if envelope.sequence > MAX_SEQUENCE {
+        return refuse(format!("the sequence {} is over the highest one, {MAX_SEQUENCE}", envelope.sequence));
+    }
+    let hashes = [("policy_hash", Some(&envelope.policy_hash)), ("sha256", Some(&envelope.sha256))]
+        .into_iter()
+        .chain([("previous_policy_hash", envelope.previous_policy_hash.as_ref())]);
+    for (field, value) in hashes {
+        if let Some(v) = value.filter(|v| !is_sha256_hex(v)) {
+            return refuse(format!("the envelope's `{field}` is not 64 lowercase hex digits: `{}`", v.escape_debug()));
+        }
+    }
+    for (name, digest) in &envelope.files {
+        if !is_file_name(name) {
+            return refuse(format!(
+                "the envelope signs a file named `{}`, which is not a plain file name",
+                name.escape_debug()
+            ));
+        }
+        if !is_sha256_hex(digest) {
+            return refuse(format!("the digest of `{name}` is not 64 lowercase hex digits"));
+        }
+    }
+    Ok(())
+}
+
+/// Whether `s` is a SHA-256 written as the envelope writes it: 64 lowercase hex digits.
+fn is_sha256_hex(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// Whether `name` may name a file published with an artifact: ASCII letters, digits, `.`, `-` and `_`, not
+/// starting with a dot (the names `policyc compile` writes, such as `shopping-assistant.DE.de.html`). No line
+/// break can enter the signed message through it, and no path: a verifier reads the file beside the artifact.
+pub fn is_file_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('.')
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
+}
+
+/// Checks an envelope against artifact bytes and a trusted public key (32 bytes): the form of its fields
+/// ([`check_fields`]), the digest and the signature. It does not load the artifact or compare sequences; [`accept`] does all of it.
+pub fn verify(envelope: &Envelope, artifact: &[u8], public_key: &[u8; 32]) -> Result<(), UpdateError> {
+    // The fields are public, so an envelope need not come from `parse_envelope`.
+    check_fields(envelope)?;
     if digest(artifact) != envelope.sha256 {
         return Err(UpdateError::new(Refusal::Digest, "the artifact's digest differs from the signed one"));
     }

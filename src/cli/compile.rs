@@ -25,7 +25,8 @@ pub struct Args {
     sign: Option<PathBuf>,
     /// The signed sequence number, which must rise with every artifact you publish (verifiers refuse one that
     /// is not higher than the one they have).
-    #[arg(long, value_name = "N", requires = "sign")]
+    /// At most 2^53 - 1, the largest integer JavaScript reads exactly.
+    #[arg(long, value_name = "N", requires = "sign", value_parser = clap::value_parser!(u64).range(..=sign::MAX_SEQUENCE))]
     sequence: Option<u64>,
     /// The policy of the artifact this one replaces: the envelope then says, signed, whether the update widens
     /// collection (newly collected or newly linked, as `policyc diff` reports it), so that an extension asks
@@ -119,7 +120,10 @@ pub fn run(args: Args) -> i32 {
             previous_policy_hash: previous.as_deref(),
             files: &files,
         };
-        let envelope = sign::sign(key, &bytes, &signed);
+        let envelope = match sign::sign(key, &bytes, &signed) {
+            Ok(envelope) => envelope,
+            Err(e) => return super::fail(format!("cannot sign `{}`: {e}", args.out.display())),
+        };
         let sig_path = args.out.join(format!("{stem}.matcher.sig"));
         let json = serde_json::to_string_pretty(&envelope).unwrap_or_default() + "\n";
         if let Err(e) = std::fs::write(&sig_path, json) {
