@@ -10,6 +10,9 @@ import {
   ACTIVE_WINDOW_MS,
   BUNDLED_ARTIFACT,
   COLLECTOR_URL,
+  MAX_ARTIFACT_BYTES,
+  MAX_ENVELOPE_BYTES,
+  MAX_NOTICE_BYTES,
   NOTICE_LANGUAGES,
   NOTICE_REGIONS,
   noticeFile,
@@ -27,18 +30,50 @@ async function loadLive() {
   const bundled = new Uint8Array(await (await fetch(chrome.runtime.getURL(BUNDLED_ARTIFACT))).arrayBuffer());
   const envelope = await (await fetch(chrome.runtime.getURL(`${BUNDLED_ARTIFACT}.sig`))).json();
   const { update } = await chrome.storage.local.get("update");
-  // A stored update is verified again: storage is not a place the signature stops mattering.
-  if (update && update.envelope.sequence > envelope.sequence) {
-    const bytes = fromBase64(update.bytes);
-    if ((await verifyArtifact(bytes, update.envelope, PUBLIC_KEY_HEX, envelope.sequence)) === null) {
-      const m = await loadMatcher(bytes);
-      if (m.policyHash === update.envelope.policy_hash) {
-        return { matcher: m, sequence: update.envelope.sequence, envelope: update.envelope, notices: update.notices };
+  // A stored update is verified again: storage is not a place the signature stops mattering. One that no longer
+  // verifies or loads (a later version of this extension may read artifacts differently) gives way to the
+  // bundled artifact rather than leave the extension without a matcher.
+  if (update && update.envelope?.sequence > envelope.sequence) {
+    try {
+      const bytes = fromBase64(update.bytes);
+      if ((await verifyArtifact(bytes, update.envelope, PUBLIC_KEY_HEX, envelope.sequence)) === null) {
+        const m = await loadMatcher(bytes);
+        if (m.policyHash === update.envelope.policy_hash) {
+          return { matcher: m, sequence: update.envelope.sequence, envelope: update.envelope, notices: update.notices };
+        }
+        m.free();
       }
-      m.free();
+    } catch (e) {
+      console.error("policyc example: the stored update is not used:", e);
     }
   }
   return { matcher: await loadMatcher(bundled), sequence: envelope.sequence, envelope: null, notices: null };
+}
+
+// The body of a response, refused with a reason once it is over `max` bytes (while it arrives, not after) or when
+// the status is not a success.
+async function readCapped(res, max, what) {
+  if (!res.ok) throw new Error(`cannot fetch ${what} (HTTP ${res.status})`);
+  const reader = res.body.getReader();
+  const chunks = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > max) {
+      await reader.cancel();
+      throw new Error(`${what} is over ${max} bytes`);
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    bytes.set(c, at);
+    at += c.length;
+  }
+  return bytes;
 }
 
 // Fetches the notices of an update from beside UPDATE_URL, each checked against the signed envelope. Throws
@@ -49,8 +84,7 @@ async function fetchNotices(envelope) {
     for (const lang of NOTICE_LANGUAGES) {
       const name = noticeFile(region, lang);
       const res = await fetch(new URL(name, UPDATE_URL), { cache: "no-store" });
-      if (!res.ok) throw new Error(`cannot fetch its notice ${name} (HTTP ${res.status})`);
-      const bytes = new Uint8Array(await res.arrayBuffer());
+      const bytes = await readCapped(res, MAX_NOTICE_BYTES, `its notice ${name}`);
       const refused = await verifyFile(name, bytes, envelope);
       if (refused !== null) throw new Error(refused);
       notices[name] = new TextDecoder().decode(bytes);
@@ -59,16 +93,19 @@ async function fetchNotices(envelope) {
   return notices;
 }
 
-// The notice for a region and language from one live policy: the update's own, verified again, or the bundled one.
+// The notice for a region and language from one live policy: the update's own, verified again, or, for the
+// bundled policy, the bundled one. An update's notice that is missing or no longer verifies is an error, never the
+// bundled notice instead: that one describes another policy, and consent to it would not be consent to this one.
 async function notice(current, region, lang) {
   if (!NOTICE_REGIONS.includes(region) || !NOTICE_LANGUAGES.includes(lang)) throw new Error(`no notice for ${region}, ${lang}`);
   const name = noticeFile(region, lang);
   const { envelope, notices } = current;
-  if (envelope !== null && typeof notices?.[name] === "string") {
-    const text = notices[name];
-    if ((await verifyFile(name, new TextEncoder().encode(text), envelope)) === null) return text;
-  }
-  return (await fetch(chrome.runtime.getURL(`policy/${name}`))).text();
+  if (envelope === null) return (await fetch(chrome.runtime.getURL(`policy/${name}`))).text();
+  const text = notices?.[name];
+  if (typeof text !== "string") throw new Error(`the update brought no notice ${name}`);
+  const refused = await verifyFile(name, new TextEncoder().encode(text), envelope);
+  if (refused !== null) throw new Error(refused);
+  return text;
 }
 
 function live() {
@@ -96,12 +133,12 @@ async function applyUpdate() {
   const current = await live();
   let result;
   try {
-    const envelope = await (await fetch(`${UPDATE_URL}.sig`, { cache: "no-store" })).json();
-    if (envelope.sequence <= current.sequence) {
+    const sig = await readCapped(await fetch(`${UPDATE_URL}.sig`, { cache: "no-store" }), MAX_ENVELOPE_BYTES, "the envelope");
+    const envelope = JSON.parse(new TextDecoder().decode(sig));
+    if (!(envelope?.sequence > current.sequence)) {
       result = { applied: false, reason: `sequence ${envelope.sequence} is not newer than ${current.sequence}` };
     } else {
-      const res = await fetch(UPDATE_URL, { cache: "no-store" });
-      const bytes = new Uint8Array(await res.arrayBuffer());
+      const bytes = await readCapped(await fetch(UPDATE_URL, { cache: "no-store" }), MAX_ARTIFACT_BYTES, "the artifact");
       const refused = await verifyArtifact(bytes, envelope, PUBLIC_KEY_HEX, current.sequence);
       if (refused !== null) {
         result = { applied: false, reason: refused };
@@ -128,19 +165,23 @@ async function applyUpdate() {
           // that the update does not widen collection compared with exactly the policy the user agreed to
           // (`previous_policy_hash`): a client that missed an update in between compares with a policy the
           // publisher did not. Otherwise nothing is sent until the user agrees again.
-          const { consent, consentLog = [] } = await chrome.storage.local.get(["consent", "consentLog"]);
+          const { consent, consentLog = [], features = {} } = await chrome.storage.local.get(["consent", "consentLog", "features"]);
           const narrowerThanAgreed =
             envelope.widens === false && consent && consent.policyHash === envelope.previous_policy_hash;
           if (narrowerThanAgreed) {
+            // The choices carried over are the switches as the user last set them (on the options page, after
+            // the consent), for the new policy's features: what the record says is what decides.
+            const choices = {};
+            for (const f of m.features) choices[f.name] = (features[f.name] ?? consent.choices?.[f.name]) === true;
             const carried = {
               time: new Date().toISOString(),
               policyHash: m.policyHash,
               region: consent.region,
-              choices: consent.choices,
+              choices,
               carriedFrom: consent.policyHash,
               reason: "the update does not widen collection",
             };
-            await chrome.storage.local.set({ consent: carried, consentLog: [...consentLog, carried] });
+            await chrome.storage.local.set({ consent: carried, features: choices, consentLog: [...consentLog, carried] });
           } else if (consent && consent.policyHash !== m.policyHash) {
             chrome.tabs.create({ url: chrome.runtime.getURL("onboarding.html?update=1") });
           }
@@ -163,7 +204,7 @@ chrome.alarms.onAlarm.addListener((a) => {
   if (a.name === "policyc-update") checkUpdate();
 });
 
-// Per tab: how many of the Assistant's panels are open there, and when the user last opened, used or closed one.
+// Per tab: how many of the Assistant's panels are open there, and when the user last opened one or clicked in it.
 // Kept in session storage, not in this worker's memory: the browser stops an idle worker after about 30 seconds,
 // and "actively in use" lasts minutes. A panel holds a port to the worker while it is open, so a closed panel is
 // noticed even when the page could send nothing; when the worker starts, the ports of the one before are gone,
@@ -195,21 +236,31 @@ async function assistantActive(tabId) {
   return p !== undefined && (p.open > 0 || Date.now() - p.last <= ACTIVE_WINDOW_MS);
 }
 
+// A panel connects as `panel:TAB:open` when the user opens it and as `panel:TAB:again` when it only restores its
+// port after the worker was stopped: only the first is a use. Closing is none either: after the panel closes, the
+// Assistant stays in use for the window counted from the last opening or click, as the policy's text says.
 chrome.runtime.onConnect.addListener((port) => {
-  const tabId = Number(/^panel:(\d+)$/.exec(port.name)?.[1]);
-  if (!Number.isSafeInteger(tabId) || tabId <= 0 || port.sender?.id !== chrome.runtime.id) return port.disconnect();
+  const [, tab, how] = /^panel:(\d+):(open|again)$/.exec(port.name) ?? [];
+  const tabId = Number(tab);
+  if (!Number.isSafeInteger(tabId) || tabId <= 0 || !fromExtensionPage(port.sender, "panel.html")) {
+    return port.disconnect();
+  }
   updatePanel(tabId, (p) => {
     p.open += 1;
-    p.last = Date.now();
+    if (how === "open") p.last = Date.now();
   });
   port.onMessage.addListener(() => updatePanel(tabId, (p) => (p.last = Date.now())));
-  port.onDisconnect.addListener(() =>
-    updatePanel(tabId, (p) => {
-      p.open = Math.max(0, p.open - 1);
-      p.last = Date.now();
-    }),
-  );
+  port.onDisconnect.addListener(() => updatePanel(tabId, (p) => (p.open = Math.max(0, p.open - 1))));
 });
+
+// Whether a message or port comes from one of this extension's own pages (`pages`), not from a content script:
+// a content script shares the extension's id but runs in the web page, and consent, switches and the panel's use
+// are the user's to give, on the extension's pages only.
+function fromExtensionPage(sender, ...pages) {
+  if (sender?.id !== chrome.runtime.id || typeof sender.url !== "string") return false;
+  const url = new URL(sender.url);
+  return url.origin === new URL(chrome.runtime.getURL("")).origin && pages.some((p) => url.pathname === `/${p}`);
+}
 
 // The user's region as the policy names regions: the country of the browser's language, if the policy has it.
 function region(m) {
@@ -269,14 +320,14 @@ chrome.runtime.onMessage.addListener((msg, sender, reply) => {
   } else if (msg.type === "check-update") {
     checkUpdate().then(reply);
     return true;
-  } else if (msg.type === "onboarding" && sender.id === chrome.runtime.id) {
+  } else if (msg.type === "onboarding" && fromExtensionPage(sender, "onboarding.html")) {
     // The notice, the hash and the switches of one live policy, so that they cannot come from two.
     onboarding(msg.region, msg.lang).then(reply, (e) => reply({ error: e.message }));
     return true;
-  } else if (msg.type === "consent" && sender.id === chrome.runtime.id) {
+  } else if (msg.type === "consent" && fromExtensionPage(sender, "onboarding.html")) {
     recordConsent(msg).then(reply, (e) => reply({ error: e.message }));
     return true;
-  } else if (msg.type === "feature" && sender.id === chrome.runtime.id) {
+  } else if (msg.type === "feature" && fromExtensionPage(sender, "options.html")) {
     switchFeature(msg.name, msg.on).then(reply, (e) => reply({ error: e.message }));
     return true;
   } else if (msg.type === "info") {

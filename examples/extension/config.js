@@ -12,6 +12,13 @@ export const UPDATE_PERIOD_MINUTES = 6 * 60;
 // user last opened or clicked in the panel there (the policy's text for `assistant_active` says the same).
 export const ACTIVE_WINDOW_MS = 10 * 60 * 1000;
 
+// The most an update may bring, per file: a response over it is refused while it arrives, so that whoever
+// answers at UPDATE_URL cannot fill the service worker's memory. The bundled shopping artifact is 1.5 MB, and one
+// for a million sites about 30 MB.
+export const MAX_ARTIFACT_BYTES = 64 * 1024 * 1024;
+export const MAX_ENVELOPE_BYTES = 1024 * 1024;
+export const MAX_NOTICE_BYTES = 4 * 1024 * 1024;
+
 // The bundled artifact and its envelope, written by ./build from the policy.
 export const BUNDLED_ARTIFACT = "policy/shopping-assistant.matcher";
 

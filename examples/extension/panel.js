@@ -5,9 +5,11 @@
 const fromQuery = Number(new URLSearchParams(location.search).get("tab"));
 const [tab] = Number.isInteger(fromQuery) && fromQuery > 0 ? [{ id: fromQuery }] : await chrome.tabs.query({ active: true, currentWindow: true });
 let port = null;
-function connect() {
-  port = chrome.runtime.connect({ name: `panel:${tab.id}` });
-  port.onDisconnect.addListener(() => setTimeout(connect, 100));
+// The first connection is the user opening the panel; a later one only restores the port after the worker was
+// stopped, which is no use of the Assistant and must not extend the time it counts as in use.
+function connect(how) {
+  port = chrome.runtime.connect({ name: `panel:${tab.id}:${how}` });
+  port.onDisconnect.addListener(() => setTimeout(() => connect("again"), 100));
 }
-connect();
+connect("open");
 document.addEventListener("click", () => port.postMessage("use"));

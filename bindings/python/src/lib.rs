@@ -251,15 +251,16 @@ impl Matcher {
     /// is the dict this matcher's `sources` returned or any mapping with its `items` and `policy_hash` (a
     /// `types.MappingProxyType` of it). A source the policy does not name gives nothing (fail closed), like a
     /// source with no rule in force. A report without `items` raises `TypeError`; one whose `policy_hash` is
-    /// missing or names another policy raises `ValueError`.
+    /// missing or names another policy, or that names a data item the policy does not have, raises `ValueError`.
     fn collects_from(&self, report: &Bound<'_, PyAny>, source: &str) -> PyResult<Vec<String>> {
         let not_a_report = || PyTypeError::new_err("collects_from expects a report that sources returned");
         let mapping = report.py().import("collections.abc")?.getattr("Mapping")?;
         if !report.is_instance(&mapping)? || !report.contains("items")? {
             return Err(not_a_report());
         }
-        // A report answers for the policy that made it: one of an older version kept after an update, or a dict
-        // made by hand, would allow what this policy may not, so only this matcher's own reports are read.
+        // A report answers for the policy that made it: one of an older version kept after an update, or of
+        // another policy, would allow what this policy may not, so only reports of this matcher's policy are read
+        // (its own, or a copy kept in storage), and their items are checked against what the policy names.
         let hash = report.call_method1("get", ("policy_hash",))?;
         match hash.cast::<PyString>() {
             Ok(h) if h.to_cow().is_ok_and(|h| h == self.hash) => {}
@@ -278,11 +279,19 @@ impl Matcher {
             return Ok(Vec::new());
         }
         let items = report.get_item("items")?;
+        let known = self.loaded.first()?.data();
         let mut out = Vec::new();
         for item in items.try_iter()? {
             let item = item?;
             if item.get_item("source")?.extract::<String>()? == source {
-                out.push(item.get_item("data")?.extract()?);
+                let data: String = item.get_item("data")?.extract()?;
+                if !known.contains(&data) {
+                    return Err(PyValueError::new_err(format!(
+                        "the report names `{data}`, which is not a data item of this policy: ask this matcher's \
+                         sources for one"
+                    )));
+                }
+                out.push(data);
             }
         }
         Ok(out)

@@ -126,6 +126,9 @@ def test_a_report_answers_only_for_the_matcher_that_made_it(artifacts):
     for report in (forged, {**forged, "policy_hash": None}, {**forged, "policy_hash": 1}):
         with pytest.raises(ValueError, match="the report names no `policy_hash`"):
             shop.collects_from(report, "device")
+    # With this policy's hash, an item the policy does not have is still refused.
+    with pytest.raises(ValueError, match="the report names `ssn`, which is not a data item of this policy"):
+        demo.collects_from({**forged, "policy_hash": demo.policy_hash}, "device")
     # The matcher's own report, as a dict or a read-only view of it, is read.
     import types
 

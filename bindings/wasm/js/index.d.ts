@@ -107,13 +107,14 @@ export interface SourceReport {
   readonly policy_hash: string;
 }
 
+/** A feature switch of the policy. Frozen, like everything a matcher hands out. */
 export interface Feature {
-  name: string;
-  default: boolean;
+  readonly name: string;
+  readonly default: boolean;
   /** The policy's name for the switch, by language code (`{ en: "Price comparison", de: "Preisvergleich" }`). */
-  label: Readonly<Record<string, string>>;
+  readonly label: Readonly<Record<string, string>>;
   /** How the user agrees before the feature collects under consent, by language code; empty if the policy does not say. */
-  optIn: Readonly<Record<string, string>>;
+  readonly optIn: Readonly<Record<string, string>>;
 }
 
 export declare class Matcher {
@@ -142,14 +143,15 @@ export declare class Matcher {
    * @throws RangeError when the batch needs more than 1 GiB of the module's memory (about 350 million
    * characters of URLs); split it. Nothing is written then, and the matcher answers as before.
    */
-  decideMany(urls: string[], opts?: Options): Decision[];
+  decideMany(urls: readonly string[], opts?: Options): Decision[];
   report(url: string, opts?: Options): Report;
   /** What may be collected independently of the page in a state; an unknown name or an `event` throws. */
   sources(opts?: SourceOptions): SourceReport;
   /**
    * The items a source report allows from `source`; nothing for a source the policy does not name.
    * @throws Error when the report's `policy_hash` is missing or is not this matcher's (a report of an older
-   * version kept across an update, say): a report answers only for the policy that made it.
+   * version kept across an update, say), or when it names a data item the policy does not have: a report answers
+   * only for the policy that made it.
    */
   collectsFrom(report: SourceReport, source: string): readonly string[];
   /** Frees the module's copy of the artifact; the matcher cannot decide afterwards. */

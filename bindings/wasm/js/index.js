@@ -30,9 +30,11 @@ let instancePromise = null;
 
 async function wasmBytes() {
   if (WASM_URL.protocol === "file:") {
-    // Only Node gets here (browsers and extensions load over http(s) or chrome-extension:), and Node allows
-    // dynamic import; a service worker never reaches this line.
-    const fs = await import("node:fs/promises");
+    // Only Node gets here (browsers and extensions load over http(s) or chrome-extension:). Node 20.16 and later
+    // hand out built-in modules without an import; older ones take a dynamic import, whose specifier is a
+    // variable so that a bundler building for the browser does not try to resolve `node:fs`.
+    const name = "node:fs/promises";
+    const fs = globalThis.process?.getBuiltinModule?.(name) ?? (await import(name));
     return fs.readFile(WASM_URL);
   }
   const res = await fetch(WASM_URL);
@@ -447,7 +449,7 @@ export class Matcher {
   /**
    * The data items a source report allows from one source, in the policy's order. A source the policy does not
    * name gives nothing (fail closed), like a source with no rule in force. A report whose `policy_hash` is
-   * missing or is not this matcher's throws an Error.
+   * missing or is not this matcher's, or that names an item the policy does not have, throws an Error.
    * @param {SourceReport} report what this matcher's `sources` returned
    * @param {string} source such as `device`
    */
@@ -456,8 +458,10 @@ export class Matcher {
       throw new TypeError("collectsFrom expects a report that sources returned");
     }
     if (typeof source !== "string") throw new TypeError("a source must be a string");
-    // A report answers for the policy that made it: one of an older version kept across an update, or an object
-    // made by hand, would allow what this policy may not, so only this matcher's own reports are read.
+    // A report answers for the policy that made it: one of an older version kept across an update, or of another
+    // extension's policy, would allow what this policy may not, so only reports of this matcher's policy are read
+    // (its own, or a copy kept in storage). Those are checked against what the policy names, so that a report
+    // put together by hand cannot allow an item the policy does not have.
     if (typeof report.policy_hash !== "string") {
       throw new Error("the report names no `policy_hash`: collectsFrom takes a report that this matcher's sources returned");
     }
@@ -467,7 +471,12 @@ export class Matcher {
       );
     }
     if (!this.sourceNames.includes(source)) return Object.freeze([]);
-    return Object.freeze(report.items.filter((i) => i.source === source).map((i) => i.data));
+    const items = report.items.filter((i) => i?.source === source).map((i) => i.data);
+    const unknown = items.find((d) => !this.data.includes(d));
+    if (unknown !== undefined) {
+      throw new Error(`the report names \`${unknown}\`, which is not a data item of this policy: ask this matcher's sources for one`);
+    }
+    return Object.freeze(items);
   }
 
   /** Frees the module's copy of the artifact; the matcher cannot decide afterwards. */

@@ -99,7 +99,7 @@ test("the demo's rules from a source hold in their states only", async () => {
   assert.deepEqual(m.decide("https://shop.example/cart", { set: { signed_in: true }, region: "DE" }).collect, ["page_url"]);
 });
 
-test("a report answers only for the matcher that made it: another policy's or a forged one throws", async () => {
+test("a report answers only for its own policy: another policy's, one naming none, or one naming an unknown item throws", async () => {
   // A report of another policy (an older version kept across an update, another extension's) or an object made
   // by hand would allow what this policy may not.
   const out = mkdtempSync(join(tmpdir(), "policyc-wasm-other-"));
@@ -124,9 +124,13 @@ test("a report answers only for the matcher that made it: another policy's or a 
   for (const report of [forged, { ...forged, policy_hash: null }, { ...forged, policy_hash: 1 }]) {
     assert.throws(() => shop.collectsFrom(report, "device"), (e) => e.constructor === Error && /^the report names no `policy_hash`/.test(e.message));
   }
-  // The matcher's own report, or a copy of it, is read.
+  // With this policy's hash, an item the policy does not have is still refused.
+  const withHash = { items: [{ source: "device", data: "ssn" }], policy_hash: demoM.policyHash };
+  assert.throws(() => demoM.collectsFrom(withHash, "device"), /^Error: the report names `ssn`, which is not a data item of this policy/);
+  // The matcher's own report, or a copy of it (kept in storage, say), is read.
   const own = demoM.sources({ set: { signed_in: true }, region: "DE" });
   assert.deepEqual(demoM.collectsFrom({ ...own }, "partners"), ["purchases"]);
+  assert.deepEqual(demoM.collectsFrom(JSON.parse(JSON.stringify(own)), "partners"), ["purchases"]);
 });
 
 test("a source report is frozen, and the same state gives the same object", async () => {

@@ -228,8 +228,9 @@ test("items are linked only while signed in and the Assistant is actively in use
   got = received.slice(before);
   assert.equal(got.length, 1);
   assert.deepEqual(Object.values(got[0].items).map((i) => i.linked), [true, true, true]);
-  // Closed, the panel leaves the Assistant in use on its tab for the window config.js sets (ten minutes), also
-  // when the browser stops the idle service worker in between, as it does after about 30 seconds.
+  // Closed, the panel leaves the Assistant in use on its tab for the window config.js sets (ten minutes from its
+  // opening or the last click in it), also when the browser stops the idle service worker in between, as it does
+  // after about 30 seconds.
   await panel.close();
   const cdp = await context.newCDPSession(page);
   await cdp.send("ServiceWorker.enable");
@@ -240,6 +241,27 @@ test("items are linked only while signed in and the Assistant is actively in use
   sw = await worker();
   assert.equal(received.length, again + 1, "the restarted worker sent the page");
   assert.deepEqual(Object.values(received.at(-1).items).map((i) => i.linked), [true, true, true]);
+  // The window counts from the last opening or click, not from closing: a panel opened eleven minutes ago and
+  // left alone is in use while it stays open, and no longer once it closes.
+  const panelState = () => sw.evaluate(async (t) => (await chrome.storage.session.get("panel")).panel?.[t], tabId);
+  const reopened = await context.newPage();
+  await reopened.goto(`chrome-extension://${id}/panel.html?tab=${tabId}`);
+  await waitFor(async () => (await panelState())?.open > 0);
+  await sw.evaluate(async (t) => {
+    const { panel } = await chrome.storage.session.get("panel");
+    panel[t].last = Date.now() - 11 * 60 * 1000;
+    await chrome.storage.session.set({ panel });
+  }, tabId);
+  const openLong = received.length;
+  await page.goto("https://www.walmart.com/ip/123");
+  await waitFor(async () => received.length > openLong);
+  assert.deepEqual(Object.values(received.at(-1).items).map((i) => i.linked), [true, true, true], "open: in use");
+  await reopened.close();
+  await waitFor(async () => (await panelState())?.open === 0);
+  const closed = received.length;
+  await page.goto("https://www.walmart.com/ip/123");
+  await waitFor(async () => received.length > closed);
+  assert.deepEqual(Object.values(received.at(-1).items).map((i) => i.linked), [false, false, false], "closed: idle 11 minutes");
   await cdp.detach();
   await page.close();
   await options.uncheck("#signed-in");
