@@ -213,29 +213,37 @@ fn links_more(old: &Policy, new: &Policy, item: &str) -> bool {
         p.collections().filter(|c| c.data.iter().any(|d| d == item)).map(|c| (c.when, c.link)).collect()
     }
     let (was, now) = (linking(old, item), linking(new, item));
+    let names = switch_names(was.iter().chain(&now).copied());
+    let links = |rules: &[(Option<&ir::Cond>, &ir::Link)], on: &dyn Fn(&str) -> bool| {
+        rules.iter().any(|(when, link)| when.is_none_or(|c| c.eval(&on)) && link_holds(link, on))
+    };
+    ir::in_some_state(&names, |on| links(&now, on) && !links(&was, on)).unwrap_or(true)
+}
+
+/// The switches that rules' conditions read (their `when` and their link condition), each once, in order.
+fn switch_names<'p>(rules: impl Iterator<Item = (Option<&'p ir::Cond>, &'p ir::Link)>) -> Vec<&'p str> {
     let mut names: Vec<&str> = Vec::new();
-    for (when, link) in was.iter().chain(&now) {
+    for (when, link) in rules {
         let link = match link {
             ir::Link::When(c) => Some(c),
             _ => None,
         };
-        for n in when.iter().chain(link.iter()).flat_map(|c| c.names()) {
+        for n in when.into_iter().chain(link).flat_map(|c| c.names()) {
             if !names.contains(&n) {
                 names.push(n);
             }
         }
     }
-    let links = |rules: &[(Option<&ir::Cond>, &ir::Link)], on: &dyn Fn(&str) -> bool| {
-        rules.iter().any(|(when, link)| {
-            when.is_none_or(|c| c.eval(&on))
-                && match link {
-                    ir::Link::Always => true,
-                    ir::Link::When(c) => c.eval(&on),
-                    ir::Link::Never | ir::Link::NotStated => false,
-                }
-        })
-    };
-    ir::in_some_state(&names, |on| links(&now, on) && !links(&was, on)).unwrap_or(true)
+    names
+}
+
+/// Whether a rule's link to the account holds in the state `on` (its `when` aside).
+fn link_holds(link: &ir::Link, on: &dyn Fn(&str) -> bool) -> bool {
+    match link {
+        ir::Link::Always => true,
+        ir::Link::When(c) => c.eval(&on),
+        ir::Link::Never | ir::Link::NotStated => false,
+    }
 }
 
 /// What the rules of one policy do with one item from one source in one state (switches and region).
@@ -259,11 +267,7 @@ impl<'p> FromSource<'p> {
         };
         for r in rules.iter().copied().filter(|r| applies(r)) {
             s.collects = true;
-            s.links |= match &r.link {
-                ir::Link::Always => true,
-                ir::Link::When(c) => c.eval(&on),
-                ir::Link::Never | ir::Link::NotStated => false,
-            };
+            s.links |= link_holds(&r.link, on);
             for purpose in &r.purposes {
                 s.purposes.insert(purpose);
                 let longest = s.keep.entry(purpose).or_insert(&r.keep);
@@ -355,18 +359,7 @@ fn source_changes(old: &Policy, new: &Policy, changes: &mut Changes) {
         let text = format!("`{item}` from `{source}` is now {} (was {})", words(&now), words(&was));
         let (was_refs, now_refs): (Vec<&ir::IndependentRule>, Vec<&ir::IndependentRule>) =
             (was.iter().collect(), now.iter().collect());
-        let mut names: Vec<&str> = Vec::new();
-        for r in was.iter().chain(&now) {
-            let link = match &r.link {
-                ir::Link::When(c) => Some(c),
-                _ => None,
-            };
-            for n in r.when.iter().chain(link).flat_map(|c| c.names()) {
-                if !names.contains(&n) {
-                    names.push(n);
-                }
-            }
-        }
+        let names = switch_names(was.iter().chain(&now).map(|r| (r.when.as_ref(), &r.link)));
         let regions: BTreeSet<Option<&str>> =
             old.regions.iter().chain(&new.regions).map(|r| Some(r.as_str())).chain([None]).collect();
         fn side<'r>(p: &Policy, region: Option<&'r str>) -> Option<&'r str> {
