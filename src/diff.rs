@@ -304,17 +304,20 @@ fn kept_longer_words(was: &str, now: &str) -> bool {
     }
 }
 
-/// A rule from a source in words: `when signed_in, in DE, for cashback, kept 2 years, linked when signed_in`.
+/// A rule from a source in words: `collected when signed_in, in DE, for cashback, kept for 2 years, linked when
+/// signed_in`.
 fn source_rule_words(r: &ir::IndependentRule) -> String {
-    let mut w = Vec::new();
-    if let Some(c) = &r.when {
-        w.push(format!("when {c}"));
-    }
+    let mut w = vec![match &r.when {
+        Some(c) => format!("collected when {c}"),
+        None => "collected always".to_string(),
+    }];
     if !r.regions.is_empty() {
         w.push(format!("in {}", r.regions.join(", ")));
     }
     w.push(format!("for {}", r.purposes.join(", ")));
-    w.push(format!("kept {}", r.keep));
+    // A period is kept *for*; a criterion says its own preposition (`until uninstall`, `while account exists`).
+    let for_ = if r.keep.max_days().is_some() { "for " } else { "" };
+    w.push(format!("kept {for_}{}", r.keep));
     w.push(match &r.link {
         ir::Link::Never => "not linked".into(),
         ir::Link::NotStated => "linkage not stated".into(),

@@ -476,20 +476,21 @@ fn a_wider_rule_from_a_source_widens() {
         (
             "a longer retention",
             base.replace(purchases, &purchases.replace("keep 2 years", "keep 5 years")),
-            "`purchases` from `networks` is now when signed_in, for cashback, kept 5 years, linked when signed_in \
-             (was when signed_in, for cashback, kept 2 years, linked when signed_in)",
+            "`purchases` from `networks` is now collected when signed_in, for cashback, kept for 5 years, linked when \
+             signed_in (was collected when signed_in, for cashback, kept for 2 years, linked when signed_in)",
         ),
         (
             "a new purpose",
             base.replace(purchases, &purchases.replace("for cashback", "for cashback, card_offers")),
-            "`purchases` from `networks` is now when signed_in, for cashback, card_offers, kept 2 years, linked \
-             when signed_in (was when signed_in, for cashback, kept 2 years, linked when signed_in)",
+            "`purchases` from `networks` is now collected when signed_in, for cashback, card_offers, kept for 2 \
+             years, linked when signed_in (was collected when signed_in, for cashback, kept for 2 years, linked when \
+             signed_in)",
         ),
         (
             "a condition dropped",
             base.replace(purchases, &purchases.replace("when signed_in for", "for")),
-            "`purchases` from `networks` is now for cashback, kept 2 years, linked when signed_in (was when \
-             signed_in, for cashback, kept 2 years, linked when signed_in)",
+            "`purchases` from `networks` is now collected always, for cashback, kept for 2 years, linked when \
+             signed_in (was collected when signed_in, for cashback, kept for 2 years, linked when signed_in)",
         ),
         (
             "linked to the account",
@@ -497,25 +498,26 @@ fn a_wider_rule_from_a_source_widens() {
                 "for cashback keep until uninstall\n",
                 "for cashback keep until uninstall link to account always\n",
             ),
-            "`install_id` from `device` is now for cashback, kept until uninstall, linked always (was for cashback, \
-             kept until uninstall, not linked)",
+            "`install_id` from `device` is now collected always, for cashback, kept until uninstall, linked always \
+             (was collected always, for cashback, kept until uninstall, not linked)",
         ),
         (
             "a rule for every region instead of one",
             base.replace(" link to account always region DE", " link to account always"),
-            "`card_tx` from `cards` is now when card_offers, for card_offers, kept 1 year, linked always (was when \
-             card_offers, in DE, for card_offers, kept 1 year, linked always)",
+            "`card_tx` from `cards` is now collected when card_offers, for card_offers, kept for 1 year, linked \
+             always (was collected when card_offers, in DE, for card_offers, kept for 1 year, linked always)",
         ),
         (
             "a second source",
             base.replace(purchases, &format!("{purchases}\n{}", purchases.replace("networks", "cards"))),
-            "`purchases` from `cards` is now when signed_in, for cashback, kept 2 years, linked when signed_in (was \
-             not collected)",
+            "`purchases` from `cards` is now collected when signed_in, for cashback, kept for 2 years, linked when \
+             signed_in (was not collected)",
         ),
         (
             "an existing item read from the device too",
             base.replace("collect install_id from device", "collect install_id, email from device"),
-            "`email` from `device` is now for cashback, kept until uninstall, not linked (was not collected)",
+            "`email` from `device` is now collected always, for cashback, kept until uninstall, not linked (was not \
+             collected)",
         ),
     ];
     for (what, new, text) in cases {
