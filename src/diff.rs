@@ -49,8 +49,8 @@ pub struct Change {
     pub text: String,
     /// Whether the change can widen what the data is collected, used, kept or shared for (a new purpose, a
     /// longer retention, a new recipient or a recipient's wider role, a withdrawn promise, a `never` rule
-    /// narrowed, a rule for more regions, a feature now on by default, a changed legal basis). A consent
-    /// given to the old policy does not cover such a change.
+    /// narrowed, a rule for more regions, a feature now on by default, a changed legal basis, another ground
+    /// for reading the page or the device). A consent given to the old policy does not cover such a change.
     pub widens: bool,
 }
 
@@ -178,6 +178,10 @@ struct ItemView {
     when: BTreeSet<String>,
     /// The regions the rules collect in; empty for a rule for every region.
     regions: BTreeSet<Vec<String>>,
+    /// The sites of the rules that say reading the item in the browser is strictly necessary (`necessary`).
+    necessary: BTreeSet<String>,
+    /// What is kept in aggregated form after the retention, per rule: `for PURPOSE: PERIOD`.
+    aggregated: BTreeSet<String>,
 }
 
 fn item_view(p: &Policy, data: &str) -> ItemView {
@@ -199,6 +203,12 @@ fn item_view(p: &Policy, data: &str) -> ItemView {
             ir::Link::When(c) => format!("when {c}"),
         });
         v.when.insert(r.when.as_ref().map(|c| c.to_string()).unwrap_or_else(|| "always".into()));
+        if r.necessary.is_some() {
+            v.necessary.extend(r.sites.iter().cloned());
+        }
+        if let Some(a) = r.aggregated {
+            v.aggregated.insert(format!("for {}: {a}", r.purposes.join(", ")));
+        }
     }
     v
 }
@@ -254,6 +264,8 @@ struct FromSource<'p> {
     purposes: BTreeSet<&'p str>,
     /// Purpose to the longest retention of the rules that collect the item for it.
     keep: BTreeMap<&'p str, &'p ir::Retention>,
+    /// Whether a rule that collects says reading it on the device is strictly necessary (`necessary`).
+    necessary: bool,
 }
 
 impl<'p> FromSource<'p> {
@@ -268,6 +280,7 @@ impl<'p> FromSource<'p> {
         for r in rules.iter().copied().filter(|r| applies(r)) {
             s.collects = true;
             s.links |= link_holds(&r.link, on);
+            s.necessary |= r.necessary.is_some();
             for purpose in &r.purposes {
                 s.purposes.insert(purpose);
                 let longest = s.keep.entry(purpose).or_insert(&r.keep);
@@ -279,10 +292,12 @@ impl<'p> FromSource<'p> {
         s
     }
 
-    /// Whether `self` (the new policy's) collects, links, uses or keeps more than `was` (the old one's).
+    /// Whether `self` (the new policy's) collects, links, uses or keeps more than `was` (the old one's), or reads
+    /// the device on another ground (consent or strict necessity: new terms either way, as for a legal basis).
     fn wider_than(&self, was: &FromSource<'_>) -> bool {
         self.collects
             && (!was.collects
+                || self.necessary != was.necessary
                 || (self.links && !was.links)
                 || self.purposes.iter().any(|p| !was.purposes.contains(p))
                 || self.keep.iter().any(|(p, k)| was.keep.get(p).is_none_or(|w| kept_longer(w, k))))
@@ -318,12 +333,21 @@ fn source_rule_words(r: &ir::IndependentRule) -> String {
     // A period is kept *for*; a criterion says its own preposition (`until uninstall`, `while account exists`).
     let for_ = if r.keep.max_days().is_some() { "for " } else { "" };
     w.push(format!("kept {for_}{}", r.keep));
+    if let Some(a) = r.aggregated {
+        w.push(format!(
+            "then aggregated {}",
+            if matches!(a, ir::Aggregated::Indefinitely) { a.to_string() } else { format!("for {a}") }
+        ));
+    }
     w.push(match &r.link {
         ir::Link::Never => "not linked".into(),
         ir::Link::NotStated => "linkage not stated".into(),
         ir::Link::Always => "linked always".into(),
         ir::Link::When(c) => format!("linked when {c}"),
     });
+    if r.necessary.is_some() {
+        w.push("as strictly necessary".into());
+    }
     w.join(", ")
 }
 
@@ -481,6 +505,31 @@ pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
                 wider,
                 "scope",
                 format!("`{n}` is now collected in {} (was {})", words(&b.regions), words(&a.regions)),
+            );
+        }
+        if a.necessary != b.necessary {
+            // Reading the page in the browser then rests on another ground (ePrivacy Art. 5(3)): consent, or
+            // strict necessity. Either way these are new terms, as a changed legal basis is: a consent given to
+            // the old version was given to the old ground.
+            changes.widen(
+                "ePrivacy",
+                format!(
+                    "reading `{n}` in the browser is now said to be strictly necessary on {} (was {})",
+                    set_words(&b.necessary),
+                    set_words(&a.necessary)
+                ),
+            );
+        }
+        if a.aggregated != b.aggregated {
+            // Aggregated data no longer identifies the user, so keeping it longer keeps no personal data longer;
+            // the notice says it, so the reviewer sees it.
+            changes.say(
+                "retention",
+                format!(
+                    "`{n}` is now kept in aggregated form {} (was {})",
+                    set_words(&b.aggregated),
+                    set_words(&a.aggregated)
+                ),
             );
         }
         if a.link != b.link {

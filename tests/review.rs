@@ -498,8 +498,9 @@ fn a_wider_rule_from_a_source_widens() {
                 "for cashback keep until uninstall\n",
                 "for cashback keep until uninstall link to account always\n",
             ),
-            "`install_id` from `device` is now collected always, for cashback, kept until uninstall, linked always \
-             (was collected always, for cashback, kept until uninstall, not linked)",
+            "`install_id` from `device` is now collected always, for cashback, kept until uninstall, linked always, \
+             as strictly necessary (was collected always, for cashback, kept until uninstall, not linked, as strictly \
+             necessary)",
         ),
         (
             "a rule for every region instead of one",
@@ -516,8 +517,8 @@ fn a_wider_rule_from_a_source_widens() {
         (
             "an existing item read from the device too",
             base.replace("collect install_id from device", "collect install_id, email from device"),
-            "`email` from `device` is now collected always, for cashback, kept until uninstall, not linked (was not \
-             collected)",
+            "`email` from `device` is now collected always, for cashback, kept until uninstall, not linked, as strictly \
+             necessary (was not collected)",
         ),
     ];
     for (what, new, text) in cases {
@@ -529,6 +530,19 @@ fn a_wider_rule_from_a_source_widens() {
         let back = diff(&new, &old);
         assert!(!back.widens(), "{what}, undone, does not widen: {:#?}", back.changes);
     }
+    // Reading the device without the ground of strict necessity (so on consent), or the other way round: new terms.
+    let on_consent = base.replace(
+        "  necessary en \"the identifier tells your installation apart when you ask for cash back\"\n            de \"die Kennung unterscheidet Ihre Installation, wenn Sie Cashback anfordern\"\n",
+        "",
+    );
+    assert_ne!(on_consent, base);
+    let d = diff(&policy(&base), &policy(&on_consent));
+    let text =
+        "`install_id` from `device` is now collected always, for cashback, kept until uninstall, not linked (was \
+                collected always, for cashback, kept until uninstall, not linked, as strictly necessary)";
+    let change = d.changes.iter().find(|c| c.text == text).unwrap_or_else(|| panic!("{:#?}", d.changes));
+    assert!(change.widens && d.widens());
+    assert!(diff(&policy(&on_consent), &policy(&base)).widens());
     // A stricter condition narrows, and linking always what is collected only when signed in is linking when
     // signed in: no state links more.
     let always =
@@ -539,4 +553,24 @@ fn a_wider_rule_from_a_source_widens() {
     let d = diff(&policy(&base), &policy(&stricter));
     assert!(d.changes.iter().any(|c| c.topic == "sources" && !c.widens), "{:#?}", d.changes);
     assert!(!d.widens(), "{:#?}", d.changes);
+}
+
+/// Reading a page on the ground of strict necessity instead of consent (ePrivacy Art. 5(3)), or the other way
+/// round, changes the terms a consent was given to, so it widens either way; and a change in what is kept in
+/// aggregated form is said (no personal data is kept longer, so it does not widen).
+#[test]
+fn a_changed_ground_for_reading_the_page_widens_and_aggregation_is_said() {
+    let rule = "collect price on products when compare for recommend keep 90 days link to account when signed_in";
+    let necessary = BASE.replace(rule, &format!("{rule} necessary \"the prices are compared as you asked\""));
+    let d = diff(&policy(BASE), &policy(&necessary));
+    let text = "reading `price` in the browser is now said to be strictly necessary on products (was nothing)";
+    let change = d.changes.iter().find(|c| c.text == text).unwrap_or_else(|| panic!("{:#?}", d.changes));
+    assert!(change.widens && d.widens());
+    assert!(diff(&policy(&necessary), &policy(BASE)).widens(), "back to consent: new terms too");
+
+    let aggregated = BASE.replace(rule, &rule.replace("keep 90 days", "keep 90 days then aggregated 2 years"));
+    let d = diff(&policy(BASE), &policy(&aggregated));
+    let text = "`price` is now kept in aggregated form for recommend: 2 years (was nothing)";
+    let change = d.changes.iter().find(|c| c.text == text).unwrap_or_else(|| panic!("{:#?}", d.changes));
+    assert!(!change.widens && !d.widens(), "{:#?}", d.changes);
 }
