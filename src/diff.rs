@@ -50,7 +50,8 @@ pub struct Change {
     /// Whether the change can widen what the data is collected, used, kept or shared for (a new purpose, a
     /// longer retention, a new recipient or a recipient's wider role, a withdrawn promise, a `never` rule
     /// narrowed, a rule for more regions, a feature now on by default, a changed legal basis, another ground
-    /// for reading the page or the device). A consent given to the old policy does not cover such a change.
+    /// for reading the page or the device, a recipient elsewhere or on another transfer ground, a controller
+    /// established elsewhere). A consent given to the old policy does not cover such a change.
     pub widens: bool,
 }
 
@@ -424,6 +425,15 @@ pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
             changes.say("policy", format!("the {field} changes from \"{}\" to \"{}\"", en(a), en(b)));
         }
     }
+    // Where the controller is established decides which law its processing falls under and whether the data leaves
+    // the reader's country: new terms.
+    if old.established != new.established {
+        let at = |e: &Option<String>| e.clone().unwrap_or_else(|| "an unstated place".into());
+        changes.widen(
+            "policy",
+            format!("the controller is now established in {} (was {})", at(&new.established), at(&old.established)),
+        );
+    }
 
     // Data items and what each is collected for, where, how long, and when it is linked.
     for d in &new.data {
@@ -602,6 +612,23 @@ pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
                 format!("recipient `{}` is now {} (was {})", r.name, role_words(&roles(r)), role_words(&roles(o))),
             ),
             _ => {}
+        }
+    }
+    // Where a recipient processes the data, and on which ground it may leave the EU (GDPR Art. 13(1)(f), 44-49):
+    // data that goes to another country, or on another ground, goes on terms the reader did not agree to.
+    let place = |r: &ir::Recipient| {
+        let located = r.located.as_deref().unwrap_or("an unstated place");
+        match r.safeguard {
+            Some(g) => format!("in {located}, safeguard {}", g.keyword()),
+            None => format!("in {located}, no safeguard stated"),
+        }
+    };
+    for r in &new.recipients {
+        if let Some(o) = old.recipient(&r.name).filter(|o| (&o.located, o.safeguard) != (&r.located, r.safeguard)) {
+            changes.widen(
+                "recipients",
+                format!("recipient `{}` now processes the data {} (was {})", r.name, place(r), place(o)),
+            );
         }
     }
     for r in &old.recipients {

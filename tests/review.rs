@@ -574,3 +574,27 @@ fn a_changed_ground_for_reading_the_page_widens_and_aggregation_is_said() {
     let change = d.changes.iter().find(|c| c.text == text).unwrap_or_else(|| panic!("{:#?}", d.changes));
     assert!(!change.widens && !d.widens(), "{:#?}", d.changes);
 }
+
+/// Data that goes to another country, on another ground, or to a controller established elsewhere goes on terms
+/// the reader did not agree to: each widens, and so does going back.
+#[test]
+fn a_recipient_elsewhere_or_a_controller_established_elsewhere_widens() {
+    let with = |place: &str| {
+        BASE.replace("basis consent", "basis consent shared with merchant")
+            + &format!("recipient merchant processor {place} en \"the merchant\"\n")
+    };
+    let (old, new) = (with("in US safeguard dpf"), with("in CN safeguard standard_clauses"));
+    let d = diff(&policy(&old), &policy(&new));
+    let text =
+        "recipient `merchant` now processes the data in CN, safeguard standard_clauses (was in US, safeguard dpf)";
+    let change = d.changes.iter().find(|c| c.text == text).unwrap_or_else(|| panic!("{:#?}", d.changes));
+    assert!(change.widens && d.widens());
+    assert!(diff(&policy(&new), &policy(&old)).widens());
+    assert!(!diff(&policy(&old), &policy(&old)).widens(), "unchanged");
+
+    let established = |at: &str| BASE.replace("languages en }", &format!("languages en established {at} }}"));
+    let d = diff(&policy(&established("DE")), &policy(&established("US")));
+    let text = "the controller is now established in US (was DE)";
+    let change = d.changes.iter().find(|c| c.text == text).unwrap_or_else(|| panic!("{:#?}", d.changes));
+    assert!(change.widens && d.widens());
+}
