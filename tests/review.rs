@@ -598,3 +598,112 @@ fn a_recipient_elsewhere_or_a_controller_established_elsewhere_widens() {
     let change = d.changes.iter().find(|c| c.text == text).unwrap_or_else(|| panic!("{:#?}", d.changes));
     assert!(change.widens && d.widens());
 }
+
+/// `widens` must not rest on a sample of URLs and states: a consent carries over only when it is false. Each of
+/// these changes widens in substance but shows at no witness URL, or only past the states a diff tries, and
+/// each is found because every rule of the new version must be covered by one rule of the old, and every term
+/// outside the rules must be unchanged (adversarial review, 2026-12-02).
+#[test]
+fn widening_is_judged_by_construction_not_by_witnesses() {
+    let two_rules = BASE.replace(
+        "collect price on products",
+        "sites more \"more shops\" { walmart.com  target.com  bestbuy.com }\n\
+         collect page_url on more for recommend keep 30 days link to account never\ncollect price on products",
+    );
+    let cases: Vec<(&str, String, String, &str)> = vec![
+        (
+            "two rules trade their retentions",
+            two_rules.clone(),
+            two_rules
+                .replace("when compare for recommend keep 90 days link to account when signed_in\ncollect price", "when compare for recommend keep 30 days link to account when signed_in\ncollect price")
+                .replace("on more for recommend keep 30 days", "on more for recommend keep 90 days"),
+            "the collect rule at p.policy:",
+        ),
+        (
+            "a rule moved to a larger category",
+            two_rules.clone(),
+            two_rules.replace("collect page_url on retail when compare", "collect page_url on more when compare"),
+            "the collect rule at p.policy:",
+        ),
+        (
+            "a condition over many switches loosened",
+            BASE.replace("signal signed_in", "signal a \"a\"\nsignal b \"b\"\nsignal c \"c\"\nsignal d \"d\"\nsignal e \"e\"\nsignal f \"f\"\nsignal signed_in")
+                .replace("collect price on products when compare", "collect price on products when compare and a and b and c and d and e and f"),
+            BASE.replace("signal signed_in", "signal a \"a\"\nsignal b \"b\"\nsignal c \"c\"\nsignal d \"d\"\nsignal e \"e\"\nsignal f \"f\"\nsignal signed_in")
+                .replace("collect price on products when compare", "collect price on products when compare and a and b"),
+            "the collect rule at p.policy:",
+        ),
+        (
+            "a purpose that now says something else",
+            BASE.to_string(),
+            BASE.replace("\"showing you matching products\"", "\"selling your browsing history to data brokers\""),
+            "the purpose `recommend` changes its terms (`text`)",
+        ),
+        (
+            "a purpose that now profiles",
+            BASE.replace("basis consent", "basis consent profiling no decisions none"),
+            BASE.replace("basis consent", "basis consent profiling yes decisions none"),
+            "the purpose `recommend` changes its terms (`profiling`)",
+        ),
+        (
+            "a data item that now means more",
+            BASE.to_string(),
+            BASE.replace("\"the page address\"", "\"the page address and everything typed into it\""),
+            "data item `page_url` is now described as \"the page address and everything typed into it\" (was \"the \
+             page address\")",
+        ),
+        (
+            "a signal that now holds more often",
+            BASE.to_string(),
+            BASE.replace("\"you are signed in\"", "\"you have ever signed in on this device\""),
+            "the signal `signed_in` changes its terms (`text`)",
+        ),
+        (
+            "a withdrawn never-collect promise",
+            BASE.to_string() + "data password \"your passwords\"\nnever collect password\n",
+            BASE.to_string() + "data password \"your passwords\"\n",
+            "the promise `never collect password` is withdrawn",
+        ),
+        (
+            "a purpose declared a sale",
+            BASE.to_string(),
+            BASE.to_string() + "store sale for recommend\n",
+            "`store` changes (new terms)",
+        ),
+    ];
+    for (what, old, new, text) in cases {
+        let d = diff(&policy(&old), &policy(&new));
+        // A rule is named by its line: `the collect rule at p.policy:14 goes beyond every rule of the old version`.
+        let said = |c: &&policyc::diff::Change| {
+            c.text == text
+                || (text.ends_with(':')
+                    && c.text.starts_with(text)
+                    && c.text.ends_with(" goes beyond every rule of the old version"))
+        };
+        let change = d.changes.iter().find(said).unwrap_or_else(|| panic!("{what}: {:#?}", d.changes));
+        assert!(change.widens && d.widens && d.widens(), "{what} widens");
+    }
+    // The narrowings the extension's end-to-end test signs do not widen: a site removed, a retention shortened,
+    // an item dropped from a rule, a rule removed, only the version changed.
+    let narrowings = [
+        BASE.replace("sites retail \"shops\" { walmart.com  target.com }", "sites retail \"shops\" { walmart.com }"),
+        BASE.replace(
+            "for recommend keep 90 days link to account when signed_in\ncollect price",
+            "for recommend keep 30 days link to account when signed_in\ncollect price",
+        ),
+        BASE.replace(
+            "collect price on products when compare for recommend keep 90 days link to account when signed_in\n",
+            "",
+        ),
+        BASE.replace(
+            "when compare for recommend keep 90 days link to account when signed_in\ncollect price",
+            "when compare and signed_in for recommend keep 90 days link to account when signed_in\ncollect price",
+        ),
+        BASE.replace("version \"1\"", "version \"2\""),
+    ];
+    for new in narrowings {
+        let d = diff(&policy(BASE), &policy(&new));
+        assert_ne!(new, BASE);
+        assert!(!d.widens(), "{new}\n{:#?}", d.changes);
+    }
+}

@@ -6,6 +6,8 @@
 //! and lost, and then *decides* witness URLs (added and removed sites, and each category's examples) under
 //! both versions with the reference interpreter, reporting every URL whose decision changed.
 
+mod cover;
+
 use crate::interp::Interpreter;
 use crate::ir::{self, Policy};
 use crate::pattern::Pattern;
@@ -444,7 +446,8 @@ pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
                 "data",
                 format!("new data item `{}`: \"{}\"", d.name, en(&d.text)),
             ),
-            Some(o) if o.text != d.text => changes.say(
+            // What the item is said to be is what the reader agreed to have collected: new terms.
+            Some(o) if o.text != d.text => changes.widen(
                 "data",
                 format!("data item `{}` is now described as \"{}\" (was \"{}\")", d.name, en(&d.text), en(&o.text)),
             ),
@@ -897,6 +900,7 @@ pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
             }
         }
     }
+    cover::check(old, new, &mut changes);
     let mut d = PolicyDiff {
         old: Side { id: old.id.clone(), version: old.version.clone(), hash: old.content_hash() },
         new: Side { id: new.id.clone(), version: new.version.clone(), hash: new.content_hash() },
