@@ -707,3 +707,61 @@ fn widening_is_judged_by_construction_not_by_witnesses() {
         assert!(!d.widens(), "{new}\n{:#?}", d.changes);
     }
 }
+
+/// A second adversarial pass (2026-12-02): each of these widens too.
+#[test]
+fn second_pass_changes_that_widen() {
+    let rule = "collect price on products when compare for recommend keep 90 days link to account when signed_in";
+    let cases: Vec<(&str, String, String)> = vec![
+        (
+            "a criterion turned into a long period",
+            BASE.replace(rule, &rule.replace("keep 90 days", "keep until session ends")),
+            BASE.replace(rule, &rule.replace("keep 90 days", "keep 100 years")),
+        ),
+        (
+            "a month turned into 31 days",
+            BASE.replace(rule, &rule.replace("keep 90 days", "keep 1 month")),
+            BASE.replace(rule, &rule.replace("keep 90 days", "keep 31 days")),
+        ),
+        (
+            "a signal turned into a feature on by default",
+            BASE.replace(
+                "signal signed_in \"you are signed in\"",
+                "signal signed_in \"you are signed in\"\nsignal shopping \"you shop\"",
+            )
+            .replace(rule, &rule.replace("when compare", "when compare and shopping")),
+            BASE.replace(
+                "signal signed_in \"you are signed in\"",
+                "signal signed_in \"you are signed in\"\nfeature shopping default on \"Shopping\"",
+            )
+            .replace(rule, &rule.replace("when compare", "when compare and shopping")),
+        ),
+        (
+            "a feature read negated now off by default",
+            BASE.replace("feature compare default on", "feature compare default on \"c\"\nfeature private default on")
+                .replace(rule, &rule.replace("when compare", "when compare and not private")),
+            BASE.replace("feature compare default on", "feature compare default on \"c\"\nfeature private default off")
+                .replace(rule, &rule.replace("when compare", "when compare and not private")),
+        ),
+        (
+            "never linked turned into not stated",
+            BASE.replace(rule, &rule.replace("link to account when signed_in", "link to account never")),
+            BASE.replace(rule, &rule.replace("link to account when signed_in", "link to account not stated")),
+        ),
+        (
+            "another reason for reading without consent",
+            BASE.replace(rule, &format!("{rule} necessary \"the prices you asked for\"")),
+            BASE.replace(rule, &format!("{rule} necessary \"measuring our audience\"")),
+        ),
+    ];
+    for (what, old, new) in cases {
+        let d = diff(&policy(&old), &policy(&new));
+        assert!(d.widens && d.widens(), "{what}: {:#?}", d.changes);
+    }
+    // A translation added changes no term: the texts are compared in the languages both versions have.
+    let german = BASE
+        .replace("languages en }", "languages en, de }")
+        .replace("\"the page address\"", "en \"the page address\" de \"die Adresse der Seite\"");
+    let d = diff(&policy(BASE), &policy(&german));
+    assert!(!d.widens(), "{:#?}", d.changes);
+}

@@ -19,6 +19,20 @@ use std::collections::BTreeSet;
 /// Adds a widening change for each rule of `new` that no rule of `old` covers, and for each term outside the
 /// rules that changed in a way not known to narrow.
 pub(super) fn check(old: &Policy, new: &Policy, changes: &mut Changes) {
+    // A name the rules read that turned from a signal (the host sets it) into a feature (the user does, with a
+    // default) or back: the same condition then holds in other circumstances.
+    for name in new.signals.iter().map(|s| &s.name).filter(|n| old.feature(n).is_some()) {
+        changes.widen(
+            "terms",
+            format!("`{name}` is now a signal the extension reports (was a feature the user switches)"),
+        );
+    }
+    for name in new.features.iter().map(|f| &f.name).filter(|n| old.signal(n).is_some()) {
+        changes.widen(
+            "terms",
+            format!("`{name}` is now a feature the user switches (was a signal the extension reports)"),
+        );
+    }
     for (i, r) in new.collect.iter().enumerate() {
         if !old.collect.iter().any(|o| covers_page_rule(o, r)) {
             changes.widen(
@@ -82,8 +96,14 @@ fn covers_page_rule(o: &ir::CollectRule, n: &ir::CollectRule) -> bool {
         && subset(&n.purposes, &o.purposes)
         && !kept_longer(&o.keep, &n.keep)
         && regions_within(&n.regions, &o.regions)
-        && n.necessary.is_some() == o.necessary.is_some()
+        && n.necessary == o.necessary
+        && keeps_link_promise(&o.link, &n.link)
         && conditions_within((o.when.as_ref(), &o.link), (n.when.as_ref(), &n.link))
+}
+
+/// A rule that said it never links the data, now silent on it, withdraws a promise the notice made.
+fn keeps_link_promise(o: &ir::Link, n: &ir::Link) -> bool {
+    !(matches!(o, ir::Link::Never) && matches!(n, ir::Link::NotStated))
 }
 
 fn covers_source_rule(o: &ir::IndependentRule, n: &ir::IndependentRule) -> bool {
@@ -92,7 +112,8 @@ fn covers_source_rule(o: &ir::IndependentRule, n: &ir::IndependentRule) -> bool 
         && subset(&n.purposes, &o.purposes)
         && !kept_longer(&o.keep, &n.keep)
         && regions_within(&n.regions, &o.regions)
-        && n.necessary.is_some() == o.necessary.is_some()
+        && n.necessary == o.necessary
+        && keeps_link_promise(&o.link, &n.link)
         && conditions_within((o.when.as_ref(), &o.link), (n.when.as_ref(), &n.link))
 }
 
@@ -100,8 +121,8 @@ fn covers_source_rule(o: &ir::IndependentRule, n: &ir::IndependentRule) -> bool 
 /// defaults, legal bases, recipients' roles and who a purpose is shared with), or that change nothing a reader
 /// agreed to (the version, `expect` lines, accepted warnings, the policy's own id), left out of the comparison of
 /// terms.
-const JUDGED_ELSEWHERE: [&str; 9] =
-    ["id", "version", "expects", "allow", "collect", "independent", "never", "promises", "incentives"];
+const JUDGED_ELSEWHERE: [&str; 8] =
+    ["id", "version", "expects", "allow", "collect", "independent", "never", "promises"];
 
 /// Within named declarations, the fields the rest of the diff judges.
 fn judged_field(kind: &str, field: &str) -> bool {
@@ -121,7 +142,18 @@ fn judged_field(kind: &str, field: &str) -> bool {
 /// judge; one only in the old version was dropped, which narrows. Other parts widen when they gain something
 /// (a `never collect` promise dropped also counts), and the texts that name the controller widen when they change.
 fn terms(old: &Policy, new: &Policy, changes: &mut Changes) {
-    let (Ok(Value::Object(a)), Ok(Value::Object(b))) = (serde_json::to_value(old), serde_json::to_value(new)) else {
+    let (Ok(mut a), Ok(mut b)) = (serde_json::to_value(old), serde_json::to_value(new)) else {
+        changes.widen("policy", "the versions could not be compared term by term".into());
+        return;
+    };
+    // Texts are compared in the languages both versions have: a translation added is no new term (a reader of
+    // the new language read another language's text before), and a language dropped takes nothing away.
+    let all: BTreeSet<&str> = old.languages.iter().chain(&new.languages).map(String::as_str).collect();
+    let common: BTreeSet<&str> =
+        old.languages.iter().filter(|l| new.languages.contains(l)).map(String::as_str).collect();
+    in_languages(&mut a, &all, &common);
+    in_languages(&mut b, &all, &common);
+    let (Value::Object(a), Value::Object(b)) = (a, b) else {
         changes.widen("policy", "the versions could not be compared term by term".into());
         return;
     };
@@ -150,12 +182,31 @@ fn terms(old: &Policy, new: &Policy, changes: &mut Changes) {
                     changes.widen("scope", format!("the policy now tells users in {r} apart"));
                 }
             }
+            // Incentives too: under the CCPA a material change to a financial incentive needs a new opt-in.
             "signals" | "features" | "events" | "data" | "purposes" | "recipients" | "criteria" | "sources"
-            | "sites" => named(key, x, y, changes),
+            | "sites" | "incentives" => named(key, x, y, changes),
+            // Another legal entity responsible for some users, added, changed or removed.
+            "regional_controllers" => changes.widen("policy", "the controllers for particular regions change".into()),
             // Everything else (controllers, establishment, store declarations, on-device processing): gained
             // entries or a changed value are new terms.
             _ => gained(key, x, y, changes),
         }
+    }
+}
+
+/// Keeps only the languages in `common` of every text (an object from language codes to strings) in `v`.
+fn in_languages(v: &mut Value, all: &BTreeSet<&str>, common: &BTreeSet<&str>) {
+    match v {
+        Value::Object(m) => {
+            let is_text = !m.is_empty() && m.iter().all(|(k, v)| all.contains(k.as_str()) && v.is_string());
+            if is_text {
+                m.retain(|k, _| common.contains(k.as_str()));
+            } else {
+                m.values_mut().for_each(|v| in_languages(v, all, common));
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| in_languages(v, all, common)),
+        _ => {}
     }
 }
 

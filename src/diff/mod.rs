@@ -233,6 +233,24 @@ fn links_more(old: &Policy, new: &Policy, item: &str) -> bool {
     ir::in_some_state(&names, |on| links(&now, on) && !links(&was, on)).unwrap_or(true)
 }
 
+/// Whether some condition of a rule (its `when` or its link condition) reads `name` under a `not`.
+fn reads_negated(p: &Policy, name: &str) -> bool {
+    fn negated(c: &ir::Cond, name: &str, under_not: bool) -> bool {
+        match c {
+            ir::Cond::Var(n) => under_not && n == name,
+            ir::Cond::Not(c) => negated(c, name, !under_not),
+            ir::Cond::And(cs) | ir::Cond::Or(cs) => cs.iter().any(|c| negated(c, name, under_not)),
+        }
+    }
+    p.collections().any(|c| {
+        let link = match c.link {
+            ir::Link::When(l) => Some(l),
+            _ => None,
+        };
+        c.when.into_iter().chain(link).any(|c| negated(c, name, false))
+    }) || p.on_device.iter().any(|r| r.when.as_ref().is_some_and(|c| negated(c, name, false)))
+}
+
 /// The switches that rules' conditions read (their `when` and their link condition), each once, in order.
 fn switch_names<'p>(rules: impl Iterator<Item = (Option<&'p ir::Cond>, &'p ir::Link)>) -> Vec<&'p str> {
     let mut names: Vec<&str> = Vec::new();
@@ -307,10 +325,25 @@ impl<'p> FromSource<'p> {
     }
 }
 
-/// Whether data kept for `now` is kept longer than for `was`: a longer period, or another criterion, which no
-/// period the reader agreed to bounds.
+/// Whether data kept for `now` may be kept longer than for `was`: a period whose longest reading is longer than
+/// the shortest reading of the old one (`1 month` is 28 to 31 days, so `31 days` may be longer), or any change
+/// from or to a criterion, which no period the reader agreed to bounds nor is bounded by (`until uninstall` may
+/// come after any number of years, or never).
 fn kept_longer(was: &ir::Retention, now: &ir::Retention) -> bool {
-    was != now && (now.max_days().is_none() || now.longest_key().0 > was.longest_key().0)
+    fn shortest_days(p: &ir::Period) -> u64 {
+        let unit = match p.unit {
+            ir::TimeUnit::Day => 1,
+            ir::TimeUnit::Week => 7,
+            ir::TimeUnit::Month => 28,
+            ir::TimeUnit::Year => 365,
+        };
+        u64::from(p.amount) * unit
+    }
+    match (was, now) {
+        _ if was == now => false,
+        (ir::Retention::Period(w), ir::Retention::Period(n)) => n.max_days() > shortest_days(w),
+        _ => true,
+    }
 }
 
 /// The same for retentions in words, as reports give them; words that do not read as a retention count as
@@ -422,8 +455,15 @@ pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
     if old.id != new.id {
         changes.say("policy", format!("the policy is renamed from `{}` to `{}`", old.id, new.id));
     }
+    // Compared in the languages both versions have: a translation added changes no term.
+    let in_common = |t: &ir::Text| -> Vec<(String, String)> {
+        t.iter()
+            .filter(|(l, _)| old.languages.contains(l) && new.languages.contains(l))
+            .map(|(l, x)| (l.clone(), x.clone()))
+            .collect()
+    };
     for (field, a, b) in [("controller", &old.controller, &new.controller), ("contact", &old.contact, &new.contact)] {
-        if a != b {
+        if in_common(a) != in_common(b) {
             changes.say("policy", format!("the {field} changes from \"{}\" to \"{}\"", en(a), en(b)));
         }
     }
@@ -447,7 +487,7 @@ pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
                 format!("new data item `{}`: \"{}\"", d.name, en(&d.text)),
             ),
             // What the item is said to be is what the reader agreed to have collected: new terms.
-            Some(o) if o.text != d.text => changes.widen(
+            Some(o) if in_common(&o.text) != in_common(&d.text) => changes.widen(
                 "data",
                 format!("data item `{}` is now described as \"{}\" (was \"{}\")", d.name, en(&d.text), en(&o.text)),
             ),
@@ -654,7 +694,9 @@ pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
                 changes.say("features", format!("new feature switch `{}`, {} by default", f.name, on_off(f.default)))
             }
             Some(o) if o.default != f.default => changes.either(
-                f.default,
+                // On by default collects more where a rule reads the switch as it is, off by default where one
+                // reads it negated (`when not private_mode`).
+                f.default || reads_negated(new, &f.name),
                 "features",
                 format!("feature `{}` is now {} by default (was {})", f.name, on_off(f.default), on_off(o.default)),
             ),
