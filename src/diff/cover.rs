@@ -82,6 +82,18 @@ fn conditions_within(o: (Option<&ir::Cond>, &ir::Link), n: (Option<&ir::Cond>, &
         .is_some_and(|beyond| !beyond)
 }
 
+/// What a rule on the pages and a rule from a source have in common, covered: no more data or purposes, no longer
+/// retention, no other regions, no withdrawn promise not to link, and no state of the switches in which `n`
+/// collects or links where `o` does not.
+fn covers_collection(o: ir::Collection<'_>, n: ir::Collection<'_>) -> bool {
+    subset(n.data, o.data)
+        && subset(n.purposes, o.purposes)
+        && !kept_longer(o.keep, n.keep)
+        && regions_within(n.regions, o.regions)
+        && keeps_link_promise(o.link, n.link)
+        && conditions_within((o.when, o.link), (n.when, n.link))
+}
+
 fn covers_page_rule(o: &ir::CollectRule, n: &ir::CollectRule) -> bool {
     let events = |r: &ir::CollectRule| -> Vec<String> {
         if r.events.is_empty() {
@@ -90,31 +102,19 @@ fn covers_page_rule(o: &ir::CollectRule, n: &ir::CollectRule) -> bool {
             r.events.clone()
         }
     };
-    subset(&n.data, &o.data)
+    covers_collection(o.collection(), n.collection())
         && subset(&n.sites, &o.sites)
         && subset(&events(n), &events(o))
-        && subset(&n.purposes, &o.purposes)
-        && !kept_longer(&o.keep, &n.keep)
-        && regions_within(&n.regions, &o.regions)
         && n.necessary == o.necessary
-        && keeps_link_promise(&o.link, &n.link)
-        && conditions_within((o.when.as_ref(), &o.link), (n.when.as_ref(), &n.link))
+}
+
+fn covers_source_rule(o: &ir::IndependentRule, n: &ir::IndependentRule) -> bool {
+    n.source == o.source && covers_collection(o.collection(), n.collection()) && n.necessary == o.necessary
 }
 
 /// A rule that said it never links the data, now silent on it, withdraws a promise the notice made.
 fn keeps_link_promise(o: &ir::Link, n: &ir::Link) -> bool {
     !(matches!(o, ir::Link::Never) && matches!(n, ir::Link::NotStated))
-}
-
-fn covers_source_rule(o: &ir::IndependentRule, n: &ir::IndependentRule) -> bool {
-    n.source == o.source
-        && subset(&n.data, &o.data)
-        && subset(&n.purposes, &o.purposes)
-        && !kept_longer(&o.keep, &n.keep)
-        && regions_within(&n.regions, &o.regions)
-        && n.necessary == o.necessary
-        && keeps_link_promise(&o.link, &n.link)
-        && conditions_within((o.when.as_ref(), &o.link), (n.when.as_ref(), &n.link))
 }
 
 /// The parts of a policy that the rest of the diff judges (the rules, the site lists, `never` rules, feature
