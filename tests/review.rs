@@ -764,4 +764,9 @@ fn second_pass_changes_that_widen() {
         .replace("\"the page address\"", "en \"the page address\" de \"die Adresse der Seite\"");
     let d = diff(&policy(BASE), &policy(&german));
     assert!(!d.widens(), "{:#?}", d.changes);
+    // A policy that changed all its languages has no text in common to compare: its texts are compared whole.
+    let only_german = BASE
+        .replace("languages en }", "languages de }")
+        .replace("\"the page address\"", "de \"die Adresse der Seite\"");
+    assert!(diff(&policy(BASE), &policy(&only_german)).widens());
 }

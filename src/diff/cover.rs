@@ -151,8 +151,11 @@ fn terms(old: &Policy, new: &Policy, changes: &mut Changes) {
     let all: BTreeSet<&str> = old.languages.iter().chain(&new.languages).map(String::as_str).collect();
     let common: BTreeSet<&str> =
         old.languages.iter().filter(|l| new.languages.contains(l)).map(String::as_str).collect();
-    in_languages(&mut a, &all, &common);
-    in_languages(&mut b, &all, &common);
+    // With no language in common (a policy that changed all its languages), every text is compared whole.
+    if !common.is_empty() {
+        in_languages(&mut a, &all, &common);
+        in_languages(&mut b, &all, &common);
+    }
     let (Value::Object(a), Value::Object(b)) = (a, b) else {
         changes.widen("policy", "the versions could not be compared term by term".into());
         return;

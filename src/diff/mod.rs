@@ -455,10 +455,12 @@ pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
     if old.id != new.id {
         changes.say("policy", format!("the policy is renamed from `{}` to `{}`", old.id, new.id));
     }
-    // Compared in the languages both versions have: a translation added changes no term.
+    // Compared in the languages both versions have: a translation added changes no term. With none in common (a
+    // policy that changed all its languages), texts are compared whole.
+    let any_common = old.languages.iter().any(|l| new.languages.contains(l));
     let in_common = |t: &ir::Text| -> Vec<(String, String)> {
         t.iter()
-            .filter(|(l, _)| old.languages.contains(l) && new.languages.contains(l))
+            .filter(|(l, _)| !any_common || (old.languages.contains(l) && new.languages.contains(l)))
             .map(|(l, x)| (l.clone(), x.clone()))
             .collect()
     };
