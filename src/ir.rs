@@ -683,6 +683,16 @@ pub fn in_some_state(names: &[&str], holds: impl Fn(&dyn Fn(&str) -> bool) -> bo
     }))
 }
 
+impl Link {
+    /// The condition of `link to account when COND`, if that is the link.
+    pub fn cond(&self) -> Option<&Cond> {
+        match self {
+            Link::When(c) => Some(c),
+            _ => None,
+        }
+    }
+}
+
 /// `collection()` for both kinds of rule, whose common fields have the same names.
 macro_rules! collection_view {
     ($($rule:ty),*) => {$(

@@ -152,10 +152,7 @@ impl Checker<'_> {
         }
 
         for (rule, span) in collect {
-            let conds = rule.when.iter().chain(match &rule.link {
-                ir::Link::When(c) => Some(c),
-                _ => None,
-            });
+            let conds = rule.when.iter().chain(rule.link.cond());
             for c in conds {
                 let depth = condition_depth(c);
                 if depth > MAX_CONDITION_DEPTH {

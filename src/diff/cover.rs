@@ -108,7 +108,7 @@ fn covers_page_rule(o: &ir::CollectRule, n: &ir::CollectRule) -> bool {
         && n.necessary == o.necessary
 }
 
-fn covers_source_rule(o: &ir::IndependentRule, n: &ir::IndependentRule) -> bool {
+pub(super) fn covers_source_rule(o: &ir::IndependentRule, n: &ir::IndependentRule) -> bool {
     n.source == o.source && covers_collection(o.collection(), n.collection()) && n.necessary == o.necessary
 }
 

@@ -242,24 +242,15 @@ fn reads_negated(p: &Policy, name: &str) -> bool {
             ir::Cond::And(cs) | ir::Cond::Or(cs) => cs.iter().any(|c| negated(c, name, under_not)),
         }
     }
-    p.collections().any(|c| {
-        let link = match c.link {
-            ir::Link::When(l) => Some(l),
-            _ => None,
-        };
-        c.when.into_iter().chain(link).any(|c| negated(c, name, false))
-    }) || p.on_device.iter().any(|r| r.when.as_ref().is_some_and(|c| negated(c, name, false)))
+    p.collections().any(|c| c.when.into_iter().chain(c.link.cond()).any(|c| negated(c, name, false)))
+        || p.on_device.iter().any(|r| r.when.as_ref().is_some_and(|c| negated(c, name, false)))
 }
 
 /// The switches that rules' conditions read (their `when` and their link condition), each once, in order.
 fn switch_names<'p>(rules: impl Iterator<Item = (Option<&'p ir::Cond>, &'p ir::Link)>) -> Vec<&'p str> {
     let mut names: Vec<&str> = Vec::new();
     for (when, link) in rules {
-        let link = match link {
-            ir::Link::When(c) => Some(c),
-            _ => None,
-        };
-        for n in when.into_iter().chain(link).flat_map(|c| c.names()) {
+        for n in when.into_iter().chain(link.cond()).flat_map(|c| c.names()) {
             if !names.contains(&n) {
                 names.push(n);
             }
@@ -274,54 +265,6 @@ fn link_holds(link: &ir::Link, on: &dyn Fn(&str) -> bool) -> bool {
         ir::Link::Always => true,
         ir::Link::When(c) => c.eval(&on),
         ir::Link::Never | ir::Link::NotStated => false,
-    }
-}
-
-/// What the rules of one policy do with one item from one source in one state (switches and region).
-#[derive(Default)]
-struct FromSource<'p> {
-    collects: bool,
-    links: bool,
-    purposes: BTreeSet<&'p str>,
-    /// Purpose to the longest retention of the rules that collect the item for it.
-    keep: BTreeMap<&'p str, &'p ir::Retention>,
-    /// Whether a rule that collects says reading it on the device is strictly necessary (`necessary`).
-    necessary: bool,
-}
-
-impl<'p> FromSource<'p> {
-    /// `rules` (one side's, for one item and source) in the state `on`, for a user in `region` (`None`: unknown,
-    /// in which no region-scoped rule applies, as in the matcher).
-    fn of(rules: &[&'p ir::IndependentRule], on: &dyn Fn(&str) -> bool, region: Option<&str>) -> Self {
-        let mut s = FromSource::default();
-        let applies = |r: &ir::IndependentRule| {
-            (r.regions.is_empty() || region.is_some_and(|x| r.regions.iter().any(|y| crate::region::within(x, y))))
-                && r.when.as_ref().is_none_or(|c| c.eval(&on))
-        };
-        for r in rules.iter().copied().filter(|r| applies(r)) {
-            s.collects = true;
-            s.links |= link_holds(&r.link, on);
-            s.necessary |= r.necessary.is_some();
-            for purpose in &r.purposes {
-                s.purposes.insert(purpose);
-                let longest = s.keep.entry(purpose).or_insert(&r.keep);
-                if r.keep.longest_key() > longest.longest_key() {
-                    *longest = &r.keep;
-                }
-            }
-        }
-        s
-    }
-
-    /// Whether `self` (the new policy's) collects, links, uses or keeps more than `was` (the old one's), or reads
-    /// the device on another ground (consent or strict necessity: new terms either way, as for a legal basis).
-    fn wider_than(&self, was: &FromSource<'_>) -> bool {
-        self.collects
-            && (!was.collects
-                || self.necessary != was.necessary
-                || (self.links && !was.links)
-                || self.purposes.iter().any(|p| !was.purposes.contains(p))
-                || self.keep.iter().any(|(p, k)| was.keep.get(p).is_none_or(|w| kept_longer(w, k))))
     }
 }
 
@@ -388,16 +331,17 @@ fn source_rule_words(r: &ir::IndependentRule) -> String {
 }
 
 /// Changes in what is collected independently of the page (`collect ITEM from SOURCE`), per item and source. No
-/// witness URL shows these (they hold whatever page is open), so each is judged here over every state of the
-/// switches the rules read and every region either policy declares (and an unknown one): it widens where, in
-/// some state, the new rules collect the item where the old ones did not, or link it, use it for a purpose or
-/// keep it longer. Items new to the policy are reported as new data items above.
+/// witness URL shows these (they hold whatever page is open), so each is judged as `cover` judges rules: it
+/// widens unless every new rule for the item and source is covered by an old one in every state of its switches
+/// (no more purposes, retention or regions, no new link, the same ground for reading). Items new to the policy
+/// are reported as new data items above.
 fn source_changes(old: &Policy, new: &Policy, changes: &mut Changes) {
+    // Each rule narrowed to the item, so that a rule that also collects other items is judged for this one.
     let rules = |p: &'_ Policy, item: &str, source: &str| -> Vec<ir::IndependentRule> {
         p.independent
             .iter()
             .filter(|r| r.source == source && r.data.iter().any(|d| d == item))
-            .map(|r| ir::IndependentRule { origin: None, ..r.clone() })
+            .map(|r| ir::IndependentRule { origin: None, data: vec![item.to_string()], ..r.clone() })
             .collect()
     };
     let pairs: BTreeSet<(&str, &str)> = old
@@ -420,22 +364,8 @@ fn source_changes(old: &Policy, new: &Policy, changes: &mut Changes) {
             }
         };
         let text = format!("`{item}` from `{source}` is now {} (was {})", words(&now), words(&was));
-        let (was_refs, now_refs): (Vec<&ir::IndependentRule>, Vec<&ir::IndependentRule>) =
-            (was.iter().collect(), now.iter().collect());
-        let names = switch_names(was.iter().chain(&now).map(|r| (r.when.as_ref(), &r.link)));
-        let regions: BTreeSet<Option<&str>> =
-            old.regions.iter().chain(&new.regions).map(|r| Some(r.as_str())).chain([None]).collect();
-        fn side<'r>(p: &Policy, region: Option<&'r str>) -> Option<&'r str> {
-            region.filter(|r| p.regions.iter().any(|x| x == r))
-        }
-        let wider = regions.iter().any(|region| {
-            ir::in_some_state(&names, |on| {
-                let before = FromSource::of(&was_refs, on, side(old, *region));
-                FromSource::of(&now_refs, on, side(new, *region)).wider_than(&before)
-            })
-            // Past 16 switches the question is not answered; a false "wider" only asks for consent again.
-            .unwrap_or(true)
-        });
+        // The same test as for whole rules (`cover`): wider unless each new rule is covered by an old one.
+        let wider = !now.iter().all(|n| was.iter().any(|o| cover::covers_source_rule(o, n)));
         changes.either(wider, "sources", text);
     }
 }
@@ -1037,10 +967,7 @@ fn witness_states(old: &Policy, new: &Policy, changed_categories: &BTreeSet<Stri
     let mut all_regions = false;
     for r in changed_collect.chain(unchanged_but_affected) {
         events.extend(r.events.iter().filter(|e| *e != ir::PAGE_VIEW).cloned());
-        for c in r.when.iter().chain(match &r.link {
-            ir::Link::When(c) => Some(c),
-            _ => None,
-        }) {
+        for c in r.when.iter().chain(r.link.cond()) {
             vars.extend(c.names().into_iter().map(str::to_string));
         }
         all_regions |= r.regions.is_empty();
