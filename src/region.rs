@@ -100,6 +100,17 @@ pub fn within(inner: &str, outer: &str) -> bool {
         || inner.split_once('-').is_some_and(|(country, _)| country == outer || within(country, outer))
 }
 
+/// The declared region holding `code`, when `code` itself is not declared and has a law of its own that the
+/// declared region's does not give (`US-CA`, with the CCPA, in a policy that declares only `US`). The matcher
+/// decides such a region as the one holding it, but a notice for it would have to follow a law whose checks
+/// (`policyc check` runs them for the regions a policy declares) never ran, so no notice is written for it.
+pub fn undeclared_law<'a>(declared: &'a [String], code: &str) -> Option<&'a str> {
+    if declared.iter().any(|d| d == code) {
+        return None;
+    }
+    declared.iter().find(|d| within(code, d)).filter(|d| framework(d) != framework(code)).map(String::as_str)
+}
+
 /// Whether some place is in both regions: one lies within the other (regions never overlap partially).
 pub fn overlaps(a: &str, b: &str) -> bool {
     within(a, b) || within(b, a)

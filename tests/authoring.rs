@@ -405,6 +405,34 @@ fn a_misspelt_language_or_region_of_a_notice_gets_a_suggestion() {
     }
 }
 
+/// A notice for a region with a law of its own (California's CCPA) is written only for a policy that declares
+/// it, since `policyc check` checks what such a notice needs only for declared regions. Deciding URLs there is
+/// still allowed: the matcher decides a user in California as one in the United States the policy declares.
+#[test]
+fn a_notice_for_an_undeclared_region_with_its_own_law_is_refused() {
+    let p = "policies/real/rakuten.policy";
+    let o = policyc(&["disclose", p, "--lang", "en", "--region", "US-CA"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stdout(&o).is_empty());
+    assert!(
+        stderr(&o).contains("error: a notice for `US-CA` follows a law of its own that the policy was not checked for"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("help: declare `US-CA` in the policy's `regions`"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("or give `--region US`"), "{}", stderr(&o));
+    // A policy that declares California gets its notice; one for a region with the same law as its country
+    // (a member state of a declared `EU`) needs no declaration of its own.
+    let o = policyc(&["disclose", "policies/shopping-assistant.policy", "--lang", "en", "--region", "US-CA"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = policyc(&["explain", p, "https://www.walmart.com/", "--region", "US-CA"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // A policy with no regions says so instead of listing none.
+    let o = policyc(&["disclose", "policies/real/honey.policy", "--lang", "en", "--region", "DE"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("help: the policy declares no regions: leave out `--region`"), "{}", stderr(&o));
+}
+
 /// One naming scheme for every output: the policy id with `_` written as `-` (`shopping_assistant` gives
 /// `shopping-assistant.matcher`), which the disclosures use for the list files too, whatever the file is called.
 #[test]

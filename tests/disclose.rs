@@ -1361,3 +1361,18 @@ fn a_california_retention_names_its_items_when_they_differ() {
     );
     assert!(!notice.contains("We keep it for at most"), "{notice}");
 }
+
+/// The library refuses a notice for a region with a law of its own that the policy does not declare (California
+/// in a policy that declares the United States), so neither `compile -o` nor `diff` writes one.
+#[test]
+fn no_notice_for_an_undeclared_region_with_a_law_of_its_own() {
+    let policy = common::check_path(Path::new("policies/real/rakuten.policy")).checked.policy.unwrap();
+    assert!(policy.regions.iter().any(|r| r == "US") && !policy.regions.iter().any(|r| r == "US-CA"));
+    let e = disclose::build(&policy, "en", Some("US-CA")).err().unwrap();
+    assert!(e.to_string().contains("it declares only `US`"), "{e}");
+    assert!(disclose::build(&policy, "en", Some("US")).is_ok());
+    // A member state of a declared `EU` is under the same law and needs no declaration of its own.
+    let text = std::fs::read_to_string("policies/price-tracker.policy").unwrap();
+    let policy = common::policy_from_text(&text.replace("regions    DE, US-CA", "regions    EU, US-CA"));
+    assert!(disclose::build(&policy, "en", Some("FR")).is_ok());
+}

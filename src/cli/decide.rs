@@ -186,6 +186,8 @@ pub fn region_help(r: &str, regions: &[&str]) -> String {
             "the policy names only a part of `{r}`, such as `{part}`: give `--region {part}` for a user there, and \
              no `--region` for a user elsewhere in `{r}`"
         )
+    } else if regions.is_empty() {
+        "the policy declares no regions: leave out `--region`".to_string()
     } else {
         format!("the policy's regions: {}", backticked(regions))
     }

@@ -61,6 +61,14 @@ pub fn run(args: Args) -> i32 {
             errln!("help: {}", region_help(r, &regions));
             return super::EXIT_USAGE;
         }
+        if let Some(outer) = policyc::region::undeclared_law(&policy.regions, r) {
+            errln!("error: a notice for `{r}` follows a law of its own that the policy was not checked for");
+            errln!(
+                "help: declare `{r}` in the policy's `regions` so that `policyc check` checks what its notice \
+                 needs, or give `--region {outer}` for the notice the policy declares"
+            );
+            return super::EXIT_USAGE;
+        }
     }
     let d = match disclose::build(policy, &args.lang, args.region.as_deref()) {
         Ok(d) => d,

@@ -22,6 +22,12 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
         if !crate::region::expand(&policy.regions).iter().any(|x| x == r) {
             return Err(DiscloseError(format!("region `{r}` is not declared by the policy")));
         }
+        if let Some(outer) = crate::region::undeclared_law(&policy.regions, r) {
+            return Err(DiscloseError(format!(
+                "a notice for `{r}` follows a law of its own that the policy was not checked for: it declares \
+                 only `{outer}`"
+            )));
+        }
     }
     let l = Locale::get(lang)
         .ok_or_else(|| DiscloseError(format!("there is no disclosure wording for `{lang}` (locales/{lang}.yaml)")))?;
