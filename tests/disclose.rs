@@ -1376,3 +1376,42 @@ fn no_notice_for_an_undeclared_region_with_a_law_of_its_own() {
     let policy = common::policy_from_text(&text.replace("regions    DE, US-CA", "regions    EU, US-CA"));
     assert!(disclose::build(&policy, "en", Some("FR")).is_ok());
 }
+
+/// Prose has no operator precedence, so a condition's grouping must be written out: a list inside a list stands
+/// in parentheses whichever of `and` and `or` it is, and a negated signal ("it is not the case that …", which
+/// reaches to the end of the sentence) does too when more parts follow it.
+#[test]
+fn a_condition_says_how_its_parts_group() {
+    let policy = common::policy_from_text(
+        r#"policy prec {
+  name       "Prec"
+  controller "Prec Inc."
+  contact    "p@prec.example"
+  version    "1"
+  languages  en
+}
+signal a "a holds"
+signal b "b holds"
+signal c "c holds"
+data   x "the x"
+data   y "the y"
+data   z "the z"
+purpose p basis consent "doing p"
+sites s "s sites" { shop.example }
+collect x on s when a or b and c for p keep 30 days
+collect y on s when (a or b) and c for p keep 30 days
+collect z on s when not (a and b) for p keep 30 days link to account when not a and b
+"#,
+    );
+    let md = render::markdown(&disclose::build(&policy, "en", None).unwrap());
+    for said in [
+        "While a holds or (b holds and c holds), we collect there the x.",
+        "While (a holds or b holds) and c holds, we collect there the y.",
+        "While it is not the case that (a holds and b holds), we collect there the z.",
+        "We link the z to your account only if, at the time of collection, (it is not the case that a holds) and b \
+         holds.",
+    ] {
+        assert!(md.contains(said), "{said}\n{md}");
+    }
+    assert!(!md.contains("it is not the case that a holds and"), "{md}");
+}

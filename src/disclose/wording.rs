@@ -96,6 +96,9 @@ impl Ctx<'_> {
         self.cond_prec(c, 0)
     }
 
+    /// `prec` is 0 for a whole condition and 2 for a part of a list of conditions, where a list inside stands in
+    /// parentheses, whichever of `and` and `or` it is: prose has no precedence a reader could be expected to
+    /// apply, so "a or b and c" would leave open which of them the rule means.
     pub(super) fn cond_prec(&self, c: &Cond, prec: u8) -> String {
         match c {
             Cond::Var(n) => self.var(n, true),
@@ -105,8 +108,11 @@ impl Ctx<'_> {
             },
             Cond::And(cs) | Cond::Or(cs) => {
                 let (own, conj) = if matches!(c, Cond::And(_)) { (1, "list_and") } else { (0, "list_or") };
-                let parts: Vec<String> =
-                    if own == 1 { self.and_parts(cs) } else { cs.iter().map(|c| self.cond_prec(c, own + 1)).collect() };
+                let parts: Vec<String> = if own == 1 {
+                    self.and_parts(cs)
+                } else {
+                    cs.iter().enumerate().map(|(i, c)| self.part(c, i + 1 == cs.len())).collect()
+                };
                 let s = self.l.list(&parts, conj);
                 if prec > own {
                     format!("({s})")
@@ -137,7 +143,7 @@ impl Ctx<'_> {
         let (on, off) = (group(true), group(false));
         let mut said = (false, false);
         let mut parts = Vec::new();
-        for c in cs {
+        for (i, c) in cs.iter().enumerate() {
             match feature(c) {
                 Some((_, state)) if (if state { &on } else { &off }).len() > 1 => {
                     let done = if state { &mut said.0 } else { &mut said.1 };
@@ -153,10 +159,23 @@ impl Ctx<'_> {
                         parts.push(self.l.t(key, &[("features", &features)]));
                     }
                 }
-                _ => parts.push(self.cond_prec(c, 2)),
+                _ => parts.push(self.part(c, i + 1 == cs.len())),
             }
         }
         parts
+    }
+
+    /// One part of a list of conditions. A negated signal reads "it is not the case that …", which reaches to
+    /// the end of the sentence: followed by more parts ("it is not the case that you are signed in and …") it
+    /// would seem to deny them too, so it stands in parentheses unless it is the last part.
+    fn part(&self, c: &Cond, last: bool) -> String {
+        let s = self.cond_prec(c, 2);
+        match c {
+            Cond::Not(inner) if !last && matches!(inner.as_ref(), Cond::Var(n) if self.p.feature(n).is_none()) => {
+                format!("({s})")
+            }
+            _ => s,
+        }
     }
 
     pub(super) fn var(&self, name: &str, on: bool) -> String {
