@@ -1415,3 +1415,50 @@ collect z on s when not (a and b) for p keep 30 days link to account when not a 
     }
     assert!(!md.contains("it is not the case that a holds and"), "{md}");
 }
+
+/// The ground for reading the page is said per group of rules. Where a rule without a ground (W0065, allowed)
+/// serves the same purpose as a `necessary` one, naming the purpose alone would claim the ground for it too, so
+/// the sentence names the data and the sites of the rules it is about.
+#[test]
+fn a_ground_for_reading_the_page_is_claimed_only_for_the_rules_that_give_it() {
+    let text = r#"
+policy nec {
+  name       "N"
+  controller "N GmbH, Berlin"
+  established DE
+  contact    "p@n.example"
+  version    "1"
+  languages  en, de
+  regions    DE
+}
+data x en "the x" de "das X"
+data y en "the y" de "das Y"
+purpose stats basis legitimate_interest profiling no decisions none
+  en "measuring usage" de "die Nutzung zu messen"
+  interest en "improving the service" de "den Dienst zu verbessern"
+sites s en "s sites" de "S-Seiten" { shop.example }
+sites t en "t sites" de "T-Seiten" { other.example }
+collect x on s for stats keep 30 days
+  necessary en "the x is needed to show the button" de "das X wird für die Schaltfläche gebraucht"
+collect y on t for stats keep 30 days
+  allow W0065 "reviewed"
+"#;
+    let policy = common::policy_from_text(text);
+    let en = render::markdown(&disclose::build(&policy, "en", Some("DE")).unwrap());
+    let claim = "Where we collect the x on s sites for the purpose of measuring usage, this access does not require \
+                 your consent";
+    assert!(en.contains(claim), "{en}");
+    assert!(!en.contains("Where we collect the data for the purpose of measuring usage"), "{en}");
+    let de = render::markdown(&disclose::build(&policy, "de", Some("DE")).unwrap());
+    let claim = "Soweit wir das X auf S-Seiten erheben, um die Nutzung zu messen, ist der Zugriff ohne Ihre \
+                 Einwilligung zulässig";
+    assert!(de.contains(claim), "{de}");
+    // With the second rule `necessary` for the same reason, one sentence speaks of all the data, as before.
+    let same = text.replace(
+        "  allow W0065 \"reviewed\"",
+        "  necessary en \"the x is needed to show the button\" de \"das X wird für die Schaltfläche gebraucht\"",
+    );
+    let en = render::markdown(&disclose::build(&common::policy_from_text(&same), "en", Some("DE")).unwrap());
+    assert!(en.contains("This access does not require your consent"), "{en}");
+    assert!(!en.contains("Where we collect the x"), "{en}");
+}

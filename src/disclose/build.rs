@@ -1333,6 +1333,34 @@ fn page_access(cx: &Ctx, rules: &[&ir::CollectRule], region: Option<&str>) -> Ve
         let texts: Vec<String> = names.iter().filter_map(|p| cx.p.purpose(p)).map(|p| cx.tx(&p.text)).collect();
         l.list(&texts, "list_and")
     };
+    // A sentence that names only purposes speaks of every rule here for them; where a rule outside its group
+    // serves one of them too (a rule the author gave no ground, W0065, beside one that is `necessary`), it also
+    // names the data and the sites, so that it claims no ground for a rule that has none.
+    let scope = |rs: &[&ir::CollectRule]| -> (String, String) {
+        let purposes = purpose_list(rs);
+        let shared = here.iter().any(|r| {
+            !rs.iter().any(|x| std::ptr::eq(*x, *r))
+                && r.purposes.iter().any(|p| rs.iter().any(|x| x.purposes.contains(p)))
+        });
+        if !shared {
+            return (purposes, l.t("page_access_the_data", &[]));
+        }
+        let mut data: Vec<String> = Vec::new();
+        let mut sites: Vec<String> = Vec::new();
+        for r in rs {
+            for d in &r.data {
+                if !data.contains(d) {
+                    data.push(d.clone());
+                }
+            }
+            for c in r.sites.iter().map(|c| cx.category_text(c)) {
+                if !sites.contains(&c) {
+                    sites.push(c);
+                }
+            }
+        }
+        (purposes, l.t("page_access_what", &[("data", &cx.data_list(&data)), ("sites", &l.list(&sites, "list_and"))]))
+    };
     let consented: Vec<&ir::CollectRule> =
         here.iter().copied().filter(|r| r.necessary.is_none() && cx.p.rests_on_consent(&r.purposes)).collect();
     // Rules that give the same reason for the same purposes are said once.
@@ -1354,7 +1382,8 @@ fn page_access(cx: &Ctx, rules: &[&ir::CollectRule], region: Option<&str>) -> Ve
         text.push(if whole {
             l.t("page_access_consent", &[("law", &law(false))])
         } else {
-            l.t("page_access_consent_for", &[("purpose", &purpose_list(&consented)), ("law", &law(false))])
+            let (purpose, what) = scope(&consented);
+            l.t("page_access_consent_for", &[("what", &what), ("purpose", &purpose), ("law", &law(false))])
         });
     }
     for (reason, rs) in &necessary {
@@ -1362,9 +1391,10 @@ fn page_access(cx: &Ctx, rules: &[&ir::CollectRule], region: Option<&str>) -> Ve
         text.push(if whole {
             l.t("page_access_necessary", &[("law", &law(true)), ("reason", &reason)])
         } else {
+            let (purpose, what) = scope(rs);
             l.t(
                 "page_access_necessary_for",
-                &[("purpose", &purpose_list(rs)), ("law", &law(true)), ("reason", &reason)],
+                &[("what", &what), ("purpose", &purpose), ("law", &law(true)), ("reason", &reason)],
             )
         });
     }
