@@ -783,7 +783,18 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
         ..Section::new(
             "recipients",
             l.t("recipients_heading", &[]),
-            if recipient_items.is_empty() { vec![l.t("recipients_none", &[])] } else { vec![] },
+            // A policy written from a published text that names no recipient does not thereby say there is
+            // none: the notice says what that text leaves open, unless the policy promises to disclose nothing.
+            if recipient_items.is_empty() {
+                let key = if marks_gaps && !promised(ir::Promise::NeverDisclose) {
+                    "recipients_not_stated"
+                } else {
+                    "recipients_none"
+                };
+                vec![l.t(key, &[])]
+            } else {
+                vec![]
+            },
             recipient_items,
         )
     });
@@ -803,15 +814,32 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
             data.iter().filter(|d| rules_for(&d.name).into_iter().all(is_stopped)).map(|d| d.name.clone()).collect();
         // The step in which the user actively agrees before the feature collects anything (Planet49). A
         // feature on from installation says so in the same sentence, so that "on" cannot be read as consent.
+        // The step is called consent only where what the feature gates rests on consent: a policy written from a
+        // published text that states no legal basis (`not_stated`) gets the user's step without a legal name.
+        let gated: Vec<String> = stopped
+            .iter()
+            .flat_map(|r| r.purposes.iter())
+            .chain(
+                independent
+                    .iter()
+                    .filter(|r| r.when.as_ref().is_some_and(|c| requires(c, &f.name)))
+                    .flat_map(|r| r.purposes.iter()),
+            )
+            .cloned()
+            .collect();
+        let consent = gated.is_empty() || policy.rests_on_consent(&gated);
+        let (until, before) = if consent {
+            ("feature_on_until_consent", "feature_opt_in")
+        } else {
+            ("feature_on_until_opt_in", "feature_opt_in_step")
+        };
         let mut text = match (&f.opt_in, f.default) {
             (Some(opt_in), true) => {
-                vec![
-                    cap(&l.t("feature_on_until_consent", &[("feature", &name), ("opt_in", &sentence(&cx.tx(opt_in)))])),
-                ]
+                vec![cap(&l.t(until, &[("feature", &name), ("opt_in", &sentence(&cx.tx(opt_in)))]))]
             }
             (Some(opt_in), false) => vec![
                 cap(&l.t("feature_default_off", &[("feature", &name)])),
-                l.t("feature_opt_in", &[("feature", &name), ("opt_in", &sentence(&cx.tx(opt_in)))]),
+                l.t(before, &[("feature", &name), ("opt_in", &sentence(&cx.tx(opt_in)))]),
             ],
             (None, default) => {
                 vec![cap(
@@ -963,7 +991,19 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
     for p in applied.iter().filter(|p| p.basis == LegalBasis::NotStated) {
         requirement.push(l.t("requirement_not_stated", &[("purpose", &cx.tx(&p.text))]));
     }
-    requirement.push(l.t(if requirement.is_empty() { "requirement_voluntary" } else { "requirement_rest" }, &[]));
+    // "Beyond that" speaks of the purposes no sentence above is about; where there is none, only the way out
+    // is left to say, and saying that nothing further is required would assert what no source gives.
+    let all_said = applied
+        .iter()
+        .all(|p| matches!(p.basis, LegalBasis::Contract | LegalBasis::LegalObligation | LegalBasis::NotStated));
+    requirement.push(l.t(
+        match (requirement.is_empty(), all_said) {
+            (true, _) => "requirement_voluntary",
+            (false, false) => "requirement_rest",
+            (false, true) => "requirement_way_out",
+        },
+        &[],
+    ));
     for i in &incentives {
         requirement.push(l.t("requirement_incentive", &[("data", &cx.data_list(&i.data))]));
     }
@@ -1186,6 +1226,7 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
                     ("data_intro", "data_intro_no_settings"),
                     ("requirement_voluntary", "requirement_voluntary_no_settings"),
                     ("requirement_rest", "requirement_rest_no_settings"),
+                    ("requirement_way_out", "requirement_way_out_no_settings"),
                 ] {
                     if *p == l.t(key, &[]) {
                         *p = l.t(plain, &[]);
