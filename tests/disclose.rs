@@ -1462,3 +1462,24 @@ collect y on t for stats keep 30 days
     assert!(en.contains("This access does not require your consent"), "{en}");
     assert!(!en.contains("Where we collect the x"), "{en}");
 }
+
+/// A notice for every region names each regional controller with its regions, in the prose and in the JSON facts;
+/// a notice for one region names that region's controller in both.
+#[test]
+fn every_regional_controller_is_named_where_its_users_read() {
+    let policy = common::check_path(Path::new("policies/real/capital-one-shopping.policy")).checked.policy.unwrap();
+    let all = disclose::build(&policy, "en", None).unwrap();
+    let md = render::markdown(&all);
+    assert!(md.contains("The controller responsible for processing your data is Wikibuy Holdings, LLC."), "{md}");
+    assert!(
+        md.contains("For users in Canada, the controller responsible for processing their data is Capital One Shopping Canada, Inc."),
+        "{md}"
+    );
+    assert!(md.contains("For users in Australia, the controller responsible for processing their data is Capital One Shopping Australia Pty Ltd."), "{md}");
+    let facts = serde_json::to_value(&all.facts).unwrap();
+    assert_eq!(facts["regional_controllers"][0]["regions"][0], "CA");
+    assert_eq!(facts["regional_controllers"][1]["controller"], "Capital One Shopping Australia Pty Ltd");
+    let ca = disclose::build(&policy, "en", Some("CA")).unwrap();
+    assert_eq!(ca.facts.controller, "Capital One Shopping Canada, Inc.");
+    assert!(ca.facts.regional_controllers.is_empty());
+}

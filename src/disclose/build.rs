@@ -252,6 +252,19 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
         ),
         l.t("contact", &[("contact", &contact)]),
     ];
+    // A notice for every region names each regional controller with the users it is responsible for; a notice
+    // for one region has named the one responsible there above.
+    // (A notice for every region is never one for the United States alone, so it always says "controller".)
+    if region.is_none() {
+        for (i, c) in policy.regional_controllers.iter().enumerate() {
+            let regions = region_list(&l, &c.regions);
+            let text = l.t(
+                "controller_regional",
+                &[("regions", &regions), ("controller", cx.tx(&c.text).trim_end_matches('.'))],
+            );
+            controller.insert(1 + i, text);
+        }
+    }
     if let (true, Some(est)) = (gdpr, &policy.established) {
         // Where the data is processed, and why the GDPR applies to a controller outside the Union (Art. 3(2)).
         if region::in_territory(est, framework) {
@@ -1254,7 +1267,16 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
         rows: summary_rows,
     };
     let facts = Facts {
-        controller: cx.tx(&policy.controller),
+        controller: cx.tx(controller_text),
+        regional_controllers: if region.is_none() {
+            policy
+                .regional_controllers
+                .iter()
+                .map(|c| RegionalControllerFact { regions: c.regions.clone(), controller: cx.tx(&c.text) })
+                .collect()
+        } else {
+            Vec::new()
+        },
         contact: contact.clone(),
         dpo: policy.dpo.as_ref().map(|d| cx.tx(d)),
         gdpr,

@@ -71,7 +71,11 @@ pub struct AppendixCategory {
 /// The facts behind the sentences, for programs that read the JSON.
 #[derive(Debug, Clone, Serialize)]
 pub struct Facts {
+    /// The controller the notice names: the region's own where the policy names one for it.
     pub controller: String,
+    /// In a notice for every region, the controllers the policy names for some regions.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub regional_controllers: Vec<RegionalControllerFact>,
     pub contact: String,
     pub dpo: Option<String>,
     pub gdpr: bool,
@@ -93,6 +97,13 @@ pub struct Facts {
     pub purposes: Vec<PurposeFact>,
     pub features: Vec<FeatureFact>,
     pub incentives: Vec<IncentiveFact>,
+}
+
+/// A controller responsible for the users of some regions (`controller region`).
+#[derive(Debug, Clone, Serialize)]
+pub struct RegionalControllerFact {
+    pub regions: Vec<String>,
+    pub controller: String,
 }
 
 /// A rule that collects independently of the pages: from which source, what, for what and for how long.
