@@ -823,6 +823,18 @@ impl Cond {
         all.contains(&var) && in_some_state(&names, |on| self.eval(&|n| n != var && on(n))) == Some(false)
     }
 
+    /// Whether `other` holds in every state where this condition does (false past 16 names, where it is not
+    /// decided): `a and b` implies `a`.
+    pub fn implies(&self, other: &Cond) -> bool {
+        let mut names = self.names();
+        for n in other.names() {
+            if !names.contains(&n) {
+                names.push(n);
+            }
+        }
+        in_some_state(&names, |on| self.eval(&|n| on(n)) && !other.eval(&|n| on(n))) == Some(false)
+    }
+
     /// Every name the condition reads, in order of first appearance.
     pub fn names(&self) -> Vec<&str> {
         let mut out = Vec::new();

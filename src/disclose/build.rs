@@ -6,7 +6,7 @@ use super::wording::{cap, sentence, Ctx};
 use super::{
     all_whole_sites, display_pattern, in_region, list_file_name, net_patterns, requires, DiscloseError, INLINE_LIST_MAX,
 };
-use crate::ir::{self, LegalBasis, Link, Policy};
+use crate::ir::{self, Cond, LegalBasis, Link, Policy};
 use crate::locale::Locale;
 use crate::region::{self, Framework};
 
@@ -729,6 +729,43 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
                     ("purpose", &l.list(&ptexts, "list_and")),
                 ],
             ));
+            // Data reaches a recipient only as collected for its purpose, so where every rule collecting these
+            // items for these purposes has a condition, the disclosure has it too (sharing typed coupon codes
+            // only with the user's permission): said, so that the sentence above does not read as unconditional.
+            let serving = |data: &[String], purposes: &[String]| {
+                data.iter().any(|d| items.contains(d)) && purposes.iter().any(|p| serves.iter().any(|s| s.name == *p))
+            };
+            let conds: Vec<Option<&Cond>> = rules
+                .iter()
+                .filter(|x| serving(&x.data, &x.purposes))
+                .map(|x| x.when.as_ref())
+                .chain(independent.iter().filter(|x| serving(&x.data, &x.purposes)).map(|x| x.when.as_ref()))
+                .collect();
+            if !conds.is_empty() && conds.iter().all(Option::is_some) {
+                // A condition that implies another one adds nothing to "either": `a or (a and b)` is `a`.
+                let conds: Vec<&Cond> = conds.into_iter().flatten().collect();
+                let mut distinct: Vec<Cond> = Vec::new();
+                for (i, c) in conds.iter().enumerate() {
+                    let weaker = conds
+                        .iter()
+                        .enumerate()
+                        .any(|(j, o)| (j < i && o.implies(c) && c.implies(o)) || (!o.implies(c) && c.implies(o)));
+                    if !weaker && !distinct.contains(c) {
+                        distinct.push((*c).clone());
+                    }
+                }
+                let cond = if distinct.len() == 1 { distinct.remove(0) } else { Cond::Or(distinct) };
+                // A condition that all collection in this notice needs (the one switch that turns the whole
+                // extension's collection off) holds for every recipient alike; the features section says it.
+                let everywhere = rules
+                    .iter()
+                    .map(|x| x.when.as_ref())
+                    .chain(independent.iter().map(|x| x.when.as_ref()))
+                    .all(|w| w.is_some_and(|w| w.implies(&cond)));
+                if !everywhere {
+                    text.push(l.t("recipient_only_while", &[("cond", &cx.cond(&cond))]));
+                }
+            }
         }
         if r.processor {
             text.push(if gdpr {
