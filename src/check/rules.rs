@@ -853,7 +853,34 @@ impl Checker<'_> {
             _ => None,
         };
         let mut with = Vec::new();
-        for s in &e.settings {
+        for (i, s) in e.settings.iter().enumerate() {
+            // A line is decided in one state, so a switch it sets twice is a slip: set the same way, the second
+            // says nothing; set both ways, one of them would silently win and the line would test another state
+            // than it reads.
+            if let Some(first) = e.settings.iter().take(i).find(|f| f.name.name == s.name.name) {
+                let name = &s.name.name;
+                let (message, help) = if first.on == s.on {
+                    (
+                        format!("`{name}` is listed twice in this `expect` line"),
+                        "list each switch once; if another switch was meant here, write that one".to_string(),
+                    )
+                } else {
+                    (
+                        format!("this `expect` line sets `{name}` both on and off"),
+                        format!(
+                            "an `expect` line is decided in one state: keep `{name}` or `not {name}`, and test the \
+                             other state with a second `expect` line"
+                        ),
+                    )
+                };
+                self.emit(
+                    Diagnostic::new(Code::Duplicate, s.name.span, message)
+                        .with_label("set again")
+                        .with_secondary(first.name.span, "first set here")
+                        .with_help(help),
+                );
+                continue;
+            }
             if self.resolve_tested_name(&s.name, "this `expect` line") {
                 with.push(if s.on { s.name.name.clone() } else { format!("not {}", s.name.name) });
             }
