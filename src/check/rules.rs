@@ -560,9 +560,11 @@ impl Checker<'_> {
             Some(None) => Some(ir::Aggregated::Indefinitely),
             Some(Some(d)) => {
                 let period = self.retention(d)?;
-                // Aggregated data outlasts the data it is made from; a limit no later than that says nothing.
+                // Aggregated data outlasts the data it is made from; a limit no later than that says nothing. It
+                // must end later in every reading of the two periods (the notice promises the order whatever the
+                // month), and one period written two ways (`12 months`, `1 year`) is not longer.
                 if let ir::Retention::Period(p) = &retention {
-                    if period.max_days() <= p.max_days() {
+                    if !period.surely_longer_than(*p) {
                         self.emit(
                             Diagnostic::new(
                                 Code::BadValue,
@@ -571,8 +573,9 @@ impl Checker<'_> {
                             )
                             .with_label("not longer than the retention")
                             .with_help(format!(
-                                "the aggregated period counts from collection, like the retention: give a period \
-                                 longer than {p}, or leave out `then aggregated`"
+                                "the aggregated period counts from collection, like the retention, and must end \
+                                 after it however long its months are (28 to 31 days) and its years (365 or 366): \
+                                 give a period longer than {p}, or leave out `then aggregated`"
                             )),
                         );
                         return None;
