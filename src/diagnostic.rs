@@ -63,7 +63,7 @@ codes! {
     MissingClause = "E0009", Error, "a rule or declaration lacks a clause it needs (purpose, retention, sites, ...)";
     UndeclaredCondition = "E0010", Error, "a condition names something that is not a declared signal or feature";
     NeverCovered = "W0011", Warning, "a collect rule can never collect because `never` rules cover its whole scope";
-    NeverHolds = "W0012", Warning, "a rule's `when` or link condition can hold in no state of the signals and features";
+    NeverHolds = "W0012", Warning, "a rule's `when` or link condition can hold in no state of the signals and features, or its link condition in none where its `when` holds";
     ExpectUnknownData = "E0012", Error, "an `expect` line names data that is not declared";
     UndeclaredRegion = "E0013", Error, "a rule, incentive or test names a region the policy does not declare (a test may name a region inside a declared one: `DE` under `EU`)";
     UndeclaredLanguage = "W0014", Warning, "a text is given in a language the policy does not declare";

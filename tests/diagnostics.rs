@@ -171,6 +171,25 @@ fn aggregated_data_outlasts_the_retention_in_every_reading_of_its_periods() {
     }
 }
 
+/// A link condition that can hold, under a `when` that can hold, but never both together: the rule never links
+/// (W0012); one that holds in some state where the rule collects is no warning.
+#[test]
+fn a_link_condition_that_never_holds_while_the_rule_collects_is_reported() {
+    let fixture = std::fs::read_to_string("tests/fixtures/diagnostics/W0012-condition-never-holds.policy").unwrap();
+    let head = &fixture[..fixture.find("// A typo").unwrap()];
+    let never = |rule: &str| {
+        codes_of(&format!("{head}{rule}\n"))
+            .iter()
+            .any(|(c, m)| *c == Code::NeverHolds && m.contains("never holds when the rule collects"))
+    };
+    let rule = "collect page_url on shops when COND for analytics keep 30 days link to account when LINK";
+    let with = |cond: &str, link: &str| rule.replace("COND", cond).replace("LINK", link);
+    assert!(never(&with("not signed_in", "signed_in")));
+    assert!(never(&with("offers and not signed_in", "signed_in or not offers")));
+    assert!(!never(&with("offers", "signed_in")));
+    assert!(!never(&with("not signed_in or offers", "signed_in")));
+}
+
 /// The codes a policy text gets, in order.
 fn codes_of(text: &str) -> Vec<(Code, String)> {
     let out = policyc::check_source("t.policy", text, &mut policyc::NoLists, Default::default());

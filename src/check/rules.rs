@@ -467,6 +467,31 @@ impl Checker<'_> {
                                 "fix the condition, or write `link to account never`, which says the same plainly",
                             ),
                     );
+                } else if let Some(w) = when {
+                    // Linking happens only to what the rule collects, so a link condition that holds in no state
+                    // where the rule's `when` does (`when not signed_in` with `link to account when signed_in`)
+                    // never links either, though each condition alone can hold.
+                    let mut names = w.names();
+                    names.extend(c.names());
+                    names.sort_unstable();
+                    names.dedup();
+                    if ir::in_some_state(&names, |on| w.eval(&|n| on(n)) && c.eval(&|n| on(n))) == Some(false) {
+                        let at = collect_clause_span(file, *span, |k| matches!(k, ast::CollectClause::Link(_)));
+                        let cond_at = collect_clause_span(file, *span, |k| matches!(k, ast::CollectClause::When(_)));
+                        self.emit(
+                            Diagnostic::new(
+                                Code::NeverHolds,
+                                at,
+                                "this link condition never holds when the rule collects, so it never links",
+                            )
+                            .with_label("false whenever the rule collects")
+                            .with_secondary(cond_at, "the rule collects only in these states")
+                            .with_help(format!(
+                                "the rule collects only when `{w}`: link in a state where it collects, or write \
+                                 `link to account never`, which says what happens plainly"
+                            )),
+                        );
+                    }
                 }
             }
         }
