@@ -87,6 +87,7 @@ codes! {
     WithdrawNamesOtherSwitch = "W0033", Warning, "a withdrawal text names a switch that also gates purposes not based on consent";
     RewardNotKept = "W0034", Warning, "an incentive for consented data does not say that the reward stays after withdrawal";
     SpecialCategorySite = "E0035", Error, "a collect rule's scope includes sites of a special category (GDPR Art. 9) without explicit consent";
+    IncentiveDataNotCollected = "E0036", Error, "an incentive is offered in exchange for a data item that no rule collects where the offer applies";
     UnknownStoreType = "E0040", Error, "a `store` line names a type that is not a store data type or use";
     UnmappedStoreData = "E0041", Error, "a policy with `store` lines collects a data item that has no store data type";
     CollectsPromisedData = "E0050", Error, "a collect rule or incentive takes a data item the policy promises never to collect (`never collect DATA`)";
