@@ -63,7 +63,7 @@ codes! {
     MissingClause = "E0009", Error, "a rule or declaration lacks a clause it needs (purpose, retention, sites, ...)";
     UndeclaredCondition = "E0010", Error, "a condition names something that is not a declared signal or feature";
     NeverCovered = "W0011", Warning, "a collect rule can never collect because `never` rules cover its whole scope";
-    NeverHolds = "W0012", Warning, "a rule's `when` or link condition can hold in no state of the signals and features";
+    NeverHolds = "W0012", Warning, "a rule's `when` or link condition can hold in no state of the signals and features, or its link condition in none where its `when` holds";
     ExpectUnknownData = "E0012", Error, "an `expect` line names data that is not declared";
     UndeclaredRegion = "E0013", Error, "a rule, incentive or test names a region the policy does not declare (a test may name a region inside a declared one: `DE` under `EU`)";
     UndeclaredLanguage = "W0014", Warning, "a text is given in a language the policy does not declare";
@@ -87,6 +87,7 @@ codes! {
     WithdrawNamesOtherSwitch = "W0033", Warning, "a withdrawal text names a switch that also gates purposes not based on consent";
     RewardNotKept = "W0034", Warning, "an incentive for consented data does not say that the reward stays after withdrawal";
     SpecialCategorySite = "E0035", Error, "a collect rule's scope includes sites of a special category (GDPR Art. 9) without explicit consent";
+    IncentiveDataNotCollected = "E0036", Error, "an incentive is offered in exchange for a data item that no rule collects where the offer applies";
     UnknownStoreType = "E0040", Error, "a `store` line names a type that is not a store data type or use";
     UnmappedStoreData = "E0041", Error, "a policy with `store` lines collects a data item that has no store data type";
     CollectsPromisedData = "E0050", Error, "a collect rule or incentive takes a data item the policy promises never to collect (`never collect DATA`)";

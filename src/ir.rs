@@ -732,10 +732,11 @@ pub fn named_criterion(r: &Retention) -> Option<&str> {
 }
 
 /// Whether a rule keeping data for `a` keeps it at least as long as one keeping it for `b`: the same retention,
-/// or two periods of which `a` is the longer. A criterion and a period cannot be compared in advance.
+/// or two periods of which `b` is never the longer, however long their months and years are
+/// ([`Period::maybe_longer_than`]). A criterion and a period cannot be compared in advance.
 pub fn keeps_at_least(a: &Retention, b: &Retention) -> bool {
     match (a, b) {
-        (Retention::Period(x), Retention::Period(y)) => x.max_days() >= y.max_days(),
+        (Retention::Period(x), Retention::Period(y)) => !y.maybe_longer_than(*x),
         _ => a == b,
     }
 }

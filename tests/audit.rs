@@ -337,6 +337,34 @@ fn cli_audit_cut_short_by_its_reader_does_not_exit_clean() {
     assert_eq!(o.status.code(), Some(2), "{err}");
 }
 
+/// Output that cannot be written (a full disk) is an error that names the cause, with exit code 2, in both
+/// formats: for a short log whose violations all wait in the buffer until the end, and for a long one that fails
+/// mid-stream (which is no reader closing the pipe).
+#[test]
+#[cfg(target_os = "linux")]
+fn cli_audit_output_that_cannot_be_written_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let artifact_path = dir.path().join("shop.matcher");
+    std::fs::write(&artifact_path, artifact()).unwrap();
+    let long = dir.path().join("many.ndjson");
+    let line = "{\"url\": \"https://unknown.example/\", \"collect\": [\"page_url\"]}\n";
+    std::fs::write(&long, line.repeat(5_000)).unwrap();
+    for log in [LOG, long.to_str().unwrap()] {
+        for format in ["text", "json"] {
+            let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+            let o = Command::new(env!("CARGO_BIN_EXE_policyc"))
+                .args(["audit", artifact_path.to_str().unwrap(), log, "--format", format])
+                .stdout(full)
+                .output()
+                .unwrap();
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert_eq!(o.status.code(), Some(2), "{log} {format}: {err}");
+            assert!(err.contains("error: cannot write to standard output: No space left on device"), "{err}");
+            assert!(!err.contains("the output was closed") && !err.contains("audited "), "{log} {format}: {err}");
+        }
+    }
+}
+
 /// `policyc audit --help` says what its exit codes mean, as `audit_log` returns them.
 #[test]
 fn cli_help_names_the_exit_codes() {

@@ -249,6 +249,33 @@ fn commands_end_quietly_when_their_output_pipe_closes() {
     }
 }
 
+/// Output that cannot be written (a full disk) is no closed pipe: `match` says so and exits 2, on one thread
+/// and on several, for a short input as for a long one.
+#[test]
+#[cfg(target_os = "linux")]
+fn match_output_that_cannot_be_written_is_an_error() {
+    let (_dir, artifact) = shopping_artifact();
+    for (lines, jobs) in [(1, "1"), (1, "4"), (20_000, "1"), (20_000, "4")] {
+        let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_policyc"))
+            .args(["match", artifact.to_str().unwrap(), "-j", jobs])
+            .stdin(Stdio::piped())
+            .stdout(full)
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let writer = std::thread::spawn(move || {
+            let _ = stdin.write_all("https://www.walmart.com/ip/1\n".repeat(lines).as_bytes());
+        });
+        let o = child.wait_with_output().unwrap();
+        writer.join().unwrap();
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{lines} lines, -j {jobs}: {err}");
+        assert!(err.contains("error: cannot write to standard output: No space left on device"), "{err}");
+    }
+}
+
 /// `match --jobs N` decides on N threads and writes in input order: the same bytes as one thread.
 #[test]
 fn match_on_many_threads_writes_what_one_thread_writes_in_order() {

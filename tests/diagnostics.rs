@@ -132,6 +132,64 @@ fn a_promise_not_to_collect_is_checked_against_incentives() {
     assert_eq!(d[0].labels.len(), 1, "the promise is shown");
 }
 
+/// Aggregated data must outlast the data it is made from in every reading of the two periods: one period written
+/// two ways (`12 months`, `1 year`) is not longer, whichever way round; a month may be 28 days, so it does not
+/// outlast 30 days; and 31 days does not outlast a month of 31 days.
+#[test]
+fn aggregated_data_outlasts_the_retention_in_every_reading_of_its_periods() {
+    let fixture = std::fs::read_to_string("tests/fixtures/diagnostics/E0016-aggregated-not-longer.policy").unwrap();
+    let rejected = |keep: &str, aggregated: &str| {
+        let text = fixture
+            .replace("keep 1 year then aggregated 6 months", &format!("keep {keep} then aggregated {aggregated}"));
+        assert!(text.contains(&format!("then aggregated {aggregated} ")), "the fixture changed");
+        codes_of(&text).iter().any(|(c, m)| *c == Code::BadValue && m.contains("does not outlast"))
+    };
+    for (keep, aggregated) in [
+        ("12 months", "1 year"),
+        ("1 year", "12 months"),
+        ("4 weeks", "28 days"),
+        ("30 days", "1 month"),
+        ("1 month", "31 days"),
+        ("365 days", "1 year"),
+        ("1 year", "366 days"),
+        ("2 months", "8 weeks"),
+    ] {
+        assert!(rejected(keep, aggregated), "keep {keep} then aggregated {aggregated} is accepted");
+    }
+    for (keep, aggregated) in [
+        ("12 months", "13 months"),
+        ("1 year", "2 years"),
+        ("11 months", "1 year"),
+        ("4 weeks", "29 days"),
+        ("27 days", "1 month"),
+        ("1 month", "32 days"),
+        ("1 year", "367 days"),
+        ("364 days", "1 year"),
+        ("2 months", "9 weeks"),
+    ] {
+        assert!(!rejected(keep, aggregated), "keep {keep} then aggregated {aggregated} is rejected");
+    }
+}
+
+/// A link condition that can hold, under a `when` that can hold, but never both together: the rule never links
+/// (W0012); one that holds in some state where the rule collects is no warning.
+#[test]
+fn a_link_condition_that_never_holds_while_the_rule_collects_is_reported() {
+    let fixture = std::fs::read_to_string("tests/fixtures/diagnostics/W0012-condition-never-holds.policy").unwrap();
+    let head = &fixture[..fixture.find("// A typo").unwrap()];
+    let never = |rule: &str| {
+        codes_of(&format!("{head}{rule}\n"))
+            .iter()
+            .any(|(c, m)| *c == Code::NeverHolds && m.contains("never holds when the rule collects"))
+    };
+    let rule = "collect page_url on shops when COND for analytics keep 30 days link to account when LINK";
+    let with = |cond: &str, link: &str| rule.replace("COND", cond).replace("LINK", link);
+    assert!(never(&with("not signed_in", "signed_in")));
+    assert!(never(&with("offers and not signed_in", "signed_in or not offers")));
+    assert!(!never(&with("offers", "signed_in")));
+    assert!(!never(&with("not signed_in or offers", "signed_in")));
+}
+
 /// The codes a policy text gets, in order.
 fn codes_of(text: &str) -> Vec<(Code, String)> {
     let out = policyc::check_source("t.policy", text, &mut policyc::NoLists, Default::default());

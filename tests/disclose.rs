@@ -667,6 +667,47 @@ fn notices_say_no_more_than_the_policy() {
     }
 }
 
+/// The notice of financial incentive names what the data given in exchange is used for, also when it comes from
+/// a source rather than the pages; and should no purpose be found (the checker refuses an offer for data no rule
+/// collects, E0036, but an IR can still say so), it leaves the purposes out rather than printing an empty list.
+#[test]
+fn an_incentive_names_its_purposes_and_never_an_empty_list() {
+    let text = std::fs::read_to_string("tests/fixtures/disclose/independent.policy").unwrap()
+        + "incentive credit region US en \"a US$5 credit\" de \"ein Guthaben von 5 US-Dollar\" in exchange for \
+           purchases value \"US$3 per user and year\" method \"revenue per user\" opt in \"accept the offer\" \
+           withdraw \"write to us\" reward stays\n";
+    let mut policy = common::policy_from_text(&text);
+    for region in [Some("US"), None] {
+        let txt = render::render(&disclose::build(&policy, "en", region).unwrap(), Format::Text);
+        let txt = norm(&txt);
+        assert!(
+            txt.contains("In exchange, we collect the purchases made through our links and use this data for crediting your cash back;"),
+            "{region:?}: {txt}"
+        );
+    }
+    // An item no rule collects: nothing to name it is used for.
+    policy.incentives[0].data = vec!["password".to_string()];
+    for (lang, offer, terms) in [
+        (
+            "en",
+            "In exchange, you allow us to collect your passwords; see",
+            "In exchange, you allow us to collect your passwords as described in this notice.",
+        ),
+        (
+            "de",
+            "Im Gegenzug erlauben Sie uns, Ihre Passwörter zu erheben; siehe",
+            "Im Gegenzug erlauben Sie uns, Ihre Passwörter wie in diesen Hinweisen beschrieben zu erheben.",
+        ),
+    ] {
+        let txt = norm(&render::render(&disclose::build(&policy, lang, Some("US")).unwrap(), Format::Text));
+        assert!(txt.contains(offer) && txt.contains(terms), "{lang}: {txt}");
+        assert!(
+            !txt.contains(" for ;") && !txt.contains("um ;") && !txt.contains("for .") && !txt.contains("um ."),
+            "{txt}"
+        );
+    }
+}
+
 /// Issue 18: "for example" introduces only lists that go on; a complete list is introduced as complete.
 #[test]
 fn complete_site_lists_are_not_called_examples() {

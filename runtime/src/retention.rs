@@ -52,6 +52,28 @@ impl TimeUnit {
             TimeUnit::Year => 366,
         }
     }
+
+    /// The fewest days one unit can span (a month counts 28, a year 365), for comparing periods.
+    pub fn min_days(self) -> u64 {
+        match self {
+            TimeUnit::Day => 1,
+            TimeUnit::Week => 7,
+            TimeUnit::Month => 28,
+            TimeUnit::Year => 365,
+        }
+    }
+
+    /// The unit's length in the smallest unit it converts to exactly, and which one that is: days and weeks
+    /// count in days, months and years in months. Between the two kinds there is no exact conversion, since a
+    /// month or a year has a varying number of days.
+    fn exact(self) -> (u64, bool) {
+        match self {
+            TimeUnit::Day => (1, false),
+            TimeUnit::Week => (7, false),
+            TimeUnit::Month => (1, true),
+            TimeUnit::Year => (12, true),
+        }
+    }
 }
 
 /// A retention period: an amount of a unit.
@@ -65,6 +87,40 @@ impl Period {
     /// An upper bound in days, for comparing periods of different units.
     pub fn max_days(self) -> u64 {
         u64::from(self.amount) * self.unit.max_days()
+    }
+
+    /// A lower bound in days, for comparing periods of different units.
+    pub fn min_days(self) -> u64 {
+        u64::from(self.amount) * self.unit.min_days()
+    }
+
+    /// Whether this period ends after `other` whatever day both are counted from. Periods whose units convert
+    /// exactly (`12 months` and `1 year`, `4 weeks` and `28 days`) compare exactly, so that one period written
+    /// two ways is neither longer; otherwise the shortest reading of this one must exceed the longest reading
+    /// of the other (`32 days` is longer than `1 month`, `31 days` is not surely, and `1 month` is not surely
+    /// longer than `30 days`).
+    pub fn surely_longer_than(self, other: Period) -> bool {
+        match self.exact_cmp(other) {
+            Some(order) => order.is_gt(),
+            None => self.min_days() > other.max_days(),
+        }
+    }
+
+    /// Whether this period can end after `other` counted from the same day, in some reading of its months and
+    /// years: the converse of `other` lasting at least as long in every reading. `1 month` can be longer than
+    /// `30 days`; `12 months` is never longer than `1 year`.
+    pub fn maybe_longer_than(self, other: Period) -> bool {
+        match self.exact_cmp(other) {
+            Some(order) => order.is_gt(),
+            None => self.max_days() > other.min_days(),
+        }
+    }
+
+    /// The order of two periods whose units convert exactly, in their common unit; `None` between days or weeks
+    /// and months or years.
+    fn exact_cmp(self, other: Period) -> Option<std::cmp::Ordering> {
+        let ((a, months_a), (b, months_b)) = (self.unit.exact(), other.unit.exact());
+        (months_a == months_b).then(|| (u64::from(self.amount) * a).cmp(&(u64::from(other.amount) * b)))
     }
 }
 
@@ -222,6 +278,24 @@ mod tests {
         {
             assert!(!unknown.parse::<Retention>().unwrap().is_known(), "{unknown}");
         }
+    }
+
+    #[test]
+    fn periods_compare_exactly_where_units_convert_and_by_every_reading_otherwise() {
+        let p = |s: &str| s.parse::<Period>().unwrap();
+        // One period written two ways is neither longer nor shorter.
+        for (a, b) in [("12 months", "1 year"), ("4 weeks", "28 days"), ("24 months", "2 years")] {
+            for (x, y) in [(a, b), (b, a)] {
+                assert!(!p(x).surely_longer_than(p(y)) && !p(x).maybe_longer_than(p(y)), "{x} against {y}");
+            }
+        }
+        // A month is 28 to 31 days and a year 365 or 366.
+        assert!(p("1 month").maybe_longer_than(p("30 days")) && !p("1 month").surely_longer_than(p("30 days")));
+        assert!(p("31 days").maybe_longer_than(p("1 month")) && !p("31 days").surely_longer_than(p("1 month")));
+        assert!(p("32 days").surely_longer_than(p("1 month")) && !p("1 month").maybe_longer_than(p("32 days")));
+        assert!(p("1 month").surely_longer_than(p("27 days")) && !p("27 days").maybe_longer_than(p("1 month")));
+        assert!(p("1 year").maybe_longer_than(p("365 days")) && !p("1 year").surely_longer_than(p("365 days")));
+        assert!(p("13 months").surely_longer_than(p("1 year")) && p("2 weeks").surely_longer_than(p("13 days")));
     }
 
     #[test]

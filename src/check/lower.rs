@@ -169,6 +169,7 @@ impl Checker<'_> {
         // What the law requires is judged on a policy whose names and values are right: an unknown safeguard is
         // reported once, as itself, not also as a missing one.
         self.promises(file, &policy, &collect_spans, &independent_spans);
+        self.incentives_collected(file, &policy);
         self.aggregated_unlinked(file, &policy, &collect_spans, &independent_spans);
         self.conditions_hold(file, &policy, &collect_spans, &independent_spans);
         self.device_consent(file, &policy, &collect_spans, &independent_spans);

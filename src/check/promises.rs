@@ -85,6 +85,57 @@ impl Checker<'_> {
 }
 
 impl Checker<'_> {
+    /// Reports every data item an incentive is offered in exchange for that no rule collects where the offer
+    /// applies: the notice of financial incentive would say that the item is collected and used in exchange,
+    /// with no purpose to name, which is a false promise. The places checked are those a notice is written for:
+    /// the incentive's own regions, or the policy's when it has none; a rule counts there when it applies to
+    /// every user there, as a notice for the region counts it.
+    pub(super) fn incentives_collected(&mut self, file: &ast::File, policy: &ir::Policy) {
+        for inc in &policy.incentives {
+            let places = if inc.regions.is_empty() { &policy.regions } else { &inc.regions };
+            let written = file.items.iter().find_map(|i| match i {
+                ast::Item::Incentive(x) if x.name.name == inc.name => Some(x),
+                _ => None,
+            });
+            for d in &inc.data {
+                let collecting: Vec<&[String]> =
+                    policy.collections().filter(|r| r.data.contains(d)).map(|r| r.regions).collect();
+                let missing_in = places
+                    .iter()
+                    .find(|place| !collecting.iter().any(|rs| crate::region::collect_applies(rs, Some(place))));
+                let message = match (collecting.is_empty(), missing_in) {
+                    (true, _) => format!("incentive `{}` is offered in exchange for `{d}`, which no rule collects", inc.name),
+                    (false, Some(place)) => format!(
+                        "incentive `{}` is offered in exchange for `{d}`, which no rule collects in `{place}`, where the \
+                         offer applies",
+                        inc.name
+                    ),
+                    (false, None) => continue,
+                };
+                let span = written.and_then(|x| {
+                    x.clauses
+                        .iter()
+                        .find_map(|(c, _)| match c {
+                            ast::IncentiveClause::Exchange(ds) => ds.iter().find(|i| &i.name == d).map(|i| i.span),
+                            _ => None,
+                        })
+                        .or(Some(x.name.span))
+                });
+                if let Some(span) = span {
+                    self.emit(
+                        Diagnostic::new(Code::IncentiveDataNotCollected, span, message)
+                            .with_label("never collected where the offer applies")
+                            .with_help(format!(
+                                "collect `{d}` with a rule that applies wherever the offer does, or remove it from `in \
+                                 exchange for`; the notice would otherwise promise to collect it in exchange for the \
+                                 offer, and could name no purpose it is used for"
+                            )),
+                    );
+                }
+            }
+        }
+    }
+
     /// Reports every recipient that collected data reaches and that breaks a promise about recipients, once per
     /// recipient and promise, with the promise and the purpose that discloses the data to it. Every rule that
     /// collects data counts, whatever its region, since a promise holds everywhere; an incentive's data reaches

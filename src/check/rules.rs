@@ -467,6 +467,31 @@ impl Checker<'_> {
                                 "fix the condition, or write `link to account never`, which says the same plainly",
                             ),
                     );
+                } else if let Some(w) = when {
+                    // Linking happens only to what the rule collects, so a link condition that holds in no state
+                    // where the rule's `when` does (`when not signed_in` with `link to account when signed_in`)
+                    // never links either, though each condition alone can hold.
+                    let mut names = w.names();
+                    names.extend(c.names());
+                    names.sort_unstable();
+                    names.dedup();
+                    if ir::in_some_state(&names, |on| w.eval(&|n| on(n)) && c.eval(&|n| on(n))) == Some(false) {
+                        let at = collect_clause_span(file, *span, |k| matches!(k, ast::CollectClause::Link(_)));
+                        let cond_at = collect_clause_span(file, *span, |k| matches!(k, ast::CollectClause::When(_)));
+                        self.emit(
+                            Diagnostic::new(
+                                Code::NeverHolds,
+                                at,
+                                "this link condition never holds when the rule collects, so it never links",
+                            )
+                            .with_label("false whenever the rule collects")
+                            .with_secondary(cond_at, "the rule collects only in these states")
+                            .with_help(format!(
+                                "the rule collects only when `{w}`: link in a state where it collects, or write \
+                                 `link to account never`, which says what happens plainly"
+                            )),
+                        );
+                    }
                 }
             }
         }
@@ -560,9 +585,11 @@ impl Checker<'_> {
             Some(None) => Some(ir::Aggregated::Indefinitely),
             Some(Some(d)) => {
                 let period = self.retention(d)?;
-                // Aggregated data outlasts the data it is made from; a limit no later than that says nothing.
+                // Aggregated data outlasts the data it is made from; a limit no later than that says nothing. It
+                // must end later in every reading of the two periods (the notice promises the order whatever the
+                // month), and one period written two ways (`12 months`, `1 year`) is not longer.
                 if let ir::Retention::Period(p) = &retention {
-                    if period.max_days() <= p.max_days() {
+                    if !period.surely_longer_than(*p) {
                         self.emit(
                             Diagnostic::new(
                                 Code::BadValue,
@@ -571,8 +598,9 @@ impl Checker<'_> {
                             )
                             .with_label("not longer than the retention")
                             .with_help(format!(
-                                "the aggregated period counts from collection, like the retention: give a period \
-                                 longer than {p}, or leave out `then aggregated`"
+                                "the aggregated period counts from collection, like the retention, and must end \
+                                 after it however long its months are (28 to 31 days) and its years (365 or 366): \
+                                 give a period longer than {p}, or leave out `then aggregated`"
                             )),
                         );
                         return None;
@@ -853,7 +881,34 @@ impl Checker<'_> {
             _ => None,
         };
         let mut with = Vec::new();
-        for s in &e.settings {
+        for (i, s) in e.settings.iter().enumerate() {
+            // A line is decided in one state, so a switch it sets twice is a slip: set the same way, the second
+            // says nothing; set both ways, one of them would silently win and the line would test another state
+            // than it reads.
+            if let Some(first) = e.settings.iter().take(i).find(|f| f.name.name == s.name.name) {
+                let name = &s.name.name;
+                let (message, help) = if first.on == s.on {
+                    (
+                        format!("`{name}` is listed twice in this `expect` line"),
+                        "list each switch once; if another switch was meant here, write that one".to_string(),
+                    )
+                } else {
+                    (
+                        format!("this `expect` line sets `{name}` both on and off"),
+                        format!(
+                            "an `expect` line is decided in one state: keep `{name}` or `not {name}`, and test the \
+                             other state with a second `expect` line"
+                        ),
+                    )
+                };
+                self.emit(
+                    Diagnostic::new(Code::Duplicate, s.name.span, message)
+                        .with_label("set again")
+                        .with_secondary(first.name.span, "first set here")
+                        .with_help(help),
+                );
+                continue;
+            }
             if self.resolve_tested_name(&s.name, "this `expect` line") {
                 with.push(if s.on { s.name.name.clone() } else { format!("not {}", s.name.name) });
             }

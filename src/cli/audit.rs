@@ -17,7 +17,7 @@ Exit codes:
   1  violations and no malformed line (also when the output was closed after a violation was found: the rest of
      the log was not audited)
   2  a malformed line, whatever else was found; the output was closed before any violation was found; or the
-     command could not run (usage, an artifact or the log unreadable or invalid)";
+     command could not run (usage, an artifact or the log unreadable or invalid, the output not writable)";
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -159,6 +159,8 @@ fn audit_log(auditor: &Auditor<'_, '_>, log: &Path, format: TextOrJson, jobs: us
         let audited = lines.iter().enumerate().map(|(i, l)| audit_one(auditor, first + i as u64 + 1, l)).collect();
         (audited, lines.iter().map(|l| l.bytes.len() as u64).sum())
     };
+    // A write that fails stops the audit; whether the reader went away or the output failed is told apart below.
+    let mut write_error: Option<std::io::Error> = None;
     let emit = |(audited, bytes): (Vec<Audited>, u64)| -> bool {
         read += bytes;
         if let Some(bar) = &bar {
@@ -178,7 +180,9 @@ fn audit_log(auditor: &Auditor<'_, '_>, log: &Path, format: TextOrJson, jobs: us
             for v in violations {
                 *counts.entry(v.kind).or_default() += 1;
                 let written = match format {
-                    TextOrJson::Json => serde_json::to_writer(&mut out, &v).is_ok() && out.write_all(b"\n").is_ok(),
+                    TextOrJson::Json => serde_json::to_writer(&mut out, &v)
+                        .map_err(std::io::Error::from)
+                        .and_then(|()| out.write_all(b"\n")),
                     TextOrJson::Text => writeln!(
                         out,
                         "line {}: {}: {}: {}{}",
@@ -188,10 +192,10 @@ fn audit_log(auditor: &Auditor<'_, '_>, log: &Path, format: TextOrJson, jobs: us
                         one_line(&v.url),
                         if v.data.is_empty() { String::new() } else { one_line(&format!("{}: ", v.data.join(", "))) },
                         one_line(&v.detail)
-                    )
-                    .is_ok(),
+                    ),
                 };
-                if !written {
+                if let Err(e) = written {
+                    write_error = Some(e);
                     return false;
                 }
             }
@@ -208,6 +212,11 @@ fn audit_log(auditor: &Auditor<'_, '_>, log: &Path, format: TextOrJson, jobs: us
         // log is clean" to a script under `pipefail`; the rest of the log was never audited.
         // A malformed line read before that still makes it 2, as at the end of a log.
         Ok(parallel::Outcome::Stopped) => {
+            // Any other failure (a full disk) is no reader's choice: the violations written so far may be lost
+            // too, so it is an error, whatever the log held.
+            if let Some(e) = write_error.filter(|e| e.kind() != std::io::ErrorKind::BrokenPipe) {
+                return super::cannot_write_stdout(&e);
+            }
             errln!("error: the output was closed after {events} events; the rest of the log was not audited");
             return if counts.is_empty() || malformed > 0 { super::EXIT_USAGE } else { super::EXIT_FAIL };
         }
@@ -216,7 +225,13 @@ fn audit_log(auditor: &Auditor<'_, '_>, log: &Path, format: TextOrJson, jobs: us
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
-    let _ = out.flush();
+    // The last violations are still in the buffer. A reader that went away now has missed none of the audit,
+    // only its end, as with `| head`; any other failure lost them, so the summary would count what nobody saw.
+    if let Err(e) = out.flush() {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            return super::cannot_write_stdout(&e);
+        }
+    }
     let total: u64 = counts.values().sum();
     let by_kind: Vec<String> = counts.iter().map(|(k, n)| format!("{n} {}", k.as_str())).collect();
     let hashes = auditor.policy_hashes();

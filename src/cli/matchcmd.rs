@@ -53,10 +53,22 @@ fn stream(matcher: &Matcher<'_>, state: &Context, jobs: usize) -> i32 {
         Report::decide_each(matcher, urls.drain(..), state, &mut write);
         buf
     };
-    // A closed pipe (`policyc match ... | head`) ends the stream quietly.
-    let emit = |bytes: Vec<u8>| out.write_all(&bytes).and_then(|()| out.flush()).is_ok();
+    // A write that fails stops the stream; what it came to is decided below, once the threads are done.
+    let mut write_error = None;
+    let emit = |bytes: Vec<u8>| match out.write_all(&bytes).and_then(|()| out.flush()) {
+        Ok(()) => true,
+        Err(e) => {
+            write_error = Some(e);
+            false
+        }
+    };
     match parallel::ordered_map(input, jobs, decide_chunk, emit) {
-        Ok(_) => 0,
+        // A closed pipe (`policyc match ... | head`) ends the stream quietly: the reader has what it wanted. Any
+        // other failure (a full disk) lost decisions nobody will see, so it is an error.
+        Ok(_) => match write_error {
+            Some(e) if e.kind() != std::io::ErrorKind::BrokenPipe => super::cannot_write_stdout(&e),
+            _ => 0,
+        },
         Err(e) => super::fail(format!("cannot read standard input: {e}")),
     }
 }

@@ -144,9 +144,15 @@ pub fn write_stdout(args: std::fmt::Arguments<'_>) {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
             std::process::exit(0);
         }
-        errln!("error: cannot write to standard output: {e}");
-        std::process::exit(EXIT_USAGE);
+        std::process::exit(cannot_write_stdout(&e));
     }
+}
+
+/// Reports a write to standard output that failed for another reason than a closed pipe (a full disk), alike
+/// for every command, and returns the exit code. Commands that stream through their own buffer (`match`,
+/// `audit`) decide for themselves what a closed pipe means, and come here for every other failure.
+pub fn cannot_write_stdout(e: &std::io::Error) -> i32 {
+    fail(format!("cannot write to standard output: {e}"))
 }
 
 /// Writes to standard error and ignores failure. When standard error is closed (`policyc check X 2>&1 | head

@@ -268,23 +268,15 @@ fn link_holds(link: &ir::Link, on: &dyn Fn(&str) -> bool) -> bool {
     }
 }
 
-/// Whether data kept for `now` may be kept longer than for `was`: a period whose longest reading is longer than
-/// the shortest reading of the old one (`1 month` is 28 to 31 days, so `31 days` may be longer), or any change
-/// from or to a criterion, which no period the reader agreed to bounds nor is bounded by (`until uninstall` may
-/// come after any number of years, or never).
+/// Whether data kept for `now` may be kept longer than for `was`: a period that can be longer than the old one
+/// in some reading of its months and years (`1 month` is 28 to 31 days, so `31 days` may be longer, while `12
+/// months` is `1 year`; see [`ir::Period::maybe_longer_than`]), or any change from or to a criterion, which no
+/// period the reader agreed to bounds nor is bounded by (`until uninstall` may come after any number of years, or
+/// never).
 fn kept_longer(was: &ir::Retention, now: &ir::Retention) -> bool {
-    fn shortest_days(p: &ir::Period) -> u64 {
-        let unit = match p.unit {
-            ir::TimeUnit::Day => 1,
-            ir::TimeUnit::Week => 7,
-            ir::TimeUnit::Month => 28,
-            ir::TimeUnit::Year => 365,
-        };
-        u64::from(p.amount) * unit
-    }
     match (was, now) {
         _ if was == now => false,
-        (ir::Retention::Period(w), ir::Retention::Period(n)) => n.max_days() > shortest_days(w),
+        (ir::Retention::Period(w), ir::Retention::Period(n)) => n.maybe_longer_than(*w),
         _ => true,
     }
 }

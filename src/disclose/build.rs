@@ -1165,26 +1165,37 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
         } else {
             l.t("incentive_heading", &[])
         };
-        // What the data given in exchange is used for: the purposes of the rules that collect it where the offer
-        // holds (in a notice for every region, a rule scoped to regions the offer does not reach does not count).
-        let reaches = |r: &ir::CollectRule| {
+        // What the data given in exchange is used for: the purposes of the rules, on the pages or from a source,
+        // that collect it where the offer holds (in a notice for every region, a rule scoped to regions the offer
+        // does not reach does not count).
+        let reaches = |r: ir::Collection<'_>| {
             r.regions.is_empty()
                 || i.regions.is_empty()
                 || r.regions.iter().any(|x| i.regions.iter().any(|y| region::overlaps(x, y)))
         };
+        let collecting: Vec<ir::Collection<'_>> = rules
+            .iter()
+            .map(|r| r.collection())
+            .chain(independent.iter().map(|r| r.collection()))
+            .filter(|r| reaches(*r) && r.data.iter().any(|d| i.data.contains(d)))
+            .collect();
         let used_for: Vec<String> = policy
             .purposes
             .iter()
-            .filter(|p| {
-                rules
-                    .iter()
-                    .any(|r| reaches(r) && r.purposes.contains(&p.name) && r.data.iter().any(|d| i.data.contains(d)))
-            })
+            .filter(|p| collecting.iter().any(|r| r.purposes.contains(&p.name)))
             .map(|p| cx.tx(&p.text))
             .collect();
+        // The checker refuses an offer for data no rule collects where it applies (E0036); should a notice still
+        // find no purpose (every site of the rules blocked by `never`), it says what the user allows without a
+        // list of purposes rather than an empty one.
+        let (offer_key, terms_key) = if used_for.is_empty() {
+            ("incentive_offer_no_purpose", "incentive_data_no_purpose")
+        } else {
+            ("incentive_offer", "incentive_data")
+        };
         let used_for = l.list(&used_for, "list_and");
         offers.push(l.t(
-            "incentive_offer",
+            offer_key,
             &[
                 ("summary", summary.trim_end_matches('.')),
                 ("data", &cx.data_list(&i.data)),
@@ -1196,7 +1207,7 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
             Item { title: Some(l.t("incentive_summary", &[])), text: vec![sentence(&summary)] },
             Item {
                 title: Some(l.t("incentive_terms", &[])),
-                text: vec![l.t("incentive_data", &[("data", &cx.data_list(&i.data)), ("purpose", &used_for)])],
+                text: vec![l.t(terms_key, &[("data", &cx.data_list(&i.data)), ("purpose", &used_for)])],
             },
             Item {
                 title: Some(l.t("incentive_value", &[])),
