@@ -892,3 +892,30 @@ fn a_huge_jobs_count_is_refused() {
         assert!(err.contains("is not a number of threads from 1 to 256"), "{command:?}: {err}");
     }
 }
+
+/// A notice printed to standard output names site-list files that nothing writes there: `disclose` warns and says
+/// how to get them; with `-o` it writes them beside the notice and says nothing.
+#[test]
+fn a_notice_on_standard_output_warns_that_its_site_lists_were_not_written() {
+    let p = "policies/shopping-assistant.policy";
+    let o = policyc(&["disclose", p, "--lang", "en", "--region", "DE"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("`shopping-assistant.retail.sites.txt`"));
+    assert!(
+        stderr(&o).contains(
+            "warning: the notice refers to site lists that were not written: `shopping-assistant.retail.sites.txt`"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("help: give `-o FILE`"), "{}", stderr(&o));
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("notice.md");
+    let o = policyc(&["disclose", p, "--lang", "en", "--region", "DE", "-o", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("warning"), "{}", stderr(&o));
+    assert!(dir.path().join("shopping-assistant.retail.sites.txt").exists());
+    // A policy whose lists are short enough to stand in the notice has no files to warn about.
+    let o = policyc(&["disclose", "policies/price-tracker.policy", "--lang", "en", "--region", "DE"]);
+    assert!(!stderr(&o).contains("warning"), "{}", stderr(&o));
+}

@@ -1524,3 +1524,85 @@ fn every_regional_controller_is_named_where_its_users_read() {
     assert_eq!(ca.facts.controller, "Capital One Shopping Canada, Inc.");
     assert!(ca.facts.regional_controllers.is_empty());
 }
+
+/// A notice for every region points to each offer by its numbered heading and says whom it is for, in the
+/// summary and where it says what the user must provide; a policy with one region says only that region.
+#[test]
+fn a_notice_for_every_region_says_whom_each_offer_is_for() {
+    let policy = common::check_path(Path::new("policies/shopping-assistant.policy")).checked.policy.unwrap();
+    let md = render::markdown(&disclose::build(&policy, "en", None).unwrap());
+    for said in [
+        "**Our offer (only for users in the United States): a US$10 credit",
+        "**Our offer (only for users in Germany): 10 EUR off",
+        "You receive the offer described under “An offer in exchange for your data (1)” (only for users in the United \
+         States) only if",
+        "You receive the offer described under “An offer in exchange for your data (2)” (only for users in Germany) \
+         only if",
+    ] {
+        assert!(md.contains(said), "{said}\n{md}");
+    }
+    let de = render::markdown(&disclose::build(&policy, "de", None).unwrap());
+    assert!(de.contains("Das Angebot unter „Ein Angebot im Gegenzug für Ihre Daten (2)“ (nur für Nutzerinnen und Nutzer in Deutschland) erhalten Sie nur"), "{de}");
+    // A notice for one region has no offer for others to point out.
+    let md = render::markdown(&disclose::build(&policy, "en", Some("DE")).unwrap());
+    assert!(md.contains("You receive the offer described under “An offer in exchange for your data” only if"), "{md}");
+
+    let policy = common::check_path(Path::new("policies/news-analytics.policy")).checked.policy.unwrap();
+    let md = render::markdown(&disclose::build(&policy, "en", None).unwrap());
+    assert!(md.contains("This notice applies to users in the United Kingdom."), "{md}");
+    assert!(!md.contains("some of these regions"), "{md}");
+}
+
+/// Rules for the same purposes that keep data differently on different sites, or in different regions in a notice
+/// for every region, say where each period holds: otherwise the notice gives two periods for the same data and
+/// purpose that seem to contradict each other.
+#[test]
+fn retentions_that_differ_by_site_or_region_say_where_each_holds() {
+    let policy = common::policy_from_text(
+        r#"
+policy t {
+  name       en "Test"
+  controller "Test GmbH, Weg 1, 10115 Berlin, Germany"
+  established DE
+  contact    "privacy@test.example"
+  version    "2025-01-05"
+  url "https://test.example/p"
+  opt out "https://test.example/optout"
+  languages  en
+  regions    DE, US-CA
+}
+signal signed_in en "you are signed in"
+signal incognito en "the window is private"
+feature stats default on en "Statistics" opt in en "we ask first"
+feature extra default off en "Extra"
+criterion dispute en "until any dispute about the purchase is settled"
+data page_url category internet_activity en "the address (URL) of the page"
+data one_thing category commercial en "the basket"
+recipient ads own purposes in US safeguard standard_clauses sold en "an ad network"
+purpose p1 basis legitimate_interest interest en "knowing our audience" profiling no decisions none en "counting visits"
+purpose p2 basis contract shared with ads profiling yes en "selling things" decisions automated en "we decide whether to show you a discount; you may get none"
+sites one en "one shop" { shop.example }
+sites two en "two shops" { a.example  b.example/x/ }
+collect page_url on one for p1 keep 1 day link to account when not signed_in
+collect one_thing on two at page_view for p2 keep until dispute link to account always region DE
+collect one_thing on one for p2 keep 1 month region US-CA
+collect page_url on two for p1 keep while account exists
+"#,
+    );
+    let md = render::markdown(&disclose::build(&policy, "en", Some("DE")).unwrap());
+    for said in [
+        "- For one shop: We delete data collected for the purpose of counting visits (the address (URL) of the page) no \
+         later than 1 day after collection.",
+        "- For two shops: We keep data collected for the purpose of counting visits (the address (URL) of the page) as \
+         long as your account exists.",
+    ] {
+        assert!(md.contains(said), "{said}\n{md}");
+    }
+    let md = render::markdown(&disclose::build(&policy, "en", None).unwrap());
+    for said in [
+        "- For two shops (only for users in Germany): We keep data collected for the purpose of selling things",
+        "- For one shop (only for users in California): We delete data collected for the purpose of selling things",
+    ] {
+        assert!(md.contains(said), "{said}\n{md}");
+    }
+}

@@ -76,7 +76,17 @@ pub fn run(args: Args) -> i32 {
     };
     let text = render::render(&d, args.format.format());
     match &args.output {
-        None => out!("{text}"),
+        None => {
+            out!("{text}");
+            // The notice names the files that publish its long site lists; on standard output nothing writes
+            // them, and a notice published without them would point its readers at files that do not exist.
+            let lists: Vec<String> = disclose::site_list_files(policy).into_iter().map(|(name, _)| name).collect();
+            if !lists.is_empty() {
+                let names: Vec<String> = lists.iter().map(|n| format!("`{n}`")).collect();
+                errln!("warning: the notice refers to site lists that were not written: {}", names.join(", "));
+                errln!("help: give `-o FILE` to write them beside the notice, or `policyc compile POLICY -o DIR`");
+            }
+        }
         Some(path) => {
             if let Err(e) = std::fs::write(path, text) {
                 return super::fail(format!("cannot write `{}`: {e}", path.display()));

@@ -199,7 +199,11 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
         None => {
             // A notice for every region the policy declares names them, and says that parts scoped to some of
             // them say so; the GDPR sections hold only where the GDPR applies.
-            preamble.push(l.t("regions_covered", &[("regions", &region_list(&l, &policy.regions))]));
+            // With one region there are no parts for some of them to point out.
+            preamble.push(match policy.regions.as_slice() {
+                [one] => l.t("region", &[("region", &l.region(one))]),
+                _ => l.t("regions_covered", &[("regions", &region_list(&l, &policy.regions))]),
+            });
             // The GDPR parts hold where the notice's own framework does: the UK GDPR is another law, with its own
             // representative, transfers and authority, and California has its own notice at collection.
             let gdpr_regions: Vec<String> =
@@ -296,12 +300,19 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
 
     // Data items, and the promises not to collect others.
     let never_texts: Vec<String> = policy.never_collect.iter().map(|d| cx.data_text(d)).collect();
+    // Data from a source (`collect … from SOURCE`) has a section of its own; the list of what is collected on the
+    // pages points to it, so that it does not read as all the notice's data.
+    // (A notice with no data from the pages says so, and where the rest is, in the section's own words.)
+    let independent_pointer = (!independent.is_empty() && !data.is_empty())
+        .then(|| l.t("data_independent_pointer", &[("heading", &l.t("independent_heading", &[]))]));
     sections.push(Section {
-        after: if never_texts.is_empty() {
-            vec![]
-        } else {
-            vec![l.t("never_collected", &[("data", &l.list(&never_texts, "list_or"))])]
-        },
+        after: never_texts
+            .is_empty()
+            .then(Vec::new)
+            .unwrap_or_else(|| vec![l.t("never_collected", &[("data", &l.list(&never_texts, "list_or"))])])
+            .into_iter()
+            .chain(independent_pointer.clone())
+            .collect(),
         ..Section::new(
             "data",
             l.t("data_heading", &[]),
@@ -564,7 +575,14 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
     sections.push(Section::new(
         "never",
         l.t("never_heading", &[]),
-        vec![if never_items.is_empty() { l.t("never_none", &[]) } else { l.t("never_intro", &[]) }],
+        // `never` rules are about the pages: collection from a source goes on whatever page is open, so with such
+        // rules the section speaks of the pages only and points to them.
+        vec![match (never_items.is_empty(), independent.is_empty()) {
+            (true, true) => l.t("never_none", &[]),
+            (false, true) => l.t("never_intro", &[]),
+            (true, false) => l.t("never_none_independent", &[("heading", &l.t("independent_heading", &[]))]),
+            (false, false) => l.t("never_intro_independent", &[]),
+        }],
         never_items,
     ));
 
@@ -675,6 +693,33 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
                     ],
                 );
             }
+        }
+        // Rules for the same purposes that keep the data differently on different sites, or in a notice for every
+        // region in different regions: say where each period holds, or the periods would seem to contradict.
+        let rivals: Vec<&ir::CollectRule> = differing_rules
+            .iter()
+            .copied()
+            .filter(|o| {
+                !std::ptr::eq(*o, *r)
+                    && same_set(&o.purposes, &r.purposes)
+                    && (o.keep != r.keep || o.aggregated != r.aggregated)
+            })
+            .collect();
+        let by_sites = rivals.iter().any(|o| !same_set(&o.sites, &r.sites));
+        let by_region =
+            region.is_none() && !r.regions.is_empty() && rivals.iter().any(|o| !same_set(&o.regions, &r.regions));
+        if let (true, Some(first)) = (by_sites || by_region, text.first_mut()) {
+            let sites: Vec<String> = r.sites.iter().map(|c| cx.category_text(c)).collect();
+            let only =
+                if by_region { l.t("only_in", &[("regions", &region_list(&l, &r.regions))]) } else { String::new() };
+            *first = if by_sites {
+                l.t(
+                    "retention_on_sites",
+                    &[("sites", &l.list(&sites, "list_and")), ("only", &only), ("sentence", first)],
+                )
+            } else {
+                l.t("retention_in_regions", &[("regions", &region_list(&l, &r.regions)), ("sentence", first)])
+            };
         }
         retention_items.push(Item { title: None, text });
     }
@@ -1027,6 +1072,22 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
         })
         .collect();
     let incentives: Vec<&ir::Incentive> = policy.incentives.iter().filter(|i| in_region(&i.regions, region)).collect();
+    // Each offer's section heading, numbered where there are several, and in a notice for every region the
+    // users an offer is for: the requirement sentences and the summary point to the offers by both.
+    let incentive_heading = |n: usize| -> String {
+        if incentives.len() > 1 {
+            format!("{} ({})", l.t("incentive_heading", &[]), n + 1)
+        } else {
+            l.t("incentive_heading", &[])
+        }
+    };
+    let offer_only_in = |i: &ir::Incentive| -> String {
+        if region.is_none() && !i.regions.is_empty() {
+            l.t("only_in", &[("regions", &region_list(&l, &i.regions))])
+        } else {
+            String::new()
+        }
+    };
     let mut requirement = Vec::new();
     for (basis, key) in
         [(LegalBasis::Contract, "requirement_contract"), (LegalBasis::LegalObligation, "requirement_law")]
@@ -1054,8 +1115,11 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
         },
         &[],
     ));
-    for i in &incentives {
-        requirement.push(l.t("requirement_incentive", &[("data", &cx.data_list(&i.data))]));
+    for (n, i) in incentives.iter().enumerate() {
+        requirement.push(l.t(
+            "requirement_incentive",
+            &[("data", &cx.data_list(&i.data)), ("heading", &incentive_heading(n)), ("only", &offer_only_in(i))],
+        ));
     }
     sections.push(Section::new("requirement", l.t("requirement_heading", &[]), requirement, vec![]));
 
@@ -1160,11 +1224,7 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
     let mut offers = Vec::new();
     for (n, i) in incentives.iter().enumerate() {
         let summary = cx.tx(&i.summary);
-        let heading = if incentives.len() > 1 {
-            format!("{} ({})", l.t("incentive_heading", &[]), n + 1)
-        } else {
-            l.t("incentive_heading", &[])
-        };
+        let heading = incentive_heading(n);
         // What the data given in exchange is used for: the purposes of the rules, on the pages or from a source,
         // that collect it where the offer holds (in a notice for every region, a rule scoped to regions the offer
         // does not reach does not count).
@@ -1201,6 +1261,7 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
                 ("data", &cx.data_list(&i.data)),
                 ("purpose", &used_for),
                 ("heading", &heading),
+                ("only", &offer_only_in(i)),
             ],
         ));
         let items = vec![
