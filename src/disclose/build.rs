@@ -1045,12 +1045,22 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
             stopping_features.push((name.clone(), withdraws));
         }
         feature_items.push(Item { title: Some(cx.tx(&f.text)), text });
-        feature_facts.push(FeatureFact {
-            name: f.name.clone(),
-            text: cx.tx(&f.text),
-            default: f.default,
-            stops: fully,
-        });
+        // For programs: the items no longer collected anywhere with the switch off, on the pages or from a
+        // source, as the sentences above say it for each.
+        let stops: Vec<String> = policy
+            .data
+            .iter()
+            .filter(|d| {
+                let on_pages = rules_for(&d.name);
+                let from_sources: Vec<&&ir::IndependentRule> =
+                    independent.iter().filter(|r| r.data.contains(&d.name)).collect();
+                (!on_pages.is_empty() || !from_sources.is_empty())
+                    && on_pages.into_iter().all(is_stopped)
+                    && from_sources.iter().all(|r| r.when.as_ref().is_some_and(|c| requires(c, &f.name)))
+            })
+            .map(|d| d.name.clone())
+            .collect();
+        feature_facts.push(FeatureFact { name: f.name.clone(), text: cx.tx(&f.text), default: f.default, stops });
     }
     if !feature_items.is_empty() {
         sections.push(Section::new(
