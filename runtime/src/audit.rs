@@ -22,29 +22,74 @@ use std::collections::BTreeMap;
 
 /// One observed collection event.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "EventLine")]
 pub struct Event {
-    #[serde(default)]
     pub ts: Option<String>,
     pub url: String,
     /// The data items collected; `data` in logs written before the field was named as in decisions.
-    #[serde(default, alias = "data")]
     pub collect: Vec<String>,
     /// The data items linked to the user's account.
-    #[serde(default)]
     pub linked: Vec<String>,
     /// Signals and feature switches by name, as the collector saw them.
-    #[serde(default, deserialize_with = "unique_switches")]
     pub state: BTreeMap<String, bool>,
-    #[serde(default)]
     pub region: Option<String>,
     /// What the user did that the collection was triggered by (`offer_click`), as the policy's events name it;
     /// absent or null for a page view.
-    #[serde(default)]
     pub event: Option<String>,
     /// The policy hash of the artifact the collector ran.
-    #[serde(default)]
     pub policy: Option<String>,
+}
+
+/// Why an event has both `collect` and its old name `data`; the readers of typed columns say the same.
+pub const BOTH_COLLECT_AND_DATA: &str = "the event has both `collect` and its old name `data`";
+
+/// An event as a line spells it. `collect` and its old name `data` are two fields here, not a serde alias: with
+/// an alias, a line that has both is refused as "duplicate field `collect`", which names a field the line gives
+/// once.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EventLine {
+    #[serde(default)]
+    ts: Option<String>,
+    url: String,
+    #[serde(default)]
+    collect: Option<Vec<String>>,
+    #[serde(default)]
+    data: Option<Vec<String>>,
+    #[serde(default)]
+    linked: Vec<String>,
+    #[serde(default, deserialize_with = "unique_switches")]
+    state: BTreeMap<String, bool>,
+    #[serde(default)]
+    region: Option<String>,
+    #[serde(default)]
+    event: Option<String>,
+    #[serde(default)]
+    policy: Option<String>,
+}
+
+impl TryFrom<EventLine> for Event {
+    type Error = &'static str;
+
+    fn try_from(e: EventLine) -> Result<Event, Self::Error> {
+        // Both would leave one of the two lists unread, and which one the collector meant is not for the audit to
+        // guess.
+        let collect = match (e.collect, e.data) {
+            (Some(_), Some(_)) => return Err(BOTH_COLLECT_AND_DATA),
+            (Some(c), None) | (None, Some(c)) => c,
+            (None, None) => Vec::new(),
+        };
+        Ok(Event {
+            ts: e.ts,
+            url: e.url,
+            collect,
+            linked: e.linked,
+            state: e.state,
+            region: e.region,
+            event: e.event,
+            policy: e.policy,
+        })
+    }
 }
 
 /// Reads `state`, refusing a switch named twice: a map would keep the last value without a word, and which of
@@ -112,11 +157,12 @@ impl Event {
                 .strip_prefix("unknown field `")
                 .and_then(|rest| rest.split('`').next())
                 .and_then(|field| crate::matcher::closest(field, EVENT_FIELDS.iter().copied()));
+            // An error about the event as a whole (both `collect` and `data`) has no position: serde_json gives
+            // it column 0, which would point nowhere.
+            let column = if e.column() == 0 { String::new() } else { format!(" (column {})", e.column()) };
             match typo {
-                Some(meant) => {
-                    format!("not a collection event: {message} (column {}); did you mean `{meant}`?", e.column())
-                }
-                None => format!("not a collection event: {message} (column {})", e.column()),
+                Some(meant) => format!("not a collection event: {message}{column}; did you mean `{meant}`?"),
+                None => format!("not a collection event: {message}{column}"),
             }
         })
     }
@@ -415,8 +461,15 @@ mod tests {
         let old = Event::parse(r#"{"url": "https://a.example/", "data": ["page_url"]}"#).unwrap();
         assert_eq!(new, old);
         assert_eq!(new.collect, ["page_url"]);
-        // Both names at once is ambiguous, so the line is malformed rather than one of them silently lost.
-        assert!(Event::parse(r#"{"url": "u", "collect": [], "data": []}"#).unwrap_err().contains("duplicate"));
+        // Both names at once is ambiguous, so the line is malformed rather than one of them silently lost, and it
+        // says so: not "duplicate field `collect`", which names a field the line gives once.
+        let e = Event::parse(r#"{"url": "u", "collect": [], "data": []}"#).unwrap_err();
+        assert_eq!(e, format!("not a collection event: {BOTH_COLLECT_AND_DATA}"));
+        let e = Event::parse(r#"{"url": "u", "data": [], "collect": []}"#).unwrap_err();
+        assert!(e.contains(BOTH_COLLECT_AND_DATA), "{e}");
+        // A field given twice is still one.
+        let e = Event::parse(r#"{"url": "u", "collect": [], "collect": []}"#).unwrap_err();
+        assert!(e.starts_with("not a collection event: duplicate field `collect`"), "{e}");
     }
 
     #[test]
