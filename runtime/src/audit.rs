@@ -143,6 +143,27 @@ pub fn misspelt_field<'a>(columns: impl IntoIterator<Item = &'a str>) -> Option<
 }
 
 impl Event {
+    /// The items the event links without collecting them, in one line, or `None` when it links only what it
+    /// collects.
+    pub fn linked_not_collected(&self) -> Option<String> {
+        let mut missing: Vec<String> = Vec::new();
+        for item in self.linked.iter().filter(|i| !self.collect.contains(i)) {
+            let named = format!("`{item}`");
+            if !missing.contains(&named) {
+                missing.push(named);
+            }
+        }
+        if missing.is_empty() {
+            return None;
+        }
+        let (are, them) = if missing.len() == 1 { ("is", "it") } else { ("are", "them") };
+        Some(format!(
+            "{} {are} in `linked` but not in `collect`: an event links only data it collects, so list {them} in both \
+             or in neither",
+            missing.join(", ")
+        ))
+    }
+
     /// Reads one log line (without its line break); the error is one line.
     pub fn parse(line: &str) -> Result<Event, String> {
         // serde would read an array as the fields in order, and say so in terms of the first element.
@@ -302,6 +323,13 @@ impl<'m, 'a> Auditor<'m, 'a> {
                 all => format!("event {names}, none of the {} artifacts ({})", all.len(), all.join(", ")),
             };
             out.push(violation(event, line_no, hash, Kind::PolicyMismatch, vec![], detail));
+        }
+        // Linking data the record says was not collected is a record at odds with itself, whatever the policy:
+        // no decision can tell which half of it is true, so the line is malformed rather than audited by half.
+        if let Some(message) = event.linked_not_collected() {
+            let mut malformed = Malformed::new(line_no, &message);
+            malformed.violations = out;
+            return Err(malformed);
         }
         match decide_and_compare(m, hash, line_no, event, &mut out) {
             Ok(()) => Ok(out),
@@ -470,6 +498,31 @@ mod tests {
         // A field given twice is still one.
         let e = Event::parse(r#"{"url": "u", "collect": [], "collect": []}"#).unwrap_err();
         assert!(e.starts_with("not a collection event: duplicate field `collect`"), "{e}");
+    }
+
+    #[test]
+    fn an_event_that_links_what_it_does_not_collect_is_malformed() {
+        let bytes = demo();
+        let m = Matcher::from_bytes(&bytes).unwrap();
+        let line = r#"{"url": "https://www.walmart.com/ip/1", "collect": [], "linked": ["page_url", "page_url"]}"#;
+        let e = audit_line(&m, 3, line).unwrap_err();
+        assert_eq!(e.line, 3);
+        assert_eq!(
+            e.message,
+            "`page_url` is in `linked` but not in `collect`: an event links only data it collects, so list it in \
+             both or in neither"
+        );
+        let line = r#"{"url": "https://www.walmart.com/ip/1", "collect": ["a"], "linked": ["b", "a", "c"]}"#;
+        let e = audit_line(&m, 1, line).unwrap_err();
+        assert!(e.message.starts_with("`b`, `c` are in `linked` but not in `collect`"), "{}", e.message);
+        // Linking what it collects is audited as ever (`page_url` is not linked unless signed in).
+        let line = r#"{"url": "https://www.walmart.com/ip/1", "collect": ["page_url"], "linked": ["page_url"]}"#;
+        assert!(audit_line(&m, 1, line).is_ok());
+        // A mismatch found first is kept.
+        let line = r#"{"url": "https://www.walmart.com/", "linked": ["page_url"], "policy": "ff"}"#;
+        let e = audit_line(&m, 1, line).unwrap_err();
+        assert_eq!(e.violations.iter().map(|v| v.kind).collect::<Vec<_>>(), [Kind::PolicyMismatch]);
+        assert!(!e.message.contains("read with policy"), "the record is at odds whatever the policy: {}", e.message);
     }
 
     #[test]
