@@ -425,3 +425,47 @@ fn cli_keeps_the_mismatch_of_a_line_its_fallback_artifact_cannot_read() {
         assert!(err.contains("1 violation (1 policy_mismatch), 1 malformed line"), "{err}");
     }
 }
+
+/// What a malformed line says when several artifacts are audited: which policy it was read with, a link the
+/// record contradicts, and both names of `collect`.
+#[test]
+fn cli_malformed_lines_say_what_is_wrong_and_with_which_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let (v1, v2) = (artifact(), artifact_v2());
+    let h2 = Matcher::from_bytes(&v2).unwrap().policy_hash();
+    let p1 = dir.path().join("v1.matcher");
+    let p2 = dir.path().join("v2.matcher");
+    std::fs::write(&p1, &v1).unwrap();
+    std::fs::write(&p2, &v2).unwrap();
+    let log = [
+        format!(r#"{{"url": "https://www.walmart.com/", "state": {{"beta": true}}, "policy": "{h2}"}}"#),
+        format!(r#"{{"url": "https://www.walmart.com/", "collect": [], "linked": ["page_url"], "policy": "{h2}"}}"#),
+        format!(r#"{{"url": "https://www.walmart.com/", "collect": [], "data": [], "policy": "{h2}"}}"#),
+    ]
+    .join("\n");
+    let log_path = dir.path().join("log.ndjson");
+    std::fs::write(&log_path, log + "\n").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_policyc"))
+        .args(["audit", p1.to_str().unwrap(), p2.to_str().unwrap(), log_path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(o.stdout.is_empty());
+    let err = String::from_utf8(o.stderr).unwrap();
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(
+        lines[..3],
+        [
+            format!(
+                "line 1: malformed: `beta` is not a signal or feature of this policy; its signals and features are \
+                 `assistant_active`, `signed_in`, `price_compare`; read with policy {h2}, which the event names"
+            ),
+            "line 2: malformed: `page_url` is in `linked` but not in `collect`: an event links only data it \
+             collects, so list it in both or in neither"
+                .to_string(),
+            "line 3: malformed: not a collection event: the event has both `collect` and its old name `data`"
+                .to_string(),
+        ],
+        "{err}"
+    );
+}

@@ -343,6 +343,10 @@ impl<'m, 'a> Auditor<'m, 'a> {
                     };
                     malformed.message =
                         one_line(&format!("{}; read with policy {hash} because {which}", malformed.message));
+                } else if self.hashes.len() > 1 {
+                    // With several artifacts, "this policy" is one of them: name the one the event named.
+                    malformed.message =
+                        one_line(&format!("{}; read with policy {hash}, which the event names", malformed.message));
                 }
                 malformed.violations = out;
                 Err(malformed)
