@@ -469,3 +469,37 @@ fn cli_malformed_lines_say_what_is_wrong_and_with_which_policy() {
         "{err}"
     );
 }
+
+/// The 1 MiB limit is on a line's content: a line of exactly 1 MiB is audited whether `\n` or `\r\n` ends it or
+/// the log does, and one byte more is malformed however it ends.
+#[test]
+fn cli_line_limit_leaves_out_the_line_break() {
+    let dir = tempfile::tempdir().unwrap();
+    let artifact_path = dir.path().join("shop.matcher");
+    std::fs::write(&artifact_path, artifact()).unwrap();
+    let event = |len: usize| {
+        let head = r#"{"url": "https://www.walmart.com/ip/1", "ts": ""#;
+        let line = format!("{head}{}\"}}", "a".repeat(len - head.len() - 2));
+        assert_eq!(line.len(), len);
+        line
+    };
+    let (max, over) = (event(1 << 20), event((1 << 20) + 1));
+    let log = format!("{max}\n{max}\r\n{over}\n{over}\r\n{over}\n{max}");
+    let log_path = dir.path().join("log.ndjson");
+    std::fs::write(&log_path, log).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_policyc"))
+        .args(["audit", artifact_path.to_str().unwrap(), log_path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let err = String::from_utf8(o.stderr).unwrap();
+    let malformed: Vec<&str> = err.lines().filter(|l| l.contains("malformed:")).collect();
+    assert_eq!(malformed, [3, 4, 5].map(|n| format!("line {n}: malformed: the line is longer than 1 MiB")), "{err}");
+    assert!(err.contains("audited 3 events"), "{err}");
+    // The same line as the last one, without a line break after it, is too long too.
+    std::fs::write(&log_path, &over).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_policyc"))
+        .args(["audit", artifact_path.to_str().unwrap(), log_path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8(o.stderr).unwrap().contains("line 1: malformed: the line is longer than 1 MiB"));
+}

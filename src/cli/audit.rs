@@ -97,8 +97,8 @@ fn looks_like_log(path: &Path) -> bool {
     }
     let Ok(f) = std::fs::File::open(path) else { return false };
     let mut first = String::new();
-    // A line of at most 1 MiB is read; a longer one, or one that is not UTF-8, is no event.
-    if std::io::BufRead::read_line(&mut BufReader::new(f.take(1 << 20)), &mut first).is_err() {
+    // A line of at most 1 MiB and its line break is read; a longer one, or one that is not UTF-8, is no event.
+    if std::io::BufRead::read_line(&mut BufReader::new(f.take((1 << 20) + 2)), &mut first).is_err() {
         return false;
     }
     serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(first.trim())
