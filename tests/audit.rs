@@ -503,3 +503,17 @@ fn cli_line_limit_leaves_out_the_line_break() {
         .unwrap();
     assert!(String::from_utf8(o.stderr).unwrap().contains("line 1: malformed: the line is longer than 1 MiB"));
 }
+
+/// `audit --help` says what a clean audit does not show: when each artifact was live, and collection from a
+/// source, which a log line cannot express.
+#[test]
+fn cli_help_says_what_the_audit_does_not_check() {
+    let o = Command::new(env!("CARGO_BIN_EXE_policyc")).args(["audit", "--help"]).output().unwrap();
+    let help = String::from_utf8(o.stdout).unwrap();
+    let not_checked = &help[help.find("Not checked:").unwrap_or_else(|| panic!("nothing said in {help}"))..];
+    assert!(not_checked.contains("`ts` is compared with nothing"), "{help}");
+    assert!(not_checked.contains("collection from a source (`collect ... from SOURCE`"), "{help}");
+    assert!(not_checked.contains("check it with `policyc sources`"), "{help}");
+    let docs = std::fs::read_to_string("docs/audit.md").unwrap();
+    assert!(docs.contains("## What the audit does not check"));
+}
