@@ -134,6 +134,11 @@ fn syntax_diagnostic(file: FileId, text: &str, rule: Rule, err: pest::error::Err
         ErrorVariant::ParsingError { positives, .. } => positives.iter().filter_map(|r| describe(*r)).collect(),
         ErrorVariant::CustomError { .. } => Vec::new(),
     };
+    // An `expect` line's outcome is one rule for `collects` and `links`, and a rule is described by one word: the
+    // other one can stand there as well.
+    if expected.contains(&"`collects`") {
+        expected.push("`links`");
+    }
     expected.sort_unstable();
     expected.dedup();
     if rest.starts_with('"') && expected.iter().any(|e| e.contains("string")) {
