@@ -390,6 +390,22 @@ struct CharColumns {
     text: String,
 }
 
+/// `text` with each carriage return that does not start a `\r\n` made a space. Lines end at `\n` everywhere else
+/// (positions, `--format json`, the language server), but miette also ends one at a lone `\r` and then numbers the
+/// snippet's lines otherwise than its `-->` line (a file with old Mac line endings showed line 0 beside `1:8`); a
+/// space keeps every byte offset, and a terminal is not sent back to the start of the line either.
+fn one_line_breaks(text: &str) -> String {
+    if !text.contains('\r') {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push(if c == '\r' && chars.peek() != Some(&'\n') { ' ' } else { c });
+    }
+    out
+}
+
 impl miette::SourceCode for CharColumns {
     fn read_span<'a>(
         &'a self,
@@ -469,7 +485,7 @@ impl MietteView {
             },
             source: CharColumns {
                 name: file.name.clone(),
-                text: if snippet { file.text.clone() } else { String::new() },
+                text: if snippet { one_line_breaks(&file.text) } else { String::new() },
             },
             labels,
         }

@@ -425,3 +425,95 @@ fn cli_keeps_the_mismatch_of_a_line_its_fallback_artifact_cannot_read() {
         assert!(err.contains("1 violation (1 policy_mismatch), 1 malformed line"), "{err}");
     }
 }
+
+/// What a malformed line says when several artifacts are audited: which policy it was read with, a link the
+/// record contradicts, and both names of `collect`.
+#[test]
+fn cli_malformed_lines_say_what_is_wrong_and_with_which_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let (v1, v2) = (artifact(), artifact_v2());
+    let h2 = Matcher::from_bytes(&v2).unwrap().policy_hash();
+    let p1 = dir.path().join("v1.matcher");
+    let p2 = dir.path().join("v2.matcher");
+    std::fs::write(&p1, &v1).unwrap();
+    std::fs::write(&p2, &v2).unwrap();
+    let log = [
+        format!(r#"{{"url": "https://www.walmart.com/", "state": {{"beta": true}}, "policy": "{h2}"}}"#),
+        format!(r#"{{"url": "https://www.walmart.com/", "collect": [], "linked": ["page_url"], "policy": "{h2}"}}"#),
+        format!(r#"{{"url": "https://www.walmart.com/", "collect": [], "data": [], "policy": "{h2}"}}"#),
+    ]
+    .join("\n");
+    let log_path = dir.path().join("log.ndjson");
+    std::fs::write(&log_path, log + "\n").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_policyc"))
+        .args(["audit", p1.to_str().unwrap(), p2.to_str().unwrap(), log_path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(o.stdout.is_empty());
+    let err = String::from_utf8(o.stderr).unwrap();
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(
+        lines[..3],
+        [
+            format!(
+                "line 1: malformed: `beta` is not a signal or feature of this policy; its signals and features are \
+                 `assistant_active`, `signed_in`, `price_compare`; read with policy {h2}, which the event names"
+            ),
+            "line 2: malformed: `page_url` is in `linked` but not in `collect`: an event links only data it \
+             collects, so list it in both or in neither"
+                .to_string(),
+            "line 3: malformed: not a collection event: the event has both `collect` and its old name `data`"
+                .to_string(),
+        ],
+        "{err}"
+    );
+}
+
+/// The 1 MiB limit is on a line's content: a line of exactly 1 MiB is audited whether `\n` or `\r\n` ends it or
+/// the log does, and one byte more is malformed however it ends.
+#[test]
+fn cli_line_limit_leaves_out_the_line_break() {
+    let dir = tempfile::tempdir().unwrap();
+    let artifact_path = dir.path().join("shop.matcher");
+    std::fs::write(&artifact_path, artifact()).unwrap();
+    let event = |len: usize| {
+        let head = r#"{"url": "https://www.walmart.com/ip/1", "ts": ""#;
+        let line = format!("{head}{}\"}}", "a".repeat(len - head.len() - 2));
+        assert_eq!(line.len(), len);
+        line
+    };
+    let (max, over) = (event(1 << 20), event((1 << 20) + 1));
+    let log = format!("{max}\n{max}\r\n{over}\n{over}\r\n{over}\n{max}");
+    let log_path = dir.path().join("log.ndjson");
+    std::fs::write(&log_path, log).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_policyc"))
+        .args(["audit", artifact_path.to_str().unwrap(), log_path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let err = String::from_utf8(o.stderr).unwrap();
+    let malformed: Vec<&str> = err.lines().filter(|l| l.contains("malformed:")).collect();
+    assert_eq!(malformed, [3, 4, 5].map(|n| format!("line {n}: malformed: the line is longer than 1 MiB")), "{err}");
+    assert!(err.contains("audited 3 events"), "{err}");
+    // The same line as the last one, without a line break after it, is too long too.
+    std::fs::write(&log_path, &over).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_policyc"))
+        .args(["audit", artifact_path.to_str().unwrap(), log_path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8(o.stderr).unwrap().contains("line 1: malformed: the line is longer than 1 MiB"));
+}
+
+/// `audit --help` says what a clean audit does not show: when each artifact was live, and collection from a
+/// source, which a log line cannot express.
+#[test]
+fn cli_help_says_what_the_audit_does_not_check() {
+    let o = Command::new(env!("CARGO_BIN_EXE_policyc")).args(["audit", "--help"]).output().unwrap();
+    let help = String::from_utf8(o.stdout).unwrap();
+    let not_checked = &help[help.find("Not checked:").unwrap_or_else(|| panic!("nothing said in {help}"))..];
+    assert!(not_checked.contains("`ts` is compared with nothing"), "{help}");
+    assert!(not_checked.contains("collection from a source (`collect ... from SOURCE`"), "{help}");
+    assert!(not_checked.contains("check it with `policyc sources`"), "{help}");
+    let docs = std::fs::read_to_string("docs/audit.md").unwrap();
+    assert!(docs.contains("## What the audit does not check"));
+}

@@ -311,3 +311,16 @@ fn a_misspelt_data_item_is_reported_once() {
     assert_eq!(codes[0].0, Code::Undefined);
     assert_eq!(result.checked.diagnostics[0].help.as_deref().map(|h| h.contains("`product_url`")), Some(true));
 }
+
+/// A file with old Mac line endings (a lone `\r`) is one line to every position the checker gives; the snippet
+/// numbers it so too, rather than line 0 beside `1:8`, and sends no carriage return to the terminal.
+#[test]
+fn a_snippet_numbers_lines_as_its_location_does_with_carriage_returns_alone() {
+    let text = "policy x {\r  name \"x\"\r}\r";
+    let result = policyc::check_source("cr.policy", text, &mut policyc::NoLists, policyc::CheckOptions::default());
+    let out = common::render(&result);
+    assert!(out.contains("--> cr.policy:1:8"), "{out}");
+    assert!(out.contains(" 1 │ policy x {   name \"x\" } "), "{out}");
+    assert!(!out.contains(" 0 │"), "{out}");
+    assert!(!out.contains('\r'), "{out}");
+}

@@ -770,3 +770,43 @@ fn second_pass_changes_that_widen() {
         .replace("\"the page address\"", "de \"die Adresse der Seite\"");
     assert!(diff(&policy(BASE), &policy(&only_german)).widens());
 }
+
+/// A per-item line about conditions or regions carries the `widens` of the covering test the verdict uses: a
+/// review found "now collected when not compare" and "now collected in US (was US-CA)" marked as not widening
+/// though both collect where the old version did not.
+#[test]
+fn a_line_about_conditions_or_regions_widens_when_it_collects_more() {
+    let line = |d: &policyc::diff::PolicyDiff, start: &str| {
+        d.changes
+            .iter()
+            .find(|c| c.text.starts_with(start))
+            .unwrap_or_else(|| panic!("no line `{start}…` in {:#?}", d.changes))
+            .widens
+    };
+    // Collecting while the consent feature is off.
+    let not_compare = BASE.replace("page_url on retail when compare", "page_url on retail when not compare");
+    let d = diff(&policy(BASE), &policy(&not_compare));
+    assert!(d.widens());
+    assert!(line(&d, "`page_url` is now collected when not compare"), "{:#?}", d.changes);
+    // A stricter condition narrows, and its line says so.
+    let stricter = BASE.replace("page_url on retail when compare", "page_url on retail when compare and signed_in");
+    let d = diff(&policy(BASE), &policy(&stricter));
+    assert!(!d.widens());
+    assert!(!line(&d, "`page_url` is now collected when compare and signed_in"), "{:#?}", d.changes);
+
+    // A rule for California turned into one for the whole of the US, beside a rule for every region elsewhere.
+    let regional = BASE
+        .replace("languages en }", "url \"https://shop.test/privacy\" languages en regions US, US-CA established US }")
+        .replace("data page_url \"", "data page_url category internet_activity \"")
+        .replace("data price \"", "data price category commercial \"")
+        + "collect page_url on products when compare for recommend keep 90 days link to account when signed_in \
+           region US-CA\n";
+    let us = regional.replace("region US-CA\n", "region US\n");
+    let d = diff(&policy(&regional), &policy(&us));
+    assert!(d.widens());
+    assert!(line(&d, "`page_url` is now collected in every region; US (was every region; US-CA)"), "{:#?}", d.changes);
+    // And back: the whole of the US turned into California narrows.
+    let d = diff(&policy(&us), &policy(&regional));
+    assert!(!d.widens(), "{:#?}", d.changes);
+    assert!(!line(&d, "`page_url` is now collected in every region; US-CA (was every region; US)"), "{:#?}", d.changes);
+}

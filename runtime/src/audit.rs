@@ -22,29 +22,74 @@ use std::collections::BTreeMap;
 
 /// One observed collection event.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "EventLine")]
 pub struct Event {
-    #[serde(default)]
     pub ts: Option<String>,
     pub url: String,
     /// The data items collected; `data` in logs written before the field was named as in decisions.
-    #[serde(default, alias = "data")]
     pub collect: Vec<String>,
     /// The data items linked to the user's account.
-    #[serde(default)]
     pub linked: Vec<String>,
     /// Signals and feature switches by name, as the collector saw them.
-    #[serde(default, deserialize_with = "unique_switches")]
     pub state: BTreeMap<String, bool>,
-    #[serde(default)]
     pub region: Option<String>,
     /// What the user did that the collection was triggered by (`offer_click`), as the policy's events name it;
     /// absent or null for a page view.
-    #[serde(default)]
     pub event: Option<String>,
     /// The policy hash of the artifact the collector ran.
-    #[serde(default)]
     pub policy: Option<String>,
+}
+
+/// Why an event has both `collect` and its old name `data`; the readers of typed columns say the same.
+pub const BOTH_COLLECT_AND_DATA: &str = "the event has both `collect` and its old name `data`";
+
+/// An event as a line spells it. `collect` and its old name `data` are two fields here, not a serde alias: with
+/// an alias, a line that has both is refused as "duplicate field `collect`", which names a field the line gives
+/// once.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EventLine {
+    #[serde(default)]
+    ts: Option<String>,
+    url: String,
+    #[serde(default)]
+    collect: Option<Vec<String>>,
+    #[serde(default)]
+    data: Option<Vec<String>>,
+    #[serde(default)]
+    linked: Vec<String>,
+    #[serde(default, deserialize_with = "unique_switches")]
+    state: BTreeMap<String, bool>,
+    #[serde(default)]
+    region: Option<String>,
+    #[serde(default)]
+    event: Option<String>,
+    #[serde(default)]
+    policy: Option<String>,
+}
+
+impl TryFrom<EventLine> for Event {
+    type Error = &'static str;
+
+    fn try_from(e: EventLine) -> Result<Event, Self::Error> {
+        // Both would leave one of the two lists unread, and which one the collector meant is not for the audit to
+        // guess.
+        let collect = match (e.collect, e.data) {
+            (Some(_), Some(_)) => return Err(BOTH_COLLECT_AND_DATA),
+            (Some(c), None) | (None, Some(c)) => c,
+            (None, None) => Vec::new(),
+        };
+        Ok(Event {
+            ts: e.ts,
+            url: e.url,
+            collect,
+            linked: e.linked,
+            state: e.state,
+            region: e.region,
+            event: e.event,
+            policy: e.policy,
+        })
+    }
 }
 
 /// Reads `state`, refusing a switch named twice: a map would keep the last value without a word, and which of
@@ -98,6 +143,27 @@ pub fn misspelt_field<'a>(columns: impl IntoIterator<Item = &'a str>) -> Option<
 }
 
 impl Event {
+    /// The items the event links without collecting them, in one line, or `None` when it links only what it
+    /// collects.
+    pub fn linked_not_collected(&self) -> Option<String> {
+        let mut missing: Vec<String> = Vec::new();
+        for item in self.linked.iter().filter(|i| !self.collect.contains(i)) {
+            let named = format!("`{item}`");
+            if !missing.contains(&named) {
+                missing.push(named);
+            }
+        }
+        if missing.is_empty() {
+            return None;
+        }
+        let (are, them) = if missing.len() == 1 { ("is", "it") } else { ("are", "them") };
+        Some(format!(
+            "{} {are} in `linked` but not in `collect`: an event links only data it collects, so list {them} in both \
+             or in neither",
+            missing.join(", ")
+        ))
+    }
+
     /// Reads one log line (without its line break); the error is one line.
     pub fn parse(line: &str) -> Result<Event, String> {
         // serde would read an array as the fields in order, and say so in terms of the first element.
@@ -112,11 +178,12 @@ impl Event {
                 .strip_prefix("unknown field `")
                 .and_then(|rest| rest.split('`').next())
                 .and_then(|field| crate::matcher::closest(field, EVENT_FIELDS.iter().copied()));
+            // An error about the event as a whole (both `collect` and `data`) has no position: serde_json gives
+            // it column 0, which would point nowhere.
+            let column = if e.column() == 0 { String::new() } else { format!(" (column {})", e.column()) };
             match typo {
-                Some(meant) => {
-                    format!("not a collection event: {message} (column {}); did you mean `{meant}`?", e.column())
-                }
-                None => format!("not a collection event: {message} (column {})", e.column()),
+                Some(meant) => format!("not a collection event: {message}{column}; did you mean `{meant}`?"),
+                None => format!("not a collection event: {message}{column}"),
             }
         })
     }
@@ -257,6 +324,13 @@ impl<'m, 'a> Auditor<'m, 'a> {
             };
             out.push(violation(event, line_no, hash, Kind::PolicyMismatch, vec![], detail));
         }
+        // Linking data the record says was not collected is a record at odds with itself, whatever the policy:
+        // no decision can tell which half of it is true, so the line is malformed rather than audited by half.
+        if let Some(message) = event.linked_not_collected() {
+            let mut malformed = Malformed::new(line_no, &message);
+            malformed.violations = out;
+            return Err(malformed);
+        }
         match decide_and_compare(m, hash, line_no, event, &mut out) {
             Ok(()) => Ok(out),
             // The names were checked against an artifact the event did not name: say so, since "this policy" in
@@ -269,6 +343,10 @@ impl<'m, 'a> Auditor<'m, 'a> {
                     };
                     malformed.message =
                         one_line(&format!("{}; read with policy {hash} because {which}", malformed.message));
+                } else if self.hashes.len() > 1 {
+                    // With several artifacts, "this policy" is one of them: name the one the event named.
+                    malformed.message =
+                        one_line(&format!("{}; read with policy {hash}, which the event names", malformed.message));
                 }
                 malformed.violations = out;
                 Err(malformed)
@@ -415,8 +493,40 @@ mod tests {
         let old = Event::parse(r#"{"url": "https://a.example/", "data": ["page_url"]}"#).unwrap();
         assert_eq!(new, old);
         assert_eq!(new.collect, ["page_url"]);
-        // Both names at once is ambiguous, so the line is malformed rather than one of them silently lost.
-        assert!(Event::parse(r#"{"url": "u", "collect": [], "data": []}"#).unwrap_err().contains("duplicate"));
+        // Both names at once is ambiguous, so the line is malformed rather than one of them silently lost, and it
+        // says so: not "duplicate field `collect`", which names a field the line gives once.
+        let e = Event::parse(r#"{"url": "u", "collect": [], "data": []}"#).unwrap_err();
+        assert_eq!(e, format!("not a collection event: {BOTH_COLLECT_AND_DATA}"));
+        let e = Event::parse(r#"{"url": "u", "data": [], "collect": []}"#).unwrap_err();
+        assert!(e.contains(BOTH_COLLECT_AND_DATA), "{e}");
+        // A field given twice is still one.
+        let e = Event::parse(r#"{"url": "u", "collect": [], "collect": []}"#).unwrap_err();
+        assert!(e.starts_with("not a collection event: duplicate field `collect`"), "{e}");
+    }
+
+    #[test]
+    fn an_event_that_links_what_it_does_not_collect_is_malformed() {
+        let bytes = demo();
+        let m = Matcher::from_bytes(&bytes).unwrap();
+        let line = r#"{"url": "https://www.walmart.com/ip/1", "collect": [], "linked": ["page_url", "page_url"]}"#;
+        let e = audit_line(&m, 3, line).unwrap_err();
+        assert_eq!(e.line, 3);
+        assert_eq!(
+            e.message,
+            "`page_url` is in `linked` but not in `collect`: an event links only data it collects, so list it in \
+             both or in neither"
+        );
+        let line = r#"{"url": "https://www.walmart.com/ip/1", "collect": ["a"], "linked": ["b", "a", "c"]}"#;
+        let e = audit_line(&m, 1, line).unwrap_err();
+        assert!(e.message.starts_with("`b`, `c` are in `linked` but not in `collect`"), "{}", e.message);
+        // Linking what it collects is audited as ever (`page_url` is not linked unless signed in).
+        let line = r#"{"url": "https://www.walmart.com/ip/1", "collect": ["page_url"], "linked": ["page_url"]}"#;
+        assert!(audit_line(&m, 1, line).is_ok());
+        // A mismatch found first is kept.
+        let line = r#"{"url": "https://www.walmart.com/", "linked": ["page_url"], "policy": "ff"}"#;
+        let e = audit_line(&m, 1, line).unwrap_err();
+        assert_eq!(e.violations.iter().map(|v| v.kind).collect::<Vec<_>>(), [Kind::PolicyMismatch]);
+        assert!(!e.message.contains("read with policy"), "the record is at odds whatever the policy: {}", e.message);
     }
 
     #[test]

@@ -246,7 +246,8 @@ pub fn redundant_patterns(cat: &ir::SiteCategory, span: Span) -> Option<Diagnost
         )
         .with_label("redundant patterns")
         .with_help(format!(
-            "for example {}; they change nothing and can be removed (counts and examples in disclosures include them)",
+            "for example {}; they change nothing and can be removed (disclosures already leave them out of their \
+             counts, examples and site lists)",
             examples(&covered)
         )),
     )

@@ -10,8 +10,17 @@ use std::collections::BTreeMap;
 use std::io::{BufReader, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
-/// What `policyc audit --help` says of its exit codes; `audit_log` and `run` are what it describes.
-pub const EXIT_CODES: &str = "\
+/// What `policyc audit --help` says after the options: what the audit leaves unchecked (so that a clean audit is
+/// not read as more than it is; `docs/audit.md` says the same at length), and the exit codes, which `audit_log`
+/// and `run` are what it describes.
+pub const AFTER_HELP: &str = "\
+Not checked:
+  when each artifact was live: `ts` is compared with nothing, so an event that names a known artifact's hash is
+     decided with that artifact even after it was retired; audit a period's log with the artifacts live in it
+  collection from a source (`collect ... from SOURCE`, see `policyc sources`): an event is a page view or an
+     event on a page, decided as `policyc match` decides its `url`, and a log line cannot say it collected from a
+     source; keep such collection out of the log and check it with `policyc sources` for the state it ran in
+
 Exit codes:
   0  the whole log was audited: no violation, no malformed line
   1  violations and no malformed line (also when the output was closed after a violation was found: the rest of
@@ -97,8 +106,8 @@ fn looks_like_log(path: &Path) -> bool {
     }
     let Ok(f) = std::fs::File::open(path) else { return false };
     let mut first = String::new();
-    // A line of at most 1 MiB is read; a longer one, or one that is not UTF-8, is no event.
-    if std::io::BufRead::read_line(&mut BufReader::new(f.take(1 << 20)), &mut first).is_err() {
+    // A line of at most 1 MiB and its line break is read; a longer one, or one that is not UTF-8, is no event.
+    if std::io::BufRead::read_line(&mut BufReader::new(f.take((1 << 20) + 2)), &mut first).is_err() {
         return false;
     }
     serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(first.trim())

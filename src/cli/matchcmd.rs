@@ -96,30 +96,51 @@ pub fn without_line_break(line: &str) -> &str {
     line.strip_suffix('\r').unwrap_or(line)
 }
 
-/// Reads one line into `buf` (without keeping more than [`MAX_LINE`] bytes). Returns (too long, end of input).
+/// Reads one line into `buf` (without keeping more than [`MAX_LINE`] bytes of content). Returns (too long, end
+/// of input).
+///
+/// The limit is on the line's content: its terminator (`\n` or `\r\n`) is not counted, so that a line of
+/// exactly [`MAX_LINE`] bytes is read whether a line break follows it or the input ends there.
 pub fn read_bounded_line(input: &mut impl BufRead, buf: &mut Vec<u8>) -> std::io::Result<(bool, bool)> {
+    // The content and the longest terminator, `\r\n`.
+    const KEEP: usize = MAX_LINE + 2;
     buf.clear();
     let mut too_long = false;
     loop {
         let chunk = input.fill_buf()?;
         if chunk.is_empty() {
-            return Ok((too_long, true));
+            return Ok((finish_line(buf, too_long), true));
         }
         let (take, done) = match chunk.iter().position(|&b| b == b'\n') {
             Some(i) => (i + 1, true),
             None => (chunk.len(), false),
         };
         if !too_long {
-            if buf.len() + take > MAX_LINE {
-                too_long = true;
-                buf.clear();
-            } else {
-                buf.extend_from_slice(&chunk[..take]);
+            match chunk.get(..take) {
+                Some(part) if buf.len() + take <= KEEP => buf.extend_from_slice(part),
+                _ => {
+                    too_long = true;
+                    buf.clear();
+                }
             }
         }
         input.consume(take);
         if done {
-            return Ok((too_long, false));
+            return Ok((finish_line(buf, too_long), false));
         }
     }
+}
+
+/// Whether a line read whole into `buf` is too long: already known to be, or longer than [`MAX_LINE`] without its
+/// terminator. A line too long is not kept.
+fn finish_line(buf: &mut Vec<u8>, too_long: bool) -> bool {
+    let content = match buf.strip_suffix(b"\n") {
+        Some(line) => line.strip_suffix(b"\r").unwrap_or(line),
+        None => buf.as_slice(),
+    };
+    if too_long || content.len() > MAX_LINE {
+        buf.clear();
+        return true;
+    }
+    false
 }

@@ -89,7 +89,7 @@ enum Command {
     /// What changes between two versions of a policy, with witness URLs.
     Diff(diff::Args),
     /// Check a collection log (NDJSON) against the artifacts that were live.
-    #[command(override_usage = "policyc audit [OPTIONS] ARTIFACT... LOG", after_help = audit::EXIT_CODES)]
+    #[command(override_usage = "policyc audit [OPTIONS] ARTIFACT... LOG", after_help = audit::AFTER_HELP)]
     Audit(audit::Args),
     /// Run the language server on standard input and output, for editors.
     Lsp(lsp::Args),

@@ -94,18 +94,50 @@ fn covers_collection(o: ir::Collection<'_>, n: ir::Collection<'_>) -> bool {
         && conditions_within((o.when, o.link), (n.when, n.link))
 }
 
+/// The events a rule on the pages collects on; a rule without `at` collects on a page view.
+fn events(r: &ir::CollectRule) -> Vec<String> {
+    if r.events.is_empty() {
+        vec![ir::PAGE_VIEW.to_string()]
+    } else {
+        r.events.clone()
+    }
+}
+
 fn covers_page_rule(o: &ir::CollectRule, n: &ir::CollectRule) -> bool {
-    let events = |r: &ir::CollectRule| -> Vec<String> {
-        if r.events.is_empty() {
-            vec![ir::PAGE_VIEW.to_string()]
-        } else {
-            r.events.clone()
-        }
-    };
     covers_collection(o.collection(), n.collection())
         && subset(&n.sites, &o.sites)
         && subset(&events(n), &events(o))
         && n.necessary == o.necessary
+}
+
+/// Whether `new` collects `item` on the pages somewhere, on some event, in some region or in some state of the
+/// switches where `old` does not, by the covering test `check` uses, kept to where and when: every rule of `new`
+/// that collects the item must be covered by one rule of `old` that collects it on the same sites or more, on the
+/// same events or more, in the same regions or more, and in every state in which the new rule collects. The
+/// per-item lines of the diff about conditions and regions take their `widens` from it, so that a line agrees with
+/// the verdict it explains; purposes, retention and linkage have lines of their own and are left out here. Like
+/// `check`, it errs towards "wider": one old rule must cover a new one on its own, and past 16 switches nothing is
+/// covered.
+pub(super) fn collects_item_beyond(old: &Policy, new: &Policy, item: &str) -> bool {
+    let collects = |r: &&ir::CollectRule| r.data.iter().any(|d| d == item);
+    new.collect.iter().filter(collects).any(|n| {
+        !old.collect.iter().filter(collects).any(|o| {
+            subset(&n.sites, &o.sites)
+                && subset(&events(n), &events(o))
+                && regions_within(&n.regions, &o.regions)
+                && when_within(o.when.as_ref(), n.when.as_ref())
+        })
+    })
+}
+
+/// Whether, in every state of the switches, `n` holds only when `o` does (`None`: always). Past 16 switches the
+/// question is not answered, and the answer is no.
+fn when_within(o: Option<&ir::Cond>, n: Option<&ir::Cond>) -> bool {
+    // Linkage is not the question here; `switch_names` reads conditions beside a link clause.
+    let unlinked = ir::Link::Never;
+    let names = switch_names([(o, &unlinked), (n, &unlinked)].into_iter());
+    let holds = |when: Option<&ir::Cond>, on: &dyn Fn(&str) -> bool| when.is_none_or(|c| c.eval(&on));
+    ir::in_some_state(&names, |on| holds(n, on) && !holds(o, on)).is_some_and(|beyond| !beyond)
 }
 
 pub(super) fn covers_source_rule(o: &ir::IndependentRule, n: &ir::IndependentRule) -> bool {

@@ -435,8 +435,13 @@ pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
                 format!("`{n}` is now collected on {} (was {})", set_words(&b.sites), set_words(&a.sites)),
             );
         }
+        // Whether the item is now collected where or when it was not, by the covering test the verdict rests on:
+        // a line about conditions or regions that reads as collecting more then says it widens, and one that
+        // only narrows does not.
+        let beyond = cover::collects_item_beyond(old, new, n);
         if a.when != b.when {
-            changes.say(
+            changes.either(
+                beyond,
                 "conditions",
                 format!("`{n}` is now collected when {} (was {})", set_words(&b.when), set_words(&a.when)),
             );
@@ -468,18 +473,8 @@ pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
                     .collect::<Vec<_>>()
                     .join("; ")
             };
-            // Wider where some region of the new rules lies in none of the old ones.
-            let covered =
-                |x: &str| a.regions.iter().any(|old| old.is_empty() || old.iter().any(|o| crate::region::within(x, o)));
-            let wider = b.regions.iter().any(|new| {
-                if new.is_empty() {
-                    !a.regions.contains(new)
-                } else {
-                    new.iter().any(|x| !covered(x))
-                }
-            });
             changes.either(
-                wider,
+                beyond,
                 "scope",
                 format!("`{n}` is now collected in {} (was {})", words(&b.regions), words(&a.regions)),
             );

@@ -134,6 +134,11 @@ fn syntax_diagnostic(file: FileId, text: &str, rule: Rule, err: pest::error::Err
         ErrorVariant::ParsingError { positives, .. } => positives.iter().filter_map(|r| describe(*r)).collect(),
         ErrorVariant::CustomError { .. } => Vec::new(),
     };
+    // An `expect` line's outcome is one rule for `collects` and `links`, and a rule is described by one word: the
+    // other one can stand there as well.
+    if expected.contains(&"`collects`") {
+        expected.push("`links`");
+    }
     expected.sort_unstable();
     expected.dedup();
     if rest.starts_with('"') && expected.iter().any(|e| e.contains("string")) {
@@ -549,6 +554,17 @@ fn help_in_context(expected: &[&str], rest: &str, before: &str) -> String {
     }
     if rest.starts_with('"') && expected.iter().any(|e| e.contains("name")) {
         return "names are written without quotes: `page_url`, not `\"page_url\"`".into();
+    }
+    // A letter outside ASCII in a name (`data dätä`) ends the name there, and what the grammar takes after a name
+    // (texts per language, a clause) would send the author the wrong way.
+    if let Some(c) = rest.chars().next().filter(|c| !c.is_ascii() && c.is_alphabetic()) {
+        let in_name = before.ends_with(|b: char| b.is_ascii_alphanumeric() || b == '_');
+        if in_name || expected.iter().any(|e| e.starts_with("a name")) {
+            return format!(
+                "a name is one word of ASCII letters, digits and `_`, such as `page_url`, and `{c}` is none of them; \
+                 texts in quotes may hold any letter"
+            );
+        }
     }
     if expected.contains(&"a language tag and a string") {
         return "texts are written per language: `en \"Price comparison\" de \"Preisvergleich\"`".into();

@@ -11,7 +11,9 @@ use arrow_array::{
     MapArray, RecordBatch, StringArray, StringViewArray,
 };
 use arrow_pyarrow::{FromPyArrow, ToPyArrow};
-use policyc_runtime::audit::{misspelt_field, Auditor as RtAuditor, Event, Malformed, Violation};
+use policyc_runtime::audit::{
+    misspelt_field, Auditor as RtAuditor, Event, Malformed, Violation, BOTH_COLLECT_AND_DATA,
+};
 use policyc_runtime::matcher::Matcher as RtMatcher;
 use policyc_runtime::{urlnorm, Context, Decision as RtDecision, Report, Settings, SourceReport};
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -857,7 +859,8 @@ impl<'a> EventColumns<'a> {
         let list = |c: &Option<StringLists<'_>>| c.as_ref().map(|c| c.get(i)).transpose().map(Option::flatten);
         let url = self.url.get(i).ok_or("the event has no url")?.to_string();
         let collect = match (list(&self.collect)?, list(&self.data)?) {
-            (Some(_), Some(_)) => return Err("the event has both `collect` and its old name `data`".into()),
+            // The same reason as a JSON line with both gives, from the runtime.
+            (Some(_), Some(_)) => return Err(BOTH_COLLECT_AND_DATA.into()),
             (Some(c), None) | (None, Some(c)) => c,
             (None, None) => Vec::new(),
         };

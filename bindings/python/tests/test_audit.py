@@ -267,3 +267,28 @@ def test_one_artifact_needs_no_list(artifacts):
         policyc.Auditor([data, str(path)])
     with pytest.raises(ValueError, match="^artifact is truncated|^not a policyc matcher artifact"):
         policyc.Auditor(b"junk")
+
+
+def test_an_event_that_links_what_it_does_not_collect_is_malformed_in_every_engine(policyc_bin, artifacts, tmp_path):
+    """The record is at odds with itself whatever the policy: the runtime's auditor refuses it for every engine."""
+    path, _ = artifacts["shop"]
+    auditor = policyc.Auditor([path.read_bytes()])
+    event = {"url": "https://www.walmart.com/ip/1", "collect": [], "linked": ["page_url"]}
+    line = json.dumps(event)
+    log = tmp_path / "log.ndjson"
+    log.write_text(line + "\n")
+    want, want_malformed, code = cli_audit(policyc_bin, [path], log)
+    assert (code, want) == (2, [])
+    reason = want_malformed[0][1]
+    assert reason.startswith("`page_url` is in `linked` but not in `collect`")
+    with pytest.raises(ValueError, match="is in `linked` but not in `collect`"):
+        auditor.audit_line(line)
+    rows = auditor.audit_arrow(pa.array([line])).to_pylist()
+    assert [(r["kind"], r["detail"]) for r in rows] == [("malformed", reason)]
+    batch = pa.RecordBatch.from_pydict({
+        "url": [event["url"]],
+        "collect": pa.array([[]], pa.list_(pa.string())),
+        "linked": pa.array([["page_url"]], pa.list_(pa.string())),
+    })
+    rows = auditor.audit_columns(batch).to_pylist()
+    assert [(r["kind"], r["detail"]) for r in rows] == [("malformed", reason)]
