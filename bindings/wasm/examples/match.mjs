@@ -7,7 +7,7 @@
 // Flags: `--set NAME=on|off` (repeatable), `--region R` and `--event E`, as the CLI takes them. Each line is
 // decided as it stands, without its line break: the URL standard strips only C0 controls and spaces, so a
 // line led by a no-break space is refused, as the CLI refuses it (`String.prototype.trim` would strip it). Lines
-// are read as bytes, as the CLI reads them: a line over 1 MiB (its line break included) and a line that is not
+// are read as bytes, as the CLI reads them: a line over 1 MiB (its line break not counted) and a line that is not
 // UTF-8 are refused with the CLI's reasons, not decided as something else.
 
 import { readFileSync } from "node:fs";
@@ -81,12 +81,17 @@ for (let start = 0; start < input.length; ) {
   let line = input.subarray(start, end);
   start = end;
   let report;
+  // Only the line break goes, `\n` or `\r\n`, exactly what the CLI strips; the limit is on what is left. (The
+  // CLI also strips a `\r` that ends the input without a `\n`, after the limit.)
+  if (line.at(-1) === 10) {
+    line = line.subarray(0, -1);
+    if (line.at(-1) === 13) line = line.subarray(0, -1);
+  } else if (line.length <= MAX_LINE && line.at(-1) === 13) {
+    line = line.subarray(0, -1);
+  }
   if (line.length > MAX_LINE) {
     report = refused(m, opts, "", `line longer than ${MAX_LINE} bytes`);
   } else {
-    // Only the line break goes, `\n` or `\r\n`, exactly what the CLI strips.
-    if (line.at(-1) === 10) line = line.subarray(0, -1);
-    if (line.at(-1) === 13) line = line.subarray(0, -1);
     const bad = validUpTo(line);
     report =
       bad === -1

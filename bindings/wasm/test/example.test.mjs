@@ -21,8 +21,9 @@ const lines = [
 // a truncated character, an overlong encoding, a surrogate); and a line of exactly 1 MiB, which it reads and then
 // refuses as a URL over the runtime's 64 KiB.
 const refusedLines = Buffer.concat([
-  Buffer.from(`https://shop.example/${"a".repeat((1 << 20) - 21)}\n`),
-  Buffer.from(`https://shop.example/${"a".repeat((1 << 20) - 22)}\n`),
+  // One byte over the limit, then exactly at it: the limit is on the line without its break.
+  Buffer.from(`https://shop.example/${"a".repeat((1 << 20) - 20)}\n`),
+  Buffer.from(`https://shop.example/${"a".repeat((1 << 20) - 21)}\r\n`),
   Buffer.from("https://shop.example/\x80\n", "latin1"),
   Buffer.from("https://shop.example/caf\xc3\n", "latin1"),
   Buffer.from("https://shop.example/\xc0\xaf\n", "latin1"),
@@ -51,7 +52,7 @@ test("match.mjs refuses the lines policyc match refuses, with its reasons", () =
   const errors = cli.stdout.trim().split("\n").map((l) => JSON.parse(l).error);
   assert.deepEqual(errors.slice(0, 3), [
     "line longer than 1048576 bytes",
-    "the URL is 1048575 bytes long, over the limit of 65536",
+    "the URL is 1048576 bytes long, over the limit of 65536",
     "line is not UTF-8 (invalid byte at offset 21)",
   ]);
   assert.equal(js.stdout, cli.stdout);
