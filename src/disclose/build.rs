@@ -789,13 +789,13 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
             if !conds.is_empty() && conds.iter().all(Option::is_some) {
                 // A condition that implies another one adds nothing to "either": `a or (a and b)` is `a`.
                 let conds: Vec<&Cond> = conds.into_iter().flatten().collect();
+                // A condition is left out when another one covers it: one strictly weaker, or an equivalent one
+                // said before it (identical conditions among them).
                 let mut distinct: Vec<Cond> = Vec::new();
                 for (i, c) in conds.iter().enumerate() {
-                    let weaker = conds
-                        .iter()
-                        .enumerate()
-                        .any(|(j, o)| (j < i && o.implies(c) && c.implies(o)) || (!o.implies(c) && c.implies(o)));
-                    if !weaker && !distinct.contains(c) {
+                    let covered =
+                        conds.iter().enumerate().any(|(j, o)| j != i && c.implies(o) && (j < i || !o.implies(c)));
+                    if !covered {
                         distinct.push((*c).clone());
                     }
                 }
@@ -911,18 +911,17 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
         // feature on from installation says so in the same sentence, so that "on" cannot be read as consent.
         // The step is called consent only where what the feature gates rests on consent: a policy written from a
         // published text that states no legal basis (`not_stated`) gets the user's step without a legal name.
-        let gated: Vec<String> = stopped
+        // The rules from a source that the switch stops, as `stopped` holds those on the pages.
+        let indep_stopped: Vec<&ir::IndependentRule> =
+            independent.iter().filter(|r| r.when.as_ref().is_some_and(|c| requires(c, &f.name))).copied().collect();
+        let is_indep_stopped = |r: &ir::IndependentRule| indep_stopped.iter().any(|s| std::ptr::eq(*s, r));
+        let gated_purposes: Vec<String> = stopped
             .iter()
             .flat_map(|r| r.purposes.iter())
-            .chain(
-                independent
-                    .iter()
-                    .filter(|r| r.when.as_ref().is_some_and(|c| requires(c, &f.name)))
-                    .flat_map(|r| r.purposes.iter()),
-            )
+            .chain(indep_stopped.iter().flat_map(|r| r.purposes.iter()))
             .cloned()
             .collect();
-        let consent = gated.is_empty() || policy.rests_on_consent(&gated);
+        let consent = gated_purposes.is_empty() || policy.rests_on_consent(&gated_purposes);
         let (until, before) = if consent {
             ("feature_on_until_consent", "feature_opt_in")
         } else {
@@ -996,14 +995,12 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
         }
         // What the switch stops of the collection independent of the pages: an item stops where every such rule
         // that collects it requires the switch.
-        let indep_stopped: Vec<&ir::IndependentRule> =
-            independent.iter().filter(|r| r.when.as_ref().is_some_and(|c| requires(c, &f.name))).copied().collect();
         let indep_data: Vec<String> = policy
             .data
             .iter()
             .filter(|d| {
                 let rs: Vec<&&ir::IndependentRule> = independent.iter().filter(|r| r.data.contains(&d.name)).collect();
-                !rs.is_empty() && rs.iter().all(|r| r.when.as_ref().is_some_and(|c| requires(c, &f.name)))
+                !rs.is_empty() && rs.iter().all(|r| is_indep_stopped(r))
             })
             .map(|d| d.name.clone())
             .collect();
@@ -1056,7 +1053,7 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
                     independent.iter().filter(|r| r.data.contains(&d.name)).collect();
                 (!on_pages.is_empty() || !from_sources.is_empty())
                     && on_pages.into_iter().all(is_stopped)
-                    && from_sources.iter().all(|r| r.when.as_ref().is_some_and(|c| requires(c, &f.name)))
+                    && from_sources.iter().all(|r| is_indep_stopped(r))
             })
             .map(|d| d.name.clone())
             .collect();
