@@ -181,7 +181,8 @@ pub enum Item {
 pub enum HeaderField {
     Name(Text),
     Controller(Text),
-    Contact(Text),
+    /// `contact TEXT`; `None` for `contact not stated`.
+    Contact(Option<Text>),
     Dpo(Text),
     Version(String),
     Languages(Vec<Ident>),

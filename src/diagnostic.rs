@@ -100,6 +100,8 @@ codes! {
     ExpectUnknownName = "E0070", Error, "an `expect` line names a purpose, recipient or retention criterion that is not declared";
     NotStatedBasis = "W0071", Warning, "a purpose's legal basis is `not_stated` where the GDPR applies";
     NotStatedRetention = "W0072", Warning, "a rule's retention is `not stated` where the GDPR applies";
+    NotStatedContact = "W0073", Warning, "the header's contact is `not stated` where the GDPR applies";
+    UntaggedProse = "W0074", Warning, "a text the notice uses as prose is one untagged string in a policy of several languages";
     SourceAndSites = "E0064", Error, "a collect rule says both where on the pages (`on`, `at`) and `from` a source, or `necessary` on a rule `from account` or from a declared source; or an `expect from` line says `at`";
     DeviceWithoutConsent = "W0065", Warning, "a `from device` rule stores or reads on the user's device, or a rule on the pages reads the page in the user's browser (EDPB Guidelines 2/2023), for a purpose not based on consent and does not say why it is strictly necessary (ePrivacy Directive Art. 5(3), § 25 TDDDG, UK PECR reg. 6); only where the rule applies in the EU, the EEA or the United Kingdom";
 }

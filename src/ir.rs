@@ -27,7 +27,10 @@ pub struct Policy {
     /// The controller in particular regions, where another legal entity is responsible there.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub regional_controllers: Vec<RegionalController>,
-    pub contact: Text,
+    /// How users reach the controller; `None` for `contact not stated` (a published text that gives none),
+    /// which the data form writes as the string `not stated`.
+    #[serde(with = "contact_form")]
+    pub contact: Option<Text>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dpo: Option<Text>,
     /// Where the controller is established and processes the data it collects (a region code).
@@ -1087,4 +1090,43 @@ pub mod limits {
     pub const MAX_CATEGORY_COMBINATIONS: usize = 1 << 16;
     /// Nesting of a condition, counted as the stack depth of its compiled program.
     pub const MAX_CONDITION_DEPTH: usize = 64;
+}
+
+/// The data form of the header's `contact`: its text by language, or the string `not stated`. A missing
+/// `contact` stays an error (no `default`), so that a document cannot leave it out by accident.
+mod contact_form {
+    use crate::ir::Text;
+    use serde::de::{self, MapAccess, Visitor};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::fmt;
+
+    const NOT_STATED: &str = "not stated";
+
+    pub fn serialize<S: Serializer>(contact: &Option<Text>, s: S) -> Result<S::Ok, S::Error> {
+        match contact {
+            Some(text) => text.serialize(s),
+            None => s.serialize_str(NOT_STATED),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Text>, D::Error> {
+        struct Form;
+        impl<'de> Visitor<'de> for Form {
+            type Value = Option<Text>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a text by language (`en: ...`) or `not stated`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                if v.trim() == NOT_STATED {
+                    Ok(None)
+                } else {
+                    Err(E::custom(format!("contact `{v}` is neither a text by language (`en: ...`) nor `not stated`")))
+                }
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                Text::deserialize(de::value::MapAccessDeserializer::new(map)).map(Some)
+            }
+        }
+        d.deserialize_any(Form)
+    }
 }

@@ -265,7 +265,7 @@ impl Unlower<'_> {
         let mut fields = vec![
             (ast::HeaderField::Name(self.text(&p.name)), sp),
             (ast::HeaderField::Controller(self.text(&p.controller)), sp),
-            (ast::HeaderField::Contact(self.text(&p.contact)), sp),
+            (ast::HeaderField::Contact(p.contact.as_ref().map(|t| self.text(t))), sp),
             (ast::HeaderField::Version(p.version.clone()), sp),
             (ast::HeaderField::Languages(self.idents(&p.languages)), sp),
         ];

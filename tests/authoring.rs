@@ -814,7 +814,7 @@ fn a_missing_translation_of_an_incentive_value_is_not_also_a_value_without_amoun
         .checked
         .diagnostics
         .iter()
-        .filter(|d| d.message.contains("value of incentive"))
+        .filter(|d| d.message.starts_with("the value of incentive"))
         .map(|d| d.code.as_str())
         .collect();
     assert_eq!(on_value, ["E0008"], "{:#?}", out.checked.diagnostics);

@@ -115,7 +115,10 @@ fn every_item_of_the_ir_appears_in_every_rendering() {
                 needles.push(policy.site_category(s).unwrap().text[&lang].clone());
             }
         }
-        needles.push(policy.contact[&lang].clone());
+        needles.push(match &policy.contact {
+            Some(c) => c[&lang].clone(),
+            None => Locale::get(&lang).unwrap().t("contact_not_stated", &[]),
+        });
         for i in policy.incentives.iter().filter(|i| in_region(&i.regions)) {
             needles.push(i.value[&lang].clone());
         }
@@ -315,7 +318,7 @@ fn on_device_processing_and_aggregated_items_are_said_apart() {
             "de",
             "Auf Shops verwendet sie die Domain der besuchten Seite nur auf Ihrem Gerät, um Besuche zu zählen; davon \
              wird nichts an uns übermittelt.",
-            "Die Zahl Ihrer Besuche (nur in zusammengefasster Form, die keinen Rückschluss auf Sie zulässt)",
+            "Zahl Ihrer Besuche (nur in zusammengefasster Form, die keinen Rückschluss auf Sie zulässt)",
         ),
     ] {
         let d = disclose::build(&policy, lang, Some("DE")).unwrap();
@@ -761,7 +764,8 @@ fn mixed_linkage_names_the_cases_that_link_and_does_not_contradict_itself() {
         (
             "de",
             "Wir verknüpfen die Adresse der Seite niemals",
-            "nur bei einer Erhebung auf Shops zu dem Zweck, Werbung auf Sie zuzuschneiden, sofern Sie angemeldet sind",
+            "nur bei einer Erhebung auf Shops zu dem Zweck, Werbung auf Sie zuzuschneiden, sofern zum Zeitpunkt der \
+             Erhebung Sie angemeldet sind",
         ),
     ] {
         let d = disclose::build(&policy, lang, Some("DE")).unwrap();
@@ -985,7 +989,7 @@ fn rules_that_differ_only_in_their_condition_say_so() {
     );
     for (lang, compare, signed_in) in [
         ("en", "while the “Price comparison” feature is switched on", "while you are signed in"),
-        ("de", "solange die Funktion „Preisvergleich“ eingeschaltet ist", "solange Sie angemeldet sind"),
+        ("de", "während die Funktion „Preisvergleich“ eingeschaltet ist", "während Sie angemeldet sind"),
     ] {
         let d = disclose::build(&policy, lang, None).unwrap();
         let texts = |id: &str| -> Vec<String> {
@@ -1235,19 +1239,21 @@ collect title on shops when not quiet for rec keep 30 days
         (
             "en",
             "does not change what we collect",
-            "For shops: Whether we collect the address of the page also depends on the “Feature two” feature: we do \
-             so only while the “Feature two” feature is switched on or the tool is active.",
-            "For shops: Whether we collect the title of the page also depends on the “Quiet mode” feature: we do so \
-             only while the “Quiet mode” feature is switched off.",
+            "For shops: Whether we collect the address of the page for the purpose of recommending things also \
+             depends on the “Feature two” feature: we do so only while the “Feature two” feature is switched on or \
+             the tool is active.",
+            "For shops: Whether we collect the title of the page for the purpose of recommending things also depends \
+             on the “Quiet mode” feature: we do so only while the “Quiet mode” feature is switched off.",
         ),
         (
             "de",
             "ändert das nichts",
-            "Für Shops: Ob wir die Adresse der Seite erheben, hängt auch davon ab, wie die Funktion „Funktion zwei“ \
-             eingestellt ist; wir tun das nur, solange die Funktion „Funktion zwei“ eingeschaltet ist oder das \
-             Werkzeug aktiv ist.",
-            "Für Shops: Ob wir den Titel der Seite erheben, hängt auch davon ab, wie die Funktion „Ruhemodus“ \
-             eingestellt ist; wir tun das nur, solange die Funktion „Ruhemodus“ ausgeschaltet ist.",
+            "Auf Shops: Ob wir die Adresse der Seite erheben, um Dinge zu empfehlen, hängt auch davon ab, wie die \
+             Funktion „Funktion zwei“ eingestellt ist; zu diesem Zweck tun wir das nur, solange die Funktion \
+             „Funktion zwei“ eingeschaltet ist oder das Werkzeug aktiv ist.",
+            "Auf Shops: Ob wir den Titel der Seite erheben, um Dinge zu empfehlen, hängt auch davon ab, wie die \
+             Funktion „Ruhemodus“ eingestellt ist; zu diesem Zweck tun wir das nur, solange die Funktion \
+             „Ruhemodus“ ausgeschaltet ist.",
         ),
     ] {
         let d = disclose::build(&policy, lang, None).unwrap();
@@ -1605,4 +1611,122 @@ collect page_url on two for p1 keep while account exists
     ] {
         assert!(md.contains(said), "{said}\n{md}");
     }
+}
+
+/// `contact not stated` (a published text that gives no address) is said as such: the notice neither prints a
+/// placeholder as if it were an address nor drops the sentences that ask the reader to write; the JSON facts
+/// have no contact, and the data form keeps the marker.
+#[test]
+fn a_contact_not_stated_is_said_and_never_printed_as_an_address() {
+    let policy = common::check_path(Path::new("tests/fixtures/diagnostics/W0073-not-stated-contact.policy"))
+        .checked
+        .policy
+        .unwrap();
+    assert_eq!(policy.contact, None);
+    let en = disclose::build(&policy, "en", Some("DE")).unwrap();
+    let md = render::markdown(&en);
+    assert!(md.contains("The underlying privacy policy gives no contact address."), "{md}");
+    assert!(!md.contains("You can reach us at"), "{md}");
+    assert!(
+        md.contains("To exercise your rights, write to us (the underlying privacy policy gives no address)."),
+        "{md}"
+    );
+    assert!(md.contains("or by writing to us (the underlying privacy policy gives no address)."), "{md}");
+    assert_eq!(serde_json::to_value(&en.facts).unwrap()["contact"], serde_json::Value::Null);
+    let de = render::markdown(&disclose::build(&policy, "de", Some("DE")).unwrap());
+    assert!(de.contains("Die zugrunde liegende Datenschutzerklärung nennt keine Kontaktadresse."), "{de}");
+    assert!(
+        de.contains("Um Ihre Rechte auszuüben, schreiben Sie an uns (die zugrunde liegende Datenschutzerklärung nennt keine Adresse)."),
+        "{de}"
+    );
+    let yaml = policyc::yaml::to_yaml(&policy);
+    assert!(yaml.contains("contact: not stated\n"), "{yaml}");
+    let back = policyc::yaml::to_ast(Default::default(), &yaml).unwrap();
+    assert!(back.items.iter().any(|i| matches!(i, policyc::ast::Item::Header(h)
+        if h.fields.iter().any(|(f, _)| *f == policyc::ast::HeaderField::Contact(None)))));
+}
+
+/// What a German editor found said more than the matcher does, or said it ambiguously:
+/// - a switch that one rule reads names that rule's purpose, since another rule collects the same item for
+///   another purpose whatever the switch says;
+/// - a rule that gives no ground for reading the page (here a basis `not_stated`) is said to give none;
+/// - retentions of several rules are not joined by a bare "or", which reads as a choice;
+/// - several purposes in one table cell read as one list, capitalised once.
+#[test]
+fn what_a_switch_a_ground_and_several_retentions_apply_to_is_said_exactly() {
+    let policy = common::policy_from_text(
+        r#"
+policy p {
+  name "P" controller "P GmbH, Berlin" established DE contact "p@p.test" version "1" languages en, de regions DE
+}
+feature ads default off en "Ads" de "Werbung"
+feature cmp default on en "Price comparison" de "Preisvergleich"
+data title en "the title of the page" de "den Titel der Seite"
+data price en "the price" de "den Preis"
+purpose rec basis not_stated profiling no decisions none en "showing you products" de "Ihnen Produkte zu zeigen"
+purpose mkt basis consent profiling yes decisions none en "tailoring ads" de "Werbung auf Sie zuzuschneiden"
+sites shops en "shops" de "Shops" { shop.example }
+collect title on shops when cmp for rec keep 30 days
+collect title on shops when ads or cmp for mkt keep 1 day
+collect price on shops for rec keep not stated
+collect price on shops when cmp for mkt keep 7 days
+collect price on shops when ads for mkt keep until uninstall
+"#,
+    );
+    // The matcher: with ads off the title is still collected; the sentence on the switch speaks of the one purpose
+    // whose rule reads it.
+    let interp = policyc::interp::Interpreter::new(&policy);
+    let settings = policyc::report::Settings::from_expect(&["not ads".to_string()], Some("DE"));
+    assert_eq!(interp.decide("https://shop.example/", &settings).unwrap().collect, ["title", "price"]);
+    let en = render::markdown(&disclose::build(&policy, "en", Some("DE")).unwrap());
+    for said in [
+        "Whether we collect the title of the page for the purpose of tailoring ads also depends on the “Ads” feature",
+        "Where we collect the data for the purpose of showing you products, the underlying privacy policy does not \
+         state on what ground this access is permitted.",
+        "| not stated in the underlying privacy policy, 7 days or until you uninstall the extension, whichever applies \
+         to the collection (the longest, where several do) |",
+        "| Showing you products; tailoring ads |",
+    ] {
+        assert!(en.contains(said), "{said}\n{en}");
+    }
+    let de = render::markdown(&disclose::build(&policy, "de", Some("DE")).unwrap());
+    for said in [
+        "Ob wir den Titel der Seite erheben, um Werbung auf Sie zuzuschneiden, hängt auch davon ab",
+        "gibt die zugrunde liegende Datenschutzerklärung nicht an, auf welcher Grundlage der Zugriff zulässig ist.",
+        "je nachdem, welche Frist für die Erhebung gilt (gelten mehrere, die längste)",
+        "| Titel der Seite | Shops | nie | Um Ihnen Produkte zu zeigen; um Werbung auf Sie zuzuschneiden |",
+    ] {
+        assert!(de.contains(said), "{said}\n{de}");
+    }
+}
+
+/// `not (a or b)` reads "neither a nor b", in English and German, rather than a negation reaching over a
+/// parenthesis ("it is not the case that (a or b)"), which a German editor found hard to follow.
+#[test]
+fn a_negated_list_of_alternatives_reads_neither_nor() {
+    let policy = common::policy_from_text(
+        r#"
+policy p { name "P" controller "P Inc." contact "p@p.test" version "1" languages en, de }
+signal signed_in en "you are signed in" de "Sie angemeldet sind"
+signal active en "the panel is open" de "das Bedienfeld geöffnet ist"
+data title en "the title of the page" de "den Titel der Seite"
+purpose rec basis consent en "showing you products" de "Ihnen Produkte zu zeigen"
+sites shops en "shops" de "Shops" { shop.example }
+collect title on shops when not (signed_in or active) for rec keep 30 days
+"#,
+    );
+    let interp = policyc::interp::Interpreter::new(&policy);
+    let collects = |with: &[&str]| {
+        let with: Vec<String> = with.iter().map(|s| s.to_string()).collect();
+        interp.decide("https://shop.example/", &policyc::report::Settings::from_expect(&with, None)).unwrap().collect
+    };
+    assert_eq!(collects(&[]), ["title"]);
+    assert!(collects(&["active"]).is_empty() && collects(&["signed_in"]).is_empty());
+    let en = render::markdown(&disclose::build(&policy, "en", None).unwrap());
+    assert!(en.contains("While neither you are signed in nor the panel is open, we collect there"), "{en}");
+    let de = render::markdown(&disclose::build(&policy, "de", None).unwrap());
+    assert!(
+        de.contains("Solange weder Sie angemeldet sind noch das Bedienfeld geöffnet ist, erheben wir dort"),
+        "{de}"
+    );
 }

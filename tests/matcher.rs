@@ -529,7 +529,7 @@ fn policy_from(cats: Vec<Vec<String>>, never: Option<(usize, u8)>, conds: Vec<(u
         id: "prop".into(),
         name: text("p"),
         controller: text("c"),
-        contact: text("c"),
+        contact: Some(text("c")),
         dpo: None,
         established: None,
         regional_controllers: vec![],

@@ -180,7 +180,7 @@ fn policy_for(domains: &[String]) -> ir::Policy {
         id: "bench".into(),
         name: text("bench"),
         controller: text("c"),
-        contact: text("c"),
+        contact: Some(text("c")),
         dpo: None,
         established: None,
         regional_controllers: vec![],

@@ -247,8 +247,8 @@ impl Checker<'_> {
                         );
                     }
                 }
-                ast::PurposeClause::Interest(t) => interest = Some(self.text(t, &format!("the interest of {what}"))),
-                ast::PurposeClause::Label(t) => label = Some(self.text(t, &format!("the label of {what}"))),
+                ast::PurposeClause::Interest(t) => interest = Some(self.prose(t, &format!("the interest of {what}"))),
+                ast::PurposeClause::Label(t) => label = Some(self.prose(t, &format!("the label of {what}"))),
                 ast::PurposeClause::SharedWith(rs) => {
                     for r in rs {
                         if self.resolve(r, Kind::Recipient, Code::Undefined, &what) && !shared_with.contains(&r.name) {
@@ -262,13 +262,13 @@ impl Checker<'_> {
                     decisions = Some(match logic {
                         None => ir::Decisions::None,
                         Some(t) => {
-                            ir::Decisions::Automated(self.text(t, &format!("the automated decisions of {what}")))
+                            ir::Decisions::Automated(self.prose(t, &format!("the automated decisions of {what}")))
                         }
                     })
                 }
                 ast::PurposeClause::Text(t) => {
                     let before = self.diags.len();
-                    text = Some(self.text(t, &what));
+                    text = Some(self.prose(t, &what));
                     // Say which strings went to the interest and where the purpose's own text began.
                     if let Some((interest, _, langs)) = &split {
                         for d in &mut self.diags[before..] {
@@ -532,7 +532,7 @@ impl Checker<'_> {
             None => (text, label),
         };
         let text = self.required_text(text, at, what);
-        (text, label.map(|t| self.text(t, &format!("the label of {what}"))))
+        (text, label.map(|t| self.prose(t, &format!("the label of {what}"))))
     }
 
     pub(super) fn unused(&mut self, file: &ast::File) {

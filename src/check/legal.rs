@@ -172,6 +172,23 @@ impl Checker<'_> {
         let at_header = |key: &str| {
             header.fields.iter().find(|(f, _)| texts::header_key(f) == key).map(|(_, s)| *s).unwrap_or(header.id.span)
         };
+        if policy.contact.is_none() {
+            // Allowed, like a basis or a retention `not stated`, so that a policy written from a published text
+            // need not invent an address; but the notice then lacks what Art. 13(1)(a) requires.
+            self.emit(
+                Diagnostic::new(
+                    Code::NotStatedContact,
+                    at_header("contact"),
+                    format!("the policy does not state how to reach the controller, and the GDPR applies in `{first}`"),
+                )
+                .with_label("not stated")
+                .with_help(
+                    "give the address where users reach the controller (`contact \"privacy@example.com\"`): GDPR \
+                     Art. 13(1)(a) requires the notice to give the controller's contact details; the disclosure says \
+                     that none is given",
+                ),
+            );
+        }
         match policy.established.as_deref() {
             None => self.emit(
                 Diagnostic::new(

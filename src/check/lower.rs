@@ -68,8 +68,10 @@ impl Checker<'_> {
                             false
                         }
                     };
-                    let opt_in =
-                        f.opt_in.as_ref().map(|t| self.text(t, &format!("how to opt in to feature `{}`", f.name.name)));
+                    let opt_in = f
+                        .opt_in
+                        .as_ref()
+                        .map(|t| self.prose(t, &format!("how to opt in to feature `{}`", f.name.name)));
                     features.push(ir::Feature { name: f.name.name.clone(), default, text, opt_in });
                 }
                 ast::Item::Event(e) => events.extend(self.event(e)),
@@ -137,7 +139,7 @@ impl Checker<'_> {
             name: header.name,
             controller: header.controller,
             regional_controllers: header.regional_controllers,
-            contact: header.contact,
+            contact: (!header.contact_not_stated).then_some(header.contact),
             dpo: header.dpo,
             established: header.established,
             representative: header.representative,

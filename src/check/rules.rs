@@ -68,7 +68,7 @@ impl Checker<'_> {
                 }
                 ast::CollectClause::Necessary(t) => {
                     necessary =
-                        Some(self.text(
+                        Some(self.prose(
                             t,
                             "why storing or reading on the device, or reading the page, is strictly necessary",
                         ))
@@ -724,14 +724,14 @@ impl Checker<'_> {
                 }
                 ast::IncentiveClause::Value(t) => out.value = self.text(t, &format!("the value of {what}")),
                 ast::IncentiveClause::Method(t) => {
-                    out.method = self.text(t, &format!("the method of calculating the value of {what}"))
+                    out.method = self.prose(t, &format!("the method of calculating the value of {what}"))
                 }
-                ast::IncentiveClause::OptIn(t) => out.opt_in = Some(self.text(t, &format!("how to opt in to {what}"))),
+                ast::IncentiveClause::OptIn(t) => out.opt_in = Some(self.prose(t, &format!("how to opt in to {what}"))),
                 ast::IncentiveClause::Withdraw(t) => {
-                    out.withdraw = Some(self.text(t, &format!("how to withdraw from {what}")))
+                    out.withdraw = Some(self.prose(t, &format!("how to withdraw from {what}")))
                 }
                 ast::IncentiveClause::RewardStays => out.reward_stays = true,
-                ast::IncentiveClause::Summary(t) => out.summary = self.text(t, &what),
+                ast::IncentiveClause::Summary(t) => out.summary = self.prose(t, &what),
             }
         }
         // The CCPA regulations (11 CCR § 7016) require a notice of financial incentive to say how to opt in and

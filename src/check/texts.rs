@@ -96,7 +96,10 @@ impl Checker<'_> {
                 ast::HeaderField::Controller(t) if parts.controller.is_empty() => {
                     parts.controller = self.text(t, "the controller")
                 }
-                ast::HeaderField::Contact(t) if parts.contact.is_empty() => parts.contact = self.text(t, "the contact"),
+                ast::HeaderField::Contact(t) if parts.contact.is_empty() && !parts.contact_not_stated => match t {
+                    Some(t) => parts.contact = self.text(t, "the contact"),
+                    None => parts.contact_not_stated = true,
+                },
                 ast::HeaderField::Dpo(t) if parts.dpo.is_none() => {
                     parts.dpo = Some(self.text(t, "the data protection officer"))
                 }
@@ -136,7 +139,7 @@ impl Checker<'_> {
                 parts.controller.is_empty(),
                 "controller \"Example Retail Inc., 410 Example Ave, Seattle, WA\"",
             ),
-            ("contact", parts.contact.is_empty(), "contact \"privacy@example.com\""),
+            ("contact", parts.contact.is_empty() && !parts.contact_not_stated, "contact \"privacy@example.com\""),
             ("version", version.is_none(), "version \"2019-07\""),
         ];
         let mut complete = true;
@@ -336,9 +339,48 @@ impl Checker<'_> {
         out
     }
 
+    /// A text the notice uses as prose (a declaration's text, a purpose, a label, how to opt in): as
+    /// [`Self::text`], and in a policy of several languages an untagged string that stands in for one of them is
+    /// W0074, since the notice in that language would print it as it is. Names and addresses (the controller,
+    /// a recipient) read the same in every language and go through [`Self::text`] alone.
+    pub(super) fn prose(&mut self, t: &ast::Text, what: &str) -> ir::Text {
+        let out = self.text(t, what);
+        if let (true, Some(untagged)) = (self.languages.len() > 1, t.parts.iter().find(|p| p.lang.is_none())) {
+            let filled: Vec<String> = self
+                .languages
+                .iter()
+                .filter(|l| !t.parts.iter().any(|p| p.lang.as_ref().is_some_and(|x| &x.name == *l)))
+                .cloned()
+                .collect();
+            if !filled.is_empty() {
+                let example = self.languages.iter().map(|l| format!("{l} \"...\"")).collect::<Vec<_>>().join(" ");
+                self.emit(
+                    Diagnostic::new(
+                        Code::UntaggedProse,
+                        untagged.span,
+                        if filled.len() == self.languages.len() {
+                            format!("{what} is one untagged text, which the notice in every language prints as it is")
+                        } else {
+                            format!(
+                                "{what} has no text in {}, where its untagged text stands as it is",
+                                list_words(&filled)
+                            )
+                        },
+                    )
+                    .with_label("in every language")
+                    .with_help(format!(
+                        "give it in each language the policy declares (`{example}`); an untagged text suits names and \
+                         addresses, which read the same in every language"
+                    )),
+                );
+            }
+        }
+        out
+    }
+
     pub(super) fn required_text(&mut self, t: Option<&ast::Text>, at: Span, what: &str) -> ir::Text {
         match t {
-            Some(t) => self.text(t, what),
+            Some(t) => self.prose(t, what),
             None => {
                 let example = self.languages.iter().map(|l| format!("{l} \"...\"")).collect::<Vec<_>>().join(" ");
                 self.emit(
@@ -358,6 +400,8 @@ pub(super) struct HeaderParts {
     pub(super) name: ir::Text,
     pub(super) controller: ir::Text,
     pub(super) contact: ir::Text,
+    /// `contact not stated`: the policy's source gives no contact (W0073 where the GDPR applies).
+    pub(super) contact_not_stated: bool,
     pub(super) dpo: Option<ir::Text>,
     pub(super) established: Option<String>,
     pub(super) representative: Option<ir::Text>,

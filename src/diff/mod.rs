@@ -386,9 +386,14 @@ pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
             .map(|(l, x)| (l.clone(), x.clone()))
             .collect()
     };
-    for (field, a, b) in [("controller", &old.controller, &new.controller), ("contact", &old.contact, &new.contact)] {
-        if in_common(a) != in_common(b) {
-            changes.say("policy", format!("the {field} changes from \"{}\" to \"{}\"", en(a), en(b)));
+    // A contact `not stated` reads as such, in the same place a text would stand.
+    let shown = |t: Option<&ir::Text>| t.map_or_else(|| "not stated".to_string(), |t| format!("\"{}\"", en(t)));
+    for (field, a, b) in [
+        ("controller", Some(&old.controller), Some(&new.controller)),
+        ("contact", old.contact.as_ref(), new.contact.as_ref()),
+    ] {
+        if a.map(in_common) != b.map(in_common) {
+            changes.say("policy", format!("the {field} changes from {} to {}", shown(a), shown(b)));
         }
     }
     // Where the controller is established decides which law its processing falls under and whether the data leaves

@@ -84,7 +84,12 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
     let rules: Vec<&ir::CollectRule> = open_rules.iter().collect();
     let independent: Vec<&ir::IndependentRule> =
         policy.independent.iter().filter(|r| in_region(&r.regions, region)).collect();
-    let contact = cx.tx(&policy.contact);
+    // Where the policy states no contact, sentences that ask the reader to write name "us" and say that no
+    // address is given, rather than printing a placeholder as if it were one.
+    let contact = match &policy.contact {
+        Some(t) => cx.tx(t),
+        None => l.t("contact_not_stated_ref", &[]),
+    };
 
     // Data items collected in this region, in declaration order.
     let data: Vec<&ir::DataItem> =
@@ -164,11 +169,7 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
             cx.data_label(d),
             where_words.join("; "),
             linked_cell,
-            purposes
-                .iter()
-                .map(|p| policy.purpose(p).map(|p| cx.purpose_label(p)).unwrap_or_default())
-                .collect::<Vec<_>>()
-                .join("; "),
+            cx.purpose_cell(purposes.iter().filter_map(|p| policy.purpose(p))),
             summary_retention(&cx, &rules_for(&d.name), &keep),
         ]);
         data_facts.push(DataFact {
@@ -227,7 +228,8 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
     }
     // A policy written from a published text marks what that text leaves out (`not_stated`, `not stated`); the
     // notice then speaks of "the underlying privacy policy", which it introduces here, once.
-    let marks_gaps = policy.purposes.iter().any(|p| p.basis == ir::LegalBasis::NotStated)
+    let marks_gaps = policy.contact.is_none()
+        || policy.purposes.iter().any(|p| p.basis == ir::LegalBasis::NotStated)
         || rules.iter().any(|r| r.link == ir::Link::NotStated || r.keep.is_not_stated())
         || independent.iter().any(|r| r.link == ir::Link::NotStated || r.keep.is_not_stated());
     if marks_gaps {
@@ -254,7 +256,10 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
             // The template ends the sentence; a name ending in an abbreviation ("P Inc.") brings its own stop.
             &[("controller", cx.tx(controller_text).trim_end_matches('.'))],
         ),
-        l.t("contact", &[("contact", &contact)]),
+        match policy.contact {
+            Some(_) => l.t("contact", &[("contact", &contact)]),
+            None => l.t("contact_not_stated", &[]),
+        },
     ];
     // A notice for every region names each regional controller with the users it is responsible for; a notice
     // for one region has named the one responsible there above.
@@ -645,7 +650,7 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
         });
     }
     sections.push(Section {
-        after: page_access(&cx, &rules, region),
+        after: page_access(&cx, &rules, region, marks_gaps),
         ..Section::new(
             "purposes",
             l.t(if us { "purposes_heading_us" } else { "purposes_heading" }, &[]),
@@ -1013,10 +1018,19 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
         let mut depends = Vec::new();
         for r in rules.iter().filter(|r| !is_stopped(r)) {
             let Some(cond) = r.when.as_ref().filter(|c| c.names().contains(&f.name.as_str())) else { continue };
+            // The rule's purposes are named: another rule may collect the same data for another purpose
+            // whatever the switch says, and "we do so only while" would then be false of the data as a whole.
+            let purposes: Vec<String> =
+                r.purposes.iter().filter_map(|p| policy.purpose(p)).map(|p| cx.tx(&p.text)).collect();
             for c in &r.sites {
                 let s = l.t(
                     "feature_depends",
-                    &[("feature", &name), ("data", &cx.data_list(&r.data)), ("cond", &cx.cond(cond))],
+                    &[
+                        ("feature", &name),
+                        ("data", &cx.data_list(&r.data)),
+                        ("purpose", &l.list(&purposes, "list_and")),
+                        ("cond", &cx.cond(cond)),
+                    ],
                 );
                 let s = l.t("link_on_sites", &[("sites", &cx.category_text(c)), ("sentence", &s)]);
                 if !depends.contains(&s) {
@@ -1393,7 +1407,7 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
         } else {
             Vec::new()
         },
-        contact: contact.clone(),
+        contact: policy.contact.as_ref().map(|t| cx.tx(t)),
         dpo: policy.dpo.as_ref().map(|d| cx.tx(d)),
         gdpr,
         data: data_facts,
@@ -1450,7 +1464,7 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
 /// United Kingdom, the Directive elsewhere; a notice for every region cites each. A rule that is neither (the
 /// checker warns about it, W0065) is left unsaid rather than given a ground the policy does not state, and other
 /// regions' notices say nothing.
-fn page_access(cx: &Ctx, rules: &[&ir::CollectRule], region: Option<&str>) -> Vec<String> {
+fn page_access(cx: &Ctx, rules: &[&ir::CollectRule], region: Option<&str>, marks_gaps: bool) -> Vec<String> {
     let l = cx.l;
     let eprivacy: Vec<&str> = match region {
         Some(r) => vec![r],
@@ -1553,9 +1567,18 @@ fn page_access(cx: &Ctx, rules: &[&ir::CollectRule], region: Option<&str>) -> Ve
             }
         }
     }
+    // Rules that give no ground for reading the page (a basis `not_stated`, or a basis other than consent
+    // without `necessary`, W0065): a notice written from a published text says that the text states none,
+    // rather than leave them out. A policy of the controller's own has been warned (W0065) and claims nothing.
+    let unstated: Vec<&ir::CollectRule> = here
+        .iter()
+        .copied()
+        .filter(|r| marks_gaps && r.necessary.is_none() && !cx.p.rests_on_consent(&r.purposes))
+        .collect();
     // A sentence names the purposes it is about only where the rules it speaks of are not all those said here.
-    let groups = usize::from(!consented.is_empty()) + necessary.len();
-    let whole = groups == 1 && consented.len() + necessary.iter().map(|(_, rs)| rs.len()).sum::<usize>() == here.len();
+    let groups = usize::from(!consented.is_empty()) + necessary.len() + usize::from(!unstated.is_empty());
+    let said = consented.len() + necessary.iter().map(|(_, rs)| rs.len()).sum::<usize>() + unstated.len();
+    let whole = groups == 1 && said == here.len();
     let mut text = Vec::new();
     if !consented.is_empty() {
         text.push(if whole {
@@ -1575,6 +1598,14 @@ fn page_access(cx: &Ctx, rules: &[&ir::CollectRule], region: Option<&str>) -> Ve
                 "page_access_necessary_for",
                 &[("what", &what), ("purpose", &purpose), ("law", &law(true)), ("reason", &reason)],
             )
+        });
+    }
+    if !unstated.is_empty() {
+        text.push(if whole {
+            l.t("page_access_not_stated", &[])
+        } else {
+            let (purpose, what) = scope(&unstated);
+            l.t("page_access_not_stated_for", &[("what", &what), ("purpose", &purpose)])
         });
     }
     if text.is_empty() {
@@ -1638,7 +1669,7 @@ fn summary_retention(cx: &Ctx, rules: &[&ir::CollectRule], longest: &ir::Retenti
                 all.push(w);
             }
         }
-        cx.l.list(&all, "list_or")
+        cx.l.t("retention_whichever", &[("retentions", &cx.l.list(&all, "list_or"))])
     };
     if rules.iter().all(|r| r.aggregated.is_some()) {
         cx.l.t("summary_aggregated", &[("retention", &words)])
@@ -1776,7 +1807,11 @@ fn ccpa_notice(cx: &Ctx, rules: &[ir::Collection], contact: &str) -> Section {
                         clauses.push(clause);
                     }
                 }
-                let criterion = l.list(&clauses, "list_or");
+                // One clause is the retention; several are each a rule's, and "or" alone would read as a choice.
+                let criterion = match clauses.as_slice() {
+                    [one] => one.clone(),
+                    _ => l.t("retention_whichever", &[("retentions", &l.list(&clauses, "list_or"))]),
+                };
                 text.push(if by_item {
                     l.t("ccpa_keep_criterion_data", &[("data", &stated_data), ("criterion", &criterion)])
                 } else {

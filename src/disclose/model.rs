@@ -76,7 +76,8 @@ pub struct Facts {
     /// In a notice for every region, the controllers the policy names for some regions.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub regional_controllers: Vec<RegionalControllerFact>,
-    pub contact: String,
+    /// `None` where the policy says `contact not stated`.
+    pub contact: Option<String>,
     pub dpo: Option<String>,
     pub gdpr: bool,
     pub data: Vec<DataFact>,

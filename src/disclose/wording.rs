@@ -25,7 +25,17 @@ impl Ctx<'_> {
     pub(super) fn data_label(&self, d: &ir::DataItem) -> String {
         match &d.label {
             Some(t) => self.tx(t),
-            None => cap(&self.tx(&d.text)),
+            None => {
+                // The text is written for a sentence, in German in the accusative with its article ("den Titel
+                // der Seite"); standing alone it drops the article the locale lists.
+                let text = self.tx(&d.text);
+                let articles = self.l.t("label_articles", &[]);
+                let bare = text
+                    .split_once(' ')
+                    .filter(|(first, rest)| !rest.is_empty() && articles.split(' ').any(|a| a == *first))
+                    .map_or(text.as_str(), |(_, rest)| rest);
+                cap(bare)
+            }
         }
     }
 
@@ -36,6 +46,19 @@ impl Ctx<'_> {
             Some(t) => self.tx(t),
             None => cap(&self.l.t("purpose_alone", &[("purpose", &self.tx(&p.text))])),
         }
+    }
+
+    /// Purposes as one table cell, joined by semicolons: only the first is capitalised, since the others go on
+    /// the same sentence ("To count visits; to handle returns"). A `label` is the author's and stays as written.
+    pub(super) fn purpose_cell<'a>(&self, purposes: impl Iterator<Item = &'a ir::Purpose>) -> String {
+        let parts: Vec<String> = purposes
+            .enumerate()
+            .map(|(i, p)| match (&p.label, i) {
+                (None, 1..) => self.l.t("purpose_alone", &[("purpose", &self.tx(&p.text))]),
+                _ => self.purpose_label(p),
+            })
+            .collect();
+        parts.join("; ")
     }
 
     /// The policy's version as the language writes it: `2019-07` as a month, `2019-07-01` as a day, anything
@@ -104,6 +127,20 @@ impl Ctx<'_> {
             Cond::Var(n) => self.var(n, true),
             Cond::Not(inner) => match inner.as_ref() {
                 Cond::Var(n) => self.var(n, false),
+                // "Neither a nor b" says `not (a or b)` without a negation reaching over a parenthesis.
+                Cond::Or(cs) if cs.len() > 1 => {
+                    let parts: Vec<String> =
+                        cs.iter().enumerate().map(|(i, c)| self.part(c, i + 1 == cs.len())).collect();
+                    let (first, rest) = parts.split_first().map_or((String::new(), &[][..]), |(f, r)| (f.clone(), r));
+                    let s = self
+                        .l
+                        .t("cond_neither", &[("first", &first), ("rest", &rest.join(&self.l.t("cond_nor", &[])))]);
+                    if prec > 0 {
+                        format!("({s})")
+                    } else {
+                        s
+                    }
+                }
                 other => format!("{} ({})", self.l.t("cond_signal_off", &[("signal", "")]).trim(), self.cond(other)),
             },
             Cond::And(cs) | Cond::Or(cs) => {

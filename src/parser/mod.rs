@@ -755,7 +755,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::kw_account => "`account`",
         Rule::link_always | Rule::kw_always => "`always`",
         Rule::link_never => "`never`",
-        Rule::link_not_stated | Rule::kw_stated => "`not stated`",
+        Rule::link_not_stated | Rule::contact_not_stated | Rule::kw_stated => "`not stated`",
         Rule::region_clause | Rule::kw_region => "`region`",
         Rule::exchange_clause | Rule::kw_in => "`in exchange for`",
         Rule::kw_exchange => "`exchange`",
@@ -1131,7 +1131,10 @@ impl Builder {
             }
             Rule::h_optout => HeaderField::OptOut(self.text(it.next().expect(SHAPE))),
             Rule::h_url => HeaderField::Url(self.text(it.next().expect(SHAPE))),
-            Rule::h_contact => HeaderField::Contact(self.text(it.next().expect(SHAPE))),
+            Rule::h_contact => {
+                let value = it.next().expect(SHAPE);
+                HeaderField::Contact((value.as_rule() != Rule::contact_not_stated).then(|| self.text(value)))
+            }
             Rule::h_dpo => HeaderField::Dpo(self.text(it.next().expect(SHAPE))),
             Rule::h_version => HeaderField::Version(self.string(it.next().expect(SHAPE))),
             Rule::h_languages => HeaderField::Languages(it.map(|l| self.ident(l)).collect()),
