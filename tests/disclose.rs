@@ -1606,3 +1606,50 @@ collect page_url on two for p1 keep while account exists
         assert!(md.contains(said), "{said}\n{md}");
     }
 }
+
+/// A notice for every region leaves out a collect rule for some regions on a category that `never` rules block in
+/// every region the rule applies in: the matcher never lets it collect there, so no part of the notice (where,
+/// retention, summary, facts) may say it does. A rule for every region, or one that also holds where the category
+/// is open, is still said.
+#[test]
+fn a_notice_for_every_region_leaves_out_a_regional_rule_a_regional_never_blocks() {
+    let policy = common::policy_from_text(
+        r#"
+policy p {
+  name "P" controller "P GmbH, Berlin" contact "p@p.test" version "1" languages en, de
+  regions US, DE
+  established DE
+}
+data url en "the page address" de "die Seitenadresse"
+purpose sec basis consent profiling no decisions none en "keeping the service safe" de "den Dienst sicher zu halten"
+purpose stats basis consent profiling no decisions none en "counting visits" de "Besuche zu zählen"
+criterion returns en "until the order can no longer be returned" de "bis die Bestellung nicht mehr zurückgegeben werden kann"
+sites shops en "shops" de "Shops" { shop.example }
+never collect on shops region DE
+collect url on shops for sec keep until returns region DE
+collect url on shops for stats keep 30 days
+collect url on shops for sec keep 1 year region US, DE
+"#,
+    );
+    let en = render::markdown(&disclose::build(&policy, "en", None).unwrap());
+    assert!(!en.contains("until the order can no longer be returned"), "{en}");
+    assert!(!en.contains("keeping the service safe (only for users in Germany)"), "{en}");
+    assert!(en.contains("There we collect the page address for the purpose of counting visits."), "{en}");
+    assert!(
+        en.contains(
+            "There we collect the page address for the purpose of keeping the service safe (only for users in the \
+             United States and in Germany)."
+        ),
+        "{en}"
+    );
+    let de = render::markdown(&disclose::build(&policy, "de", None).unwrap());
+    assert!(!de.contains("bis die Bestellung nicht mehr zurückgegeben werden kann"), "{de}");
+    assert!(!de.contains("den Dienst sicher zu halten (nur für Nutzerinnen und Nutzer in Deutschland)"), "{de}");
+    let d = disclose::build(&policy, "en", None).unwrap();
+    assert!(d.facts.data.iter().all(|f| !f.retention.contains("returns")), "{:#?}", d.facts.data);
+    // The matcher agrees: in Germany the page address is not collected on shops at all.
+    let interp = policyc::interp::Interpreter::new(&policy);
+    let settings = policyc::report::Settings::from_expect(&[], Some("DE"));
+    let (_, items) = interp.decide_items("https://shop.example/", &settings).unwrap();
+    assert!(items.is_empty(), "{items:?}");
+}

@@ -49,35 +49,41 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
     let nevers: Vec<&ir::NeverRule> =
         policy.never.iter().filter(|n| region::never_applies(&n.regions, region)).collect();
     // A `never` rule wins over every collect rule, so a category it blocks for every reader of this notice is
-    // no place where anything is collected: not the categories it names, nor a category all of whose entries
-    // one of them covers. A notice for one region is read only there, so that region's `never` rules count;
-    // a notice for every region counts only the rules for every region (the others are said with their
-    // regions in the never section).
-    let blocking: Vec<&ir::SiteCategory> = policy
-        .sites
-        .iter()
-        .filter(|c| nevers.iter().any(|n| n.sites.contains(&c.name) && (region.is_some() || n.regions.is_empty())))
-        .collect();
-    // One index of what the blocking categories cover, asked once per entry; an entry covered by another entry
-    // of its category is covered by whatever covers that one, so no entry of a fully blocked category escapes.
-    let blocked_sites = crate::check::NeverIndex::new(blocking.iter().flat_map(|b| b.patterns.iter()));
-    let blocked: Vec<&str> = policy
-        .sites
-        .iter()
-        .filter(|c| {
-            blocking.iter().any(|b| b.name == c.name)
-                || (!blocking.is_empty()
-                    && !c.patterns.is_empty()
-                    && c.patterns.iter().all(|p| blocked_sites.covers(p)))
-        })
-        .map(|c| c.name.as_str())
-        .collect();
+    // no place where anything is collected (see `blocked_categories`).
+    let blocked = blocked_categories(policy, region);
+    // A notice for every region is read in each of them, so a collect rule scoped to some regions collects on a
+    // category only if the category is open somewhere the rule applies: where `never` rules block it in every
+    // region the rule applies in, the matcher never lets the rule collect there, and the notice must not say
+    // it does. A rule for every region holds in regions no regional `never` rule reaches, so it is judged by
+    // the rules for every region alone. The regions asked are those a component may name (the matcher's
+    // region table) and the rules' own, each once, with what is blocked there computed once.
+    let regional_nevers = region.is_none() && policy.never.iter().any(|n| !n.regions.is_empty());
+    let mut places: Vec<String> = if regional_nevers { region::expand(&policy.regions) } else { Vec::new() };
+    if regional_nevers {
+        for x in policy.collect.iter().flat_map(|r| r.regions.iter()) {
+            if !places.contains(x) {
+                places.push(x.clone());
+            }
+        }
+    }
+    let blocked_in: Vec<(&str, Vec<&str>)> =
+        places.iter().map(|x| (x.as_str(), blocked_categories(policy, Some(x)))).collect();
+    let blocked_for = |rule_regions: &[String], site: &str| -> bool {
+        if blocked.contains(&site) {
+            return true;
+        }
+        if rule_regions.is_empty() {
+            return false;
+        }
+        let mut applies = blocked_in.iter().filter(|(x, _)| region::collect_applies(rule_regions, Some(x))).peekable();
+        applies.peek().is_some() && applies.all(|(_, b)| b.contains(&site))
+    };
     let open_rules: Vec<ir::CollectRule> = policy
         .collect
         .iter()
         .filter(|r| in_region(&r.regions, region))
         .filter_map(|r| {
-            let sites: Vec<String> = r.sites.iter().filter(|s| !blocked.contains(&s.as_str())).cloned().collect();
+            let sites: Vec<String> = r.sites.iter().filter(|s| !blocked_for(&r.regions, s)).cloned().collect();
             (!sites.is_empty()).then(|| ir::CollectRule { sites, ..r.clone() })
         })
         .collect();
@@ -1882,6 +1888,34 @@ fn only_in(cx: &Ctx, rules: &[&ir::CollectRule], region: Option<&str>) -> String
         }
     }
     cx.l.t("only_in", &[("regions", &region_list(cx.l, &regions))])
+}
+
+/// The site categories where `never` rules block all collection for every reader of a notice for `region`
+/// (`None`: every region): the categories they name, and a category all of whose entries one of those covers.
+/// A notice for one region is read only there, so every `never` rule that may hold there counts (as the matcher
+/// applies it: a notice for the EU includes a rule for Germany); a notice for every region counts only the
+/// rules for every region, the others being said with their regions in the never section.
+fn blocked_categories<'p>(policy: &'p Policy, region: Option<&str>) -> Vec<&'p str> {
+    let blocks = |n: &ir::NeverRule| match region {
+        Some(_) => region::never_applies(&n.regions, region),
+        None => n.regions.is_empty(),
+    };
+    let blocking: Vec<&ir::SiteCategory> =
+        policy.sites.iter().filter(|c| policy.never.iter().any(|n| blocks(n) && n.sites.contains(&c.name))).collect();
+    // One index of what the blocking categories cover, asked once per entry; an entry covered by another entry
+    // of its category is covered by whatever covers that one, so no entry of a fully blocked category escapes.
+    let blocked_sites = crate::check::NeverIndex::new(blocking.iter().flat_map(|b| b.patterns.iter()));
+    policy
+        .sites
+        .iter()
+        .filter(|c| {
+            blocking.iter().any(|b| b.name == c.name)
+                || (!blocking.is_empty()
+                    && !c.patterns.is_empty()
+                    && c.patterns.iter().all(|p| blocked_sites.covers(p)))
+        })
+        .map(|c| c.name.as_str())
+        .collect()
 }
 
 /// Regions by name after a preposition, as a list: "in Germany and in California".
