@@ -1653,3 +1653,48 @@ collect url on shops for sec keep 1 year region US, DE
     let (_, items) = interp.decide_items("https://shop.example/", &settings).unwrap();
     assert!(items.is_empty(), "{items:?}");
 }
+
+/// A rule collecting from a source for some regions says for whom in a notice for every region, as a rule on the
+/// pages does; a notice for one of its regions needs no such limit, and one for every region without regional
+/// rules has none.
+#[test]
+fn data_from_a_source_says_its_regions_in_a_notice_for_every_region() {
+    let policy = common::policy_from_text(
+        r#"
+policy p {
+  name "P" controller "P GmbH, Berlin" contact "p@p.test" version "1" languages en, de
+  regions DE, US
+  established DE
+}
+source cards en "the payment cards you link" de "die von Ihnen verknüpften Zahlungskarten"
+data card_tx en "the transactions on your linked cards" de "die Umsätze Ihrer verknüpften Karten"
+data email en "your e-mail address" de "Ihre E-Mail-Adresse"
+purpose offers basis consent profiling no decisions none en "giving you offers" de "Ihnen Angebote zu machen"
+purpose account basis contract profiling no decisions none en "running your account" de "Ihr Konto zu führen"
+collect card_tx from cards for offers keep 1 year region DE
+collect email from account for account keep while account exists
+"#,
+    );
+    let en = render::markdown(&disclose::build(&policy, "en", None).unwrap());
+    assert!(
+        en.contains(
+            "We collect the transactions on your linked cards for the purpose of giving you offers (only for users in \
+             Germany)."
+        ),
+        "{en}"
+    );
+    assert!(en.contains("We collect your e-mail address for the purpose of running your account."), "{en}");
+    let de = render::markdown(&disclose::build(&policy, "de", None).unwrap());
+    assert!(
+        de.contains(
+            "Wir erheben die Umsätze Ihrer verknüpften Karten, um Ihnen Angebote zu machen (nur für Nutzerinnen und \
+             Nutzer in Deutschland)."
+        ),
+        "{de}"
+    );
+    let de_only = render::markdown(&disclose::build(&policy, "de", Some("DE")).unwrap());
+    assert!(
+        de_only.contains("Wir erheben die Umsätze Ihrer verknüpften Karten, um Ihnen Angebote zu machen."),
+        "{de_only}"
+    );
+}

@@ -141,7 +141,7 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
                 // Where only region-scoped rules collect the item on these sites, say for whom.
                 let on: Vec<&ir::CollectRule> =
                     rules_for(&d.name).into_iter().filter(|r| r.sites.contains(s)).collect();
-                let text = format!("{text}{}", only_in(&cx, &on, region));
+                let text = format!("{text}{}", only_in(&cx, on.iter().map(|r| r.regions.as_slice()), region));
                 if !where_words.contains(&text) {
                     where_words.push(text);
                 }
@@ -392,9 +392,15 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
                     r.purposes.iter().filter_map(|p| policy.purpose(p)).map(|p| cx.tx(&p.text)).collect();
                 let when = r.when.as_ref().map(|c| l.t("collects_when", &[("cond", &cx.cond(c))])).unwrap_or_default();
                 let data = cx.data_list(&r.data);
+                // In a notice for every region, a rule for some regions says for whom, as a rule on the pages does.
                 let mut text = vec![l.t(
                     "independent_rule",
-                    &[("data", &data), ("purpose", &l.list(&purposes, "list_and")), ("when", &when)],
+                    &[
+                        ("data", &data),
+                        ("purpose", &l.list(&purposes, "list_and")),
+                        ("when", &when),
+                        ("regions", &only_in(&cx, [r.regions.as_slice()], region)),
+                    ],
                 )];
                 text.extend(source_text);
                 text.extend(cx.retention_sentences(&data, None, &r.keep, r.aggregated));
@@ -518,7 +524,7 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
                     ("data", &cx.data_list(&r.data)),
                     ("purpose", &purpose),
                     ("event", &event),
-                    ("regions", &only_in(&cx, &[r], region)),
+                    ("regions", &only_in(&cx, [r.regions.as_slice()], region)),
                 ],
             ));
         }
@@ -1864,7 +1870,7 @@ fn link_cases(cx: &Ctx, rs: &[&ir::CollectRule], region: Option<&str>) -> String
                 ("purpose", &l.list(&purposes, "list_and")),
                 ("when", &when),
                 ("cond", &cond),
-                ("regions", &only_in(cx, &[r], region)),
+                ("regions", &only_in(cx, [r.regions.as_slice()], region)),
             ],
         );
         if !cases.contains(&case) {
@@ -1877,12 +1883,14 @@ fn link_cases(cx: &Ctx, rs: &[&ir::CollectRule], region: Option<&str>) -> String
 /// For a disclosure that covers every region: " (only for users in …)" when every one of `rules` is scoped to
 /// regions, naming the regions; empty otherwise (an unscoped rule holds everywhere, and a disclosure for one
 /// region holds only what applies there).
-fn only_in(cx: &Ctx, rules: &[&ir::CollectRule], region: Option<&str>) -> String {
-    if region.is_some() || rules.is_empty() || rules.iter().any(|r| r.regions.is_empty()) {
+/// Each rule is given by its regions, so that rules on the pages and rules from a source say it alike.
+fn only_in<'r>(cx: &Ctx, rules: impl IntoIterator<Item = &'r [String]>, region: Option<&str>) -> String {
+    let scopes: Vec<&[String]> = rules.into_iter().collect();
+    if region.is_some() || scopes.is_empty() || scopes.iter().any(|r| r.is_empty()) {
         return String::new();
     }
     let mut regions: Vec<String> = Vec::new();
-    for r in rules.iter().flat_map(|r| r.regions.iter()) {
+    for r in scopes.iter().flat_map(|r| r.iter()) {
         if !regions.contains(r) {
             regions.push(r.clone());
         }
