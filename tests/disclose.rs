@@ -1698,3 +1698,45 @@ collect email from account for account keep while account exists
         "{de_only}"
     );
 }
+
+/// Consent given for data collected from a source can be withdrawn like any other (GDPR Art. 7(3), 13(2)(c)): a
+/// notice whose only consent-based collection comes from a source still says how, naming the switch that stops it.
+#[test]
+fn consent_for_data_from_a_source_can_be_withdrawn() {
+    let policy = common::policy_from_text(
+        r#"
+policy p {
+  name "P" controller "P GmbH, Berlin" contact "p@p.test" version "1" languages en, de
+  regions DE, US
+  established DE
+}
+feature card_offers default off en "Card offers" de "Kartenangebote"
+  opt in en "you agree to card offers" de "Sie Kartenangeboten zustimmen"
+source cards en "the payment cards you link" de "die von Ihnen verknüpften Zahlungskarten"
+data card_tx en "the transactions on your linked cards" de "die Umsätze Ihrer verknüpften Karten"
+data email en "your e-mail address" de "Ihre E-Mail-Adresse"
+purpose offers basis consent profiling no decisions none en "giving you offers" de "Ihnen Angebote zu machen"
+purpose account basis contract profiling no decisions none en "running your account" de "Ihr Konto zu führen"
+collect email from account for account keep while account exists
+collect card_tx from cards when card_offers for offers keep 1 year region DE
+"#,
+    );
+    for region in [Some("DE"), None] {
+        let en = render::markdown(&disclose::build(&policy, "en", region).unwrap());
+        assert!(
+            en.contains(
+                "You can withdraw your consent at any time (Art.\u{a0}7(3) GDPR) by switching off the “Card offers” \
+                 feature in the extension's settings"
+            ),
+            "{region:?}\n{en}"
+        );
+        let de = render::markdown(&disclose::build(&policy, "de", region).unwrap());
+        assert!(
+            de.contains(
+                "Sie können Ihre Einwilligung jederzeit mit Wirkung für die Zukunft widerrufen (Art.\u{a0}7 Abs.\u{a0}3 \
+                 DSGVO), indem Sie die Funktion „Kartenangebote“ in den Einstellungen der Erweiterung ausschalten"
+            ),
+            "{region:?}\n{de}"
+        );
+    }
+}

@@ -1050,7 +1050,22 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
             // A switch is a way to withdraw consent only if it stops nothing but consent-based processing;
             // switching off one that also gates a contract would withdraw more than consent. With it, the
             // consents it withdraws.
-            let withdraws: Vec<String> = gated.iter().map(|(p, _)| cx.tx(&p.text)).collect();
+            // They are the purposes all of whose rules in this notice, on the pages and from a source, it stops:
+            // a consent given for data from a source is withdrawn with the switch as well.
+            let withdraws: Vec<String> = policy
+                .purposes
+                .iter()
+                .filter(|p| {
+                    let on_pages: Vec<&&ir::CollectRule> =
+                        rules.iter().filter(|r| r.purposes.contains(&p.name)).collect();
+                    let from_sources: Vec<&&ir::IndependentRule> =
+                        independent.iter().filter(|r| r.purposes.contains(&p.name)).collect();
+                    (!on_pages.is_empty() || !from_sources.is_empty())
+                        && on_pages.iter().all(|r| is_stopped(r))
+                        && from_sources.iter().all(|r| is_indep_stopped(r))
+                })
+                .map(|p| cx.tx(&p.text))
+                .collect();
             stopping_features.push((name.clone(), withdraws));
         }
         feature_items.push(Item { title: Some(cx.tx(&f.text)), text });
@@ -1203,8 +1218,13 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
             rights.push("right_portability");
         }
         rights.push(if uk { "right_complaint_uk" } else { "right_complaint" });
-        let consent =
-            rules.iter().any(|r| r.purposes.iter().any(|p| policy.purpose(p).is_some_and(|p| p.basis.is_consent())));
+        // Consent can be withdrawn (Art. 7(3)) wherever some processing in this notice rests on it, whether the
+        // data comes from the pages or from a source.
+        let consent = rules
+            .iter()
+            .flat_map(|r| r.purposes.iter())
+            .chain(independent.iter().flat_map(|r| r.purposes.iter()))
+            .any(|p| policy.purpose(p).is_some_and(|p| p.basis.is_consent()));
         let mut after = Vec::new();
         if consent {
             after.push(if stopping_features.is_empty() {
