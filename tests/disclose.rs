@@ -1511,7 +1511,13 @@ fn every_regional_controller_is_named_where_its_users_read() {
     let policy = common::check_path(Path::new("policies/real/capital-one-shopping.policy")).checked.policy.unwrap();
     let all = disclose::build(&policy, "en", None).unwrap();
     let md = render::markdown(&all);
-    assert!(md.contains("The controller responsible for processing your data is Wikibuy Holdings, LLC."), "{md}");
+    // The main controller is responsible except where a regional one is named below.
+    assert!(
+        md.contains(
+            "Except where stated below, the controller responsible for processing your data is Wikibuy Holdings, LLC."
+        ),
+        "{md}"
+    );
     assert!(
         md.contains("For users in Canada, the controller responsible for processing their data is Capital One Shopping Canada, Inc."),
         "{md}"
@@ -1739,4 +1745,44 @@ collect card_tx from cards when card_offers for offers keep 1 year region DE
             "{region:?}\n{de}"
         );
     }
+}
+
+/// A notice for every region that names regional controllers does not first call the main controller the one
+/// responsible for everyone: it says "except where stated below", keeping a single final stop after a name that
+/// ends in an abbreviation; a notice for one region names only the controller responsible there, plainly.
+#[test]
+fn the_main_controller_gives_way_to_regional_ones_in_a_notice_for_every_region() {
+    let policy = common::policy_from_text(
+        r#"
+policy p {
+  name "P" controller "P Inc." contact "p@p.test" version "1" languages en, de
+  controller region GB "P UK Ltd, London"
+  established CA
+  regions CA, GB
+}
+data d en "the page address" de "die Seitenadresse"
+purpose s basis consent profiling no decisions none en "counting visits" de "Besuche zu zählen"
+sites x en "shops" de "Shops" { shop.example }
+collect d on x for s keep 1 day
+"#,
+    );
+    let en = render::markdown(&disclose::build(&policy, "en", None).unwrap());
+    assert!(
+        en.contains("Except where stated below, the controller responsible for processing your data is P Inc.\n"),
+        "{en}"
+    );
+    assert!(
+        en.contains("For users in the United Kingdom, the controller responsible for processing their data is P UK Ltd, London."),
+        "{en}"
+    );
+    let de = render::markdown(&disclose::build(&policy, "de", None).unwrap());
+    assert!(
+        de.contains(
+            "Verantwortlich für die Verarbeitung Ihrer Daten ist, soweit nachfolgend nicht anders angegeben, P Inc.\n"
+        ),
+        "{de}"
+    );
+    let ca = render::markdown(&disclose::build(&policy, "en", Some("CA")).unwrap());
+    assert!(ca.contains("The controller responsible for processing your data is P Inc.\n"), "{ca}");
+    assert!(!ca.contains("Except where stated below"), "{ca}");
 }

@@ -254,9 +254,16 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
         .and_then(|r| policy.regional_controllers.iter().find(|c| c.regions.iter().any(|x| region::within(r, x))))
         .map(|c| &c.text)
         .unwrap_or(&policy.controller);
+    // A notice for every region that goes on to name regional controllers says that the main one is
+    // responsible except where it names another, so that the two sentences do not contradict each other.
+    let controller_key = match (us, region.is_none() && !policy.regional_controllers.is_empty()) {
+        (true, _) => "business",
+        (false, true) => "controller_except_regional",
+        (false, false) => "controller",
+    };
     let mut controller = vec![
         l.t(
-            if us { "business" } else { "controller" },
+            controller_key,
             // The template ends the sentence; a name ending in an abbreviation ("P Inc.") brings its own stop.
             &[("controller", cx.tx(controller_text).trim_end_matches('.'))],
         ),
