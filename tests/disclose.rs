@@ -1517,7 +1517,13 @@ fn every_regional_controller_is_named_where_its_users_read() {
     let policy = common::check_path(Path::new("policies/real/capital-one-shopping.policy")).checked.policy.unwrap();
     let all = disclose::build(&policy, "en", None).unwrap();
     let md = render::markdown(&all);
-    assert!(md.contains("The controller responsible for processing your data is Wikibuy Holdings, LLC."), "{md}");
+    // The main controller is responsible except where a regional one is named below.
+    assert!(
+        md.contains(
+            "Except where stated below, the controller responsible for processing your data is Wikibuy Holdings, LLC."
+        ),
+        "{md}"
+    );
     assert!(
         md.contains("For users in Canada, the controller responsible for processing their data is Capital One Shopping Canada, Inc."),
         "{md}"
@@ -1729,4 +1735,179 @@ collect title on shops when not (signed_in or active) for rec keep 30 days
         de.contains("Solange weder Sie angemeldet sind noch das Bedienfeld geöffnet ist, erheben wir dort"),
         "{de}"
     );
+}
+
+/// A notice for every region leaves out a collect rule for some regions on a category that `never` rules block in
+/// every region the rule applies in: the matcher never lets it collect there, so no part of the notice (where,
+/// retention, summary, facts) may say it does. A rule for every region, or one that also holds where the category
+/// is open, is still said.
+#[test]
+fn a_notice_for_every_region_leaves_out_a_regional_rule_a_regional_never_blocks() {
+    let policy = common::policy_from_text(
+        r#"
+policy p {
+  name "P" controller "P GmbH, Berlin" contact "p@p.test" version "1" languages en, de
+  regions US, DE
+  established DE
+}
+data url en "the page address" de "die Seitenadresse"
+purpose sec basis consent profiling no decisions none en "keeping the service safe" de "den Dienst sicher zu halten"
+purpose stats basis consent profiling no decisions none en "counting visits" de "Besuche zu zählen"
+criterion returns en "until the order can no longer be returned" de "bis die Bestellung nicht mehr zurückgegeben werden kann"
+sites shops en "shops" de "Shops" { shop.example }
+never collect on shops region DE
+collect url on shops for sec keep until returns region DE
+collect url on shops for stats keep 30 days
+collect url on shops for sec keep 1 year region US, DE
+"#,
+    );
+    let en = render::markdown(&disclose::build(&policy, "en", None).unwrap());
+    assert!(!en.contains("until the order can no longer be returned"), "{en}");
+    assert!(!en.contains("keeping the service safe (only for users in Germany)"), "{en}");
+    assert!(en.contains("There we collect the page address for the purpose of counting visits."), "{en}");
+    // The rule for both regions collects only in the United States, and says only that region.
+    assert!(
+        en.contains(
+            "There we collect the page address for the purpose of keeping the service safe (only for users in the \
+             United States)."
+        ),
+        "{en}"
+    );
+    let de = render::markdown(&disclose::build(&policy, "de", None).unwrap());
+    assert!(!de.contains("bis die Bestellung nicht mehr zurückgegeben werden kann"), "{de}");
+    assert!(!de.contains("den Dienst sicher zu halten (nur für Nutzerinnen und Nutzer in Deutschland)"), "{de}");
+    let d = disclose::build(&policy, "en", None).unwrap();
+    assert!(d.facts.data.iter().all(|f| !f.retention.contains("returns")), "{:#?}", d.facts.data);
+    // The matcher agrees: in Germany the page address is not collected on shops at all.
+    let interp = policyc::interp::Interpreter::new(&policy);
+    let settings = policyc::report::Settings::from_expect(&[], Some("DE"));
+    let (_, items) = interp.decide_items("https://shop.example/", &settings).unwrap();
+    assert!(items.is_empty(), "{items:?}");
+}
+
+/// A rule collecting from a source for some regions says for whom in a notice for every region, as a rule on the
+/// pages does; a notice for one of its regions needs no such limit, and one for every region without regional
+/// rules has none.
+#[test]
+fn data_from_a_source_says_its_regions_in_a_notice_for_every_region() {
+    let policy = common::policy_from_text(
+        r#"
+policy p {
+  name "P" controller "P GmbH, Berlin" contact "p@p.test" version "1" languages en, de
+  regions DE, US
+  established DE
+}
+source cards en "the payment cards you link" de "die von Ihnen verknüpften Zahlungskarten"
+data card_tx en "the transactions on your linked cards" de "die Umsätze Ihrer verknüpften Karten"
+data email en "your e-mail address" de "Ihre E-Mail-Adresse"
+purpose offers basis consent profiling no decisions none en "giving you offers" de "Ihnen Angebote zu machen"
+purpose account basis contract profiling no decisions none en "running your account" de "Ihr Konto zu führen"
+collect card_tx from cards for offers keep 1 year region DE
+collect email from account for account keep while account exists
+"#,
+    );
+    let en = render::markdown(&disclose::build(&policy, "en", None).unwrap());
+    assert!(
+        en.contains(
+            "We collect the transactions on your linked cards for the purpose of giving you offers (only for users in \
+             Germany)."
+        ),
+        "{en}"
+    );
+    assert!(en.contains("We collect your e-mail address for the purpose of running your account."), "{en}");
+    let de = render::markdown(&disclose::build(&policy, "de", None).unwrap());
+    assert!(
+        de.contains(
+            "Wir erheben die Umsätze Ihrer verknüpften Karten, um Ihnen Angebote zu machen (nur für Nutzerinnen und \
+             Nutzer in Deutschland)."
+        ),
+        "{de}"
+    );
+    let de_only = render::markdown(&disclose::build(&policy, "de", Some("DE")).unwrap());
+    assert!(
+        de_only.contains("Wir erheben die Umsätze Ihrer verknüpften Karten, um Ihnen Angebote zu machen."),
+        "{de_only}"
+    );
+}
+
+/// Consent given for data collected from a source can be withdrawn like any other (GDPR Art. 7(3), 13(2)(c)): a
+/// notice whose only consent-based collection comes from a source still says how, naming the switch that stops it.
+#[test]
+fn consent_for_data_from_a_source_can_be_withdrawn() {
+    let policy = common::policy_from_text(
+        r#"
+policy p {
+  name "P" controller "P GmbH, Berlin" contact "p@p.test" version "1" languages en, de
+  regions DE, US
+  established DE
+}
+feature card_offers default off en "Card offers" de "Kartenangebote"
+  opt in en "you agree to card offers" de "Sie Kartenangeboten zustimmen"
+source cards en "the payment cards you link" de "die von Ihnen verknüpften Zahlungskarten"
+data card_tx en "the transactions on your linked cards" de "die Umsätze Ihrer verknüpften Karten"
+data email en "your e-mail address" de "Ihre E-Mail-Adresse"
+purpose offers basis consent profiling no decisions none en "giving you offers" de "Ihnen Angebote zu machen"
+purpose account basis contract profiling no decisions none en "running your account" de "Ihr Konto zu führen"
+collect email from account for account keep while account exists
+collect card_tx from cards when card_offers for offers keep 1 year region DE
+"#,
+    );
+    for region in [Some("DE"), None] {
+        let en = render::markdown(&disclose::build(&policy, "en", region).unwrap());
+        assert!(
+            en.contains(
+                "You can withdraw your consent at any time (Art.\u{a0}7(3) GDPR) by switching off the “Card offers” \
+                 feature in the extension's settings"
+            ),
+            "{region:?}\n{en}"
+        );
+        let de = render::markdown(&disclose::build(&policy, "de", region).unwrap());
+        assert!(
+            de.contains(
+                "Sie können Ihre Einwilligung jederzeit mit Wirkung für die Zukunft widerrufen (Art.\u{a0}7 Abs.\u{a0}3 \
+                 DSGVO), indem Sie die Funktion „Kartenangebote“ in den Einstellungen der Erweiterung ausschalten"
+            ),
+            "{region:?}\n{de}"
+        );
+    }
+}
+
+/// A notice for every region that names regional controllers does not first call the main controller the one
+/// responsible for everyone: it says "except where stated below", keeping a single final stop after a name that
+/// ends in an abbreviation; a notice for one region names only the controller responsible there, plainly.
+#[test]
+fn the_main_controller_gives_way_to_regional_ones_in_a_notice_for_every_region() {
+    let policy = common::policy_from_text(
+        r#"
+policy p {
+  name "P" controller "P Inc." contact "p@p.test" version "1" languages en, de
+  controller region GB "P UK Ltd, London"
+  established CA
+  regions CA, GB
+}
+data d en "the page address" de "die Seitenadresse"
+purpose s basis consent profiling no decisions none en "counting visits" de "Besuche zu zählen"
+sites x en "shops" de "Shops" { shop.example }
+collect d on x for s keep 1 day
+"#,
+    );
+    let en = render::markdown(&disclose::build(&policy, "en", None).unwrap());
+    assert!(
+        en.contains("Except where stated below, the controller responsible for processing your data is P Inc.\n"),
+        "{en}"
+    );
+    assert!(
+        en.contains("For users in the United Kingdom, the controller responsible for processing their data is P UK Ltd, London."),
+        "{en}"
+    );
+    let de = render::markdown(&disclose::build(&policy, "de", None).unwrap());
+    assert!(
+        de.contains(
+            "Verantwortlich für die Verarbeitung Ihrer Daten ist, soweit nachfolgend nicht anders angegeben, P Inc.\n"
+        ),
+        "{de}"
+    );
+    let ca = render::markdown(&disclose::build(&policy, "en", Some("CA")).unwrap());
+    assert!(ca.contains("The controller responsible for processing your data is P Inc.\n"), "{ca}");
+    assert!(!ca.contains("Except where stated below"), "{ca}");
 }

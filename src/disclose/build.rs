@@ -49,36 +49,58 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
     let nevers: Vec<&ir::NeverRule> =
         policy.never.iter().filter(|n| region::never_applies(&n.regions, region)).collect();
     // A `never` rule wins over every collect rule, so a category it blocks for every reader of this notice is
-    // no place where anything is collected: not the categories it names, nor a category all of whose entries
-    // one of them covers. A notice for one region is read only there, so that region's `never` rules count;
-    // a notice for every region counts only the rules for every region (the others are said with their
-    // regions in the never section).
-    let blocking: Vec<&ir::SiteCategory> = policy
-        .sites
-        .iter()
-        .filter(|c| nevers.iter().any(|n| n.sites.contains(&c.name) && (region.is_some() || n.regions.is_empty())))
-        .collect();
-    // One index of what the blocking categories cover, asked once per entry; an entry covered by another entry
-    // of its category is covered by whatever covers that one, so no entry of a fully blocked category escapes.
-    let blocked_sites = crate::check::NeverIndex::new(blocking.iter().flat_map(|b| b.patterns.iter()));
-    let blocked: Vec<&str> = policy
-        .sites
-        .iter()
-        .filter(|c| {
-            blocking.iter().any(|b| b.name == c.name)
-                || (!blocking.is_empty()
-                    && !c.patterns.is_empty()
-                    && c.patterns.iter().all(|p| blocked_sites.covers(p)))
-        })
-        .map(|c| c.name.as_str())
-        .collect();
+    // no place where anything is collected (see `blocked_categories`).
+    let blocked = blocked_categories(policy, region);
+    // A notice for every region is read in each of them, so a collect rule scoped to some regions collects on a
+    // category only if the category is open somewhere the rule applies: where `never` rules block it in every
+    // region the rule applies in, the matcher never lets the rule collect there, and the notice must not say
+    // it does. A rule for every region holds in regions no regional `never` rule reaches, so it is judged by
+    // the rules for every region alone. The regions asked are those a component may name (the matcher's
+    // region table) and the rules' own, each once, with what is blocked there computed once.
+    let regional_nevers = region.is_none() && policy.never.iter().any(|n| !n.regions.is_empty());
+    let mut places: Vec<String> = if regional_nevers { region::expand(&policy.regions) } else { Vec::new() };
+    if regional_nevers {
+        for x in policy.collect.iter().flat_map(|r| r.regions.iter()) {
+            if !places.contains(x) {
+                places.push(x.clone());
+            }
+        }
+    }
+    let blocked_in: Vec<(&str, Vec<&str>)> =
+        places.iter().map(|x| (x.as_str(), blocked_categories(policy, Some(x)))).collect();
+    let blocked_for = |rule_regions: &[String], site: &str| -> bool {
+        if blocked.contains(&site) {
+            return true;
+        }
+        if rule_regions.is_empty() {
+            return false;
+        }
+        let mut applies = blocked_in.iter().filter(|(x, _)| region::collect_applies(rule_regions, Some(x))).peekable();
+        applies.peek().is_some() && applies.all(|(_, b)| b.contains(&site))
+    };
     let open_rules: Vec<ir::CollectRule> = policy
         .collect
         .iter()
         .filter(|r| in_region(&r.regions, region))
         .filter_map(|r| {
-            let sites: Vec<String> = r.sites.iter().filter(|s| !blocked.contains(&s.as_str())).cloned().collect();
-            (!sites.is_empty()).then(|| ir::CollectRule { sites, ..r.clone() })
+            let sites: Vec<String> = r.sites.iter().filter(|s| !blocked_for(&r.regions, s)).cloned().collect();
+            // Of the rule's own regions, one where `never` rules block all its remaining sites everywhere
+            // inside it is no region the rule collects in: "(only for users in the United States and in
+            // Germany)" would promise German users a collection the matcher blocks. (Where only some of its
+            // sites are blocked there, the never section says so.)
+            let open_in = |x: &String| {
+                let mut inside = blocked_in
+                    .iter()
+                    .filter(|(p, _)| region::collect_applies(std::slice::from_ref(x), Some(p)))
+                    .peekable();
+                inside.peek().is_none() || !inside.all(|(_, b)| sites.iter().all(|s| b.contains(&s.as_str())))
+            };
+            let regions: Vec<String> = r.regions.iter().filter(|x| open_in(x)).cloned().collect();
+            (!sites.is_empty() && (r.regions.is_empty() || !regions.is_empty())).then(|| ir::CollectRule {
+                sites,
+                regions,
+                ..r.clone()
+            })
         })
         .collect();
     let rules: Vec<&ir::CollectRule> = open_rules.iter().collect();
@@ -140,7 +162,7 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
                 // Where only region-scoped rules collect the item on these sites, say for whom.
                 let on: Vec<&ir::CollectRule> =
                     rules_for(&d.name).into_iter().filter(|r| r.sites.contains(s)).collect();
-                let text = format!("{text}{}", only_in(&cx, &on, region));
+                let text = format!("{text}{}", only_in(&cx, on.iter().map(|r| r.regions.as_slice()), region));
                 if !where_words.contains(&text) {
                     where_words.push(text);
                 }
@@ -250,9 +272,16 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
         .and_then(|r| policy.regional_controllers.iter().find(|c| c.regions.iter().any(|x| region::within(r, x))))
         .map(|c| &c.text)
         .unwrap_or(&policy.controller);
+    // A notice for every region that goes on to name regional controllers says that the main one is
+    // responsible except where it names another, so that the two sentences do not contradict each other.
+    let controller_key = match (us, region.is_none() && !policy.regional_controllers.is_empty()) {
+        (true, _) => "business",
+        (false, true) => "controller_except_regional",
+        (false, false) => "controller",
+    };
     let mut controller = vec![
         l.t(
-            if us { "business" } else { "controller" },
+            controller_key,
             // The template ends the sentence; a name ending in an abbreviation ("P Inc.") brings its own stop.
             &[("controller", cx.tx(controller_text).trim_end_matches('.'))],
         ),
@@ -391,9 +420,15 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
                     r.purposes.iter().filter_map(|p| policy.purpose(p)).map(|p| cx.tx(&p.text)).collect();
                 let when = r.when.as_ref().map(|c| l.t("collects_when", &[("cond", &cx.cond(c))])).unwrap_or_default();
                 let data = cx.data_list(&r.data);
+                // In a notice for every region, a rule for some regions says for whom, as a rule on the pages does.
                 let mut text = vec![l.t(
                     "independent_rule",
-                    &[("data", &data), ("purpose", &l.list(&purposes, "list_and")), ("when", &when)],
+                    &[
+                        ("data", &data),
+                        ("purpose", &l.list(&purposes, "list_and")),
+                        ("when", &when),
+                        ("regions", &only_in(&cx, [r.regions.as_slice()], region)),
+                    ],
                 )];
                 text.extend(source_text);
                 text.extend(cx.retention_sentences(&data, None, &r.keep, r.aggregated));
@@ -517,7 +552,7 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
                     ("data", &cx.data_list(&r.data)),
                     ("purpose", &purpose),
                     ("event", &event),
-                    ("regions", &only_in(&cx, &[r], region)),
+                    ("regions", &only_in(&cx, [r.regions.as_slice()], region)),
                 ],
             ));
         }
@@ -1052,7 +1087,22 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
             // A switch is a way to withdraw consent only if it stops nothing but consent-based processing;
             // switching off one that also gates a contract would withdraw more than consent. With it, the
             // consents it withdraws.
-            let withdraws: Vec<String> = gated.iter().map(|(p, _)| cx.tx(&p.text)).collect();
+            // They are the purposes all of whose rules in this notice, on the pages and from a source, it stops:
+            // a consent given for data from a source is withdrawn with the switch as well.
+            let withdraws: Vec<String> = policy
+                .purposes
+                .iter()
+                .filter(|p| {
+                    let on_pages: Vec<&&ir::CollectRule> =
+                        rules.iter().filter(|r| r.purposes.contains(&p.name)).collect();
+                    let from_sources: Vec<&&ir::IndependentRule> =
+                        independent.iter().filter(|r| r.purposes.contains(&p.name)).collect();
+                    (!on_pages.is_empty() || !from_sources.is_empty())
+                        && on_pages.iter().all(|r| is_stopped(r))
+                        && from_sources.iter().all(|r| is_indep_stopped(r))
+                })
+                .map(|p| cx.tx(&p.text))
+                .collect();
             stopping_features.push((name.clone(), withdraws));
         }
         feature_items.push(Item { title: Some(cx.tx(&f.text)), text });
@@ -1205,8 +1255,13 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
             rights.push("right_portability");
         }
         rights.push(if uk { "right_complaint_uk" } else { "right_complaint" });
-        let consent =
-            rules.iter().any(|r| r.purposes.iter().any(|p| policy.purpose(p).is_some_and(|p| p.basis.is_consent())));
+        // Consent can be withdrawn (Art. 7(3)) wherever some processing in this notice rests on it, whether the
+        // data comes from the pages or from a source.
+        let consent = rules
+            .iter()
+            .flat_map(|r| r.purposes.iter())
+            .chain(independent.iter().flat_map(|r| r.purposes.iter()))
+            .any(|p| policy.purpose(p).is_some_and(|p| p.basis.is_consent()));
         let mut after = Vec::new();
         if consent {
             after.push(if stopping_features.is_empty() {
@@ -1893,7 +1948,7 @@ fn link_cases(cx: &Ctx, rs: &[&ir::CollectRule], region: Option<&str>) -> String
                 ("purpose", &l.list(&purposes, "list_and")),
                 ("when", &when),
                 ("cond", &cond),
-                ("regions", &only_in(cx, &[r], region)),
+                ("regions", &only_in(cx, [r.regions.as_slice()], region)),
             ],
         );
         if !cases.contains(&case) {
@@ -1906,17 +1961,47 @@ fn link_cases(cx: &Ctx, rs: &[&ir::CollectRule], region: Option<&str>) -> String
 /// For a disclosure that covers every region: " (only for users in …)" when every one of `rules` is scoped to
 /// regions, naming the regions; empty otherwise (an unscoped rule holds everywhere, and a disclosure for one
 /// region holds only what applies there).
-fn only_in(cx: &Ctx, rules: &[&ir::CollectRule], region: Option<&str>) -> String {
-    if region.is_some() || rules.is_empty() || rules.iter().any(|r| r.regions.is_empty()) {
+/// Each rule is given by its regions, so that rules on the pages and rules from a source say it alike.
+fn only_in<'r>(cx: &Ctx, rules: impl IntoIterator<Item = &'r [String]>, region: Option<&str>) -> String {
+    let scopes: Vec<&[String]> = rules.into_iter().collect();
+    if region.is_some() || scopes.is_empty() || scopes.iter().any(|r| r.is_empty()) {
         return String::new();
     }
     let mut regions: Vec<String> = Vec::new();
-    for r in rules.iter().flat_map(|r| r.regions.iter()) {
+    for r in scopes.iter().flat_map(|r| r.iter()) {
         if !regions.contains(r) {
             regions.push(r.clone());
         }
     }
     cx.l.t("only_in", &[("regions", &region_list(cx.l, &regions))])
+}
+
+/// The site categories where `never` rules block all collection for every reader of a notice for `region`
+/// (`None`: every region): the categories they name, and a category all of whose entries one of those covers.
+/// A notice for one region is read only there, so every `never` rule that may hold there counts (as the matcher
+/// applies it: a notice for the EU includes a rule for Germany); a notice for every region counts only the
+/// rules for every region, the others being said with their regions in the never section.
+fn blocked_categories<'p>(policy: &'p Policy, region: Option<&str>) -> Vec<&'p str> {
+    let blocks = |n: &ir::NeverRule| match region {
+        Some(_) => region::never_applies(&n.regions, region),
+        None => n.regions.is_empty(),
+    };
+    let blocking: Vec<&ir::SiteCategory> =
+        policy.sites.iter().filter(|c| policy.never.iter().any(|n| blocks(n) && n.sites.contains(&c.name))).collect();
+    // One index of what the blocking categories cover, asked once per entry; an entry covered by another entry
+    // of its category is covered by whatever covers that one, so no entry of a fully blocked category escapes.
+    let blocked_sites = crate::check::NeverIndex::new(blocking.iter().flat_map(|b| b.patterns.iter()));
+    policy
+        .sites
+        .iter()
+        .filter(|c| {
+            blocking.iter().any(|b| b.name == c.name)
+                || (!blocking.is_empty()
+                    && !c.patterns.is_empty()
+                    && c.patterns.iter().all(|p| blocked_sites.covers(p)))
+        })
+        .map(|c| c.name.as_str())
+        .collect()
 }
 
 /// Regions by name after a preposition, as a list: "in Germany and in California".
