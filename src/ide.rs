@@ -183,6 +183,10 @@ pub fn index(file: &ast::File) -> Index {
             _ => {}
         }
     }
+    // A `store` line names data items or purposes, as its store type says; which one a name is, its declaration
+    // tells (an undeclared name is the checker's to report, and goes with the purposes here).
+    let data_names: Vec<String> =
+        idx.symbols.iter().filter(|s| s.kind == SymbolKind::Data).map(|s| s.name.clone()).collect();
     let mut uses = |ids: &[Ident], kind: SymbolKind, context: &'static str, item_span: Span| {
         for i in ids {
             idx.references.push(Reference {
@@ -265,6 +269,12 @@ pub fn index(file: &ast::File) -> Index {
                         ast::IncentiveClause::Region(r) => uses(r, SymbolKind::Region, "incentive", i.span),
                         _ => {}
                     }
+                }
+            }
+            ast::Item::Store(s) => {
+                for n in &s.names {
+                    let kind = if data_names.contains(&n.name) { SymbolKind::Data } else { SymbolKind::Purpose };
+                    uses(std::slice::from_ref(n), kind, "store", s.span);
                 }
             }
             ast::Item::Expect(e) => {

@@ -375,6 +375,30 @@ mod analysis {
         }
     }
 
+    /// The names of a `store` line are uses like any other: hover shows the data item or purpose, definition
+    /// goes to it, and its references include the store line.
+    #[test]
+    fn names_in_a_store_line_are_uses_of_their_declarations() {
+        let text = "policy p { name \"P\" controller \"C\" contact \"c@p.test\" version \"1\" languages en }\n\
+                    data page_url \"the address of the page\"\n\
+                    purpose ads basis consent \"showing ads\"\n\
+                    sites s \"shops\" { a.example }\n\
+                    collect page_url on s for ads keep 30 days\n\
+                    store browsing_activity for page_url\n\
+                    store advertising for ads\n";
+        let a = ide::analyse("p.policy", text, &mut policyc::NoLists);
+        let index = a.index.as_ref().unwrap();
+        let data_use = text.find("for page_url").unwrap() + 4;
+        let hover = ide::hover(&a, index, text, data_use).unwrap();
+        assert!(hover.contains("**data item** `page_url` (declared on line 2)"), "{hover}");
+        assert_eq!(ide::definition(index, data_use).map(|s| s.span.start), text.find("page_url"));
+        let purpose_use = text.rfind("ads").unwrap();
+        let hover = ide::hover(&a, index, text, purpose_use).unwrap();
+        assert!(hover.contains("`ads`") && hover.contains("showing ads"), "{hover}");
+        let refs = ide::references(index, text.find("purpose ads").unwrap() + 8, false);
+        assert!(refs.iter().any(|r| r.start == purpose_use), "{refs:?}");
+    }
+
     #[test]
     fn positions_count_utf16_code_units() {
         let text = "a ü 😀 b\nsecond";
