@@ -810,3 +810,27 @@ fn a_line_about_conditions_or_regions_widens_when_it_collects_more() {
     assert!(!d.widens(), "{:#?}", d.changes);
     assert!(!line(&d, "`page_url` is now collected in every region; US-CA (was every region; US)"), "{:#?}", d.changes);
 }
+
+/// Terms that change under the same `version` are pointed out: the notices and the consent records name the
+/// version, and two different terms under one name cannot be told apart. A new version, or no change, is quiet.
+#[test]
+fn changed_terms_under_an_unchanged_version_are_pointed_out() {
+    let new = BASE.replace(
+        "keep 90 days link to account when signed_in\ncollect price",
+        "keep 30 days link to account when signed_in\ncollect price",
+    );
+    assert_ne!(new, BASE);
+    let d = diff(&policy(BASE), &policy(&new));
+    assert!(d.version_unchanged);
+    let md = markdown(&d);
+    assert!(md.contains("**The version is still `"), "{md}");
+    assert!(serde_json::to_value(&d).unwrap()["version_unchanged"].as_bool().unwrap());
+
+    let version = policy(BASE).version;
+    let bumped = new.replacen(&format!("version \"{version}\""), "version \"next\"", 1);
+    assert_ne!(bumped, new);
+    let d = diff(&policy(BASE), &policy(&bumped));
+    assert!(!d.version_unchanged && !d.changes.is_empty());
+    assert!(!markdown(&d).contains("The version is still"));
+    assert!(!diff(&policy(BASE), &policy(BASE)).version_unchanged);
+}

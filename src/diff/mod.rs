@@ -36,6 +36,9 @@ pub struct PolicyDiff {
     pub states_summary: String,
     /// [`PolicyDiff::widens`], for readers of the JSON.
     pub widens: bool,
+    /// The terms change but the `version` does not: readers of the two notices, and records of the consent
+    /// given to each, could not tell the versions apart by the name they print.
+    pub version_unchanged: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -877,8 +880,10 @@ pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
         states: states.iter().map(State::label).collect(),
         states_summary: states_summary(&states),
         widens: false,
+        version_unchanged: false,
     };
     d.widens = d.widens();
+    d.version_unchanged = !d.is_empty() && old.version == new.version;
     d
 }
 
@@ -1069,6 +1074,13 @@ pub fn markdown(d: &PolicyDiff) -> String {
     if d.is_empty() {
         o.push_str("No change in what is collected, where, why, for how long or when it is linked.\n");
         return o;
+    }
+    if d.version_unchanged {
+        o.push_str(&format!(
+            "**The version is still `{}`** although the terms change: give the new terms a version of their own, \
+             so that readers of the notices and records of consent can tell them apart.\n\n",
+            d.new.version
+        ));
     }
     if d.widens {
         o.push_str(
