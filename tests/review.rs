@@ -834,3 +834,20 @@ fn changed_terms_under_an_unchanged_version_are_pointed_out() {
     assert!(!markdown(&d).contains("The version is still"));
     assert!(!diff(&policy(BASE), &policy(BASE)).version_unchanged);
 }
+
+/// A `never` rule withdrawn widens where its sites overlap what is collected: the diff finds such a site as a
+/// witness even when it stands far down a long list, behind sites that nothing collects.
+#[test]
+fn a_withdrawn_never_rule_is_witnessed_on_a_site_it_used_to_block() {
+    let old = BASE
+        .replace("{ walmart.com  target.com }", "{ walmart.com  target.com  costco.com  ebay.* }")
+        .replace("{ chase.com }", "{ chase.com  citi.com  wellsfargo.com  usbank.com  ebay.de }");
+    let new = old.replace("never collect on banks\n", "");
+    assert_ne!(old, new);
+    let d = diff(&policy(&old), &policy(&new));
+    assert!(d.widens);
+    let texts: Vec<&str> = d.witnesses.iter().map(|w| w.text.as_str()).collect();
+    assert!(texts.contains(&"https://www.ebay.de/ now collects page_url (before: nothing)"), "{texts:#?}");
+    // Banks that no rule collects on are no witnesses: nothing changes there.
+    assert!(!texts.iter().any(|t| t.contains("citi.com")), "{texts:#?}");
+}

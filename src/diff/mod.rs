@@ -766,6 +766,26 @@ pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
             });
         }
     }
+    // A `never` rule that changed changes decisions only on its sites that a collect rule also names, which in a
+    // long list (a bank list against shops by wildcard) are rarely among the first few: those entries are the
+    // witnesses to try, in each version.
+    let changed_never: Vec<&String> = na.keys().chain(nb.keys()).filter(|c| na.get(*c) != nb.get(*c)).collect();
+    if !changed_never.is_empty() {
+        for p in [old, new] {
+            let collected = crate::check::NeverIndex::new(
+                p.collect.iter().flat_map(|r| &r.sites).filter_map(|c| p.site_category(c)).flat_map(|c| &c.patterns),
+            );
+            for c in changed_never.iter().filter_map(|c| p.site_category(c)) {
+                candidates.extend(
+                    c.patterns
+                        .iter()
+                        .filter(|x| collected.covers(x))
+                        .take(WITNESSES_PER_CATEGORY)
+                        .map(Pattern::witness_url),
+                );
+            }
+        }
+    }
     let mut seen = BTreeSet::new();
     candidates.retain(|u| seen.insert(u.clone()));
 
