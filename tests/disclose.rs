@@ -1226,11 +1226,7 @@ collect url on shops when f2 or active for rec keep 30 days
 collect title on shops when not quiet for rec keep 30 days
 "#,
     );
-    let interp = policyc::interp::Interpreter::new(&policy);
-    let collects = |with: &[&str]| {
-        let with: Vec<String> = with.iter().map(|s| s.to_string()).collect();
-        interp.decide("https://shop.example/", &policyc::report::Settings::from_expect(&with, None)).unwrap().collect
-    };
+    let collects = |with: &[&str]| common::collects(&policy, "https://shop.example/", with);
     // The matcher: `f2` off stops the address unless the tool is active; `quiet` on stops the title.
     assert_eq!(collects(&["not f2"]), ["title"]);
     assert_eq!(collects(&["not f2", "active"]), ["url", "title"]);
@@ -1721,11 +1717,7 @@ sites shops en "shops" de "Shops" { shop.example }
 collect title on shops when not (signed_in or active) for rec keep 30 days
 "#,
     );
-    let interp = policyc::interp::Interpreter::new(&policy);
-    let collects = |with: &[&str]| {
-        let with: Vec<String> = with.iter().map(|s| s.to_string()).collect();
-        interp.decide("https://shop.example/", &policyc::report::Settings::from_expect(&with, None)).unwrap().collect
-    };
+    let collects = |with: &[&str]| common::collects(&policy, "https://shop.example/", with);
     assert_eq!(collects(&[]), ["title"]);
     assert!(collects(&["active"]).is_empty() && collects(&["signed_in"]).is_empty());
     let en = render::markdown(&disclose::build(&policy, "en", None).unwrap());

@@ -57,6 +57,14 @@ pub fn policy_from_text(text: &str) -> policyc::ir::Policy {
     out.checked.policy.unwrap_or_else(|| panic!("{:#?}", out.checked.diagnostics))
 }
 
+/// What the reference interpreter collects at `url` with the settings of an `expect … with` line (`"active"`,
+/// `"not f2"`), in no region: what a notice's sentence about a condition must agree with.
+pub fn collects(policy: &policyc::ir::Policy, url: &str, with: &[&str]) -> Vec<String> {
+    let with: Vec<String> = with.iter().map(|s| s.to_string()).collect();
+    let settings = policyc::report::Settings::from_expect(&with, None);
+    policyc::interp::Interpreter::new(policy).decide(url, &settings).unwrap().collect
+}
+
 /// Checks and compiles a policy given as text: the artifact bytes.
 pub fn artifact_from_text(text: &str) -> Vec<u8> {
     policyc::matcher::compile::compile(&policy_from_text(text), &Default::default()).expect("compiles")
