@@ -517,3 +517,40 @@ fn cli_help_says_what_the_audit_does_not_check() {
     let docs = std::fs::read_to_string("docs/audit.md").unwrap();
     assert!(docs.contains("## What the audit does not check"));
 }
+
+/// A log or an artifact given as a pipe (`/dev/stdin`, `<(…)`, a FIFO) can be read once only: telling logs from
+/// artifacts by a look at their head must not take that head away from the audit.
+#[test]
+fn cli_audits_a_log_and_reads_an_artifact_given_as_pipes() {
+    use std::io::Write as _;
+    let dir = tempfile::tempdir().unwrap();
+    let artifact_path = dir.path().join("shop.matcher");
+    std::fs::write(&artifact_path, artifact()).unwrap();
+    let log = "{\"url\": \"https://www.walmart.com/ip/1\", \"collect\": [\"page_url\"]}\n\
+               {\"url\": \"https://www.chase.com/\", \"collect\": [\"page_url\"]}\n";
+    let run = |args: &[&str], stdin: &[u8]| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_policyc"))
+            .arg("audit")
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(stdin).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    // The log on a pipe: both lines are audited, the first one whole.
+    let o = run(&[artifact_path.to_str().unwrap(), "/dev/stdin"], log.as_bytes());
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert!(!err.contains("malformed"), "{err}");
+    assert!(err.contains("audited 2 events"), "{err}");
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    // The artifact on a pipe: read whole, so it loads.
+    let log_path = dir.path().join("log.ndjson");
+    std::fs::write(&log_path, log).unwrap();
+    let o = run(&["/dev/stdin", log_path.to_str().unwrap()], &artifact());
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert!(err.contains("audited 2 events"), "{err}");
+    assert_eq!(o.status.code(), Some(1), "{err}");
+}

@@ -1450,7 +1450,7 @@ collect z on s when not (a and b) for p keep 30 days link to account when not a 
     for said in [
         "While a holds or (b holds and c holds), we collect there the x.",
         "While (a holds or b holds) and c holds, we collect there the y.",
-        "While it is not the case that (a holds and b holds), we collect there the z.",
+        "While it is not the case that both a holds and b holds, we collect there the z.",
         "We link the z to your account only if, at the time of collection, (it is not the case that a holds) and b \
          holds.",
     ] {
@@ -1702,12 +1702,12 @@ collect price on shops when ads for mkt keep until uninstall
     }
 }
 
-/// `not (a or b)` reads "neither a nor b", in English and German, rather than a negation reaching over a
-/// parenthesis ("it is not the case that (a or b)"), which a German editor found hard to follow.
+/// `not (a or b)` reads "it is not the case that either a or b" ("weder a noch b"), and `not (a and b)` "it is not
+/// the case that both a and b", rather than a negation reaching over a parenthesis ("it is not the case that (a or
+/// b)"), which a German editor found hard to follow.
 #[test]
 fn a_negated_list_of_alternatives_reads_neither_nor() {
-    let policy = common::policy_from_text(
-        r#"
+    let text = r#"
 policy p { name "P" controller "P Inc." contact "p@p.test" version "1" languages en, de }
 signal signed_in en "you are signed in" de "Sie angemeldet sind"
 signal active en "the panel is open" de "das Bedienfeld geöffnet ist"
@@ -1715,16 +1715,46 @@ data title en "the title of the page" de "den Titel der Seite"
 purpose rec basis consent en "showing you products" de "Ihnen Produkte zu zeigen"
 sites shops en "shops" de "Shops" { shop.example }
 collect title on shops when not (signed_in or active) for rec keep 30 days
-"#,
-    );
+"#;
+    let policy = common::policy_from_text(text);
     let collects = |with: &[&str]| common::collects(&policy, "https://shop.example/", with);
     assert_eq!(collects(&[]), ["title"]);
     assert!(collects(&["active"]).is_empty() && collects(&["signed_in"]).is_empty());
     let en = render::markdown(&disclose::build(&policy, "en", None).unwrap());
-    assert!(en.contains("While neither you are signed in nor the panel is open, we collect there"), "{en}");
+    assert!(
+        en.contains("While it is not the case that either you are signed in or the panel is open, we collect there"),
+        "{en}"
+    );
     let de = render::markdown(&disclose::build(&policy, "de", None).unwrap());
     assert!(
         de.contains("Solange weder Sie angemeldet sind noch das Bedienfeld geöffnet ist, erheben wir dort"),
+        "{de}"
+    );
+
+    // `not (a and b)` of two parts says "both … and …" / "und zugleich", and, as the last part of a list, needs no
+    // parenthesis.
+    let policy = common::policy_from_text(
+        &text.replace("when not (signed_in or active)", "when cmp and not (signed_in and active)").replace(
+            "sites shops",
+            "feature cmp default on en \"Price comparison\" de \"Preisvergleich\"\nsites shops",
+        ),
+    );
+    assert_eq!(common::collects(&policy, "https://shop.example/", &["signed_in"]), ["title"]);
+    assert!(common::collects(&policy, "https://shop.example/", &["signed_in", "active"]).is_empty());
+    let en = render::markdown(&disclose::build(&policy, "en", None).unwrap());
+    assert!(
+        en.contains(
+            "While the “Price comparison” feature is switched on and it is not the case that both you are signed in \
+             and the panel is open, we collect there"
+        ),
+        "{en}"
+    );
+    let de = render::markdown(&disclose::build(&policy, "de", None).unwrap());
+    assert!(
+        de.contains(
+            "Solange die Funktion „Preisvergleich“ eingeschaltet ist und es nicht zutrifft, dass Sie angemeldet sind \
+             und zugleich das Bedienfeld geöffnet ist, erheben wir dort"
+        ),
         "{de}"
     );
 }
@@ -1902,4 +1932,43 @@ collect d on x for s keep 1 day
     let ca = render::markdown(&disclose::build(&policy, "en", Some("CA")).unwrap());
     assert!(ca.contains("The controller responsible for processing your data is P Inc.\n"), "{ca}");
     assert!(!ca.contains("Except where stated below"), "{ca}");
+}
+
+/// From an English editor's review: a rule for several regions names, under each site category, only the regions
+/// where `never` rules leave that category open; and a use on the device does not say "nothing of it is sent to
+/// us" where another rule collects the same data there.
+#[test]
+fn regions_are_said_per_category_and_on_device_use_does_not_deny_collection() {
+    let policy = common::policy_from_text(
+        r#"
+policy p {
+  name "P" controller "P GmbH, Berlin" contact "p@p.test" version "1" languages en, de
+  regions US, DE
+  established DE
+}
+data url en "the page address" de "die Seitenadresse"
+purpose stats basis consent profiling no decisions none en "counting visits" de "Besuche zu zählen"
+purpose fit basis consent profiling no decisions none en "fitting the page" de "die Seite anzupassen"
+sites shops en "shops" de "Shops" { shop.example }
+sites paths en "paths" de "Pfade" { path.example }
+never collect on paths region DE
+collect url on shops, paths for stats keep 30 days region US, DE
+process url on shops for fit on device
+"#,
+    );
+    let en = render::markdown(&disclose::build(&policy, "en", None).unwrap());
+    assert!(
+        en.contains(
+            "| shops (only for users in the United States and in Germany); paths (only for users in the United States) |"
+        ),
+        "{en}"
+    );
+    assert!(en.contains("There we collect the page address (only for users in the United States)."), "{en}");
+    assert!(!en.contains("nothing of it is sent to us"), "{en}");
+    assert!(en.contains("this use sends nothing to us, but we collect some of it there"), "{en}");
+    // The matcher: in Germany, paths collect nothing; shops collect the page address.
+    let de_state = policyc::report::Settings::from_expect(&[], Some("DE"));
+    let interp = policyc::interp::Interpreter::new(&policy);
+    assert!(interp.decide("https://path.example/", &de_state).unwrap().collect.is_empty());
+    assert_eq!(interp.decide("https://shop.example/", &de_state).unwrap().collect, ["url"]);
 }

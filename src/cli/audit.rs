@@ -92,8 +92,18 @@ pub fn run(args: Args) -> i32 {
     }
 }
 
-/// Whether the file at `path` begins with `prefix`; an unreadable file does not (its error comes later).
+/// Whether `path` is a regular file, which can be read twice: a pipe, a FIFO or `/dev/stdin` cannot, and what a
+/// look at its head read would be missing from the log. Those are never sniffed.
+fn rereadable(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| m.is_file())
+}
+
+/// Whether the file at `path` begins with `prefix`; an unreadable file does not (its error comes later), and
+/// neither does one that cannot be read twice.
 fn starts_with(path: &Path, prefix: &[u8]) -> bool {
+    if !rereadable(path) {
+        return false;
+    }
     let mut head = vec![0; prefix.len()];
     std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut head)).is_ok() && head == prefix
 }
@@ -103,6 +113,9 @@ fn starts_with(path: &Path, prefix: &[u8]) -> bool {
 fn looks_like_log(path: &Path) -> bool {
     if path.extension().is_some_and(|e| e == "ndjson" || e == "jsonl") {
         return true;
+    }
+    if !rereadable(path) {
+        return false;
     }
     let Ok(f) = std::fs::File::open(path) else { return false };
     let mut first = String::new();

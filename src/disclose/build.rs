@@ -82,25 +82,32 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
         .collect
         .iter()
         .filter(|r| in_region(&r.regions, region))
-        .filter_map(|r| {
+        .flat_map(|r| {
             let sites: Vec<String> = r.sites.iter().filter(|s| !blocked_for(&r.regions, s)).cloned().collect();
-            // Of the rule's own regions, one where `never` rules block all its remaining sites everywhere
-            // inside it is no region the rule collects in: "(only for users in the United States and in
-            // Germany)" would promise German users a collection the matcher blocks. (Where only some of its
-            // sites are blocked there, the never section says so.)
-            let open_in = |x: &String| {
+            // Of the rule's own regions, one where `never` rules block a site everywhere inside it is no region
+            // the rule collects in on that site: "(only for users in the United States and in Germany)" would
+            // promise German users a collection the matcher blocks. Sites open in different regions are said
+            // as rules of their own, each with its regions.
+            let open_in = |x: &String, site: &str| {
                 let mut inside = blocked_in
                     .iter()
                     .filter(|(p, _)| region::collect_applies(std::slice::from_ref(x), Some(p)))
                     .peekable();
-                inside.peek().is_none() || !inside.all(|(_, b)| sites.iter().all(|s| b.contains(&s.as_str())))
+                inside.peek().is_none() || !inside.all(|(_, b)| b.contains(&site))
             };
-            let regions: Vec<String> = r.regions.iter().filter(|x| open_in(x)).cloned().collect();
-            (!sites.is_empty() && (r.regions.is_empty() || !regions.is_empty())).then(|| ir::CollectRule {
-                sites,
-                regions,
-                ..r.clone()
-            })
+            let mut parts: Vec<(Vec<String>, Vec<String>)> = Vec::new();
+            for site in sites {
+                let regions: Vec<String> = r.regions.iter().filter(|x| open_in(x, &site)).cloned().collect();
+                match parts.iter_mut().find(|(rs, _)| *rs == regions) {
+                    Some((_, ss)) => ss.push(site),
+                    None => parts.push((regions, vec![site])),
+                }
+            }
+            parts
+                .into_iter()
+                .filter(|(regions, _)| r.regions.is_empty() || !regions.is_empty())
+                .map(|(regions, sites)| ir::CollectRule { sites, regions, ..r.clone() })
+                .collect::<Vec<_>>()
         })
         .collect();
     let rules: Vec<&ir::CollectRule> = open_rules.iter().collect();
@@ -371,15 +378,21 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
                 let purposes: Vec<String> =
                     r.purposes.iter().filter_map(|p| policy.purpose(p)).map(|p| cx.tx(&p.text)).collect();
                 let when = r.when.as_ref().map(|c| l.t("collects_when", &[("cond", &cx.cond(c))])).unwrap_or_default();
+                // "Nothing of it is sent to us" is true of this use only: where a rule of this notice also
+                // collects one of its items on one of its categories, the sentence says so instead.
+                let also_collected = rules
+                    .iter()
+                    .any(|c| c.data.iter().any(|d| r.data.contains(d)) && c.sites.iter().any(|s| r.sites.contains(s)));
                 Item {
                     title: None,
                     text: vec![l.t(
-                        "on_device_rule",
+                        if also_collected { "on_device_rule_also_collected" } else { "on_device_rule" },
                         &[
                             ("sites", &l.list(&sites, "list_and")),
                             ("data", &cx.data_list(&r.data)),
                             ("purpose", &l.list(&purposes, "list_and")),
                             ("when", &when),
+                            ("regions", &only_in(&cx, [r.regions.as_slice()], region)),
                         ],
                     )],
                 }

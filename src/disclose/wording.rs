@@ -132,14 +132,18 @@ impl Ctx<'_> {
                     let parts: Vec<String> =
                         cs.iter().enumerate().map(|(i, c)| self.part(c, i + 1 == cs.len())).collect();
                     let (first, rest) = parts.split_first().map_or((String::new(), &[][..]), |(f, r)| (f.clone(), r));
-                    let s = self
-                        .l
-                        .t("cond_neither", &[("first", &first), ("rest", &rest.join(&self.l.t("cond_nor", &[])))]);
-                    if prec > 0 {
-                        format!("({s})")
-                    } else {
-                        s
-                    }
+                    self.l.t("cond_neither", &[("first", &first), ("rest", &rest.join(&self.l.t("cond_nor", &[])))])
+                }
+                // "It is not the case that both a and b": `not (a and b)` of two parts, without a parenthesis.
+                Cond::And(cs) if cs.len() == 2 => {
+                    let parts: Vec<String> = cs.iter().map(|c| self.cond_prec(c, 2)).collect();
+                    self.l.t(
+                        "cond_not_both",
+                        &[
+                            ("first", parts.first().map_or("", String::as_str)),
+                            ("second", parts.get(1).map_or("", String::as_str)),
+                        ],
+                    )
                 }
                 other => format!("{} ({})", self.l.t("cond_signal_off", &[("signal", "")]).trim(), self.cond(other)),
             },
@@ -208,7 +212,12 @@ impl Ctx<'_> {
     fn part(&self, c: &Cond, last: bool) -> String {
         let s = self.cond_prec(c, 2);
         match c {
-            Cond::Not(inner) if !last && matches!(inner.as_ref(), Cond::Var(n) if self.p.feature(n).is_none()) => {
+            // A negated list ("neither a nor b", "it is not the case that both a and b") reaches to the end too.
+            Cond::Not(inner)
+                if !last
+                    && (matches!(inner.as_ref(), Cond::Var(n) if self.p.feature(n).is_none())
+                        || matches!(inner.as_ref(), Cond::And(_) | Cond::Or(_))) =>
+            {
                 format!("({s})")
             }
             _ => s,

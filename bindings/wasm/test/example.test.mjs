@@ -14,6 +14,8 @@ const lines = [
   "\u3000https://shop.example/cart",
   "\u00a0https://shop.example/cart",
   "https://shop.example/cart\r",
+  // A byte order mark before a URL, on any line: no URL to either reader.
+  "\ufeffhttps://shop.example/cart",
   "not a url",
 ].join("\n") + "\n";
 
