@@ -12,7 +12,7 @@ use arrow_array::{
 };
 use arrow_pyarrow::{FromPyArrow, ToPyArrow};
 use policyc_runtime::audit::{
-    misspelt_field, Auditor as RtAuditor, Event, Malformed, Violation, BOTH_COLLECT_AND_DATA,
+    misspelt_field, one_line, Auditor as RtAuditor, Event, Malformed, Violation, BOTH_COLLECT_AND_DATA,
 };
 use policyc_runtime::matcher::Matcher as RtMatcher;
 use policyc_runtime::{urlnorm, Context, Decision as RtDecision, Report, Settings, SourceReport};
@@ -873,7 +873,12 @@ impl<'a> EventColumns<'a> {
                     if values.is_null(j) {
                         return Err(format!("state `{key}` is neither true nor false"));
                     }
-                    state.insert(key.to_string(), values.value(j));
+                    // A map column can hold a key twice, which a JSON object read by the runtime cannot: the
+                    // last value would silently win, so a withdrawn consent followed by a given one would pass.
+                    // The event is malformed, as its JSON line is.
+                    if state.insert(key.to_string(), values.value(j)).is_some() {
+                        return Err(format!("switch `{}` is given twice in `state`", one_line(key)));
+                    }
                 }
             }
         }

@@ -93,14 +93,17 @@ def test_events_in_typed_columns_audit_as_their_json_lines(artifacts, tmp_path):
     assert sum(r["kind"] == "malformed" for r in by_columns) > 0  # the `dark_mode` events
 
     odd = pa.RecordBatch.from_pydict({
-        "url": ["https://www.walmart.com/", None, "https://www.walmart.com/"],
-        "collect": [["page_url"], None, ["page_url"]],
-        "data": [["page_url"], None, None],
-        "state": pa.array([[], [], [("signed_in", None)]], pa.map_(pa.string(), pa.bool_())),
+        "url": ["https://www.walmart.com/", None, "https://www.walmart.com/", "https://www.ebay.de/"],
+        "collect": [["page_url"], None, ["page_url"], ["page_url"]],
+        "data": [["page_url"], None, None, None],
+        "state": pa.array([[], [], [("signed_in", None)], [("price_compare", False), ("price_compare", True)]],
+                          pa.map_(pa.string(), pa.bool_())),
     })
     details = [r["detail"] for r in auditor.audit_columns(odd).to_pylist()]
+    # A switch given twice is malformed, as in a JSON line: the last value must not silently win.
     assert details == ["the event has both `collect` and its old name `data`", "the event has no url",
-                       "state `signed_in` is neither true nor false"]
+                       "state `signed_in` is neither true nor false",
+                       "switch `price_compare` is given twice in `state`"]
     with pytest.raises(TypeError, match="`url`"):
         auditor.audit_columns(pa.RecordBatch.from_pydict({"ts": ["x"]}))
     with pytest.raises(TypeError, match="`state`"):
