@@ -996,7 +996,8 @@ fn rules_that_differ_only_in_their_condition_say_so() {
             d.sections.iter().find(|s| s.id == id).unwrap().items.iter().flat_map(|i| i.text.clone()).collect()
         };
         let t = texts("retention");
-        assert_eq!(t.len(), 2, "{lang} retention: {t:#?}");
+        // The two periods, and (both rules can collect on the same page at once) that the longest applies.
+        assert_eq!(t.len(), 3, "{lang} retention: {t:#?}");
         assert!(t[0].contains(compare) && t[1].contains(signed_in), "{lang} retention: {t:#?}");
         // Linkage is one sentence naming every case that links (the mixed-linkage wording of issue 18); each case
         // names the condition under which its rule collects.
@@ -1971,4 +1972,44 @@ process url on shops for fit on device
     let interp = policyc::interp::Interpreter::new(&policy);
     assert!(interp.decide("https://path.example/", &de_state).unwrap().collect.is_empty());
     assert_eq!(interp.decide("https://shop.example/", &de_state).unwrap().collect, ["url"]);
+}
+
+/// Two rules that keep the same item for different periods and can both collect it on the same page: the matcher
+/// keeps it for the longer period, so the notice says that the longest applies rather than let each "no later
+/// than" stand alone (an English editor found the shorter one contradicted by `explain`).
+#[test]
+fn periods_of_rules_that_apply_together_say_the_longest_holds() {
+    let text = r#"
+policy p { name "P" controller "P Inc." contact "p@p.test" version "1" languages en, de }
+signal signed_in en "you are signed in" de "Sie angemeldet sind"
+feature stats default on en "Statistics" de "Statistik"
+data url en "the page address" de "die Seitenadresse"
+purpose visits basis consent en "counting visits" de "Besuche zu zählen"
+sites shops en "shops" de "Shops" { shop.example }
+sites deals en "deal sites" de "Schnäppchenseiten" { deal.example }
+collect url on shops when stats for visits keep 30 days
+collect url on shops when signed_in for visits keep 60 days
+"#;
+    let policy = common::policy_from_text(text);
+    let settings = policyc::report::Settings::from_expect(&["signed_in".to_string()], None);
+    let (_, items) =
+        policyc::interp::Interpreter::new(&policy).decide_items("https://shop.example/", &settings).unwrap();
+    // The matcher: signed in with statistics on, both rules fire and the longer period holds.
+    assert_eq!((items.len(), items[0].rules.len(), items[0].retention.as_str()), (1, 2, "60 days"), "{items:?}");
+    let md = render::markdown(&disclose::build(&policy, "en", None).unwrap());
+    assert!(
+        md.contains("Where one collection falls under several of the periods above, the longest of them applies."),
+        "{md}"
+    );
+    let de = render::markdown(&disclose::build(&policy, "de", None).unwrap());
+    assert!(
+        de.contains("Fällt eine Erhebung unter mehrere der oben genannten Fristen, gilt die längste davon."),
+        "{de}"
+    );
+    // Rules on different sites never collect on the same page: no such sentence.
+    let apart = common::policy_from_text(
+        &text.replace("collect url on shops when signed_in", "collect url on deals when signed_in"),
+    );
+    let md = render::markdown(&disclose::build(&apart, "en", None).unwrap());
+    assert!(!md.contains("the longest of them applies"), "{md}");
 }

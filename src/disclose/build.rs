@@ -776,6 +776,19 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
         }
         retention_items.push(Item { title: None, text });
     }
+    // Two rules that keep the same item differently and can collect it on the same page at once: the matcher keeps
+    // it as long as the longer one says, so each sentence's "no later than" holds only with that said.
+    let overlap = differing.iter().enumerate().any(|(i, (a, ia))| {
+        differing.iter().skip(i + 1).any(|(b, ib)| {
+            (a.keep != b.keep || a.aggregated != b.aggregated)
+                && ia.iter().any(|d| ib.contains(d))
+                && a.sites.iter().any(|s| b.sites.contains(s))
+                && (a.regions.is_empty() || b.regions.is_empty() || a.regions.iter().any(|r| b.regions.contains(r)))
+        })
+    });
+    if overlap {
+        retention_items.push(Item { title: None, text: vec![l.t("retention_longest_applies", &[])] });
+    }
     // Where a retention is a criterion, say that it is one: GDPR Art. 13(2)(a) allows the criteria used to
     // determine the period only where the period itself cannot be given.
     // (`not stated` is no criterion: its sentence says that none is given.)
