@@ -2013,3 +2013,42 @@ collect url on shops when signed_in for visits keep 60 days
     let md = render::markdown(&disclose::build(&apart, "en", None).unwrap());
     assert!(!md.contains("the longest of them applies"), "{md}");
 }
+
+/// The withdrawal of consent names only switches that stop consent-based processing where the GDPR applies, and
+/// says which consent a switch withdraws unless it withdraws every one the notice asks for (an English editor
+/// found a notice for every region offering a switch that, for users in Germany, changed nothing).
+#[test]
+fn withdrawal_names_the_switches_that_withdraw_where_the_gdpr_applies() {
+    let policy = common::policy_from_text(
+        r#"
+policy p {
+  name "P" controller "P GmbH, Berlin" contact "p@p.test" version "1" languages en
+  regions US, DE
+  established DE
+}
+feature stats default on en "Statistics"
+feature tips default on en "Tips"
+data url en "the page address"
+data title en "the page title"
+purpose visits basis consent profiling no decisions none en "counting visits"
+purpose offers basis consent profiling no decisions none en "showing you offers"
+sites shops en "shops" { shop.example }
+collect url on shops when stats for visits keep 30 days
+collect title on shops when tips for offers keep 30 days region US
+collect title on shops for offers keep 30 days region DE
+"#,
+    );
+    // The matcher: in Germany, switching off both features still collects the title for the offers.
+    let off = ["not stats".to_string(), "not tips".to_string()];
+    let settings = policyc::report::Settings::from_expect(&off, Some("DE"));
+    let d = policyc::interp::Interpreter::new(&policy).decide("https://shop.example/", &settings).unwrap();
+    assert_eq!(d.collect, ["title"]);
+    for region in [None, Some("DE")] {
+        let md = render::markdown(&disclose::build(&policy, "en", region).unwrap());
+        assert!(
+            md.contains("by switching off the “Statistics” feature (for counting visits) in the extension's settings"),
+            "{region:?}: {md}"
+        );
+        assert!(!md.contains("by switching off the “Tips” feature"), "{region:?}: {md}");
+    }
+}

@@ -1129,7 +1129,15 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
                 })
                 .map(|p| cx.tx(&p.text))
                 .collect();
-            stopping_features.push((name.clone(), withdraws));
+            // The withdrawal of consent is a GDPR right: in a notice for every region, a switch that stops only
+            // rules for regions outside the GDPR withdraws nothing where the right applies, and is not named
+            // there.
+            let in_gdpr = |regions: &[String]| {
+                region.is_some() || regions.is_empty() || regions.iter().any(|x| region::framework(x).is_gdpr())
+            };
+            if stopped.iter().any(|r| in_gdpr(&r.regions)) || indep_stopped.iter().any(|r| in_gdpr(&r.regions)) {
+                stopping_features.push((name.clone(), withdraws));
+            }
         }
         feature_items.push(Item { title: Some(cx.tx(&f.text)), text });
         // For programs: the items no longer collected anywhere with the switch off, on the pages or from a
@@ -1293,11 +1301,23 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
             after.push(if stopping_features.is_empty() {
                 l.t("withdraw_consent_no_features", &[("contact", &contact), ("law", &law)])
             } else {
-                // With several switches, each says which consent it withdraws.
+                // Each switch says which consent it withdraws, unless it is the only one and withdraws every
+                // consent this notice asks for: "switching off X" alone would otherwise promise more.
+                let consented: Vec<String> = policy
+                    .purposes
+                    .iter()
+                    .filter(|p| {
+                        p.basis.is_consent()
+                            && (rules.iter().any(|r| r.purposes.contains(&p.name))
+                                || independent.iter().any(|r| r.purposes.contains(&p.name)))
+                    })
+                    .map(|p| cx.tx(&p.text))
+                    .collect();
                 let features: Vec<String> = stopping_features
                     .iter()
                     .map(|(name, withdraws)| {
-                        if withdraws.is_empty() || stopping_features.len() == 1 {
+                        let all = consented.iter().all(|c| withdraws.contains(c));
+                        if withdraws.is_empty() || (stopping_features.len() == 1 && all) {
                             name.clone()
                         } else {
                             let purpose = l.list(withdraws, "list_and");
