@@ -44,6 +44,12 @@ fn other_versions_and_other_files_are_named() {
     v2[16..20].copy_from_slice(&(FORMAT_VERSION + 1).to_le_bytes());
     let err = Matcher::from_bytes(&v2).unwrap_err();
     assert!(err.to_string().contains(&format!("format version {} is not supported", FORMAT_VERSION + 1)), "{err}");
+    // A newer artifact asks for a newer reader, an older one for a recompile.
+    assert!(err.to_string().ends_with("update policyc, or the runtime that embeds it, to read it"), "{err}");
+    let mut old = good.clone();
+    old[16..20].copy_from_slice(&(FORMAT_VERSION - 1).to_le_bytes());
+    let older = Matcher::from_bytes(&old).unwrap_err().to_string();
+    assert!(older.ends_with("recompile the policy with this version of policyc"), "{older}");
     // A program tells another format version (update the runtime) from damage (fetch again) without the text.
     assert_eq!(err.unsupported_version(), Some(FORMAT_VERSION + 1));
     let mut be = good.clone();

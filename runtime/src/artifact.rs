@@ -181,10 +181,16 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed<'_>, ArtifactError> {
     };
     let version = u32_le(header, 16);
     if version != FORMAT_VERSION {
+        // A newer artifact needs a newer reader; an older one, a compile with this version's compiler.
+        let help = if version > FORMAT_VERSION {
+            "update policyc, or the runtime that embeds it, to read it"
+        } else {
+            "recompile the policy with this version of policyc"
+        };
         return Err(ArtifactError {
             message: format!(
                 "artifact format version {version} is not supported (this policyc reads version {FORMAT_VERSION}); \
-                 recompile the policy"
+                 {help}"
             ),
             version: Some(version),
         });
