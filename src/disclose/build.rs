@@ -68,15 +68,13 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
     }
     let blocked_in: Vec<(&str, Vec<&str>)> =
         places.iter().map(|x| (x.as_str(), blocked_categories(policy, Some(x)))).collect();
+    // Whether `never` rules block `site` in every place inside `regions` (and there is such a place).
+    let blocked_throughout = |regions: &[String], site: &str| -> bool {
+        let mut inside = blocked_in.iter().filter(|(x, _)| region::collect_applies(regions, Some(x))).peekable();
+        inside.peek().is_some() && inside.all(|(_, b)| b.contains(&site))
+    };
     let blocked_for = |rule_regions: &[String], site: &str| -> bool {
-        if blocked.contains(&site) {
-            return true;
-        }
-        if rule_regions.is_empty() {
-            return false;
-        }
-        let mut applies = blocked_in.iter().filter(|(x, _)| region::collect_applies(rule_regions, Some(x))).peekable();
-        applies.peek().is_some() && applies.all(|(_, b)| b.contains(&site))
+        blocked.contains(&site) || (!rule_regions.is_empty() && blocked_throughout(rule_regions, site))
     };
     let open_rules: Vec<ir::CollectRule> = policy
         .collect
@@ -88,13 +86,7 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
             // the rule collects in on that site: "(only for users in the United States and in Germany)" would
             // promise German users a collection the matcher blocks. Sites open in different regions are said
             // as rules of their own, each with its regions.
-            let open_in = |x: &String, site: &str| {
-                let mut inside = blocked_in
-                    .iter()
-                    .filter(|(p, _)| region::collect_applies(std::slice::from_ref(x), Some(p)))
-                    .peekable();
-                inside.peek().is_none() || !inside.all(|(_, b)| b.contains(&site))
-            };
+            let open_in = |x: &String, site: &str| !blocked_throughout(std::slice::from_ref(x), site);
             let mut parts: Vec<(Vec<String>, Vec<String>)> = Vec::new();
             for site in sites {
                 let regions: Vec<String> = r.regions.iter().filter(|x| open_in(x, &site)).cloned().collect();
@@ -1290,29 +1282,24 @@ pub fn build(policy: &Policy, lang: &str, region: Option<&str>) -> Result<Disclo
         }
         rights.push(if uk { "right_complaint_uk" } else { "right_complaint" });
         // Consent can be withdrawn (Art. 7(3)) wherever some processing in this notice rests on it, whether the
-        // data comes from the pages or from a source.
-        let consent = rules
+        // data comes from the pages or from a source: these are the consents the notice asks for.
+        let consented: Vec<String> = policy
+            .purposes
             .iter()
-            .flat_map(|r| r.purposes.iter())
-            .chain(independent.iter().flat_map(|r| r.purposes.iter()))
-            .any(|p| policy.purpose(p).is_some_and(|p| p.basis.is_consent()));
+            .filter(|p| {
+                p.basis.is_consent()
+                    && (rules.iter().any(|r| r.purposes.contains(&p.name))
+                        || independent.iter().any(|r| r.purposes.contains(&p.name)))
+            })
+            .map(|p| cx.tx(&p.text))
+            .collect();
         let mut after = Vec::new();
-        if consent {
+        if !consented.is_empty() {
             after.push(if stopping_features.is_empty() {
                 l.t("withdraw_consent_no_features", &[("contact", &contact), ("law", &law)])
             } else {
                 // Each switch says which consent it withdraws, unless it is the only one and withdraws every
                 // consent this notice asks for: "switching off X" alone would otherwise promise more.
-                let consented: Vec<String> = policy
-                    .purposes
-                    .iter()
-                    .filter(|p| {
-                        p.basis.is_consent()
-                            && (rules.iter().any(|r| r.purposes.contains(&p.name))
-                                || independent.iter().any(|r| r.purposes.contains(&p.name)))
-                    })
-                    .map(|p| cx.tx(&p.text))
-                    .collect();
                 let features: Vec<String> = stopping_features
                     .iter()
                     .map(|(name, withdraws)| {

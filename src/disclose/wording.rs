@@ -127,33 +127,22 @@ impl Ctx<'_> {
             Cond::Var(n) => self.var(n, true),
             Cond::Not(inner) => match inner.as_ref() {
                 Cond::Var(n) => self.var(n, false),
-                // "Neither a nor b" says `not (a or b)` without a negation reaching over a parenthesis.
+                // "Neither a nor b" says `not (a or b)` without a negation reaching over a parenthesis, and "it
+                // is not the case that both a and b" `not (a and b)` of two parts; their parts read as a list's.
                 Cond::Or(cs) if cs.len() > 1 => {
-                    let parts: Vec<String> =
-                        cs.iter().enumerate().map(|(i, c)| self.part(c, i + 1 == cs.len())).collect();
+                    let parts = self.parts(cs);
                     let (first, rest) = parts.split_first().map_or((String::new(), &[][..]), |(f, r)| (f.clone(), r));
                     self.l.t("cond_neither", &[("first", &first), ("rest", &rest.join(&self.l.t("cond_nor", &[])))])
                 }
-                // "It is not the case that both a and b": `not (a and b)` of two parts, without a parenthesis.
-                Cond::And(cs) if cs.len() == 2 => {
-                    let parts: Vec<String> = cs.iter().map(|c| self.cond_prec(c, 2)).collect();
-                    self.l.t(
-                        "cond_not_both",
-                        &[
-                            ("first", parts.first().map_or("", String::as_str)),
-                            ("second", parts.get(1).map_or("", String::as_str)),
-                        ],
-                    )
-                }
+                Cond::And(cs) if cs.len() == 2 => match self.parts(cs).as_slice() {
+                    [first, second] => self.l.t("cond_not_both", &[("first", first), ("second", second)]),
+                    _ => String::new(),
+                },
                 other => format!("{} ({})", self.l.t("cond_signal_off", &[("signal", "")]).trim(), self.cond(other)),
             },
             Cond::And(cs) | Cond::Or(cs) => {
                 let (own, conj) = if matches!(c, Cond::And(_)) { (1, "list_and") } else { (0, "list_or") };
-                let parts: Vec<String> = if own == 1 {
-                    self.and_parts(cs)
-                } else {
-                    cs.iter().enumerate().map(|(i, c)| self.part(c, i + 1 == cs.len())).collect()
-                };
+                let parts: Vec<String> = if own == 1 { self.and_parts(cs) } else { self.parts(cs) };
                 let s = self.l.list(&parts, conj);
                 if prec > own {
                     format!("({s})")
@@ -204,6 +193,11 @@ impl Ctx<'_> {
             }
         }
         parts
+    }
+
+    /// The parts of a list of conditions, each as [`Self::part`] says it.
+    fn parts(&self, cs: &[Cond]) -> Vec<String> {
+        cs.iter().enumerate().map(|(i, c)| self.part(c, i + 1 == cs.len())).collect()
     }
 
     /// One part of a list of conditions. A negated signal reads "it is not the case that …", which reaches to
